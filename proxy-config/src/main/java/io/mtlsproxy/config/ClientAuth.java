@@ -1,0 +1,7 @@
+package io.mtlsproxy.config;
+
+/** Whether an mTLS listener requires a client certificate in the handshake, or lets routes decide. */
+public enum ClientAuth {
+    REQUIRED,
+    OPTIONAL
+}

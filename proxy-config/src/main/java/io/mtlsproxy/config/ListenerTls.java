@@ -1,0 +1,31 @@
+package io.mtlsproxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A listener's TLS settings. {@code certificates} are chosen by SNI against each certificate's SANs; the first
+ * is the default. {@code clientCa} and {@code crl} are used in mode {@link TlsMode#MTLS} only.
+ */
+public record ListenerTls(TlsMode mode, ClientAuth clientAuth, List<KeyMaterial> certificates,
+                          Optional<FileRef> clientCa, Optional<FileRef> crl, int verifyDepth,
+                          List<String> protocols, boolean sniHostCheck) {
+    public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    public static final int DEFAULT_VERIFY_DEPTH = 2;
+
+    public ListenerTls {
+        requireNonNull(mode, "mode");
+        requireNonNull(clientAuth, "clientAuth");
+        certificates = List.copyOf(requireNonNull(certificates, "certificates"));
+        requireNonNull(clientCa, "clientCa");
+        requireNonNull(crl, "crl");
+        protocols = List.copyOf(requireNonNull(protocols, "protocols"));
+    }
+
+    public static ListenerTls plain() {
+        return new ListenerTls(TlsMode.NONE, ClientAuth.REQUIRED, List.of(), Optional.empty(), Optional.empty(),
+                DEFAULT_VERIFY_DEPTH, DEFAULT_PROTOCOLS, true);
+    }
+}

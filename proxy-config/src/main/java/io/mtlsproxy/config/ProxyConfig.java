@@ -1,0 +1,36 @@
+package io.mtlsproxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The whole configuration: the main file plus every route file of {@code routes-dir}. Immutable; a reload
+ * loads a new one. {@code watchedFiles} lists every file it was read from or names (configs, certificates,
+ * keys, CAs, CRLs) so that a watcher can poll them.
+ */
+public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
+                          List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace,
+                          String accessLog, Optional<Path> routesDir, List<Path> watchedFiles) {
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+    public ProxyConfig {
+        requireNonNull(file, "file");
+        requireNonNull(admin, "admin");
+        requireNonNull(expiry, "expiry");
+        listeners = List.copyOf(requireNonNull(listeners, "listeners"));
+        routes = List.copyOf(requireNonNull(routes, "routes"));
+        requireNonNull(reload, "reload");
+        requireNonNull(shutdownGrace, "shutdownGrace");
+        requireNonNull(accessLog, "accessLog");
+        requireNonNull(routesDir, "routesDir");
+        watchedFiles = List.copyOf(requireNonNull(watchedFiles, "watchedFiles"));
+    }
+
+    public Optional<ListenerConfig> listener(String name) {
+        return listeners.stream().filter(l -> l.name().equals(name)).findFirst();
+    }
+}

@@ -1,0 +1,14 @@
+package io.mtlsproxy.core.metrics;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One request as the access log records it. Identity fields are null/empty when no certificate was presented;
+ * {@code reason} is set on answers the proxy made itself (404, 403, 502, ...).
+ */
+public record AccessLogEntry(Instant time, String listener, String route, String remoteAddress, String method,
+                             String path, int status, long bytesIn, long bytesOut, long durationMicros,
+                             String upstreamEndpoint, String clientSubject, List<String> clientUriSans,
+                             String clientSha256, String reason) {
+}

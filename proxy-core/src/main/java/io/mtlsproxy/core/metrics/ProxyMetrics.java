@@ -1,0 +1,124 @@
+package io.mtlsproxy.core.metrics;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * The data path's instruments, named as in DESIGN.md. Core speaks only Micrometer's API; the admin module
+ * supplies the Prometheus registry. Label values are bounded: listener and route names, status codes and
+ * reason enums, never a client address or subject. Meters are looked up once per label set and cached, so a
+ * request costs a map lookup and an increment.
+ */
+public final class ProxyMetrics {
+    private final MeterRegistry registry;
+    private final TlsFailureLog failures = new TlsFailureLog(100);
+    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicInteger> connections = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, DistributionSummary> remaining = new ConcurrentHashMap<>();
+
+    public ProxyMetrics(MeterRegistry registry) {
+        this.registry = requireNonNull(registry, "registry");
+    }
+
+    /** Metrics into a throwaway registry: for tests and tools that don't export. */
+    public static ProxyMetrics inMemory() {
+        return new ProxyMetrics(new SimpleMeterRegistry());
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The last 100 failed handshakes, both sides, newest last. */
+    public TlsFailureLog failures() {
+        return failures;
+    }
+
+    public void requestCompleted(String listener, String route, int status, long durationNanos) {
+        counter("mtls_proxy_requests_total", "listener", listener, "route", route, "status", Integer.toString(status))
+                .increment();
+        timers.computeIfAbsent(listener + '\0' + route, k -> Timer.builder("mtls_proxy_request_duration")
+                .description("Time from the request's first byte to the response's last")
+                .tags("listener", listener, "route", route)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Open connections of a listener; the gauge is registered the first time a listener is seen. */
+    public AtomicInteger activeConnections(String listener) {
+        return connections.computeIfAbsent(listener, l -> {
+            AtomicInteger value = new AtomicInteger();
+            Gauge.builder("mtls_proxy_active_connections", value, AtomicInteger::get)
+                    .description("Open client connections").tag("listener", l).register(registry);
+            return value;
+        });
+    }
+
+    public void handshakeSucceeded(Side side, String name) {
+        counter("mtls_proxy_tls_handshakes_total", "side", side.label(), "name", name, "result", "success",
+                "reason", "none").increment();
+    }
+
+    public void handshakeFailed(TlsFailure failure) {
+        counter("mtls_proxy_tls_handshakes_total", "side", failure.side().label(), "name", failure.name(),
+                "result", "failure", "reason", failure.reason().label()).increment();
+        failures.add(failure);
+    }
+
+    public void upstreamError(String route, UpstreamErrorReason reason) {
+        counter("mtls_proxy_upstream_errors_total", "route", route, "reason", reason.label()).increment();
+    }
+
+    public void configReload(boolean success) {
+        counter("mtls_proxy_config_reloads_total", "result", success ? "success" : "failure").increment();
+    }
+
+    public void identityDenied(String route, boolean enforced) {
+        counter("mtls_proxy_identity_denials_total", "route", route, "mode", enforced ? "enforce" : "report-only")
+                .increment();
+    }
+
+    /** Remaining lifetime of a client certificate seen in a handshake. */
+    public void clientCertificateSeen(String listener, long remainingSeconds) {
+        remaining.computeIfAbsent(listener, l -> DistributionSummary
+                .builder("mtls_proxy_client_cert_remaining_seconds")
+                .description("Remaining lifetime of client certificates seen in handshakes")
+                .baseUnit("seconds")
+                .tag("listener", l)
+                .serviceLevelObjectives(86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 90 * 86_400,
+                        180 * 86_400, 365 * 86_400)
+                .register(registry)).record(Math.max(0, remainingSeconds));
+    }
+
+    private Counter counter(String name, String... tags) {
+        StringBuilder key = new StringBuilder(name);
+        for (String t : tags) {
+            key.append('\0').append(t);
+        }
+        return counters.computeIfAbsent(key.toString(), k -> Counter.builder(name.replace("_total", ""))
+                .tags(tags).register(registry));
+    }
+
+    /** Which side of the proxy a handshake was on. */
+    public enum Side {
+        INBOUND, UPSTREAM;
+
+        public String label() {
+            return this == INBOUND ? "inbound" : "upstream";
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package io.mtlsproxy.core.metrics;
+
+/** Why a handshake failed, as DESIGN.md names it; mapped from the TLS alert or exception by core.tls. */
+public enum TlsFailureReason {
+    NO_CLIENT_CERT, UNKNOWN_CA, EXPIRED, NOT_YET_VALID, REVOKED, BAD_CERTIFICATE, HOSTNAME_MISMATCH,
+    PROTOCOL_VERSION, TIMEOUT, OTHER;
+
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,143 @@
+package io.mtlsproxy.core.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import io.mtlsproxy.core.pki.CertificateAuthority;
+import io.mtlsproxy.core.pki.CertificateSpec;
+import io.mtlsproxy.core.pki.IssuedCertificate;
+import io.mtlsproxy.core.pki.KeyAlgorithm;
+import io.mtlsproxy.core.pki.Pem;
+
+/**
+ * A throwaway PKI for tests, written under a directory the test owns: CAs, leaves, CRLs as PEM files.
+ * Every test makes its own; nothing here is ever committed.
+ */
+public final class TestPki {
+    private final Path dir;
+
+    public TestPki(Path dir) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** A root CA valid for ten years, written to {@code NAME-ca.crt}. */
+    public Ca ca(String name) {
+        CertificateAuthority ca = CertificateAuthority.createRoot(name, Duration.ofDays(3650), KeyAlgorithm.EC_P256);
+        return new Ca(name, ca, writeCert(name + "-ca.crt", ca));
+    }
+
+    public final class Ca {
+        private final String name;
+        private final CertificateAuthority authority;
+        private final Path certFile;
+
+        Ca(String name, CertificateAuthority authority, Path certFile) {
+            this.name = name;
+            this.authority = authority;
+            this.certFile = certFile;
+        }
+
+        public CertificateAuthority authority() {
+            return authority;
+        }
+
+        /** The CA certificate as PEM on disk (a trust anchor for {@code client-ca} or {@code trust-ca}). */
+        public Path certFile() {
+            return certFile;
+        }
+
+        /** A server certificate for localhost (DNS) and 127.0.0.1 (IP) plus the given DNS names. */
+        public Leaf server(String cn, String... dns) {
+            CertificateSpec.Builder b = CertificateSpec.server(cn).dns("localhost").ip("127.0.0.1");
+            b.dns(dns);
+            return leaf(cn, b.build());
+        }
+
+        public Leaf client(String cn, String... uris) {
+            return leaf(cn, CertificateSpec.client(cn).uri(uris).build());
+        }
+
+        /** Writes {@code CN.crt} (leaf + intermediates), {@code CN.key} and returns them. */
+        public Leaf leaf(String fileName, CertificateSpec spec) {
+            IssuedCertificate issued = authority.issue(spec);
+            try {
+                Path cert = dir.resolve(fileName + ".crt");
+                Path key = dir.resolve(fileName + ".key");
+                Pem.writePublic(cert, issued.chain());
+                Pem.writeKey(key, issued.privateKey());
+                return new Leaf(issued, cert, key);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** An intermediate CA under this one. */
+        public Ca intermediate(String cn) {
+            CertificateAuthority sub = authority.intermediate(CertificateSpec.intermediateCa(cn)
+                    .validFor(Duration.ofDays(3650)).build());
+            return new Ca(cn, sub, writeCert(cn + "-ca.crt", sub));
+        }
+
+        /** A CRL revoking the given leaves, next update in a week, written to {@code NAME-crl.pem}. */
+        public Path crl(Leaf... revoked) {
+            return crl(Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(7)), revoked);
+        }
+
+        public Path crl(Instant thisUpdate, Instant nextUpdate, Leaf... revoked) {
+            Map<BigInteger, Instant> serials = new java.util.HashMap<>();
+            for (Leaf l : revoked) {
+                serials.put(l.issued().certificate().getSerialNumber(), Instant.now().minusSeconds(30));
+            }
+            Path file = dir.resolve(name + "-crl.pem");
+            try {
+                Pem.writePublic(file, authority.crl(serials, thisUpdate, nextUpdate));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return file;
+        }
+    }
+
+    /** An issued certificate and the files it was written to. */
+    public record Leaf(IssuedCertificate issued, Path certFile, Path keyFile) {
+        public BigInteger serial() {
+            return issued.certificate().getSerialNumber();
+        }
+    }
+
+    private Path writeCert(String fileName, CertificateAuthority ca) {
+        Path file = dir.resolve(fileName);
+        try {
+            Pem.writePublic(file, ca.certificate());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    /** Validity window helpers for expired and not-yet-valid certificates. */
+    public static CertificateSpec.Builder expiredClient(String cn) {
+        Instant now = Instant.now();
+        return CertificateSpec.client(cn).validity(now.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(1)));
+    }
+
+    public static CertificateSpec.Builder notYetValidClient(String cn) {
+        Instant now = Instant.now();
+        return CertificateSpec.client(cn).validity(now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(30)));
+    }
+}
