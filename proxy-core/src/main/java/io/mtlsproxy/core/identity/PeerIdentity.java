@@ -25,6 +25,25 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
         uriSans = List.copyOf(uriSans);
     }
 
+    /**
+     * The identity of a completed handshake: the peer's chain as verified, or the failed verification recorded
+     * during an optional-client-auth handshake. STUB: core.identity owns the real extraction.
+     */
+    public static PeerIdentity fromHandshake(io.netty.handler.ssl.SslHandler handler) {
+        try {
+            java.security.cert.Certificate[] certs = handler.engine().getSession().getPeerCertificates();
+            List<X509Certificate> chain = new java.util.ArrayList<>();
+            for (var c : certs) {
+                chain.add((X509Certificate) c);
+            }
+            X509Certificate leaf = chain.get(0);
+            return new PeerIdentity(chain, true, null, leaf.getSubjectX500Principal().getName(), List.of(), List.of(),
+                    null);
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return ANONYMOUS;
+        }
+    }
+
     public boolean presented() {
         return !chain.isEmpty();
     }
