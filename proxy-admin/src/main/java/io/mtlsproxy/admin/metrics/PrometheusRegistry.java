@@ -34,6 +34,7 @@ public final class PrometheusRegistry implements AutoCloseable {
     /** A new registry with every standard binder bound. */
     public static PrometheusRegistry create() {
         PrometheusRegistry r = new PrometheusRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        ExpositionFilters.all().forEach(r.registry.config()::meterFilter); // before any meter is registered
         r.bind(new JvmMemoryMetrics());
         JvmGcMetrics gc = new JvmGcMetrics();
         r.closeables.add(gc);

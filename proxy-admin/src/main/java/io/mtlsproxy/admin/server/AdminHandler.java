@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 import org.slf4j.Logger;
@@ -128,8 +129,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         CompletableFuture.supplyAsync(view::reload, reloadExecutor).handle((result, error) -> {
             FullHttpResponse response;
             if (error != null) {
-                log.error("reload requested on the admin endpoint failed", error);
-                response = json(UNPROCESSABLE_ENTITY, ReloadReport.crashed(error));
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                log.error("reload requested on the admin endpoint failed", cause);
+                response = json(UNPROCESSABLE_ENTITY, ReloadReport.crashed(cause));
             } else {
                 logResult(result);
                 if (result.ok()) {
