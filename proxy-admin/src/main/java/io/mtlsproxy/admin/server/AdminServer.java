@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.config.AdminConfig;
@@ -47,14 +49,20 @@ public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
     private static final int MAX_REQUEST_BYTES = 64 * 1024;
     private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(2);
+    /** Not in DESIGN.md's table: an addition for the "not ready" alert. */
+    public static final String READY_METRIC = "mtls_proxy_ready";
 
     private final EventLoopGroup group;
     private final ExecutorService reloadExecutor;
     private final CertificateInventory inventory;
     private final Channel channel;
+    private final Gauge ready;
+    private final MeterRegistry registry;
 
     private AdminServer(EventLoopGroup group, ExecutorService reloadExecutor, CertificateInventory inventory,
-                        Channel channel) {
+                        Channel channel, Gauge ready, MeterRegistry registry) {
+        this.ready = ready;
+        this.registry = registry;
         this.group = group;
         this.reloadExecutor = reloadExecutor;
         this.inventory = inventory;
@@ -90,6 +98,7 @@ public final class AdminServer implements AutoCloseable {
     public void close() {
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         inventory.close();
+        registry.remove(ready);
         reloadExecutor.shutdownNow();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
@@ -161,7 +170,11 @@ public final class AdminServer implements AutoCloseable {
                             }
                         })
                         .bind(config.bind(), config.port()).syncUninterruptibly().channel();
-                AdminServer server = new AdminServer(group, reloads, inventory, channel);
+                // readiness as a metric too, so that an alert can tell "up but not serving" from "down"
+                Gauge ready = Gauge.builder(READY_METRIC, view, v -> v.ready() && !v.draining() ? 1 : 0)
+                        .description("1 when /readyz answers 200: every listener bound, not draining")
+                        .strongReference(true).register(registry);
+                AdminServer server = new AdminServer(group, reloads, inventory, channel, ready, registry);
                 log.info("admin endpoint listening on http://{}:{}/", config.bind(), server.port());
                 return server;
             } catch (Exception e) { // bind() rethrows java.net.BindException without declaring it
