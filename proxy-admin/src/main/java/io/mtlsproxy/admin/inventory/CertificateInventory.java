@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,7 @@ public final class CertificateInventory implements AutoCloseable {
     private final ProxyView view;
     private final MeterRegistry registry;
     private final Clock clock;
-    private volatile ExpiryConfig thresholds;
+    private final Supplier<ExpiryConfig> thresholds;
     private volatile InventorySnapshot snapshot = InventorySnapshot.EMPTY;
     /** guarded by this: the series registered for the previous evaluation and the state last reported */
     private final Map<CertificateEntry.SeriesKey, Tracked<ExpiryState>> certificates = new HashMap<>();
@@ -49,10 +50,23 @@ public final class CertificateInventory implements AutoCloseable {
     private ScheduledExecutorService timer;
 
     public CertificateInventory(ProxyView view, MeterRegistry registry, ExpiryConfig thresholds, Clock clock) {
+        this(view, registry, constant(requireNonNull(thresholds, "thresholds")), clock);
+    }
+
+    /**
+     * @param thresholds read at each evaluation, so that a reload that changes {@code expiry} takes effect at
+     *     the next one (pass {@code () -> currentConfig().expiry()})
+     */
+    public CertificateInventory(ProxyView view, MeterRegistry registry, Supplier<ExpiryConfig> thresholds,
+                                Clock clock) {
         this.view = requireNonNull(view, "view");
         this.registry = requireNonNull(registry, "registry");
         this.thresholds = requireNonNull(thresholds, "thresholds");
         this.clock = requireNonNull(clock, "clock");
+    }
+
+    private static Supplier<ExpiryConfig> constant(ExpiryConfig thresholds) {
+        return () -> thresholds;
     }
 
     /** Evaluates now, then every {@code interval} on a daemon thread of its own. */
@@ -70,11 +84,6 @@ public final class CertificateInventory implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::refreshQuietly, millis, millis, TimeUnit.MILLISECONDS);
     }
 
-    /** New thresholds (after a reload changed {@code expiry}); they apply from the next evaluation. */
-    public void thresholds(ExpiryConfig thresholds) {
-        this.thresholds = requireNonNull(thresholds, "thresholds");
-    }
-
     public Clock clock() {
         return clock;
     }
@@ -87,7 +96,7 @@ public final class CertificateInventory implements AutoCloseable {
     /** Evaluates every certificate and CRL of the view's current snapshot; call after a reload. */
     public synchronized InventorySnapshot refresh() {
         Instant now = clock.instant();
-        ExpiryConfig limits = thresholds;
+        ExpiryConfig limits = requireNonNull(thresholds.get(), "thresholds");
         List<CertificateEntry> certs = new ArrayList<>();
         Set<CertificateEntry.SeriesKey> seen = new HashSet<>();
         for (CertificateUse use : view.certificates()) {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,7 +109,7 @@ public final class AdminServer implements AutoCloseable {
         private final ProxyView view;
         private final PrometheusMeterRegistry registry;
         private AdminConfig config = AdminConfig.DEFAULT;
-        private ExpiryConfig expiry = ExpiryConfig.DEFAULT;
+        private Supplier<ExpiryConfig> expiry = () -> ExpiryConfig.DEFAULT;
         private Clock clock = Clock.systemUTC();
         private Duration refreshInterval = CertificateInventory.DEFAULT_INTERVAL;
 
@@ -123,6 +124,13 @@ public final class AdminServer implements AutoCloseable {
         }
 
         public Builder expiry(ExpiryConfig expiry) {
+            requireNonNull(expiry, "expiry");
+            this.expiry = () -> expiry;
+            return this;
+        }
+
+        /** Thresholds read at every evaluation: pass {@code () -> currentConfig().expiry()} to follow reloads. */
+        public Builder expiry(Supplier<ExpiryConfig> expiry) {
             this.expiry = requireNonNull(expiry, "expiry");
             return this;
         }

@@ -180,6 +180,17 @@ class CertificateInventoryTest {
     }
 
     @Test
+    void thresholdsAreReadAtEachEvaluation() {
+        var limits = new java.util.concurrent.atomic.AtomicReference<>(ExpiryConfig.DEFAULT);
+        try (CertificateInventory following = new CertificateInventory(view, registry, limits::get, clock)) {
+            view.certificates(List.of(pki.server("listener-server", "public", "api", Duration.ofDays(45))));
+            assertEquals("valid", following.refresh().certificates().get(0).state().label());
+            limits.set(new ExpiryConfig(Duration.ofDays(60), Duration.ofDays(14))); // a reload raised warn-before
+            assertEquals("expiring", following.refresh().certificates().get(0).state().label());
+        }
+    }
+
+    @Test
     void closeRemovesEveryGauge() {
         view.certificates(List.of(pki.server("listener-server", "public", "api", Duration.ofDays(60))));
         inventory.refresh();
