@@ -159,39 +159,50 @@ public final class AdminServer implements AutoCloseable {
                     NioIoHandler.newFactory());
             ExecutorService reloads = Executors.newSingleThreadExecutor(new DefaultThreadFactory("admin-reload",
                     true));
+            Channel channel;
             try {
-                inventory.start(refreshInterval);
-                AdminHandler handler = new AdminHandler(view, registry, inventory, reloads);
-                Channel channel = new ServerBootstrap()
-                        .group(group)
-                        .channel(NioServerSocketChannel.class)
-                        .childHandler(new ChannelInitializer<SocketChannel>() {
-                            @Override
-                            protected void initChannel(SocketChannel ch) {
-                                ChannelPipeline p = ch.pipeline();
-                                p.addLast("idle", new IdleStateHandler(0, 0, IDLE_TIMEOUT.toSeconds(),
-                                        TimeUnit.SECONDS));
-                                p.addLast("http", new HttpServerCodec());
-                                p.addLast("keep-alive", new HttpServerKeepAliveHandler());
-                                p.addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES));
-                                p.addLast("admin", handler);
-                            }
-                        })
-                        .bind(config.bind(), config.port()).syncUninterruptibly().channel();
-                // readiness as a metric too, so that an alert can tell "up but not serving" from "down"
-                Gauge ready = Gauge.builder(READY_METRIC, view, v -> v.ready() && !v.draining() ? 1 : 0)
-                        .description("1 when /readyz answers 200: every listener bound, not draining")
-                        .strongReference(true).register(registry);
-                AdminServer server = new AdminServer(group, reloads, inventory, channel, ready, registry);
-                log.info("admin endpoint listening on http://{}:{}/", config.bind(), server.port());
-                return server;
+                channel = bind(new AdminHandler(view, registry, inventory, reloads), group);
             } catch (Exception e) { // bind() rethrows java.net.BindException without declaring it
-                inventory.close();
                 reloads.shutdownNow();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw new IllegalStateException("admin: cannot listen on " + config.bind() + ":" + config.port()
                         + ": " + e.getMessage(), e);
             }
+            // Gauges only once the port is ours: a failed start must not touch another server's series.
+            try {
+                inventory.start(refreshInterval);
+            } catch (RuntimeException e) {
+                channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+                reloads.shutdownNow();
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                throw e;
+            }
+            // readiness as a metric too, so that an alert can tell "up but not serving" from "down"
+            Gauge ready = Gauge.builder(READY_METRIC, view, v -> v.ready() && !v.draining() ? 1 : 0)
+                    .description("1 when /readyz answers 200: every listener bound, not draining")
+                    .strongReference(true).register(registry);
+            AdminServer server = new AdminServer(group, reloads, inventory, channel, ready, registry);
+            log.info("admin endpoint listening on http://{}:{}/", config.bind(), server.port());
+            return server;
+        }
+
+        private Channel bind(AdminHandler handler, EventLoopGroup group) {
+            return new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ChannelPipeline p = ch.pipeline();
+                            p.addLast("idle", new IdleStateHandler(0, 0, IDLE_TIMEOUT.toSeconds(),
+                                    TimeUnit.SECONDS));
+                            p.addLast("http", new HttpServerCodec());
+                            p.addLast("keep-alive", new HttpServerKeepAliveHandler());
+                            p.addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES));
+                            p.addLast("admin", handler);
+                        }
+                    })
+                    .bind(config.bind(), config.port()).syncUninterruptibly().channel();
         }
     }
 }
