@@ -30,6 +30,8 @@ final class Node {
     /** The same value before substitution, for the line its key was written on; may be null. */
     private final ConfigValue raw;
     private final Source source;
+    /** An unresolvable substitution is reported once, however often its value is asked for. */
+    private boolean unresolvedReported;
 
     private Node(HoconDocument document, Problems problems, String path, ConfigValue value, ConfigValue raw,
                  Source fallback) {
@@ -258,8 +260,6 @@ final class Node {
             return null;
         }
     }
-
-    private boolean unresolvedReported;
 
     private boolean expect(ConfigValueType expected, String description) {
         ConfigValueType type = type();

@@ -10,12 +10,12 @@ import java.util.List;
 final class Problems {
     private final List<ConfigError> errors = new ArrayList<>();
 
+    /** Adds a problem; the same problem reached twice (two readers of one value) is kept once. */
     void add(Source source, String key, String message) {
-        errors.add(new ConfigError(source, key, message));
-    }
-
-    void addAll(List<ConfigError> more) {
-        errors.addAll(more);
+        ConfigError error = new ConfigError(source, key, message);
+        if (!errors.contains(error)) {
+            errors.add(error);
+        }
     }
 
     boolean isEmpty() {

@@ -18,6 +18,8 @@ final class Syntax {
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
     private static final Pattern HEX64 = Pattern.compile("[0-9a-fA-F]{64}");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?");
+    private static final Pattern IPV4 = Pattern.compile(
+            "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
 
     private Syntax() {
     }
@@ -41,8 +43,40 @@ final class Syntax {
         return true;
     }
 
+    /** An IPv6 literal (RFC 4291 text forms, optionally with a trailing IPv4 part and a %zone). */
     static boolean isIpv6(String host) {
-        return host.indexOf(':') >= 0 && IPV6.matcher(host).matches();
+        String h = host.indexOf('%') >= 0 ? host.substring(0, host.indexOf('%')) : host;
+        if (!IPV6.matcher(host).matches() || h.indexOf(':') < 0) {
+            return false;
+        }
+        int doubleColon = h.indexOf("::");
+        if (doubleColon >= 0 && h.indexOf("::", doubleColon + 1) >= 0) {
+            return false;
+        }
+        int groups = 0;
+        String[] parts = h.split(":", -1);
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i];
+            boolean last = i == parts.length - 1;
+            if (part.isEmpty()) {
+                continue; // the ends of a "::"; a lone leading or trailing ':' is caught by the count below
+            }
+            if (last && part.indexOf('.') >= 0) {
+                if (!IPV4.matcher(part).matches()) {
+                    return false;
+                }
+                groups += 2;
+            } else if (part.length() > 4 || part.indexOf('.') >= 0) {
+                return false;
+            } else {
+                groups++;
+            }
+        }
+        if (doubleColon < 0) {
+            return groups == 8 && !h.startsWith(":") && !h.endsWith(":");
+        }
+        boolean strayColon = (h.startsWith(":") && !h.startsWith("::")) || (h.endsWith(":") && !h.endsWith("::"));
+        return groups <= 7 && !strayColon;
     }
 
     /** A host name, or {@code *.} and a host name (one leftmost wildcard label). */
