@@ -49,6 +49,16 @@ public final class ConfigLoader {
      * against its directory, and errors name it. For tests and tools that build a configuration in memory.
      */
     public static ProxyConfig parse(String hocon, Path pretendFile, Map<String, String> env) throws ConfigException {
+        return parseWith(hocon, pretendFile, env);
+    }
+
+    /** {@link #parse(String, Path, Map)} without environment variables: a test's result never depends on them. */
+    public static ProxyConfig parse(String hocon, Path pretendFile) throws ConfigException {
+        return parseWith(hocon, pretendFile, Map.of());
+    }
+
+    private static ProxyConfig parseWith(String hocon, Path pretendFile, Map<String, String> env)
+            throws ConfigException {
         ConfigLoader loader = new ConfigLoader(env);
         Optional<HoconDocument> doc = HoconDocument.parseString(hocon, pretendFile, env, loader.problems);
         return loader.finish(pretendFile, doc);
@@ -85,8 +95,8 @@ public final class ConfigLoader {
 
         List<ParsedRoute> routes = new ArrayList<>();
         root.objectList(ROUTES).forEach(r -> routes.add(RouteReader.read(r)));
-        Optional<Path> routesDir = root.child("routes-dir").flatMap(this::routesDir);
-        routesDir.ifPresent(dir -> routes.addAll(routeFiles(file, root.text("routes-dir", ""))));
+        Optional<Path> routesDir = root.child("routes-dir").flatMap(ConfigLoader::routesDir);
+        routesDir.ifPresent(dir -> routes.addAll(routeFiles(dir)));
 
         CrossChecks.check(admin, adminPort, listeners, routes, problems);
         List<ListenerConfig> listenerConfigs = listeners.stream().map(ParsedListener::config).toList();
@@ -94,7 +104,7 @@ public final class ConfigLoader {
         listenerConfigs.forEach(this::watch);
         routeConfigs.forEach(this::watch);
         return new ProxyConfig(absolute(file), admin, expiry, listenerConfigs, routeConfigs, reload, grace, accessLog,
-                routesDir, List.copyOf(watched));
+                routesDir.map(ConfigLoader::absolute), List.copyOf(watched));
     }
 
     private static AdminConfig admin(Node a) {
@@ -143,22 +153,24 @@ public final class ConfigLoader {
         })).orElse("stdout");
     }
 
-    private Optional<Path> routesDir(Node n) {
+    /**
+     * The routes directory, relative to the file naming it and named the way that file was named (a relative
+     * main file gives relative route file names), so that errors read like the user's own paths.
+     */
+    private static Optional<Path> routesDir(Node n) {
         return n.asText().flatMap(text -> {
-            Path dir = n.directoryOfSource().resolve(text).normalize();
+            Path dir = Path.of(n.source().file()).resolveSibling(text).normalize();
             if (!Files.isDirectory(dir)) {
-                n.error("\"" + text + "\": no such directory: " + dir + " (expected: a directory of *.conf route files)");
+                n.error(Syntax.quote(text) + ": no such directory: " + absolute(dir)
+                        + " (expected: a directory of *.conf route files)");
                 return Optional.empty();
             }
             return Optional.of(dir);
         });
     }
 
-    /** Every {@code *.conf} of the routes directory, by name; each holds {@code routes = [...]}. */
-    private List<ParsedRoute> routeFiles(Path mainFile, String routesDirText) {
-        // Named as the main file is named (relative stays relative) so errors read like the user's paths.
-        Path parent = mainFile.getParent();
-        Path dir = (parent == null ? Path.of(routesDirText) : parent.resolve(routesDirText)).normalize();
+    /** Every {@code *.conf} of the routes directory, by name; each holds {@code routes = [...]} only. */
+    private List<ParsedRoute> routeFiles(Path dir) {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.conf")) {
             stream.forEach(p -> {
@@ -167,7 +179,7 @@ public final class ConfigLoader {
                 }
             });
         } catch (IOException e) {
-            problems.add(new Source(dir.toString(), 0), "routes-dir", "cannot list: " + e.getMessage());
+            problems.add(new Source(dir.toString(), 0), "routes-dir", "cannot list the directory: " + e);
         }
         files.sort(null);
         List<ParsedRoute> routes = new ArrayList<>();

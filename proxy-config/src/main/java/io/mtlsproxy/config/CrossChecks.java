@@ -28,7 +28,7 @@ final class CrossChecks {
             ParsedListener listener = byName.get(route.listener());
             if (listener == null) {
                 if (!route.listener().isEmpty()) {
-                    problems.add(r.listenerSource(), r.path() + ".listener", quote(route.listener())
+                    problems.add(r.listenerSource(), r.path() + ".listener", Syntax.quote(route.listener())
                             + " names no listener (expected: one of " + String.join(", ", byName.keySet()) + ")"
                             + DidYouMean.hint(route.listener(), byName.keySet()));
                 }
@@ -37,12 +37,12 @@ final class CrossChecks {
             uniqueMatch(r, matches, problems);
             TlsMode mode = listener.config().tls().mode();
             r.identityDemand().filter(d -> mode != TlsMode.MTLS).ifPresent(d -> problems.add(d.source(), d.key(),
-                    d.what() + " can never be satisfied: listener " + quote(listener.config().name())
+                    d.what() + " can never be satisfied: listener " + Syntax.quote(listener.config().name())
                             + " has tls.mode = " + mode.configName() + " and asks no client certificate"
                             + " (expected: a listener with tls.mode = mtls)"));
             if (route.protocol() == RouteProtocol.TCP && mode == TlsMode.NONE && route.match().host().isPresent()) {
                 problems.add(r.matchSource(), r.path() + ".match.host", "a tcp route on listener "
-                        + quote(listener.config().name()) + " (tls.mode = none) cannot match a host: there is no"
+                        + Syntax.quote(listener.config().name()) + " (tls.mode = none) cannot match a host: there is no"
                         + " SNI (expected: no host, or a listener with TLS)");
             }
         }
@@ -57,7 +57,7 @@ final class CrossChecks {
             }
             ParsedListener first = byName.putIfAbsent(name, l);
             if (first != null) {
-                problems.add(l.nameSource(), l.path() + ".name", "duplicate listener name " + quote(name)
+                problems.add(l.nameSource(), l.path() + ".name", "duplicate listener name " + Syntax.quote(name)
                         + " (first defined at " + first.nameSource() + "; expected: a unique name)");
             }
         }
@@ -76,7 +76,7 @@ final class CrossChecks {
                 ListenerConfig earlier = listeners.get(j).config();
                 if (earlier.port() == l.port() && overlap(earlier.bind(), l.bind())) {
                     problems.add(listeners.get(i).portSource(), listeners.get(i).path() + ".port",
-                            l.port() + " on " + l.bind() + " is already used by listener " + quote(earlier.name())
+                            l.port() + " on " + l.bind() + " is already used by listener " + Syntax.quote(earlier.name())
                                     + " on " + earlier.bind() + " (" + listeners.get(j).portSource()
                                     + "; expected: another port or a non-overlapping bind address)");
                     break;
@@ -84,7 +84,7 @@ final class CrossChecks {
             }
             if (admin.port() == l.port() && overlap(admin.bind(), l.bind())) {
                 problems.add(adminPortSource, "admin.port", admin.port() + " on " + admin.bind()
-                        + " is already used by listener " + quote(l.name()) + " (" + listeners.get(i).portSource()
+                        + " is already used by listener " + Syntax.quote(l.name()) + " (" + listeners.get(i).portSource()
                         + "; expected: another port)");
             }
         }
@@ -103,7 +103,7 @@ final class CrossChecks {
             }
             ParsedRoute first = byName.putIfAbsent(name, r);
             if (first != null) {
-                problems.add(r.nameSource(), r.path() + ".name", "duplicate route name " + quote(name)
+                problems.add(r.nameSource(), r.path() + ".name", "duplicate route name " + Syntax.quote(name)
                         + " (first defined at " + first.nameSource() + "; expected: a unique name)");
             }
         }
@@ -116,14 +116,10 @@ final class CrossChecks {
                 + "\u0000" + m.pathPrefix();
         ParsedRoute first = seen.putIfAbsent(key, r);
         if (first != null) {
-            problems.add(r.matchSource(), r.path() + ".match", "same match as route " + quote(first.config().name())
+            problems.add(r.matchSource(), r.path() + ".match", "same match as route " + Syntax.quote(first.config().name())
                     + " (" + first.matchSource() + "): listener " + r.config().listener() + ", host "
                     + m.host().orElse("(any)") + ", path-prefix " + m.pathPrefix()
                     + " (expected: a different host or path-prefix)");
         }
-    }
-
-    private static String quote(String s) {
-        return "\"" + s + "\"";
     }
 }

@@ -19,10 +19,10 @@ final class ListenerReader {
         n.allowOnly("name", "bind", "port", "proxy-protocol", "tls", "limits");
         String name = n.requiredText("name", "a listener name, e.g. public").orElse("");
         Syntax.checkName(name).filter(x -> n.has("name"))
-                .ifPresent(expected -> n.error("name", quote(name) + " (expected: " + expected + ")"));
+                .ifPresent(expected -> n.error("name", Syntax.quote(name) + " (expected: " + expected + ")"));
         String bind = Syntax.unbracket(n.text("bind", "0.0.0.0"));
         if (!Syntax.isBindAddress(bind)) {
-            n.error("bind", quote(bind) + " (expected: an IP address such as 0.0.0.0, :: or 127.0.0.1)");
+            n.error("bind", Syntax.quote(bind) + " (expected: an IP address such as 0.0.0.0, :: or 127.0.0.1)");
         }
         int port = Scalars.requiredInteger(n, "port", 0, 65535).orElse(0);
         boolean proxyProtocol = Scalars.bool(n, "proxy-protocol", false);
@@ -103,10 +103,10 @@ final class ListenerReader {
         for (Node p : given) {
             String v = p.string();
             if (!PROTOCOLS.contains(v)) {
-                p.error(quote(v) + " (expected: TLSv1.3 or TLSv1.2; older versions are not offered)"
+                p.error(Syntax.quote(v) + " (expected: TLSv1.3 or TLSv1.2; older versions are not offered)"
                         + DidYouMean.hint(v, PROTOCOLS));
             } else if (!seen.add(v)) {
-                p.error(quote(v) + " is listed twice (expected: each protocol once)");
+                p.error(Syntax.quote(v) + " is listed twice (expected: each protocol once)");
             } else {
                 out.add(v);
             }
@@ -129,9 +129,5 @@ final class ListenerReader {
                 Scalars.duration(l, "handshake-timeout", d.handshakeTimeout(), ms),
                 Scalars.duration(l, "request-header-timeout", d.requestHeaderTimeout(), ms),
                 Scalars.duration(l, "idle-timeout", d.idleTimeout(), ms));
-    }
-
-    static String quote(String s) {
-        return "\"" + s + "\"";
     }
 }

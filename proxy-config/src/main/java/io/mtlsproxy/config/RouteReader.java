@@ -14,7 +14,7 @@ final class RouteReader {
         n.allowOnly("name", "listener", "match", "protocol", "client-identity", "forward-client-cert", "upstream");
         String name = n.requiredText("name", "a route name, e.g. orders").orElse("");
         Syntax.checkName(name).filter(x -> n.has("name"))
-                .ifPresent(expected -> n.error("name", quote(name) + " (expected: " + expected + ")"));
+                .ifPresent(expected -> n.error("name", Syntax.quote(name) + " (expected: " + expected + ")"));
         String listener = n.requiredText("listener", "the name of the listener this route serves").orElse("");
         RouteProtocol protocol = Scalars.enumValue(n, "protocol", RouteProtocol.class, RouteProtocol.HTTP);
         Match match = n.object("match").map(m -> match(m, protocol)).orElse(new Match(Optional.empty(), "/"));
@@ -43,12 +43,12 @@ final class RouteReader {
         m.allowOnly("host", "path-prefix");
         Optional<String> host = m.text("host").map(h -> h.trim().toLowerCase(Locale.ROOT));
         host.flatMap(Syntax::checkHostPattern)
-                .ifPresent(expected -> m.error("host", quote(host.get()) + " (expected: " + expected + ")"));
+                .ifPresent(expected -> m.error("host", Syntax.quote(host.get()) + " (expected: " + expected + ")"));
         String prefix = m.text("path-prefix", "/");
         if (!prefix.startsWith("/")) {
-            m.error("path-prefix", quote(prefix) + " (expected: a path starting with /, e.g. \"/orders\")");
+            m.error("path-prefix", Syntax.quote(prefix) + " (expected: a path starting with /, e.g. \"/orders\")");
         } else if (protocol == RouteProtocol.TCP && !prefix.equals("/")) {
-            m.error("path-prefix", quote(prefix) + " on a tcp route (expected: no path-prefix: a tcp route"
+            m.error("path-prefix", Syntax.quote(prefix) + " on a tcp route (expected: no path-prefix: a tcp route"
                     + " relays bytes and never sees a path)");
         }
         return new Match(host, prefix.startsWith("/") ? prefix : "/" + prefix);
@@ -67,25 +67,25 @@ final class RouteReader {
         List<String> subjects = new ArrayList<>();
         for (Node s : a.stringList("subjects")) {
             Syntax.checkDistinguishedName(s.string()).ifPresentOrElse(
-                    expected -> s.error(quote(s.string()) + " (expected: " + expected + ")"),
+                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
                     () -> subjects.add(s.string()));
         }
         List<String> dnsSans = new ArrayList<>();
         for (Node s : a.stringList("dns-sans")) {
             String v = s.string().trim().toLowerCase(Locale.ROOT);
-            Syntax.checkDnsSan(v).ifPresentOrElse(expected -> s.error(quote(v) + " (expected: " + expected + ")"),
+            Syntax.checkDnsSan(v).ifPresentOrElse(expected -> s.error(Syntax.quote(v) + " (expected: " + expected + ")"),
                     () -> dnsSans.add(v));
         }
         List<String> uriSans = new ArrayList<>();
         for (Node s : a.stringList("uri-sans")) {
             Syntax.checkUriSan(s.string(), true).ifPresentOrElse(
-                    expected -> s.error(quote(s.string()) + " (expected: " + expected + ")"),
+                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
                     () -> uriSans.add(s.string()));
         }
         List<String> fingerprints = new ArrayList<>();
         for (Node s : a.stringList("sha256-fingerprints")) {
             Syntax.normalizeFingerprint(s.string()).ifPresentOrElse(fingerprints::add,
-                    () -> s.error(quote(s.string()) + " (expected: a SHA-256 fingerprint: 64 hex digits,"
+                    () -> s.error(Syntax.quote(s.string()) + " (expected: a SHA-256 fingerprint: 64 hex digits,"
                             + " colons allowed)"));
         }
         return new AllowList(subjects, dnsSans, uriSans, fingerprints);
@@ -100,9 +100,5 @@ final class RouteReader {
             return c.child("allow").map(a -> new ParsedRoute.Demand(a.path(), a.source(), "an allow-list"));
         }
         return Optional.empty();
-    }
-
-    static String quote(String s) {
-        return "\"" + s + "\"";
     }
 }

@@ -24,6 +24,11 @@ final class Syntax {
     private Syntax() {
     }
 
+    /** A string value as it appears in a message: in double quotes. */
+    static String quote(String s) {
+        return "\"" + s + "\"";
+    }
+
     /** Listener and route names end up in metric labels and log lines: keep them plain. */
     static Optional<String> checkName(String name) {
         return NAME.matcher(name).matches() ? Optional.empty()

@@ -23,7 +23,7 @@ final class UpstreamReader {
         }
         for (Node e : u.stringList("endpoints")) {
             Syntax.parseEndpoint(e.string()).ifPresentOrElse(endpoints::add,
-                    () -> e.error(quote(e.string()) + " (expected: " + Syntax.ENDPOINT_EXPECTED + ")"));
+                    () -> e.error(Syntax.quote(e.string()) + " (expected: " + Syntax.ENDPOINT_EXPECTED + ")"));
         }
         UpstreamProtocol protocol = Scalars.enumValue(u, "protocol", UpstreamProtocol.class, UpstreamProtocol.H1);
         if (routeProtocol == RouteProtocol.TCP && protocol == UpstreamProtocol.H2) {
@@ -46,12 +46,12 @@ final class UpstreamReader {
         Optional<FileRef> trustCa = t.file("trust-ca");
         Optional<String> serverName = t.text("server-name").map(String::trim);
         serverName.filter(s -> !Syntax.isHostname(s) && !Syntax.isIpv6(s)).ifPresent(s -> t.error("server-name",
-                quote(s) + " (expected: a host name such as orders.internal, without a port)"));
+                Syntax.quote(s) + " (expected: a host name such as orders.internal, without a port)"));
         boolean verifyHostname = Scalars.bool(t, "verify-hostname", true);
         List<String> expectedUriSans = new ArrayList<>();
         for (Node s : t.stringList("expected-uri-sans")) {
             Syntax.checkUriSan(s.string(), false).ifPresentOrElse(
-                    expected -> s.error(quote(s.string()) + " (expected: " + expected + ")"),
+                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
                     () -> expectedUriSans.add(s.string()));
         }
         Optional<KeyMaterial> identity = KeyMaterialReader.read(t);
@@ -87,9 +87,5 @@ final class UpstreamReader {
             t.problems().add(modeLine, t.pathOf(KeyMaterialReader.CERT), "missing (expected: the route's client"
                     + " identity for mode = mtls: cert + key, or keystore)");
         }
-    }
-
-    private static String quote(String s) {
-        return "\"" + s + "\"";
     }
 }

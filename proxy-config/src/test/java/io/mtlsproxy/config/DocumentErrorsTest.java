@@ -161,6 +161,21 @@ class DocumentErrorsTest {
     }
 
     @Test
+    void aRelativeMainFileGivesRelativeNamesInErrors() {
+        ConfigFixture f = new ConfigFixture(dir);
+        f.write("routes.d/a.conf", "routes = [{ name = a, listener = nope, upstream.endpoints = [\"a:80\"] }]\n");
+        f.write("mtls-proxy.conf", "listeners = [{ name = edge, port = x }]\nroutes-dir = routes.d\n");
+        Path relative = Path.of("").toAbsolutePath().relativize(f.main().toAbsolutePath());
+        ConfigException ex = assertThrows(ConfigException.class, () -> ConfigLoader.load(relative, Map.of()));
+        Path relativeDir = relative.getParent();
+        assertEquals(List.of(
+                relative + ":1: listeners[0].port: \"x\" (expected: a number 0..65535)",
+                relativeDir.resolve("routes.d/a.conf") + ":1: routes[0].listener: \"nope\" names no listener"
+                        + " (expected: one of edge)"),
+                ex.errors().stream().map(ConfigError::toString).toList());
+    }
+
+    @Test
     void missingRoutesDir() {
         ConfigFixture f = new ConfigFixture(dir);
         List<ConfigError> e = f.errors("""
