@@ -58,7 +58,7 @@ final class ListenerReader {
     /** Keys that the mode needs, or that it would silently ignore. */
     private static void checkAgainstMode(Node t, TlsMode mode) {
         Source modeLine = t.child("mode").map(Node::source).orElse(t.source());
-        for (String mtlsOnly : List.of("client-auth", "client-ca", "crl")) {
+        for (String mtlsOnly : List.of("client-auth", "client-ca", "crl", "verify-depth")) {
             if (mode != TlsMode.MTLS && t.has(mtlsOnly)) {
                 t.error(mtlsOnly, "applies to mode = mtls only (this listener has mode = " + mode.configName() + ")");
             }

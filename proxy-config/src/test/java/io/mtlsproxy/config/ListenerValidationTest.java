@@ -214,6 +214,7 @@ class ListenerValidationTest {
                       mode = tls
                       certificates = [{ cert = "pki/server.crt", key = "pki/server.key" }]
                       client-ca = "pki/clients-ca.crt"
+                      verify-depth = 3
                     } }
                   { name = b, port = 0
                     tls {
@@ -224,8 +225,9 @@ class ListenerValidationTest {
                 """;
         List<ConfigError> e = errors(text);
         assertError(e, f.main(), 6, "listeners[0].tls.client-ca", "applies to mode = mtls only");
-        assertError(e, f.main(), 11, "listeners[1].tls.certificates", "given with mode = none");
-        assertCount(2, e);
+        assertError(e, f.main(), 7, "listeners[0].tls.verify-depth", "applies to mode = mtls only");
+        assertError(e, f.main(), 12, "listeners[1].tls.certificates", "given with mode = none");
+        assertCount(3, e);
     }
 
     @Test
