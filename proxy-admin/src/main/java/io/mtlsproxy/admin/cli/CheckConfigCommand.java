@@ -75,7 +75,10 @@ public final class CheckConfigCommand implements Callable<Integer> {
         return Main.EXIT_USAGE;
     }
 
-    /** What the proxy would run: listeners, routes, and every certificate with its days left. */
+    /**
+     * What the proxy would run: listeners, routes, and every certificate (and CRL) with its days left. "until" is
+     * a certificate's not-after, or a CRL's next update.
+     */
     static String summary(ProxyConfig c, TlsMaterialCheck.Result material, Instant now) {
         StringBuilder s = new StringBuilder();
         long files = c.routes().stream().map(r -> r.source().file()).distinct().count();
@@ -105,7 +108,7 @@ public final class CheckConfigCommand implements Callable<Integer> {
         }
         s.append("\nroutes (").append(c.routes().size()).append("):\n").append(routes);
 
-        Table certs = new Table("usage", "owner", "subject", "not after", "days left", "state");
+        Table certs = new Table("usage", "owner", "subject", "until", "days left", "state");
         for (CertificateUse u : material.certificates()) {
             X509Certificate x = u.certificate();
             certs.row(u.usage(), u.owner(), x.getSubjectX500Principal().getName(),
@@ -116,7 +119,7 @@ public final class CheckConfigCommand implements Callable<Integer> {
             Instant next = crl.crl().getNextUpdate() == null ? null : crl.crl().getNextUpdate().toInstant();
             certs.row(CrlUse.LISTENER_CRL, crl.owner(), crl.crl().getIssuerX500Principal().getName(),
                     next == null ? "-" : next.toString(), next == null ? "-" : daysLeft(next, now),
-                    next != null && next.isBefore(now) ? "stale" : "fresh");
+                    next != null && next.isBefore(now) ? "stale" : "valid");
         }
         s.append("\ncertificates (").append(material.certificates().size()).append(")")
                 .append(material.crls().isEmpty() ? "" : " and CRLs (" + material.crls().size() + ")")
