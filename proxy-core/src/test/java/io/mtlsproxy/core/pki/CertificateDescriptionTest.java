@@ -43,7 +43,8 @@ class CertificateDescriptionTest {
         assertEquals("RSA 2048", CertificateDescription.keyType(ca.certificate().getPublicKey()));
         assertEquals(KeyAlgorithm.RSA_2048, KeyAlgorithm.of(ca.certificate().getPublicKey()));
         assertTrue(KeyAlgorithm.isPair(ca.certificate().getPublicKey(), ca.privateKey()));
-        assertFalse(KeyAlgorithm.isPair(ca.certificate().getPublicKey(), KeyAlgorithm.RSA_2048.generate().getPrivate()));
-        assertFalse(KeyAlgorithm.isPair(ca.certificate().getPublicKey(), KeyAlgorithm.EC_P256.generate().getPrivate()));
+        var publicKey = ca.certificate().getPublicKey();
+        assertFalse(KeyAlgorithm.isPair(publicKey, KeyAlgorithm.RSA_2048.generate().getPrivate()));
+        assertFalse(KeyAlgorithm.isPair(publicKey, KeyAlgorithm.EC_P256.generate().getPrivate()));
     }
 }

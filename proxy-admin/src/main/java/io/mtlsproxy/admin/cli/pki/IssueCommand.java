@@ -28,7 +28,8 @@ public final class IssueCommand extends PkiSubcommand {
     @Option(names = "--ca", required = true, paramLabel = "DIR", description = "The CA directory (pki init-ca).")
     Path caDir;
 
-    @Option(names = "--type", required = true, paramLabel = "server|client", description = "What the certificate is for.")
+    @Option(names = "--type", required = true, paramLabel = "server|client",
+            description = "What the certificate is for.")
     String type;
 
     @Option(names = "--cn", required = true, paramLabel = "NAME", description = "The common name.")
@@ -70,8 +71,8 @@ public final class IssueCommand extends PkiSubcommand {
         boolean server = Inputs.isServer(type);
         KeyAlgorithm algorithm = KeyAlgorithm.fromCliName(key);
         Duration validity = Inputs.days(days, "--days");
-        CertificateSpec.Builder spec = (server ? CertificateSpec.server(commonName) : CertificateSpec.client(commonName))
-                .organization(organization).validFor(validity).keyAlgorithm(algorithm);
+        CertificateSpec.Builder spec = server ? CertificateSpec.server(commonName) : CertificateSpec.client(commonName);
+        spec.organization(organization).validFor(validity).keyAlgorithm(algorithm);
         dnsNames.forEach(d -> spec.dns(SubjectAltName.dnsName(d)));
         ipAddresses.forEach(ip -> spec.ip(SubjectAltName.ipLiteral(ip)));
         uris.forEach(u -> spec.uri(SubjectAltName.spiffeId(u)));

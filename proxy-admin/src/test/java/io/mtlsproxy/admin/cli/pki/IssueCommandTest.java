@@ -42,8 +42,8 @@ class IssueCommandTest {
         assertTrue(opensslOk("verify", "-CAfile", ca.resolve("ca.crt"), "-purpose", "sslserver", crt)
                 .contains(": OK"));
         String text = opensslOk("x509", "-in", crt, "-noout", "-text");
-        assertTrue(text.contains("DNS:api.example.com, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"),
-                text);
+        assertTrue(text.contains("DNS:api.example.com, DNS:localhost, IP Address:127.0.0.1, "
+                + "IP Address:0:0:0:0:0:0:0:1"), text);
         assertTrue(text.contains("TLS Web Server Authentication"), text);
         assertFalse(text.contains("TLS Web Client Authentication"), text);
         assertTrue(text.contains("X509v3 Key Usage: critical\n                Digital Signature"), text);
