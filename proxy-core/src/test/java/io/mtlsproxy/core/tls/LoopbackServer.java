@@ -33,7 +33,7 @@ import io.netty.util.ReferenceCountUtil;
  * {@link #reload} swaps the ServerTls as a reload swaps the snapshot.
  */
 final class LoopbackServer implements AutoCloseable {
-    record Outcome(boolean success, Throwable cause, PeerIdentity peer, X509Certificate served) {
+    record Outcome(boolean success, Throwable cause, PeerIdentity peer, X509Certificate served, Boolean resumed) {
     }
 
     private final AtomicReference<ServerTls> tls;
@@ -89,18 +89,19 @@ final class LoopbackServer implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SniCompletionEvent sni && !sni.isSuccess()) {
-                outcomes.add(new Outcome(false, sni.cause(), null, null));
+                outcomes.add(new Outcome(false, sni.cause(), null, null, null));
                 ctx.close();
             } else if (evt instanceof SslHandshakeCompletionEvent done) {
                 if (done.isSuccess()) {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                     Certificate[] local = ssl.engine().getSession().getLocalCertificates();
                     outcomes.add(new Outcome(true, null, ctx.channel().attr(PeerIdentity.KEY).get(),
-                            local == null ? null : (X509Certificate) local[0]));
+                            local == null ? null : (X509Certificate) local[0],
+                            io.netty.handler.ssl.SessionReuse.isReused(ssl.engine())));
                     ctx.writeAndFlush(Unpooled.copiedBuffer("ok\n", StandardCharsets.US_ASCII))
                             .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
                 } else {
-                    outcomes.add(new Outcome(false, done.cause(), null, null));
+                    outcomes.add(new Outcome(false, done.cause(), null, null, null));
                     ctx.close();
                 }
             }
