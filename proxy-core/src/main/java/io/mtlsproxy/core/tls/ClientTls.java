@@ -59,7 +59,9 @@ public final class ClientTls {
         if (tls.mode() == UpstreamTlsMode.PLAIN) {
             throw new IllegalArgumentException("route " + route.name() + " has upstream.tls.mode = plain");
         }
-        String prefix = "routes." + route.name() + ".upstream.tls";
+        String prefix = TlsSettings.keyPrefix("routes." + route.name() + ".upstream.tls",
+                tls.trustCa().map(f -> f.key()).orElse(null),
+                tls.clientIdentity().map(k -> k.keyPath()).orElse(null));
         List<ConfigError> errors = new ArrayList<>();
         TrustAnchors anchors = null;
         if (tls.trustCa().isPresent()) {

@@ -16,6 +16,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.AttributeKey;
 
 /**
  * Watches one connection's handshake, right after its SslHandler (or SniHandler): on success it stores the
@@ -24,6 +25,9 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
  * Not sharable: it remembers the SNI of its own connection.
  */
 public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
+    /** The host name the client asked for by SNI (as SniHandler reports it); absent when none was sent. */
+    public static final AttributeKey<String> SNI = AttributeKey.valueOf("mtls-proxy.sni");
+
     private final ProxyMetrics metrics;
     private final ProxyMetrics.Side side;
     private final String name;
@@ -41,6 +45,9 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
         boolean finished = false;
         if (evt instanceof SniCompletionEvent sniEvent) {
             sni = sniEvent.hostname();
+            if (sni != null) {
+                ctx.channel().attr(SNI).set(sni);
+            }
             if (!sniEvent.isSuccess()) { // e.g. no ClientHello within the handshake timeout: no SslHandler follows
                 failed(ctx, sniEvent.cause());
                 finished = true;

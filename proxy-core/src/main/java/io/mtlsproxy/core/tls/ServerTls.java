@@ -74,7 +74,9 @@ public final class ServerTls {
         if (tls.mode() == TlsMode.NONE) {
             throw new IllegalArgumentException("listener " + listener.name() + " has tls.mode = none");
         }
-        String prefix = "listeners." + listener.name() + ".tls";
+        String prefix = TlsSettings.keyPrefix("listeners." + listener.name() + ".tls",
+                tls.certificates().isEmpty() ? null : tls.certificates().get(0).keyPath(),
+                tls.clientCa().map(f -> f.key()).orElse(null));
         List<ConfigError> errors = new ArrayList<>();
         String[] protocols = TlsSettings.protocols(tls.protocols(), listener.source(), prefix + ".protocols", errors);
         if (tls.certificates().isEmpty()) {

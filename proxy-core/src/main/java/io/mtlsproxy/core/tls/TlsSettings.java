@@ -48,6 +48,20 @@ final class TlsSettings {
         return out.toArray(String[]::new);
     }
 
+    /**
+     * The config key prefix of a {@code tls} block ({@code listeners[0].tls}) as the loader spelled it in the keys
+     * of the files it names, so that our own errors read like the loader's; {@code fallback} when none is known.
+     */
+    static String keyPrefix(String fallback, String... knownKeys) {
+        for (String key : knownKeys) {
+            int at = key == null ? -1 : key.indexOf(".tls");
+            if (at > 0 && (key.length() == at + 4 || key.charAt(at + 4) == '.')) {
+                return key.substring(0, at + 4);
+            }
+        }
+        return fallback;
+    }
+
     static ApplicationProtocolConfig alpn(List<String> protocols) {
         if (protocols.isEmpty()) {
             return ApplicationProtocolConfig.DISABLED;

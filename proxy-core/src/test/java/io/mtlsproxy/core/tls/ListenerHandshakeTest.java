@@ -73,7 +73,24 @@ class ListenerHandshakeTest {
                     srv.port()));
             assertTrue(r.handshakeOk(), () -> "handshake: " + r.handshakeFailure());
             assertEquals(expectedSubject, r.serverCertificate().getSubjectX500Principal().getName());
-            assertEquals(expectedSubject, srv.next().served().getSubjectX500Principal().getName());
+            LoopbackServer.Outcome outcome = srv.next();
+            assertEquals(expectedSubject, outcome.served().getSubjectX500Principal().getName());
+            assertEquals(sni, outcome.observedSni(), "the observer leaves the SNI on the channel");
+        }
+    }
+
+    @Test
+    void aFailedHandshakeIsLoggedWithItsSni() throws Exception {
+        ListenerConfig mtls = TestConfigs.mtls("public", ClientAuth.REQUIRED, serverCa.certFile(), null, 2,
+                TestConfigs.pem("public", 0, primary), TestConfigs.pem("public", 1, secondary));
+        ProxyMetrics metrics = ProxyMetrics.inMemory();
+        try (LoopbackServer srv = new LoopbackServer(group, ServerTls.build(mtls), metrics, "public", true, 5_000)) {
+            SslContext ctx = TestPeers.client(TlsProvider.provider(), serverCa.certFile(), (TestPki.Leaf) null);
+            LoopbackClient.connect(group, srv.port(), LoopbackClient.handler(ctx, "api.example.org", srv.port()));
+            assertFalse(srv.next().success());
+            TlsFailure logged = metrics.failures().snapshot().get(0);
+            assertEquals("api.example.org", logged.sni());
+            assertEquals(TlsFailureReason.NO_CLIENT_CERT, logged.reason());
         }
     }
 

@@ -43,7 +43,7 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class LoopbackServer implements AutoCloseable {
     record Outcome(boolean success, Throwable cause, PeerIdentity peer, X509Certificate served, Boolean resumed,
-                   String peerSubject, List<String> sni) {
+                   String peerSubject, List<String> sni, String observedSni) {
     }
 
     private final AtomicReference<ServerTls> tls;
@@ -114,7 +114,7 @@ final class LoopbackServer implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SniCompletionEvent sni && !sni.isSuccess()) {
-                outcomes.add(new Outcome(false, sni.cause(), null, null, null, null, null));
+                outcomes.add(new Outcome(false, sni.cause(), null, null, null, null, null, null));
                 ctx.close();
             } else if (evt instanceof SslHandshakeCompletionEvent done) {
                 if (done.isSuccess()) {
@@ -124,11 +124,11 @@ final class LoopbackServer implements AutoCloseable {
                     outcomes.add(new Outcome(true, null, ctx.channel().attr(PeerIdentity.KEY).get(),
                             local == null ? null : (X509Certificate) local[0],
                             io.netty.handler.ssl.SessionReuse.isReused(ssl.engine()), peerSubject(session),
-                            sniNames(session)));
+                            sniNames(session), ctx.channel().attr(HandshakeObserver.SNI).get()));
                     ctx.writeAndFlush(Unpooled.copiedBuffer("ok\n", StandardCharsets.US_ASCII))
                             .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
                 } else {
-                    outcomes.add(new Outcome(false, done.cause(), null, null, null, null, null));
+                    outcomes.add(new Outcome(false, done.cause(), null, null, null, null, null, null));
                     ctx.close();
                 }
             }
