@@ -97,9 +97,8 @@ class RequiredClientAuthTest {
     }
 
     static double failures(ProxyMetrics metrics, TlsFailureReason reason) {
-        var c = metrics.registry().find("mtls_proxy_tls_handshakes").tags("side", "inbound", "name", "public",
-                "result", "failure", "reason", reason.label()).counter();
-        return c == null ? 0 : c.count();
+        return Meters.count(metrics, "mtls_proxy_tls_handshakes_total", "side", "inbound", "name", "public",
+                "result", "failure", "reason", reason.label());
     }
 
     @ParameterizedTest
@@ -110,9 +109,9 @@ class RequiredClientAuthTest {
         assertTrue(outcome.success(), () -> "handshake failed: " + outcome.cause());
         assertTrue(outcome.peer().verified());
         assertEquals(good.issued().certificate().getSubjectX500Principal().getName(), outcome.peer().subject());
-        assertEquals(1.0, metrics.registry().find("mtls_proxy_tls_handshakes").tags("result", "success")
-                .counter().count());
-        assertEquals(1L, metrics.registry().find("mtls_proxy_client_cert_remaining_seconds").summary().count());
+        assertEquals(1.0, Meters.count(metrics, "mtls_proxy_tls_handshakes_total", "side", "inbound", "name", "public",
+                "result", "success"));
+        assertEquals(1.0, Meters.count(metrics, "mtls_proxy_client_cert_remaining_seconds", "listener", "public"));
     }
 
     @ParameterizedTest

@@ -97,8 +97,8 @@ class UpstreamTlsTest {
         Dial d = dial(provider, tls("orders.internal", List.of()), orders, null);
         assertTrue(d.client().handshakeOk(), () -> "handshake: " + d.client().handshakeFailure());
         assertEquals(List.of("orders.internal"), d.origin().sni(), "server-name is sent as SNI");
-        assertEquals(1.0, d.metrics().registry().find("mtls_proxy_tls_handshakes").tags("side", "upstream",
-                "name", "orders", "result", "success").counter().count());
+        assertEquals(1.0, Meters.count(d.metrics(), "mtls_proxy_tls_handshakes_total", "side", "upstream",
+                "name", "orders", "result", "success"));
     }
 
     @ParameterizedTest
