@@ -144,6 +144,26 @@ class ListenerHandshakeTest {
         }
     }
 
+    @ParameterizedTest(name = "server advertises {0}: {1}")
+    @CsvSource({"default, http/1.1", "h2, h2"})
+    void alpnAdvertisesHttp11UnlessAskedForH2(String advertised, String negotiated) throws Exception {
+        ServerTls tls = advertised.equals("default") ? ServerTls.build(twoCertificates)
+                : ServerTls.build(twoCertificates, List.of("h2", "http/1.1"));
+        try (LoopbackServer srv = new LoopbackServer(group, tls, ProxyMetrics.inMemory(), "public", false, 5_000)) {
+            SslContext ctx = io.netty.handler.ssl.SslContextBuilder.forClient().sslProvider(TlsProvider.provider())
+                    .trustManager(serverCa.certFile().toFile()).endpointIdentificationAlgorithm(null)
+                    .applicationProtocolConfig(TlsSettings.alpn(List.of("h2", "http/1.1"))).build();
+            String[] chosen = new String[1];
+            LoopbackClient.connect(group, srv.port(), ch -> {
+                var h = ctx.newHandler(ch.alloc(), "127.0.0.1", srv.port());
+                h.handshakeFuture().addListener(f -> chosen[0] = h.applicationProtocol());
+                return h;
+            });
+            srv.next();
+            assertEquals(negotiated, chosen[0]);
+        }
+    }
+
     @Test
     void onlyStrongCipherSuitesAreOffered() throws Exception {
         for (String suite : ServerTls.build(twoCertificates).defaultContext().cipherSuites()) {

@@ -184,6 +184,34 @@ class RequiredClientAuthTest {
     }
 
     @Test
+    void oneCrlFilePerSeveralIssuersAndDerCrlsAreEnforced(@TempDir Path own) throws Exception {
+        TestPki local = new TestPki(own);
+        TestPki.Ca teamA = local.ca("team-a");
+        TestPki.Ca teamB = local.ca("team-b");
+        TestPki.Leaf a = teamA.client("a-client");
+        TestPki.Leaf b = teamB.client("b-client");
+        Path bundle = own.resolve("clients.crt");
+        java.nio.file.Files.writeString(bundle, java.nio.file.Files.readString(teamA.certFile())
+                + java.nio.file.Files.readString(teamB.certFile()));
+        Path both = own.resolve("all-crls.pem");
+        java.nio.file.Files.writeString(both, java.nio.file.Files.readString(teamA.crl())
+                + java.nio.file.Files.readString(teamB.crl(b)));
+        ListenerConfig config = TestConfigs.mtls("public", ClientAuth.REQUIRED, bundle, both, 2,
+                TestConfigs.pem("public", 0, server));
+        assertTrue(handshake(TlsProvider.provider(), config, a, ProxyMetrics.inMemory()).success());
+        LoopbackServer.Outcome refused = handshake(TlsProvider.provider(), config, b, ProxyMetrics.inMemory());
+        assertEquals(TlsFailureReason.REVOKED, TlsFailures.classify(refused.cause()));
+
+        Path der = own.resolve("team-b.crl.der");
+        java.nio.file.Files.write(der, io.mtlsproxy.core.pki.Pem.readCrls(
+                java.nio.file.Files.readAllBytes(teamB.crl(b))).get(0).getEncoded());
+        ListenerConfig derConfig = TestConfigs.mtls("public", ClientAuth.REQUIRED, bundle, der, 2,
+                TestConfigs.pem("public", 0, server));
+        assertEquals(TlsFailureReason.REVOKED, TlsFailures.classify(handshake(TlsProvider.provider(), derConfig, b,
+                ProxyMetrics.inMemory()).cause()));
+    }
+
+    @Test
     void anIntermediateChainPassesWithDepthTwoAndFailsWithDepthOne() throws Exception {
         TestPki.Leaf viaIntermediate = TestPeers.viaIntermediate(clientCa, "clients-issuing-2", "team-client", dir);
         assertTrue(handshake(TlsProvider.provider(), listener(2, crl), viaIntermediate, ProxyMetrics.inMemory())
