@@ -114,7 +114,9 @@ public final class CertificateLoader {
         try {
             entry = Pkcs12.readKeyEntry(content, password);
         } catch (IOException e) {
-            if (e.getCause() instanceof UnrecoverableKeyException || String.valueOf(e.getMessage()).contains("password")) {
+            boolean badPassword = e.getCause() instanceof UnrecoverableKeyException
+                    || String.valueOf(e.getMessage()).contains("password");
+            if (badPassword) {
                 throw new ConfigException(ref.error("cannot open keystore " + ref.path()
                         + ": wrong or missing keystore-password"));
             }
@@ -177,7 +179,6 @@ public final class CertificateLoader {
         return switch (key.getAlgorithm().toUpperCase(java.util.Locale.ROOT)) {
             case "EC", "ECDSA" -> "SHA256withECDSA";
             case "RSA" -> "SHA256withRSA";
-            case "RSASSA-PSS" -> "RSASSA-PSS";
             case "ED25519" -> "Ed25519";
             case "ED448" -> "Ed448";
             default -> key.getAlgorithm();

@@ -230,8 +230,9 @@ final class ChainVerifier {
             for (X509CRL crl : crlsBySigner.getOrDefault(issuer, List.of())) {
                 X509CRLEntry entry = crl.getRevokedCertificate(cert.getSerialNumber());
                 if (entry != null) {
-                    String stale = crl.getNextUpdate() != null && crl.getNextUpdate().toInstant().isBefore(Instant.now())
-                            ? " (CRL stale since " + crl.getNextUpdate().toInstant() + ", still enforced)" : "";
+                    Date next = crl.getNextUpdate();
+                    String stale = next != null && next.toInstant().isBefore(Instant.now())
+                            ? " (CRL stale since " + next.toInstant() + ", still enforced)" : "";
                     throw new CertificateRejectedException(TlsFailureReason.REVOKED, "certificate "
                             + cert.getSubjectX500Principal().getName() + " serial "
                             + cert.getSerialNumber().toString(16) + " was revoked on "

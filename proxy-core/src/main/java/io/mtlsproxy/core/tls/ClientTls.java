@@ -116,7 +116,8 @@ public final class ClientTls {
         List<CertificateUse> out = new ArrayList<>();
         if (tls.trustCa().isPresent()) { // the JDK's own store is the JDK's business, not this route's inventory
             for (X509Certificate ca : anchors.certificates()) {
-                out.add(new CertificateUse(CertificateUse.UPSTREAM_TRUST, route.name(), tls.trustCa().get().path(), ca));
+                out.add(new CertificateUse(CertificateUse.UPSTREAM_TRUST, route.name(), tls.trustCa().get().path(),
+                        ca));
             }
         }
         if (identity != null) {

@@ -112,8 +112,9 @@ public final class ServerTls {
             throw new ConfigException(errors);
         }
 
+        boolean optional = tls.clientAuth() == ClientAuth.OPTIONAL;
         ClientCertificateTrustManager trust = clientCas == null ? null
-                : new ClientCertificateTrustManager(clientCas, tls.verifyDepth(), tls.clientAuth() == ClientAuth.OPTIONAL);
+                : new ClientCertificateTrustManager(clientCas, tls.verifyDepth(), optional);
         List<SslContext> contexts = new ArrayList<>();
         for (LoadedKey key : keys) {
             try {

@@ -148,7 +148,8 @@ class IdentityPolicyTest {
         assertEquals(Decision.ADMIT, required.evaluate(good), "empty allow-list: any verified certificate");
 
         IdentityPolicy listed = uris("spiffe://example.org/ns/prod/*");
-        assertEquals(Decision.NO_CERTIFICATE, listed.evaluate(PeerIdentity.ANONYMOUS), "an allow-list needs an identity");
+        assertEquals(Decision.NO_CERTIFICATE, listed.evaluate(PeerIdentity.ANONYMOUS),
+                "an allow-list needs an identity");
         assertEquals(Decision.BAD_CERTIFICATE, listed.evaluate(failed));
         assertEquals(Decision.NOT_ALLOWED, listed.evaluate(good));
         assertEquals(403, listed.evaluate(good).status());

@@ -6,6 +6,7 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
@@ -41,11 +42,15 @@ final class LoopbackClient {
     static Result connect(EventLoopGroup group, int port, java.util.function.Function<Channel, SslHandler> tls,
                           ChannelHandler... extra) throws Exception {
         CompletableFuture<String> firstLine = new CompletableFuture<>();
+        // kept here: a refused connection may be closed, and its pipeline emptied, before connect() returns
+        AtomicReference<SslHandler> sslRef = new AtomicReference<>();
         Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
-                        c.pipeline().addLast("tls", tls.apply(c));
+                        SslHandler ssl = tls.apply(c);
+                        sslRef.set(ssl);
+                        c.pipeline().addLast("tls", ssl);
                         c.pipeline().addLast(extra);
                         c.pipeline().addLast("read", new ChannelInboundHandlerAdapter() {
                             @Override
@@ -72,8 +77,8 @@ final class LoopbackClient {
                     }
                 }).connect(new InetSocketAddress("127.0.0.1", port)).sync().channel();
         try {
-            SslHandler ssl = ch.pipeline().get(SslHandler.class);
-            Throwable handshakeFailure = null;
+            SslHandler ssl = sslRef.get();
+            Throwable handshakeFailure;
             if (!ssl.handshakeFuture().await(10, TimeUnit.SECONDS)) {
                 throw new AssertionError("client handshake did not finish within 10s");
             }

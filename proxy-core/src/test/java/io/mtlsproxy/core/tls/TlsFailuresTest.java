@@ -19,7 +19,7 @@ import io.netty.handler.ssl.SslHandshakeTimeoutException;
 class TlsFailuresTest {
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', value = {
-            "error:10000410:SSL routines:OPENSSL_internal:SSLV3_ALERT_HANDSHAKE_FAILURE CERTIFICATE_REQUIRED | NO_CLIENT_CERT",
+            "error:1000045c:SSL routines:OPENSSL_internal:TLSV13_ALERT_CERTIFICATE_REQUIRED | NO_CLIENT_CERT",
             "error:100000c0:SSL routines:OPENSSL_internal:PEER_DID_NOT_RETURN_A_CERTIFICATE | NO_CLIENT_CERT",
             "Empty client certificate chain | NO_CLIENT_CERT",
             "error:1000007d:SSL routines:OPENSSL_internal:NO_PROTOCOLS_AVAILABLE | PROTOCOL_VERSION",

@@ -65,8 +65,8 @@ class TlsMaterialCheckTest {
 
         List<String> errors = result.errors().stream().map(ConfigError::toString).toList();
         assertEquals(4, errors.size(), () -> String.join("\n", errors));
-        assertTrue(errors.get(0).startsWith("proxy.conf:11: listeners.public.tls.certificates[0].key: the private key in"),
-                errors.get(0));
+        assertTrue(errors.get(0).startsWith(
+                "proxy.conf:11: listeners.public.tls.certificates[0].key: the private key in"), errors.get(0));
         assertEquals("proxy.conf:30: listeners.public.tls.client-ca: file not found: " + dir.resolve("missing-ca.crt"),
                 errors.get(1));
         assertTrue(errors.get(2).startsWith("proxy.conf:31: listeners.internal.tls.crl: the CRL of CN=foreign"),
