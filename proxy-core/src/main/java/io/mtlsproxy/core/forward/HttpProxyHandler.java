@@ -57,6 +57,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean requestHead;
     private boolean drainRequested;
     private boolean inBacklog;
+    private boolean lingering;
 
     public HttpProxyHandler(ForwardingContext fc, String listenerName) {
         this.fc = requireNonNull(fc, "fc");
@@ -199,6 +200,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             exchange.requestContent(content);
         } else {
             content.release();
+            if (phase == Phase.CLOSING && last && lingering) {
+                ctx.close(); // the unread body is all in: the answer can no longer be lost to a reset
+            }
             if (phase == Phase.DISCARDING && last) {
                 phase = Phase.IDLE;
                 processBacklog();
@@ -340,9 +344,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private void settle(boolean keepAlive, ChannelFuture written) {
         if (!keepAlive) {
             phase = Phase.CLOSING;
-            boolean linger = requestInFlight && requestHasBody;
+            HttpObject pipelined;
+            while ((pipelined = backlog.poll()) != null) {
+                ReferenceCountUtil.release(pipelined); // requests after a closing answer are never served
+            }
             written.addListener(f -> {
-                if (linger && ctx.channel().isActive()) {
+                if (requestInFlight && requestHasBody && ctx.channel().isActive()) {
+                    lingering = true;
                     ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
                     maybeRead();
                 } else {
