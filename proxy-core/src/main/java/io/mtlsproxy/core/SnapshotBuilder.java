@@ -48,6 +48,15 @@ public final class SnapshotBuilder {
     }
 
     public Snapshot build(ProxyConfig config) throws ConfigException {
+        return build(config, null);
+    }
+
+    /**
+     * Builds a snapshot for a reload: a route whose upstream settings and TLS material are unchanged keeps the
+     * {@code previous} snapshot's cluster, with its pooled connections and endpoint health (see
+     * {@link ClusterCarryOver}); every other route gets new endpoints, hence new connections.
+     */
+    public Snapshot build(ProxyConfig config, Snapshot previous) throws ConfigException {
         List<ConfigError> errors = new ArrayList<>();
         Map<String, Route> routes = new LinkedHashMap<>();
         Map<String, List<Route>> byListener = new HashMap<>();
@@ -78,18 +87,10 @@ public final class SnapshotBuilder {
                     continue;
                 }
             }
-            List<UpstreamEndpoint> endpoints = new ArrayList<>();
-            for (Endpoint e : rc.upstream().endpoints()) {
-                UpstreamEndpoint ue = new UpstreamEndpoint(rc.name(), e, ejection);
-                ue.resolve();
-                if (ue.address() == null) {
-                    // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
-                    LOG.warn("route {}: {}", rc.name(), ue.resolveError());
-                }
-                endpoints.add(ue);
-            }
-            Route route = new Route(rc, IdentityPolicy.of(rc.clientIdentity()),
-                    new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls));
+            Optional<ClientTls> upstreamTls = tls;
+            UpstreamCluster cluster = ClusterCarryOver.reusable(previous, rc, tls)
+                    .orElseGet(() -> newCluster(rc, upstreamTls));
+            Route route = new Route(rc, IdentityPolicy.of(rc.clientIdentity()), cluster);
             routes.put(rc.name(), route);
             byListener.computeIfAbsent(rc.listener(), k -> new ArrayList<>()).add(route);
         }
@@ -110,5 +111,19 @@ public final class SnapshotBuilder {
             throw new ConfigException(errors);
         }
         return new Snapshot(config, listeners, routes);
+    }
+
+    private UpstreamCluster newCluster(RouteConfig rc, Optional<ClientTls> tls) {
+        List<UpstreamEndpoint> endpoints = new ArrayList<>();
+        for (Endpoint e : rc.upstream().endpoints()) {
+            UpstreamEndpoint ue = new UpstreamEndpoint(rc.name(), e, ejection);
+            ue.resolve();
+            if (ue.address() == null) {
+                // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
+                LOG.warn("route {}: {}", rc.name(), ue.resolveError());
+            }
+            endpoints.add(ue);
+        }
+        return new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls);
     }
 }

@@ -4,8 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Locale;
 
 import io.mtlsproxy.core.identity.PeerIdentity;
+import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
@@ -20,7 +22,6 @@ public final class InboundConnection {
     private final Channel channel;
     private final String listener;
     private final boolean secure;
-    private String sni;
 
     private InboundConnection(Channel channel, String listener, boolean secure) {
         this.channel = requireNonNull(channel, "channel");
@@ -47,13 +48,13 @@ public final class InboundConnection {
         return secure;
     }
 
-    /** The host name the client sent by SNI, lower case; null when none (or a plain listener). */
+    /**
+     * The host name the client sent by SNI, lower case; null when none (or a plain listener). The handshake
+     * observer stores it on the channel ({@link HandshakeObserver#SNI}).
+     */
     public String sni() {
-        return sni;
-    }
-
-    void sni(String hostname) {
-        this.sni = hostname == null ? null : hostname.toLowerCase(java.util.Locale.ROOT);
+        String sni = channel.attr(HandshakeObserver.SNI).get();
+        return sni == null ? null : sni.toLowerCase(Locale.ROOT);
     }
 
     /** The verified (or, with optional client auth, recorded) client certificate; ANONYMOUS when none. */

@@ -18,6 +18,7 @@ import java.util.Locale;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -54,6 +55,11 @@ public final class RawHttpClient implements Closeable {
         s.setSoTimeout(10_000);
         s.startHandshake();
         return new RawHttpClient(s);
+    }
+
+    /** The TLS session (the server's certificate: {@code getPeerCertificates()[0]}); null on a plain connection. */
+    public SSLSession tlsSession() {
+        return socket instanceof SSLSocket s ? s.getSession() : null;
     }
 
     public RawHttpClient timeout(int millis) throws IOException {
