@@ -76,7 +76,7 @@ public final class Reloader implements AutoCloseable {
 
     private Reloader(ProxyServer server, Path configFile, Consumer<ReloadResult> onResult) {
         this.server = server;
-        this.configFile = configFile.toAbsolutePath().normalize();
+        this.configFile = configFile; // as given: error messages name it the way the operator did
         this.onResult = onResult;
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "config-reload");
@@ -196,7 +196,7 @@ public final class Reloader implements AutoCloseable {
 
     private List<Path> watchedFiles() {
         Set<Path> files = new LinkedHashSet<>();
-        files.add(configFile);
+        files.add(configFile.toAbsolutePath().normalize());
         files.addAll(server.snapshot().config().watchedFiles());
         return List.copyOf(files);
     }
