@@ -213,6 +213,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
             metrics.configReload(true);
             List<String> changed = SnapshotDiff.changes(old, built);
             LOG.info("reloaded {}: {}", built.config().file(), changed.isEmpty() ? "nothing changed" : changed);
+            CertificateChanges.between(old, built).forEach(line -> LOG.info("reload: {}", line));
             return ReloadResult.success(changed);
         }
     }
