@@ -201,6 +201,23 @@ class ReloadProxyTest {
     }
 
     @Test
+    void aNewTrustCaAppliesToTheNextUpstreamConnection() throws Exception {
+        edge.start(false);
+        startReloader(false);
+        try (RawHttpClient c = edge.connect(edge.fx.client)) {
+            assertEquals(200, c.get("localhost", "/secure/1").status());
+            edge.files.caBundle("origins-ca.crt", edge.fx.serverCa); // not the origin's CA
+            ReloadResult r = reloader.reload(Trigger.SIGNAL);
+            assertTrue(r.ok(), r::toString);
+            assertEquals(List.of("routes.secure.upstream.tls"), r.changed());
+            assertEquals(502, c.get("localhost", "/secure/2").status(), "the origin is no longer trusted");
+            edge.files.caBundle("origins-ca.crt", edge.fx.serverCa, edge.fx.originCa);
+            assertTrue(reloader.reload(Trigger.SIGNAL).ok());
+            assertEquals(200, c.get("localhost", "/secure/3").status(), "trusted again with the overlap bundle");
+        }
+    }
+
+    @Test
     void aReloadThatNeedsARestartIsRefused() throws Exception {
         edge.start(false);
         startReloader(false);

@@ -59,4 +59,45 @@ class FileWatcherTest {
             assertTrue(changes.poll(5, TimeUnit.SECONDS) != null);
         }
     }
+
+    @Test
+    void a_file_changed_while_the_reload_reads_is_seen_at_the_next_poll() throws Exception {
+        Path cert = Files.writeString(dir.resolve("server.crt"), "new certificate");
+        Path key = Files.writeString(dir.resolve("server.key"), "old key");
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        try (FileWatcher w = new FileWatcher(() -> List.of(cert, key), Optional::empty, Duration.ofMillis(50), () -> {
+            if (calls.incrementAndGet() == 1) {
+                try { // the second half of the pair lands while the first reload runs
+                    Path tmp = Files.writeString(dir.resolve(".server.key.tmp"), "new key");
+                    Files.move(tmp, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            changes.add("changed");
+        })) {
+            Files.writeString(cert, "newer certificate");
+            assertEquals("changed", changes.poll(5, TimeUnit.SECONDS));
+            assertEquals("changed", changes.poll(5, TimeUnit.SECONDS), "the key written during the reload");
+            assertEquals(null, changes.poll(300, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    @Test
+    void a_pair_written_back_to_back_is_one_change() throws Exception {
+        Path cert = Files.writeString(dir.resolve("server.crt"), "old certificate");
+        Path key = Files.writeString(dir.resolve("server.key"), "old key");
+        // settle time 150 ms: far longer than the gap between the two renames, even on a busy machine
+        try (FileWatcher w = new FileWatcher(() -> List.of(cert, key), Optional::empty, Duration.ofMillis(300),
+                () -> changes.add("changed"))) {
+            for (int round = 0; round < 2; round++) {
+                Path tmpKey = Files.writeString(dir.resolve(".k.tmp"), "key " + round);
+                Files.move(tmpKey, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Path tmpCert = Files.writeString(dir.resolve(".c.tmp"), "certificate " + round);
+                Files.move(tmpCert, cert, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                assertEquals("changed", changes.poll(5, TimeUnit.SECONDS));
+                assertEquals(null, changes.poll(200, TimeUnit.MILLISECONDS), "one change for the pair");
+            }
+        }
+    }
 }
