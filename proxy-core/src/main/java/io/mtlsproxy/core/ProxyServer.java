@@ -228,12 +228,6 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         return ReloadResult.failure(sorted);
     }
 
-    /** Where a reload's configuration comes from: a file read anew, or a configuration built in memory. */
-    @FunctionalInterface
-    public interface ConfigSource {
-        ProxyConfig load() throws ConfigException;
-    }
-
     /**
      * Graceful shutdown: not ready, no new connections, idle keep-alive connections closed, in-flight requests
      * finished (their responses say {@code Connection: close}); whatever is left after {@code grace} is closed.

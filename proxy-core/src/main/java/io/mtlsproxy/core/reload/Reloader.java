@@ -29,7 +29,7 @@ import io.mtlsproxy.core.tls.CrlUse;
 /**
  * Runs every reload of one proxy on one thread, whatever asked for it: a watched file that changed
  * ({@code reload.watch}), SIGHUP, or {@code POST /reload}. Each reload re-reads the configuration file with the
- * config loader and every file it names, and hands it to {@link ProxyServer#reload(ProxyServer.ConfigSource)},
+ * config loader and every file it names, and hands it to {@link ProxyServer#reloadFrom},
  * which swaps the whole snapshot or keeps the running one. One thread means two triggers never race: a reload
  * always applies the files as they were when it began, and no older read can overwrite a newer one. Requests
  * that arrive while another reload waits to start join it (a burst of file writes, or a SIGHUP during a watch
