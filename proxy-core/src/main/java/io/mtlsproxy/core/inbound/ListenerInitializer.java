@@ -10,6 +10,7 @@ import java.util.function.Function;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -73,7 +74,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             // handshake-timeout bounds the wait for the ClientHello and the handshake alike
             p.addLast("sni", new SniHandler(listener.tls().orElseThrow().sniMapping(),
                     limits.handshakeTimeout().toMillis()));
-            p.addLast("handshake", new HandshakeRecorder(metrics, ProxyMetrics.Side.INBOUND, name));
+            p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, name));
         }
         RequestHeaderTimeout headerTimeout = new RequestHeaderTimeout(limits.requestHeaderTimeout().toMillis());
         p.addLast("request-head-start", headerTimeout.headStart());
