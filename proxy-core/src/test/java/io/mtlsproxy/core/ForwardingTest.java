@@ -62,6 +62,10 @@ class ForwardingTest {
                     .forward(ForwardClientCert.APPEND_FORWARD).build());
             routes.add(TestConfigs.route(l + "-any", l).prefix("/").endpoint(origin).build());
         }
+        routes.add(TestConfigs.route("deny", "mtls").prefix("/deny").endpoint(origin).identity(new ClientIdentity(
+                false, IdentityMode.ENFORCE, new AllowList(List.of("CN=someone-else"), List.of(), List.of(),
+                List.of()))).build());
+        routes.add(TestConfigs.route("open", "optional").prefix("/open").endpoint(origin).build());
         routes.add(TestConfigs.route("api", "plain").host("api.example.com").prefix("/a").endpoint(origin).build());
         ClientIdentity required = new ClientIdentity(true, IdentityMode.ENFORCE, AllowList.ANY);
         ClientIdentity reportOnly = new ClientIdentity(true, IdentityMode.REPORT_ONLY, AllowList.ANY);
@@ -287,6 +291,28 @@ class ForwardingTest {
                 .tag("mode", "report-only").counter().count());
         assertEquals(1.0, metrics.registry().get("mtls_proxy_identity_denials").tag("route", "need")
                 .tag("mode", "enforce").counter().count());
+    }
+
+    @Test
+    void certificateNotOnTheAllowListIs403() throws Exception {
+        try (RawHttpClient c = client("mtls")) {
+            RawHttpClient.Response r = c.get("localhost", "/deny");
+            assertEquals(403, r.status());
+            assertTrue(r.text().contains("not allowed"), r.text());
+            assertEquals(200, c.get("localhost", "/any").status(), "a 403 keeps the connection");
+        }
+    }
+
+    @Test
+    void certificateThatFailedVerificationIs495WhereAnIdentityIsNeeded() throws Exception {
+        try (RawHttpClient c = RawHttpClient.connectTls(proxy.port("optional"), io.mtlsproxy.core.testing.TestTls
+                .client(fx.serverCa.certFile(), fx.proxyIdCa.client("stranger"), true), "localhost")) {
+            assertEquals(495, c.get("localhost", "/need").status());
+            RawHttpClient.Response open = c.get("localhost", "/open");
+            assertEquals(200, open.status(), "a route that needs no identity admits the client as anonymous");
+            assertNull(Echo.parse(open.text()).header("X-Forwarded-Client-Cert"), "an unverified cert is never "
+                    + "forwarded");
+        }
     }
 
     @Test

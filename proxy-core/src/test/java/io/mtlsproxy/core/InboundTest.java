@@ -34,6 +34,7 @@ class InboundTest {
     static ProxyFixture fx;
     static ProxyServer proxy;
     static ProxyMetrics metrics = ProxyMetrics.inMemory();
+    static TestPki.Leaf revoked;
 
     @BeforeAll
     static void start() throws Exception {
@@ -42,9 +43,11 @@ class InboundTest {
                 Duration.ofSeconds(30));
         Limits two = new Limits(2, 16 * 1024, 1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5),
                 Duration.ofSeconds(30));
+        revoked = fx.clientCa.client("revoked");
+        Path crl = fx.clientCa.crl(revoked);
         proxy = fx.start(ProxyServer.builder().metrics(metrics), List.of(
                 TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
-                        ClientAuth.REQUIRED, true), limits),
+                        ClientAuth.REQUIRED, true, crl), limits),
                 TestConfigs.listener("small", ListenerTls.plain(), two)), List.of(
                 TestConfigs.route("r", "mtls").endpoint(fx.plainOrigin.port()).build(),
                 TestConfigs.route("s", "small").endpoint(fx.plainOrigin.port()).build()));
@@ -101,6 +104,11 @@ class InboundTest {
     @Test
     void notYetValidCertificateFailsTheHandshake() throws Exception {
         assertRejected(fx.clientCa.leaf("future", TestPki.notYetValidClient("future").build()));
+    }
+
+    @Test
+    void revokedCertificateFailsTheHandshake() throws Exception {
+        assertRejected(revoked);
     }
 
     @Test
