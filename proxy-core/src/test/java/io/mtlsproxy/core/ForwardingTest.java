@@ -319,7 +319,8 @@ class ForwardingTest {
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         try (RawHttpClient c = client("plain")) {
             c.send("GET /any/1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /any/2 HTTP/1.1\r\nHost: localhost\r\n\r\n"
-                    + "GET /nowhere HTTP/1.1\r\nHost: api.example.com\r\n\r\nGET /any/3 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                    + "GET /nowhere HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
+                    + "GET /any/3 HTTP/1.1\r\nHost: localhost\r\n\r\n");
             assertEquals("/any/1", Echo.parse(c.read().text()).uri());
             assertEquals("/any/2", Echo.parse(c.read().text()).uri());
             assertEquals(404, c.read().status());
