@@ -14,6 +14,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -272,8 +273,9 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         UpstreamFailure failure = cause == null ? UpstreamFailure.closed(endpoint)
                 : UpstreamFailure.classify(cause, endpoint);
-        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && usedBefore()) {
-            // a pooled connection the origin closed while it sat idle: the request never reached it, try once more
+        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && idempotent() && usedBefore()) {
+            // most likely a pooled connection the origin closed as it was reused; the request can be repeated
+            // safely (RFC 9110 §9.2.2), so it gets one more try on a new connection
             retried = true;
             upstream = null;
             acquire();
@@ -285,6 +287,12 @@ final class Exchange implements UpstreamHandler.Sink {
         } else {
             fail(failure);
         }
+    }
+
+    private boolean idempotent() {
+        HttpMethod m = request.method();
+        return HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m) || HttpMethod.OPTIONS.equals(m)
+                || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m) || HttpMethod.TRACE.equals(m);
     }
 
     private boolean usedBefore() {
