@@ -95,7 +95,7 @@ final class EdgeSetup {
     }
 
     static BigInteger serial(RawHttpClient c) throws Exception {
-        return ((X509Certificate) c.tlsSession().getPeerCertificates()[0]).getSerialNumber();
+        return c.serverCertificate().getSerialNumber();
     }
 
     /** The serial of the certificate the running snapshot serves on the listener. */

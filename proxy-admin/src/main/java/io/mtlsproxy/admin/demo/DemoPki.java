@@ -61,20 +61,22 @@ public record DemoPki(Path dir) {
     /** Makes every certificate and key under {@code dir} (keys 0600). */
     public static DemoPki create(Path dir) throws IOException {
         DemoPki pki = new DemoPki(dir);
-        CertificateAuthority edge = CertificateAuthority.createRoot("mtls-proxy demo edge CA", Duration.ofDays(30),
+        CertificateAuthority edge = CertificateAuthority.createRoot("mtls-proxy demo edge CA", Duration.ofDays(3650),
                 KeyAlgorithm.EC_P256);
         CertificateAuthority origin = CertificateAuthority.createRoot("mtls-proxy demo origin CA",
-                Duration.ofDays(30), KeyAlgorithm.EC_P256);
+                Duration.ofDays(3650), KeyAlgorithm.EC_P256);
         Pem.writePublic(pki.edgeCa(), edge.certificate());
         Pem.writePublic(pki.originCa(), origin.certificate());
         write(edge.issue(CertificateSpec.server("localhost").dns("localhost").ip("127.0.0.1")
-                .validFor(Duration.ofDays(20)).build()), pki.proxyCert(), pki.proxyKey());
+                .validFor(Duration.ofDays(365)).build()), pki.proxyCert(), pki.proxyKey());
         write(edge.issue(CertificateSpec.client("demo-client").organization("mtls-proxy demo")
-                .uri(CLIENT_SPIFFE_ID).validFor(Duration.ofDays(20)).build()), pki.clientCert(), pki.clientKey());
+                .uri(CLIENT_SPIFFE_ID).validFor(Duration.ofDays(365)).build()), pki.clientCert(), pki.clientKey());
         write(origin.issue(CertificateSpec.server("localhost").dns("localhost").ip("127.0.0.1")
-                .validFor(Duration.ofDays(20)).build()), pki.originCert(), pki.originKey());
+                .validFor(Duration.ofDays(365)).build()), pki.originCert(), pki.originKey());
         write(origin.issue(CertificateSpec.client("mtls-proxy").organization("mtls-proxy demo")
-                .uri("spiffe://demo.local/ns/edge/sa/mtls-proxy").validFor(Duration.ofDays(20)).build()),
+                .uri("spiffe://demo.local/ns/edge/sa/mtls-proxy")
+                // 20 days on purpose: /certs and the log show what an "expiring" certificate looks like
+                .validFor(Duration.ofDays(20)).build()),
                 pki.proxyClientCert(), pki.proxyClientKey());
         return pki;
     }

@@ -175,7 +175,7 @@ class RotationEndpointTest {
         assertEquals("{\"result\":\"ok\",\"changed\":[\"listeners.edge.tls\"]}", ok.body().strip());
         assertEquals(renewed, entry("listener-server").get("serial").asText());
         try (RawHttpClient c = connect()) {
-            var served = (X509Certificate) c.tlsSession().getPeerCertificates()[0];
+            X509Certificate served = c.serverCertificate();
             assertEquals(renewed, served.getSerialNumber().toString(16), "on the wire too");
             assertEquals(200, c.get("localhost", "/").status());
         }

@@ -18,7 +18,6 @@ import java.util.Locale;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -57,9 +56,12 @@ public final class RawHttpClient implements Closeable {
         return new RawHttpClient(s);
     }
 
-    /** The TLS session (the server's certificate: {@code getPeerCertificates()[0]}); null on a plain connection. */
-    public SSLSession tlsSession() {
-        return socket instanceof SSLSocket s ? s.getSession() : null;
+    /** The server's certificate of a TLS connection, null for plain. */
+    public java.security.cert.X509Certificate serverCertificate() throws IOException {
+        if (socket instanceof SSLSocket ssl) {
+            return (java.security.cert.X509Certificate) ssl.getSession().getPeerCertificates()[0];
+        }
+        return null;
     }
 
     public RawHttpClient timeout(int millis) throws IOException {
