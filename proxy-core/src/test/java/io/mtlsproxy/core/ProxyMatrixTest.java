@@ -82,7 +82,8 @@ class ProxyMatrixTest {
             if (inbound.equals("mtls")) {
                 String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                         .digest(fx.client.issued().certificate().getEncoded()));
-                assertTrue(xfcc.startsWith("Hash=" + hash + ";Subject=\"CN=client-a"), xfcc);
+                assertEquals("Hash=" + hash + ";Subject=\"CN=client-a\";URI=spiffe://example.org/ns/prod/sa/checkout",
+                        xfcc);
             } else {
                 assertNull(xfcc, "no client certificate, no XFCC");
             }

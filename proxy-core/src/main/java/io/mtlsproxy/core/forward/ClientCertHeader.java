@@ -1,10 +1,5 @@
 package io.mtlsproxy.core.forward;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.cert.CertificateEncodingException;
-import java.util.HexFormat;
-
 import javax.security.auth.x500.X500Principal;
 
 import io.mtlsproxy.core.identity.PeerIdentity;
@@ -25,7 +20,7 @@ final class ClientCertHeader {
             return null;
         }
         StringBuilder b = new StringBuilder(256);
-        b.append("Hash=").append(peer.sha256() != null ? peer.sha256() : sha256(peer));
+        b.append("Hash=").append(peer.sha256() != null ? peer.sha256() : PeerIdentity.sha256Hex(peer.leaf()));
         String subject = peer.subject() != null ? peer.subject()
                 : peer.leaf().getSubjectX500Principal().getName(X500Principal.RFC2253);
         b.append(";Subject=").append(quoted(subject));
@@ -36,14 +31,6 @@ final class ClientCertHeader {
             b.append(";DNS=").append(value(dns));
         }
         return b.toString();
-    }
-
-    private static String sha256(PeerIdentity peer) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(peer.leaf().getEncoded()));
-        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
-            throw new IllegalStateException("cannot hash the client certificate", e);
-        }
     }
 
     private static String value(String v) {

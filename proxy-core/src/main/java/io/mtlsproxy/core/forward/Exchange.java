@@ -3,8 +3,6 @@ package io.mtlsproxy.core.forward;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.upstream.UpstreamEndpoint;
@@ -16,13 +14,11 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -59,8 +55,7 @@ final class Exchange implements UpstreamHandler.Sink {
     private boolean closeClient;
     private boolean upstreamReadPaused;
     private boolean retried;
-    private ScheduledFuture<?> responseTimer;
-    private long lastUpstreamActivity;
+    private final ResponseTimeout responseTimeout;
 
     Exchange(HttpProxyHandler owner, ChannelHandlerContext ctx, ForwardingContext fc, Route route,
              HttpRequest request, RequestLog log, ClientSide client, long maxBody) {
@@ -72,6 +67,8 @@ final class Exchange implements UpstreamHandler.Sink {
         this.log = requireNonNull(log, "log");
         this.client = requireNonNull(client, "client");
         this.maxBody = maxBody;
+        this.responseTimeout = new ResponseTimeout(ctx.executor(),
+                route.upstream().config().responseTimeout().toNanos(), this::responseTimedOut);
     }
 
     void start() {
@@ -122,7 +119,7 @@ final class Exchange implements UpstreamHandler.Sink {
             writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only body-less requests are retried
         }
         upstream.flush();
-        lastUpstreamActivity = System.nanoTime();
+        responseTimeout.activity();
         upstream.read();
         owner.maybeRead();
     }
@@ -160,8 +157,8 @@ final class Exchange implements UpstreamHandler.Sink {
         if (last) {
             requestSent = true;
             upstream.flush();
-            lastUpstreamActivity = System.nanoTime();
-            armResponseTimer();
+            responseTimeout.activity();
+            responseTimeout.arm();
         }
     }
 
@@ -184,7 +181,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
     @Override
     public void upstreamRead(HttpObject msg) {
-        lastUpstreamActivity = System.nanoTime();
+        responseTimeout.activity();
         if (finished) {
             ReferenceCountUtil.release(msg);
             return;
@@ -223,43 +220,20 @@ final class Exchange implements UpstreamHandler.Sink {
         }
     }
 
-    /** Re-frames the origin's head for the client: its hop-by-hop headers out, keep-alive decided by the client. */
     private void startResponse(HttpResponse resp) {
         responseStarted = true;
         endpoint.recordSuccess();
-        int code = resp.status().code();
-        log.status(code);
-        boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
-        boolean hasLength = resp.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
-        originKeepAlive = HttpUtil.isKeepAlive(resp);
-        HopByHop.strip(resp.headers());
-        boolean bodyless = client.head() || code == 204 || code == 304;
-        if (!bodyless && !hasLength) {
-            if (!chunked) {
-                originKeepAlive = false; // delimited by the origin closing the connection
-            }
-            if (client.http10()) {
-                closeClient = true; // an HTTP/1.0 client only knows close-delimited bodies
-            } else {
-                HttpUtil.setTransferEncodingChunked(resp, true);
-            }
-        }
-        if (!client.keepAlive() || owner.closeRequested()) {
-            closeClient = true;
-        }
-        if (closeClient) {
-            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (client.http10()) {
-            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+        log.status(resp.status().code());
+        ResponseFraming.Outcome framing = ResponseFraming.apply(resp, client, owner.closeRequested());
+        closeClient = framing.closeClient();
+        originKeepAlive = framing.originReusable();
         ctx.write(resp);
-        armResponseTimer(); // from here on it watches for a stalled response body
+        responseTimeout.arm(); // from here on it watches for a stalled response body
     }
 
     private void complete(HttpContent last) {
         finished = true;
-        cancelResponseTimer();
+        responseTimeout.cancel();
         ChannelFuture written = ctx.writeAndFlush(last);
         if (originKeepAlive && requestSent && upstream.isActive()) {
             fc.pools().release(endpoint, upstream);
@@ -280,13 +254,14 @@ final class Exchange implements UpstreamHandler.Sink {
             upstream.read();
         } else {
             upstreamReadPaused = true;
+            responseTimeout.paused(true);
         }
     }
 
     void inboundWritabilityChanged() {
         if (upstreamReadPaused && !finished && ctx.channel().isWritable()) {
             upstreamReadPaused = false;
-            lastUpstreamActivity = System.nanoTime();
+            responseTimeout.paused(false);
             upstream.read();
         }
     }
@@ -298,8 +273,9 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         UpstreamFailure failure = cause == null ? UpstreamFailure.closed(endpoint)
                 : UpstreamFailure.classify(cause, endpoint);
-        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && usedBefore()) {
-            // a pooled connection the origin closed while it sat idle: the request never reached it, try once more
+        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && idempotent() && usedBefore()) {
+            // most likely a pooled connection the origin closed as it was reused; the request can be repeated
+            // safely (RFC 9110 §9.2.2), so it gets one more try on a new connection
             retried = true;
             upstream = null;
             acquire();
@@ -311,6 +287,12 @@ final class Exchange implements UpstreamHandler.Sink {
         } else {
             fail(failure);
         }
+    }
+
+    private boolean idempotent() {
+        HttpMethod m = request.method();
+        return HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m) || HttpMethod.OPTIONS.equals(m)
+                || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m) || HttpMethod.TRACE.equals(m);
     }
 
     private boolean usedBefore() {
@@ -374,7 +356,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
     private void finish() {
         finished = true;
-        cancelResponseTimer();
+        responseTimeout.cancel();
         HttpContent c;
         while ((c = pending.poll()) != null) {
             c.release();
@@ -398,24 +380,8 @@ final class Exchange implements UpstreamHandler.Sink {
         }
     }
 
-    private void armResponseTimer() {
-        if (responseTimer == null && !finished) {
-            responseTimer = ctx.executor().schedule(this::checkResponseTimeout,
-                    route.upstream().config().responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /** Fires once the origin has been silent for response-timeout while the proxy was waiting for it. */
-    private void checkResponseTimeout() {
-        responseTimer = null;
+    private void responseTimedOut() {
         if (finished) {
-            return;
-        }
-        long timeout = route.upstream().config().responseTimeout().toNanos();
-        long silent = System.nanoTime() - lastUpstreamActivity;
-        if (upstreamReadPaused || silent < timeout) {
-            responseTimer = ctx.executor().schedule(this::checkResponseTimeout,
-                    upstreamReadPaused ? timeout : timeout - silent, TimeUnit.NANOSECONDS);
             return;
         }
         UpstreamFailure failure = UpstreamFailure.timeout("origin did not answer within response-timeout of "
@@ -425,13 +391,6 @@ final class Exchange implements UpstreamHandler.Sink {
             abort(failure.getMessage());
         } else {
             fail(failure);
-        }
-    }
-
-    private void cancelResponseTimer() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
         }
     }
 }

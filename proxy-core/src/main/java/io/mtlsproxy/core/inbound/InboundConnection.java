@@ -6,13 +6,14 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 import io.mtlsproxy.core.identity.PeerIdentity;
+import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
 /**
  * What the data path knows about one client connection: its listener, whether it is TLS, the client's address,
- * the SNI it asked for and (through {@link PeerIdentity#KEY}) its certificate identity. Written on the channel's
- * event loop only.
+ * and, as the {@link HandshakeObserver} recorded them on the channel, the SNI it asked for and its certificate
+ * identity.
  */
 public final class InboundConnection {
     public static final AttributeKey<InboundConnection> KEY = AttributeKey.valueOf("mtls-proxy.inbound-connection");
@@ -20,7 +21,7 @@ public final class InboundConnection {
     private final Channel channel;
     private final String listener;
     private final boolean secure;
-    private String sni;
+    private String clientAddress;
 
     private InboundConnection(Channel channel, String listener, boolean secure) {
         this.channel = requireNonNull(channel, "channel");
@@ -32,6 +33,11 @@ public final class InboundConnection {
         InboundConnection c = new InboundConnection(channel, listener, secure);
         channel.attr(KEY).set(c);
         return c;
+    }
+
+    /** The client address a PROXY protocol header reported, in place of the load balancer's. */
+    void clientAddress(String address) {
+        this.clientAddress = address;
     }
 
     public static InboundConnection of(Channel channel) {
@@ -49,11 +55,8 @@ public final class InboundConnection {
 
     /** The host name the client sent by SNI, lower case; null when none (or a plain listener). */
     public String sni() {
-        return sni;
-    }
-
-    void sni(String hostname) {
-        this.sni = hostname == null ? null : hostname.toLowerCase(java.util.Locale.ROOT);
+        String sni = channel.attr(HandshakeObserver.SNI).get();
+        return sni == null ? null : sni.toLowerCase(java.util.Locale.ROOT);
     }
 
     /** The verified (or, with optional client auth, recorded) client certificate; ANONYMOUS when none. */
@@ -64,6 +67,9 @@ public final class InboundConnection {
 
     /** The client's IP address as text (no port), for X-Forwarded-For and the access log. */
     public String remoteAddress() {
+        if (clientAddress != null) {
+            return clientAddress;
+        }
         SocketAddress a = channel.remoteAddress();
         if (a instanceof InetSocketAddress inet) {
             return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();

@@ -10,10 +10,12 @@ import java.util.function.Function;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
@@ -24,8 +26,8 @@ import io.netty.handler.timeout.IdleStateHandler;
  * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
  * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
  * <pre>
- * connection-limit → [sni → tls → handshake] → request-head-start → http-encoder → http-decoder
- *   → request-header-timeout → idle → proxy
+ * connection-limit → [proxy-protocol → proxy-protocol-address] → [sni → tls → handshake]
+ *   → request-head-start → http-encoder → http-decoder → request-header-timeout → idle → proxy
  * </pre>
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
@@ -68,12 +70,16 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         InboundConnection.attach(ch, name, secure);
         ChannelPipeline p = ch.pipeline();
         p.addLast("connection-limit", limit);
+        if (listener.config().proxyProtocol()) {
+            p.addLast("proxy-protocol", new HAProxyMessageDecoder());
+            p.addLast("proxy-protocol-address", new ProxyProtocolHandler());
+        }
         if (secure) {
             // the SNI handler picks the certificate by name, then replaces itself with the SslHandler ("tls");
             // handshake-timeout bounds the wait for the ClientHello and the handshake alike
             p.addLast("sni", new SniHandler(listener.tls().orElseThrow().sniMapping(),
                     limits.handshakeTimeout().toMillis()));
-            p.addLast("handshake", new HandshakeRecorder(metrics, ProxyMetrics.Side.INBOUND, name));
+            p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, name));
         }
         RequestHeaderTimeout headerTimeout = new RequestHeaderTimeout(limits.requestHeaderTimeout().toMillis());
         p.addLast("request-head-start", headerTimeout.headStart());

@@ -9,6 +9,7 @@ import java.nio.channels.ClosedChannelException;
 import javax.net.ssl.SSLException;
 
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
+import io.mtlsproxy.core.tls.TlsFailures;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 
@@ -49,8 +50,8 @@ public final class UpstreamFailure extends Exception {
             return new UpstreamFailure(UpstreamErrorReason.CONNECT, 502, "origin refused the connection" + at, cause);
         }
         if (root instanceof SSLException || root instanceof java.security.cert.CertificateException) {
-            return new UpstreamFailure(UpstreamErrorReason.TLS, 502,
-                    "TLS handshake with origin failed" + at + ": " + shortMessage(root), cause);
+            return new UpstreamFailure(UpstreamErrorReason.TLS, 502, "TLS handshake with origin failed" + at + ": "
+                    + TlsFailures.classify(cause).label() + ": " + firstLine(TlsFailures.detail(cause)), cause);
         }
         if (root instanceof SocketException || root instanceof ClosedChannelException) {
             return new UpstreamFailure(UpstreamErrorReason.RESET, 502, "origin reset the connection" + at, cause);
@@ -66,9 +67,13 @@ public final class UpstreamFailure extends Exception {
     }
 
     private static String shortMessage(Throwable t) {
-        String m = t.getMessage();
+        return t.getMessage() == null ? t.getClass().getSimpleName() : firstLine(t.getMessage());
+    }
+
+    /** Answers carry one line: a multi-line exception message is cut at its first line break. */
+    private static String firstLine(String m) {
         if (m == null) {
-            return t.getClass().getSimpleName();
+            return "unknown";
         }
         int nl = m.indexOf('\n');
         return nl < 0 ? m : m.substring(0, nl);

@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import io.mtlsproxy.core.inbound.HandshakeRecorder;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -41,7 +41,7 @@ final class UpstreamInitializer extends ChannelInitializer<Channel> {
             // connect-timeout bounds the TCP connect and the handshake alike
             ssl.setHandshakeTimeoutMillis(cluster.config().connectTimeout().toMillis());
             p.addLast("tls", ssl);
-            p.addLast("handshake", new HandshakeRecorder(metrics, ProxyMetrics.Side.UPSTREAM, cluster.route()));
+            p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.UPSTREAM, cluster.route()));
         }
         p.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
                 .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)

@@ -56,6 +56,14 @@ public final class RawHttpClient implements Closeable {
         return new RawHttpClient(s);
     }
 
+    /** The server's certificate of a TLS connection, null for plain. */
+    public java.security.cert.X509Certificate serverCertificate() throws IOException {
+        if (socket instanceof SSLSocket ssl) {
+            return (java.security.cert.X509Certificate) ssl.getSession().getPeerCertificates()[0];
+        }
+        return null;
+    }
+
     public RawHttpClient timeout(int millis) throws IOException {
         socket.setSoTimeout(millis);
         return this;

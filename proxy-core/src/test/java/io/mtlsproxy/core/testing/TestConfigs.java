@@ -52,9 +52,15 @@ public final class TestConfigs {
     }
 
     public static ListenerTls mtls(TestPki.Leaf server, Path clientCa, ClientAuth auth, boolean sniHostCheck) {
+        return mtls(server, clientCa, auth, sniHostCheck, null);
+    }
+
+    /** An mTLS listener enforcing {@code crl} (null: none). */
+    public static ListenerTls mtls(TestPki.Leaf server, Path clientCa, ClientAuth auth, boolean sniHostCheck,
+                                   Path crl) {
         return new ListenerTls(TlsMode.MTLS, auth, List.of(pem(server, "tls.certificates.0")),
-                Optional.of(file(clientCa, "tls.client-ca")), Optional.empty(), ListenerTls.DEFAULT_VERIFY_DEPTH,
-                ListenerTls.DEFAULT_PROTOCOLS, sniHostCheck);
+                Optional.of(file(clientCa, "tls.client-ca")), Optional.ofNullable(crl).map(c -> file(c, "tls.crl")),
+                ListenerTls.DEFAULT_VERIFY_DEPTH, ListenerTls.DEFAULT_PROTOCOLS, sniHostCheck);
     }
 
     public static ListenerConfig listener(String name, ListenerTls tls) {

@@ -18,6 +18,15 @@ public final class TestTls {
 
     /** A client context trusting {@code caFile} and presenting {@code client} (null: no certificate). */
     public static SSLContext client(Path caFile, TestPki.Leaf client) {
+        return client(caFile, client, false);
+    }
+
+    /**
+     * Like {@link #client(Path, TestPki.Leaf)}, but {@code always} presents the certificate even when the server's
+     * list of acceptable CAs does not name its issuer (the JDK would otherwise send none): how a test offers a
+     * certificate the server cannot verify.
+     */
+    public static SSLContext client(Path caFile, TestPki.Leaf client, boolean always) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
@@ -36,10 +45,57 @@ public final class TestTls {
             }
             kmf.init(keys, new char[0]);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            var km = (javax.net.ssl.X509ExtendedKeyManager) kmf.getKeyManagers()[0];
+            ctx.init(new javax.net.ssl.KeyManager[] {always && client != null ? new AlwaysPresent(km) : km},
+                    tmf.getTrustManagers(), null);
             return ctx;
         } catch (Exception e) {
             throw new IllegalStateException("cannot build a test client context", e);
+        }
+    }
+
+    /** Presents the one client certificate whatever the server asks for. */
+    private static final class AlwaysPresent extends javax.net.ssl.X509ExtendedKeyManager {
+        private final javax.net.ssl.X509ExtendedKeyManager delegate;
+
+        AlwaysPresent(javax.net.ssl.X509ExtendedKeyManager delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return new String[] {"client"};
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket s) {
+            return "client";
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers,
+                                              javax.net.ssl.SSLEngine engine) {
+            return "client";
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket s) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return delegate.getCertificateChain(alias);
+        }
+
+        @Override
+        public java.security.PrivateKey getPrivateKey(String alias) {
+            return delegate.getPrivateKey(alias);
         }
     }
 }
