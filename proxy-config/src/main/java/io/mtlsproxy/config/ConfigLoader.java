@@ -1,16 +1,221 @@
 package io.mtlsproxy.config;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Loads the main HOCON file and every {@code *.conf} of its {@code routes-dir} into a {@link ProxyConfig}.
- * Every problem is collected before failing; each names file, line and key.
+ * Every problem is collected before failing; each names file, line and key ({@code FILE:LINE: key.path:
+ * message}, sorted by file and line).
+ *
+ * <p>Paths in the configuration are relative to the file that names them. Environment variables substitute as
+ * in HOCON ({@code ${VAR}}, {@code ${?VAR}}).
  */
 public final class ConfigLoader {
-    private ConfigLoader() {
+    static final String ROUTES = "routes";
+    private static final Duration MIN_RELOAD_INTERVAL = Duration.ofSeconds(1);
+
+    private final Map<String, String> env;
+    private final Problems problems = new Problems();
+    private final Set<Path> watched = new LinkedHashSet<>();
+
+    private ConfigLoader(Map<String, String> env) {
+        this.env = Map.copyOf(env);
     }
 
+    /** Loads {@code file}, substituting the process's environment variables. */
     public static ProxyConfig load(Path file) throws ConfigException {
-        throw new UnsupportedOperationException("not yet: the loader lands with issue 3");
+        return load(file, System.getenv());
+    }
+
+    /** Loads {@code file}, substituting {@code ${VAR}} and {@code ${?VAR}} from {@code env}. */
+    public static ProxyConfig load(Path file, Map<String, String> env) throws ConfigException {
+        ConfigLoader loader = new ConfigLoader(env);
+        Optional<HoconDocument> doc = HoconDocument.parseFile(file, env, loader.problems);
+        return loader.finish(file, doc);
+    }
+
+    /**
+     * Loads HOCON text as if read from {@code pretendFile}: relative paths (files, {@code routes-dir}) resolve
+     * against its directory, and errors name it. For tests and tools that build a configuration in memory.
+     */
+    public static ProxyConfig parse(String hocon, Path pretendFile, Map<String, String> env) throws ConfigException {
+        return parseWith(hocon, pretendFile, env);
+    }
+
+    /** {@link #parse(String, Path, Map)} without environment variables: a test's result never depends on them. */
+    public static ProxyConfig parse(String hocon, Path pretendFile) throws ConfigException {
+        return parseWith(hocon, pretendFile, Map.of());
+    }
+
+    private static ProxyConfig parseWith(String hocon, Path pretendFile, Map<String, String> env)
+            throws ConfigException {
+        ConfigLoader loader = new ConfigLoader(env);
+        Optional<HoconDocument> doc = HoconDocument.parseString(hocon, pretendFile, env, loader.problems);
+        return loader.finish(pretendFile, doc);
+    }
+
+    private ProxyConfig finish(Path file, Optional<HoconDocument> doc) throws ConfigException {
+        if (doc.isEmpty()) {
+            problems.throwIfAny();
+        }
+        ProxyConfig config = read(file, doc.get().root(problems));
+        problems.throwIfAny();
+        return config;
+    }
+
+    private ProxyConfig read(Path file, Node root) {
+        root.allowOnly("admin", "expiry", "listeners", "reload", "shutdown-grace", "access-log", "routes-dir",
+                ROUTES);
+        watched.add(absolute(file));
+        AdminConfig admin = root.object("admin").map(ConfigLoader::admin).orElse(AdminConfig.DEFAULT);
+        Source adminPort = root.child("admin").flatMap(a -> a.child("port")).map(Node::source).orElse(root.source());
+        ExpiryConfig expiry = root.object("expiry").map(ConfigLoader::expiry).orElse(ExpiryConfig.DEFAULT);
+
+        List<ParsedListener> listeners = new ArrayList<>();
+        if (!root.has("listeners")) {
+            root.missing("listeners", "listeners = [{ name, port, ... }], at least one");
+        } else if (root.isEmptyList("listeners")) {
+            root.error("listeners", "empty (expected: at least one listener)");
+        }
+        root.objectList("listeners").forEach(l -> listeners.add(ListenerReader.read(l)));
+
+        ReloadConfig reload = root.object("reload").map(ConfigLoader::reload).orElse(ReloadConfig.DEFAULT);
+        Duration grace = Scalars.duration(root, "shutdown-grace", ProxyConfig.DEFAULT_SHUTDOWN_GRACE, Duration.ZERO);
+        String accessLog = accessLog(root);
+
+        List<ParsedRoute> routes = new ArrayList<>();
+        root.objectList(ROUTES).forEach(r -> routes.add(RouteReader.read(r)));
+        Optional<Path> routesDir = root.child("routes-dir").flatMap(ConfigLoader::routesDir);
+        routesDir.ifPresent(dir -> routes.addAll(routeFiles(dir)));
+
+        CrossChecks.check(admin, adminPort, listeners, routes, problems);
+        List<ListenerConfig> listenerConfigs = listeners.stream().map(ParsedListener::config).toList();
+        List<RouteConfig> routeConfigs = routes.stream().map(ParsedRoute::config).toList();
+        listenerConfigs.forEach(this::watch);
+        routeConfigs.forEach(this::watch);
+        return new ProxyConfig(absolute(file), admin, expiry, listenerConfigs, routeConfigs, reload, grace, accessLog,
+                routesDir.map(ConfigLoader::absolute), List.copyOf(watched));
+    }
+
+    private static AdminConfig admin(Node a) {
+        a.allowOnly("bind", "port");
+        String bind = Syntax.unbracket(a.text("bind", AdminConfig.DEFAULT.bind()));
+        if (!Syntax.isBindAddress(bind)) {
+            a.error("bind", "\"" + bind + "\" (expected: an IP address such as 127.0.0.1)");
+        }
+        return new AdminConfig(bind, Scalars.integer(a, "port", AdminConfig.DEFAULT.port(), 0, 65535));
+    }
+
+    private static ExpiryConfig expiry(Node e) {
+        e.allowOnly("warn-before", "critical-before");
+        ExpiryConfig d = ExpiryConfig.DEFAULT;
+        Duration warn = Scalars.duration(e, "warn-before", d.warnBefore(), Duration.ofSeconds(1));
+        Duration critical = Scalars.duration(e, "critical-before", d.criticalBefore(), Duration.ZERO);
+        if (critical.compareTo(warn) >= 0) {
+            Node at = e.child("critical-before").or(() -> e.child("warn-before")).orElse(e);
+            e.problems().add(at.source(), e.pathOf("critical-before"), Scalars.format(critical)
+                    + " is not before warn-before " + Scalars.format(warn)
+                    + " (expected: critical-before < warn-before)");
+        }
+        return new ExpiryConfig(warn, critical);
+    }
+
+    private static ReloadConfig reload(Node r) {
+        r.allowOnly("watch", "interval");
+        ReloadConfig d = ReloadConfig.DEFAULT;
+        return new ReloadConfig(Scalars.bool(r, "watch", d.watch()),
+                Scalars.duration(r, "interval", d.interval(), MIN_RELOAD_INTERVAL));
+    }
+
+    /** {@code stdout}, {@code off}, or a file (stored as an absolute path). */
+    private static String accessLog(Node root) {
+        return root.child("access-log").flatMap(n -> n.asText().map(text -> {
+            if (text.equals("stdout") || text.equals("off")) {
+                return text;
+            }
+            if (text.isBlank()) {
+                n.error("\"\" (expected: \"stdout\", \"off\" or a file path)");
+                return "stdout";
+            }
+            Path p = n.directoryOfSource().resolve(text).normalize();
+            FileChecks.checkWritableLocation(p, n.source(), n.path(), n.problems());
+            return p.toString();
+        })).orElse("stdout");
+    }
+
+    /**
+     * The routes directory, relative to the file naming it and named the way that file was named (a relative
+     * main file gives relative route file names), so that errors read like the user's own paths.
+     */
+    private static Optional<Path> routesDir(Node n) {
+        return n.asText().flatMap(text -> {
+            Path dir = Path.of(n.source().file()).resolveSibling(text).normalize();
+            if (!Files.isDirectory(dir)) {
+                n.error(Syntax.quote(text) + ": no such directory: " + absolute(dir)
+                        + " (expected: a directory of *.conf route files)");
+                return Optional.empty();
+            }
+            return Optional.of(dir);
+        });
+    }
+
+    /** Every {@code *.conf} of the routes directory, by name; each holds {@code routes = [...]} only. */
+    private List<ParsedRoute> routeFiles(Path dir) {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.conf")) {
+            stream.forEach(p -> {
+                if (Files.isRegularFile(p)) {
+                    files.add(p);
+                }
+            });
+        } catch (IOException e) {
+            problems.add(new Source(dir.toString(), 0), "routes-dir", "cannot list the directory: " + e);
+        }
+        files.sort(null);
+        List<ParsedRoute> routes = new ArrayList<>();
+        for (Path f : files) {
+            watched.add(absolute(f));
+            HoconDocument.parseFile(f, env, problems).ifPresent(doc -> {
+                Node root = doc.root(problems);
+                root.allowOnlyWithHint(" (expected: a route file holds only routes = [...])", ROUTES);
+                root.objectList(ROUTES).forEach(r -> routes.add(RouteReader.read(r)));
+            });
+        }
+        return routes;
+    }
+
+    private void watch(ListenerConfig l) {
+        l.tls().certificates().forEach(this::watch);
+        l.tls().clientCa().ifPresent(this::watch);
+        l.tls().crl().ifPresent(this::watch);
+    }
+
+    private void watch(RouteConfig r) {
+        r.upstream().tls().trustCa().ifPresent(this::watch);
+        r.upstream().tls().clientIdentity().ifPresent(this::watch);
+    }
+
+    private void watch(KeyMaterial k) {
+        k.cert().ifPresent(this::watch);
+        k.key().ifPresent(this::watch);
+        k.keystore().ifPresent(this::watch);
+    }
+
+    private void watch(FileRef f) {
+        watched.add(f.path());
+    }
+
+    private static Path absolute(Path p) {
+        return p.toAbsolutePath().normalize();
     }
 }

@@ -1,0 +1,183 @@
+package io.mtlsproxy.admin.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.config.ProxyConfig;
+import io.mtlsproxy.core.pki.CertificateAuthority;
+import io.mtlsproxy.core.pki.CertificateSpec;
+import io.mtlsproxy.core.pki.KeyAlgorithm;
+import io.mtlsproxy.core.tls.CertificateUse;
+import io.mtlsproxy.core.tls.TlsMaterialCheck;
+import picocli.CommandLine;
+
+@Timeout(60)
+class CheckConfigCommandTest {
+    /** The repository's conf/ (surefire runs in the module directory). */
+    private static final Path SHIPPED_CONF = Path.of("..", "conf");
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err) {
+        List<String> errLines() {
+            return err.isEmpty() ? List.of() : List.of(err.split("\n"));
+        }
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private Path copyShippedConf() throws IOException {
+        Path conf = dir.resolve("conf");
+        Files.createDirectories(conf.resolve("routes.d"));
+        Files.copy(SHIPPED_CONF.resolve("mtls-proxy.conf"), conf.resolve("mtls-proxy.conf"));
+        try (Stream<Path> files = Files.list(SHIPPED_CONF.resolve("routes.d"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, conf.resolve("routes.d").resolve(f.getFileName()));
+            }
+        }
+        return conf;
+    }
+
+    @Test
+    void shippedExamplePassesOnceItsPkiExists() throws Exception {
+        Path conf = copyShippedConf();
+        ExamplePki.write(conf.resolve("pki"));
+        Run r = run("check-config", "--config", conf.resolve("mtls-proxy.conf").toString());
+        assertEquals("", r.err());
+        assertEquals(0, r.exit());
+        assertTrue(r.out().startsWith("configuration OK: "), r.out());
+        for (String expected : List.of("public", "0.0.0.0:8443", "mtls", "required", "web", "lb",
+                "orders", "catalog", "website", "legacy", "payments", "ledger", "payments.internal:9443",
+                "api.example.com/orders")) {
+            assertTrue(r.out().contains(expected), () -> expected + " not in:\n" + r.out());
+        }
+        assertTrue(r.out().lines().count() < 50, "one screen");
+    }
+
+    @Test
+    void shippedExampleWithoutPkiReportsEveryMissingFileAndExits2() throws Exception {
+        Path conf = copyShippedConf();
+        Run r = run("check-config", "--config", conf.resolve("mtls-proxy.conf").toString());
+        assertEquals(2, r.exit());
+        assertEquals("", r.out());
+        // 3 server certificates (cert + key), client-ca, crl; orders: trust-ca, cert, key; catalog and legacy:
+        // trust-ca; payments and ledger (route file): trust-ca, cert, key each
+        assertEquals(19, r.errLines().size(), r.err());
+        for (String line : r.errLines()) {
+            assertTrue(line.matches("^\\S+\\.conf:\\d+: [a-z\\[\\]0-9.-]+: no such file: .*"), line);
+        }
+        Path routeFile = conf.resolve("routes.d/payments.conf");
+        int line = lineOf(routeFile, "trust-ca = \"../pki/payments-ca/ca.crt\"");
+        assertTrue(r.errLines().contains(routeFile + ":" + line + ": routes[0].upstream.tls.trust-ca: no such file: "
+                + conf.resolve("pki/payments-ca/ca.crt")), r.err());
+    }
+
+    private static int lineOf(Path file, String marker) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(marker)) {
+                return i + 1;
+            }
+        }
+        throw new AssertionError(marker + " not in " + file);
+    }
+
+    @Test
+    void everyErrorOnStderrOnePerLineAndExit2() throws Exception {
+        Files.createDirectories(dir.resolve("pki"));
+        Files.writeString(dir.resolve("pki/server.crt"), "");
+        Files.writeString(dir.resolve("pki/server.key"), "");
+        Path file = dir.resolve("bad.conf");
+        Files.writeString(file, """
+                listeners = [{
+                  name = edge
+                  port = "abc"
+                  tls {
+                    mode = mtls
+                    certificates = [{ cert = "pki/server.crt", key = "pki/server.key" }]
+                    verify-dept = 2
+                  }
+                }]
+                """);
+        Run r = run("check-config", "--config", file.toString());
+        assertEquals(2, r.exit());
+        assertEquals("", r.out());
+        assertEquals(List.of(
+                file + ":3: listeners[0].port: \"abc\" (expected: a number 0..65535)",
+                file + ":5: listeners[0].tls.client-ca: missing (expected: the CA bundle that verifies client"
+                        + " certificates; required with mode = mtls)",
+                file + ":7: listeners[0].tls.verify-dept: unknown key (did you mean `verify-depth`?)"),
+                r.errLines());
+    }
+
+    @Test
+    void syntaxErrorIsOneLineNotAStackTrace() throws Exception {
+        Path file = dir.resolve("broken.conf");
+        Files.writeString(file, "listeners = [\n  { name = edge\n");
+        Run r = run("check-config", "--config", file.toString());
+        assertEquals(2, r.exit());
+        assertEquals(1, r.errLines().size(), r.err());
+        assertTrue(r.err().startsWith(file + ":3: (syntax): "), r.err());
+    }
+
+    @Test
+    void missingFileAndMissingOptionExit2() {
+        Path nope = dir.resolve("nope.conf");
+        Run r = run("check-config", "--config", nope.toString());
+        assertEquals(2, r.exit());
+        assertEquals(List.of(nope + ":0: (file): no such file (looked for " + nope + ")"), r.errLines());
+
+        Run usage = run("check-config");
+        assertEquals(2, usage.exit());
+        assertTrue(usage.err().contains("--config"), usage.err());
+    }
+
+    @Test
+    void summaryListsCertificatesWithDaysLeftAndState() throws Exception {
+        Files.writeString(dir.resolve("lb.conf"), """
+                listeners = [{ name = lb, bind = "::", port = 8080 }]
+                routes = [{ name = app, listener = lb, match.path-prefix = /app
+                  upstream { endpoints = ["[::1]:8081"], protocol = h2 } }]
+                """);
+        ProxyConfig config = ConfigLoader.load(dir.resolve("lb.conf"), java.util.Map.of());
+        Instant now = Instant.now();
+        CertificateAuthority ca = CertificateAuthority.createRoot("Summary CA", Duration.ofDays(3650),
+                KeyAlgorithm.EC_P256);
+        var leaf = ca.issue(CertificateSpec.server("api.example.com").dns("api.example.com")
+                .validity(now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(20)).plusSeconds(60)).build());
+        TlsMaterialCheck.Result material = new TlsMaterialCheck.Result(List.of(), List.of(
+                new CertificateUse(CertificateUse.LISTENER_SERVER, "lb", dir.resolve("x.crt"), leaf.certificate())),
+                List.of());
+        String summary = CheckConfigCommand.summary(config, material, now);
+        String row = summary.lines().filter(l -> l.contains("listener-server")).findFirst().orElseThrow();
+        assertTrue(row.matches("\\s+listener-server\\s+lb\\s+CN=api\\.example\\.com\\s+\\S+Z\\s+20\\s+expiring"), row);
+        assertTrue(summary.contains("[::]:8080"), summary);
+        assertTrue(summary.lines().anyMatch(l -> l.matches("\\s+app\\s+lb\\s+\\*/app\\s+http\\s+-\\s+plain/h2\\s+\\[::1]:8081")),
+                summary);
+    }
+}
