@@ -47,7 +47,8 @@ final class ScenarioRunner {
 
     /** A short closed-loop run on every leg: warms the JIT of both JVMs and proves every leg answers. */
     LoadResult warmUp(PeerInstance peer, Leg leg, Duration duration) throws InterruptedException {
-        return loader.run(spec(new Scenario(leg, Workload.SMALL), peer).duration(duration).build());
+        return loader.run(spec(new Scenario(leg, Workload.SMALL), peer).warmup(Duration.ZERO).duration(duration)
+                .build());
     }
 
     private ResultRow load(Scenario scenario, PeerInstance peer) throws InterruptedException {
@@ -104,20 +105,24 @@ final class ScenarioRunner {
         Thread.sleep(settle.toMillis());
         long before = peer.process().rssKib();
         Optional<SslContext> context = tls.forInbound(scenario.leg().inbound(), "TLSv1.3");
+        long opening = System.nanoTime();
         try (IdleConnections idle = IdleConnections.open(loader, peer.port(scenario.leg()), BenchPki.PROXY_NAME,
                 context, count, Duration.ofSeconds(30))) {
+            double openSeconds = (System.nanoTime() - opening) / 1e9;
             Thread.sleep(settle.toMillis());
             long after = peer.process().rssKib();
             int held = idle.stillOpen();
+            String opened = String.format(java.util.Locale.ROOT, "opened %d in %.1f s, RSS %d → %d KiB",
+                    idle.established(), openSeconds, before, after);
             ResultRow.Builder row = ResultRow.builder(peer.name(), scenario)
                     .errors(idle.errors().total(), idle.errors().describe())
-                    .note(idle.lastError());
+                    .note(idle.lastError().isEmpty() ? opened : opened + "; " + idle.lastError());
             if (idle.established() == 0) {
                 return row.failure("no idle connection could be established: " + idle.lastError()).build();
             }
             row.idle(held, (after - before) / (double) idle.established());
             if (count < options.idleConnections()) {
-                row.note("held " + count + " connections, not " + options.idleConnections()
+                row.note(opened + "; asked for " + count + ", not " + options.idleConnections()
                         + ": the hard open-file limit (ulimit -Hn) allows no more for this peer");
             }
             return row.build();

@@ -101,8 +101,10 @@ public final class MtlsProxyPeer implements Peer {
                         .append("      client-ca = ").append(q(pki.edgeCa())).append('\n');
             }
             b.append("    }\n")
+                    // As long as nginx's and HAProxy's: the idle scenario's connections send no request at all.
                     .append("    limits { max-connections = ").append(env.connectionBudget() + 1024)
-                    .append(", idle-timeout = 300s }\n  }\n");
+                    .append(", idle-timeout = 300s, request-header-timeout = 300s, handshake-timeout = 60s }\n")
+                    .append("  }\n");
         });
         b.append("]\nroutes = [\n");
         ports.forEach((leg, port) -> {

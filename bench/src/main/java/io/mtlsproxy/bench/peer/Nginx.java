@@ -46,6 +46,8 @@ final class Nginx {
                 // requests, which would turn a keep-alive figure into a partly-handshake figure.
                 + "  keepalive_requests 1000000;\n"
                 + "  keepalive_timeout 300s;\n"
+                // Idle connections that have not sent a request yet live by this one (60 s by default).
+                + "  client_header_timeout 300s;\n"
                 + "  ssl_protocols " + TlsPolicy.NGINX_PROTOCOLS + ";\n"
                 + "  ssl_ciphers " + TlsPolicy.TLS12_CIPHERS + ";\n"
                 + "  ssl_conf_command Ciphersuites " + TlsPolicy.TLS13_SUITES + ";\n";
