@@ -1,7 +1,6 @@
 package io.mtlsproxy.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -141,8 +140,7 @@ public final class BenchMain implements Callable<Integer> {
             b.handshakeConnections(handshakeConnections);
         }
         if (rate != null) {
-            BenchOptions defaults2 = b.build();
-            b.rate(rate, defaults2.rateConnections());
+            b.rate(rate);
         }
         if (idleConnections != null) {
             b.idleConnections(idleConnections);
@@ -192,9 +190,5 @@ public final class BenchMain implements Callable<Integer> {
 
     private static void log(String line) {
         System.err.println("bench: " + line);
-    }
-
-    static boolean exists(Path p) {
-        return Files.exists(p);
     }
 }

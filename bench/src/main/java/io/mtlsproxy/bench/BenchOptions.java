@@ -140,8 +140,12 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
 
         /** Open-loop rate (requests per second) and the keep-alive connections that carry it. */
         public Builder rate(double rate, int connections) {
-            this.rate = rate;
             this.rateConnections = connections;
+            return rate(rate);
+        }
+
+        public Builder rate(double rate) {
+            this.rate = rate;
             return this;
         }
 
