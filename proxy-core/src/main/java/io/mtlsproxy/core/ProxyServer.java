@@ -1,0 +1,370 @@
+package io.mtlsproxy.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mtlsproxy.config.ConfigError;
+import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.config.ProxyConfig;
+import io.mtlsproxy.config.Source;
+import io.mtlsproxy.core.forward.DrainEvent;
+import io.mtlsproxy.core.forward.ForwardingContext;
+import io.mtlsproxy.core.forward.HttpProxyHandler;
+import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.inbound.ListenerInitializer;
+import io.mtlsproxy.core.metrics.AccessLog;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.tls.CertificateUse;
+import io.mtlsproxy.core.tls.CrlUse;
+import io.mtlsproxy.core.tls.TlsProvider;
+import io.mtlsproxy.core.upstream.EjectionPolicy;
+import io.mtlsproxy.core.upstream.EndpointResolver;
+import io.mtlsproxy.core.upstream.UpstreamPools;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+/**
+ * The running proxy: binds every listener on one shared boss/worker pair of event loop groups, serves them from
+ * the current {@link Snapshot}, swaps snapshots on reload and drains on shutdown. {@code start}, {@code reload},
+ * {@code drain} and {@code close} block: call them from a main, signal or admin worker thread, never from an event
+ * loop.
+ */
+public final class ProxyServer implements ProxyView, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final ProxyMetrics metrics;
+    private final AccessLog accessLog;
+    private final Transport transport;
+    private final int workerThreads;
+    private final ByteBufAllocator allocator;
+    private final SnapshotBuilder builder;
+    private final Duration poolIdleTimeout;
+    private final Duration dnsRefresh;
+    private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
+    private final ChannelGroup connections = new DefaultChannelGroup("client-connections",
+            GlobalEventExecutor.INSTANCE);
+    private final Object reloadLock = new Object();
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private UpstreamPools pools;
+    private EndpointResolver resolver;
+    private volatile Snapshot snapshot;
+    private volatile boolean ready;
+    private volatile boolean draining;
+
+    private ProxyServer(Builder b) {
+        this.metrics = b.metrics;
+        this.accessLog = b.accessLog;
+        this.transport = b.transport;
+        this.workerThreads = b.workerThreads;
+        this.allocator = b.allocator;
+        this.builder = new SnapshotBuilder(b.ejection);
+        this.poolIdleTimeout = b.poolIdleTimeout;
+        this.dnsRefresh = b.dnsRefresh;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds the first snapshot and binds every listener; on any failure nothing stays bound. */
+    public synchronized void start(ProxyConfig config) throws ConfigException, IOException {
+        if (boss != null) {
+            throw new IllegalStateException("already started");
+        }
+        snapshot = builder.build(config);
+        boss = transport.newGroup(1, "mtls-proxy-accept");
+        workers = transport.newGroup(workerThreads, "mtls-proxy-io");
+        Bootstrap upstreamTemplate = new Bootstrap().channel(transport.channelClass());
+        if (allocator != null) {
+            upstreamTemplate.option(ChannelOption.ALLOCATOR, allocator);
+        }
+        pools = new UpstreamPools(upstreamTemplate, metrics, poolIdleTimeout);
+        LOG.info("transport {}, TLS provider {}", transport.describe(), TlsProvider.describe());
+        ForwardingContext context = new Context();
+        try {
+            for (ListenerConfig lc : config.listeners()) {
+                bind(lc, context);
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        resolver = new EndpointResolver(() -> snapshot.endpoints(), dnsRefresh);
+        ready = true;
+    }
+
+    private void bind(ListenerConfig lc, ForwardingContext context) throws IOException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ListenerInitializer(lc.name(), name -> snapshot.listener(name), metrics,
+                        (ch, listener) -> new HttpProxyHandler(context, listener.name()), connections::add));
+        if (allocator != null) {
+            b.option(ChannelOption.ALLOCATOR, allocator).childOption(ChannelOption.ALLOCATOR, allocator);
+        }
+        var future = b.bind(lc.bind(), lc.port()).awaitUninterruptibly();
+        if (!future.isSuccess()) {
+            throw new IOException("listener " + lc.name() + ": cannot bind " + lc.bind() + ":" + lc.port() + ": "
+                    + future.cause().getMessage(), future.cause());
+        }
+        Channel ch = future.channel();
+        serverChannels.put(lc.name(), ch);
+        LOG.info("listener {} bound on {} (tls {}{})", lc.name(), ch.localAddress(), lc.tls().mode().configName(),
+                lc.tls().mode() == io.mtlsproxy.config.TlsMode.MTLS
+                        ? ", client-auth " + lc.tls().clientAuth().name().toLowerCase(java.util.Locale.ROOT) : "");
+    }
+
+    /** The port a listener is bound to (the real one when the configuration said 0). */
+    public int port(String listener) {
+        Channel ch = serverChannels.get(listener);
+        if (ch == null) {
+            throw new IllegalArgumentException("no bound listener " + listener);
+        }
+        return ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    public UpstreamPools pools() {
+        return pools;
+    }
+
+    /**
+     * Builds a snapshot of {@code next} and makes it current: new handshakes get its TLS contexts, new requests its
+     * routes and policies; established connections keep theirs. On failure the running snapshot stays, whole.
+     */
+    public ReloadResult reload(ProxyConfig next) {
+        synchronized (reloadLock) {
+            Snapshot old = snapshot;
+            List<ConfigError> refused = SnapshotDiff.unappliable(old.config(), next);
+            if (!refused.isEmpty()) {
+                return failed(refused);
+            }
+            Snapshot built;
+            try {
+                built = builder.build(next);
+            } catch (ConfigException e) {
+                return failed(e.errors());
+            }
+            snapshot = built;
+            old.retire();
+            pools.evictRetired(workers);
+            metrics.configReload(true);
+            List<String> changed = SnapshotDiff.changes(old, built);
+            LOG.info("reloaded {}: {}", next.file(), changed.isEmpty() ? "nothing changed" : changed);
+            return ReloadResult.success(changed);
+        }
+    }
+
+    private ReloadResult failed(List<ConfigError> errors) {
+        metrics.configReload(false);
+        LOG.warn("reload failed, keeping the running configuration:\n  {}",
+                String.join("\n  ", errors.stream().map(ConfigError::toString).toList()));
+        return ReloadResult.failure(errors);
+    }
+
+    /** Re-reads the configuration file the proxy runs from, and every file it names. */
+    @Override
+    public ReloadResult reload() {
+        ProxyConfig next;
+        try {
+            next = ConfigLoader.load(snapshot.config().file());
+        } catch (ConfigException e) {
+            return failed(e.errors());
+        } catch (RuntimeException e) {
+            return failed(List.of(new ConfigError(new Source(snapshot.config().file().toString(), 0), "reload",
+                    String.valueOf(e.getMessage()))));
+        }
+        return reload(next);
+    }
+
+    /**
+     * Graceful shutdown: not ready, no new connections, idle keep-alive connections closed, in-flight requests
+     * finished (their responses say {@code Connection: close}); whatever is left after {@code grace} is closed.
+     * Returns true when everything finished in time.
+     */
+    public boolean drain(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        ready = false;
+        draining = true;
+        LOG.info("draining: {} open connection(s), grace {} s", connections.size(), grace.toSeconds());
+        for (Channel ch : serverChannels.values()) {
+            ch.close().awaitUninterruptibly();
+        }
+        for (Channel ch : connections) {
+            ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
+        }
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        boolean clean = connections.isEmpty();
+        if (!clean) {
+            LOG.warn("drain: grace over, closing {} connection(s) still busy", connections.size());
+            connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        LOG.info("drained{}", clean ? "" : " (with connections cut off)");
+        return clean;
+    }
+
+    /** Closes every socket and stops the event loops (after {@link #drain} for a graceful stop). */
+    @Override
+    public synchronized void close() {
+        ready = false;
+        if (resolver != null) {
+            resolver.close();
+        }
+        for (Channel ch : serverChannels.values()) {
+            ch.close();
+        }
+        connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        if (workers != null) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public boolean ready() {
+        return ready;
+    }
+
+    @Override
+    public boolean draining() {
+        return draining;
+    }
+
+    @Override
+    public List<CertificateUse> certificates() {
+        return snapshot.certificates();
+    }
+
+    @Override
+    public List<CrlUse> crls() {
+        return snapshot.crls();
+    }
+
+    @Override
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /** What the client connections see of the server. */
+    private final class Context implements ForwardingContext {
+        @Override
+        public Listener listener(String name) {
+            return snapshot.listener(name);
+        }
+
+        @Override
+        public UpstreamPools pools() {
+            return pools;
+        }
+
+        @Override
+        public ProxyMetrics metrics() {
+            return metrics;
+        }
+
+        @Override
+        public AccessLog accessLog() {
+            return accessLog;
+        }
+
+        @Override
+        public boolean draining() {
+            return draining;
+        }
+    }
+
+    /** Options of a proxy server; every one has a production default. */
+    public static final class Builder {
+        private ProxyMetrics metrics = ProxyMetrics.inMemory();
+        private AccessLog accessLog = AccessLog.OFF;
+        private Transport transport = Transport.best();
+        private int workerThreads;
+        private ByteBufAllocator allocator;
+        private EjectionPolicy ejection = EjectionPolicy.DEFAULT;
+        private Duration poolIdleTimeout = Duration.ofSeconds(55);
+        private Duration dnsRefresh = Duration.ofSeconds(30);
+
+        public Builder metrics(ProxyMetrics metrics) {
+            this.metrics = requireNonNull(metrics, "metrics");
+            return this;
+        }
+
+        public Builder accessLog(AccessLog accessLog) {
+            this.accessLog = requireNonNull(accessLog, "accessLog");
+            return this;
+        }
+
+        public Builder transport(Transport transport) {
+            this.transport = requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /** Event loops for connections; 0 (default) lets Netty pick twice the cores. */
+        public Builder workerThreads(int workerThreads) {
+            this.workerThreads = workerThreads;
+            return this;
+        }
+
+        /** The buffer allocator of every channel (tests measure memory through their own). */
+        public Builder allocator(ByteBufAllocator allocator) {
+            this.allocator = requireNonNull(allocator, "allocator");
+            return this;
+        }
+
+        public Builder ejection(EjectionPolicy ejection) {
+            this.ejection = requireNonNull(ejection, "ejection");
+            return this;
+        }
+
+        /** How long an upstream connection may sit idle in the pool (origins often close at 60 s). */
+        public Builder poolIdleTimeout(Duration poolIdleTimeout) {
+            this.poolIdleTimeout = requireNonNull(poolIdleTimeout, "poolIdleTimeout");
+            return this;
+        }
+
+        public Builder dnsRefresh(Duration dnsRefresh) {
+            this.dnsRefresh = requireNonNull(dnsRefresh, "dnsRefresh");
+            return this;
+        }
+
+        public ProxyServer build() {
+            return new ProxyServer(this);
+        }
+    }
+}

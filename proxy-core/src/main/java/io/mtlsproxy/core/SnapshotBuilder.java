@@ -1,0 +1,114 @@
+package io.mtlsproxy.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mtlsproxy.config.ConfigError;
+import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.config.Endpoint;
+import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.config.ProxyConfig;
+import io.mtlsproxy.config.RouteConfig;
+import io.mtlsproxy.config.RouteProtocol;
+import io.mtlsproxy.config.TlsMode;
+import io.mtlsproxy.config.UpstreamProtocol;
+import io.mtlsproxy.config.UpstreamTlsMode;
+import io.mtlsproxy.core.identity.IdentityPolicy;
+import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.routing.Route;
+import io.mtlsproxy.core.routing.Router;
+import io.mtlsproxy.core.tls.ClientTls;
+import io.mtlsproxy.core.tls.ServerTls;
+import io.mtlsproxy.core.upstream.EjectionPolicy;
+import io.mtlsproxy.core.upstream.UpstreamCluster;
+import io.mtlsproxy.core.upstream.UpstreamEndpoint;
+
+/**
+ * Builds a {@link Snapshot} from a configuration: every SslContext (once per load, never per connection), every
+ * identity policy and routing table, and the first resolution of every origin name. Blocking (file reads, DNS):
+ * call it from a start, reload or admin thread, never from an event loop. Every problem is collected before it
+ * fails.
+ */
+public final class SnapshotBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotBuilder.class);
+
+    private final EjectionPolicy ejection;
+
+    public SnapshotBuilder(EjectionPolicy ejection) {
+        this.ejection = requireNonNull(ejection, "ejection");
+    }
+
+    public Snapshot build(ProxyConfig config) throws ConfigException {
+        List<ConfigError> errors = new ArrayList<>();
+        Map<String, Route> routes = new LinkedHashMap<>();
+        Map<String, List<Route>> byListener = new HashMap<>();
+        for (RouteConfig rc : config.routes()) {
+            if (config.listener(rc.listener()).isEmpty()) {
+                errors.add(new ConfigError(rc.source(), "routes." + rc.name() + ".listener",
+                        "unknown listener " + rc.listener()));
+                continue;
+            }
+            if (rc.protocol() == RouteProtocol.TCP) {
+                LOG.warn("route {}: protocol = tcp is not served by this build yet; the route is ignored", rc.name());
+                continue;
+            }
+            if (rc.upstream().protocol() == UpstreamProtocol.H2) {
+                LOG.warn("route {}: upstream.protocol = h2 is not supported yet; speaking HTTP/1.1", rc.name());
+            }
+            if (rc.upstream().endpoints().isEmpty()) {
+                errors.add(new ConfigError(rc.source(), "routes." + rc.name() + ".upstream.endpoints",
+                        "empty (expected: at least one host:port)"));
+                continue;
+            }
+            Optional<ClientTls> tls = Optional.empty();
+            if (rc.upstream().tls().mode() != UpstreamTlsMode.PLAIN) {
+                try {
+                    tls = Optional.of(ClientTls.build(rc));
+                } catch (ConfigException e) {
+                    errors.addAll(e.errors());
+                    continue;
+                }
+            }
+            List<UpstreamEndpoint> endpoints = new ArrayList<>();
+            for (Endpoint e : rc.upstream().endpoints()) {
+                UpstreamEndpoint ue = new UpstreamEndpoint(rc.name(), e, ejection);
+                ue.resolve();
+                if (ue.address() == null) {
+                    // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
+                    LOG.warn("route {}: {}", rc.name(), ue.resolveError());
+                }
+                endpoints.add(ue);
+            }
+            Route route = new Route(rc, IdentityPolicy.of(rc.clientIdentity()),
+                    new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls));
+            routes.put(rc.name(), route);
+            byListener.computeIfAbsent(rc.listener(), k -> new ArrayList<>()).add(route);
+        }
+        Map<String, Listener> listeners = new LinkedHashMap<>();
+        for (ListenerConfig lc : config.listeners()) {
+            Optional<ServerTls> tls = Optional.empty();
+            if (lc.tls().mode() != TlsMode.NONE) {
+                try {
+                    tls = Optional.of(ServerTls.build(lc));
+                } catch (ConfigException e) {
+                    errors.addAll(e.errors());
+                    continue;
+                }
+            }
+            listeners.put(lc.name(), new Listener(lc, tls, Router.of(byListener.getOrDefault(lc.name(), List.of()))));
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        return new Snapshot(config, listeners, routes);
+    }
+}

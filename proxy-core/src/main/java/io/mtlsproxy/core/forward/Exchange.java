@@ -1,0 +1,437 @@
+package io.mtlsproxy.core.forward;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.mtlsproxy.core.routing.Route;
+import io.mtlsproxy.core.upstream.UpstreamEndpoint;
+import io.mtlsproxy.core.upstream.UpstreamFailure;
+import io.mtlsproxy.core.upstream.UpstreamHandler;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+
+/**
+ * One request carried to an origin and its response carried back, both streamed. Both channels live on the same
+ * event loop, so every method here runs on that loop. Backpressure both ways is read-after-writable: the client is
+ * read only while the upstream channel is writable, the origin only while the client channel is writable, so at
+ * most a write buffer's worth (Netty's high water mark) plus one read sits in the proxy per direction.
+ */
+final class Exchange implements UpstreamHandler.Sink {
+    /** What the client asked for, as far as the response's framing is concerned. */
+    record ClientSide(boolean keepAlive, boolean http10, boolean head, boolean expectContinue) {
+    }
+
+    private final HttpProxyHandler owner;
+    private final ChannelHandlerContext ctx;
+    private final ForwardingContext fc;
+    private final Route route;
+    private final HttpRequest request;
+    private final RequestLog log;
+    private final ClientSide client;
+    private final long maxBody;
+    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    private UpstreamEndpoint endpoint;
+    private Channel upstream;
+    private long bodyBytes;
+    private boolean requestSent;
+    private boolean responseStarted;
+    private boolean finished;
+    private boolean skipInterim;
+    private boolean originKeepAlive;
+    private boolean closeClient;
+    private boolean upstreamReadPaused;
+    private boolean retried;
+    private ScheduledFuture<?> responseTimer;
+    private long lastUpstreamActivity;
+
+    Exchange(HttpProxyHandler owner, ChannelHandlerContext ctx, ForwardingContext fc, Route route,
+             HttpRequest request, RequestLog log, ClientSide client, long maxBody) {
+        this.owner = requireNonNull(owner, "owner");
+        this.ctx = requireNonNull(ctx, "ctx");
+        this.fc = requireNonNull(fc, "fc");
+        this.route = requireNonNull(route, "route");
+        this.request = requireNonNull(request, "request");
+        this.log = requireNonNull(log, "log");
+        this.client = requireNonNull(client, "client");
+        this.maxBody = maxBody;
+    }
+
+    void start() {
+        endpoint = route.upstream().pick(System.nanoTime());
+        if (endpoint == null) {
+            fail(UpstreamFailure.unavailable("no healthy origin for route " + route.name()
+                    + ": every endpoint is ejected after failures"));
+            return;
+        }
+        log.upstream(endpoint.toString());
+        acquire();
+    }
+
+    private void acquire() {
+        Future<Channel> f = fc.pools().acquire(route.upstream(), endpoint, ctx.channel().eventLoop());
+        if (f.isDone()) {
+            onAcquired(f);
+        } else {
+            f.addListener(x -> onAcquired(f));
+        }
+    }
+
+    private void onAcquired(Future<Channel> f) {
+        if (finished) {
+            if (f.isSuccess()) {
+                fc.pools().release(endpoint, f.getNow()); // a fresh, unused connection: keep it for the next one
+            }
+            return;
+        }
+        if (!f.isSuccess()) {
+            UpstreamFailure failure = UpstreamFailure.classify(f.cause(), endpoint);
+            countFailure(failure);
+            fail(failure);
+            return;
+        }
+        upstream = f.getNow();
+        upstream.pipeline().get(UpstreamHandler.class).attach(this);
+        if (client.expectContinue() && !retried) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+        }
+        upstream.write(request);
+        HttpContent c;
+        while ((c = pending.poll()) != null) {
+            writeBody(c);
+        }
+        if (retried) {
+            writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only body-less requests are retried
+        }
+        upstream.flush();
+        lastUpstreamActivity = System.nanoTime();
+        upstream.read();
+        owner.maybeRead();
+    }
+
+    /** A piece of the request body; this exchange owns it from here. */
+    void requestContent(HttpContent c) {
+        if (finished) {
+            c.release();
+            return;
+        }
+        int n = c.content().readableBytes();
+        bodyBytes += n;
+        log.addBytesIn(n);
+        if (bodyBytes > maxBody) {
+            c.release();
+            // a streamed body crossed max-body-size: the origin has part of it, so both sides are cut off
+            String reason = "request body exceeds max-body-size of " + maxBody + " bytes";
+            if (responseStarted) {
+                abort(reason);
+            } else {
+                fail(new UpstreamFailure(null, 413, reason, null));
+            }
+            return;
+        }
+        if (upstream == null) {
+            pending.add(c);
+        } else {
+            writeBody(c);
+        }
+    }
+
+    private void writeBody(HttpContent c) {
+        boolean last = c instanceof LastHttpContent;
+        upstream.write(c);
+        if (last) {
+            requestSent = true;
+            upstream.flush();
+            lastUpstreamActivity = System.nanoTime();
+            armResponseTimer();
+        }
+    }
+
+    void flushUpstream() {
+        if (upstream != null && !finished) {
+            upstream.flush();
+        }
+    }
+
+    boolean canTakeBody() {
+        return upstream != null && !finished && upstream.isWritable();
+    }
+
+    @Override
+    public void upstreamWritabilityChanged() {
+        if (upstream != null && upstream.isWritable()) {
+            owner.maybeRead();
+        }
+    }
+
+    @Override
+    public void upstreamRead(HttpObject msg) {
+        lastUpstreamActivity = System.nanoTime();
+        if (finished) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(msg);
+            originBroke("origin sent a malformed response: " + msg.decoderResult().cause().getMessage());
+            return;
+        }
+        if (msg instanceof HttpResponse resp) {
+            int code = resp.status().code();
+            if (code == 101) {
+                ReferenceCountUtil.release(msg);
+                originBroke("origin switched protocols, which this route does not support");
+                return;
+            }
+            if (code < 200) {
+                skipInterim = !(msg instanceof LastHttpContent); // 1xx: the final response follows
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            startResponse(resp);
+            return;
+        }
+        HttpContent c = (HttpContent) msg;
+        if (skipInterim) {
+            skipInterim = !(c instanceof LastHttpContent);
+            c.release();
+            return;
+        }
+        log.addBytesOut(c.content().readableBytes());
+        if (c instanceof LastHttpContent) {
+            complete(c);
+        } else {
+            ctx.write(c);
+        }
+    }
+
+    /** Re-frames the origin's head for the client: its hop-by-hop headers out, keep-alive decided by the client. */
+    private void startResponse(HttpResponse resp) {
+        responseStarted = true;
+        endpoint.recordSuccess();
+        int code = resp.status().code();
+        log.status(code);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
+        boolean hasLength = resp.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
+        originKeepAlive = HttpUtil.isKeepAlive(resp);
+        HopByHop.strip(resp.headers());
+        boolean bodyless = client.head() || code == 204 || code == 304;
+        if (!bodyless && !hasLength) {
+            if (!chunked) {
+                originKeepAlive = false; // delimited by the origin closing the connection
+            }
+            if (client.http10()) {
+                closeClient = true; // an HTTP/1.0 client only knows close-delimited bodies
+            } else {
+                HttpUtil.setTransferEncodingChunked(resp, true);
+            }
+        }
+        if (!client.keepAlive() || owner.closeRequested()) {
+            closeClient = true;
+        }
+        if (closeClient) {
+            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (client.http10()) {
+            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+        ctx.write(resp);
+        armResponseTimer(); // from here on it watches for a stalled response body
+    }
+
+    private void complete(HttpContent last) {
+        finished = true;
+        cancelResponseTimer();
+        ChannelFuture written = ctx.writeAndFlush(last);
+        if (originKeepAlive && requestSent && upstream.isActive()) {
+            fc.pools().release(endpoint, upstream);
+        } else {
+            detachAndClose();
+        }
+        log.finish(fc.metrics(), fc.accessLog());
+        owner.exchangeDone(client.keepAlive() && !closeClient, written);
+    }
+
+    @Override
+    public void upstreamReadComplete() {
+        if (finished || upstream == null) {
+            return;
+        }
+        ctx.flush();
+        if (ctx.channel().isWritable()) {
+            upstream.read();
+        } else {
+            upstreamReadPaused = true;
+        }
+    }
+
+    void inboundWritabilityChanged() {
+        if (upstreamReadPaused && !finished && ctx.channel().isWritable()) {
+            upstreamReadPaused = false;
+            lastUpstreamActivity = System.nanoTime();
+            upstream.read();
+        }
+    }
+
+    @Override
+    public void upstreamClosed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        UpstreamFailure failure = cause == null ? UpstreamFailure.closed(endpoint)
+                : UpstreamFailure.classify(cause, endpoint);
+        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && usedBefore()) {
+            // a pooled connection the origin closed while it sat idle: the request never reached it, try once more
+            retried = true;
+            upstream = null;
+            acquire();
+            return;
+        }
+        countFailure(failure);
+        if (responseStarted) {
+            abort("origin connection lost mid-response: " + failure.getMessage());
+        } else {
+            fail(failure);
+        }
+    }
+
+    private boolean usedBefore() {
+        UpstreamHandler h = upstream == null ? null : upstream.pipeline().get(UpstreamHandler.class);
+        return h != null && h.uses() > 1;
+    }
+
+    /** The client closed its connection before the response was complete. */
+    void clientClosed() {
+        if (finished) {
+            return;
+        }
+        finish();
+        detachAndClose();
+        if (!responseStarted) {
+            log.status(ProxyAnswer.CLIENT_CLOSED);
+        }
+        log.reason("client closed the connection before the response was complete");
+        log.finish(fc.metrics(), fc.accessLog());
+    }
+
+    /** The client's request body was malformed. */
+    void clientError(String reason) {
+        if (finished) {
+            return;
+        }
+        if (responseStarted) {
+            abort(reason);
+        } else {
+            fail(new UpstreamFailure(null, 400, reason, null));
+        }
+    }
+
+    private void originBroke(String reason) {
+        UpstreamFailure failure = new UpstreamFailure(io.mtlsproxy.core.metrics.UpstreamErrorReason.RESET, 502,
+                reason + " (" + endpoint + ")", null);
+        countFailure(failure);
+        if (responseStarted) {
+            abort(reason);
+        } else {
+            fail(failure);
+        }
+    }
+
+    /** Before the response started: the proxy answers (502, 503, 504, 413, 400) and the origin connection goes. */
+    private void fail(UpstreamFailure failure) {
+        finish();
+        detachAndClose();
+        boolean streamBroken = failure.status() == 400 || failure.status() == 413;
+        owner.answer(log, failure.status(), failure.getMessage(), streamBroken);
+    }
+
+    /** After the response started: nothing can be said any more, both connections close. */
+    private void abort(String reason) {
+        finish();
+        detachAndClose();
+        log.reason(reason);
+        log.finish(fc.metrics(), fc.accessLog());
+        owner.exchangeAborted();
+    }
+
+    private void finish() {
+        finished = true;
+        cancelResponseTimer();
+        HttpContent c;
+        while ((c = pending.poll()) != null) {
+            c.release();
+        }
+    }
+
+    private void detachAndClose() {
+        if (upstream != null) {
+            UpstreamHandler h = upstream.pipeline().get(UpstreamHandler.class);
+            if (h != null) {
+                h.detach();
+            }
+            upstream.close();
+        }
+    }
+
+    private void countFailure(UpstreamFailure failure) {
+        if (failure.endpointFault()) {
+            fc.metrics().upstreamError(route.name(), failure.reason());
+            endpoint.recordFailure(System.nanoTime());
+        }
+    }
+
+    private void armResponseTimer() {
+        if (responseTimer == null && !finished) {
+            responseTimer = ctx.executor().schedule(this::checkResponseTimeout,
+                    route.upstream().config().responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Fires once the origin has been silent for response-timeout while the proxy was waiting for it. */
+    private void checkResponseTimeout() {
+        responseTimer = null;
+        if (finished) {
+            return;
+        }
+        long timeout = route.upstream().config().responseTimeout().toNanos();
+        long silent = System.nanoTime() - lastUpstreamActivity;
+        if (upstreamReadPaused || silent < timeout) {
+            responseTimer = ctx.executor().schedule(this::checkResponseTimeout,
+                    upstreamReadPaused ? timeout : timeout - silent, TimeUnit.NANOSECONDS);
+            return;
+        }
+        UpstreamFailure failure = UpstreamFailure.timeout("origin did not answer within response-timeout of "
+                + route.upstream().config().responseTimeout().toMillis() + " ms (" + endpoint + ")");
+        countFailure(failure);
+        if (responseStarted) {
+            abort(failure.getMessage());
+        } else {
+            fail(failure);
+        }
+    }
+
+    private void cancelResponseTimer() {
+        if (responseTimer != null) {
+            responseTimer.cancel(false);
+            responseTimer = null;
+        }
+    }
+}

@@ -1,0 +1,380 @@
+package io.mtlsproxy.core.forward;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+import io.mtlsproxy.config.TlsMode;
+import io.mtlsproxy.core.identity.IdentityPolicy;
+import io.mtlsproxy.core.inbound.InboundConnection;
+import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.inbound.RequestHeaderTimeout;
+import io.mtlsproxy.core.routing.Route;
+import io.mtlsproxy.core.routing.Router;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The last handler of a client connection: takes one request at a time, answers it itself (4xx, 5xx) or hands it
+ * to an {@link Exchange} that carries it to an origin. Reads are explicit (AUTO_READ is off): the next request head
+ * is read only once the previous response is complete, and a request body only as fast as the origin takes it.
+ * Requests a client pipelines meanwhile wait, decoded, in a small backlog.
+ */
+public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
+    /** How long a connection being closed keeps swallowing an unread request body, so the answer is not reset. */
+    private static final long LINGER_MILLIS = 2000;
+
+    private enum Phase { IDLE, FORWARDING, DISCARDING, CLOSING }
+
+    private final ForwardingContext fc;
+    private final String listenerName;
+    private final ArrayDeque<HttpObject> backlog = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private InboundConnection conn;
+    private Phase phase = Phase.IDLE;
+    private Exchange exchange;
+    private boolean requestInFlight;
+    private boolean requestHasBody;
+    private boolean requestKeepAlive;
+    private boolean requestHead;
+    private boolean drainRequested;
+    private boolean inBacklog;
+    private boolean lingering;
+
+    public HttpProxyHandler(ForwardingContext fc, String listenerName) {
+        this.fc = requireNonNull(fc, "fc");
+        this.listenerName = requireNonNull(listenerName, "listenerName");
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.conn = InboundConnection.of(ctx.channel());
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HttpObject http)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!backlog.isEmpty() || !canTakeNow(http)) {
+            backlog.add(http);
+            return;
+        }
+        dispatch(http);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (phase == Phase.FORWARDING && exchange != null) {
+            exchange.flushUpstream();
+        }
+        maybeRead();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.inboundWritabilityChanged();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        phase = Phase.CLOSING;
+        HttpObject m;
+        while ((m = backlog.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
+        if (exchange != null) {
+            Exchange e = exchange;
+            exchange = null;
+            e.clientClosed();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DrainEvent.INSTANCE) {
+            drainRequested = true;
+            if (phase == Phase.IDLE && !requestInFlight && backlog.isEmpty()) {
+                ctx.close();
+            }
+        } else if (evt instanceof RequestHeaderTimeout.Expired expired) {
+            if (phase == Phase.IDLE && !requestInFlight) {
+                if (expired.partial()) {
+                    requestKeepAlive = false;
+                    answer(new RequestLog(conn, "-", "-"), 408,
+                            "request headers not received within request-header-timeout", true);
+                } else {
+                    ctx.close();
+                }
+            }
+        } else if (evt instanceof IdleStateEvent) {
+            // waiting on the origin is response-timeout's business; anything else idle that long is closed
+            if (phase != Phase.FORWARDING || requestInFlight) {
+                ctx.close();
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    /** True when responses must say {@code Connection: close}: the proxy is draining. */
+    boolean closeRequested() {
+        return drainRequested || fc.draining();
+    }
+
+    /** Reads the next chunk of the client's stream when the current phase can take it. */
+    void maybeRead() {
+        if (!backlog.isEmpty() || !ctx.channel().isActive()) {
+            return; // the backlog is digested first, when the current exchange ends
+        }
+        boolean read = switch (phase) {
+            case IDLE, DISCARDING, CLOSING -> true;
+            case FORWARDING -> requestInFlight && exchange != null && exchange.canTakeBody();
+        };
+        if (read) {
+            ctx.read();
+        }
+    }
+
+    private boolean canTakeNow(HttpObject msg) {
+        return switch (phase) {
+            case IDLE -> true;
+            case FORWARDING, DISCARDING -> requestInFlight && !(msg instanceof HttpRequest);
+            case CLOSING -> true;
+        };
+    }
+
+    private void dispatch(HttpObject msg) {
+        if (msg instanceof HttpRequest req && phase == Phase.IDLE) {
+            requestInFlight = true;
+            startRequest(req);
+            return;
+        }
+        if (!(msg instanceof HttpContent content)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            malformedBody();
+            return;
+        }
+        if (last) {
+            requestInFlight = false;
+        }
+        if (phase == Phase.FORWARDING && exchange != null) {
+            exchange.requestContent(content);
+        } else {
+            content.release();
+            if (phase == Phase.CLOSING && last && lingering) {
+                ctx.close(); // the unread body is all in: the answer can no longer be lost to a reset
+            }
+            if (phase == Phase.DISCARDING && last) {
+                phase = Phase.IDLE;
+                processBacklog();
+            }
+        }
+    }
+
+    private void malformedBody() {
+        requestKeepAlive = false;
+        if (exchange != null) {
+            Exchange e = exchange;
+            exchange = null;
+            e.clientError("malformed request body");
+        } else if (phase != Phase.CLOSING) {
+            ctx.close();
+        }
+    }
+
+    private void startRequest(HttpRequest req) {
+        RequestLog log = new RequestLog(conn, req.method().name(), req.uri());
+        requestHead = HttpMethod.HEAD.equals(req.method());
+        requestKeepAlive = HttpUtil.isKeepAlive(req);
+        requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
+        if (req.decoderResult().isFailure()) {
+            Throwable cause = req.decoderResult().cause();
+            ReferenceCountUtil.release(req);
+            requestKeepAlive = false;
+            requestHasBody = false; // the decoder discards the rest: nothing to linger for
+            int status = cause instanceof TooLongHttpHeaderException ? 431
+                    : cause instanceof TooLongHttpLineException ? 414 : 400;
+            String reason = status == 431 ? "request headers exceed max-header-size"
+                    : status == 414 ? "request line too long"
+                    : "malformed request: " + (cause instanceof TooLongFrameException ? "too long" : cause.getMessage());
+            answer(log, status, reason, true);
+            return;
+        }
+        Listener listener = fc.listener(listenerName);
+        if (listener == null) {
+            answer(log, 503, "listener " + listenerName + " is being removed", true);
+            return;
+        }
+        RequestTarget target;
+        try {
+            target = RequestTarget.of(req);
+        } catch (RequestTarget.Rejected r) {
+            answer(log, r.status, r.getMessage(), true);
+            return;
+        }
+        String host = Router.normalizeHost(target.host());
+        if (listener.mode() == TlsMode.MTLS && listener.config().tls().sniHostCheck() && conn.sni() != null
+                && !conn.sni().equals(host)) {
+            answer(log, 421, "Host " + host + " does not match the TLS server name " + conn.sni(), false);
+            return;
+        }
+        Route route = listener.router().route(host, target.path());
+        if (route == null) {
+            answer(log, 404, "no route for " + host + target.path(), false);
+            return;
+        }
+        log.route(route.name());
+        IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer());
+        if (decision != IdentityPolicy.Decision.ADMIT) {
+            boolean enforced = route.policy().enforced();
+            fc.metrics().identityDenied(route.name(), enforced);
+            if (enforced) {
+                answer(log, decision.status(), decision.reason(), false);
+                return;
+            }
+            log.reason("report-only: " + decision.reason());
+        }
+        boolean expectContinue = false;
+        String expect = req.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null) {
+            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+                answer(log, 417, "unsupported Expect: " + expect, true);
+                return;
+            }
+            // answered by the proxy once the origin connection is up (as Envoy does): the origin never sees it
+            expectContinue = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
+            req.headers().remove(HttpHeaderNames.EXPECT);
+        }
+        long maxBody = listener.config().limits().maxBodySize();
+        long declared = HttpUtil.getContentLength(req, -1L);
+        if (declared > maxBody) {
+            answer(log, 413, "request body of " + declared + " bytes exceeds max-body-size of " + maxBody + " bytes",
+                    true);
+            return;
+        }
+        HttpRequest upstreamRequest = toOrigin(req, target, route);
+        phase = Phase.FORWARDING;
+        exchange = new Exchange(this, ctx, fc, route, upstreamRequest, log, new Exchange.ClientSide(
+                requestKeepAlive, req.protocolVersion().equals(HttpVersion.HTTP_1_0), requestHead, expectContinue),
+                maxBody);
+        exchange.start();
+    }
+
+    /** The request as the origin gets it: hop-by-hop headers gone, forwarded headers the proxy's, HTTP/1.1. */
+    private HttpRequest toOrigin(HttpRequest req, RequestTarget target, Route route) {
+        boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+        HttpHeaders h = req.headers();
+        HopByHop.strip(h);
+        h.set(HttpHeaderNames.HOST, target.host());
+        ForwardedHeaders.apply(h, route.config().forwardClientCert(), conn, target.host());
+        if (chunked) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), target.uri(), h);
+    }
+
+    /**
+     * Answers the current request itself. The connection stays open only when the client wants it, nothing is
+     * wrong with the stream, and no request body is left to arrive ({@code close} forces a close).
+     */
+    void answer(RequestLog log, int status, String reason, boolean close) {
+        exchange = null;
+        boolean bodyPending = requestInFlight && requestHasBody;
+        boolean keepAlive = !close && requestKeepAlive && !closeRequested() && !bodyPending;
+        log.status(status);
+        log.reason(reason);
+        log.finish(fc.metrics(), fc.accessLog());
+        ChannelFuture written = ctx.writeAndFlush(ProxyAnswer.of(ProxyAnswer.status(status), reason, !keepAlive,
+                requestHead, ctx.alloc()));
+        settle(keepAlive, written);
+    }
+
+    /** The exchange delivered its response; {@code written} completes when its last byte is written. */
+    void exchangeDone(boolean keepAlive, ChannelFuture written) {
+        exchange = null;
+        settle(keepAlive && !closeRequested() && !(requestInFlight && requestHasBody), written);
+    }
+
+    /** The exchange broke off mid-response: the client can only learn it from the closed connection. */
+    void exchangeAborted() {
+        exchange = null;
+        phase = Phase.CLOSING;
+        ctx.close();
+    }
+
+    private void settle(boolean keepAlive, ChannelFuture written) {
+        if (!keepAlive) {
+            phase = Phase.CLOSING;
+            HttpObject pipelined;
+            while ((pipelined = backlog.poll()) != null) {
+                ReferenceCountUtil.release(pipelined); // requests after a closing answer are never served
+            }
+            written.addListener(f -> {
+                if (requestInFlight && requestHasBody && ctx.channel().isActive()) {
+                    lingering = true;
+                    ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+                    maybeRead();
+                } else {
+                    ctx.close();
+                }
+            });
+            return;
+        }
+        phase = requestInFlight ? Phase.DISCARDING : Phase.IDLE;
+        processBacklog();
+        maybeRead();
+    }
+
+    private void processBacklog() {
+        if (inBacklog) {
+            return;
+        }
+        inBacklog = true;
+        try {
+            while (!backlog.isEmpty() && canTakeNow(backlog.peek())) {
+                dispatch(backlog.poll());
+            }
+        } finally {
+            inBacklog = false;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.mtlsproxy.core.forward;
+
+import java.nio.charset.StandardCharsets;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+/** The answers the proxy makes itself: a status and a one-line plain-text reason (DESIGN.md: status codes). */
+final class ProxyAnswer {
+    /** nginx's names for the client-certificate answers. */
+    static final HttpResponseStatus CERTIFICATE_ERROR = new HttpResponseStatus(495, "SSL Certificate Error");
+    static final HttpResponseStatus CERTIFICATE_REQUIRED = new HttpResponseStatus(496, "SSL Certificate Required");
+    /** Logged (never sent) when the client went away before its response was complete, as nginx does. */
+    static final int CLIENT_CLOSED = 499;
+
+    private ProxyAnswer() {
+    }
+
+    static HttpResponseStatus status(int code) {
+        return switch (code) {
+            case 495 -> CERTIFICATE_ERROR;
+            case 496 -> CERTIFICATE_REQUIRED;
+            default -> HttpResponseStatus.valueOf(code);
+        };
+    }
+
+    /** {@code headRequest}: the body is left out but its length still announced. */
+    static FullHttpResponse of(HttpResponseStatus status, String reason, boolean close, boolean headRequest,
+                               ByteBufAllocator alloc) {
+        byte[] text = (reason + "\n").getBytes(StandardCharsets.UTF_8);
+        ByteBuf body = headRequest ? Unpooled.EMPTY_BUFFER : alloc.buffer(text.length).writeBytes(text);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
+        if (close) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return r;
+    }
+}

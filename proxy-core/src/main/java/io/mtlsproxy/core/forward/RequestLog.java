@@ -1,0 +1,81 @@
+package io.mtlsproxy.core.forward;
+
+import java.time.Instant;
+import java.util.List;
+
+import io.mtlsproxy.core.identity.PeerIdentity;
+import io.mtlsproxy.core.inbound.InboundConnection;
+import io.mtlsproxy.core.metrics.AccessLog;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+
+/** One request's record: counted in the metrics and written to the access log exactly once, when it ends. */
+final class RequestLog {
+    private final long startNanos = System.nanoTime();
+    private final InboundConnection conn;
+    private final String method;
+    private final String path;
+    private String route = "-";
+    private String upstream;
+    private long bytesIn;
+    private long bytesOut;
+    private int status;
+    private String reason;
+    private boolean done;
+
+    RequestLog(InboundConnection conn, String method, String uri) {
+        this.conn = conn;
+        this.method = method;
+        int q = uri.indexOf('?');
+        // the query may carry secrets (tokens, signatures): the log keeps the path only
+        this.path = q < 0 ? uri : uri.substring(0, q);
+    }
+
+    void route(String name) {
+        this.route = name;
+    }
+
+    String route() {
+        return route;
+    }
+
+    void upstream(String endpoint) {
+        this.upstream = endpoint;
+    }
+
+    void addBytesIn(long n) {
+        bytesIn += n;
+    }
+
+    void addBytesOut(long n) {
+        bytesOut += n;
+    }
+
+    void status(int status) {
+        this.status = status;
+    }
+
+    /** Why the proxy answered itself, or a note such as a report-only denial. */
+    void reason(String reason) {
+        this.reason = this.reason == null ? reason : this.reason + "; " + reason;
+    }
+
+    boolean done() {
+        return done;
+    }
+
+    void finish(ProxyMetrics metrics, AccessLog accessLog) {
+        if (done) {
+            return;
+        }
+        done = true;
+        long nanos = System.nanoTime() - startNanos;
+        metrics.requestCompleted(conn.listener(), route, status, nanos);
+        if (accessLog.enabled()) {
+            PeerIdentity peer = conn.peer();
+            accessLog.log(new AccessLogEntry(Instant.now(), conn.listener(), route, conn.remoteAddress(), method, path,
+                    status, bytesIn, bytesOut, nanos / 1000, upstream, peer.subject(),
+                    peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), reason));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.mtlsproxy.core.inbound;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+import io.mtlsproxy.core.identity.PeerIdentity;
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+
+/**
+ * What the data path knows about one client connection: its listener, whether it is TLS, the client's address,
+ * the SNI it asked for and (through {@link PeerIdentity#KEY}) its certificate identity. Written on the channel's
+ * event loop only.
+ */
+public final class InboundConnection {
+    public static final AttributeKey<InboundConnection> KEY = AttributeKey.valueOf("mtls-proxy.inbound-connection");
+
+    private final Channel channel;
+    private final String listener;
+    private final boolean secure;
+    private String sni;
+
+    private InboundConnection(Channel channel, String listener, boolean secure) {
+        this.channel = requireNonNull(channel, "channel");
+        this.listener = requireNonNull(listener, "listener");
+        this.secure = secure;
+    }
+
+    public static InboundConnection attach(Channel channel, String listener, boolean secure) {
+        InboundConnection c = new InboundConnection(channel, listener, secure);
+        channel.attr(KEY).set(c);
+        return c;
+    }
+
+    public static InboundConnection of(Channel channel) {
+        return channel.attr(KEY).get();
+    }
+
+    public String listener() {
+        return listener;
+    }
+
+    /** True on a tls or mtls listener: X-Forwarded-Proto is https. */
+    public boolean secure() {
+        return secure;
+    }
+
+    /** The host name the client sent by SNI, lower case; null when none (or a plain listener). */
+    public String sni() {
+        return sni;
+    }
+
+    void sni(String hostname) {
+        this.sni = hostname == null ? null : hostname.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The verified (or, with optional client auth, recorded) client certificate; ANONYMOUS when none. */
+    public PeerIdentity peer() {
+        PeerIdentity p = channel.attr(PeerIdentity.KEY).get();
+        return p == null ? PeerIdentity.ANONYMOUS : p;
+    }
+
+    /** The client's IP address as text (no port), for X-Forwarded-For and the access log. */
+    public String remoteAddress() {
+        SocketAddress a = channel.remoteAddress();
+        if (a instanceof InetSocketAddress inet) {
+            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+        }
+        return String.valueOf(a);
+    }
+}

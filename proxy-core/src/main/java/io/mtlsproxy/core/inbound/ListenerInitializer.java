@@ -1,0 +1,98 @@
+package io.mtlsproxy.core.inbound;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import io.mtlsproxy.config.Limits;
+import io.mtlsproxy.config.TlsMode;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+
+/**
+ * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
+ * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
+ * <pre>
+ * connection-limit → [sni → tls → handshake] → request-head-start → http-encoder → http-decoder
+ *   → request-header-timeout → idle → proxy
+ * </pre>
+ */
+public final class ListenerInitializer extends ChannelInitializer<Channel> {
+    private final String name;
+    private final Function<String, Listener> current;
+    private final ConnectionLimit limit;
+    private final ProxyMetrics metrics;
+    private final BiFunction<Channel, Listener, ChannelHandler> proxyHandler;
+    private final Consumer<Channel> onAccept;
+
+    /**
+     * @param current      the listener named {@code name} in the current snapshot
+     * @param proxyHandler makes the connection's last handler (the HTTP proxy)
+     * @param onAccept     sees every accepted connection (drain tracks them)
+     */
+    public ListenerInitializer(String name, Function<String, Listener> current, ProxyMetrics metrics,
+                               BiFunction<Channel, Listener, ChannelHandler> proxyHandler,
+                               Consumer<Channel> onAccept) {
+        this.name = requireNonNull(name, "name");
+        this.current = requireNonNull(current, "current");
+        this.metrics = requireNonNull(metrics, "metrics");
+        this.proxyHandler = requireNonNull(proxyHandler, "proxyHandler");
+        this.onAccept = requireNonNull(onAccept, "onAccept");
+        this.limit = new ConnectionLimit(metrics.activeConnections(name), () -> {
+            Listener l = current.apply(name);
+            return l == null ? 0 : l.config().limits().maxConnections();
+        });
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        Listener listener = current.apply(name);
+        if (listener == null) {
+            ch.close();
+            return;
+        }
+        onAccept.accept(ch);
+        Limits limits = listener.config().limits();
+        boolean secure = listener.mode() != TlsMode.NONE;
+        InboundConnection.attach(ch, name, secure);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("connection-limit", limit);
+        if (secure) {
+            // the SNI handler picks the certificate by name, then replaces itself with the SslHandler ("tls");
+            // handshake-timeout bounds the wait for the ClientHello and the handshake alike
+            p.addLast("sni", new SniHandler(listener.tls().orElseThrow().sniMapping(),
+                    limits.handshakeTimeout().toMillis()));
+            p.addLast("handshake", new HandshakeRecorder(metrics, ProxyMetrics.Side.INBOUND, name));
+        }
+        RequestHeaderTimeout headerTimeout = new RequestHeaderTimeout(limits.requestHeaderTimeout().toMillis());
+        p.addLast("request-head-start", headerTimeout.headStart());
+        p.addLast("http-encoder", new HttpResponseEncoder());
+        p.addLast("http-decoder", new HttpRequestDecoder(decoderConfig(limits)));
+        p.addLast("request-header-timeout", headerTimeout);
+        p.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast("proxy", proxyHandler.apply(ch, listener));
+    }
+
+    /** Strict HTTP/1.1 parsing: max-header-size (431 past it), Content-Length with Transfer-Encoding refused. */
+    static HttpDecoderConfig decoderConfig(Limits limits) {
+        int maxHeader = (int) Math.min(Integer.MAX_VALUE, Math.max(1024, limits.maxHeaderSize()));
+        return new HttpDecoderConfig()
+                .setMaxHeaderSize(maxHeader)
+                .setMaxInitialLineLength(Math.max(8192, maxHeader))
+                .setMaxChunkSize(64 * 1024)
+                .setStrictLineParsing(true)
+                .setAllowDuplicateContentLengths(false)
+                .setUseRfc9112TransferEncoding(true);
+    }
+}

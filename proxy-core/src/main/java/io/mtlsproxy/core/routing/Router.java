@@ -1,0 +1,103 @@
+package io.mtlsproxy.core.routing;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One listener's routing table. A request is matched like a virtual host: first the host group (exact name,
+ * then the longest {@code *.suffix} wildcard, then the routes without a host), then, inside that group only, the
+ * longest path prefix. As in nginx and Envoy there is no fall-back to a less specific host group when no prefix of
+ * the chosen group matches: a route's policy never silently widens to paths its host did not claim.
+ */
+public final class Router {
+    private static final Comparator<Route> LONGEST_PREFIX_FIRST =
+            Comparator.comparingInt((Route r) -> r.config().match().pathPrefix().length()).reversed();
+
+    private final Map<String, List<Route>> exact;
+    private final List<Map.Entry<String, List<Route>>> wildcards;
+    private final List<Route> anyHost;
+
+    private Router(Map<String, List<Route>> exact, List<Map.Entry<String, List<Route>>> wildcards,
+                   List<Route> anyHost) {
+        this.exact = exact;
+        this.wildcards = wildcards;
+        this.anyHost = anyHost;
+    }
+
+    public static Router of(List<Route> routes) {
+        Map<String, List<Route>> exact = new LinkedHashMap<>();
+        Map<String, List<Route>> wild = new LinkedHashMap<>();
+        List<Route> any = new ArrayList<>();
+        for (Route r : routes) {
+            if (r.config().match().host().isEmpty()) {
+                any.add(r);
+                continue;
+            }
+            String host = normalizeHost(r.config().match().host().get());
+            if (host.startsWith("*.")) {
+                wild.computeIfAbsent(host.substring(1), k -> new ArrayList<>()).add(r);
+            } else {
+                exact.computeIfAbsent(host, k -> new ArrayList<>()).add(r);
+            }
+        }
+        exact.values().forEach(l -> l.sort(LONGEST_PREFIX_FIRST));
+        wild.values().forEach(l -> l.sort(LONGEST_PREFIX_FIRST));
+        any.sort(LONGEST_PREFIX_FIRST);
+        List<Map.Entry<String, List<Route>>> wildcards = new ArrayList<>(wild.entrySet());
+        wildcards.sort(Comparator.comparingInt((Map.Entry<String, List<Route>> e) -> e.getKey().length()).reversed());
+        return new Router(Map.copyOf(exact), List.copyOf(wildcards), List.copyOf(any));
+    }
+
+    /**
+     * The route for a request, or null. {@code host} is the Host header as received (case and port don't matter);
+     * {@code path} the request path without the query.
+     */
+    public Route route(String host, String path) {
+        List<Route> group = hostGroup(normalizeHost(host));
+        if (group == null) {
+            return null;
+        }
+        for (Route r : group) {
+            if (path.startsWith(r.config().match().pathPrefix())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private List<Route> hostGroup(String host) {
+        List<Route> g = exact.get(host);
+        if (g != null) {
+            return g;
+        }
+        for (Map.Entry<String, List<Route>> w : wildcards) {
+            // "*.example.com" takes any name below example.com (as nginx and Envoy do), never example.com itself
+            if (host.endsWith(w.getKey()) && host.length() > w.getKey().length()) {
+                return w.getValue();
+            }
+        }
+        return anyHost.isEmpty() ? null : anyHost;
+    }
+
+    /** Lower case, without the port and without a trailing root dot: {@code API.Example.com.:8443} → api.example.com. */
+    public static String normalizeHost(String host) {
+        String h = host.trim();
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            h = end < 0 ? h : h.substring(0, end + 1);
+        } else {
+            int colon = h.lastIndexOf(':');
+            if (colon >= 0) {
+                h = h.substring(0, colon);
+            }
+        }
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        return h.toLowerCase(Locale.ROOT);
+    }
+}

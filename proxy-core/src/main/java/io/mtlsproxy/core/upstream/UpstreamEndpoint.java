@@ -1,0 +1,111 @@
+package io.mtlsproxy.core.upstream;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.mtlsproxy.config.Endpoint;
+
+/**
+ * One origin address of one route in one snapshot: its resolved address, its health record and its count of open
+ * connections. Shared by every event loop, hence the atomics; the address is resolved by
+ * {@link EndpointResolver} off the event loops and only read here.
+ */
+public final class UpstreamEndpoint {
+    private final String route;
+    private final Endpoint endpoint;
+    private final EjectionPolicy ejection;
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private volatile InetSocketAddress address;
+    private volatile String resolveError;
+    private volatile long ejectedUntilNanos;
+    private volatile boolean ejected;
+    private volatile boolean retired;
+
+    public UpstreamEndpoint(String route, Endpoint endpoint, EjectionPolicy ejection) {
+        this.route = requireNonNull(route, "route");
+        this.endpoint = requireNonNull(endpoint, "endpoint");
+        this.ejection = requireNonNull(ejection, "ejection");
+    }
+
+    /** Blocking DNS lookup: never call on an event loop. Keeps the last good address when a lookup fails. */
+    public void resolve() {
+        try {
+            InetAddress ip = InetAddress.getByName(endpoint.host());
+            address = new InetSocketAddress(ip, endpoint.port());
+            resolveError = null;
+        } catch (UnknownHostException e) {
+            resolveError = "cannot resolve " + endpoint.host() + ": " + e.getMessage();
+        }
+    }
+
+    /** The address to connect to, or null when the host never resolved. */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public String resolveError() {
+        return resolveError == null ? "cannot resolve " + endpoint.host() : resolveError;
+    }
+
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    public String route() {
+        return route;
+    }
+
+    public boolean available(long nowNanos) {
+        if (!ejected) {
+            return true;
+        }
+        if (nowNanos - ejectedUntilNanos >= 0) {
+            // back in rotation with a clean record; one more failure streak ejects it again
+            consecutiveFailures.set(0);
+            ejected = false;
+            return true;
+        }
+        return false;
+    }
+
+    public boolean ejected() {
+        return ejected;
+    }
+
+    public void recordSuccess() {
+        consecutiveFailures.set(0);
+    }
+
+    /** Returns true when this failure ejected the endpoint. */
+    public boolean recordFailure(long nowNanos) {
+        if (consecutiveFailures.incrementAndGet() >= ejection.consecutiveFailures() && !ejected) {
+            ejectedUntilNanos = nowNanos + ejection.ejectFor().toNanos();
+            ejected = true;
+            return true;
+        }
+        return false;
+    }
+
+    public AtomicInteger openConnections() {
+        return openConnections;
+    }
+
+    /** Set when a reload replaced the snapshot this endpoint belongs to: its pooled connections are closed. */
+    public void retire() {
+        retired = true;
+    }
+
+    public boolean retired() {
+        return retired;
+    }
+
+    @Override
+    public String toString() {
+        return endpoint.toString();
+    }
+}

@@ -1,0 +1,94 @@
+package io.mtlsproxy.core.upstream;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The last handler of an upstream channel: hands the origin's response to the request that owns the channel
+ * (its {@link Sink}). A channel parked in the pool has no sink; anything it reads then is unexpected and closes it.
+ */
+public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    /** The request that currently uses this upstream channel. Called on the channel's event loop. */
+    public interface Sink {
+        void upstreamRead(HttpObject msg);
+
+        void upstreamReadComplete();
+
+        void upstreamWritabilityChanged();
+
+        /** The channel failed or closed ({@code cause} null for a plain close). */
+        void upstreamClosed(Throwable cause);
+    }
+
+    private Sink sink;
+    private int uses;
+
+    public void attach(Sink sink) {
+        this.sink = sink;
+        uses++;
+    }
+
+    /** How many requests this connection carried (so far, including the current one). */
+    public int uses() {
+        return uses;
+    }
+
+    public void detach() {
+        this.sink = null;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (sink != null && msg instanceof HttpObject http) {
+            sink.upstreamRead(http);
+        } else {
+            // an origin talking on an idle pooled connection breaks request/response pairing: drop the connection
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (sink != null) {
+            sink.upstreamReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (sink != null) {
+            sink.upstreamWritabilityChanged();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Sink s = sink;
+        sink = null;
+        if (s != null) {
+            s.upstreamClosed(null);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Sink s = sink;
+        sink = null;
+        ctx.close();
+        if (s != null) {
+            s.upstreamClosed(cause);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && sink == null) {
+            ctx.close(); // idle too long in the pool
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+}

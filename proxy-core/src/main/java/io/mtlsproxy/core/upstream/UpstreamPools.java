@@ -1,0 +1,176 @@
+package io.mtlsproxy.core.upstream;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+/**
+ * Keep-alive connections to origins, one pool per event loop keyed by endpoint (an endpoint belongs to one route
+ * of one snapshot, so the key is route + endpoint). A request only ever takes a connection of its own event loop:
+ * the two channels then share a thread, and relaying needs no locks and no hand-off. Each loop's pool is touched
+ * by its own loop only.
+ */
+public final class UpstreamPools {
+    private final Bootstrap template;
+    private final ProxyMetrics metrics;
+    private final Duration idleTimeout;
+    private final ConcurrentHashMap<EventExecutor, LoopPool> pools = new ConcurrentHashMap<>();
+
+    /** {@code template} carries the channel class and options; its group is replaced per connection. */
+    public UpstreamPools(Bootstrap template, ProxyMetrics metrics, Duration idleTimeout) {
+        this.template = requireNonNull(template, "template").clone()
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true);
+        this.metrics = requireNonNull(metrics, "metrics");
+        this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
+    }
+
+    /**
+     * A connected (and, for tls/mtls, handshaken) channel to {@code endpoint} on {@code loop}: an idle pooled one,
+     * else a new one. Fails with an {@link UpstreamFailure}. Call on {@code loop}.
+     */
+    public Future<Channel> acquire(UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop) {
+        Promise<Channel> promise = loop.newPromise();
+        Channel idle = pool(loop).poll(endpoint);
+        if (idle != null) {
+            return promise.setSuccess(idle);
+        }
+        InetSocketAddress address = endpoint.address();
+        if (address == null) {
+            return promise.setFailure(new UpstreamFailure(io.mtlsproxy.core.metrics.UpstreamErrorReason.CONNECT, 502,
+                    endpoint.resolveError(), null));
+        }
+        int max = cluster.config().maxConnectionsPerEndpoint();
+        if (endpoint.openConnections().incrementAndGet() > max) {
+            endpoint.openConnections().decrementAndGet();
+            return promise.setFailure(UpstreamFailure.unavailable(
+                    "origin connection limit reached (" + max + " to " + endpoint + ")"));
+        }
+        ChannelFuture connect = template.clone(loop)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) cluster.config().connectTimeout().toMillis())
+                .handler(new UpstreamInitializer(cluster, endpoint, metrics, idleTimeout))
+                .connect(address);
+        Channel ch = connect.channel();
+        ch.closeFuture().addListener(f -> {
+            endpoint.openConnections().decrementAndGet();
+            pool(loop).remove(endpoint, ch); // closeFuture listeners run on the channel's loop
+        });
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(UpstreamFailure.classify(f.cause(), endpoint));
+                return;
+            }
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                promise.trySuccess(ch);
+                return;
+            }
+            ssl.handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    promise.trySuccess(ch);
+                } else {
+                    promise.tryFailure(UpstreamFailure.classify(h.cause(), endpoint));
+                    ch.close();
+                }
+            });
+        });
+        return promise;
+    }
+
+    /**
+     * Gives a channel back after a complete exchange. It stays readable, so that an origin closing it (or talking
+     * out of turn) is noticed while it sits idle. Call on the channel's event loop.
+     */
+    public void release(UpstreamEndpoint endpoint, Channel ch) {
+        UpstreamHandler relay = ch.pipeline().get(UpstreamHandler.class);
+        if (relay != null) {
+            relay.detach();
+        }
+        if (!ch.isActive() || endpoint.retired() || relay == null) {
+            ch.close();
+            return;
+        }
+        pool(ch.eventLoop()).offer(endpoint, ch);
+        ch.read();
+    }
+
+    /** Closes the idle connections of endpoints whose snapshot was replaced. Safe from any thread. */
+    public void evictRetired(EventLoopGroup group) {
+        for (EventExecutor loop : group) {
+            loop.execute(() -> pool(loop).evictRetired());
+        }
+    }
+
+    /** Idle connections of one event loop to one endpoint (tests and diagnostics). */
+    public int idleCount(EventLoop loop, UpstreamEndpoint endpoint) {
+        return pool(loop).count(endpoint);
+    }
+
+    private LoopPool pool(EventExecutor loop) {
+        return pools.computeIfAbsent(loop, l -> new LoopPool());
+    }
+
+    /** One event loop's idle connections; used from that loop only. */
+    private static final class LoopPool {
+        private final Map<UpstreamEndpoint, ArrayDeque<Channel>> idle = new HashMap<>();
+
+        Channel poll(UpstreamEndpoint endpoint) {
+            ArrayDeque<Channel> q = idle.get(endpoint);
+            while (q != null && !q.isEmpty()) {
+                Channel ch = q.pollLast(); // most recently used: least likely to have been closed by the origin
+                if (ch.isActive()) {
+                    return ch;
+                }
+            }
+            return null;
+        }
+
+        void offer(UpstreamEndpoint endpoint, Channel ch) {
+            ArrayDeque<Channel> q = idle.computeIfAbsent(endpoint, e -> new ArrayDeque<>());
+            q.addLast(ch);
+        }
+
+        void remove(UpstreamEndpoint endpoint, Channel ch) {
+            ArrayDeque<Channel> q = idle.get(endpoint);
+            if (q != null && q.remove(ch) && q.isEmpty()) {
+                idle.remove(endpoint);
+            }
+        }
+
+        int count(UpstreamEndpoint endpoint) {
+            ArrayDeque<Channel> q = idle.get(endpoint);
+            return q == null ? 0 : q.size();
+        }
+
+        void evictRetired() {
+            for (Iterator<Map.Entry<UpstreamEndpoint, ArrayDeque<Channel>>> it = idle.entrySet().iterator();
+                 it.hasNext(); ) {
+                Map.Entry<UpstreamEndpoint, ArrayDeque<Channel>> e = it.next();
+                if (e.getKey().retired()) {
+                    it.remove();
+                    for (Channel ch : e.getValue()) {
+                        ch.close();
+                    }
+                }
+            }
+        }
+    }
+}
