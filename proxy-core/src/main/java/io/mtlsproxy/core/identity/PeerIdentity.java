@@ -1,15 +1,27 @@
 package io.mtlsproxy.core.identity;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 
 /**
  * The client's certificate identity, stored on the channel once after the handshake and read everywhere else
  * (routing policy, forwarded headers, access log). {@code verified} is false when a certificate was presented
  * but failed verification under {@code client-auth = optional}; {@code verificationError} then says why.
- * STUB: core.identity fills in how it is built.
+ * {@code subject} is RFC 2253 as {@link javax.security.auth.x500.X500Principal#getName()} prints it;
+ * {@code sha256} the lowercase hex SHA-256 of the leaf's DER.
  */
 public record PeerIdentity(List<X509Certificate> chain, boolean verified, String verificationError,
                            String subject, List<String> dnsSans, List<String> uriSans, String sha256) {
@@ -19,6 +31,10 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
     public static final PeerIdentity ANONYMOUS = new PeerIdentity(List.of(), false, null, null, List.of(),
             List.of(), null);
 
+    private static final int SAN_DNS = 2;
+    private static final int SAN_URI = 6;
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
     public PeerIdentity {
         chain = List.copyOf(chain);
         dnsSans = List.copyOf(dnsSans);
@@ -26,21 +42,70 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
     }
 
     /**
-     * The identity of a completed handshake: the peer's chain as verified, or the failed verification recorded
-     * during an optional-client-auth handshake. STUB: core.identity owns the real extraction.
+     * The identity of a completed handshake: the peer's chain and the verdict the trust manager recorded (or, for
+     * a resumed session, the verdict re-derived; see {@link ClientVerification}). Call once per handshake.
      */
-    public static PeerIdentity fromHandshake(io.netty.handler.ssl.SslHandler handler) {
+    public static PeerIdentity fromHandshake(SslHandler handler) {
+        SSLSession session = handler.engine().getSession();
+        Certificate[] certs;
         try {
-            java.security.cert.Certificate[] certs = handler.engine().getSession().getPeerCertificates();
-            List<X509Certificate> chain = new java.util.ArrayList<>();
-            for (var c : certs) {
-                chain.add((X509Certificate) c);
-            }
-            X509Certificate leaf = chain.get(0);
-            return new PeerIdentity(chain, true, null, leaf.getSubjectX500Principal().getName(), List.of(), List.of(),
-                    null);
-        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            certs = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
             return ANONYMOUS;
+        }
+        if (certs == null || certs.length == 0) {
+            return ANONYMOUS;
+        }
+        X509Certificate[] chain = new X509Certificate[certs.length];
+        for (int i = 0; i < certs.length; i++) {
+            chain[i] = (X509Certificate) certs[i];
+        }
+        ClientVerification.Outcome outcome = ClientVerification.outcomeOf(session, chain);
+        return of(List.of(chain), outcome.verified(), outcome.error());
+    }
+
+    /** An identity for a chain with a known verdict (also for tests and tools). */
+    public static PeerIdentity of(List<X509Certificate> chain, boolean verified, String verificationError) {
+        if (chain.isEmpty()) {
+            return ANONYMOUS;
+        }
+        X509Certificate leaf = chain.get(0);
+        List<String> dns = new ArrayList<>(2);
+        List<String> uris = new ArrayList<>(1);
+        try {
+            Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    Object type = san.get(0);
+                    Object value = san.get(1);
+                    if (type instanceof Integer t && value instanceof String v) {
+                        if (t == SAN_DNS) {
+                            dns.add(v);
+                        } else if (t == SAN_URI) {
+                            uris.add(v);
+                        }
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // an unparsable SAN extension: the identity has no SANs, allow-lists on SANs won't match
+        }
+        return new PeerIdentity(chain, verified, verified ? null : verificationError,
+                leaf.getSubjectX500Principal().getName(), dns, uris, sha256Hex(leaf));
+    }
+
+    /** Lowercase hex SHA-256 of the certificate's DER, without separators. */
+    public static String sha256Hex(X509Certificate certificate) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
+            char[] out = new char[digest.length * 2];
+            for (int i = 0; i < digest.length; i++) {
+                out[2 * i] = HEX[(digest[i] >> 4) & 0xf];
+                out[2 * i + 1] = HEX[digest[i] & 0xf];
+            }
+            return new String(out);
+        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
+            throw new IllegalStateException("cannot hash certificate " + certificate.getSubjectX500Principal(), e);
         }
     }
 

@@ -2,54 +2,214 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
+import javax.net.ssl.SSLException;
+
+import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.KeyMaterial;
 import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.TlsMode;
+import io.mtlsproxy.core.identity.ClientVerification;
+import io.mtlsproxy.core.identity.DnsNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
 
 /**
- * A listener's TLS, built once per load or reload: one SslContext per server certificate, chosen by SNI.
- * STUB: minimal PEM-only implementation so the data path can be built; core.tls replaces the body.
+ * A listener's TLS, built once per load or reload: one SslContext per server certificate, chosen by SNI against
+ * each certificate's DNS SANs (wildcards too); the first certificate is the default. In mode {@code mtls} every
+ * context shares one client-certificate trust manager (client-ca, CRLs, verify-depth).
+ * <p>
+ * Session resumption never outlives a reload: every build makes new SslContexts, and each has its own session
+ * cache and its own session-ticket keys (BoringSSL generates random ticket keys per SSL_CTX and rotates them; the
+ * JDK keeps them per SSLContext). A ticket or session ID issued under the old material is unknown to the new
+ * contexts, so a client whose certificate was revoked by a new CRL, or whose CA was removed, must do a full
+ * handshake, and the new trust manager sees its certificate. Within one build nothing changes, so resuming there
+ * is safe; a resumed session in optional mode is re-verified (see {@code ClientVerification}).
  */
 public final class ServerTls {
     private final SslContext defaultContext;
     private final Mapping<String, SslContext> sniMapping;
+    private final List<SslContext> contexts;
     private final List<CertificateUse> certificates;
     private final List<CrlUse> crls;
 
-    private ServerTls(SslContext defaultContext, Mapping<String, SslContext> sniMapping,
+    private ServerTls(List<SslContext> contexts, Mapping<String, SslContext> sniMapping,
                       List<CertificateUse> certificates, List<CrlUse> crls) {
-        this.defaultContext = requireNonNull(defaultContext, "defaultContext");
+        this.contexts = List.copyOf(contexts);
+        this.defaultContext = this.contexts.get(0);
         this.sniMapping = requireNonNull(sniMapping, "sniMapping");
         this.certificates = List.copyOf(certificates);
         this.crls = List.copyOf(crls);
     }
 
-    /** Builds the contexts of a {@code tls} or {@code mtls} listener; every problem is reported at once. */
+    /** Builds the contexts of a {@code tls} or {@code mtls} listener advertising ALPN {@code http/1.1}. */
     public static ServerTls build(ListenerConfig listener) throws ConfigException {
-        if (listener.tls().mode() == TlsMode.NONE) {
+        return build(listener, TlsSettings.DEFAULT_ALPN);
+    }
+
+    /** As {@link #build(ListenerConfig)}, advertising these ALPN protocols in preference order (e.g. h2). */
+    public static ServerTls build(ListenerConfig listener, List<String> alpnProtocols) throws ConfigException {
+        return build(listener, alpnProtocols, TlsProvider.provider());
+    }
+
+    /** Every problem of the listener is reported at once. */
+    static ServerTls build(ListenerConfig listener, List<String> alpnProtocols, SslProvider provider)
+            throws ConfigException {
+        ListenerTls tls = listener.tls();
+        if (tls.mode() == TlsMode.NONE) {
             throw new IllegalArgumentException("listener " + listener.name() + " has tls.mode = none");
         }
-        KeyMaterial km = listener.tls().certificates().get(0);
-        try {
-            SslContextBuilder b = SslContextBuilder.forServer(km.cert().orElseThrow().path().toFile(),
-                    km.key().orElseThrow().path().toFile()).sslProvider(TlsProvider.provider());
-            if (listener.tls().mode() == TlsMode.MTLS) {
-                b.trustManager(listener.tls().clientCa().orElseThrow().path().toFile())
-                        .clientAuth(listener.tls().clientAuth() == io.mtlsproxy.config.ClientAuth.REQUIRED
-                                ? io.netty.handler.ssl.ClientAuth.REQUIRE : io.netty.handler.ssl.ClientAuth.OPTIONAL);
-            }
-            SslContext ctx = b.build();
-            return new ServerTls(ctx, host -> ctx, List.of(), List.of());
-        } catch (Exception e) {
-            throw new ConfigException(new ConfigError(km.source(), km.keyPath(), String.valueOf(e.getMessage())));
+        String prefix = TlsSettings.keyPrefix("listeners." + listener.name() + ".tls",
+                tls.certificates().isEmpty() ? null : tls.certificates().get(0).keyPath(),
+                tls.clientCa().map(f -> f.key()).orElse(null));
+        List<ConfigError> errors = new ArrayList<>();
+        String[] protocols = TlsSettings.protocols(tls.protocols(), listener.source(), prefix + ".protocols", errors);
+        if (tls.certificates().isEmpty()) {
+            errors.add(new ConfigError(listener.source(), prefix + ".certificates",
+                    "empty (expected: at least one { cert, key } or { keystore })"));
         }
+        List<LoadedKey> keys = new ArrayList<>();
+        for (KeyMaterial km : tls.certificates()) {
+            try {
+                keys.add(CertificateLoader.load(km));
+            } catch (ConfigException e) {
+                errors.addAll(e.errors());
+            }
+        }
+        TrustAnchors clientCas = null;
+        if (tls.mode() == TlsMode.MTLS) {
+            if (tls.verifyDepth() < 1 || tls.verifyDepth() > 10) {
+                errors.add(new ConfigError(listener.source(), prefix + ".verify-depth",
+                        tls.verifyDepth() + " (expected: 1..10)"));
+            }
+            if (tls.clientCa().isEmpty()) {
+                errors.add(new ConfigError(listener.source(), prefix + ".client-ca",
+                        "missing (expected: a CA bundle when mode = mtls)"));
+            } else {
+                try {
+                    clientCas = TrustAnchors.load(tls.clientCa().get(), tls.crl());
+                } catch (ConfigException e) {
+                    errors.addAll(e.errors());
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+
+        boolean optional = tls.clientAuth() == ClientAuth.OPTIONAL;
+        ClientCertificateTrustManager trust = clientCas == null ? null
+                : new ClientCertificateTrustManager(clientCas, tls.verifyDepth(), optional);
+        List<SslContext> contexts = new ArrayList<>();
+        for (LoadedKey key : keys) {
+            try {
+                SslContext context = newContext(key, protocols, alpnProtocols, trust, tls.clientAuth(), provider);
+                if (trust != null) {
+                    ClientVerification.register(context.sessionContext(), trust);
+                }
+                contexts.add(context);
+            } catch (SSLException | RuntimeException e) {
+                errors.add(key.certificateFile().error("cannot use " + key.certificateFile().path()
+                        + " as a server certificate: " + e.getMessage()));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        return new ServerTls(contexts, sniMapping(keys, contexts), inventory(listener, keys, clientCas),
+                crlInventory(listener, clientCas));
+    }
+
+    private static SslContext newContext(LoadedKey key, String[] protocols, List<String> alpn,
+                                         ClientCertificateTrustManager trust, ClientAuth clientAuth,
+                                         SslProvider provider) throws SSLException {
+        SslContextBuilder b = SslContextBuilder.forServer(key.privateKey(), key.chainArray())
+                .sslProvider(provider)
+                .protocols(protocols)
+                .ciphers(TlsSettings.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .applicationProtocolConfig(TlsSettings.alpn(alpn));
+        if (trust != null) {
+            b.trustManager(trust).clientAuth(clientAuth == ClientAuth.REQUIRED
+                    ? io.netty.handler.ssl.ClientAuth.REQUIRE : io.netty.handler.ssl.ClientAuth.OPTIONAL);
+        }
+        return b.build();
+    }
+
+    /** SNI name → context of the first certificate whose DNS SANs cover it; anything else gets the default. */
+    private static Mapping<String, SslContext> sniMapping(List<LoadedKey> keys, List<SslContext> contexts) {
+        DomainWildcardMappingBuilder<SslContext> b = new DomainWildcardMappingBuilder<>(contexts.get(0));
+        Set<String> taken = new HashSet<>();
+        for (int i = 0; i < keys.size(); i++) {
+            for (String name : dnsSans(keys.get(i).leaf())) {
+                String n = DnsNames.normalize(name);
+                if (taken.add(n)) { // an earlier certificate keeps a name two certificates share
+                    b.add(n, contexts.get(i));
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private static List<String> dnsSans(X509Certificate cert) {
+        List<String> out = new ArrayList<>();
+        try {
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (Integer.valueOf(2).equals(san.get(0)) && san.get(1) instanceof String v) {
+                        out.add(v);
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // no SNI names for this certificate: it is reachable as the default only
+        }
+        return out;
+    }
+
+    /**
+     * The leaf of each server certificate ({@code listener-server}; intermediates belong to the CA's own
+     * monitoring) and every certificate of the client-ca bundle ({@code listener-client-ca}).
+     */
+    private static List<CertificateUse> inventory(ListenerConfig listener, List<LoadedKey> keys,
+                                                  TrustAnchors clientCas) {
+        List<CertificateUse> out = new ArrayList<>();
+        for (LoadedKey key : keys) {
+            out.add(new CertificateUse(CertificateUse.LISTENER_SERVER, listener.name(), key.certificateFile().path(),
+                    key.leaf()));
+        }
+        if (clientCas != null) {
+            for (X509Certificate ca : clientCas.certificates()) {
+                out.add(new CertificateUse(CertificateUse.LISTENER_CLIENT_CA, listener.name(),
+                        clientCas.caFile().orElseThrow().path(), ca));
+            }
+        }
+        return out;
+    }
+
+    private static List<CrlUse> crlInventory(ListenerConfig listener, TrustAnchors clientCas) {
+        List<CrlUse> out = new ArrayList<>();
+        if (clientCas != null && clientCas.crlFile().isPresent()) {
+            for (X509CRL crl : clientCas.crls()) {
+                out.add(new CrlUse(listener.name(), clientCas.crlFile().get().path(), crl));
+            }
+        }
+        return out;
     }
 
     /** The context of the first certificate: used when the client sends no SNI or an unknown name. */
@@ -60,6 +220,11 @@ public final class ServerTls {
     /** For Netty's SniHandler: the context whose certificate's SANs cover the name, else the default. */
     public Mapping<String, SslContext> sniMapping() {
         return sniMapping;
+    }
+
+    /** One context per server certificate, in configuration order. */
+    public List<SslContext> contexts() {
+        return contexts;
     }
 
     /** Server certificates and client CAs, for the inventory. */

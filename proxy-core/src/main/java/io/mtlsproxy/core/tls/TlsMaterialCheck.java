@@ -1,21 +1,53 @@
 package io.mtlsproxy.core.tls;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import io.mtlsproxy.config.ConfigError;
+import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
+import io.mtlsproxy.config.RouteConfig;
+import io.mtlsproxy.config.TlsMode;
+import io.mtlsproxy.config.UpstreamTlsMode;
 
 /**
- * Loads every certificate, key, CA and CRL a configuration names, as a start or reload would, and reports every
- * problem (no certificate in a PEM, a key that does not match its certificate, ...) as FILE:LINE: key: message.
- * Used by {@code check-config}. STUB: core.tls fills it in.
+ * Loads every certificate, key, CA and CRL a configuration names, as a start or reload would (by building every
+ * listener's {@link ServerTls} and every TLS route's {@link ClientTls}), and reports every problem (no
+ * certificate in a PEM, a key that does not match its certificate, ...) as FILE:LINE: key: message, all of them
+ * in one run. Used by {@code check-config} and by the snapshot builder. Blocking: never on an event loop.
  */
 public final class TlsMaterialCheck {
     private TlsMaterialCheck() {
     }
 
     public static Result check(ProxyConfig config) {
-        return new Result(List.of(), List.of(), List.of());
+        List<ConfigError> errors = new ArrayList<>();
+        List<CertificateUse> certificates = new ArrayList<>();
+        List<CrlUse> crls = new ArrayList<>();
+        for (ListenerConfig listener : config.listeners()) {
+            if (listener.tls().mode() == TlsMode.NONE) {
+                continue;
+            }
+            try {
+                ServerTls tls = ServerTls.build(listener);
+                certificates.addAll(tls.certificates());
+                crls.addAll(tls.crls());
+            } catch (ConfigException e) {
+                errors.addAll(e.errors());
+            }
+        }
+        for (RouteConfig route : config.routes()) {
+            if (route.upstream().tls().mode() == UpstreamTlsMode.PLAIN) {
+                continue;
+            }
+            try {
+                certificates.addAll(ClientTls.build(route).certificates()); // one entry per route, even for a shared CA
+            } catch (ConfigException e) {
+                errors.addAll(e.errors());
+            }
+        }
+        return new Result(errors, certificates, crls);
     }
 
     /** The problems found, and the certificates and CRLs loaded (for a summary with days left). */
@@ -24,6 +56,10 @@ public final class TlsMaterialCheck {
             errors = List.copyOf(errors);
             certificates = List.copyOf(certificates);
             crls = List.copyOf(crls);
+        }
+
+        public boolean ok() {
+            return errors.isEmpty();
         }
     }
 }

@@ -1,0 +1,98 @@
+package io.mtlsproxy.core.tls;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+import io.mtlsproxy.core.identity.ClientVerification;
+
+/**
+ * A listener's verdict on client certificates. With {@code client-auth = required} a rejection fails the
+ * handshake (the exception carries the reason). With {@code optional} it never throws: it records the verdict in
+ * the handshake session ({@link ClientVerification}) so that routes can answer 495, and the client still gets a
+ * TLS connection on which to read that answer.
+ */
+final class ClientCertificateTrustManager extends X509ExtendedTrustManager implements ClientVerification.Verifier {
+    private final ChainVerifier verifier;
+    private final boolean optional;
+    private final X509Certificate[] acceptedIssuers;
+
+    ClientCertificateTrustManager(TrustAnchors anchors, int verifyDepth, boolean optional) {
+        this.verifier = new ChainVerifier(requireNonNull(anchors, "anchors"), ChainVerifier.Purpose.CLIENT,
+                verifyDepth);
+        this.optional = optional;
+        // Sent in the CertificateRequest so that clients holding several certificates pick one of ours.
+        this.acceptedIssuers = anchors.certificates().toArray(X509Certificate[]::new);
+    }
+
+    @Override
+    public ClientVerification.Outcome verify(X509Certificate[] chain) {
+        try {
+            verifier.verify(chain, Instant.now());
+            return ClientVerification.Outcome.VERIFIED;
+        } catch (CertificateRejectedException e) {
+            return ClientVerification.Outcome.failed(e.reason(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        check(chain, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        check(chain, null);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        check(chain, null);
+    }
+
+    private void check(X509Certificate[] chain, SSLEngine engine) throws CertificateRejectedException {
+        try {
+            verifier.verify(chain, Instant.now());
+            if (engine != null) {
+                ClientVerification.record(engine, ClientVerification.Outcome.VERIFIED);
+            }
+        } catch (CertificateRejectedException e) {
+            if (engine != null) {
+                ClientVerification.record(engine, ClientVerification.Outcome.failed(e.reason(), e.getMessage()));
+            }
+            if (!optional || engine == null) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        throw new CertificateException("a listener's client-ca trust manager does not verify servers");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        throw new CertificateException("a listener's client-ca trust manager does not verify servers");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("a listener's client-ca trust manager does not verify servers");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return acceptedIssuers.clone();
+    }
+}

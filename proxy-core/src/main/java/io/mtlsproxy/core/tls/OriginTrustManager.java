@@ -1,0 +1,152 @@
+package io.mtlsproxy.core.tls;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+import io.mtlsproxy.core.identity.DnsNames;
+import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.netty.util.NetUtil;
+
+/**
+ * A route's verdict on its origin's certificate: the chain against the route's own trust anchors, then the name
+ * the route dialled (server-name, else the endpoint host; the engine's peer host) against the leaf's DNS or IP
+ * SANs, then the origin's SPIFFE ID against {@code expected-uri-sans}. The common name is never consulted
+ * (RFC 6125: SANs only), and a DNS wildcard covers exactly one label.
+ */
+final class OriginTrustManager extends X509ExtendedTrustManager {
+    /** Origins have no configured depth; the same bound as OpenSSL's and Netty's default. */
+    private static final int ORIGIN_VERIFY_DEPTH = 10;
+    private static final int SAN_DNS = 2;
+    private static final int SAN_URI = 6;
+    private static final int SAN_IP = 7;
+
+    private final ChainVerifier verifier;
+    private final boolean verifyHostname;
+    private final List<String> expectedUriSans;
+
+    OriginTrustManager(TrustAnchors anchors, boolean verifyHostname, List<String> expectedUriSans) {
+        this.verifier = new ChainVerifier(requireNonNull(anchors, "anchors"), ChainVerifier.Purpose.SERVER,
+                ORIGIN_VERIFY_DEPTH);
+        this.verifyHostname = verifyHostname;
+        this.expectedUriSans = List.copyOf(expectedUriSans);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        check(chain, engine == null ? null : engine.getPeerHost());
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        check(chain, null);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        check(chain, null);
+    }
+
+    void check(X509Certificate[] chain, String host) throws CertificateRejectedException {
+        verifier.verify(chain, Instant.now());
+        X509Certificate leaf = chain[0];
+        String subject = leaf.getSubjectX500Principal().getName();
+        if (verifyHostname) {
+            if (host == null || host.isEmpty()) {
+                throw new CertificateRejectedException(TlsFailureReason.HOSTNAME_MISMATCH,
+                        "no host name to verify the origin certificate " + subject + " against", subject);
+            }
+            checkHost(leaf, host, subject);
+        }
+        if (!expectedUriSans.isEmpty()) {
+            List<String> uris = sans(leaf, SAN_URI);
+            for (String uri : uris) {
+                if (expectedUriSans.contains(uri)) {
+                    return;
+                }
+            }
+            throw new CertificateRejectedException(TlsFailureReason.HOSTNAME_MISMATCH, "origin certificate "
+                    + subject + " has URI SANs " + uris + ", none of expected-uri-sans " + expectedUriSans, subject);
+        }
+    }
+
+    private static void checkHost(X509Certificate leaf, String host, String subject)
+            throws CertificateRejectedException {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (NetUtil.isValidIpV4Address(h) || NetUtil.isValidIpV6Address(h)) {
+            byte[] wanted = NetUtil.createByteArrayFromIpAddressString(h);
+            List<String> ips = sans(leaf, SAN_IP);
+            for (String ip : ips) {
+                byte[] have = NetUtil.createByteArrayFromIpAddressString(ip);
+                if (have != null && Arrays.equals(have, wanted)) {
+                    return;
+                }
+            }
+            throw new CertificateRejectedException(TlsFailureReason.HOSTNAME_MISMATCH,
+                    "No subject alternative names matching IP address " + h + " found in origin certificate "
+                            + subject + " (IP SANs: " + ips + ")", subject);
+        }
+        String name = DnsNames.normalize(h);
+        List<String> dns = sans(leaf, SAN_DNS);
+        for (String pattern : dns) {
+            if (DnsNames.matches(DnsNames.normalize(pattern), name)) {
+                return;
+            }
+        }
+        throw new CertificateRejectedException(TlsFailureReason.HOSTNAME_MISMATCH,
+                "No subject alternative DNS name matching " + name + " found in origin certificate " + subject
+                        + " (DNS SANs: " + dns + ")", subject);
+    }
+
+    private static List<String> sans(X509Certificate cert, int type) {
+        List<String> out = new ArrayList<>(2);
+        try {
+            Collection<List<?>> all = cert.getSubjectAlternativeNames();
+            if (all != null) {
+                for (List<?> san : all) {
+                    if (san.get(0) instanceof Integer t && t == type && san.get(1) instanceof String v) {
+                        out.add(v);
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // no usable SANs: every name check fails
+        }
+        return out;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        throw new CertificateException("a route's trust manager does not verify clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        throw new CertificateException("a route's trust manager does not verify clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("a route's trust manager does not verify clients");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+    }
+}
