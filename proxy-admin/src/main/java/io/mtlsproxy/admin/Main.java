@@ -32,9 +32,8 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         // A bad argument gets one line and exit 2, never a stack trace.
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("mtls-proxy: " + ex.getMessage());
-            ex.getCommandLine().getErr().println("(see: " + ex.getCommandLine().getCommandSpec().qualifiedName()
-                    + " --help)");
+            ex.getCommandLine().getErr().println("mtls-proxy: " + ex.getMessage() + " (see: "
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {

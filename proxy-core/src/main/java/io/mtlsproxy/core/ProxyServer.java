@@ -268,12 +268,14 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
 
     @Override
     public List<CertificateUse> certificates() {
-        return snapshot.certificates();
+        Snapshot current = snapshot; // null until start: the admin endpoint may ask before the listeners are bound
+        return current == null ? List.of() : current.certificates();
     }
 
     @Override
     public List<CrlUse> crls() {
-        return snapshot.crls();
+        Snapshot current = snapshot;
+        return current == null ? List.of() : current.crls();
     }
 
     @Override

@@ -1,12 +1,29 @@
 package io.mtlsproxy.admin.cli;
 
-import picocli.CommandLine.Command;
+import java.util.concurrent.Callable;
 
+import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.admin.cli.pki.InitCaCommand;
+import io.mtlsproxy.admin.cli.pki.InspectCommand;
+import io.mtlsproxy.admin.cli.pki.IssueCommand;
+import io.mtlsproxy.admin.cli.pki.RenewCommand;
+import io.mtlsproxy.admin.cli.pki.RevokeCommand;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code pki}: the small CA of the project (see docs/pki.md). Without a subcommand, prints usage, exit 2. */
 @Command(name = "pki", mixinStandardHelpOptions = true,
-        description = "Makes and inspects certificates: init-ca, issue, revoke, renew, inspect.")
-public final class PkiCommand implements Runnable {
+        description = "Makes and inspects certificates: init-ca, issue, revoke, renew, inspect.",
+        subcommands = {InitCaCommand.class, IssueCommand.class, RevokeCommand.class, RenewCommand.class,
+                InspectCommand.class})
+public final class PkiCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Override
-    public void run() {
-        System.err.println("mtls-proxy pki: not yet implemented");
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return Main.EXIT_USAGE;
     }
 }

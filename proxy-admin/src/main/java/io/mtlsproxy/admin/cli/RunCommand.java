@@ -1,14 +1,44 @@
 package io.mtlsproxy.admin.cli;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import picocli.CommandLine.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Runs the proxy until SIGTERM/SIGINT (graceful drain); reloads on SIGHUP.")
+import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.admin.ProxyApp;
+import io.mtlsproxy.config.ConfigError;
+import io.mtlsproxy.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Runs the proxy until SIGTERM/SIGINT (graceful drain); reloads on SIGHUP.")
 public final class RunCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the main HOCON file")
+    Path config;
+
     @Override
-    public Integer call() {
-        System.err.println("mtls-proxy run: not yet implemented");
-        return 1;
+    public Integer call() throws Exception {
+        ProxyApp app;
+        try {
+            app = ProxyApp.start(config);
+        } catch (ConfigException e) {
+            for (ConfigError error : e.errors()) {
+                System.err.println(error);
+            }
+            return Main.EXIT_USAGE;
+        }
+        Signals.onStop(() -> {
+            LOG.info("stop signal: draining");
+            app.shutdown();
+        });
+        Signals.onHangup(() -> app.reload("SIGHUP"));
+        app.awaitStop();
+        LOG.info("stopped");
+        return 0;
     }
 }

@@ -19,8 +19,23 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * supplies the Prometheus registry. Label values are bounded: listener and route names, status codes and
  * reason enums, never a client address or subject. Meters are looked up once per label set and cached, so a
  * request costs a map lookup and an increment.
+ *
+ * <p>Micrometer names are given without the suffixes its Prometheus naming convention adds: a counter
+ * {@code x} is exported as {@code x_total}, a timer {@code x} as the histogram {@code x_seconds}, a summary
+ * with base unit seconds {@code x} as {@code x_seconds}. {@link MetricNames} holds the exported names.
  */
 public final class ProxyMetrics {
+    /** Request duration buckets: sub-millisecond proxying up to the longest sensible response timeout. */
+    static final Duration[] DURATION_BUCKETS = {
+        Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10),
+        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+        Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+
+    /** Client certificate lifetime buckets, in seconds: 1, 3, 7, 14, 30, 90, 180, 365 days. */
+    static final double[] REMAINING_BUCKETS = {
+        86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 90 * 86_400, 180 * 86_400, 365 * 86_400};
+
     private final MeterRegistry registry;
     private final TlsFailureLog failures = new TlsFailureLog(100);
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
@@ -30,6 +45,9 @@ public final class ProxyMetrics {
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = requireNonNull(registry, "registry");
+        // Both reload series exist from the start: increase() in an alert cannot see a series' first sample.
+        counter("mtls_proxy_config_reloads", "Configuration reloads by result", "result", "success");
+        counter("mtls_proxy_config_reloads", "Configuration reloads by result", "result", "failure");
     }
 
     /** Metrics into a throwaway registry: for tests and tools that don't export. */
@@ -47,14 +65,12 @@ public final class ProxyMetrics {
     }
 
     public void requestCompleted(String listener, String route, int status, long durationNanos) {
-        counter("mtls_proxy_requests_total", "listener", listener, "route", route, "status", Integer.toString(status))
-                .increment();
+        counter("mtls_proxy_requests", "Requests answered, by listener, route and status code",
+                "listener", listener, "route", route, "status", Integer.toString(status)).increment();
         timers.computeIfAbsent(listener + '\0' + route, k -> Timer.builder("mtls_proxy_request_duration")
                 .description("Time from the request's first byte to the response's last")
                 .tags("listener", listener, "route", route)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(100_000))
-                .maximumExpectedValue(Duration.ofSeconds(60))
+                .serviceLevelObjectives(DURATION_BUCKETS)
                 .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
@@ -63,53 +79,57 @@ public final class ProxyMetrics {
         return connections.computeIfAbsent(listener, l -> {
             AtomicInteger value = new AtomicInteger();
             Gauge.builder("mtls_proxy_active_connections", value, AtomicInteger::get)
-                    .description("Open client connections").tag("listener", l).register(registry);
+                    .description("Open client connections").tag("listener", l).strongReference(true)
+                    .register(registry);
             return value;
         });
     }
 
     public void handshakeSucceeded(Side side, String name) {
-        counter("mtls_proxy_tls_handshakes_total", "side", side.label(), "name", name, "result", "success",
-                "reason", "none").increment();
+        counter("mtls_proxy_tls_handshakes", HANDSHAKES_HELP, "side", side.label(), "name", name,
+                "result", "success", "reason", "none").increment();
     }
 
     public void handshakeFailed(TlsFailure failure) {
-        counter("mtls_proxy_tls_handshakes_total", "side", failure.side().label(), "name", failure.name(),
-                "result", "failure", "reason", failure.reason().label()).increment();
+        counter("mtls_proxy_tls_handshakes", HANDSHAKES_HELP, "side", failure.side().label(),
+                "name", failure.name(), "result", "failure", "reason", failure.reason().label()).increment();
         failures.add(failure);
     }
 
     public void upstreamError(String route, UpstreamErrorReason reason) {
-        counter("mtls_proxy_upstream_errors_total", "route", route, "reason", reason.label()).increment();
+        counter("mtls_proxy_upstream_errors", "Failed requests to origins, by route and reason",
+                "route", route, "reason", reason.label()).increment();
     }
 
     public void configReload(boolean success) {
-        counter("mtls_proxy_config_reloads_total", "result", success ? "success" : "failure").increment();
+        counter("mtls_proxy_config_reloads", "Configuration reloads by result",
+                "result", success ? "success" : "failure").increment();
     }
 
     public void identityDenied(String route, boolean enforced) {
-        counter("mtls_proxy_identity_denials_total", "route", route, "mode", enforced ? "enforce" : "report-only")
-                .increment();
+        counter("mtls_proxy_identity_denials", "Client certificates the route's allow-list did not admit",
+                "route", route, "mode", enforced ? "enforce" : "report-only").increment();
     }
 
     /** Remaining lifetime of a client certificate seen in a handshake. */
     public void clientCertificateSeen(String listener, long remainingSeconds) {
         remaining.computeIfAbsent(listener, l -> DistributionSummary
-                .builder("mtls_proxy_client_cert_remaining_seconds")
+                .builder("mtls_proxy_client_cert_remaining")
                 .description("Remaining lifetime of client certificates seen in handshakes")
                 .baseUnit("seconds")
                 .tag("listener", l)
-                .serviceLevelObjectives(86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 90 * 86_400,
-                        180 * 86_400, 365 * 86_400)
+                .serviceLevelObjectives(REMAINING_BUCKETS)
                 .register(registry)).record(Math.max(0, remainingSeconds));
     }
 
-    private Counter counter(String name, String... tags) {
+    private static final String HANDSHAKES_HELP = "TLS handshakes by side, listener or route name, result and reason";
+
+    private Counter counter(String name, String help, String... tags) {
         StringBuilder key = new StringBuilder(name);
         for (String t : tags) {
             key.append('\0').append(t);
         }
-        return counters.computeIfAbsent(key.toString(), k -> Counter.builder(name.replace("_total", ""))
+        return counters.computeIfAbsent(key.toString(), k -> Counter.builder(name).description(help)
                 .tags(tags).register(registry));
     }
 

@@ -3,8 +3,6 @@ package io.mtlsproxy.core.pki;
 import static java.util.Objects.requireNonNull;
 
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
@@ -24,7 +22,6 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -33,9 +30,11 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v2CRLBuilder;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -70,8 +69,15 @@ public final class CertificateAuthority {
 
     public static CertificateAuthority createRoot(String commonName, Instant notBefore, Instant notAfter,
                                                   KeyAlgorithm algorithm) {
+        return createRoot(commonName, null, notBefore, notAfter, algorithm);
+    }
+
+    /** A self-signed root CA named {@code CN=commonName[,O=organization]}. */
+    public static CertificateAuthority createRoot(String commonName, String organization, Instant notBefore,
+                                                  Instant notAfter, KeyAlgorithm algorithm) {
+        requireNonNull(commonName, "commonName");
         KeyPair keys = algorithm.generate();
-        X500Name name = name(commonName, null);
+        X500Name name = name(commonName, organization);
         try {
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), Date.from(notBefore),
                     Date.from(notAfter), name, keys.getPublic());
@@ -123,21 +129,18 @@ public final class CertificateAuthority {
                             | KeyUsage.digitalSignature));
                 }
                 case SERVER, CLIENT -> {
-                    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-                    int usage = KeyUsage.digitalSignature;
-                    if ("RSA".equals(subjectKey.getAlgorithm())) {
-                        usage |= KeyUsage.keyEncipherment;
-                    }
-                    b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
+                    addLeafConstraints(b, subjectKey);
                     b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
                             spec.usage() == CertificateSpec.Usage.SERVER ? KeyPurposeId.id_kp_serverAuth
                                     : KeyPurposeId.id_kp_clientAuth));
                 }
             }
+            // DNS names and URIs go in as given: tests need odd ones on purpose (the CLI checks them strictly).
+            // An IP SAN must be a literal, or it could not be encoded at all.
             List<GeneralName> sans = new ArrayList<>();
             spec.dnsNames().forEach(d -> sans.add(new GeneralName(GeneralName.dNSName, d)));
             for (String ip : spec.ipAddresses()) {
-                sans.add(new GeneralName(GeneralName.iPAddress, ipLiteral(ip)));
+                sans.add(new GeneralName(GeneralName.iPAddress, SubjectAltName.ipLiteral(ip)));
             }
             spec.uris().forEach(u -> sans.add(new GeneralName(GeneralName.uniformResourceIdentifier, u)));
             if (!sans.isEmpty()) {
@@ -150,10 +153,68 @@ public final class CertificateAuthority {
         }
     }
 
-    /** An intermediate CA signed by this one. */
+    /**
+     * Signs a new certificate for {@code subjectKey} that says what {@code previous} said: the same subject, the
+     * same subjectAltName and extendedKeyUsage extensions (copied verbatim), a fresh serial and validity. This is
+     * {@code pki renew}: the peer keeps its identity, only key, serial and dates change.
+     */
+    public X509Certificate reissue(X509Certificate previous, PublicKey subjectKey, Instant notBefore,
+                                   Instant notAfter) {
+        requireNonNull(previous, "previous");
+        if (previous.getBasicConstraints() >= 0) {
+            throw new IllegalArgumentException(previous.getSubjectX500Principal().getName()
+                    + " is a CA certificate (expected: a server or client certificate)");
+        }
+        try {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
+                    Date.from(notBefore), Date.from(notAfter), previous.getSubjectX500Principal(), subjectKey);
+            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
+            addLeafConstraints(b, subjectKey);
+            X509CertificateHolder old = new JcaX509CertificateHolder(previous);
+            for (var oid : List.of(Extension.extendedKeyUsage, Extension.subjectAlternativeName)) {
+                if (old.getExtension(oid) != null) {
+                    b.copyAndAddExtension(oid, old.getExtension(oid).isCritical(), old);
+                }
+            }
+            return sign(b, privateKey);
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new IllegalStateException("cannot re-issue " + previous.getSubjectX500Principal(), e);
+        }
+    }
+
+    /**
+     * True when this CA signed {@code candidate}: the issuer name is this CA's subject and the signature verifies
+     * with this CA's key. The name alone proves nothing (anyone can make a CA with the same name).
+     */
+    public boolean isIssuerOf(X509Certificate candidate) {
+        if (!candidate.getIssuerX500Principal().equals(certificate.getSubjectX500Principal())) {
+            return false;
+        }
+        try {
+            candidate.verify(certificate.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** An intermediate CA signed by this one; its leaves carry it (and any intermediate above it) as their chain. */
     public CertificateAuthority intermediate(CertificateSpec spec) {
         IssuedCertificate issued = issue(spec);
-        return new CertificateAuthority(issued.certificate(), issued.privateKey(), issuerChain());
+        List<X509Certificate> above = new ArrayList<>();
+        above.add(certificate);
+        above.addAll(issuers);
+        return new CertificateAuthority(issued.certificate(), issued.privateKey(), above);
+    }
+
+    /**
+     * The intermediates a leaf this CA signs should present after itself, nearest first, never the root: this CA's
+     * own certificate and those above it when it is an intermediate, nothing when it is a root.
+     */
+    public List<X509Certificate> intermediates() {
+        return issuerChain();
     }
 
     /** This CA's certificate followed by its own issuers: the chain a leaf it signs carries. */
@@ -167,23 +228,45 @@ public final class CertificateAuthority {
         return chain;
     }
 
-    /** A CRL listing the given serials as revoked at the time given, valid from thisUpdate to nextUpdate. */
+    /**
+     * A CRL listing the given serials as revoked (key compromise) at the time given, valid from thisUpdate to
+     * nextUpdate, numbered by thisUpdate's epoch second.
+     */
     public X509CRL crl(Map<BigInteger, Instant> revoked, Instant thisUpdate, Instant nextUpdate) {
+        List<Revocation> entries = new ArrayList<>();
+        revoked.forEach((serial, when) -> entries.add(new Revocation(serial, when, RevocationReason.KEY_COMPROMISE)));
+        return crl(entries, thisUpdate, nextUpdate, BigInteger.valueOf(thisUpdate.getEpochSecond()));
+    }
+
+    /** A CRL with these entries and this cRLNumber (which must grow with every CRL a CA publishes). */
+    public X509CRL crl(List<Revocation> entries, Instant thisUpdate, Instant nextUpdate, BigInteger number) {
         try {
             X509v2CRLBuilder b = new JcaX509v2CRLBuilder(certificate.getSubjectX500Principal(),
                     Date.from(thisUpdate));
             b.setNextUpdate(Date.from(nextUpdate));
-            revoked.forEach((serial, when) -> b.addCRLEntry(serial, Date.from(when), CRLReason.keyCompromise));
+            for (Revocation e : entries) {
+                // BouncyCastle writes no reasonCode for 0, as RFC 5280 asks for "unspecified".
+                b.addCRLEntry(e.serial(), Date.from(e.revokedAt()), e.reason().code());
+            }
             b.addExtension(Extension.authorityKeyIdentifier, false,
                     new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(certificate));
-            b.addExtension(Extension.cRLNumber, false,
-                    new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.valueOf(thisUpdate.getEpochSecond())));
+            b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(number));
             ContentSigner signer = new JcaContentSignerBuilder(KeyAlgorithm.signatureAlgorithmFor(privateKey))
                     .build(privateKey);
             return new JcaX509CRLConverter().getCRL(b.build(signer));
         } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
             throw new IllegalStateException("cannot sign CRL", e);
         }
+    }
+
+    /** CA:FALSE and the key usage a TLS leaf needs: signatures, plus key encipherment for RSA key exchange. */
+    private static void addLeafConstraints(X509v3CertificateBuilder b, PublicKey subjectKey) throws CertIOException {
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        int usage = KeyUsage.digitalSignature;
+        if ("RSA".equals(subjectKey.getAlgorithm())) {
+            usage |= KeyUsage.keyEncipherment;
+        }
+        b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signingKey)
@@ -205,29 +288,21 @@ public final class CertificateAuthority {
         }
     }
 
+    /**
+     * O before CN in the encoding (most significant first, as openssl's {@code -subj /O=../CN=..} does), so that
+     * the RFC 2253 form Java prints and allow-lists compare is {@code CN=name,O=org}.
+     */
     private static X500Name name(String commonName, String organization) {
         X500NameBuilder n = new X500NameBuilder(BCStyle.INSTANCE);
-        n.addRDN(BCStyle.CN, commonName);
         if (organization != null) {
             n.addRDN(BCStyle.O, organization);
         }
+        n.addRDN(BCStyle.CN, commonName);
         return n.build();
     }
 
     /** Positive 127-bit random serial, as CAs should use (RFC 5280: at most 20 octets, unpredictable). */
     private static BigInteger serial() {
         return new BigInteger(127, RANDOM).setBit(126);
-    }
-
-    private static String ipLiteral(String ip) {
-        try {
-            // A literal only: InetAddress.getByName never does a DNS lookup for a numeric address.
-            if (!ip.matches("[0-9a-fA-F:.]+")) {
-                throw new IllegalArgumentException("ip: " + ip + " (expected: an IPv4 or IPv6 literal)");
-            }
-            return InetAddress.getByName(ip).getHostAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("ip: " + ip + " (expected: an IPv4 or IPv6 literal)", e);
-        }
     }
 }

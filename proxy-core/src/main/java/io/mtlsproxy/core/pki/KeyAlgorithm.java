@@ -3,6 +3,10 @@ package io.mtlsproxy.core.pki;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Locale;
 
@@ -44,8 +48,45 @@ public enum KeyAlgorithm {
     }
 
     /** The signature algorithm a key of this family signs with (chosen by the issuer's key, not the subject's). */
-    public static String signatureAlgorithmFor(java.security.PrivateKey key) {
+    public static String signatureAlgorithmFor(PrivateKey key) {
         return "EC".equals(key.getAlgorithm()) ? EC_P256.signatureAlgorithm : RSA_2048.signatureAlgorithm;
+    }
+
+    /** The algorithm that makes keys like {@code key}: what {@code pki renew} generates a fresh key with. */
+    public static KeyAlgorithm of(PublicKey key) {
+        String type = CertificateDescription.keyType(key);
+        return switch (type) {
+            case "EC P-256" -> EC_P256;
+            case "RSA 2048" -> RSA_2048;
+            case "RSA 4096" -> RSA_4096;
+            default -> throw new IllegalArgumentException("key: " + type
+                    + " (expected: a key the PKI tooling makes: ec-p256, rsa-2048 or rsa-4096)");
+        };
+    }
+
+    /**
+     * True when {@code privateKey} belongs to {@code publicKey}: signs a random challenge and verifies it, which
+     * works for every key type without deriving the public half.
+     */
+    public static boolean isPair(PublicKey publicKey, PrivateKey privateKey) {
+        if (!publicKey.getAlgorithm().equals(privateKey.getAlgorithm())) {
+            return false;
+        }
+        try {
+            byte[] challenge = new byte[32];
+            new SecureRandom().nextBytes(challenge);
+            String algorithm = signatureAlgorithmFor(privateKey);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(privateKey);
+            signer.update(challenge);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(publicKey);
+            verifier.update(challenge);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     public static KeyAlgorithm fromCliName(String name) {

@@ -167,6 +167,11 @@ public final class Pem {
         }
     }
 
+    /** True when the content is PEM text (a {@code -----BEGIN } line in its first 4 KiB), false for DER. */
+    public static boolean isPem(byte[] content) {
+        return looksLikePem(content);
+    }
+
     private static boolean looksLikePem(byte[] content) {
         String head = new String(content, 0, Math.min(content.length, 4096), StandardCharsets.US_ASCII);
         return head.contains("-----BEGIN ");

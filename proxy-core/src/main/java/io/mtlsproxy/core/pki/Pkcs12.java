@@ -12,6 +12,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
+import org.bouncycastle.asn1.ASN1InputStream;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+
 /** Reads a PKCS#12 keystore: the first key entry's chain and key, or every certificate it holds. */
 public final class Pkcs12 {
     private Pkcs12() {
@@ -63,9 +69,28 @@ public final class Pkcs12 {
         return out.toByteArray();
     }
 
-    /** True when the bytes look like a PKCS#12 file (DER SEQUENCE with version 3). */
+    /**
+     * True when the bytes are a PKCS#12 PFX: a DER/BER SEQUENCE of {@code version INTEGER (3)}, an authSafe
+     * ContentInfo (PKCS#7 data or signedData) and optional macData. A DER certificate or CRL also starts with a
+     * SEQUENCE, but its first element is another SEQUENCE (the to-be-signed part), never the integer 3.
+     */
     public static boolean looksLikePkcs12(byte[] content) {
-        return content.length > 4 && content[0] == 0x30;
+        if (content.length < 4 || content[0] != 0x30) {
+            return false;
+        }
+        try (ASN1InputStream in = new ASN1InputStream(content)) { // bounded by content.length
+            if (!(in.readObject() instanceof ASN1Sequence pfx) || pfx.size() < 2 || pfx.size() > 3) {
+                return false;
+            }
+            if (!(pfx.getObjectAt(0) instanceof ASN1Integer version) || !version.hasValue(3)) {
+                return false;
+            }
+            return pfx.getObjectAt(1) instanceof ASN1Sequence authSafe && authSafe.size() >= 1
+                    && authSafe.getObjectAt(0) instanceof ASN1ObjectIdentifier type
+                    && (type.equals(PKCSObjectIdentifiers.data) || type.equals(PKCSObjectIdentifiers.signedData));
+        } catch (IOException | RuntimeException e) {
+            return false; // not ASN.1 at all, or truncated
+        }
     }
 
     private static KeyStore load(byte[] content, char[] password) throws IOException, GeneralSecurityException {

@@ -196,10 +196,12 @@ public final class TestOrigin implements AutoCloseable {
         private void pump(ChannelHandlerContext ctx) {
             while (downloadLeft > 0 && ctx.channel().isWritable()) {
                 int n = (int) Math.min(64 * 1024, downloadLeft);
-                ByteBuf b = ctx.alloc().buffer(n);
+                byte[] chunk = new byte[n];
                 for (int i = 0; i < n; i++) {
-                    b.writeByte(pattern(downloadOffset + i));
+                    chunk[i] = pattern(downloadOffset + i);
                 }
+                // one bulk write: under paranoid leak detection every single-byte call records a stack trace
+                ByteBuf b = ctx.alloc().buffer(n).writeBytes(chunk);
                 downloadOffset += n;
                 downloadLeft -= n;
                 ctx.write(new DefaultHttpContent(b));

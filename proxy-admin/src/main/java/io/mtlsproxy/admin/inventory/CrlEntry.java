@@ -1,0 +1,49 @@
+package io.mtlsproxy.admin.inventory;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.security.cert.X509CRL;
+import java.time.Instant;
+import java.util.Locale;
+
+import io.mtlsproxy.core.tls.CrlUse;
+
+/** One CRL a listener enforces, as the last inventory evaluation saw it. {@code nextUpdate} is null when absent. */
+public record CrlEntry(String owner, Path path, String issuer, Instant thisUpdate, Instant nextUpdate,
+                       State state) {
+    public CrlEntry {
+        requireNonNull(owner, "owner");
+        requireNonNull(path, "path");
+        requireNonNull(thisUpdate, "thisUpdate");
+        requireNonNull(state, "state");
+    }
+
+    static CrlEntry of(CrlUse use, Instant now) {
+        X509CRL crl = use.crl();
+        Instant next = crl.getNextUpdate() == null ? null : crl.getNextUpdate().toInstant();
+        State state = next != null && !now.isBefore(next) ? State.STALE : State.VALID;
+        return new CrlEntry(use.owner(), use.path(), CertificateFacts.name(crl.getIssuerX500Principal()),
+                crl.getThisUpdate().toInstant(), next, state);
+    }
+
+    public String usage() {
+        return CrlUse.LISTENER_CRL;
+    }
+
+    SeriesKey seriesKey() {
+        return new SeriesKey(owner, issuer);
+    }
+
+    record SeriesKey(String owner, String issuer) {
+    }
+
+    /** A CRL is stale once its nextUpdate has passed: the issuer promised a newer one by then. */
+    public enum State {
+        VALID, STALE;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+}

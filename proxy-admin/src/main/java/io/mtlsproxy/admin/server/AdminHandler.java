@@ -1,0 +1,203 @@
+package io.mtlsproxy.admin.server;
+
+import static io.netty.handler.codec.http.HttpResponseStatus.BAD_REQUEST;
+import static io.netty.handler.codec.http.HttpResponseStatus.INTERNAL_SERVER_ERROR;
+import static io.netty.handler.codec.http.HttpResponseStatus.METHOD_NOT_ALLOWED;
+import static io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND;
+import static io.netty.handler.codec.http.HttpResponseStatus.OK;
+import static io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE;
+import static io.netty.handler.codec.http.HttpResponseStatus.UNPROCESSABLE_ENTITY;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mtlsproxy.admin.inventory.CertificateInventory;
+import io.mtlsproxy.admin.json.Json;
+import io.mtlsproxy.core.ProxyView;
+import io.mtlsproxy.core.ReloadResult;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+
+/**
+ * Answers the admin endpoints. Runs on the admin server's own event loop: everything here is an in-memory
+ * read (view flags, the inventory's last evaluation, the registry's scrape), except {@code POST /reload}, which
+ * reads files and so runs on the reload executor; its answer is written back from there.
+ */
+@ChannelHandler.Sharable
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String JSON = "application/json";
+    private static final String TEXT = "text/plain; charset=utf-8";
+    private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+
+    /** path → the one method it answers */
+    private static final Map<String, HttpMethod> ENDPOINTS = Map.of(
+            "/healthz", HttpMethod.GET,
+            "/readyz", HttpMethod.GET,
+            "/metrics", HttpMethod.GET,
+            "/certs", HttpMethod.GET,
+            "/tls/failures", HttpMethod.GET,
+            "/reload", HttpMethod.POST);
+
+    private final ProxyView view;
+    private final PrometheusMeterRegistry registry;
+    private final CertificateInventory inventory;
+    private final Executor reloadExecutor;
+
+    AdminHandler(ProxyView view, PrometheusMeterRegistry registry, CertificateInventory inventory,
+                 Executor reloadExecutor) {
+        this.view = view;
+        this.registry = registry;
+        this.inventory = inventory;
+        this.reloadExecutor = reloadExecutor;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            send(ctx, request, text(BAD_REQUEST, "malformed request"));
+            return;
+        }
+        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+        HttpMethod allowed = ENDPOINTS.get(uri.path());
+        if (allowed == null) {
+            send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
+                    + " (expected: /healthz, /readyz, /metrics, /certs, /tls/failures, POST /reload)"));
+            return;
+        }
+        if (!allowed.equals(request.method())) {
+            FullHttpResponse response = text(METHOD_NOT_ALLOWED, uri.path() + " answers " + allowed + " only");
+            response.headers().set(HttpHeaderNames.ALLOW, allowed.name());
+            send(ctx, request, response);
+            return;
+        }
+        switch (uri.path()) {
+            case "/healthz" -> send(ctx, request, text(OK, "ok"));
+            case "/readyz" -> send(ctx, request, readiness());
+            case "/metrics" -> send(ctx, request, response(OK, METRICS_CONTENT_TYPE,
+                    registry.scrape().getBytes(StandardCharsets.UTF_8)));
+            case "/certs" -> send(ctx, request, certs(uri.parameters().getOrDefault("state", List.of())));
+            case "/tls/failures" -> send(ctx, request, json(OK, TlsFailuresReport.of(
+                    view.metrics().failures().snapshot(), inventory.clock().instant())));
+            case "/reload" -> reload(ctx, request);
+            default -> throw new IllegalStateException("unrouted endpoint " + uri.path());
+        }
+    }
+
+    private FullHttpResponse readiness() {
+        if (view.draining()) {
+            return text(SERVICE_UNAVAILABLE, "draining");
+        }
+        return view.ready() ? text(OK, "ready") : text(SERVICE_UNAVAILABLE, "starting");
+    }
+
+    private FullHttpResponse certs(List<String> stateParams) {
+        Set<String> states;
+        try {
+            states = CertsReport.parseStates(stateParams);
+        } catch (IllegalArgumentException e) {
+            return text(BAD_REQUEST, e.getMessage());
+        }
+        return json(OK, CertsReport.of(inventory.snapshot(), inventory.clock().instant(), states));
+    }
+
+    /** Reads files, so never on this event loop; the request is retained until the answer is written. */
+    private void reload(ChannelHandlerContext ctx, FullHttpRequest request) {
+        request.retain();
+        CompletableFuture.supplyAsync(view::reload, reloadExecutor).handle((result, error) -> {
+            FullHttpResponse response;
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                log.error("reload requested on the admin endpoint failed", cause);
+                response = json(UNPROCESSABLE_ENTITY, ReloadReport.crashed(cause));
+            } else {
+                logResult(result);
+                if (result.ok()) {
+                    inventory.refresh(); // certificates may have changed: new states and gauges now, not in 60s
+                }
+                response = json(result.ok() ? OK : UNPROCESSABLE_ENTITY, ReloadReport.of(result));
+            }
+            return response;
+        }).whenComplete((response, error) -> {
+            try {
+                send(ctx, request, response != null ? response
+                        : text(INTERNAL_SERVER_ERROR, "reload answer failed: " + error));
+            } finally {
+                request.release();
+            }
+        });
+    }
+
+    private static void logResult(ReloadResult result) {
+        if (result.ok()) {
+            log.info("reload requested on the admin endpoint: ok, changed {}", result.changed());
+        } else {
+            log.warn("reload requested on the admin endpoint rejected, old state kept: {}", result.errors());
+        }
+    }
+
+    private static void send(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        HttpUtil.setKeepAlive(response, keepAlive);
+        if (keepAlive) {
+            ctx.writeAndFlush(response, ctx.voidPromise());
+        } else {
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static FullHttpResponse json(HttpResponseStatus status, Object body) {
+        return response(status, JSON, Json.bytes(body));
+    }
+
+    private static FullHttpResponse text(HttpResponseStatus status, String body) {
+        return response(status, TEXT, (body + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus status, String contentType, byte[] body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(body));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        return response;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof IdleStateEvent) {
+            ctx.close(); // an idle scraper reconnects; an abandoned connection is not kept forever
+        } else {
+            super.userEventTriggered(ctx, event);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("admin connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,79 @@
+package io.mtlsproxy.admin.server;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import io.mtlsproxy.admin.inventory.CertificateEntry;
+import io.mtlsproxy.admin.inventory.CrlEntry;
+import io.mtlsproxy.admin.inventory.InventorySnapshot;
+import io.mtlsproxy.admin.json.Rfc3339;
+import io.mtlsproxy.core.tls.ExpiryState;
+
+/**
+ * The body of {@code GET /certs}: the inventory's last evaluation, certificates then CRLs. {@code state} is the
+ * evaluation's (at most one refresh interval old, the same the logs and alerts saw); {@code expires_in_seconds}
+ * is computed at request time, so it is never stale.
+ */
+record CertsReport(String generatedAt, String evaluatedAt, List<Object> certificates) {
+    /** Every state a {@code ?state=} filter may name. */
+    static final Set<String> STATES;
+
+    static {
+        Set<String> states = new LinkedHashSet<>();
+        Stream.of(ExpiryState.values()).forEach(s -> states.add(s.label()));
+        Stream.of(CrlEntry.State.values()).forEach(s -> states.add(s.label()));
+        STATES = Set.copyOf(states);
+    }
+
+    /** @param states the states to keep; empty keeps all */
+    static CertsReport of(InventorySnapshot snapshot, Instant now, Set<String> states) {
+        List<Object> entries = new ArrayList<>();
+        for (CertificateEntry c : snapshot.certificates()) {
+            if (states.isEmpty() || states.contains(c.state().label())) {
+                entries.add(new Certificate(c.usage(), c.owner(), c.path().toString(), c.subject(), c.issuer(),
+                        c.serial(), c.sans(), c.sha256(), Rfc3339.seconds(c.notBefore()),
+                        Rfc3339.seconds(c.notAfter()), c.expiresInSeconds(now), c.state().label()));
+            }
+        }
+        for (CrlEntry c : snapshot.crls()) {
+            if (states.isEmpty() || states.contains(c.state().label())) {
+                entries.add(new Crl(c.usage(), c.owner(), c.path().toString(), c.issuer(),
+                        Rfc3339.seconds(c.thisUpdate()), Rfc3339.seconds(c.nextUpdate()), c.state().label()));
+            }
+        }
+        return new CertsReport(Rfc3339.millis(now), Rfc3339.millis(snapshot.evaluatedAt()), entries);
+    }
+
+    /**
+     * Parses {@code ?state=a,b}: a comma-separated list, each one of {@link #STATES}.
+     *
+     * @throws IllegalArgumentException naming the bad value and the expected ones
+     */
+    static Set<String> parseStates(List<String> values) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String value : values) {
+            for (String s : value.split(",")) {
+                String state = s.trim();
+                if (!STATES.contains(state)) {
+                    throw new IllegalArgumentException("state: " + state + " (expected one or more of: "
+                            + "valid, expiring, critical, expired, not_yet_valid, stale)");
+                }
+                out.add(state);
+            }
+        }
+        return out;
+    }
+
+    record Certificate(String usage, String owner, String path, String subject, String issuer, String serial,
+                       List<String> sans, String sha256, String notBefore, String notAfter, long expiresInSeconds,
+                       String state) {
+    }
+
+    record Crl(String usage, String owner, String path, String issuer, String thisUpdate, String nextUpdate,
+               String state) {
+    }
+}
