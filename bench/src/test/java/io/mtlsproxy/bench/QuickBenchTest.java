@@ -23,14 +23,15 @@ import io.mtlsproxy.bench.scenario.Scenarios;
 import io.mtlsproxy.bench.scenario.Workload;
 
 /**
- * {@code bench/run --quick} end to end, on real nginx and HAProxy processes: asserts correctness only (every
+ * {@code bench/run --quick} end to end, on real mtls-proxy (from the shaded jar the reactor built before this
+ * module's tests), nginx and HAProxy processes: asserts correctness only (every
  * peer answered every scenario with zero errors, full handshakes were full, the table and files were written,
  * every process was stopped), never speed.
  */
 @Timeout(120)
 class QuickBenchTest {
     static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-    static final List<String> PEERS = List.of("nginx", "haproxy");
+    static final List<String> PEERS = BenchOptions.ALL_PEERS;
 
     @Test
     void quickRunAnswersEveryScenarioOnEveryPeerWithoutErrors(@TempDir Path out) throws Exception {

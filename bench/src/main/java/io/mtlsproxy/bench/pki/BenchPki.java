@@ -27,7 +27,8 @@ public record BenchPki(Path dir, Path edgeCa, Path proxyCert, Path proxyKey, Pat
 
     public static BenchPki create(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Duration validity = Duration.ofDays(2);
+        // Long enough that mtls-proxy's inventory sees them as valid, not expiring (warn-before is 30 days).
+        Duration validity = Duration.ofDays(90);
         CertificateAuthority edge = CertificateAuthority.createRoot("bench edge CA", validity, KeyAlgorithm.EC_P256);
         CertificateAuthority origin = CertificateAuthority.createRoot("bench origin CA", validity,
                 KeyAlgorithm.EC_P256);
