@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench/run", mixinStandardHelpOptions = true,
         description = "Measures mtls-proxy, nginx and HAProxy on the same work in the same run.")
 public final class BenchMain implements Callable<Integer> {
-    @Option(names = "--quick", description = "A few seconds in total: proves the harness, figures mean nothing.")
+    @Option(names = "--quick", description = "Seconds, not minutes: proves the harness end to end; figures mean nothing.")
     boolean quick;
 
     @Option(names = "--duration", paramLabel = "S", description = "Measured seconds per row (full: 10, quick: 0.5).")
@@ -93,7 +93,13 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BenchOptions options = options();
+        BenchOptions options;
+        try {
+            options = options();
+        } catch (IllegalArgumentException e) {
+            log(e.getMessage());
+            return 2;
+        }
         options.cpus().loader().ifPresent(BenchMain::pinSelf);
         log("load generator on cpus " + ProcInfo.allowedCpus() + ", peers on " + options.cpus().peer()
                 + ", origin on " + options.cpus().origin() + "; ulimit -n " + ProcInfo.openFileLimits()[0]);
