@@ -1,6 +1,5 @@
 package io.mtlsproxy.bench;
 
-import java.nio.file.Path;
 import java.util.Optional;
 
 import javax.net.ssl.SSLException;
@@ -15,7 +14,7 @@ import io.netty.util.ReferenceCountUtil;
 record ClientContexts(SslContext tls13, SslContext mtls13, SslContext tls12, SslContext mtls12)
         implements AutoCloseable {
     static ClientContexts create(BenchPki pki) throws SSLException {
-        Optional<Path[]> cert = Optional.of(new Path[] {pki.loaderCert(), pki.loaderKey()});
+        Optional<ClientTls.Identity> cert = Optional.of(new ClientTls.Identity(pki.loaderCert(), pki.loaderKey()));
         return new ClientContexts(ClientTls.create("TLSv1.3", pki.edgeCa(), Optional.empty()),
                 ClientTls.create("TLSv1.3", pki.edgeCa(), cert),
                 ClientTls.create("TLSv1.2", pki.edgeCa(), Optional.empty()),

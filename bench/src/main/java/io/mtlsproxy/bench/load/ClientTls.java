@@ -30,9 +30,9 @@ public final class ClientTls {
     /**
      * @param protocol {@code TLSv1.3} or {@code TLSv1.2}
      * @param trustCa the CA that signed the server's certificate (the name is verified too)
-     * @param clientCert chain and key to present, for mutual TLS
+     * @param identity certificate chain and key to present, for mutual TLS
      */
-    public static SslContext create(String protocol, Path trustCa, Optional<Path[]> clientCert) throws SSLException {
+    public static SslContext create(String protocol, Path trustCa, Optional<Identity> identity) throws SSLException {
         String cipher = switch (protocol) {
             case "TLSv1.3" -> TLS13_CIPHER;
             case "TLSv1.2" -> TLS12_CIPHER;
@@ -45,9 +45,17 @@ public final class ClientTls {
                 .protocols(protocol)
                 .ciphers(List.of(cipher))
                 .option(OpenSslContextOption.GROUPS, GROUPS.clone());
-        clientCert.ifPresent(pair -> b.keyManager(pair[0].toFile(), pair[1].toFile()));
+        identity.ifPresent(id -> b.keyManager(id.chain().toFile(), id.key().toFile()));
         SslContext context = b.build();
         ((OpenSslSessionContext) context.sessionContext()).setSessionCacheEnabled(false);
         return context;
+    }
+
+    /** The client certificate chain and key files the load generator presents. */
+    public record Identity(Path chain, Path key) {
+        public Identity {
+            java.util.Objects.requireNonNull(chain, "chain");
+            java.util.Objects.requireNonNull(key, "key");
+        }
     }
 }
