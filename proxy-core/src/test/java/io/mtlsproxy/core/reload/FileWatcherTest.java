@@ -100,4 +100,21 @@ class FileWatcherTest {
             }
         }
     }
+
+    @Test
+    void a_kubernetes_secret_volume_update_is_a_change() throws Exception {
+        // kubelet (cert-manager's secrets) writes a new timestamped directory, then renames the ..data symlink
+        // over the old one; tls.crt -> ..data/tls.crt never changes, its target does
+        Path v1 = Files.createDirectories(dir.resolve("..2026_01_01_v1"));
+        Files.writeString(v1.resolve("tls.crt"), "certificate v1");
+        Files.createSymbolicLink(dir.resolve("..data"), v1.getFileName());
+        Path cert = Files.createSymbolicLink(dir.resolve("tls.crt"), Path.of("..data/tls.crt"));
+        try (FileWatcher w = watch(List.of(cert), Optional.empty())) {
+            Path v2 = Files.createDirectories(dir.resolve("..2026_02_01_v2"));
+            Files.writeString(v2.resolve("tls.crt"), "certificate v2");
+            Path tmp = Files.createSymbolicLink(dir.resolve("..data_tmp"), v2.getFileName());
+            Files.move(tmp, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            assertEquals("changed", changes.poll(5, TimeUnit.SECONDS));
+        }
+    }
 }
