@@ -3,7 +3,6 @@ package io.mtlsproxy.core;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.cert.X509CRL;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -36,6 +35,7 @@ final class EdgeSetup {
         files.caBundle("clients-ca.crt", fx.clientCa);
         files.crls("clients.crl", crl(fx.clientCa));
         files.pair("proxy-id", fx.proxyId, true);
+        files.caBundle("origins-ca.crt", fx.originCa);
         files.text("routes.d/README.md", "route files go here\n");
     }
 
@@ -72,7 +72,6 @@ final class EdgeSetup {
                     } }
                 ]
                 """.formatted(certificate, fx.plainOrigin.port(), fx.mtlsOrigin.port()));
-        files.caBundle("origins-ca.crt", fx.originCa);
     }
 
     ProxyServer start(boolean pkcs12) throws Exception {
