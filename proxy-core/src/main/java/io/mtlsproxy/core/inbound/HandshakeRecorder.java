@@ -2,12 +2,12 @@ package io.mtlsproxy.core.inbound;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Locale;
 
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.net.ClientAddress;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.metrics.TlsFailureReason;
 import io.netty.channel.ChannelHandlerContext;
@@ -46,8 +46,7 @@ public final class HandshakeRecorder extends ChannelInboundHandlerAdapter {
                 ctx.channel().attr(PeerIdentity.KEY).set(peer);
                 metrics.handshakeSucceeded(side, name);
             } else if (!done.isSuccess()) {
-                String remote = ctx.channel().remoteAddress() instanceof InetSocketAddress a
-                        ? a.getHostString() : String.valueOf(ctx.channel().remoteAddress());
+                String remote = ClientAddress.hostAndPort(ctx.channel());
                 InboundConnection conn = InboundConnection.of(ctx.channel());
                 metrics.handshakeFailed(new TlsFailure(Instant.now(), side, name, remote,
                         conn == null ? null : conn.sni(), reasonOf(done.cause()),

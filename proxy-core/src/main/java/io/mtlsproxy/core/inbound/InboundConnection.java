@@ -2,10 +2,8 @@ package io.mtlsproxy.core.inbound;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-
 import io.mtlsproxy.core.identity.PeerIdentity;
+import io.mtlsproxy.core.net.ClientAddress;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
@@ -62,12 +60,11 @@ public final class InboundConnection {
         return p == null ? PeerIdentity.ANONYMOUS : p;
     }
 
-    /** The client's IP address as text (no port), for X-Forwarded-For and the access log. */
+    /**
+     * The client's IP address as text (no port), for X-Forwarded-For and the access log: the PROXY protocol's
+     * source on a {@code proxy-protocol} listener, else the socket's peer.
+     */
     public String remoteAddress() {
-        SocketAddress a = channel.remoteAddress();
-        if (a instanceof InetSocketAddress inet) {
-            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
-        }
-        return String.valueOf(a);
+        return ClientAddress.host(channel);
     }
 }
