@@ -282,7 +282,7 @@ final class WebSocketTunnel {
             }
             ctx.channel().flush();
             up.remove(this);
-            ByteRelay.join(ctx.channel(), upstream, (in, out, cause) -> {
+            ByteRelay.join(ctx.channel(), upstream, false, (in, out, cause) -> {
                 log.addBytesIn(in);
                 log.addBytesOut(out);
                 if (cause != null) {

@@ -52,8 +52,10 @@ public final class ByteRelay {
     /**
      * Adds a handler named {@code "relay"} at the end of each pipeline (whatever was there for HTTP must be gone)
      * and starts reading both. Both channels must be active and share one event loop; call on that loop.
+     * {@code clientDone}: the client had already finished sending (its FIN or close_notify came before the origin
+     * was connected); it is not read again, and the origin's sending side is shut at once.
      */
-    public static ByteRelay join(Channel client, Channel origin, Outcome outcome) {
+    public static ByteRelay join(Channel client, Channel origin, boolean clientDone, Outcome outcome) {
         if (client.eventLoop() != origin.eventLoop()) {
             throw new IllegalArgumentException("the two channels of a relay must share an event loop");
         }
@@ -69,8 +71,12 @@ public final class ByteRelay {
             relay.origin.closeAfterFlush();
             return relay;
         }
-        client.read();
-        origin.read();
+        relay.origin.read();
+        if (clientDone || inputShut(client)) {
+            relay.client.inputFinished();
+        } else {
+            relay.client.read();
+        }
         return relay;
     }
 
@@ -78,6 +84,11 @@ public final class ByteRelay {
         if (--open == 0) {
             outcome.closed(client.bytesRead, origin.bytesRead, cause);
         }
+    }
+
+    /** With epoll, asking a channel whose input is shut down for a read closes it: never ask. */
+    private static boolean inputShut(Channel ch) {
+        return ch instanceof DuplexChannel d && d.isInputShutdown();
     }
 
     private final class Side extends ChannelInboundHandlerAdapter {
@@ -113,7 +124,7 @@ public final class ByteRelay {
                 return;
             }
             if (peer.channel.isWritable()) {
-                channel.read();
+                read();
             } else {
                 paused = true; // resumed when the peer drains (channelWritabilityChanged below)
             }
@@ -123,7 +134,7 @@ public final class ByteRelay {
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             if (channel.isWritable() && peer.paused && !peer.inputDone) {
                 peer.paused = false;
-                peer.channel.read();
+                peer.read();
             }
             ctx.fireChannelWritabilityChanged();
         }
@@ -151,6 +162,12 @@ public final class ByteRelay {
                 cause = t;
             }
             closeBoth();
+        }
+
+        void read() {
+            if (!inputDone && !inputShut(channel)) {
+                channel.read();
+            }
         }
 
         /** This side sent all it will send: tell the other side, and close once both directions are done. */

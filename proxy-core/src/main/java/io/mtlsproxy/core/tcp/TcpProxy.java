@@ -19,6 +19,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
@@ -41,6 +44,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
     private UpstreamEndpoint endpoint;
     private String reason;
     private boolean joined;
+    private boolean clientFinished;
     private boolean logged;
 
     public TcpProxy(ForwardingContext fc, Route route, InboundConnection conn, String sni) {
@@ -52,6 +56,8 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        // a client may send its request and shut its side before the origin is even connected
+        ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer());
         if (decision != IdentityPolicy.Decision.ADMIT) {
             boolean enforced = route.policy().enforced();
@@ -101,8 +107,15 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
         origin.flush();
         long sentEarly = early;
         ctx.pipeline().remove(this);
-        ByteRelay.join(ctx.channel(), origin, (in, out, cause) ->
+        ByteRelay.join(ctx.channel(), origin, clientFinished, (in, out, cause) ->
                 finish(200, cause == null ? null : "relay broke off: " + cause.getMessage(), in + sentEarly, out));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent || evt instanceof SslCloseCompletionEvent) {
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
