@@ -27,6 +27,7 @@ import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.inbound.ListenerInitializer;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.protocol.ProtocolSwitch;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.TlsProvider;
@@ -123,7 +124,8 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ListenerInitializer(lc.name(), name -> snapshot.listener(name), metrics,
-                        (ch, listener) -> new HttpProxyHandler(context, listener.name()), connections::add));
+                        (ch, listener) -> new HttpProxyHandler(context, listener.name()), connections::add)
+                        .protocolSwitch((ch, listener) -> ProtocolSwitch.forListener(context, listener)));
         if (allocator != null) {
             b.option(ChannelOption.ALLOCATOR, allocator).childOption(ChannelOption.ALLOCATOR, allocator);
         }
