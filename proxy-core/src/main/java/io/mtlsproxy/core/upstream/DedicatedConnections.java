@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
-import io.mtlsproxy.core.inbound.HandshakeRecorder;
+import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
 import io.netty.bootstrap.Bootstrap;
@@ -61,7 +61,7 @@ public final class DedicatedConnections {
                             SslHandler ssl = cluster.tls().get().newHandler(ch.alloc(), endpoint.endpoint());
                             ssl.setHandshakeTimeoutMillis(cluster.config().connectTimeout().toMillis());
                             p.addLast("tls", ssl);
-                            p.addLast("handshake", new HandshakeRecorder(metrics, ProxyMetrics.Side.UPSTREAM,
+                            p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.UPSTREAM,
                                     cluster.route()));
                         }
                         protocol.accept(p);
