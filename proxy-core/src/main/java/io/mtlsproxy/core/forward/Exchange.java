@@ -29,6 +29,10 @@ import io.netty.util.concurrent.Future;
  * event loop, so every method here runs on that loop. Backpressure both ways is read-after-writable: the client is
  * read only while the upstream channel is writable, the origin only while the client channel is writable, so at
  * most a write buffer's worth (Netty's high water mark) plus one read sits in the proxy per direction.
+ * <p>
+ * Each flush through a TLS channel costs a pass through its SslHandler, so writes are flushed once per batch: a
+ * request without a body goes out whole (head and end) in one flush, and the read-complete events flush only a
+ * channel that was written to since its last flush.
  */
 final class Exchange implements UpstreamHandler.Sink {
     /** What the client asked for, as far as the response's framing is concerned. */
@@ -43,9 +47,13 @@ final class Exchange implements UpstreamHandler.Sink {
     private final RequestLog log;
     private final ClientSide client;
     private final long maxBody;
-    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    private final boolean bodyless;
+    private ArrayDeque<HttpContent> pending; // body pieces that arrive before the origin connection; rare
     private UpstreamEndpoint endpoint;
     private Channel upstream;
+    private UpstreamHandler relay;
+    private boolean upstreamUnflushed;
+    private boolean clientUnflushed;
     private long bodyBytes;
     private boolean requestSent;
     private boolean responseStarted;
@@ -56,9 +64,15 @@ final class Exchange implements UpstreamHandler.Sink {
     private boolean upstreamReadPaused;
     private boolean retried;
     private final ResponseTimeout responseTimeout;
+    private final long responseTimeoutNanos;
 
+    /**
+     * {@code bodyless}: the request declared no body (neither chunked nor a Content-Length above 0), so the
+     * exchange sends its end itself, with the head, and drops the empty end the decoder delivers after it.
+     */
     Exchange(HttpProxyHandler owner, ChannelHandlerContext ctx, ForwardingContext fc, Route route,
-             HttpRequest request, RequestLog log, ClientSide client, long maxBody) {
+             HttpRequest request, RequestLog log, ClientSide client, long maxBody, boolean bodyless,
+             ResponseTimeout responseTimeout) {
         this.owner = requireNonNull(owner, "owner");
         this.ctx = requireNonNull(ctx, "ctx");
         this.fc = requireNonNull(fc, "fc");
@@ -67,8 +81,10 @@ final class Exchange implements UpstreamHandler.Sink {
         this.log = requireNonNull(log, "log");
         this.client = requireNonNull(client, "client");
         this.maxBody = maxBody;
-        this.responseTimeout = new ResponseTimeout(ctx.executor(),
-                route.upstream().config().responseTimeout().toNanos(), this::responseTimedOut);
+        this.bodyless = bodyless;
+        this.responseTimeout = requireNonNull(responseTimeout, "responseTimeout");
+        this.responseTimeoutNanos = route.upstream().config().responseTimeout().toNanos();
+        responseTimeout.activity();
     }
 
     void start() {
@@ -83,6 +99,11 @@ final class Exchange implements UpstreamHandler.Sink {
     }
 
     private void acquire() {
+        Channel idle = fc.pools().pollIdle(route.upstream(), endpoint, ctx.channel().eventLoop());
+        if (idle != null) {
+            connected(idle); // the usual case under load: a pooled keep-alive connection, no future needed
+            return;
+        }
         Future<Channel> f = fc.pools().acquire(route.upstream(), endpoint, ctx.channel().eventLoop());
         if (f.isDone()) {
             onAcquired(f);
@@ -104,21 +125,30 @@ final class Exchange implements UpstreamHandler.Sink {
             fail(failure);
             return;
         }
-        upstream = f.getNow();
-        upstream.pipeline().get(UpstreamHandler.class).attach(this);
+        connected(f.getNow());
+    }
+
+    private void connected(Channel ch) {
+        upstream = ch;
+        relay = UpstreamHandler.of(ch);
+        relay.attach(this);
         if (client.expectContinue() && !retried) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
+        // a retried request is always body-less: its end is sent again as well
         upstream.write(request);
-        HttpContent c;
-        while ((c = pending.poll()) != null) {
-            writeBody(c);
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                writeBody(c);
+            }
         }
-        if (retried) {
-            writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only body-less requests are retried
+        if (bodyless || retried) {
+            writeBody(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         upstream.flush();
+        upstreamUnflushed = false;
         responseTimeout.activity();
         upstream.read();
         owner.maybeRead();
@@ -126,8 +156,8 @@ final class Exchange implements UpstreamHandler.Sink {
 
     /** A piece of the request body; this exchange owns it from here. */
     void requestContent(HttpContent c) {
-        if (finished) {
-            c.release();
+        if (finished || bodyless) {
+            c.release(); // a body-less request's empty end: already sent with its head
             return;
         }
         int n = c.content().readableBytes();
@@ -145,6 +175,9 @@ final class Exchange implements UpstreamHandler.Sink {
             return;
         }
         if (upstream == null) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(4);
+            }
             pending.add(c);
         } else {
             writeBody(c);
@@ -157,13 +190,18 @@ final class Exchange implements UpstreamHandler.Sink {
         if (last) {
             requestSent = true;
             upstream.flush();
+            upstreamUnflushed = false;
             responseTimeout.activity();
-            responseTimeout.arm();
+            responseTimeout.arm(responseTimeoutNanos);
+        } else {
+            upstreamUnflushed = true; // flushed when the client's read completes
         }
     }
 
+    /** The client's read completed: what it brought for the origin goes out. */
     void flushUpstream() {
-        if (upstream != null && !finished) {
+        if (upstreamUnflushed && upstream != null && !finished) {
+            upstreamUnflushed = false;
             upstream.flush();
         }
     }
@@ -217,6 +255,7 @@ final class Exchange implements UpstreamHandler.Sink {
             complete(c);
         } else {
             ctx.write(c);
+            clientUnflushed = true;
         }
     }
 
@@ -228,13 +267,15 @@ final class Exchange implements UpstreamHandler.Sink {
         closeClient = framing.closeClient();
         originKeepAlive = framing.originReusable();
         ctx.write(resp);
-        responseTimeout.arm(); // from here on it watches for a stalled response body
+        clientUnflushed = true;
+        responseTimeout.arm(responseTimeoutNanos); // from here on it watches for a stalled response body
     }
 
     private void complete(HttpContent last) {
         finished = true;
         responseTimeout.cancel();
         ChannelFuture written = ctx.writeAndFlush(last);
+        clientUnflushed = false;
         if (originKeepAlive && requestSent && upstream.isActive()) {
             fc.pools().release(endpoint, upstream);
         } else {
@@ -249,7 +290,10 @@ final class Exchange implements UpstreamHandler.Sink {
         if (finished || upstream == null) {
             return;
         }
-        ctx.flush();
+        if (clientUnflushed) {
+            clientUnflushed = false;
+            ctx.flush();
+        }
         if (ctx.channel().isWritable()) {
             upstream.read();
         } else {
@@ -278,6 +322,7 @@ final class Exchange implements UpstreamHandler.Sink {
             // safely (RFC 9110 §9.2.2), so it gets one more try on a new connection
             retried = true;
             upstream = null;
+            relay = null;
             acquire();
             return;
         }
@@ -296,8 +341,7 @@ final class Exchange implements UpstreamHandler.Sink {
     }
 
     private boolean usedBefore() {
-        UpstreamHandler h = upstream == null ? null : upstream.pipeline().get(UpstreamHandler.class);
-        return h != null && h.uses() > 1;
+        return upstream != null && relay != null && relay.uses() > 1;
     }
 
     /** The client closed its connection before the response was complete. */
@@ -357,17 +401,18 @@ final class Exchange implements UpstreamHandler.Sink {
     private void finish() {
         finished = true;
         responseTimeout.cancel();
-        HttpContent c;
-        while ((c = pending.poll()) != null) {
-            c.release();
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                c.release();
+            }
         }
     }
 
     private void detachAndClose() {
         if (upstream != null) {
-            UpstreamHandler h = upstream.pipeline().get(UpstreamHandler.class);
-            if (h != null) {
-                h.detach();
+            if (relay != null) {
+                relay.detach();
             }
             upstream.close();
         }
@@ -380,7 +425,8 @@ final class Exchange implements UpstreamHandler.Sink {
         }
     }
 
-    private void responseTimedOut() {
+    /** The connection's {@link ResponseTimeout} fired while this exchange was waiting for its origin. */
+    void responseTimedOut() {
         if (finished) {
             return;
         }

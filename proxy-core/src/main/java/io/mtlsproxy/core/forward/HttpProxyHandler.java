@@ -50,6 +50,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<HttpObject> backlog = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private InboundConnection conn;
+    private ResponseTimeout responseTimeout;
     private Phase phase = Phase.IDLE;
     private Exchange exchange;
     private boolean requestInFlight;
@@ -69,6 +70,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.conn = InboundConnection.of(ctx.channel());
+        this.responseTimeout = new ResponseTimeout(ctx.executor(), () -> {
+            if (exchange != null) {
+                exchange.responseTimedOut();
+            }
+        });
     }
 
     @Override
@@ -108,6 +114,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = Phase.CLOSING;
+        responseTimeout.stop();
         HttpObject m;
         while ((m = backlog.poll()) != null) {
             ReferenceCountUtil.release(m);
@@ -302,7 +309,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = new Exchange(this, ctx, fc, route, upstreamRequest, log, new Exchange.ClientSide(
                 requestKeepAlive, req.protocolVersion().equals(HttpVersion.HTTP_1_0), requestHead, expectContinue),
-                maxBody);
+                maxBody, !requestHasBody, responseTimeout);
         exchange.start();
     }
 
@@ -311,7 +318,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
         HttpHeaders h = req.headers();
         HopByHop.strip(h);
-        h.set(HttpHeaderNames.HOST, target.host());
+        if (!target.host().equals(h.get(HttpHeaderNames.HOST))) {
+            h.set(HttpHeaderNames.HOST, target.host()); // an absolute-form target's authority
+        }
         ForwardedHeaders.apply(h, route.config().forwardClientCert(), conn, target.host());
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
@@ -355,6 +364,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     void upgraded() {
         exchange = null;
         phase = Phase.CLOSING;
+        responseTimeout.stop();
         HttpObject m;
         while ((m = backlog.poll()) != null) {
             ReferenceCountUtil.release(m);
