@@ -13,6 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -49,6 +50,7 @@ final class Exchange implements UpstreamHandler.Sink {
     private final long maxBody;
     private final boolean bodyless;
     private ArrayDeque<HttpContent> pending; // body pieces that arrive before the origin connection; rare
+    private HttpResponse heldHead; // the response head, until its body's first piece or the end of the read
     private UpstreamEndpoint endpoint;
     private Channel upstream;
     private UpstreamHandler relay;
@@ -67,12 +69,11 @@ final class Exchange implements UpstreamHandler.Sink {
     private final long responseTimeoutNanos;
 
     /**
-     * {@code bodyless}: the request declared no body (neither chunked nor a Content-Length above 0), so the
-     * exchange sends its end itself, with the head, and drops the empty end the decoder delivers after it.
+     * A {@link FullHttpRequest} {@code request} is one without a body (neither chunked nor a Content-Length above
+     * 0): it goes out whole, and the empty end the decoder delivers after its head is dropped.
      */
     Exchange(HttpProxyHandler owner, ChannelHandlerContext ctx, ForwardingContext fc, Route route,
-             HttpRequest request, RequestLog log, ClientSide client, long maxBody, boolean bodyless,
-             ResponseTimeout responseTimeout) {
+             HttpRequest request, RequestLog log, ClientSide client, long maxBody, ResponseTimeout responseTimeout) {
         this.owner = requireNonNull(owner, "owner");
         this.ctx = requireNonNull(ctx, "ctx");
         this.fc = requireNonNull(fc, "fc");
@@ -81,7 +82,7 @@ final class Exchange implements UpstreamHandler.Sink {
         this.log = requireNonNull(log, "log");
         this.client = requireNonNull(client, "client");
         this.maxBody = maxBody;
-        this.bodyless = bodyless;
+        this.bodyless = request instanceof FullHttpRequest;
         this.responseTimeout = requireNonNull(responseTimeout, "responseTimeout");
         this.responseTimeoutNanos = route.upstream().config().responseTimeout().toNanos();
         responseTimeout.activity();
@@ -136,16 +137,22 @@ final class Exchange implements UpstreamHandler.Sink {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
-        // a retried request is always body-less: its end is sent again as well
         upstream.write(request);
-        if (pending != null) {
-            HttpContent c;
-            while ((c = pending.poll()) != null) {
-                writeBody(c);
+        if (bodyless) {
+            // head and end in one message: one buffer to encrypt and send
+            requestSent = true;
+            responseTimeout.activity();
+            responseTimeout.arm(responseTimeoutNanos);
+        } else {
+            if (pending != null) {
+                HttpContent c;
+                while ((c = pending.poll()) != null) {
+                    writeBody(c);
+                }
             }
-        }
-        if (bodyless || retried) {
-            writeBody(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (retried) {
+                writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only requests without body bytes are retried
+            }
         }
         upstream.flush();
         upstreamUnflushed = false;
@@ -252,9 +259,18 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         log.addBytesOut(c.content().readableBytes());
         if (c instanceof LastHttpContent) {
-            complete(c);
+            complete((LastHttpContent) c);
         } else {
+            writeHeldHead();
             ctx.write(c);
+            clientUnflushed = true;
+        }
+    }
+
+    private void writeHeldHead() {
+        if (heldHead != null) {
+            ctx.write(heldHead);
+            heldHead = null;
             clientUnflushed = true;
         }
     }
@@ -266,15 +282,24 @@ final class Exchange implements UpstreamHandler.Sink {
         ResponseFraming.Outcome framing = ResponseFraming.apply(resp, client, owner.closeRequested());
         closeClient = framing.closeClient();
         originKeepAlive = framing.originReusable();
-        ctx.write(resp);
-        clientUnflushed = true;
+        // held until the first piece of body: a small response read whole leaves as one message (one encode,
+        // one buffer for the SslHandler); the end of the read writes it in any case
+        heldHead = resp;
         responseTimeout.arm(responseTimeoutNanos); // from here on it watches for a stalled response body
     }
 
-    private void complete(HttpContent last) {
+    private void complete(LastHttpContent last) {
         finished = true;
         responseTimeout.cancel();
-        ChannelFuture written = ctx.writeAndFlush(last);
+        ChannelFuture written;
+        if (heldHead != null) {
+            HttpResponse h = heldHead;
+            heldHead = null;
+            written = ctx.writeAndFlush(new DefaultFullHttpResponse(h.protocolVersion(), h.status(), last.content(),
+                    h.headers(), last.trailingHeaders())); // takes over the body's reference
+        } else {
+            written = ctx.writeAndFlush(last);
+        }
         clientUnflushed = false;
         if (originKeepAlive && requestSent && upstream.isActive()) {
             fc.pools().release(endpoint, upstream);
@@ -290,6 +315,7 @@ final class Exchange implements UpstreamHandler.Sink {
         if (finished || upstream == null) {
             return;
         }
+        writeHeldHead();
         if (clientUnflushed) {
             clientUnflushed = false;
             ctx.flush();
@@ -400,6 +426,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
     private void finish() {
         finished = true;
+        heldHead = null; // never sent: the exchange ends without the client seeing this response
         responseTimeout.cancel();
         if (pending != null) {
             HttpContent c;
