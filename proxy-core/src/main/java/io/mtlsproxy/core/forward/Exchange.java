@@ -59,6 +59,7 @@ final class Exchange implements UpstreamHandler.Sink {
     private boolean closeClient;
     private boolean upstreamReadPaused;
     private boolean retried;
+    private boolean resendLast;
     private ScheduledFuture<?> responseTimer;
     private long lastUpstreamActivity;
 
@@ -104,7 +105,9 @@ final class Exchange implements UpstreamHandler.Sink {
         if (!f.isSuccess()) {
             UpstreamFailure failure = UpstreamFailure.classify(f.cause(), endpoint);
             countFailure(failure);
-            fail(failure);
+            if (!retryElsewhere(failure)) {
+                fail(failure);
+            }
             return;
         }
         upstream = f.getNow();
@@ -118,7 +121,7 @@ final class Exchange implements UpstreamHandler.Sink {
         while ((c = pending.poll()) != null) {
             writeBody(c);
         }
-        if (retried) {
+        if (resendLast) {
             writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only body-less requests are retried
         }
         upstream.flush();
@@ -298,9 +301,11 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         UpstreamFailure failure = cause == null ? UpstreamFailure.closed(endpoint)
                 : UpstreamFailure.classify(cause, endpoint);
-        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && usedBefore()) {
+        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && usedBefore()
+                && RetryPolicy.mayRetry(request)) {
             // a pooled connection the origin closed while it sat idle: the request never reached it, try once more
             retried = true;
+            resendLast = true;
             upstream = null;
             acquire();
             return;
@@ -311,6 +316,25 @@ final class Exchange implements UpstreamHandler.Sink {
         } else {
             fail(failure);
         }
+    }
+
+    /**
+     * The connection or the origin handshake failed, so no byte of the request left the proxy: a request that
+     * {@link RetryPolicy} allows gets one more try on another endpoint that is not ejected.
+     */
+    private boolean retryElsewhere(UpstreamFailure failure) {
+        if (retried || !failure.endpointFault() || !RetryPolicy.mayRetry(request)) {
+            return false;
+        }
+        UpstreamEndpoint other = route.upstream().pickOther(System.nanoTime(), endpoint);
+        if (other == null) {
+            return false;
+        }
+        retried = true;
+        endpoint = other;
+        log.upstream(other.toString());
+        acquire();
+        return true;
     }
 
     private boolean usedBefore() {

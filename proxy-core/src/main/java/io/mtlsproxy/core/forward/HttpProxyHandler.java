@@ -225,7 +225,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         RequestLog log = new RequestLog(conn, req.method().name(), req.uri());
         requestHead = HttpMethod.HEAD.equals(req.method());
         requestKeepAlive = HttpUtil.isKeepAlive(req);
-        requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         if (req.decoderResult().isFailure()) {
             Throwable cause = req.decoderResult().cause();
             ReferenceCountUtil.release(req);
@@ -239,6 +238,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             answer(log, status, reason, true);
             return;
         }
+        // only now: a failed head may carry a Content-Length that is no number
+        requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         Listener listener = fc.listener(listenerName);
         if (listener == null) {
             answer(log, 503, "listener " + listenerName + " is being removed", true);
