@@ -61,7 +61,8 @@ class DrainTest {
             busy.send("GET /slow?ms=1000 HTTP/1.1\r\nHost: localhost\r\n\r\n");
             awaitOriginRequests(2);
 
-            CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> proxy.drain(Duration.ofSeconds(10)));
+            CompletableFuture<Boolean> drained =
+                    CompletableFuture.supplyAsync(() -> proxy.drain(Duration.ofSeconds(10)));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
             while (proxy.ready() && System.nanoTime() < deadline) {
                 Thread.sleep(1);

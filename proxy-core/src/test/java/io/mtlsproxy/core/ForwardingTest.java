@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -25,6 +27,7 @@ import io.mtlsproxy.config.ForwardClientCert;
 import io.mtlsproxy.config.IdentityMode;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.RouteConfig;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.RawHttpClient;
@@ -46,6 +49,7 @@ class ForwardingTest {
     static ProxyFixture fx;
     static ProxyServer proxy;
     static ProxyMetrics metrics = ProxyMetrics.inMemory();
+    static final Queue<AccessLogEntry> LOGGED = new ConcurrentLinkedQueue<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -72,7 +76,7 @@ class ForwardingTest {
         routes.add(TestConfigs.route("need", "optional").prefix("/need").endpoint(origin).identity(required).build());
         routes.add(TestConfigs.route("report", "optional").prefix("/report").endpoint(origin).identity(reportOnly)
                 .build());
-        proxy = fx.start(ProxyServer.builder().metrics(metrics), List.of(
+        proxy = fx.start(ProxyServer.builder().metrics(metrics).accessLog(LOGGED::add), List.of(
                 TestConfigs.listener("plain", ListenerTls.plain(), limits),
                 TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
                         ClientAuth.REQUIRED, true), limits),
@@ -315,11 +319,55 @@ class ForwardingTest {
         }
     }
 
+    private static AccessLogEntry logged(String path) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // written just after the last byte
+        while (System.nanoTime() < deadline) {
+            for (AccessLogEntry e : LOGGED) {
+                if (e.path().equals(path)) {
+                    return e;
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no access log entry for " + path);
+    }
+
+    @Test
+    void everyRequestIsLoggedWithItsIdentityOrTheReasonOfTheProxysAnswer() throws Exception {
+        try (RawHttpClient c = client("mtls")) {
+            assertEquals(200, c.get("localhost", "/any/logged?token=secret").status());
+        }
+        AccessLogEntry ok = logged("/any/logged");
+        assertEquals("mtls", ok.listener());
+        assertEquals("mtls-any", ok.route());
+        assertEquals(200, ok.status());
+        assertEquals("GET", ok.method());
+        assertEquals("127.0.0.1", ok.remoteAddress());
+        assertEquals("127.0.0.1:" + fx.plainOrigin.port(), ok.upstreamEndpoint());
+        assertTrue(ok.clientSubject().startsWith("CN=client-a"), ok.clientSubject());
+        assertEquals(List.of("spiffe://example.org/ns/prod/sa/checkout"), ok.clientUriSans());
+        assertEquals(64, ok.clientSha256().length());
+        assertTrue(ok.bytesOut() > 0);
+        assertNull(ok.reason());
+
+        try (RawHttpClient c = client("plain")) {
+            assertEquals(404, c.get("api.example.com", "/logged-404").status());
+        }
+        AccessLogEntry notFound = logged("/logged-404");
+        assertEquals("-", notFound.route());
+        assertEquals(404, notFound.status());
+        assertEquals("no route for api.example.com/logged-404", notFound.reason());
+        assertNull(notFound.clientSubject());
+        assertTrue(metrics.registry().get("mtls_proxy_requests").tag("listener", "plain").tag("route", "-")
+                .tag("status", "404").counter().count() >= 1);
+    }
+
     @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         try (RawHttpClient c = client("plain")) {
             c.send("GET /any/1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /any/2 HTTP/1.1\r\nHost: localhost\r\n\r\n"
-                    + "GET /nowhere HTTP/1.1\r\nHost: api.example.com\r\n\r\nGET /any/3 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                    + "GET /nowhere HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
+                    + "GET /any/3 HTTP/1.1\r\nHost: localhost\r\n\r\n");
             assertEquals("/any/1", Echo.parse(c.read().text()).uri());
             assertEquals("/any/2", Echo.parse(c.read().text()).uri());
             assertEquals(404, c.read().status());

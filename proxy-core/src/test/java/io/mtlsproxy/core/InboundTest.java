@@ -20,8 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.Limits;
+import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestPki;
@@ -48,7 +50,10 @@ class InboundTest {
         proxy = fx.start(ProxyServer.builder().metrics(metrics), List.of(
                 TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
                         ClientAuth.REQUIRED, true, crl), limits),
-                TestConfigs.listener("small", ListenerTls.plain(), two)), List.of(
+                TestConfigs.listener("small", ListenerTls.plain(), two),
+                new ListenerConfig("pp", "127.0.0.1", 0, true, ListenerTls.plain(), Limits.DEFAULT,
+                        TestConfigs.SOURCE)), List.of(
+                TestConfigs.route("p", "pp").endpoint(fx.plainOrigin.port()).build(),
                 TestConfigs.route("r", "mtls").endpoint(fx.plainOrigin.port()).build(),
                 TestConfigs.route("s", "small").endpoint(fx.plainOrigin.port()).build()));
     }
@@ -109,6 +114,25 @@ class InboundTest {
     @Test
     void revokedCertificateFailsTheHandshake() throws Exception {
         assertRejected(revoked);
+    }
+
+    @Test
+    void proxyProtocolHeaderGivesTheClientAddress() throws Exception {
+        try (RawHttpClient c = RawHttpClient.connect(proxy.port("pp"))) {
+            c.send("PROXY TCP4 203.0.113.7 10.0.0.1 51234 443\r\n");
+            RawHttpClient.Response r = c.get("localhost", "/");
+            assertEquals(200, r.status());
+            assertEquals("203.0.113.7", Echo.parse(r.text()).header("X-Forwarded-For"));
+            assertEquals("203.0.113.7", Echo.parse(c.get("localhost", "/again").text()).header("X-Forwarded-For"));
+        }
+    }
+
+    @Test
+    void connectionWithoutAProxyProtocolHeaderIsClosed() throws Exception {
+        try (RawHttpClient c = RawHttpClient.connect(proxy.port("pp"))) {
+            c.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            assertTrue(c.awaitClosed());
+        }
     }
 
     @Test

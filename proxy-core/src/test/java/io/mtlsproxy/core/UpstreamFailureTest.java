@@ -3,9 +3,13 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -28,6 +32,9 @@ class UpstreamFailureTest {
     static ProxyFixture fx;
     static ProxyServer proxy;
     static ProxyMetrics metrics = ProxyMetrics.inMemory();
+    /** A listening socket whose accept queue is full: further SYNs are dropped, so connecting hangs. */
+    static ServerSocket blackHole;
+    static final List<Socket> FILLERS = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -35,6 +42,17 @@ class UpstreamFailureTest {
         int downPort;
         try (ServerSocket s = new ServerSocket(0)) {
             downPort = s.getLocalPort();
+        }
+        blackHole = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        for (int i = 0; i < 8; i++) {
+            Socket s = new Socket();
+            try {
+                s.connect(blackHole.getLocalSocketAddress(), 200);
+                FILLERS.add(s);
+            } catch (IOException full) {
+                s.close();
+                break;
+            }
         }
         proxy = fx.start(ProxyServer.builder().metrics(metrics), List.of(
                 TestConfigs.listener("plain", ListenerTls.plain())), List.of(
@@ -47,6 +65,8 @@ class UpstreamFailureTest {
                 TestConfigs.route("spiffe", "plain").prefix("/spiffe").endpoint(fx.tlsOrigin.port())
                         .tls(fx.originCa.certFile()).serverName("localhost")
                         .expectedUriSans("spiffe://example.org/ns/prod/sa/orders").build(),
+                TestConfigs.route("black-hole", "plain").prefix("/black-hole").endpoint(blackHole.getLocalPort())
+                        .connectTimeout(Duration.ofMillis(300)).build(),
                 TestConfigs.route("down", "plain").prefix("/down").endpoint(downPort).build(),
                 TestConfigs.route("hangup", "plain").prefix("/hangup").endpoint(fx.plainOrigin.port()).build(),
                 TestConfigs.route("slow", "plain").prefix("/slow").endpoint(fx.plainOrigin.port())
@@ -54,8 +74,12 @@ class UpstreamFailureTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         fx.close();
+        for (Socket s : FILLERS) {
+            s.close();
+        }
+        blackHole.close();
     }
 
     private static RawHttpClient.Response get(String path) throws Exception {
@@ -119,6 +143,16 @@ class UpstreamFailureTest {
         assertEquals(502, r.status());
         assertTrue(r.text().startsWith("origin refused the connection"), r.text());
         assertTrue(errors("down", "connect") >= 1);
+    }
+
+    @Test
+    void originNotAcceptingWithinTheConnectTimeoutIs502() throws Exception {
+        long start = System.nanoTime();
+        RawHttpClient.Response r = get("/black-hole/x");
+        assertEquals(502, r.status());
+        assertTrue(r.text().startsWith("connect to origin timed out"), r.text());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2));
+        assertEquals(1.0, errors("black-hole", "connect"));
     }
 
     @Test

@@ -115,8 +115,8 @@ class RunCommandTest {
             assertEquals(200, c.get("localhost", "/main/x").status());
             assertEquals(404, c.get("localhost", "/second/x").status());
         }
-        Files.writeString(conf, config(origin.port(), ", { name = second, listener = edge, match.path-prefix = \"/second\", "
-                + "upstream.endpoints = [\"127.0.0.1:" + origin.port() + "\"] }"));
+        Files.writeString(conf, config(origin.port(), ", { name = second, listener = edge, "
+                + "match.path-prefix = \"/second\", upstream.endpoints = [\"127.0.0.1:" + origin.port() + "\"] }"));
         signal("HUP");
         await(Pattern.compile("reloaded .*routes\\.second \\(added\\)"));
         try (RawHttpClient c = RawHttpClient.connect(port)) {

@@ -3,8 +3,6 @@ package io.mtlsproxy.core.forward;
 import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.upstream.UpstreamEndpoint;
@@ -16,13 +14,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -60,8 +55,7 @@ final class Exchange implements UpstreamHandler.Sink {
     private boolean upstreamReadPaused;
     private boolean retried;
     private boolean resendLast;
-    private ScheduledFuture<?> responseTimer;
-    private long lastUpstreamActivity;
+    private final ResponseTimeout responseTimeout;
 
     Exchange(HttpProxyHandler owner, ChannelHandlerContext ctx, ForwardingContext fc, Route route,
              HttpRequest request, RequestLog log, ClientSide client, long maxBody) {
@@ -73,6 +67,8 @@ final class Exchange implements UpstreamHandler.Sink {
         this.log = requireNonNull(log, "log");
         this.client = requireNonNull(client, "client");
         this.maxBody = maxBody;
+        this.responseTimeout = new ResponseTimeout(ctx.executor(),
+                route.upstream().config().responseTimeout().toNanos(), this::responseTimedOut);
     }
 
     void start() {
@@ -125,7 +121,7 @@ final class Exchange implements UpstreamHandler.Sink {
             writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only body-less requests are retried
         }
         upstream.flush();
-        lastUpstreamActivity = System.nanoTime();
+        responseTimeout.activity();
         upstream.read();
         owner.maybeRead();
     }
@@ -163,8 +159,8 @@ final class Exchange implements UpstreamHandler.Sink {
         if (last) {
             requestSent = true;
             upstream.flush();
-            lastUpstreamActivity = System.nanoTime();
-            armResponseTimer();
+            responseTimeout.activity();
+            responseTimeout.arm();
         }
     }
 
@@ -187,7 +183,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
     @Override
     public void upstreamRead(HttpObject msg) {
-        lastUpstreamActivity = System.nanoTime();
+        responseTimeout.activity();
         if (finished) {
             ReferenceCountUtil.release(msg);
             return;
@@ -226,43 +222,20 @@ final class Exchange implements UpstreamHandler.Sink {
         }
     }
 
-    /** Re-frames the origin's head for the client: its hop-by-hop headers out, keep-alive decided by the client. */
     private void startResponse(HttpResponse resp) {
         responseStarted = true;
         endpoint.recordSuccess();
-        int code = resp.status().code();
-        log.status(code);
-        boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
-        boolean hasLength = resp.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
-        originKeepAlive = HttpUtil.isKeepAlive(resp);
-        HopByHop.strip(resp.headers());
-        boolean bodyless = client.head() || code == 204 || code == 304;
-        if (!bodyless && !hasLength) {
-            if (!chunked) {
-                originKeepAlive = false; // delimited by the origin closing the connection
-            }
-            if (client.http10()) {
-                closeClient = true; // an HTTP/1.0 client only knows close-delimited bodies
-            } else {
-                HttpUtil.setTransferEncodingChunked(resp, true);
-            }
-        }
-        if (!client.keepAlive() || owner.closeRequested()) {
-            closeClient = true;
-        }
-        if (closeClient) {
-            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (client.http10()) {
-            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        resp.setProtocolVersion(HttpVersion.HTTP_1_1);
+        log.status(resp.status().code());
+        ResponseFraming.Outcome framing = ResponseFraming.apply(resp, client, owner.closeRequested());
+        closeClient = framing.closeClient();
+        originKeepAlive = framing.originReusable();
         ctx.write(resp);
-        armResponseTimer(); // from here on it watches for a stalled response body
+        responseTimeout.arm(); // from here on it watches for a stalled response body
     }
 
     private void complete(HttpContent last) {
         finished = true;
-        cancelResponseTimer();
+        responseTimeout.cancel();
         ChannelFuture written = ctx.writeAndFlush(last);
         if (originKeepAlive && requestSent && upstream.isActive()) {
             fc.pools().release(endpoint, upstream);
@@ -283,13 +256,14 @@ final class Exchange implements UpstreamHandler.Sink {
             upstream.read();
         } else {
             upstreamReadPaused = true;
+            responseTimeout.paused(true);
         }
     }
 
     void inboundWritabilityChanged() {
         if (upstreamReadPaused && !finished && ctx.channel().isWritable()) {
             upstreamReadPaused = false;
-            lastUpstreamActivity = System.nanoTime();
+            responseTimeout.paused(false);
             upstream.read();
         }
     }
@@ -301,9 +275,10 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         UpstreamFailure failure = cause == null ? UpstreamFailure.closed(endpoint)
                 : UpstreamFailure.classify(cause, endpoint);
-        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && usedBefore()
-                && RetryPolicy.mayRetry(request)) {
-            // a pooled connection the origin closed while it sat idle: the request never reached it, try once more
+        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && RetryPolicy.mayRetry(request)
+                && usedBefore()) {
+            // most likely a pooled connection the origin closed as it was reused; the request can be repeated
+            // safely (RFC 9110 §9.2.2), so it gets one more try on a new connection
             retried = true;
             resendLast = true;
             upstream = null;
@@ -398,7 +373,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
     private void finish() {
         finished = true;
-        cancelResponseTimer();
+        responseTimeout.cancel();
         HttpContent c;
         while ((c = pending.poll()) != null) {
             c.release();
@@ -422,24 +397,8 @@ final class Exchange implements UpstreamHandler.Sink {
         }
     }
 
-    private void armResponseTimer() {
-        if (responseTimer == null && !finished) {
-            responseTimer = ctx.executor().schedule(this::checkResponseTimeout,
-                    route.upstream().config().responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /** Fires once the origin has been silent for response-timeout while the proxy was waiting for it. */
-    private void checkResponseTimeout() {
-        responseTimer = null;
+    private void responseTimedOut() {
         if (finished) {
-            return;
-        }
-        long timeout = route.upstream().config().responseTimeout().toNanos();
-        long silent = System.nanoTime() - lastUpstreamActivity;
-        if (upstreamReadPaused || silent < timeout) {
-            responseTimer = ctx.executor().schedule(this::checkResponseTimeout,
-                    upstreamReadPaused ? timeout : timeout - silent, TimeUnit.NANOSECONDS);
             return;
         }
         UpstreamFailure failure = UpstreamFailure.timeout("origin did not answer within response-timeout of "
@@ -449,13 +408,6 @@ final class Exchange implements UpstreamHandler.Sink {
             abort(failure.getMessage());
         } else {
             fail(failure);
-        }
-    }
-
-    private void cancelResponseTimer() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
         }
     }
 }

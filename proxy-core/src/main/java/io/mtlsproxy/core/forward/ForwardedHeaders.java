@@ -55,7 +55,8 @@ final class ForwardedHeaders {
         String cert = switch (mode) {
             case SANITIZE -> null;
             case SANITIZE_SET -> element;
-            case APPEND_FORWARD -> priorCert == null ? element : element == null ? priorCert : priorCert + "," + element;
+            case APPEND_FORWARD -> priorCert == null ? element
+                    : element == null ? priorCert : priorCert + "," + element;
         };
         if (cert != null) {
             headers.set(XFCC, cert);

@@ -234,7 +234,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                     : cause instanceof TooLongHttpLineException ? 414 : 400;
             String reason = status == 431 ? "request headers exceed max-header-size"
                     : status == 414 ? "request line too long"
-                    : "malformed request: " + (cause instanceof TooLongFrameException ? "too long" : cause.getMessage());
+                    : "malformed request: "
+                    + (cause instanceof TooLongFrameException ? "too long" : cause.getMessage());
             answer(log, status, reason, true);
             return;
         }

@@ -21,6 +21,7 @@ public final class InboundConnection {
     private final Channel channel;
     private final String listener;
     private final boolean secure;
+    private String clientAddress;
 
     private InboundConnection(Channel channel, String listener, boolean secure) {
         this.channel = requireNonNull(channel, "channel");
@@ -32,6 +33,11 @@ public final class InboundConnection {
         InboundConnection c = new InboundConnection(channel, listener, secure);
         channel.attr(KEY).set(c);
         return c;
+    }
+
+    /** The client address a PROXY protocol header reported, in place of the load balancer's. */
+    void clientAddress(String address) {
+        this.clientAddress = address;
     }
 
     public static InboundConnection of(Channel channel) {
@@ -61,6 +67,9 @@ public final class InboundConnection {
 
     /** The client's IP address as text (no port), for X-Forwarded-For and the access log. */
     public String remoteAddress() {
+        if (clientAddress != null) {
+            return clientAddress;
+        }
         SocketAddress a = channel.remoteAddress();
         if (a instanceof InetSocketAddress inet) {
             return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();

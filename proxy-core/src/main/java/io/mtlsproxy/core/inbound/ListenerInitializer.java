@@ -15,6 +15,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SniHandler;
@@ -24,8 +25,9 @@ import io.netty.handler.timeout.IdleStateHandler;
  * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
  * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
  * <pre>
- * connection-limit → [sni → tls → handshake] → request-head-start → http-encoder → http-decoder
- *   → request-validator → request-header-timeout → idle → proxy
+ * connection-limit → [proxy-protocol → proxy-protocol-address] → [sni → tls → handshake]
+ *   → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout → idle
+ *   → proxy
  * </pre>
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
@@ -68,6 +70,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         InboundConnection.attach(ch, name, secure);
         ChannelPipeline p = ch.pipeline();
         p.addLast("connection-limit", limit);
+        if (listener.config().proxyProtocol()) {
+            p.addLast("proxy-protocol", new HAProxyMessageDecoder());
+            p.addLast("proxy-protocol-address", new ProxyProtocolHandler());
+        }
         if (secure) {
             // the SNI handler picks the certificate by name, then replaces itself with the SslHandler ("tls");
             // handshake-timeout bounds the wait for the ClientHello and the handshake alike

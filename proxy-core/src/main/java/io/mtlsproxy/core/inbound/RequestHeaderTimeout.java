@@ -28,7 +28,8 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
 
     private final long timeoutNanos;
     private ScheduledFuture<?> timer;
-    private boolean inRequest;
+    private boolean requestOpen;
+    private boolean responseOpen;
     private boolean headStarted;
 
     public RequestHeaderTimeout(long timeoutMillis) {
@@ -40,7 +41,7 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
         return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                if (!inRequest && !headStarted && msg instanceof ByteBuf b && b.isReadable()) {
+                if (idle() && !headStarted && msg instanceof ByteBuf b && b.isReadable()) {
                     headStarted = true;
                     arm(ctx.pipeline().context(RequestHeaderTimeout.this));
                 }
@@ -62,12 +63,21 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
         }
     }
 
+    /** Between exchanges: the last request and its response are both complete. */
+    private boolean idle() {
+        return !requestOpen && !responseOpen;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
-            inRequest = true;
+            requestOpen = true;
+            responseOpen = true;
             headStarted = false;
             cancel();
+        }
+        if (msg instanceof LastHttpContent) {
+            requestOpen = false; // bytes after this belong to the next request's head
         }
         ctx.fireChannelRead(msg);
     }
@@ -77,7 +87,7 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
         if (msg instanceof LastHttpContent && !(msg instanceof HttpResponse r
                 && r.status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
             // the final response is complete: the next request's clock starts with its first byte
-            inRequest = false;
+            responseOpen = false;
         }
         ctx.write(msg, promise);
     }
@@ -94,7 +104,7 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
         }
         timer = ctx.executor().schedule(() -> {
             timer = null;
-            if (!inRequest && ctx.channel().isActive()) {
+            if (idle() && ctx.channel().isActive()) {
                 ctx.fireUserEventTriggered(new Expired(headStarted));
             }
         }, timeoutNanos, TimeUnit.NANOSECONDS);

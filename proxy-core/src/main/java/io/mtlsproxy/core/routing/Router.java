@@ -83,7 +83,7 @@ public final class Router {
         return anyHost.isEmpty() ? null : anyHost;
     }
 
-    /** Lower case, without the port and without a trailing root dot: {@code API.Example.com.:8443} → api.example.com. */
+    /** Lower case, without port and trailing root dot: {@code API.Example.com.:8443} → {@code api.example.com}. */
     public static String normalizeHost(String host) {
         String h = host.trim();
         if (h.startsWith("[")) {
