@@ -20,11 +20,16 @@ import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.ReloadResult;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.reload.FileWatcher;
+import io.mtlsproxy.core.ProxyView;
+import io.mtlsproxy.core.reload.Reloader;
+import io.mtlsproxy.core.tls.CertificateUse;
+import io.mtlsproxy.core.tls.CrlUse;
+import java.util.List;
 
 /**
  * The composition root of a running proxy: configuration → core's {@link ProxyServer} → the admin endpoint, the
- * Prometheus registry, the access log and the file watcher. {@code run} and {@code demo} both start one.
+ * Prometheus registry, the access log and the reloader (file watch, SIGHUP, POST /reload, all serialized on one
+ * thread). {@code run} and {@code demo} both start one.
  */
 public final class ProxyApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyApp.class);
@@ -33,21 +38,17 @@ public final class ProxyApp implements AutoCloseable {
     private final AccessLog accessLog;
     private final ProxyServer proxy;
     private final AdminServer admin;
-    private final FileWatcher watcher;
+    private final AppView view;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private ProxyApp(PrometheusRegistry registry, AccessLog accessLog, ProxyServer proxy, AdminServer admin,
-                     ProxyConfig config) {
+                     AppView view) {
         this.registry = registry;
         this.accessLog = accessLog;
         this.proxy = proxy;
         this.admin = admin;
-        this.watcher = config.reload().watch()
-                ? new FileWatcher(() -> proxy.snapshot().config().watchedFiles(),
-                        () -> proxy.snapshot().config().routesDir(), config.reload().interval(),
-                        () -> reload("file change"))
-                : null;
+        this.view = view;
     }
 
     /** Loads and validates {@code configFile}, binds the admin endpoint and every listener. */
@@ -64,14 +65,18 @@ public final class ProxyApp implements AutoCloseable {
             accessLog = AccessLogs.open(config.accessLog(), registry.registry());
             proxy = ProxyServer.builder().metrics(new ProxyMetrics(registry.registry())).accessLog(accessLog).build();
             // the admin endpoint comes first, so /readyz answers 503 until every listener is bound
-            ProxyServer view = proxy;
+            ProxyServer server = proxy;
+            AppView view = new AppView(server);
             admin = AdminServer.builder(view, registry.registry()).config(config.admin())
-                    .expiry(() -> view.snapshot() == null ? config.expiry() : view.snapshot().config().expiry())
+                    .expiry(() -> server.snapshot() == null ? config.expiry() : server.snapshot().config().expiry())
                     .start();
             LOG.info("admin endpoint on http://{}:{}/", config.admin().bind(), admin.port());
             proxy.start(config);
+            AdminServer adminServer = admin;
+            view.reloader = Reloader.start(proxy, config.file(), config.reload(),
+                    result -> adminServer.inventory().refresh());
             admin.inventory().refresh();
-            return new ProxyApp(registry, accessLog, proxy, admin, config);
+            return new ProxyApp(registry, accessLog, proxy, admin, view);
         } catch (ConfigException | IOException | RuntimeException e) {
             if (proxy != null) {
                 proxy.close();
@@ -99,12 +104,14 @@ public final class ProxyApp implements AutoCloseable {
         return admin.port();
     }
 
-    /** A reload from SIGHUP or the file watcher (POST /reload goes through the admin endpoint itself). */
-    public ReloadResult reload(String trigger) {
-        LOG.info("reload ({})", trigger);
-        ReloadResult result = proxy.reload();
-        admin.inventory().refresh();
-        return result;
+    /** Asks for a reload (SIGHUP) without waiting; it runs on the reloader's thread like every other. */
+    public void requestReload(Reloader.Trigger trigger) {
+        view.reloader.request(trigger);
+    }
+
+    /** Reloads now and returns the result (tests, tools). */
+    public ReloadResult reload() {
+        return view.reloader.reload(Reloader.Trigger.API);
     }
 
     /**
@@ -116,9 +123,7 @@ public final class ProxyApp implements AutoCloseable {
             return;
         }
         try {
-            if (watcher != null) {
-                watcher.close();
-            }
+            view.reloader.close();
             proxy.drain(proxy.snapshot().config().shutdownGrace());
         } finally {
             close();
@@ -132,13 +137,57 @@ public final class ProxyApp implements AutoCloseable {
 
     @Override
     public void close() {
-        if (watcher != null) {
-            watcher.close();
+        if (view.reloader != null) {
+            view.reloader.close();
         }
         proxy.close();
         admin.close();
         accessLog.close();
         registry.close();
         stopped.countDown();
+    }
+
+    /**
+     * What the admin endpoint sees: the proxy, with POST /reload routed through the reloader so that it is
+     * serialized with SIGHUP and file-watch reloads. Exists before the proxy binds, so /readyz can say 503.
+     */
+    private static final class AppView implements ProxyView {
+        private final ProxyServer server;
+        private volatile Reloader reloader;
+
+        AppView(ProxyServer server) {
+            this.server = server;
+        }
+
+        @Override
+        public boolean ready() {
+            return server.ready();
+        }
+
+        @Override
+        public boolean draining() {
+            return server.draining();
+        }
+
+        @Override
+        public List<CertificateUse> certificates() {
+            return server.certificates();
+        }
+
+        @Override
+        public List<CrlUse> crls() {
+            return server.crls();
+        }
+
+        @Override
+        public ProxyMetrics metrics() {
+            return server.metrics();
+        }
+
+        @Override
+        public ReloadResult reload() {
+            Reloader r = reloader;
+            return r == null ? server.reload() : r.reload(Reloader.Trigger.ADMIN);
+        }
     }
 }

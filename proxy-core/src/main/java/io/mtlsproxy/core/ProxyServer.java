@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +27,7 @@ import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.inbound.ListenerInitializer;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.protocol.ProtocolSwitch;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.TlsProvider;
@@ -130,7 +132,8 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ListenerInitializer(lc.name(), name -> snapshot.listener(name), metrics,
-                        (ch, listener) -> new HttpProxyHandler(context, listener.name()), connections::add));
+                        (ch, listener) -> new HttpProxyHandler(context, listener.name()), connections::add)
+                        .protocolSwitch((ch, listener) -> ProtocolSwitch.forListener(context, listener)));
         if (allocator != null) {
             b.option(ChannelOption.ALLOCATOR, allocator).childOption(ChannelOption.ALLOCATOR, allocator);
         }
@@ -168,48 +171,71 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
      * routes and policies; established connections keep theirs. On failure the running snapshot stays, whole.
      */
     public ReloadResult reload(ProxyConfig next) {
+        requireNonNull(next, "next");
+        return reload(() -> next);
+    }
+
+    /** Re-reads {@code configFile} and every file it names, and reloads from them ({@link #reload(ConfigSource)}). */
+    public ReloadResult reloadFrom(Path configFile) {
+        requireNonNull(configFile, "configFile");
+        return reload(() -> ConfigLoader.load(configFile));
+    }
+
+    /** Re-reads the configuration file the proxy runs from, and every file it names. */
+    @Override
+    public ReloadResult reload() {
+        return reloadFrom(snapshot.config().file());
+    }
+
+    /**
+     * The one way a reload happens, whatever asked for it. Reloads are serialized: the configuration is read and
+     * the whole new snapshot (every certificate, key, CA, CRL, SslContext and policy) is built on the calling
+     * thread, never on an event loop, and only then is one reference swapped. Any problem (unreadable or
+     * half-written file, key that does not match its certificate, configuration error, change that needs a
+     * restart) keeps the running snapshot whole, logs each error as {@code FILE:LINE: key: message} and counts
+     * {@code mtls_proxy_config_reloads_total{result="failure"}}.
+     */
+    public ReloadResult reload(ConfigSource source) {
+        requireNonNull(source, "source");
         synchronized (reloadLock) {
             Snapshot old = snapshot;
-            List<ConfigError> refused = SnapshotDiff.unappliable(old.config(), next);
-            if (!refused.isEmpty()) {
-                return failed(refused);
+            if (old == null) {
+                throw new IllegalStateException("not started");
             }
             Snapshot built;
             try {
-                built = builder.build(next);
+                ProxyConfig next = source.load();
+                List<ConfigError> refused = SnapshotDiff.unappliable(old.config(), next);
+                if (!refused.isEmpty()) {
+                    return failed(refused);
+                }
+                built = builder.build(next, old);
             } catch (ConfigException e) {
                 return failed(e.errors());
+            } catch (RuntimeException e) {
+                LOG.error("reload: unexpected failure while building the new configuration", e);
+                return failed(List.of(new ConfigError(new Source(old.config().file().toString(), 0), "(reload)",
+                        "unexpected failure: " + e)));
             }
             snapshot = built;
-            old.retire();
+            old.retire(built);
             pools.evictRetired(workers);
             metrics.configReload(true);
             List<String> changed = SnapshotDiff.changes(old, built);
-            LOG.info("reloaded {}: {}", next.file(), changed.isEmpty() ? "nothing changed" : changed);
+            LOG.info("reloaded {}: {}", built.config().file(), changed.isEmpty() ? "nothing changed" : changed);
+            CertificateChanges.between(old, built).forEach(line -> LOG.info("reload: {}", line));
             return ReloadResult.success(changed);
         }
     }
 
     private ReloadResult failed(List<ConfigError> errors) {
         metrics.configReload(false);
-        LOG.warn("reload failed, keeping the running configuration:\n  {}",
-                String.join("\n  ", errors.stream().map(ConfigError::toString).toList()));
-        return ReloadResult.failure(errors);
-    }
-
-    /** Re-reads the configuration file the proxy runs from, and every file it names. */
-    @Override
-    public ReloadResult reload() {
-        ProxyConfig next;
-        try {
-            next = ConfigLoader.load(snapshot.config().file());
-        } catch (ConfigException e) {
-            return failed(e.errors());
-        } catch (RuntimeException e) {
-            return failed(List.of(new ConfigError(new Source(snapshot.config().file().toString(), 0), "reload",
-                    String.valueOf(e.getMessage()))));
+        List<ConfigError> sorted = errors.stream().sorted().toList();
+        LOG.warn("reload failed with {} error(s), keeping the running configuration", sorted.size());
+        for (ConfigError e : sorted) {
+            LOG.warn("reload: {}", e);
         }
-        return reload(next);
+        return ReloadResult.failure(sorted);
     }
 
     /**

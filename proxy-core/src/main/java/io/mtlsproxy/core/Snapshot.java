@@ -4,8 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.core.inbound.Listener;
@@ -81,8 +84,17 @@ public final class Snapshot {
         return all;
     }
 
-    /** Marks this snapshot replaced: the pools close its idle upstream connections. */
-    void retire() {
-        endpoints().forEach(UpstreamEndpoint::retire);
+    /**
+     * Marks this snapshot replaced by {@code next}: the pools close the idle upstream connections of every endpoint
+     * that {@code next} did not carry over, and close the busy ones when their exchange ends.
+     */
+    void retire(Snapshot next) {
+        Set<UpstreamEndpoint> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.addAll(next.endpoints());
+        for (UpstreamEndpoint e : endpoints()) {
+            if (!kept.contains(e)) {
+                e.retire();
+            }
+        }
     }
 }

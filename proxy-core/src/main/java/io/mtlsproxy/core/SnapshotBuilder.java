@@ -20,7 +20,6 @@ import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.RouteProtocol;
 import io.mtlsproxy.config.TlsMode;
-import io.mtlsproxy.config.UpstreamProtocol;
 import io.mtlsproxy.config.UpstreamTlsMode;
 import io.mtlsproxy.core.identity.IdentityPolicy;
 import io.mtlsproxy.core.inbound.Listener;
@@ -48,21 +47,24 @@ public final class SnapshotBuilder {
     }
 
     public Snapshot build(ProxyConfig config) throws ConfigException {
+        return build(config, null);
+    }
+
+    /**
+     * Builds a snapshot for a reload: a route whose upstream settings and TLS material are unchanged keeps the
+     * {@code previous} snapshot's cluster, with its pooled connections and endpoint health (see
+     * {@link ClusterCarryOver}); every other route gets new endpoints, hence new connections.
+     */
+    public Snapshot build(ProxyConfig config, Snapshot previous) throws ConfigException {
         List<ConfigError> errors = new ArrayList<>();
         Map<String, Route> routes = new LinkedHashMap<>();
         Map<String, List<Route>> byListener = new HashMap<>();
+        Map<String, List<Route>> tcpByListener = new HashMap<>();
         for (RouteConfig rc : config.routes()) {
             if (config.listener(rc.listener()).isEmpty()) {
                 errors.add(new ConfigError(rc.source(), "routes." + rc.name() + ".listener",
                         "unknown listener " + rc.listener()));
                 continue;
-            }
-            if (rc.protocol() == RouteProtocol.TCP) {
-                LOG.warn("route {}: protocol = tcp is not served by this build yet; the route is ignored", rc.name());
-                continue;
-            }
-            if (rc.upstream().protocol() == UpstreamProtocol.H2) {
-                LOG.warn("route {}: upstream.protocol = h2 is not supported yet; speaking HTTP/1.1", rc.name());
             }
             if (rc.upstream().endpoints().isEmpty()) {
                 errors.add(new ConfigError(rc.source(), "routes." + rc.name() + ".upstream.endpoints",
@@ -72,43 +74,52 @@ public final class SnapshotBuilder {
             Optional<ClientTls> tls = Optional.empty();
             if (rc.upstream().tls().mode() != UpstreamTlsMode.PLAIN) {
                 try {
-                    tls = Optional.of(ClientTls.build(rc));
+                    tls = Optional.of(ClientTls.build(rc, Alpn.upstream(rc.upstream().protocol())));
                 } catch (ConfigException e) {
                     errors.addAll(e.errors());
                     continue;
                 }
             }
-            List<UpstreamEndpoint> endpoints = new ArrayList<>();
-            for (Endpoint e : rc.upstream().endpoints()) {
-                UpstreamEndpoint ue = new UpstreamEndpoint(rc.name(), e, ejection);
-                ue.resolve();
-                if (ue.address() == null) {
-                    // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
-                    LOG.warn("route {}: {}", rc.name(), ue.resolveError());
-                }
-                endpoints.add(ue);
-            }
-            Route route = new Route(rc, IdentityPolicy.of(rc.clientIdentity()),
-                    new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls));
+            Optional<ClientTls> upstreamTls = tls;
+            UpstreamCluster cluster = ClusterCarryOver.reusable(previous, rc, tls)
+                    .orElseGet(() -> newCluster(rc, upstreamTls));
+            Route route = new Route(rc, IdentityPolicy.of(rc.clientIdentity()), cluster);
             routes.put(rc.name(), route);
-            byListener.computeIfAbsent(rc.listener(), k -> new ArrayList<>()).add(route);
+            (rc.protocol() == RouteProtocol.TCP ? tcpByListener : byListener)
+                    .computeIfAbsent(rc.listener(), k -> new ArrayList<>()).add(route);
         }
         Map<String, Listener> listeners = new LinkedHashMap<>();
         for (ListenerConfig lc : config.listeners()) {
             Optional<ServerTls> tls = Optional.empty();
             if (lc.tls().mode() != TlsMode.NONE) {
                 try {
-                    tls = Optional.of(ServerTls.build(lc));
+                    tls = Optional.of(ServerTls.build(lc, Alpn.listener(byListener.containsKey(lc.name()),
+                            tcpByListener.containsKey(lc.name()))));
                 } catch (ConfigException e) {
                     errors.addAll(e.errors());
                     continue;
                 }
             }
-            listeners.put(lc.name(), new Listener(lc, tls, Router.of(byListener.getOrDefault(lc.name(), List.of()))));
+            listeners.put(lc.name(), new Listener(lc, tls, Router.of(byListener.getOrDefault(lc.name(), List.of())),
+                    Router.of(tcpByListener.getOrDefault(lc.name(), List.of()))));
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
         return new Snapshot(config, listeners, routes);
+    }
+
+    private UpstreamCluster newCluster(RouteConfig rc, Optional<ClientTls> tls) {
+        List<UpstreamEndpoint> endpoints = new ArrayList<>();
+        for (Endpoint e : rc.upstream().endpoints()) {
+            UpstreamEndpoint ue = new UpstreamEndpoint(rc.name(), e, ejection);
+            ue.resolve();
+            if (ue.address() == null) {
+                // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
+                LOG.warn("route {}: {}", rc.name(), ue.resolveError());
+            }
+            endpoints.add(ue);
+        }
+        return new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls);
     }
 }

@@ -10,6 +10,7 @@ import io.mtlsproxy.admin.Main;
 import io.mtlsproxy.admin.ProxyApp;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.core.reload.Reloader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,7 +37,7 @@ public final class RunCommand implements Callable<Integer> {
             LOG.info("stop signal: draining");
             app.shutdown();
         });
-        Signals.onHangup(() -> app.reload("SIGHUP"));
+        Signals.onHangup(() -> app.requestReload(Reloader.Trigger.SIGNAL));
         app.awaitStop();
         LOG.info("stopped");
         return 0;

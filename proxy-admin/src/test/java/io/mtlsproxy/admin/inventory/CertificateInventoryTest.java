@@ -79,7 +79,7 @@ class CertificateInventoryTest {
         String expiring = warnings().get(0);
         String serial = cert.certificate().getSerialNumber().toString(16);
         assertTrue(expiring.contains("usage=listener-server") && expiring.contains("owner=public")
-                && expiring.contains("subject=\"O=Example,CN=api\"") && expiring.contains("serial=" + serial)
+                && expiring.contains("subject=\"CN=api,O=Example\"") && expiring.contains("serial=" + serial)
                 && expiring.contains("state=expiring (was valid)") && expiring.contains("days_left=25"), expiring);
 
         clock.advance(Duration.ofDays(20)); // 5 days left

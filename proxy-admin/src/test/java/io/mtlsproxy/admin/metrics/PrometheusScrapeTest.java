@@ -105,7 +105,7 @@ class PrometheusScrapeTest {
         JsonNode metric = result.get(0).get("metric");
         assertEquals("mtls-proxy", metric.get("job").asText());
         assertEquals("public", metric.get("owner").asText());
-        assertEquals("O=Example,CN=api", metric.get("subject").asText());
+        assertEquals("CN=api,O=Example", metric.get("subject").asText());
         assertEquals(listenerCert.certificate().getSerialNumber().toString(16), metric.get("serial").asText());
         double seconds = Double.parseDouble(result.get(0).get("value").get(1).asText());
         assertTrue(Math.abs(seconds - Duration.ofDays(60).toSeconds()) < 120, "expires in ~60 days: " + seconds);

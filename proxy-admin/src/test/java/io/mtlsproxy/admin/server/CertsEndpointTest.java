@@ -91,7 +91,7 @@ class CertsEndpointTest {
         var cert = valid.certificate();
         assertEquals(valid.path().toString(), e.get("path").asText());
         assertEquals(cert.getSubjectX500Principal().getName(X500Principal.RFC2253), e.get("subject").asText());
-        assertEquals("O=Example,CN=api", e.get("subject").asText());
+        assertEquals("CN=api,O=Example", e.get("subject").asText());
         assertEquals("CN=Test Root CA", e.get("issuer").asText());
         assertEquals(cert.getSerialNumber().toString(16), e.get("serial").asText());
         assertTrue(e.get("serial").asText().matches("[0-9a-f]+"), "serial is lowercase hex");

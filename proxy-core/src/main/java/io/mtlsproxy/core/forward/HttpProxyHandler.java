@@ -15,6 +15,7 @@ import io.mtlsproxy.core.routing.Router;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
@@ -293,8 +294,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                     true);
             return;
         }
+        boolean websocket = WebSocketTunnel.requested(req);
         HttpRequest upstreamRequest = toOrigin(req, target, route);
         phase = Phase.FORWARDING;
+        if (websocket) {
+            new WebSocketTunnel(this, ctx, fc, route, upstreamRequest, log).start();
+            return;
+        }
         exchange = new Exchange(this, ctx, fc, route, upstreamRequest, log, new Exchange.ClientSide(
                 requestKeepAlive, req.protocolVersion().equals(HttpVersion.HTTP_1_0), requestHead, expectContinue),
                 maxBody);
@@ -341,6 +347,27 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         phase = Phase.CLOSING;
         ctx.close();
+    }
+
+    /**
+     * The origin accepted a WebSocket: the connection is no longer HTTP. The HTTP/1.1 handlers leave the pipeline
+     * (this one last) and whatever a client pipelined behind the upgrade request is dropped.
+     */
+    void upgraded() {
+        exchange = null;
+        phase = Phase.CLOSING;
+        HttpObject m;
+        while ((m = backlog.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
+        ChannelPipeline p = ctx.pipeline();
+        for (String name : new String[] {"request-head-start", "http-encoder", "http-decoder",
+            "request-validator", "request-header-timeout"}) {
+            if (p.get(name) != null) {
+                p.remove(name);
+            }
+        }
+        p.remove(this);
     }
 
     private void settle(boolean keepAlive, ChannelFuture written) {

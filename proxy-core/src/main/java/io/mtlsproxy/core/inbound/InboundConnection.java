@@ -2,11 +2,9 @@ package io.mtlsproxy.core.inbound;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.tls.HandshakeObserver;
+import io.mtlsproxy.core.net.ClientAddress;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
@@ -21,7 +19,6 @@ public final class InboundConnection {
     private final Channel channel;
     private final String listener;
     private final boolean secure;
-    private String clientAddress;
 
     private InboundConnection(Channel channel, String listener, boolean secure) {
         this.channel = requireNonNull(channel, "channel");
@@ -33,11 +30,6 @@ public final class InboundConnection {
         InboundConnection c = new InboundConnection(channel, listener, secure);
         channel.attr(KEY).set(c);
         return c;
-    }
-
-    /** The client address a PROXY protocol header reported, in place of the load balancer's. */
-    void clientAddress(String address) {
-        this.clientAddress = address;
     }
 
     public static InboundConnection of(Channel channel) {
@@ -65,15 +57,11 @@ public final class InboundConnection {
         return p == null ? PeerIdentity.ANONYMOUS : p;
     }
 
-    /** The client's IP address as text (no port), for X-Forwarded-For and the access log. */
+    /**
+     * The client's IP address as text (no port), for X-Forwarded-For and the access log: the PROXY protocol's
+     * source on a {@code proxy-protocol} listener, else the socket's peer.
+     */
     public String remoteAddress() {
-        if (clientAddress != null) {
-            return clientAddress;
-        }
-        SocketAddress a = channel.remoteAddress();
-        if (a instanceof InetSocketAddress inet) {
-            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
-        }
-        return String.valueOf(a);
+        return ClientAddress.host(channel);
     }
 }

@@ -25,10 +25,12 @@ import io.netty.handler.timeout.IdleStateHandler;
  * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
  * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
  * <pre>
- * connection-limit → [proxy-protocol → proxy-protocol-address] → [sni → tls → handshake]
+ * connection-limit → [proxy-protocol → proxy-protocol-reader] → [sni → tls → handshake] → [protocol]
  *   → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout → idle
  *   → proxy
  * </pre>
+ * {@code protocol} (when the listener can speak more than HTTP/1.1) replaces the HTTP/1.1 handlers after the
+ * handshake for HTTP/2 or a tcp route.
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private final String name;
@@ -37,6 +39,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private final ProxyMetrics metrics;
     private final BiFunction<Channel, Listener, ChannelHandler> proxyHandler;
     private final Consumer<Channel> onAccept;
+    private BiFunction<Channel, Listener, ChannelHandler> protocolSwitch = (ch, l) -> null;
 
     /**
      * @param current      the listener named {@code name} in the current snapshot
@@ -57,6 +60,12 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         });
     }
 
+    /** Makes the handler that chooses HTTP/2 or a tcp relay after the handshake; null when there is no choice. */
+    public ListenerInitializer protocolSwitch(BiFunction<Channel, Listener, ChannelHandler> protocolSwitch) {
+        this.protocolSwitch = requireNonNull(protocolSwitch, "protocolSwitch");
+        return this;
+    }
+
     @Override
     protected void initChannel(Channel ch) {
         Listener listener = current.apply(name);
@@ -71,8 +80,9 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("connection-limit", limit);
         if (listener.config().proxyProtocol()) {
-            p.addLast("proxy-protocol", new HAProxyMessageDecoder());
-            p.addLast("proxy-protocol-address", new ProxyProtocolHandler());
+            // before TLS: the load balancer's header names the client; without it the connection is closed
+            p.addLast("proxy-protocol", ProxyProtocolReader.decoder());
+            p.addLast("proxy-protocol-reader", new ProxyProtocolReader(limits.handshakeTimeout().toMillis()));
         }
         if (secure) {
             // the SNI handler picks the certificate by name, then replaces itself with the SslHandler ("tls");
@@ -80,6 +90,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             p.addLast("sni", new SniHandler(listener.tls().orElseThrow().sniMapping(),
                     limits.handshakeTimeout().toMillis()));
             p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, name));
+        }
+        ChannelHandler protocol = protocolSwitch.apply(ch, listener);
+        if (protocol != null) {
+            p.addLast("protocol", protocol);
         }
         RequestHeaderTimeout headerTimeout = new RequestHeaderTimeout(limits.requestHeaderTimeout().toMillis());
         p.addLast("request-head-start", headerTimeout.headStart());

@@ -93,6 +93,11 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancel(); // the connection turned to another protocol (HTTP/2, WebSocket, TCP)
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         cancel();
         super.channelInactive(ctx);

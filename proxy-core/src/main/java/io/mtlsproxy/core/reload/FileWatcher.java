@@ -29,15 +29,21 @@ import org.slf4j.LoggerFactory;
  * <p>Polling rather than inotify: certificate tooling (cert-manager, {@code pki renew}, Kubernetes secret
  * volumes) replaces files by rename or symlink swap, which a stat of the path sees reliably. A half-written
  * pair (new certificate, old key) makes the reload fail and keep the last good state; the next write changes
- * the files again, so the next poll retries and picks up the pair once both match.
+ * the files again, so the next poll retries and picks up the pair once both match. A change is acted on once
+ * the files have stopped changing for a moment (see {@link #settled}), so a tool that writes the key and the
+ * certificate back to back is seen as one change.
  */
 public final class FileWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FileWatcher.class);
+    /** How long files must stay unchanged before a reload: at most this, and at most half the interval. */
+    static final Duration MAX_SETTLE = Duration.ofMillis(500);
+    private static final int MAX_SETTLE_ROUNDS = 10;
 
     private final Supplier<Collection<Path>> files;
     private final Supplier<Optional<Path>> routesDir;
     private final Runnable onChange;
     private final ScheduledExecutorService timer;
+    private final long settleMillis;
     private Map<Path, Stamp> last;
 
     /**
@@ -57,20 +63,57 @@ public final class FileWatcher implements AutoCloseable {
         });
         this.last = snapshot();
         long millis = interval.toMillis();
+        this.settleMillis = Math.max(1, Math.min(millis / 2, MAX_SETTLE.toMillis()));
         timer.scheduleWithFixedDelay(this::poll, millis, millis, TimeUnit.MILLISECONDS);
     }
 
     private void poll() {
         try {
             Map<Path, Stamp> now = snapshot();
-            if (!now.equals(last)) {
-                last = now;
-                onChange.run();
-                last = snapshot(); // a reload may change the watched set
+            if (now.equals(last)) {
+                return;
             }
+            now = settled(now);
+            onChange.run();
+            last = afterReload(now, snapshot());
         } catch (RuntimeException e) {
             LOG.warn("config watcher: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing
         }
+    }
+
+    /**
+     * Waits until the files stop changing (a writer replacing a certificate and its key one after the other is
+     * done within milliseconds), so that one poll does not land between the two writes and report a reload
+     * failure that the next poll would clear. Bounded: a file rewritten without end still gets reloaded.
+     */
+    private Map<Path, Stamp> settled(Map<Path, Stamp> seen) throws InterruptedException {
+        Map<Path, Stamp> current = seen;
+        for (int i = 0; i < MAX_SETTLE_ROUNDS; i++) {
+            Thread.sleep(settleMillis);
+            Map<Path, Stamp> again = snapshot();
+            if (again.equals(current)) {
+                break;
+            }
+            current = again;
+        }
+        return current;
+    }
+
+    /**
+     * The stamps to compare the next poll with. A file that changed while the reload was reading it must look
+     * changed at the next poll, so the stamps taken before the reload are kept; only files that the reload added
+     * to the watched set (a new route file naming new certificates) are stamped as they are now.
+     */
+    private static Map<Path, Stamp> afterReload(Map<Path, Stamp> before, Map<Path, Stamp> after) {
+        Map<Path, Stamp> next = new HashMap<>(after);
+        for (Map.Entry<Path, Stamp> e : before.entrySet()) {
+            if (next.containsKey(e.getKey())) {
+                next.put(e.getKey(), e.getValue());
+            }
+        }
+        return next;
     }
 
     private Map<Path, Stamp> snapshot() {

@@ -52,6 +52,11 @@ public final class Router {
         return new Router(Map.copyOf(exact), List.copyOf(wildcards), List.copyOf(any));
     }
 
+    /** True when the table holds no route. */
+    public boolean isEmpty() {
+        return exact.isEmpty() && wildcards.isEmpty() && anyHost.isEmpty();
+    }
+
     /**
      * The route for a request, or null. {@code host} is the Host header as received (case and port don't matter);
      * {@code path} the request path without the query.

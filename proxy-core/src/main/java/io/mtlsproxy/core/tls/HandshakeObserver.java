@@ -2,8 +2,6 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 
@@ -11,6 +9,7 @@ import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.net.ClientAddress;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SniCompletionEvent;
@@ -87,17 +86,8 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
             server = ssl.engine().getPeerHost();
         }
         TlsFailureReason reason = TlsFailures.classify(cause);
-        SocketAddress remote = ctx.channel().remoteAddress();
-        metrics.handshakeFailed(new TlsFailure(Instant.now(), side, name, address(remote), server, reason,
-                TlsFailures.detail(cause), TlsFailures.peerSubject(cause)));
-    }
-
-    /** {@code 203.0.113.7:51234}, without the JDK's leading slash. */
-    private static String address(SocketAddress remote) {
-        if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            String host = inet.getAddress().getHostAddress();
-            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
-        }
-        return remote == null ? null : remote.toString();
+        // the client's address: the PROXY protocol's source on a proxy-protocol listener
+        metrics.handshakeFailed(new TlsFailure(Instant.now(), side, name, ClientAddress.hostAndPort(ctx.channel()),
+                server, reason, TlsFailures.detail(cause), TlsFailures.peerSubject(cause)));
     }
 }

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.mtlsproxy.config.UpstreamProtocol;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -17,6 +18,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -33,6 +35,8 @@ public final class UpstreamPools {
     private final ProxyMetrics metrics;
     private final Duration idleTimeout;
     private final ConcurrentHashMap<EventExecutor, LoopPool> pools = new ConcurrentHashMap<>();
+    private final DedicatedConnections dedicated;
+    private final H2Connections h2;
 
     /** {@code template} carries the channel class and options; its group is replaced per connection. */
     public UpstreamPools(Bootstrap template, ProxyMetrics metrics, Duration idleTimeout) {
@@ -41,6 +45,13 @@ public final class UpstreamPools {
                 .option(ChannelOption.TCP_NODELAY, true);
         this.metrics = requireNonNull(metrics, "metrics");
         this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
+        this.dedicated = new DedicatedConnections(this.template, metrics);
+        this.h2 = new H2Connections(dedicated, idleTimeout);
+    }
+
+    /** Origin connections that are not pooled: TCP relays, WebSockets. */
+    public DedicatedConnections dedicated() {
+        return dedicated;
     }
 
     /**
@@ -48,6 +59,9 @@ public final class UpstreamPools {
      * else a new one. Fails with an {@link UpstreamFailure}. Call on {@code loop}.
      */
     public Future<Channel> acquire(UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop) {
+        if (cluster.config().protocol() == UpstreamProtocol.H2) {
+            return h2.acquire(cluster, endpoint, loop); // a new stream on a shared HTTP/2 connection
+        }
         Promise<Channel> promise = loop.newPromise();
         Channel idle = pool(loop).poll(endpoint);
         if (idle != null) {
@@ -103,6 +117,10 @@ public final class UpstreamPools {
         UpstreamHandler relay = ch.pipeline().get(UpstreamHandler.class);
         if (relay != null) {
             relay.detach();
+        }
+        if (ch instanceof Http2StreamChannel) {
+            ch.close(); // a stream serves one exchange; its connection stays with the other streams
+            return;
         }
         if (!ch.isActive() || endpoint.retired() || relay == null) {
             ch.close();

@@ -59,4 +59,62 @@ class FileWatcherTest {
             assertTrue(changes.poll(5, TimeUnit.SECONDS) != null);
         }
     }
+
+    @Test
+    void a_file_changed_while_the_reload_reads_is_seen_at_the_next_poll() throws Exception {
+        Path cert = Files.writeString(dir.resolve("server.crt"), "new certificate");
+        Path key = Files.writeString(dir.resolve("server.key"), "old key");
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        try (FileWatcher w = new FileWatcher(() -> List.of(cert, key), Optional::empty, Duration.ofMillis(50), () -> {
+            if (calls.incrementAndGet() == 1) {
+                try { // the second half of the pair lands while the first reload runs
+                    Path tmp = Files.writeString(dir.resolve(".server.key.tmp"), "new key");
+                    Files.move(tmp, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            changes.add("changed");
+        })) {
+            Files.writeString(cert, "newer certificate");
+            assertEquals("changed", changes.poll(5, TimeUnit.SECONDS));
+            assertEquals("changed", changes.poll(5, TimeUnit.SECONDS), "the key written during the reload");
+            assertEquals(null, changes.poll(300, TimeUnit.MILLISECONDS));
+        }
+    }
+
+    @Test
+    void a_pair_written_back_to_back_is_one_change() throws Exception {
+        Path cert = Files.writeString(dir.resolve("server.crt"), "old certificate");
+        Path key = Files.writeString(dir.resolve("server.key"), "old key");
+        // settle time 150 ms: far longer than the gap between the two renames, even on a busy machine
+        try (FileWatcher w = new FileWatcher(() -> List.of(cert, key), Optional::empty, Duration.ofMillis(300),
+                () -> changes.add("changed"))) {
+            for (int round = 0; round < 2; round++) {
+                Path tmpKey = Files.writeString(dir.resolve(".k.tmp"), "key " + round);
+                Files.move(tmpKey, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Path tmpCert = Files.writeString(dir.resolve(".c.tmp"), "certificate " + round);
+                Files.move(tmpCert, cert, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                assertEquals("changed", changes.poll(5, TimeUnit.SECONDS));
+                assertEquals(null, changes.poll(200, TimeUnit.MILLISECONDS), "one change for the pair");
+            }
+        }
+    }
+
+    @Test
+    void a_kubernetes_secret_volume_update_is_a_change() throws Exception {
+        // kubelet (cert-manager's secrets) writes a new timestamped directory, then renames the ..data symlink
+        // over the old one; tls.crt -> ..data/tls.crt never changes, its target does
+        Path v1 = Files.createDirectories(dir.resolve("..2026_01_01_v1"));
+        Files.writeString(v1.resolve("tls.crt"), "certificate v1");
+        Files.createSymbolicLink(dir.resolve("..data"), v1.getFileName());
+        Path cert = Files.createSymbolicLink(dir.resolve("tls.crt"), Path.of("..data/tls.crt"));
+        try (FileWatcher w = watch(List.of(cert), Optional.empty())) {
+            Path v2 = Files.createDirectories(dir.resolve("..2026_02_01_v2"));
+            Files.writeString(v2.resolve("tls.crt"), "certificate v2");
+            Path tmp = Files.createSymbolicLink(dir.resolve("..data_tmp"), v2.getFileName());
+            Files.move(tmp, dir.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            assertEquals("changed", changes.poll(5, TimeUnit.SECONDS));
+        }
+    }
 }

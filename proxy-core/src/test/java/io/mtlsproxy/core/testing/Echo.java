@@ -35,6 +35,11 @@ public record Echo(Map<String, String> fields, List<String[]> headers) {
         return fields.get("peer");
     }
 
+    /** The serial (lowercase hex) of the client certificate the origin received, "-" when none. */
+    public String peerSerial() {
+        return fields.get("peer-serial");
+    }
+
     public int connection() {
         return Integer.parseInt(fields.get("conn"));
     }

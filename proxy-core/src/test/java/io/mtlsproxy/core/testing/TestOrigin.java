@@ -228,6 +228,7 @@ public final class TestOrigin implements AutoCloseable {
             b.append("uri=").append(request.uri()).append('\n');
             b.append("version=").append(request.protocolVersion()).append('\n');
             b.append("peer=").append(peerSubject(ctx)).append('\n');
+            b.append("peer-serial=").append(peerSerial(ctx)).append('\n');
             b.append("conn=").append(connectionId).append('\n');
             b.append("body=").append(bodyBytes).append('\n');
             for (Map.Entry<String, String> h : request.headers()) {
@@ -244,6 +245,20 @@ public final class TestOrigin implements AutoCloseable {
             try {
                 return ((X509Certificate) ssl.engine().getSession().getPeerCertificates()[0])
                         .getSubjectX500Principal().getName();
+            } catch (SSLPeerUnverifiedException e) {
+                return "-";
+            }
+        }
+
+        /** The serial (lowercase hex) of the client certificate the proxy presented, "-" when none. */
+        private String peerSerial(ChannelHandlerContext ctx) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                return "-";
+            }
+            try {
+                return ((X509Certificate) ssl.engine().getSession().getPeerCertificates()[0]).getSerialNumber()
+                        .toString(16);
             } catch (SSLPeerUnverifiedException e) {
                 return "-";
             }

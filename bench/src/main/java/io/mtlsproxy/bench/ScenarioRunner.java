@@ -1,0 +1,131 @@
+package io.mtlsproxy.bench;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.mtlsproxy.bench.load.IdleConnections;
+import io.mtlsproxy.bench.load.LoadGenerator;
+import io.mtlsproxy.bench.load.LoadResult;
+import io.mtlsproxy.bench.load.LoadSpec;
+import io.mtlsproxy.bench.peer.PeerInstance;
+import io.mtlsproxy.bench.pki.BenchPki;
+import io.mtlsproxy.bench.scenario.Leg;
+import io.mtlsproxy.bench.scenario.Scenario;
+import io.mtlsproxy.bench.scenario.Workload;
+import io.mtlsproxy.bench.report.ResultRow;
+import io.netty.handler.ssl.SslContext;
+
+/** Runs one scenario against one running peer and turns what the load generator saw into a table row. */
+final class ScenarioRunner {
+    /** A 64 MiB body through two TLS hops on a busy core can take a while. */
+    private static final Duration STREAM_TIMEOUT = Duration.ofSeconds(60);
+
+    private final BenchOptions options;
+    private final LoadGenerator loader;
+    private final ClientContexts tls;
+    private final int connectionBudget;
+
+    ScenarioRunner(BenchOptions options, LoadGenerator loader, ClientContexts tls, int connectionBudget) {
+        this.options = requireNonNull(options, "options");
+        this.loader = requireNonNull(loader, "loader");
+        this.tls = requireNonNull(tls, "tls");
+        this.connectionBudget = connectionBudget;
+    }
+
+    ResultRow run(Scenario scenario, PeerInstance peer) throws InterruptedException {
+        if (!peer.process().alive()) {
+            return ResultRow.failed(peer.name(), scenario, peer.process().exitReason());
+        }
+        ResultRow row = scenario.workload() == Workload.IDLE ? idle(scenario, peer) : load(scenario, peer);
+        if (!peer.process().alive()) {
+            return ResultRow.failed(peer.name(), scenario, "died during the run: " + peer.process().exitReason());
+        }
+        return row;
+    }
+
+    /** A short closed-loop run on every leg: warms the JIT of both JVMs and proves every leg answers. */
+    LoadResult warmUp(PeerInstance peer, Leg leg, Duration duration) throws InterruptedException {
+        return loader.run(spec(new Scenario(leg, Workload.SMALL), peer).warmup(Duration.ZERO).duration(duration)
+                .build());
+    }
+
+    private ResultRow load(Scenario scenario, PeerInstance peer) throws InterruptedException {
+        LoadResult r = loader.run(spec(scenario, peer).build());
+        Workload w = scenario.workload();
+        ResultRow.Builder row = ResultRow.builder(peer.name(), scenario)
+                .requests(r.requests(), r.requestsPerSecond())
+                .megabytesPerSecond(r.megabytesPerSecond())
+                .latencyMicros(r.p50Micros(), r.p99Micros(), r.p999Micros())
+                .errors(r.errors().total(), r.errors().describe())
+                .tls(r.tlsProtocol().isEmpty() ? "" : r.tlsProtocol() + " " + r.tlsCipher())
+                .note(r.lastError());
+        if (w.newConnectionPerRequest()) {
+            row.handshakes(r.handshakesPerSecond(), r.resumed());
+            if (r.resumed() > 0) {
+                row.note(r.resumed() + " handshakes resumed a session (expected: none, every one full)");
+            }
+        }
+        if (r.requests() == 0 && r.errors().total() == 0) {
+            row.failure("no request completed in the measured window");
+        }
+        return row.build();
+    }
+
+    private LoadSpec.Builder spec(Scenario scenario, PeerInstance peer) {
+        Workload w = scenario.workload();
+        Optional<SslContext> context = tls.forInbound(scenario.leg().inbound(), w.clientProtocol());
+        LoadSpec.Builder b = LoadSpec.builder(peer.port(scenario.leg()))
+                .serverName(BenchPki.PROXY_NAME)
+                .tls(context.orElse(null))
+                .request(w.path(), w.bodyBytes())
+                .warmup(options.warmup())
+                .duration(options.duration())
+                .requestTimeout(options.requestTimeout());
+        switch (w) {
+            case HANDSHAKE_TLS13, HANDSHAKE_TLS12 -> b.newConnectionPerRequest(true)
+                    .connections(options.handshakeConnections());
+            // One download can outlast a short row: no timed warm-up (the peer's warm-up phase did that), so the
+            // first download already counts and the window stretches to its end.
+            case STREAM -> b.connections(1).warmup(Duration.ZERO).requestTimeout(STREAM_TIMEOUT);
+            case FIXED_RATE -> b.connections(options.rateConnections()).rate(options.rate());
+            default -> b.connections(options.connections());
+        }
+        return b;
+    }
+
+    /**
+     * Opens many mTLS connections, lets them sit, and divides the peer's RSS growth by their number. The peer's
+     * RSS is read from /proc (VmRSS, its whole process tree) before and after.
+     */
+    private ResultRow idle(Scenario scenario, PeerInstance peer) throws InterruptedException {
+        int count = Math.min(options.idleConnections(), Math.min(connectionBudget, peer.maxClientConnections()));
+        Duration settle = options.quick() ? Duration.ofMillis(300) : Duration.ofSeconds(2);
+        Thread.sleep(settle.toMillis());
+        long before = peer.process().rssKib();
+        Optional<SslContext> context = tls.forInbound(scenario.leg().inbound(), "TLSv1.3");
+        long opening = System.nanoTime();
+        try (IdleConnections idle = IdleConnections.open(loader, peer.port(scenario.leg()), BenchPki.PROXY_NAME,
+                context, count, Duration.ofSeconds(30))) {
+            double openSeconds = (System.nanoTime() - opening) / 1e9;
+            Thread.sleep(settle.toMillis());
+            long after = peer.process().rssKib();
+            int held = idle.stillOpen();
+            String opened = String.format(java.util.Locale.ROOT, "opened %d in %.1f s, RSS %d → %d KiB",
+                    idle.established(), openSeconds, before, after);
+            ResultRow.Builder row = ResultRow.builder(peer.name(), scenario)
+                    .errors(idle.errors().total(), idle.errors().describe())
+                    .note(idle.lastError().isEmpty() ? opened : opened + "; " + idle.lastError());
+            if (idle.established() == 0) {
+                return row.failure("no idle connection could be established: " + idle.lastError()).build();
+            }
+            row.idle(held, (after - before) / (double) idle.established());
+            if (count < options.idleConnections()) {
+                row.note(opened + "; asked for " + count + ", not " + options.idleConnections()
+                        + ": the hard open-file limit (ulimit -Hn) allows no more for this peer");
+            }
+            return row.build();
+        }
+    }
+}

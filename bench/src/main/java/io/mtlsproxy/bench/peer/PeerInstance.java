@@ -1,0 +1,34 @@
+package io.mtlsproxy.bench.peer;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Map;
+
+import io.mtlsproxy.bench.process.ManagedProcess;
+import io.mtlsproxy.bench.scenario.Leg;
+
+/**
+ * A running peer: its process, the port of each leg, and how many client connections its configuration lets it
+ * hold at once (the idle scenario asks for no more). Closing it stops the process tree.
+ */
+public record PeerInstance(String name, ManagedProcess process, Map<Leg, Integer> ports, int maxClientConnections)
+        implements AutoCloseable {
+    public PeerInstance {
+        requireNonNull(name, "name");
+        requireNonNull(process, "process");
+        ports = Map.copyOf(requireNonNull(ports, "ports"));
+    }
+
+    public int port(Leg leg) {
+        Integer port = ports.get(leg);
+        if (port == null) {
+            throw new IllegalStateException(name + " has no listener for " + leg.label());
+        }
+        return port;
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}

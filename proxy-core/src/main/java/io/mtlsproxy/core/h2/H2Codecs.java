@@ -1,0 +1,84 @@
+package io.mtlsproxy.core.h2;
+
+import io.mtlsproxy.config.Limits;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Settings;
+
+/**
+ * The HTTP/2 connection codecs of both sides, with the protections a server exposed to clients needs.
+ * <ul>
+ * <li><b>Concurrent streams</b>: at most {@link #MAX_CONCURRENT_STREAMS} per client connection (a stream opened
+ * past it is refused with RST_STREAM REFUSED_STREAM by the codec).</li>
+ * <li><b>Header list size</b>: the listener's {@code max-header-size}, enforced by the HPACK decoder over a
+ * HEADERS frame and all its CONTINUATION frames together; a header block past it is refused (431 semantics, a
+ * stream or connection error), so CONTINUATION floods cannot grow memory. Runs of tiny CONTINUATION frames are
+ * cut off too ({@code decoderEnforceMaxSmallContinuationFrames}).</li>
+ * <li><b>Rapid reset</b> (CVE-2023-44487): a client that resets more than {@link #MAX_RST_PER_WINDOW} streams
+ * within {@link #RST_WINDOW_SECONDS} seconds gets GOAWAY (ENHANCE_YOUR_CALM) and is closed; each reset stream
+ * costs the proxy at most one origin stream or request, cancelled with it.</li>
+ * <li><b>Empty DATA floods</b> and <b>control frame floods</b> (SETTINGS/PING acks the client never reads) are
+ * bounded by Netty's defaults, kept on.</li>
+ * </ul>
+ */
+public final class H2Codecs {
+    public static final int MAX_CONCURRENT_STREAMS = 128;
+    public static final int MAX_RST_PER_WINDOW = 200;
+    public static final int RST_WINDOW_SECONDS = 30;
+    /** How long a GOAWAY'd connection (drain, idle) waits for its streams before it closes. */
+    private static final long GRACEFUL_SHUTDOWN_MILLIS = 30_000;
+
+    private H2Codecs() {
+    }
+
+    /** The codec of a client connection that negotiated h2. */
+    public static Http2FrameCodec server(Limits limits) {
+        long maxHeaderList = Math.max(1024, Math.min(Integer.MAX_VALUE, limits.maxHeaderSize()));
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
+                        .maxHeaderListSize(maxHeaderList))
+                .validateHeaders(true)
+                .decoderEnforceMaxRstFramesPerWindow(MAX_RST_PER_WINDOW, RST_WINDOW_SECONDS)
+                .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
+                .build();
+    }
+
+    /** The codec of an origin connection (h2 by ALPN, or h2c by prior knowledge). Server push stays off. */
+    public static Http2FrameCodec client() {
+        return Http2FrameCodecBuilder.forClient()
+                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)
+                        .maxHeaderListSize(64 * 1024))
+                .validateHeaders(true)
+                .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
+                .build();
+    }
+
+    /**
+     * Adds {@code te: trailers} to every request sent to an origin over HTTP/2: the only TE value HTTP/2 allows, it
+     * says the proxy passes trailers through, and gRPC servers expect it (the HTTP/1.1 path strips TE as hop-by-hop).
+     */
+    public static ChannelHandler trailersTe() {
+        return TrailersTe.INSTANCE;
+    }
+
+    @ChannelHandler.Sharable
+    private static final class TrailersTe extends ChannelOutboundHandlerAdapter {
+        static final TrailersTe INSTANCE = new TrailersTe();
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (msg instanceof HttpRequest req) {
+                req.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+            }
+            ctx.write(msg, promise);
+        }
+    }
+}

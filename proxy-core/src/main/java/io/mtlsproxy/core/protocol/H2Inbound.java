@@ -1,0 +1,90 @@
+package io.mtlsproxy.core.protocol;
+
+import io.mtlsproxy.core.forward.DrainEvent;
+import io.mtlsproxy.core.forward.ForwardingContext;
+import io.mtlsproxy.core.forward.HttpProxyHandler;
+import io.mtlsproxy.core.inbound.RequestValidator;
+import io.mtlsproxy.core.h2.FullMessageSplitter;
+import io.mtlsproxy.core.h2.H2Codecs;
+import io.mtlsproxy.core.h2.HeadersOnlyResponses;
+import io.mtlsproxy.core.inbound.InboundConnection;
+import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.identity.PeerIdentity;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+
+/**
+ * A client connection that chose h2 by ALPN:
+ * <pre>
+ * … tls → handshake → idle → h2 (frame codec, limits: {@link H2Codecs}) → h2-streams (multiplexer) → h2-connection
+ * each stream: h2-http (frames ⇄ HTTP objects) → h2-split → h2-headers-only → request-validator
+ *   → proxy (one {@link HttpProxyHandler})
+ * </pre>
+ * Each stream is one request handled as an HTTP/1.1 request is: routed, checked against the route's identity
+ * policy (the connection's certificate), given the proxy's forwarded headers and XFCC, carried to the route's
+ * origin over h1 or h2, and logged. Streams read explicitly, so an origin that reads slowly holds back the
+ * client's stream window, not the proxy's memory.
+ */
+final class H2Inbound {
+    private H2Inbound() {
+    }
+
+    static void install(ChannelPipeline p, ForwardingContext fc, Listener listener, InboundConnection conn) {
+        Http2FrameCodec codec = H2Codecs.server(listener.config().limits());
+        p.addLast("h2", codec);
+        p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel ch) {
+                ch.config().setAutoRead(false);
+                // the stream is the connection's: same listener, address, SNI and client certificate
+                ch.attr(InboundConnection.KEY).set(conn);
+                ch.attr(PeerIdentity.KEY).set(conn.peer());
+                ChannelPipeline sp = ch.pipeline();
+                sp.addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
+                sp.addLast("h2-split", FullMessageSplitter.INSTANCE);
+                sp.addLast("h2-headers-only", new HeadersOnlyResponses());
+                sp.addLast("request-validator", new RequestValidator()); // the same rules as HTTP/1.1
+                sp.addLast("proxy", new HttpProxyHandler(fc, listener.name()));
+            }
+        }));
+        p.addLast("h2-connection", new ConnectionEvents(codec));
+        // every frame must be read (settings, pings, resets, other streams); the stream windows bound the memory
+        p.channel().config().setAutoRead(true);
+    }
+
+    /** Drain and idle on the connection: GOAWAY, then close once the open streams are done. */
+    private static final class ConnectionEvents extends ChannelInboundHandlerAdapter {
+        private final Http2FrameCodec codec;
+
+        ConnectionEvents(Http2FrameCodec codec) {
+            this.codec = codec;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == DrainEvent.INSTANCE) {
+                ctx.close(); // the codec's close is graceful: GOAWAY, streams finish, then the socket closes
+                return;
+            }
+            if (evt instanceof IdleStateEvent) {
+                if (codec.connection().numActiveStreams() == 0) {
+                    ctx.close();
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

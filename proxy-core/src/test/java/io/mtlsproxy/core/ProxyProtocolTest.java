@@ -1,0 +1,181 @@
+package io.mtlsproxy.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLSocket;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.metrics.TlsFailure;
+import io.mtlsproxy.core.testing.CapturingAccessLog;
+import io.mtlsproxy.core.testing.Echo;
+import io.mtlsproxy.core.testing.TestConfigs;
+
+/**
+ * proxy-protocol = true: PROXY v1 and v2 headers (written raw, as a load balancer does) name the client that the
+ * origin sees in X-Forwarded-For, the access log records and /tls/failures reports; a connection without one is
+ * closed; a header sent to a listener without the option is just bad bytes.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ProxyProtocolTest {
+    /** The v2 signature (RFC-like spec of HAProxy, section 2.2). */
+    private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54,
+        0x0A};
+
+    @TempDir
+    static Path dir;
+    static ProxyFixture fx;
+    static ProxyServer proxy;
+    static ProxyMetrics metrics = ProxyMetrics.inMemory();
+    static CapturingAccessLog log = new CapturingAccessLog();
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = new ProxyFixture(dir);
+        proxy = fx.start(ProxyServer.builder().metrics(metrics).accessLog(log), List.of(
+                ProtoConfigs.proxyProtocol(TestConfigs.listener("plain-pp", ListenerTls.plain())),
+                ProtoConfigs.proxyProtocol(TestConfigs.listener("mtls-pp", TestConfigs.mtls(fx.proxyServer,
+                        fx.clientCa.certFile(), ClientAuth.REQUIRED, false))),
+                TestConfigs.listener("plain", ListenerTls.plain())), List.of(
+                TestConfigs.route("r-plain-pp", "plain-pp").endpoint(fx.plainOrigin.port()).build(),
+                TestConfigs.route("r-mtls-pp", "mtls-pp").endpoint(fx.plainOrigin.port()).build(),
+                TestConfigs.route("r-plain", "plain").endpoint(fx.plainOrigin.port()).build()));
+    }
+
+    @AfterAll
+    static void stop() {
+        fx.close();
+    }
+
+    @Test
+    void v1AddressReachesTheOriginAndTheAccessLog() throws Exception {
+        try (Socket s = connect("plain-pp")) {
+            send(s, "PROXY TCP4 203.0.113.7 192.0.2.1 51234 443\r\n".getBytes(StandardCharsets.US_ASCII));
+            send(s, get("/v1"));
+            Echo echo = Echo.parse(body(s.getInputStream()));
+            assertEquals("203.0.113.7", echo.header("X-Forwarded-For"));
+        }
+        AccessLogEntry e = log.await(x -> x.path().equals("/v1"));
+        assertEquals("203.0.113.7", e.remoteAddress());
+    }
+
+    @Test
+    void v2AddressBeforeTlsReachesTheOriginAndTheAccessLog() throws Exception {
+        try (Socket raw = connect("mtls-pp")) {
+            send(raw, v2Ipv6("2001:db8::7", 40000));
+            try (SSLSocket s = (SSLSocket) fx.clientContext(fx.client).getSocketFactory()
+                    .createSocket(raw, "localhost", raw.getPort(), false)) {
+                s.startHandshake();
+                send(s, get("/v2"));
+                Echo echo = Echo.parse(body(s.getInputStream()));
+                assertEquals("2001:db8:0:0:0:0:0:7", echo.header("X-Forwarded-For"));
+            }
+        }
+        AccessLogEntry e = log.await(x -> x.path().equals("/v2"));
+        assertEquals("2001:db8:0:0:0:0:0:7", e.remoteAddress());
+    }
+
+    @Test
+    void tlsFailureReportsTheProxiedAddress() throws Exception {
+        try (Socket raw = connect("mtls-pp")) {
+            send(raw, "PROXY TCP4 198.51.100.9 192.0.2.1 40001 443\r\n".getBytes(StandardCharsets.US_ASCII));
+            try (SSLSocket s = (SSLSocket) fx.clientContext(null).getSocketFactory()
+                    .createSocket(raw, "localhost", raw.getPort(), false)) {
+                s.startHandshake();
+                send(s, get("/no-cert"));
+                s.getInputStream().read(); // TLS 1.3: the refusal arrives on the first read
+            } catch (IOException refused) {
+                // expected: no client certificate
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (TlsFailure f : metrics.failures().snapshot()) {
+                if (f.name().equals("mtls-pp")) {
+                    assertEquals("198.51.100.9:40001", f.remoteAddress());
+                    return;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no TLS failure recorded for mtls-pp");
+    }
+
+    @Test
+    void withoutAHeaderTheConnectionIsClosed() throws Exception {
+        try (Socket s = connect("plain-pp")) {
+            send(s, get("/spoof"));
+            assertEquals(-1, s.getInputStream().read(), "no answer, just a close");
+        }
+    }
+
+    @Test
+    void aHeaderOnAListenerWithoutTheOptionIsNotTrusted() throws Exception {
+        try (Socket s = connect("plain")) {
+            send(s, "PROXY TCP4 203.0.113.66 192.0.2.1 51234 443\r\n".getBytes(StandardCharsets.US_ASCII));
+            send(s, get("/untrusted"));
+            String answer = body(s.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+        }
+    }
+
+    private static Socket connect(String listener) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", proxy.port(listener)), 5000);
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    private static byte[] get(String path) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void send(Socket s, byte[] bytes) throws IOException {
+        s.getOutputStream().write(bytes);
+        s.getOutputStream().flush();
+    }
+
+    /** The whole close-delimited answer, for a parse of the echo's body (after the blank line). */
+    private static String body(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        in.transferTo(b);
+        String all = b.toString(StandardCharsets.UTF_8);
+        int end = all.indexOf("\r\n\r\n");
+        return all.startsWith("HTTP/1.1 200") && end >= 0 ? all.substring(end + 4) : all;
+    }
+
+    /** A v2 PROXY header, PROXY command, TCP over IPv6. */
+    private static byte[] v2Ipv6(String source, int port) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(16 + 36);
+        b.put(V2_SIGNATURE);
+        b.put((byte) 0x21); // version 2, PROXY
+        b.put((byte) 0x21); // AF_INET6, STREAM
+        b.putShort((short) 36);
+        b.put(java.net.InetAddress.getByName(source).getAddress());
+        b.put(java.net.InetAddress.getByName("2001:db8::1").getAddress());
+        b.putShort((short) port);
+        b.putShort((short) 443);
+        return b.array();
+    }
+}

@@ -1,0 +1,170 @@
+package io.mtlsproxy.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.CapturingAccessLog;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TcpEchoOrigin;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestTls;
+
+/**
+ * protocol = tcp: raw bytes relayed after TLS termination, chosen by listener and SNI, to plain, TLS and mTLS
+ * origins; identity policy, half-close (on a plain listener: with TLS a close_notify ends both directions under
+ * BoringSSL), byte counts in the access log; HTTP routes of the same listener unaffected.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TcpRelayTest {
+    @TempDir
+    static Path dir;
+    static ProxyFixture fx;
+    static ProxyServer proxy;
+    static CapturingAccessLog log = new CapturingAccessLog();
+    static TcpEchoOrigin plainEcho;
+    static TcpEchoOrigin tlsEcho;
+    static TcpEchoOrigin mtlsEcho;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fx = new ProxyFixture(dir);
+        plainEcho = fx.closeLater(new TcpEchoOrigin(null, false));
+        SSLContext originSide = TestTls.client(fx.proxyIdCa.certFile(), fx.originCert);
+        tlsEcho = fx.closeLater(new TcpEchoOrigin(originSide, false));
+        mtlsEcho = fx.closeLater(new TcpEchoOrigin(originSide, true));
+        var tls = TestConfigs.listener("tls", TestConfigs.tls(fx.proxyServer));
+        var mtls = TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
+                ClientAuth.REQUIRED, true));
+        var plain = TestConfigs.listener("plain", io.mtlsproxy.config.ListenerTls.plain());
+        proxy = fx.start(ProxyServer.builder().metrics(ProxyMetrics.inMemory()).accessLog(log),
+                List.of(tls, mtls, plain), List.of(
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-any", "plain").endpoint(plainEcho.port()).build()),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-plain", "tls").host("plain.example.com")
+                                .endpoint(plainEcho.port()).build()),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-tls", "tls").host("tls.example.com")
+                                .endpoint(tlsEcho.port()).tls(fx.originCa.certFile()).serverName("localhost")
+                                .build()),
+                        TestConfigs.route("http", "tls").host("localhost").endpoint(fx.plainOrigin.port()).build(),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-mtls", "mtls").host("mtls.example.com")
+                                .endpoint(mtlsEcho.port()).mtls(fx.originCa.certFile(), fx.proxyId)
+                                .serverName("localhost").build()),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-denied", "mtls").host("denied.example.com")
+                                .endpoint(mtlsEcho.port()).mtls(fx.originCa.certFile(), fx.proxyId)
+                                .serverName("localhost").identity(ProtoConfigs.allowUris("spiffe://example.org/other"))
+                                .build())));
+    }
+
+    @AfterAll
+    static void stop() {
+        fx.close();
+    }
+
+    @ParameterizedTest(name = "{0} listener, sni {1} → {2}")
+    @CsvSource({"tls,plain.example.com,tcp-plain", "tls,tls.example.com,tcp-tls", "mtls,mtls.example.com,tcp-mtls"})
+    void relaysBothWays(String listener, String sni, String route) throws Exception {
+        try (SSLSocket s = connect(listener, sni)) {
+            s.getOutputStream().write("hello over tcp\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertEquals("echo:hello over tcp\n", readAll(s)); // then the origin closes, and so does the proxy
+        }
+        AccessLogEntry e = log.await(x -> x.route().equals(route));
+        assertEquals("TCP", e.method());
+        assertEquals(sni, e.path());
+        assertEquals(200, e.status());
+        assertEquals(15, e.bytesIn());
+        assertEquals(20, e.bytesOut());
+        assertEquals("127.0.0.1", e.remoteAddress());
+        if (listener.equals("mtls")) {
+            assertTrue(e.clientSubject().contains("CN=client-a"), e.clientSubject());
+        }
+    }
+
+    @Test
+    void halfCloseKeepsTheWayBackOpen() throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", proxy.port("plain")), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("half".getBytes(StandardCharsets.US_ASCII));
+            // the origin answers only once it saw the end of what we send: the way back must stay open
+            s.shutdownOutput();
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            s.getInputStream().transferTo(b);
+            assertEquals("echo:half", b.toString(StandardCharsets.US_ASCII));
+        }
+        AccessLogEntry e = log.await(x -> x.route().equals("tcp-any"));
+        assertEquals("-", e.path(), "no SNI on a plain listener");
+        assertEquals(4, e.bytesIn());
+        assertEquals(9, e.bytesOut());
+    }
+
+    @Test
+    void deniedIdentityIsClosedAndCounted() throws Exception {
+        double before = denials("tcp-denied");
+        try (SSLSocket s = connect("mtls", "denied.example.com")) {
+            s.getOutputStream().write("let me in".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            assertEquals(-1, s.getInputStream().read(), "a denied client is closed without a byte");
+        } catch (IOException closed) {
+            // a reset is as good a refusal as a close
+        }
+        AccessLogEntry e = log.await(x -> x.route().equals("tcp-denied"));
+        assertEquals(403, e.status());
+        assertEquals(before + 1, denials("tcp-denied"));
+    }
+
+    @Test
+    void httpRoutesOfTheListenerStillSpeakHttp() throws Exception {
+        try (RawHttpClient c = RawHttpClient.connectTls(proxy.port("tls"), fx.clientContext(null), "localhost")) {
+            assertEquals(200, c.get("localhost", "/x").status());
+        }
+    }
+
+    private static double denials(String route) {
+        var c = proxy.metrics().registry().find("mtls_proxy_identity_denials").tag("route", route)
+                .tag("mode", "enforce").counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private static SSLSocket connect(String listener, String sni) throws IOException {
+        SSLContext ctx = fx.clientContext(listener.equals("mtls") ? fx.client : null);
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
+        s.connect(new InetSocketAddress("127.0.0.1", proxy.port(listener)), 5000);
+        SSLParameters p = s.getSSLParameters();
+        p.setServerNames(List.of(new SNIHostName(sni)));
+        s.setSSLParameters(p);
+        s.setSoTimeout(10_000);
+        s.startHandshake();
+        return s;
+    }
+
+    private static String readAll(SSLSocket s) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        s.getInputStream().transferTo(b);
+        return b.toString(StandardCharsets.US_ASCII);
+    }
+}
