@@ -23,11 +23,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# a free loopback port (no fixed ports: another proxy may run here)
+# a free loopback port below the usual ephemeral range (no fixed ports: another proxy may run here)
 free_port() {
   local p
   while :; do
-    p=$(( (RANDOM % 20000) + 30000 ))
+    p=$(( (RANDOM % 10000) + 20000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return

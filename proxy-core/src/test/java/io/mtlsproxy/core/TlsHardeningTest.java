@@ -23,6 +23,7 @@ import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.metrics.TlsFailureReason;
 import io.mtlsproxy.core.testing.ExternalProcess;
+import io.mtlsproxy.core.testing.OpenSslRenegotiation;
 import io.mtlsproxy.core.testing.LeakGuard;
 import io.mtlsproxy.core.testing.RecordingOrigin;
 import io.mtlsproxy.core.testing.TestConfigs;
@@ -140,28 +141,12 @@ class TlsHardeningTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"tls", "mtls"})
     void clientInitiatedRenegotiationIsRefused(String listener) throws Exception {
-        ExternalProcess.Result r = renegotiate(proxy.port(listener), serverCa.certFile(),
+        ExternalProcess.Result r = OpenSslRenegotiation.attempt(proxy.port(listener), serverCa.certFile(),
                 "-cert", client.certFile().toString(), "-key", client.keyFile().toString());
         String all = r.stdout() + r.stderr();
         assertTrue(all.contains("RENEGOTIATING"), all);
         assertTrue(all.contains("alert no renegotiation"), "BoringSSL's answer to a renegotiation: " + all);
         assertFalse(r.stdout().contains("HTTP/1.1"), "the request after the attempt is never served: " + all);
-    }
-
-    /**
-     * s_client renegotiates when it reads a line "R" (only without -ign_eof). Its input stays open for a moment after
-     * each line, so that an accepted renegotiation would show as a served request: the tests saw exactly that with
-     * {@code -Djdk.tls.rejectClientInitiatedRenegotiation=false}.
-     */
-    static ExternalProcess.Result renegotiate(int port, Path caFile, String... options) throws Exception {
-        String script = "openssl=$1; port=$2; ca=$3; shift 3; "
-                + "(printf 'R\\n'; sleep 1; printf 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n'; "
-                + "sleep 1) | \"$openssl\" s_client -connect 127.0.0.1:\"$port\" -servername localhost -CAfile \"$ca\" "
-                + "-tls1_2 \"$@\"";
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c", script, "sh", ExternalProcess.binary("openssl"),
-                Integer.toString(port), caFile.toString()));
-        cmd.addAll(List.of(options));
-        return ExternalProcess.run(cmd, null, 30);
     }
 
     @Test

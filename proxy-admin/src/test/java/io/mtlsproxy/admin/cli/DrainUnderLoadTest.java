@@ -76,7 +76,8 @@ class DrainUnderLoadTest {
                 shutdown-grace = %d s
                 access-log = "off"
                 listeners = [{ name = edge, bind = "127.0.0.1", port = 0 }]
-                routes = [{ name = main, listener = edge, match.path-prefix = "/", upstream.endpoints = ["127.0.0.1:%d"] }]
+                routes = [{ name = main, listener = edge, match.path-prefix = "/",
+                            upstream.endpoints = ["127.0.0.1:%d"] }]
                 """.formatted(GRACE_SECONDS, origin.port()));
         startProcess(conf);
         int admin = Integer.parseInt(await(ADMIN).group(1)); // logged before the listeners bind

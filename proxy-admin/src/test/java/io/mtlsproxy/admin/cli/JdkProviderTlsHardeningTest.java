@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.mtlsproxy.admin.Main;
 import io.mtlsproxy.core.testing.ExternalProcess;
+import io.mtlsproxy.core.testing.OpenSslRenegotiation;
 import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;
 
@@ -69,7 +70,8 @@ class JdkProviderTlsHardeningTest {
                 access-log = "off"
                 listeners = [{ name = edge, bind = "127.0.0.1", port = 0,
                   tls { mode = tls, certificates = [{ cert = "%s", key = "%s" }] } }]
-                routes = [{ name = main, listener = edge, match.path-prefix = "/", upstream.endpoints = ["127.0.0.1:%d"] }]
+                routes = [{ name = main, listener = edge, match.path-prefix = "/",
+                            upstream.endpoints = ["127.0.0.1:%d"] }]
                 """.formatted(server.certFile(), server.keyFile(), origin.port()));
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         process = new ProcessBuilder(java, "-Dmtlsproxy.tls.provider=jdk", "-cp", System.getProperty("java.class.path"),
@@ -94,7 +96,7 @@ class JdkProviderTlsHardeningTest {
         ExternalProcess.Result fine = sClient(port, ca, GET, "-tls1_2", "-ign_eof");
         assertTrue(fine.stdout().contains("HTTP/1.1 200"), fine.stdout() + fine.stderr());
 
-        ExternalProcess.Result reneg = renegotiate(port, ca.certFile());
+        ExternalProcess.Result reneg = OpenSslRenegotiation.attempt(port, ca.certFile());
         String all = reneg.stdout() + reneg.stderr();
         assertTrue(all.contains("RENEGOTIATING"), all);
         assertTrue(all.contains("alert handshake failure"), "the JDK's answer to a renegotiation: " + all);
@@ -116,22 +118,6 @@ class JdkProviderTlsHardeningTest {
                 "-connect", "127.0.0.1:" + port, "-servername", "localhost", "-CAfile", ca.certFile().toString()));
         cmd.addAll(List.of(options));
         return ExternalProcess.run(cmd, stdin, 20);
-    }
-
-    /**
-     * s_client renegotiates when it reads a line "R" (only without -ign_eof). Its input stays open for a moment after
-     * each line, so that an accepted renegotiation would show as a served request: the tests saw exactly that with
-     * {@code -Djdk.tls.rejectClientInitiatedRenegotiation=false}.
-     */
-    private static ExternalProcess.Result renegotiate(int port, Path caFile, String... options) throws Exception {
-        String script = "openssl=$1; port=$2; ca=$3; shift 3; "
-                + "(printf 'R\\n'; sleep 1; printf 'GET / HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n'; "
-                + "sleep 1) | \"$openssl\" s_client -connect 127.0.0.1:\"$port\" -servername localhost -CAfile \"$ca\" "
-                + "-tls1_2 \"$@\"";
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c", script, "sh", ExternalProcess.binary("openssl"),
-                Integer.toString(port), caFile.toString()));
-        cmd.addAll(List.of(options));
-        return ExternalProcess.run(cmd, null, 30);
     }
 
     private Matcher await(Pattern pattern) throws InterruptedException {
