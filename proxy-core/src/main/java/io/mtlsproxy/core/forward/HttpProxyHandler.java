@@ -59,6 +59,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean drainRequested;
     private boolean inBacklog;
     private boolean lingering;
+    /** after a malformed head: the client may have sent more (pipelined requests), still unread in the socket */
+    private boolean unreadAfterMalformed;
 
     public HttpProxyHandler(ForwardingContext fc, String listenerName) {
         this.fc = requireNonNull(fc, "fc");
@@ -230,7 +232,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             Throwable cause = req.decoderResult().cause();
             ReferenceCountUtil.release(req);
             requestKeepAlive = false;
-            requestHasBody = false; // the decoder discards the rest: nothing to linger for
+            requestHasBody = false;
+            // the decoder discards what follows, but only what is read: keep reading until the client has the
+            // answer and closes (or the linger ends), or closing with unread bytes resets the answer away
+            unreadAfterMalformed = true;
             int status = cause instanceof TooLongHttpHeaderException ? 431
                     : cause instanceof TooLongHttpLineException ? 414 : 400;
             String reason = status == 431 ? "request headers exceed max-header-size"
@@ -378,7 +383,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(pipelined); // requests after a closing answer are never served
             }
             written.addListener(f -> {
-                if (requestInFlight && requestHasBody && ctx.channel().isActive()) {
+                if ((requestInFlight && requestHasBody || unreadAfterMalformed) && ctx.channel().isActive()) {
                     lingering = true;
                     ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
                     maybeRead();
