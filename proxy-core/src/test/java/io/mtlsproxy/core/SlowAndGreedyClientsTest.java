@@ -209,33 +209,29 @@ class SlowAndGreedyClientsTest {
     }
 
     @Test
-    void endlessHeadIsCutOffAt431WithoutReadingOn() throws Exception {
+    void endlessHeadIsCutOffAt431AndTheConnectionClosesSoonAfter() throws Exception {
         try (Socket s = connect(proxy.port("plain"))) {
             OutputStream out = s.getOutputStream();
             out.write("GET / HTTP/1.1\r\nHost: a.test\r\nX-Endless: ".getBytes(StandardCharsets.ISO_8859_1));
             byte[] chunk = new byte[8192];
             java.util.Arrays.fill(chunk, (byte) 'a');
-            CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
-                long sent = 0;
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                 try {
-                    while (sent < 64L * 1024 * 1024) {
-                        out.write(chunk);
-                        sent += chunk.length;
+                    while (true) {
+                        out.write(chunk); // the proxy discards it after max-header-size, for a short while
                     }
                 } catch (IOException closed) {
                     // the proxy closed: what we wanted
                 }
-                return sent;
             }, pool);
             String answer;
             try {
                 answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             } catch (SocketException reset) {
-                answer = "reset"; // the 431 is lost when the client is still writing as the proxy closes
+                answer = "reset";
             }
             assertTrue(answer.startsWith("HTTP/1.1 431 ") || answer.equals("reset"), answer);
-            long sent = writer.get(20, TimeUnit.SECONDS);
-            assertTrue(sent < 64L * 1024 * 1024, "the proxy stopped reading: " + sent + " bytes were accepted");
+            writer.get(15, TimeUnit.SECONDS); // the proxy does not read an endless head forever
         }
         assertFalse(origin.requests().stream().anyMatch(r -> r.header("X-Endless") != null));
     }
