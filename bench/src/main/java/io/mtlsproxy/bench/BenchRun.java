@@ -133,7 +133,7 @@ public final class BenchRun implements AutoCloseable {
 
     private void warmUp(ScenarioRunner runner, PeerInstance instance, List<String> notes)
             throws InterruptedException {
-        progress.accept("warming up " + instance.name() + " on every leg");
+        progress.accept("warming up " + instance.name() + " on every leg (and over HTTP/2 for the h2 rows)");
         Duration each = options.warmup().isZero() ? Duration.ofMillis(100) : options.warmup();
         for (Leg leg : Leg.ALL) {
             LoadResult r = runner.warmUp(instance, leg, each);
@@ -141,6 +141,10 @@ public final class BenchRun implements AutoCloseable {
                 notes.add(instance.name() + " warm-up on " + leg.label() + ": " + r.requests() + " answers, errors "
                         + r.errors().describe() + (r.lastError().isEmpty() ? "" : " (" + r.lastError() + ")"));
             }
+        }
+        for (Scenario h2 : options.scenarios().stream().filter(s -> s.workload().http2()).toList()) {
+            runner.warmUpHttp2(h2, instance, each).ifPresent(problem ->
+                    notes.add(instance.name() + " HTTP/2 warm-up on " + h2.leg().label() + ": " + problem));
         }
     }
 
