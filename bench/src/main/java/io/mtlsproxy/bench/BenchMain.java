@@ -39,7 +39,7 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--scenarios", paramLabel = "S,...",
             description = "Scenario ids, workload ids (small, 16k, handshake-tls13, handshake-tls12, stream-64m, "
-                    + "fixed-rate, idle), 'all' or 'quick' (default: all; with --quick: quick).")
+                    + "fixed-rate, idle, h2), 'all' or 'quick' (default: all; with --quick: quick).")
     String scenarios;
 
     @Option(names = "--connections", description = "Keep-alive connections of the closed-loop rows (full: 64).")
@@ -53,6 +53,12 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--idle-connections", description = "Idle mTLS connections held open (full: 10000).")
     Integer idleConnections;
+
+    @Option(names = "--h2-connections", description = "HTTP/2 connections of the h2 row (h2load -c; full: 16).")
+    Integer h2Connections;
+
+    @Option(names = "--h2-streams", description = "Requests in flight per HTTP/2 connection (h2load -m; full: 10).")
+    Integer h2Streams;
 
     @Option(names = "--loader-cpus", description = "Cores of the load generator (taskset -c list; default: 0 on 2 cores).")
     String loaderCpus;
@@ -151,6 +157,12 @@ public final class BenchMain implements Callable<Integer> {
         }
         if (idleConnections != null) {
             b.idleConnections(idleConnections);
+        }
+        if (h2Connections != null) {
+            b.h2Connections(h2Connections);
+        }
+        if (h2Streams != null) {
+            b.h2Streams(h2Streams);
         }
         if (out != null) {
             b.outDir(out);

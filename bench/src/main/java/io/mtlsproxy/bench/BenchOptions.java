@@ -18,7 +18,7 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
                            Duration warmup, int connections, int handshakeConnections, double rate,
                            int rateConnections, int idleConnections, Duration requestTimeout, CpuPlan cpus,
                            int loaderThreads, Path outDir, Path proxyJar, List<String> proxyJvmOptions, Path nginx,
-                           Path haproxy, boolean keepRunDir) {
+                           Path haproxy, boolean keepRunDir, int h2Connections, int h2Streams) {
     public static final List<String> ALL_PEERS = List.of("mtls-proxy", "nginx", "haproxy");
 
     public BenchOptions {
@@ -46,6 +46,8 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
         positive("rate-connections", rateConnections);
         positive("idle-connections", idleConnections);
         positive("loader-threads", loaderThreads);
+        positive("h2-connections", h2Connections);
+        positive("h2-streams", h2Streams);
         if (rate <= 0) {
             throw new IllegalArgumentException("rate: " + rate + " (expected: > 0 requests per second)");
         }
@@ -64,14 +66,14 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
     public static Builder full(Path repoRoot) {
         return new Builder(repoRoot).scenarios(Scenarios.ALL).duration(Duration.ofSeconds(10))
                 .warmup(Duration.ofSeconds(2)).connections(64).handshakeConnections(16).rate(2000, 32)
-                .idleConnections(10_000).outDir(repoRoot.resolve("bench/results"));
+                .idleConnections(10_000).h2Connections(16).h2Streams(10).outDir(repoRoot.resolve("bench/results"));
     }
 
     /** Proves the harness end to end in seconds: a subset of scenarios, half a second each. */
     public static Builder quick(Path repoRoot) {
         return new Builder(repoRoot).quick(true).scenarios(Scenarios.QUICK_SUBSET)
                 .duration(Duration.ofMillis(500)).warmup(Duration.ofMillis(200)).connections(8)
-                .handshakeConnections(4).rate(200, 8).idleConnections(200)
+                .handshakeConnections(4).rate(200, 8).idleConnections(200).h2Connections(4).h2Streams(4)
                 .outDir(repoRoot.resolve("bench/results/quick"));
     }
 
@@ -95,6 +97,8 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
         private Path nginx = Path.of("/usr/sbin/nginx");
         private Path haproxy = Path.of("/usr/sbin/haproxy");
         private boolean keepRunDir;
+        private int h2Connections = 16;
+        private int h2Streams = 10;
 
         private Builder(Path repoRoot) {
             this.outDir = repoRoot.resolve("bench/results");
@@ -213,13 +217,25 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
             return this;
         }
 
+        /** HTTP/2 connections of the h2 row (h2load's -c). */
+        public Builder h2Connections(int connections) {
+            this.h2Connections = connections;
+            return this;
+        }
+
+        /** Requests in flight on each HTTP/2 connection of the h2 row (h2load's -m). */
+        public Builder h2Streams(int streams) {
+            this.h2Streams = streams;
+            return this;
+        }
+
         public BenchOptions build() {
             // One event loop per core the load generator has; one when it is not pinned.
             int threads = loaderThreads > 0 ? loaderThreads
                     : cpus.loader().map(io.mtlsproxy.bench.process.CpuPlan::count).orElse(1);
             return new BenchOptions(peers, scenarios, quick, duration, warmup, connections, handshakeConnections,
                     rate, rateConnections, idleConnections, requestTimeout, cpus, threads, outDir, proxyJar,
-                    proxyJvmOptions, nginx, haproxy, keepRunDir);
+                    proxyJvmOptions, nginx, haproxy, keepRunDir, h2Connections, h2Streams);
         }
     }
 }

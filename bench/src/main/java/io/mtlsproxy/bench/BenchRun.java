@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import io.mtlsproxy.bench.h2load.H2Load;
 import io.mtlsproxy.bench.load.LoadGenerator;
 import io.mtlsproxy.bench.load.LoadResult;
 import io.mtlsproxy.bench.peer.HaproxyPeer;
@@ -25,6 +26,7 @@ import io.mtlsproxy.bench.peer.Origin;
 import io.mtlsproxy.bench.peer.Peer;
 import io.mtlsproxy.bench.peer.PeerEnvironment;
 import io.mtlsproxy.bench.peer.PeerInstance;
+import io.mtlsproxy.bench.peer.Versions;
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.mtlsproxy.bench.process.ProcInfo;
 import io.mtlsproxy.bench.report.BenchReport;
@@ -61,6 +63,10 @@ public final class BenchRun implements AutoCloseable {
         versions.put("java (load generator)", System.getProperty("java.vm.name") + " "
                 + System.getProperty("java.version"));
 
+        if (options.scenarios().stream().anyMatch(s -> s.workload().http2())) {
+            versions.put("h2load (HTTP/2 load generator)", H2Load.find()
+                    .map(b -> Versions.firstLine(List.of(b.toString(), "--version"))).orElse("not found"));
+        }
         BenchPki pki = BenchPki.create(runDir.resolve("pki"));
         List<Peer> peers = peers();
         peers.forEach(p -> versions.put(p.name(), p.version()));
@@ -81,7 +87,7 @@ public final class BenchRun implements AutoCloseable {
         PeerEnvironment env = new PeerEnvironment(runDir, pki, origin.ports(), options.cpus(), fileLimit, root);
         LoadGenerator loader = track(new LoadGenerator(options.loaderThreads()));
         ClientContexts contexts = track(ClientContexts.create(pki));
-        ScenarioRunner runner = new ScenarioRunner(options, loader, contexts, env.connectionBudget());
+        ScenarioRunner runner = new ScenarioRunner(options, loader, contexts, env.connectionBudget(), runDir);
 
         Map<String, PeerInstance> running = new LinkedHashMap<>();
         Map<String, String> failedToStart = new LinkedHashMap<>();
@@ -127,7 +133,7 @@ public final class BenchRun implements AutoCloseable {
 
     private void warmUp(ScenarioRunner runner, PeerInstance instance, List<String> notes)
             throws InterruptedException {
-        progress.accept("warming up " + instance.name() + " on every leg");
+        progress.accept("warming up " + instance.name() + " on every leg (and over HTTP/2 for the h2 rows)");
         Duration each = options.warmup().isZero() ? Duration.ofMillis(100) : options.warmup();
         for (Leg leg : Leg.ALL) {
             LoadResult r = runner.warmUp(instance, leg, each);
@@ -135,6 +141,10 @@ public final class BenchRun implements AutoCloseable {
                 notes.add(instance.name() + " warm-up on " + leg.label() + ": " + r.requests() + " answers, errors "
                         + r.errors().describe() + (r.lastError().isEmpty() ? "" : " (" + r.lastError() + ")"));
             }
+        }
+        for (Scenario h2 : options.scenarios().stream().filter(s -> s.workload().http2()).toList()) {
+            runner.warmUpHttp2(h2, instance, each).ifPresent(problem ->
+                    notes.add(instance.name() + " HTTP/2 warm-up on " + h2.leg().label() + ": " + problem));
         }
     }
 

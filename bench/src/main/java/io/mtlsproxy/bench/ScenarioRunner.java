@@ -2,9 +2,13 @@ package io.mtlsproxy.bench;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.mtlsproxy.bench.h2load.H2Load;
+import io.mtlsproxy.bench.h2load.H2LoadSpec;
 import io.mtlsproxy.bench.load.IdleConnections;
 import io.mtlsproxy.bench.load.LoadGenerator;
 import io.mtlsproxy.bench.load.LoadResult;
@@ -26,19 +30,23 @@ final class ScenarioRunner {
     private final LoadGenerator loader;
     private final ClientContexts tls;
     private final int connectionBudget;
+    private final Path runDir;
 
-    ScenarioRunner(BenchOptions options, LoadGenerator loader, ClientContexts tls, int connectionBudget) {
+    ScenarioRunner(BenchOptions options, LoadGenerator loader, ClientContexts tls, int connectionBudget,
+                   Path runDir) {
         this.options = requireNonNull(options, "options");
         this.loader = requireNonNull(loader, "loader");
         this.tls = requireNonNull(tls, "tls");
         this.connectionBudget = connectionBudget;
+        this.runDir = requireNonNull(runDir, "runDir");
     }
 
     ResultRow run(Scenario scenario, PeerInstance peer) throws InterruptedException {
         if (!peer.process().alive()) {
             return ResultRow.failed(peer.name(), scenario, peer.process().exitReason());
         }
-        ResultRow row = scenario.workload() == Workload.IDLE ? idle(scenario, peer) : load(scenario, peer);
+        ResultRow row = scenario.workload() == Workload.IDLE ? idle(scenario, peer)
+                : scenario.workload().http2() ? http2(scenario, peer) : load(scenario, peer);
         if (!peer.process().alive()) {
             return ResultRow.failed(peer.name(), scenario, "died during the run: " + peer.process().exitReason());
         }
@@ -71,6 +79,64 @@ final class ScenarioRunner {
             row.failure("no request completed in the measured window");
         }
         return row.build();
+    }
+
+    /**
+     * The HTTP/2 row, driven by h2load pinned like the load generator. No MB/s: h2load counts the warm-up's bytes
+     * with the measured ones. Its own request-time line (min, mean, sd, max) goes into the note.
+     */
+    private ResultRow http2(Scenario scenario, PeerInstance peer) throws InterruptedException {
+        Optional<Path> binary = H2Load.find();
+        if (binary.isEmpty()) {
+            return ResultRow.failed(peer.name(), scenario, "h2load not found (expected: nghttp2-client's h2load on "
+                    + "PATH)");
+        }
+        H2LoadSpec spec = h2Spec(scenario, peer, options.warmup(), options.duration());
+        H2Load.H2LoadResult h2;
+        try {
+            h2 = H2Load.run(binary.get(), spec, runDir.resolve("h2load").resolve(peer.name() + "-" + scenario.id()));
+        } catch (IOException | IllegalStateException e) {
+            return ResultRow.failed(peer.name(), scenario, "h2load: " + e.getMessage());
+        }
+        LoadResult r = h2.load();
+        String shape = "h2load, " + spec.connections() + " connections × " + spec.streams() + " streams, "
+                + spec.effectiveThreads() + " thread(s); its time for request: " + h2.summary().requestTime().describe();
+        ResultRow.Builder row = ResultRow.builder(peer.name(), scenario)
+                .requests(r.requests(), r.requestsPerSecond())
+                .latencyMicros(r.p50Micros(), r.p99Micros(), r.p999Micros())
+                .errors(r.errors().total(), r.errors().describe())
+                .tls(r.tlsProtocol() + " " + r.tlsCipher() + " h2")
+                .note(r.lastError().isEmpty() ? shape : shape + "; " + r.lastError());
+        if (r.requests() == 0 && r.errors().total() == 0) {
+            row.failure("no request completed in the measured window");
+        }
+        return row.build();
+    }
+
+    /**
+     * HTTP/2 has its own code in a peer (mtls-proxy's JIT in particular), which the HTTP/1.1 warm-up of the legs
+     * does not reach: a short h2load run before the first scenario. Empty when it went well, else what went wrong.
+     */
+    Optional<String> warmUpHttp2(Scenario scenario, PeerInstance peer, Duration duration)
+            throws InterruptedException {
+        Optional<Path> binary = H2Load.find();
+        if (binary.isEmpty()) {
+            return Optional.of("h2load not found");
+        }
+        try {
+            LoadResult r = H2Load.run(binary.get(), h2Spec(scenario, peer, Duration.ZERO, duration),
+                    runDir.resolve("h2load").resolve(peer.name() + "-warm-up")).load();
+            return r.errors().total() == 0 && r.requests() > 0 ? Optional.empty() : Optional.of(r.requests()
+                    + " answers, errors " + r.errors().describe());
+        } catch (IOException | IllegalStateException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    private H2LoadSpec h2Spec(Scenario scenario, PeerInstance peer, Duration warmup, Duration duration) {
+        return new H2LoadSpec(peer.port(scenario.leg()), BenchPki.PROXY_NAME, scenario.workload().path(),
+                options.h2Connections(), options.h2Streams(), options.loaderThreads(), warmup, duration,
+                options.cpus().loader());
     }
 
     private LoadSpec.Builder spec(Scenario scenario, PeerInstance peer) {

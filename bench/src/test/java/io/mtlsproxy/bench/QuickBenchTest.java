@@ -3,6 +3,7 @@ package io.mtlsproxy.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -25,8 +26,8 @@ import io.mtlsproxy.bench.scenario.Workload;
 /**
  * {@code bench/run --quick} end to end, on real mtls-proxy (from the shaded jar the reactor built before this
  * module's tests), nginx and HAProxy processes: asserts correctness only (every
- * peer answered every scenario with zero errors, full handshakes were full, the table and files were written,
- * every process was stopped), never speed.
+ * peer answered every scenario with zero errors, full handshakes were full, the h2 row spoke HTTP/2, the table and
+ * files were written, every process was stopped), never speed.
  */
 @Timeout(120)
 class QuickBenchTest {
@@ -56,6 +57,9 @@ class QuickBenchTest {
             }
         }
         assertTrue(problems.isEmpty(), String.join("\n", problems));
+        // A cold JVM may answer nothing within a 0.2 s warm-up; but h2load must have run, over h2, without errors.
+        assertTrue(report.run().notes().stream().filter(n -> n.contains("HTTP/2 warm-up"))
+                .allMatch(n -> n.endsWith(" answers, errors none")), report.run().notes().toString());
         assertEquals(PEERS.size() * Scenarios.QUICK_SUBSET.size(), report.rows().size());
         for (ResultRow row : report.rows()) {
             checkFigures(row, options);
@@ -92,6 +96,13 @@ class QuickBenchTest {
         if (w.newConnectionPerRequest()) {
             assertTrue(row.handshakesPerSecond() > 0, where);
             assertEquals(0, row.resumedHandshakes(), where + ": every handshake must be a full one");
+        }
+        if (w.http2()) {
+            // h2load offered only h2 by ALPN; it does not count body bytes.
+            assertTrue(row.tls().endsWith(" h2"), where + ": " + row.tls());
+            assertNull(row.megabytesPerSecond(), where);
+            assertTrue(row.note().startsWith("h2load, " + options.h2Connections() + " connections × "
+                    + options.h2Streams() + " streams"), where + ": " + row.note());
         }
         if (w == Workload.STREAM) {
             assertTrue(row.megabytesPerSecond() > 0, where);

@@ -56,6 +56,14 @@ import io.netty.util.internal.SystemPropertyUtil;
 public final class ProxyServer implements ProxyView, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
 
+    static {
+        // BoringSSL never renegotiates as a server; the JDK's TLS 1.2 server does unless told not to (read once, at
+        // its first server handshake): a client must not be able to renegotiate into another identity mid-connection
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
+    }
+
     private final ProxyMetrics metrics;
     private final AccessLog accessLog;
     private final Transport transport;

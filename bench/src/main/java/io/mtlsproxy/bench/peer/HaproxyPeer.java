@@ -96,7 +96,8 @@ public final class HaproxyPeer implements Peer {
             b.append("frontend ").append(leg.id()).append('\n')
                     .append("  bind 127.0.0.1:").append(port);
             if (leg.inbound().encrypted()) {
-                b.append(" ssl crt ").append(pki.proxyCombined());
+                // h2 and http/1.1 by ALPN, as mtls-proxy offers them on TLS and mTLS listeners.
+                b.append(" ssl crt ").append(pki.proxyCombined()).append(" alpn h2,http/1.1");
             }
             if (leg.inbound() == Hop.MTLS) {
                 b.append(" ca-file ").append(pki.edgeCa()).append(" verify required");

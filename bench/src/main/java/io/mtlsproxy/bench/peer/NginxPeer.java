@@ -80,8 +80,9 @@ public final class NginxPeer implements Peer {
     private static String servers(BenchPki pki, Map<Leg, Integer> ports) {
         StringBuilder b = new StringBuilder();
         ports.forEach((leg, port) -> {
-            b.append("  server {\n    listen 127.0.0.1:").append(port).append(leg.inbound().encrypted() ? " ssl" : "")
-                    .append(";\n");
+            // h2 and http/1.1 by ALPN on TLS and mTLS listeners, as mtls-proxy offers them (nginx 1.22 syntax).
+            b.append("  server {\n    listen 127.0.0.1:").append(port)
+                    .append(leg.inbound().encrypted() ? " ssl http2" : "").append(";\n");
             if (leg.inbound() == Hop.MTLS) {
                 b.append("    ssl_client_certificate ").append(pki.edgeCa()).append(";\n")
                         .append("    ssl_verify_client on;\n    ssl_verify_depth 2;\n");

@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The first line a command prints (versions for the results' header); "unknown" when it cannot run. */
-final class Versions {
+public final class Versions {
     private Versions() {
     }
 
-    static String firstLine(List<String> command) {
+    public static String firstLine(List<String> command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -92,6 +93,17 @@ public final class ManagedProcess implements AutoCloseable {
             }
             sleep(50);
         }
+    }
+
+    /**
+     * Waits for a process that ends by itself (a load tool): its exit code, or empty when it still runs after
+     * {@code timeout} (the caller then closes it).
+     */
+    public OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(process.exitValue());
     }
 
     /** One line for a results table: how the process ended and what it said last. */

@@ -19,7 +19,8 @@ public final class Scenarios {
             new Scenario(Leg.MTLS_PLAIN, Workload.HANDSHAKE_TLS12),
             new Scenario(Leg.MTLS_MTLS, Workload.STREAM),
             new Scenario(Leg.MTLS_MTLS, Workload.FIXED_RATE),
-            new Scenario(Leg.MTLS_PLAIN, Workload.IDLE));
+            new Scenario(Leg.MTLS_PLAIN, Workload.IDLE),
+            new Scenario(Leg.TLS_PLAIN, Workload.H2));
 
     private Scenarios() {
     }
@@ -35,6 +36,7 @@ public final class Scenarios {
         all.add(new Scenario(Leg.MTLS_MTLS, Workload.STREAM));
         all.add(new Scenario(Leg.MTLS_MTLS, Workload.FIXED_RATE));
         all.add(new Scenario(Leg.MTLS_PLAIN, Workload.IDLE));
+        all.add(new Scenario(Leg.TLS_PLAIN, Workload.H2));
         return List.copyOf(all);
     }
 

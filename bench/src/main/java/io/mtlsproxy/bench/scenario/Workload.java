@@ -18,7 +18,12 @@ public enum Workload {
     /** Open loop at a fixed rate; latency counted from each request's intended send time. */
     FIXED_RATE("fixed-rate", "13 B at fixed rate (open loop)", "/small", 13, Metric.P99_LATENCY),
     /** Many handshaken, idle connections held open; the peer's RSS growth per connection. */
-    IDLE("idle", "idle connections", "/small", 13, Metric.MEMORY_PER_IDLE_CONNECTION);
+    IDLE("idle", "idle connections", "/small", 13, Metric.MEMORY_PER_IDLE_CONNECTION),
+    /**
+     * HTTP/2 chosen by ALPN, many streams per connection, driven by h2load (the origin stays HTTP/1.1: each peer
+     * translates). On a TLS leg only: h2load cannot present a client certificate.
+     */
+    H2("h2", "13 B over HTTP/2 (h2load)", "/small", 13, Metric.REQUESTS_PER_SECOND);
 
     private final String id;
     private final String label;
@@ -56,6 +61,11 @@ public enum Workload {
 
     public boolean newConnectionPerRequest() {
         return this == HANDSHAKE_TLS13 || this == HANDSHAKE_TLS12;
+    }
+
+    /** Run by h2load instead of the Netty load generator. */
+    public boolean http2() {
+        return this == H2;
     }
 
     /** The TLS version the load generator offers: TLS 1.2 only for the TLS 1.2 handshake figure. */

@@ -1,21 +1,15 @@
 package io.mtlsproxy.admin.inventory;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.cert.CertificateEncodingException;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HexFormat;
 import java.util.List;
 
 import javax.security.auth.x500.X500Principal;
 
+import io.mtlsproxy.core.pki.CertificateDescription;
+import io.mtlsproxy.core.pki.SubjectAltName;
+
 /** How /certs spells a certificate's names, serial, SANs and fingerprint. */
 public final class CertificateFacts {
-    private static final HexFormat HEX = HexFormat.of();
-
     private CertificateFacts() {
     }
 
@@ -31,11 +25,7 @@ public final class CertificateFacts {
 
     /** Lowercase hex SHA-256 of the DER encoding, no separators: the {@code Hash=} of X-Forwarded-Client-Cert. */
     public static String sha256(X509Certificate cert) {
-        try {
-            return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
-        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
-            throw new IllegalStateException("cannot fingerprint " + name(cert.getSubjectX500Principal()), e);
-        }
+        return CertificateDescription.sha256(cert);
     }
 
     /**
@@ -44,28 +34,15 @@ public final class CertificateFacts {
      * types (directory names, other names) are left out.
      */
     public static List<String> sans(X509Certificate cert) {
-        Collection<List<?>> names;
+        List<SubjectAltName> names;
         try {
-            names = cert.getSubjectAlternativeNames();
-        } catch (CertificateParsingException e) {
+            names = SubjectAltName.of(cert);
+        } catch (IllegalArgumentException e) {
             return List.of();
         }
-        if (names == null) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        for (List<?> san : names) {
-            String prefix = switch ((Integer) san.get(0)) {
-                case 1 -> "email:";
-                case 2 -> "DNS:";
-                case 6 -> "URI:";
-                case 7 -> "IP:";
-                default -> null;
-            };
-            if (prefix != null && san.get(1) instanceof String value) {
-                out.add(prefix + value);
-            }
-        }
-        return List.copyOf(out);
+        return names.stream()
+                .filter(n -> n.kind() != SubjectAltName.Kind.OTHER)
+                .map(n -> n.kind() == SubjectAltName.Kind.EMAIL ? "email:" + n.value() : n.toString())
+                .toList();
     }
 }

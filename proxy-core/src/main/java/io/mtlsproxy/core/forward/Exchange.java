@@ -15,7 +15,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -65,6 +64,7 @@ final class Exchange implements UpstreamHandler.Sink {
     private boolean closeClient;
     private boolean upstreamReadPaused;
     private boolean retried;
+    private boolean resendLast;
     private final ResponseTimeout responseTimeout;
     private final long responseTimeoutNanos;
 
@@ -123,7 +123,9 @@ final class Exchange implements UpstreamHandler.Sink {
         if (!f.isSuccess()) {
             UpstreamFailure failure = UpstreamFailure.classify(f.cause(), endpoint);
             countFailure(failure);
-            fail(failure);
+            if (!retryElsewhere(failure)) {
+                fail(failure);
+            }
             return;
         }
         connected(f.getNow());
@@ -139,7 +141,7 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         upstream.write(request);
         if (bodyless) {
-            // head and end in one message: one buffer to encrypt and send
+            // head and end in one message: one buffer to encrypt and send; a retry sends it whole again
             requestSent = true;
             responseTimeout.activity();
             responseTimeout.arm(responseTimeoutNanos);
@@ -150,7 +152,7 @@ final class Exchange implements UpstreamHandler.Sink {
                     writeBody(c);
                 }
             }
-            if (retried) {
+            if (resendLast) {
                 writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only requests without body bytes are retried
             }
         }
@@ -343,10 +345,12 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         UpstreamFailure failure = cause == null ? UpstreamFailure.closed(endpoint)
                 : UpstreamFailure.classify(cause, endpoint);
-        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && idempotent() && usedBefore()) {
+        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && RetryPolicy.mayRetry(request)
+                && usedBefore()) {
             // most likely a pooled connection the origin closed as it was reused; the request can be repeated
             // safely (RFC 9110 §9.2.2), so it gets one more try on a new connection
             retried = true;
+            resendLast = true;
             upstream = null;
             relay = null;
             acquire();
@@ -360,10 +364,23 @@ final class Exchange implements UpstreamHandler.Sink {
         }
     }
 
-    private boolean idempotent() {
-        HttpMethod m = request.method();
-        return HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m) || HttpMethod.OPTIONS.equals(m)
-                || HttpMethod.PUT.equals(m) || HttpMethod.DELETE.equals(m) || HttpMethod.TRACE.equals(m);
+    /**
+     * The connection or the origin handshake failed, so no byte of the request left the proxy: a request that
+     * {@link RetryPolicy} allows gets one more try on another endpoint that is not ejected.
+     */
+    private boolean retryElsewhere(UpstreamFailure failure) {
+        if (retried || !failure.endpointFault() || !RetryPolicy.mayRetry(request)) {
+            return false;
+        }
+        UpstreamEndpoint other = route.upstream().pickOther(System.nanoTime(), endpoint);
+        if (other == null) {
+            return false;
+        }
+        retried = true;
+        endpoint = other;
+        log.upstream(other.toString());
+        acquire();
+        return true;
     }
 
     private boolean usedBefore() {

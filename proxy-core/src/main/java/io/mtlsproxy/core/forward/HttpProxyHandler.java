@@ -63,6 +63,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean drainRequested;
     private boolean inBacklog;
     private boolean lingering;
+    /** after a malformed head: the client may have sent more (pipelined requests), still unread in the socket */
+    private boolean unreadAfterMalformed;
 
     public HttpProxyHandler(ForwardingContext fc, String listenerName) {
         this.fc = requireNonNull(fc, "fc");
@@ -236,12 +238,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         RequestLog log = new RequestLog(conn, req.method().name(), req.uri());
         requestHead = HttpMethod.HEAD.equals(req.method());
         requestKeepAlive = HttpUtil.isKeepAlive(req);
-        requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         if (req.decoderResult().isFailure()) {
             Throwable cause = req.decoderResult().cause();
             ReferenceCountUtil.release(req);
             requestKeepAlive = false;
-            requestHasBody = false; // the decoder discards the rest: nothing to linger for
+            requestHasBody = false;
+            // the decoder discards what follows, but only what is read: keep reading until the client has the
+            // answer and closes (or the linger ends), or closing with unread bytes resets the answer away
+            unreadAfterMalformed = true;
             int status = cause instanceof TooLongHttpHeaderException ? 431
                     : cause instanceof TooLongHttpLineException ? 414 : 400;
             String reason = status == 431 ? "request headers exceed max-header-size"
@@ -251,6 +255,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             answer(log, status, reason, true);
             return;
         }
+        // only now: a failed head may carry a Content-Length that is no number
+        requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         Listener listener = fc.listener(listenerName);
         if (listener == null) {
             answer(log, 503, "listener " + listenerName + " is being removed", true);
@@ -381,7 +387,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         ChannelPipeline p = ctx.pipeline();
         for (String name : new String[] {"request-head-start", "http-encoder", "http-decoder",
-            "request-header-timeout"}) {
+            "request-validator", "request-header-timeout"}) {
             if (p.get(name) != null) {
                 p.remove(name);
             }
@@ -397,7 +403,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 ReferenceCountUtil.release(pipelined); // requests after a closing answer are never served
             }
             written.addListener(f -> {
-                if (requestInFlight && requestHasBody && ctx.channel().isActive()) {
+                if ((requestInFlight && requestHasBody || unreadAfterMalformed) && ctx.channel().isActive()) {
                     lingering = true;
                     ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
                     maybeRead();

@@ -1,9 +1,6 @@
 package io.mtlsproxy.core.identity;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -13,6 +10,7 @@ import java.util.List;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
+import io.mtlsproxy.core.pki.CertificateDescription;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 
@@ -33,7 +31,6 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
 
     private static final int SAN_DNS = 2;
     private static final int SAN_URI = 6;
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     public PeerIdentity {
         chain = List.copyOf(chain);
@@ -96,17 +93,7 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
 
     /** Lowercase hex SHA-256 of the certificate's DER, without separators. */
     public static String sha256Hex(X509Certificate certificate) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
-            char[] out = new char[digest.length * 2];
-            for (int i = 0; i < digest.length; i++) {
-                out[2 * i] = HEX[(digest[i] >> 4) & 0xf];
-                out[2 * i + 1] = HEX[digest[i] & 0xf];
-            }
-            return new String(out);
-        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
-            throw new IllegalStateException("cannot hash certificate " + certificate.getSubjectX500Principal(), e);
-        }
+        return CertificateDescription.sha256(certificate);
     }
 
     public boolean presented() {

@@ -17,7 +17,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -27,7 +26,8 @@ import io.netty.handler.timeout.IdleStateHandler;
  * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
  * <pre>
  * connection-limit → [proxy-protocol → proxy-protocol-reader] → [sni → tls → handshake] → [protocol]
- *   → request-head-start → http-encoder → http-decoder → request-header-timeout → idle → proxy
+ *   → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout → idle
+ *   → proxy
  * </pre>
  * {@code protocol} (when the listener can speak more than HTTP/1.1) replaces the HTTP/1.1 handlers after the
  * handshake for HTTP/2 or a tcp route.
@@ -98,7 +98,8 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         RequestHeaderTimeout headerTimeout = new RequestHeaderTimeout(limits.requestHeaderTimeout().toMillis());
         p.addLast("request-head-start", headerTimeout.headStart());
         p.addLast("http-encoder", new HttpResponseEncoder());
-        p.addLast("http-decoder", new HttpRequestDecoder(decoderConfig(limits)));
+        p.addLast("http-decoder", new StrictRequestDecoder(decoderConfig(limits)));
+        p.addLast("request-validator", new RequestValidator());
         p.addLast("request-header-timeout", headerTimeout);
         p.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("proxy", proxyHandler.apply(ch, listener));

@@ -3,6 +3,7 @@ package io.mtlsproxy.core.protocol;
 import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
+import io.mtlsproxy.core.inbound.RequestValidator;
 import io.mtlsproxy.core.h2.FullMessageSplitter;
 import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.h2.HeadersOnlyResponses;
@@ -23,7 +24,8 @@ import io.netty.handler.timeout.IdleStateEvent;
  * A client connection that chose h2 by ALPN:
  * <pre>
  * … tls → handshake → idle → h2 (frame codec, limits: {@link H2Codecs}) → h2-streams (multiplexer) → h2-connection
- * each stream: h2-http (frames ⇄ HTTP objects) → h2-split → h2-headers-only → proxy (one {@link HttpProxyHandler})
+ * each stream: h2-http (frames ⇄ HTTP objects) → h2-split → h2-headers-only → request-validator
+ *   → proxy (one {@link HttpProxyHandler})
  * </pre>
  * Each stream is one request handled as an HTTP/1.1 request is: routed, checked against the route's identity
  * policy (the connection's certificate), given the proxy's forwarded headers and XFCC, carried to the route's
@@ -48,6 +50,7 @@ final class H2Inbound {
                 sp.addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
                 sp.addLast("h2-split", FullMessageSplitter.INSTANCE);
                 sp.addLast("h2-headers-only", new HeadersOnlyResponses());
+                sp.addLast("request-validator", new RequestValidator()); // the same rules as HTTP/1.1
                 sp.addLast("proxy", new HttpProxyHandler(fc, listener.name()));
             }
         }));

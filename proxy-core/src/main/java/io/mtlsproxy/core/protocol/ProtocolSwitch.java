@@ -31,7 +31,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 public final class ProtocolSwitch extends ChannelInboundHandlerAdapter {
     /** The listener's HTTP/1.1 handlers, removed when the connection speaks something else. */
     static final String[] HTTP1_HANDLERS = {"request-head-start", "http-encoder", "http-decoder",
-        "request-header-timeout", "proxy"};
+        "request-validator", "request-header-timeout", "proxy"};
 
     private final ForwardingContext fc;
     private final Listener listener;

@@ -41,6 +41,19 @@ public final class UpstreamCluster {
         return null;
     }
 
+    /** As {@link #pick}, but never {@code avoid} (for a retry); null when no other endpoint is available. */
+    public UpstreamEndpoint pickOther(long nowNanos, UpstreamEndpoint avoid) {
+        int n = endpoints.size();
+        int start = Math.floorMod(next.getAndIncrement(), n);
+        for (int i = 0; i < n; i++) {
+            UpstreamEndpoint e = endpoints.get((start + i) % n);
+            if (e != avoid && e.available(nowNanos)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     public String route() {
         return route;
     }
