@@ -178,7 +178,7 @@ final class ChangeInjector implements AutoCloseable {
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            record(kind, false, "could not change the files: " + e);
+            record(kind, false, "could not make the change: " + e);
             return;
         }
         double reloadSeconds = awaitReload(reloadsBefore);
