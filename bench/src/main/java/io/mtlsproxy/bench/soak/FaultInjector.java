@@ -49,9 +49,10 @@ final class FaultInjector implements AutoCloseable {
         long next = System.nanoTime() + every.toNanos() / 2;
         try {
             while (!stop.await(Math.max(0, next - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                faulty.stop();
+                // The window opens before the stop: requests reset while the connections close belong to it.
                 long down = System.nanoTime();
                 faults.down(down);
+                faulty.stop();
                 log.accept(String.format(Locale.ROOT, "t+%.1fs origin fault: %s (127.0.0.1:%d) stopped for %d s",
                         (down - startNanos) / 1e9, faulty.name(), faulty.port(), downFor.toSeconds()));
                 stop.await(downFor.toMillis(), TimeUnit.MILLISECONDS);

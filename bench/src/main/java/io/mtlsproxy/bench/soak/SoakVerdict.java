@@ -27,8 +27,8 @@ final class SoakVerdict {
     }
 
     private static final List<Series> SERIES = List.of(
-            // The live set after a full GC: the one heap figure a leak must move. Tight enough that ~100 KiB kept
-            // per reload (an old TLS context, say) fails a 5-minute soak.
+            // The live set after a full GC: the one heap figure a leak must move. Tight enough that 150 KiB kept
+            // per reload (an old TLS context, say) fails a 5-minute soak (~14 reloads per third).
             new Series("heap after full GC", "MiB", Sample::heapAfterGcMib, new Flatness.Tolerance(1.5, 0.05)),
             // Between collections the heap is a saw-tooth set by the collector's schedule, not by leaks.
             new Series("heap used (any moment)", "MiB", Sample::heapUsedMib, null),

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * were classified as expected, and that nothing is left running. Flatness needs minutes, so it is reported here
  * but not asserted.
  */
-@Timeout(90)
+@Timeout(60)
 class SoakTest {
     static final Path REPO = Path.of("..").toAbsolutePath().normalize();
 
@@ -57,8 +57,8 @@ class SoakTest {
         // New connections saw the first certificate and every renewed one (the last may land as the load stops).
         int serverRenewals = report.changes().get(0).done();
         assertTrue(report.serverCertificatesSeen() >= serverRenewals, md);
-        assertTrue(report.series().stream().anyMatch(s -> s.series().startsWith("heap after") && s.samples() > 2),
-                md);
+        assertTrue(report.series().stream().allMatch(s -> s.series().startsWith("heap after") || s.samples() > 2),
+                "a reading every 2 s of every series (the forced GC depends on jcmd attaching)\n" + md);
 
         List<Path> files = SoakResults.write(report, md, out);
         assertTrue(Files.readString(files.get(0)).contains("| **unexpected errors** | **0** |"));
