@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
@@ -129,11 +130,12 @@ class Http2Test {
         assertTrue(e.clientSubject().contains("CN=client-a"));
     }
 
-    @Test
-    void concurrentStreamsOnOneConnectionEachGetTheirOwnAnswer() throws Exception {
+    @ParameterizedTest(name = "100 streams at once → {0} origin")
+    @ValueSource(strings = {"h1", "h2"})
+    void concurrentStreamsOnOneConnectionEachGetTheirOwnAnswer(String path) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
                 .sslContext(fx.clientContext(fx.client)).build();
-        String base = "https://127.0.0.1:" + proxy.port("mtls") + "/h1/";
+        String base = "https://127.0.0.1:" + proxy.port("mtls") + "/" + path + "/";
         // one request first, so that the burst below shares its connection (streams answered in one batch)
         assertEquals(HttpClient.Version.HTTP_2, get(http, base + "echo?first").version());
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
@@ -145,7 +147,7 @@ class Http2Test {
             HttpResponse<String> r = answers.get(i).get(20, TimeUnit.SECONDS);
             assertEquals(200, r.statusCode(), r::body);
             assertEquals(HttpClient.Version.HTTP_2, r.version());
-            assertEquals("/h1/echo?i=" + i, Echo.parse(r.body()).uri());
+            assertEquals("/" + path + "/echo?i=" + i, Echo.parse(r.body()).uri());
         }
     }
 

@@ -18,7 +18,6 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 
 /**
@@ -35,20 +34,13 @@ import io.netty.handler.timeout.IdleStateEvent;
  * client's stream window, not the proxy's memory.
  */
 final class H2Inbound {
-    /** Streams' flushes held back at most, before the connection is flushed anyway. */
-    private static final int FLUSH_BATCH_LIMIT = 256;
-
     private H2Inbound() {
     }
 
     static void install(ChannelPipeline p, ForwardingContext fc, Listener listener, InboundConnection conn) {
         Http2FrameCodec codec = H2Codecs.server(listener.config().limits());
         p.addLast("h2", codec);
-        // A stream's answer is written when its origin's bytes arrive, outside the client connection's read, so each
-        // stream would flush the connection by itself: one TLS record and one write(2) per answer. This batches the
-        // streams' flushes until the event loop has handled every origin that was ready (a task queued behind
-        // them, no timer), so ten answers ready together leave as one record and one write.
-        p.addLast("h2-flush", new FlushConsolidationHandler(FLUSH_BATCH_LIMIT, true));
+        p.addLast("h2-flush", H2Codecs.streamFlushBatcher()); // answers ready together leave in one TLS record
         p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel ch) {
