@@ -5,9 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
@@ -40,12 +51,14 @@ import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.GrpcEchoOrigin;
 import io.mtlsproxy.core.testing.H2EchoOrigin;
 import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestOrigin;
 import io.netty.buffer.PooledByteBufAllocator;
 
 /**
- * HTTP/2 by ALPN on an mTLS listener: curl --http2 to an HTTP/1.1 and to an HTTP/2 origin (both mTLS), a real gRPC
- * client (unary, an error status, trailers, bidirectional streaming) to a gRPC origin over mTLS, and a rapid reset
- * burst that gets GOAWAY while another connection keeps working.
+ * HTTP/2 by ALPN on an mTLS listener: curl --http2 to an HTTP/1.1 and to an HTTP/2 origin (both mTLS), many
+ * concurrent streams on one connection and bodies past the flow-control windows both ways, a real gRPC client
+ * (unary, an error status, trailers, bidirectional streaming) to a gRPC origin over mTLS, and a rapid reset burst
+ * that gets GOAWAY while another connection keeps working.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class Http2Test {
@@ -115,6 +128,63 @@ class Http2Test {
         AccessLogEntry e = log.await(x -> x.path().equals("/" + path + "/hello"));
         assertEquals(200, e.status());
         assertTrue(e.clientSubject().contains("CN=client-a"));
+    }
+
+    @ParameterizedTest(name = "100 streams at once → {0} origin")
+    @ValueSource(strings = {"h1", "h2"})
+    void concurrentStreamsOnOneConnectionEachGetTheirOwnAnswer(String path) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .sslContext(fx.clientContext(fx.client)).build();
+        String base = "https://127.0.0.1:" + proxy.port("mtls") + "/" + path + "/";
+        // one request first, so that the burst below shares its connection (streams answered in one batch)
+        assertEquals(HttpClient.Version.HTTP_2, get(http, base + "echo?first").version());
+        List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "echo?i=" + i)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        for (int i = 0; i < answers.size(); i++) {
+            HttpResponse<String> r = answers.get(i).get(20, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), r::body);
+            assertEquals(HttpClient.Version.HTTP_2, r.version());
+            assertEquals("/" + path + "/echo?i=" + i, Echo.parse(r.body()).uri());
+        }
+    }
+
+    @Test
+    void bodiesPastTheFlowControlWindowsBothWays() throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .sslContext(fx.clientContext(fx.client)).build();
+        String base = "https://127.0.0.1:" + proxy.port("mtls") + "/h1/";
+        long size = 6L * 1024 * 1024; // far past the 64 KiB stream and connection windows
+        HttpResponse<InputStream> down = http.send(HttpRequest.newBuilder(URI.create(base + "download?bytes=" + size))
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, down.statusCode());
+        assertEquals(HttpClient.Version.HTTP_2, down.version());
+        long offset = 0;
+        try (InputStream in = down.body()) {
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = in.read(buf)) > 0; offset += n) {
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] != TestOrigin.pattern(offset + i)) {
+                        throw new AssertionError("download differs at byte " + (offset + i));
+                    }
+                }
+            }
+        }
+        assertEquals(size, offset);
+
+        byte[] body = new byte[(int) size];
+        new Random(7).nextBytes(body);
+        HttpResponse<String> up = http.send(HttpRequest.newBuilder(URI.create(base + "upload"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, up.statusCode(), up::body);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        assertTrue(up.body().contains("sha256=" + sha) && up.body().contains("bytes=" + size), up.body());
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String uri) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -1,5 +1,10 @@
 package io.mtlsproxy.core.h2;
 
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -9,9 +14,11 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 
 /**
  * On an HTTP/2 stream, after {@code Http2StreamFrameToHttpObjectCodec}: a HEADERS frame that ends the stream comes
@@ -46,10 +53,21 @@ public final class FullMessageSplitter extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(last);
     }
 
+    /** One pass over the headers, per stream: no name set, no stream pipeline. */
     private static void dropExtensionHeaders(HttpRequest req) {
-        req.headers().names().stream()
-                .filter(n -> n.regionMatches(true, 0, EXTENSION_PREFIX, 0, EXTENSION_PREFIX.length()))
-                .toList()
-                .forEach(req.headers()::remove);
+        HttpHeaders headers = req.headers();
+        List<CharSequence> found = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext();) {
+            CharSequence name = it.next().getKey();
+            if (AsciiString.regionMatches(name, true, 0, EXTENSION_PREFIX, 0, EXTENSION_PREFIX.length())) {
+                if (found == null) {
+                    found = new ArrayList<>(2);
+                }
+                found.add(name);
+            }
+        }
+        if (found != null) {
+            found.forEach(headers::remove);
+        }
     }
 }

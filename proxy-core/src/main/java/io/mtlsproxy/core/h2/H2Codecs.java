@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 /**
  * The HTTP/2 connection codecs of both sides, with the protections a server exposed to clients needs.
@@ -34,6 +35,8 @@ public final class H2Codecs {
     public static final int RST_WINDOW_SECONDS = 30;
     /** How long a GOAWAY'd connection (drain, idle) waits for its streams before it closes. */
     private static final long GRACEFUL_SHUTDOWN_MILLIS = 30_000;
+    /** Streams' flushes held back at most, before the connection is flushed anyway. */
+    private static final int FLUSH_BATCH_LIMIT = 256;
 
     private H2Codecs() {
     }
@@ -59,6 +62,18 @@ public final class H2Codecs {
                 .validateHeaders(true)
                 .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
                 .build();
+    }
+
+    /**
+     * Goes between a connection's frame codec and its stream multiplexer. A stream writes when bytes for it arrive
+     * from its other side (the origin for a client's stream, the client for an origin's), outside this connection's
+     * own read, so the multiplexer's read-complete batching does not apply and every stream would flush the
+     * connection by itself: one TLS record and one write(2) each. This holds the streams' flushes until the event
+     * loop has handled everything that was ready (a task queued behind it, no timer; at most
+     * {@link #FLUSH_BATCH_LIMIT} flushes), so ten answers ready together leave as one record and one write.
+     */
+    public static ChannelHandler streamFlushBatcher() {
+        return new FlushConsolidationHandler(FLUSH_BATCH_LIMIT, true);
     }
 
     /**

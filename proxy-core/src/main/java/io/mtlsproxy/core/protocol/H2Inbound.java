@@ -23,7 +23,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 /**
  * A client connection that chose h2 by ALPN:
  * <pre>
- * … tls → handshake → idle → h2 (frame codec, limits: {@link H2Codecs}) → h2-streams (multiplexer) → h2-connection
+ * … tls → handshake → idle → h2 (frame codec, limits: {@link H2Codecs})
+ *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
  * each stream: h2-http (frames ⇄ HTTP objects) → h2-split → h2-headers-only → request-validator
  *   → proxy (one {@link HttpProxyHandler})
  * </pre>
@@ -39,6 +40,7 @@ final class H2Inbound {
     static void install(ChannelPipeline p, ForwardingContext fc, Listener listener, InboundConnection conn) {
         Http2FrameCodec codec = H2Codecs.server(listener.config().limits());
         p.addLast("h2", codec);
+        p.addLast("h2-flush", H2Codecs.streamFlushBatcher()); // answers ready together leave in one TLS record
         p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel ch) {

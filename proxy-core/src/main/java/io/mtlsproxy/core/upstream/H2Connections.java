@@ -77,6 +77,7 @@ final class H2Connections {
         Promise<Channel> connected = loop.newPromise();
         connector.open(cluster, endpoint, loop, p -> {
             p.addLast("h2", H2Codecs.client());
+            p.addLast("h2-flush", H2Codecs.streamFlushBatcher());
             p.addLast("h2-streams", new Http2MultiplexHandler(new RefusePush()));
             p.addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
             p.addLast("h2-idle-close", new CloseWhenIdle());
