@@ -81,7 +81,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--proxy-jar", description = "mtls-proxy's shaded jar (default: proxy-admin/target/mtls-proxy.jar).")
     Path proxyJar;
 
-    @Option(names = "--proxy-jvm-opts", description = "Extra JVM options for mtls-proxy, space separated.")
+    @Option(names = "--proxy-jvm-opts", description = "Extra JVM options for mtls-proxy, space separated, after "
+            + "those of conf/jvm.options.")
     String proxyJvmOpts;
 
     @Option(names = "--nginx", description = "nginx binary (default: from PATH or /usr/sbin).")
@@ -170,7 +171,7 @@ public final class BenchMain implements Callable<Integer> {
             b.proxyJar(proxyJar);
         }
         if (proxyJvmOpts != null && !proxyJvmOpts.isBlank()) {
-            b.proxyJvmOptions(Arrays.asList(proxyJvmOpts.trim().split("\\s+")));
+            b.addProxyJvmOptions(Arrays.asList(proxyJvmOpts.trim().split("\\s+")));
         }
         if (nginx != null) {
             b.nginx(nginx);

@@ -103,6 +103,11 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
         private Builder(Path repoRoot) {
             this.outDir = repoRoot.resolve("bench/results");
             this.proxyJar = repoRoot.resolve("proxy-admin/target/mtls-proxy.jar");
+            // the JVM options bin/mtls-proxy runs the proxy with: the bench measures what operators run
+            Path jvmOptions = repoRoot.resolve("conf/jvm.options");
+            if (java.nio.file.Files.isRegularFile(jvmOptions)) {
+                this.proxyJvmOptions = List.of("@" + jvmOptions.toAbsolutePath());
+            }
             io.mtlsproxy.bench.process.Binaries.find("nginx").ifPresent(p -> nginx = p);
             io.mtlsproxy.bench.process.Binaries.find("haproxy").ifPresent(p -> haproxy = p);
         }
@@ -183,8 +188,17 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
             return this;
         }
 
+        /** Replaces the proxy's JVM options (by default {@code @conf/jvm.options}, as bin/mtls-proxy uses). */
         public Builder proxyJvmOptions(List<String> options) {
             this.proxyJvmOptions = options;
+            return this;
+        }
+
+        /** Adds JVM options after the default ones; for the same option the last one wins. */
+        public Builder addProxyJvmOptions(List<String> options) {
+            List<String> all = new java.util.ArrayList<>(proxyJvmOptions);
+            all.addAll(options);
+            this.proxyJvmOptions = all;
             return this;
         }
 

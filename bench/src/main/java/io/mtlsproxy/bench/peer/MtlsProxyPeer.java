@@ -21,7 +21,7 @@ import io.mtlsproxy.bench.scenario.Leg;
 /**
  * mtls-proxy from its shaded jar, as operators run it ({@code java -jar mtls-proxy.jar run --config FILE}), with a
  * generated HOCON config: one listener and one route per leg, access log off, Netty's event loops sized to the
- * cores it was given.
+ * cores it was given, and the JVM options it is given (by default {@code @conf/jvm.options}, bin/mtls-proxy's).
  */
 public final class MtlsProxyPeer implements Peer {
     private static final Duration STARTUP = Duration.ofSeconds(60);
@@ -41,7 +41,8 @@ public final class MtlsProxyPeer implements Peer {
 
     @Override
     public String version() {
-        return "mtls-proxy " + jar.getFileName() + (Files.isRegularFile(jar) ? "" : " (missing)");
+        return "mtls-proxy " + jar.getFileName() + (Files.isRegularFile(jar) ? "" : " (missing)")
+                + (jvmOptions.isEmpty() ? "" : ", JVM options " + String.join(" ", jvmOptions));
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -28,6 +29,10 @@ import io.netty.util.concurrent.Future;
  * event loop, so every method here runs on that loop. Backpressure both ways is read-after-writable: the client is
  * read only while the upstream channel is writable, the origin only while the client channel is writable, so at
  * most a write buffer's worth (Netty's high water mark) plus one read sits in the proxy per direction.
+ * <p>
+ * Each flush through a TLS channel costs a pass through its SslHandler, so writes are flushed once per batch: a
+ * request without a body goes out whole (head and end) in one flush, and the read-complete events flush only a
+ * channel that was written to since its last flush.
  */
 final class Exchange implements UpstreamHandler.Sink {
     /** What the client asked for, as far as the response's framing is concerned. */
@@ -42,9 +47,14 @@ final class Exchange implements UpstreamHandler.Sink {
     private final RequestLog log;
     private final ClientSide client;
     private final long maxBody;
-    private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    private final boolean bodyless;
+    private ArrayDeque<HttpContent> pending; // body pieces that arrive before the origin connection; rare
+    private HttpResponse heldHead; // the response head, until its body's first piece or the end of the read
     private UpstreamEndpoint endpoint;
     private Channel upstream;
+    private UpstreamHandler relay;
+    private boolean upstreamUnflushed;
+    private boolean clientUnflushed;
     private long bodyBytes;
     private boolean requestSent;
     private boolean responseStarted;
@@ -56,9 +66,14 @@ final class Exchange implements UpstreamHandler.Sink {
     private boolean retried;
     private boolean resendLast;
     private final ResponseTimeout responseTimeout;
+    private final long responseTimeoutNanos;
 
+    /**
+     * A {@link FullHttpRequest} {@code request} is one without a body (neither chunked nor a Content-Length above
+     * 0): it goes out whole, and the empty end the decoder delivers after its head is dropped.
+     */
     Exchange(HttpProxyHandler owner, ChannelHandlerContext ctx, ForwardingContext fc, Route route,
-             HttpRequest request, RequestLog log, ClientSide client, long maxBody) {
+             HttpRequest request, RequestLog log, ClientSide client, long maxBody, ResponseTimeout responseTimeout) {
         this.owner = requireNonNull(owner, "owner");
         this.ctx = requireNonNull(ctx, "ctx");
         this.fc = requireNonNull(fc, "fc");
@@ -67,8 +82,10 @@ final class Exchange implements UpstreamHandler.Sink {
         this.log = requireNonNull(log, "log");
         this.client = requireNonNull(client, "client");
         this.maxBody = maxBody;
-        this.responseTimeout = new ResponseTimeout(ctx.executor(),
-                route.upstream().config().responseTimeout().toNanos(), this::responseTimedOut);
+        this.bodyless = request instanceof FullHttpRequest;
+        this.responseTimeout = requireNonNull(responseTimeout, "responseTimeout");
+        this.responseTimeoutNanos = route.upstream().config().responseTimeout().toNanos();
+        responseTimeout.activity();
     }
 
     void start() {
@@ -83,6 +100,11 @@ final class Exchange implements UpstreamHandler.Sink {
     }
 
     private void acquire() {
+        Channel idle = fc.pools().pollIdle(route.upstream(), endpoint, ctx.channel().eventLoop());
+        if (idle != null) {
+            connected(idle); // the usual case under load: a pooled keep-alive connection, no future needed
+            return;
+        }
         Future<Channel> f = fc.pools().acquire(route.upstream(), endpoint, ctx.channel().eventLoop());
         if (f.isDone()) {
             onAcquired(f);
@@ -106,21 +128,36 @@ final class Exchange implements UpstreamHandler.Sink {
             }
             return;
         }
-        upstream = f.getNow();
-        upstream.pipeline().get(UpstreamHandler.class).attach(this);
+        connected(f.getNow());
+    }
+
+    private void connected(Channel ch) {
+        upstream = ch;
+        relay = UpstreamHandler.of(ch);
+        relay.attach(this);
         if (client.expectContinue() && !retried) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
         upstream.write(request);
-        HttpContent c;
-        while ((c = pending.poll()) != null) {
-            writeBody(c);
-        }
-        if (resendLast) {
-            writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only body-less requests are retried
+        if (bodyless) {
+            // head and end in one message: one buffer to encrypt and send; a retry sends it whole again
+            requestSent = true;
+            responseTimeout.activity();
+            responseTimeout.arm(responseTimeoutNanos);
+        } else {
+            if (pending != null) {
+                HttpContent c;
+                while ((c = pending.poll()) != null) {
+                    writeBody(c);
+                }
+            }
+            if (resendLast) {
+                writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only requests without body bytes are retried
+            }
         }
         upstream.flush();
+        upstreamUnflushed = false;
         responseTimeout.activity();
         upstream.read();
         owner.maybeRead();
@@ -128,8 +165,8 @@ final class Exchange implements UpstreamHandler.Sink {
 
     /** A piece of the request body; this exchange owns it from here. */
     void requestContent(HttpContent c) {
-        if (finished) {
-            c.release();
+        if (finished || bodyless) {
+            c.release(); // a body-less request's empty end: already sent with its head
             return;
         }
         int n = c.content().readableBytes();
@@ -147,6 +184,9 @@ final class Exchange implements UpstreamHandler.Sink {
             return;
         }
         if (upstream == null) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(4);
+            }
             pending.add(c);
         } else {
             writeBody(c);
@@ -159,13 +199,18 @@ final class Exchange implements UpstreamHandler.Sink {
         if (last) {
             requestSent = true;
             upstream.flush();
+            upstreamUnflushed = false;
             responseTimeout.activity();
-            responseTimeout.arm();
+            responseTimeout.arm(responseTimeoutNanos);
+        } else {
+            upstreamUnflushed = true; // flushed when the client's read completes
         }
     }
 
+    /** The client's read completed: what it brought for the origin goes out. */
     void flushUpstream() {
-        if (upstream != null && !finished) {
+        if (upstreamUnflushed && upstream != null && !finished) {
+            upstreamUnflushed = false;
             upstream.flush();
         }
     }
@@ -216,9 +261,19 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         log.addBytesOut(c.content().readableBytes());
         if (c instanceof LastHttpContent) {
-            complete(c);
+            complete((LastHttpContent) c);
         } else {
+            writeHeldHead();
             ctx.write(c);
+            clientUnflushed = true;
+        }
+    }
+
+    private void writeHeldHead() {
+        if (heldHead != null) {
+            ctx.write(heldHead);
+            heldHead = null;
+            clientUnflushed = true;
         }
     }
 
@@ -229,14 +284,25 @@ final class Exchange implements UpstreamHandler.Sink {
         ResponseFraming.Outcome framing = ResponseFraming.apply(resp, client, owner.closeRequested());
         closeClient = framing.closeClient();
         originKeepAlive = framing.originReusable();
-        ctx.write(resp);
-        responseTimeout.arm(); // from here on it watches for a stalled response body
+        // held until the first piece of body: a small response read whole leaves as one message (one encode,
+        // one buffer for the SslHandler); the end of the read writes it in any case
+        heldHead = resp;
+        responseTimeout.arm(responseTimeoutNanos); // from here on it watches for a stalled response body
     }
 
-    private void complete(HttpContent last) {
+    private void complete(LastHttpContent last) {
         finished = true;
         responseTimeout.cancel();
-        ChannelFuture written = ctx.writeAndFlush(last);
+        ChannelFuture written;
+        if (heldHead != null) {
+            HttpResponse h = heldHead;
+            heldHead = null;
+            written = ctx.writeAndFlush(new DefaultFullHttpResponse(h.protocolVersion(), h.status(), last.content(),
+                    h.headers(), last.trailingHeaders())); // takes over the body's reference
+        } else {
+            written = ctx.writeAndFlush(last);
+        }
+        clientUnflushed = false;
         if (originKeepAlive && requestSent && upstream.isActive()) {
             fc.pools().release(endpoint, upstream);
         } else {
@@ -251,7 +317,11 @@ final class Exchange implements UpstreamHandler.Sink {
         if (finished || upstream == null) {
             return;
         }
-        ctx.flush();
+        writeHeldHead();
+        if (clientUnflushed) {
+            clientUnflushed = false;
+            ctx.flush();
+        }
         if (ctx.channel().isWritable()) {
             upstream.read();
         } else {
@@ -282,6 +352,7 @@ final class Exchange implements UpstreamHandler.Sink {
             retried = true;
             resendLast = true;
             upstream = null;
+            relay = null;
             acquire();
             return;
         }
@@ -313,8 +384,7 @@ final class Exchange implements UpstreamHandler.Sink {
     }
 
     private boolean usedBefore() {
-        UpstreamHandler h = upstream == null ? null : upstream.pipeline().get(UpstreamHandler.class);
-        return h != null && h.uses() > 1;
+        return upstream != null && relay != null && relay.uses() > 1;
     }
 
     /** The client closed its connection before the response was complete. */
@@ -373,18 +443,20 @@ final class Exchange implements UpstreamHandler.Sink {
 
     private void finish() {
         finished = true;
+        heldHead = null; // never sent: the exchange ends without the client seeing this response
         responseTimeout.cancel();
-        HttpContent c;
-        while ((c = pending.poll()) != null) {
-            c.release();
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                c.release();
+            }
         }
     }
 
     private void detachAndClose() {
         if (upstream != null) {
-            UpstreamHandler h = upstream.pipeline().get(UpstreamHandler.class);
-            if (h != null) {
-                h.detach();
+            if (relay != null) {
+                relay.detach();
             }
             upstream.close();
         }
@@ -397,7 +469,8 @@ final class Exchange implements UpstreamHandler.Sink {
         }
     }
 
-    private void responseTimedOut() {
+    /** The connection's {@link ResponseTimeout} fired while this exchange was waiting for its origin. */
+    void responseTimedOut() {
         if (finished) {
             return;
         }

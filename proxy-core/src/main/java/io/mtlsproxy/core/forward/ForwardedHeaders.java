@@ -1,13 +1,14 @@
 package io.mtlsproxy.core.forward;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 
 import io.mtlsproxy.config.ForwardClientCert;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 
 /**
  * X-Forwarded-For, -Proto, -Host and -Client-Cert are the proxy's alone. Whatever the client sent under these
@@ -20,14 +21,25 @@ final class ForwardedHeaders {
     static final String XFP = "x-forwarded-proto";
     static final String XFH = "x-forwarded-host";
     static final String XFCC = "x-forwarded-client-cert";
-    private static final Set<String> ALL = Set.of(XFF, XFP, XFH, XFCC);
+    private static final AsciiString XFF_NAME = AsciiString.cached(XFF);
+    private static final AsciiString XFP_NAME = AsciiString.cached(XFP);
+    private static final AsciiString XFH_NAME = AsciiString.cached(XFH);
+    private static final AsciiString XFCC_NAME = AsciiString.cached(XFCC);
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+    private static final AsciiString HTTP = AsciiString.cached("http");
 
     private ForwardedHeaders() {
     }
 
     /** True for any spelling of a forwarded header: case-insensitive, '_' standing for '-'. */
-    static boolean isForwardedHeader(String name) {
-        return ALL.contains(name.toLowerCase(Locale.ROOT).replace('_', '-'));
+    static boolean isForwardedHeader(CharSequence name) {
+        return switch (name.length()) {
+            case 15 -> HeaderNames.isSpelledAs(name, XFF);
+            case 16 -> HeaderNames.isSpelledAs(name, XFH);
+            case 17 -> HeaderNames.isSpelledAs(name, XFP);
+            case 23 -> HeaderNames.isSpelledAs(name, XFCC);
+            default -> false;
+        };
     }
 
     /**
@@ -35,23 +47,29 @@ final class ForwardedHeaders {
      */
     static void apply(HttpHeaders headers, ForwardClientCert mode, InboundConnection conn, String host) {
         boolean append = mode == ForwardClientCert.APPEND_FORWARD;
-        String priorFor = append ? joined(headers, XFF, ", ") : null;
-        String priorCert = append ? joined(headers, XFCC, ",") : null;
+        String priorFor = append ? joined(headers, XFF_NAME, ", ") : null;
+        String priorCert = append ? joined(headers, XFCC_NAME, ",") : null;
 
-        List<String> spoofable = new ArrayList<>();
-        for (String name : headers.names()) {
+        List<CharSequence> spoofable = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
             if (isForwardedHeader(name)) {
+                if (spoofable == null) {
+                    spoofable = new ArrayList<>(4);
+                }
                 spoofable.add(name);
             }
         }
-        spoofable.forEach(headers::remove);
+        if (spoofable != null) {
+            spoofable.forEach(headers::remove);
+        }
 
         String peer = conn.remoteAddress();
-        headers.set(XFF, priorFor == null ? peer : priorFor + ", " + peer);
-        headers.set(XFP, conn.secure() ? "https" : "http");
-        headers.set(XFH, host);
+        headers.add(XFF_NAME, priorFor == null ? peer : priorFor + ", " + peer);
+        headers.add(XFP_NAME, conn.secure() ? HTTPS : HTTP);
+        headers.add(XFH_NAME, host);
 
-        String element = ClientCertHeader.element(conn.peer());
+        String element = conn.clientCertElement(ClientCertHeader::element);
         String cert = switch (mode) {
             case SANITIZE -> null;
             case SANITIZE_SET -> element;
@@ -59,12 +77,12 @@ final class ForwardedHeaders {
                     : element == null ? priorCert : priorCert + "," + element;
         };
         if (cert != null) {
-            headers.set(XFCC, cert);
+            headers.add(XFCC_NAME, cert);
         }
     }
 
     /** The values of the canonical header only (never an underscore variant), joined; null when absent. */
-    private static String joined(HttpHeaders headers, String name, String separator) {
+    private static String joined(HttpHeaders headers, CharSequence name, String separator) {
         List<String> values = headers.getAll(name);
         return values.isEmpty() ? null : String.join(separator, values);
     }

@@ -1,9 +1,10 @@
 package io.mtlsproxy.core.forward;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -13,34 +14,86 @@ import io.netty.handler.codec.http.HttpHeaders;
  * Proxy-*, TE, Trailer, Transfer-Encoding (the codec re-frames the body) and Upgrade, plus every header that
  * {@code Connection:} nominates. A nomination cannot remove Host, Content-Length or the forwarded headers: a client
  * must not be able to strip the framing or the proxy's own X-Forwarded-* on their way to the origin.
+ * <p>
+ * It runs on every request and response, so it looks at the names as they are, without lower-casing or copying
+ * them; only a header to remove costs an allocation.
  */
 final class HopByHop {
-    private static final Set<String> ALWAYS = Set.of("connection", "keep-alive", "te", "trailer",
-            "transfer-encoding", "upgrade");
-    private static final Set<String> NEVER_NOMINATED = Set.of("host", "content-length");
-
     private HopByHop() {
     }
 
     static void strip(HttpHeaders headers) {
-        List<String> nominated = new ArrayList<>();
-        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
-                String name = token.trim().toLowerCase(Locale.ROOT);
-                if (!name.isEmpty() && !NEVER_NOMINATED.contains(name) && !ForwardedHeaders.isForwardedHeader(name)) {
-                    nominated.add(name);
+        List<CharSequence> remove = null;
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            for (Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
+                 values.hasNext(); ) {
+                remove = nominated(values.next(), remove);
+            }
+        }
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (always(name)) {
+                remove = add(remove, name);
+            }
+        }
+        if (remove != null) {
+            for (CharSequence name : remove) {
+                headers.remove(name);
+            }
+        }
+    }
+
+    /** Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade and Proxy-*, in any case. */
+    static boolean always(CharSequence name) {
+        return switch (name.length()) {
+            case 2 -> HeaderNames.is(name, "te");
+            case 7 -> HeaderNames.is(name, "trailer") || HeaderNames.is(name, "upgrade")
+                    || HeaderNames.startsWith(name, "proxy-");
+            case 10 -> HeaderNames.is(name, "connection") || HeaderNames.is(name, "keep-alive")
+                    || HeaderNames.startsWith(name, "proxy-");
+            case 17 -> HeaderNames.is(name, "transfer-encoding") || HeaderNames.startsWith(name, "proxy-");
+            default -> HeaderNames.startsWith(name, "proxy-");
+        };
+    }
+
+    /** Adds the names a Connection value nominates (comma separated) to {@code remove}. */
+    private static List<CharSequence> nominated(CharSequence value, List<CharSequence> remove) {
+        int n = value.length();
+        int i = 0;
+        while (i < n) {
+            int comma = i;
+            while (comma < n && value.charAt(comma) != ',') {
+                comma++;
+            }
+            int start = i;
+            int end = comma;
+            while (start < end && isSpace(value.charAt(start))) {
+                start++;
+            }
+            while (end > start && isSpace(value.charAt(end - 1))) {
+                end--;
+            }
+            if (start < end) {
+                CharSequence token = value.subSequence(start, end);
+                // a hop-by-hop name goes anyway; Host, Content-Length and the forwarded headers never go
+                if (!always(token) && !HeaderNames.is(token, "host") && !HeaderNames.is(token, "content-length")
+                        && !ForwardedHeaders.isForwardedHeader(token)) {
+                    remove = add(remove, token.toString().toLowerCase(Locale.ROOT));
                 }
             }
+            i = comma + 1;
         }
-        List<String> remove = new ArrayList<>(nominated);
-        for (String name : headers.names()) {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (ALWAYS.contains(lower) || lower.startsWith("proxy-")) {
-                remove.add(name);
-            }
-        }
-        for (String name : remove) {
-            headers.remove(name);
-        }
+        return remove;
+    }
+
+    /** What {@link String#trim()} strips. */
+    private static boolean isSpace(char c) {
+        return c <= ' ';
+    }
+
+    private static List<CharSequence> add(List<CharSequence> list, CharSequence name) {
+        List<CharSequence> l = list == null ? new ArrayList<>(4) : list;
+        l.add(name);
+        return l;
     }
 }

@@ -12,12 +12,15 @@ import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.inbound.RequestHeaderTimeout;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.routing.Router;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -50,6 +53,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<HttpObject> backlog = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private InboundConnection conn;
+    private ResponseTimeout responseTimeout;
     private Phase phase = Phase.IDLE;
     private Exchange exchange;
     private boolean requestInFlight;
@@ -71,6 +75,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.conn = InboundConnection.of(ctx.channel());
+        this.responseTimeout = new ResponseTimeout(ctx.executor(), () -> {
+            if (exchange != null) {
+                exchange.responseTimedOut();
+            }
+        });
     }
 
     @Override
@@ -110,6 +119,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = Phase.CLOSING;
+        responseTimeout.stop();
         HttpObject m;
         while ((m = backlog.poll()) != null) {
             ReferenceCountUtil.release(m);
@@ -300,7 +310,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean websocket = WebSocketTunnel.requested(req);
-        HttpRequest upstreamRequest = toOrigin(req, target, route);
+        HttpRequest upstreamRequest = toOrigin(req, target, route, !requestHasBody && !websocket);
         phase = Phase.FORWARDING;
         if (websocket) {
             new WebSocketTunnel(this, ctx, fc, route, upstreamRequest, log).start();
@@ -308,19 +318,28 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         exchange = new Exchange(this, ctx, fc, route, upstreamRequest, log, new Exchange.ClientSide(
                 requestKeepAlive, req.protocolVersion().equals(HttpVersion.HTTP_1_0), requestHead, expectContinue),
-                maxBody);
+                maxBody, responseTimeout);
         exchange.start();
     }
 
-    /** The request as the origin gets it: hop-by-hop headers gone, forwarded headers the proxy's, HTTP/1.1. */
-    private HttpRequest toOrigin(HttpRequest req, RequestTarget target, Route route) {
+    /**
+     * The request as the origin gets it: hop-by-hop headers gone, forwarded headers the proxy's, HTTP/1.1. A request
+     * without a body becomes one full message, so that its head and end are encoded and sent as one buffer.
+     */
+    private HttpRequest toOrigin(HttpRequest req, RequestTarget target, Route route, boolean bodyless) {
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
         HttpHeaders h = req.headers();
         HopByHop.strip(h);
-        h.set(HttpHeaderNames.HOST, target.host());
+        if (!target.host().equals(h.get(HttpHeaderNames.HOST))) {
+            h.set(HttpHeaderNames.HOST, target.host()); // an absolute-form target's authority
+        }
         ForwardedHeaders.apply(h, route.config().forwardClientCert(), conn, target.host());
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (bodyless) {
+            return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), target.uri(), Unpooled.EMPTY_BUFFER,
+                    h, EmptyHttpHeaders.INSTANCE);
         }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), target.uri(), h);
     }
@@ -361,6 +380,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     void upgraded() {
         exchange = null;
         phase = Phase.CLOSING;
+        responseTimeout.stop();
         HttpObject m;
         while ((m = backlog.poll()) != null) {
             ReferenceCountUtil.release(m);

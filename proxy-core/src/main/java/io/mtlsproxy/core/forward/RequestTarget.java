@@ -1,7 +1,6 @@
 package io.mtlsproxy.core.forward;
 
-import java.util.List;
-import java.util.Locale;
+import java.util.Iterator;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -28,17 +27,16 @@ record RequestTarget(String host, String uri, String path) {
         if (HttpMethod.CONNECT.equals(req.method())) {
             throw new Rejected(405, "CONNECT is not supported by this proxy");
         }
-        List<String> hosts = req.headers().getAll(HttpHeaderNames.HOST);
-        if (hosts.isEmpty()) {
+        Iterator<String> hosts = req.headers().valueStringIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
             throw new Rejected(400, "missing Host header");
         }
-        if (hosts.size() > 1) {
+        String host = hosts.next();
+        if (hosts.hasNext()) {
             throw new Rejected(400, "several Host headers");
         }
-        String host = hosts.get(0);
         String uri = req.uri();
-        String lower = uri.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("http://") || lower.startsWith("https://")) {
+        if (HeaderNames.startsWith(uri, "http://") || HeaderNames.startsWith(uri, "https://")) {
             int authorityStart = uri.indexOf("//") + 2;
             int pathStart = indexOfAny(uri, authorityStart);
             host = uri.substring(authorityStart, pathStart);

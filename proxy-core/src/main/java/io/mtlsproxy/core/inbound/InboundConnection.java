@@ -2,6 +2,8 @@ package io.mtlsproxy.core.inbound;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.function.Function;
+
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.mtlsproxy.core.net.ClientAddress;
@@ -12,6 +14,10 @@ import io.netty.util.AttributeKey;
  * What the data path knows about one client connection: its listener, whether it is TLS, the client's address,
  * and, as the {@link HandshakeObserver} recorded them on the channel, the SNI it asked for and its certificate
  * identity.
+ * <p>
+ * Values derived from them (the lower-case SNI, the address as text, the X-Forwarded-Client-Cert element) are worked
+ * out once per connection, not once per request. They are only read on the connection's event loop (HTTP/2 streams
+ * share their connection's loop), so the memos need no synchronization.
  */
 public final class InboundConnection {
     public static final AttributeKey<InboundConnection> KEY = AttributeKey.valueOf("mtls-proxy.inbound-connection");
@@ -19,6 +25,10 @@ public final class InboundConnection {
     private final Channel channel;
     private final String listener;
     private final boolean secure;
+    private String sni;
+    private String remoteAddress;
+    private PeerIdentity certElementOf;
+    private String certElement;
 
     private InboundConnection(Channel channel, String listener, boolean secure) {
         this.channel = requireNonNull(channel, "channel");
@@ -47,8 +57,11 @@ public final class InboundConnection {
 
     /** The host name the client sent by SNI, lower case; null when none (or a plain listener). */
     public String sni() {
-        String sni = channel.attr(HandshakeObserver.SNI).get();
-        return sni == null ? null : sni.toLowerCase(java.util.Locale.ROOT);
+        if (sni == null) {
+            String sent = channel.attr(HandshakeObserver.SNI).get(); // set once, when the handshake completes
+            sni = sent == null ? null : sent.toLowerCase(java.util.Locale.ROOT);
+        }
+        return sni;
     }
 
     /** The verified (or, with optional client auth, recorded) client certificate; ANONYMOUS when none. */
@@ -62,6 +75,23 @@ public final class InboundConnection {
      * source on a {@code proxy-protocol} listener, else the socket's peer.
      */
     public String remoteAddress() {
-        return ClientAddress.host(channel);
+        if (remoteAddress == null) {
+            // stable once a request arrives: a PROXY header is read before any byte of HTTP
+            remoteAddress = ClientAddress.host(channel);
+        }
+        return remoteAddress;
+    }
+
+    /**
+     * {@code element(peer())}, computed once for the connection's identity: the identity is set once per handshake,
+     * and a new identity object (never the case today) would be formatted anew.
+     */
+    public String clientCertElement(Function<PeerIdentity, String> element) {
+        PeerIdentity peer = peer();
+        if (peer != certElementOf) {
+            certElement = element.apply(peer);
+            certElementOf = peer;
+        }
+        return certElement;
     }
 }

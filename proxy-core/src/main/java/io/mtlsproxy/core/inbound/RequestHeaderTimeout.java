@@ -20,6 +20,10 @@ import io.netty.handler.codec.http.LastHttpContent;
  * it sees the decoded head. When time runs out it fires {@link Expired} down the pipeline: the proxy handler
  * answers 408 when part of a head had arrived, else just closes. Waiting idle between keep-alive requests is the
  * business of {@code idle-timeout}, not of this one.
+ * <p>
+ * Its timer is not scheduled and cancelled for every request (a keep-alive connection would pay a scheduled task
+ * and two priority-queue updates per request): arming notes the time, and a timer that fires early, or finds the
+ * watch ended, re-checks the clock and sleeps for the rest or ends.
  */
 public final class RequestHeaderTimeout extends ChannelDuplexHandler {
     /** The event fired when a head did not arrive in time; {@code partial} when some of it had. */
@@ -28,6 +32,10 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
 
     private final long timeoutNanos;
     private ScheduledFuture<?> timer;
+    private ChannelHandlerContext timerCtx;
+    private ChannelHandlerContext self;
+    private boolean armed;
+    private long armedAt;
     private boolean requestOpen;
     private boolean responseOpen;
     private boolean headStarted;
@@ -43,7 +51,7 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 if (idle() && !headStarted && msg instanceof ByteBuf b && b.isReadable()) {
                     headStarted = true;
-                    arm(ctx.pipeline().context(RequestHeaderTimeout.this));
+                    arm(self != null ? self : ctx.pipeline().context(RequestHeaderTimeout.this));
                 }
                 ctx.fireChannelRead(msg);
             }
@@ -58,6 +66,7 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        self = ctx;
         if (ctx.channel().isActive()) {
             arm(ctx);
         }
@@ -94,28 +103,55 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancel(); // the connection turned to another protocol (HTTP/2, WebSocket, TCP)
+        stop(); // the connection turned to another protocol (HTTP/2, WebSocket, TCP)
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cancel();
+        stop();
         super.channelInactive(ctx);
     }
 
     private void arm(ChannelHandlerContext ctx) {
-        if (timer != null || ctx == null || timeoutNanos <= 0) {
-            return;
+        if (armed || ctx == null || timeoutNanos <= 0) {
+            return; // an earlier arm (the connection's start) keeps its deadline
         }
-        timer = ctx.executor().schedule(() -> {
-            timer = null;
-            if (idle() && ctx.channel().isActive()) {
-                ctx.fireUserEventTriggered(new Expired(headStarted));
-            }
-        }, timeoutNanos, TimeUnit.NANOSECONDS);
+        armed = true;
+        armedAt = System.nanoTime();
+        if (timer == null) {
+            schedule(ctx, timeoutNanos);
+        } // else the pending timer fires earlier than this deadline and sleeps again for the rest
     }
 
+    private void schedule(ChannelHandlerContext ctx, long delayNanos) {
+        timerCtx = ctx;
+        timer = ctx.executor().schedule(this::expire, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void expire() {
+        timer = null;
+        if (!armed) {
+            return;
+        }
+        long left = timeoutNanos - (System.nanoTime() - armedAt);
+        if (left > 0) {
+            schedule(timerCtx, left);
+            return;
+        }
+        armed = false;
+        if (idle() && timerCtx.channel().isActive()) {
+            timerCtx.fireUserEventTriggered(new Expired(headStarted));
+        }
+    }
+
+    /** The head arrived: nothing to watch until the next one starts. */
     private void cancel() {
+        armed = false;
+    }
+
+    /** The connection closed or turned to another protocol. */
+    private void stop() {
+        armed = false;
         if (timer != null) {
             timer.cancel(false);
             timer = null;

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -48,6 +49,8 @@ public final class RequestValidator extends ChannelInboundHandlerAdapter {
 
     /** What {@link RequestValidator} checks; stateless, so that it can be tested without a channel. */
     static final class RequestRules {
+        private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
+
         private RequestRules() {
         }
 
@@ -58,14 +61,16 @@ public final class RequestValidator extends ChannelInboundHandlerAdapter {
             if (te != null) {
                 return te;
             }
-            for (String upgrade : h.getAll(HttpHeaderNames.UPGRADE)) {
-                for (String token : upgrade.split(",")) {
-                    if (token.trim().toLowerCase(Locale.ROOT).startsWith("h2c")) {
-                        return "Upgrade: h2c is not supported (HTTP/2 needs TLS with ALPN h2)";
+            if (h.contains(HttpHeaderNames.UPGRADE)) { // checked first: getAll copies, and most requests have none
+                for (String upgrade : h.getAll(HttpHeaderNames.UPGRADE)) {
+                    for (String token : upgrade.split(",")) {
+                        if (token.trim().toLowerCase(Locale.ROOT).startsWith("h2c")) {
+                            return "Upgrade: h2c is not supported (HTTP/2 needs TLS with ALPN h2)";
+                        }
                     }
                 }
             }
-            if (h.contains("HTTP2-Settings")) {
+            if (h.contains(HTTP2_SETTINGS)) {
                 return "HTTP2-Settings is not supported (HTTP/2 needs TLS with ALPN h2)";
             }
             return pathProblem(req.uri());

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -39,7 +40,12 @@ public final class ProxyMetrics {
     private final MeterRegistry registry;
     private final TlsFailureLog failures = new TlsFailureLog(100);
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+    /** listener → route → that pair's request meters: two lookups of cached-hash strings, no key to build. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, RequestMeters>> requests =
+            new ConcurrentHashMap<>();
+    /** Successful handshakes by name, one map per side: counted per handshake without building a key. */
+    private final ConcurrentHashMap<String, Counter> inboundHandshakes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> upstreamHandshakes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> connections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, DistributionSummary> remaining = new ConcurrentHashMap<>();
 
@@ -65,13 +71,17 @@ public final class ProxyMetrics {
     }
 
     public void requestCompleted(String listener, String route, int status, long durationNanos) {
-        counter("mtls_proxy_requests", "Requests answered, by listener, route and status code",
-                "listener", listener, "route", route, "status", Integer.toString(status)).increment();
-        timers.computeIfAbsent(listener + '\0' + route, k -> Timer.builder("mtls_proxy_request_duration")
-                .description("Time from the request's first byte to the response's last")
-                .tags("listener", listener, "route", route)
-                .serviceLevelObjectives(DURATION_BUCKETS)
-                .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
+        requestMeters(listener, route).record(status, durationNanos);
+    }
+
+    /** The request counters and duration histogram of one listener and route, registered on first use. */
+    RequestMeters requestMeters(String listener, String route) {
+        ConcurrentHashMap<String, RequestMeters> byRoute = requests.get(listener);
+        if (byRoute == null) {
+            byRoute = requests.computeIfAbsent(listener, l -> new ConcurrentHashMap<>());
+        }
+        RequestMeters meters = byRoute.get(route);
+        return meters != null ? meters : byRoute.computeIfAbsent(route, r -> new RequestMeters(listener, r));
     }
 
     /** Open connections of a listener; the gauge is registered the first time a listener is seen. */
@@ -86,8 +96,13 @@ public final class ProxyMetrics {
     }
 
     public void handshakeSucceeded(Side side, String name) {
-        counter("mtls_proxy_tls_handshakes", HANDSHAKES_HELP, "side", side.label(), "name", name,
-                "result", "success", "reason", "none").increment();
+        ConcurrentHashMap<String, Counter> byName = side == Side.INBOUND ? inboundHandshakes : upstreamHandshakes;
+        Counter c = byName.get(name);
+        if (c == null) {
+            c = byName.computeIfAbsent(name, k -> counter("mtls_proxy_tls_handshakes", HANDSHAKES_HELP,
+                    "side", side.label(), "name", name, "result", "success", "reason", "none"));
+        }
+        c.increment();
     }
 
     public void handshakeFailed(TlsFailure failure) {
@@ -113,13 +128,17 @@ public final class ProxyMetrics {
 
     /** Remaining lifetime of a client certificate seen in a handshake. */
     public void clientCertificateSeen(String listener, long remainingSeconds) {
-        remaining.computeIfAbsent(listener, l -> DistributionSummary
-                .builder("mtls_proxy_client_cert_remaining")
-                .description("Remaining lifetime of client certificates seen in handshakes")
-                .baseUnit("seconds")
-                .tag("listener", l)
-                .serviceLevelObjectives(REMAINING_BUCKETS)
-                .register(registry)).record(Math.max(0, remainingSeconds));
+        DistributionSummary summary = remaining.get(listener);
+        if (summary == null) {
+            summary = remaining.computeIfAbsent(listener, l -> DistributionSummary
+                    .builder("mtls_proxy_client_cert_remaining")
+                    .description("Remaining lifetime of client certificates seen in handshakes")
+                    .baseUnit("seconds")
+                    .tag("listener", l)
+                    .serviceLevelObjectives(REMAINING_BUCKETS)
+                    .register(registry));
+        }
+        summary.record(Math.max(0, remainingSeconds));
     }
 
     private static final String HANDSHAKES_HELP = "TLS handshakes by side, listener or route name, result and reason";
@@ -131,6 +150,53 @@ public final class ProxyMetrics {
         }
         return counters.computeIfAbsent(key.toString(), k -> Counter.builder(name).description(help)
                 .tags(tags).register(registry));
+    }
+
+    /**
+     * {@code mtls_proxy_requests_total} by status and {@code mtls_proxy_request_duration_seconds} of one listener
+     * and route: a request costs an array read and two increments, not a string key per request.
+     */
+    final class RequestMeters {
+        private static final int FIRST_STATUS = 100;
+        private static final int LAST_STATUS = 599;
+
+        private final String listener;
+        private final String route;
+        private final Timer duration;
+        private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(LAST_STATUS - FIRST_STATUS + 1);
+
+        private RequestMeters(String listener, String route) {
+            this.listener = listener;
+            this.route = route;
+            this.duration = Timer.builder("mtls_proxy_request_duration")
+                    .description("Time from the request's first byte to the response's last")
+                    .tags("listener", listener, "route", route)
+                    .serviceLevelObjectives(DURATION_BUCKETS)
+                    .register(registry);
+        }
+
+        void record(int status, long durationNanos) {
+            counter(status).increment();
+            duration.record(durationNanos, TimeUnit.NANOSECONDS);
+        }
+
+        private Counter counter(int status) {
+            if (status < FIRST_STATUS || status > LAST_STATUS) {
+                return newCounter(status); // not a real status: the registry's own lookup is good enough
+            }
+            Counter c = byStatus.get(status - FIRST_STATUS);
+            if (c == null) {
+                c = newCounter(status);
+                byStatus.set(status - FIRST_STATUS, c); // a race registers the same meter twice: same instance
+            }
+            return c;
+        }
+
+        private Counter newCounter(int status) {
+            return ProxyMetrics.this.counter("mtls_proxy_requests",
+                    "Requests answered, by listener, route and status code",
+                    "listener", listener, "route", route, "status", Integer.toString(status));
+        }
     }
 
     /** Which side of the proxy a handshake was on. */

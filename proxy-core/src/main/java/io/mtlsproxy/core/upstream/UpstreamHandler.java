@@ -1,9 +1,11 @@
 package io.mtlsproxy.core.upstream;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -23,8 +25,26 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         void upstreamClosed(Throwable cause);
     }
 
+    private static final AttributeKey<UpstreamHandler> KEY = AttributeKey.valueOf("mtls-proxy.upstream-relay");
+
     private Sink sink;
     private int uses;
+
+    /** The relay of an upstream channel: an attribute lookup instead of a walk along the pipeline. */
+    public static UpstreamHandler of(Channel ch) {
+        UpstreamHandler h = ch.attr(KEY).get();
+        return h != null ? h : ch.pipeline().get(UpstreamHandler.class);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ctx.channel().attr(KEY).set(this);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        ctx.channel().attr(KEY).set(null);
+    }
 
     public void attach(Sink sink) {
         this.sink = sink;

@@ -110,11 +110,22 @@ public final class UpstreamPools {
     }
 
     /**
+     * An idle pooled HTTP/1.1 connection to {@code endpoint} on {@code loop}, or null (none idle, or an h2 route):
+     * the fast path of {@link #acquire}, without a future. Call on {@code loop}.
+     */
+    public Channel pollIdle(UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop) {
+        if (cluster.config().protocol() == UpstreamProtocol.H2) {
+            return null;
+        }
+        return pool(loop).poll(endpoint);
+    }
+
+    /**
      * Gives a channel back after a complete exchange. It stays readable, so that an origin closing it (or talking
      * out of turn) is noticed while it sits idle. Call on the channel's event loop.
      */
     public void release(UpstreamEndpoint endpoint, Channel ch) {
-        UpstreamHandler relay = ch.pipeline().get(UpstreamHandler.class);
+        UpstreamHandler relay = UpstreamHandler.of(ch);
         if (relay != null) {
             relay.detach();
         }
