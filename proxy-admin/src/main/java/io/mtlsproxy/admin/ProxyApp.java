@@ -109,6 +109,11 @@ public final class ProxyApp implements AutoCloseable {
         view.reloader.request(trigger);
     }
 
+    /** Reopens a file access log by its path (SIGUSR1, after logrotate renamed it); stdout/off ignore it. */
+    public void reopenAccessLog() {
+        AccessLogs.reopen(accessLog);
+    }
+
     /** Reloads now and returns the result (tests, tools). */
     public ReloadResult reload() {
         return view.reloader.reload(Reloader.Trigger.API);

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Runs the proxy until SIGTERM/SIGINT (graceful drain); reloads on SIGHUP.")
+        description = "Runs the proxy until SIGTERM/SIGINT (graceful drain); reloads on SIGHUP; "
+                + "reopens the access log file on SIGUSR1.")
 public final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
@@ -38,6 +39,7 @@ public final class RunCommand implements Callable<Integer> {
             app.shutdown();
         });
         Signals.onHangup(() -> app.requestReload(Reloader.Trigger.SIGNAL));
+        Signals.onUser1(app::reopenAccessLog);
         app.awaitStop();
         LOG.info("stopped");
         return 0;

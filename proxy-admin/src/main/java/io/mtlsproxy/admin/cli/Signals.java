@@ -4,7 +4,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * SIGTERM/SIGINT and SIGHUP for a long-running command. The JVM's default for TERM runs shutdown hooks and
+ * SIGTERM/SIGINT, SIGHUP and SIGUSR1 for a long-running command. The JVM's default for TERM runs shutdown hooks and
  * exits 143; a proxy must instead drain and exit 0, so the handlers replace the default and run the action on
  * their own thread (never the signal dispatcher's, which must return quickly).
  */
@@ -32,6 +32,11 @@ final class Signals {
 
     static void onHangup(Runnable action) {
         handle("HUP", action);
+    }
+
+    /** SIGUSR1: reopen log files, as nginx and Envoy do (logrotate's postrotate sends it). */
+    static void onUser1(Runnable action) {
+        handle("USR1", action);
     }
 
     private static void handle(String signal, Runnable action) {

@@ -4,9 +4,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -43,7 +41,7 @@ public final class AccessLogs {
                     JsonAccessLog.DEFAULT_CAPACITY);
             case "stderr" -> log = new JsonAccessLog(new FileOutputStream(FileDescriptor.err), false,
                     JsonAccessLog.DEFAULT_CAPACITY);
-            default -> log = new JsonAccessLog(append(Path.of(value)), true, JsonAccessLog.DEFAULT_CAPACITY);
+            default -> log = appendingTo(Path.of(value));
         }
         if (registry != null) {
             FunctionCounter.builder("mtls_proxy_access_log_dropped", log, JsonAccessLog::dropped)
@@ -53,13 +51,19 @@ public final class AccessLogs {
         return log;
     }
 
-    private static java.io.OutputStream append(Path file) {
+    private static JsonAccessLog appendingTo(Path file) {
         try {
-            return Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                    StandardOpenOption.WRITE);
+            return JsonAccessLog.appendingTo(file, JsonAccessLog.DEFAULT_CAPACITY);
         } catch (IOException e) {
             throw new UncheckedIOException("access-log: cannot open " + file + " for appending: " + e.getMessage(),
                     e);
+        }
+    }
+
+    /** Reopens a file log after a rotation (SIGUSR1); other logs ignore it. */
+    public static void reopen(AccessLog log) {
+        if (log instanceof JsonAccessLog json) {
+            json.reopen();
         }
     }
 }

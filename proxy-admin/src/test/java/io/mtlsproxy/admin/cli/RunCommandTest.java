@@ -88,11 +88,8 @@ class RunCommandTest {
         assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor());
     }
 
-    @Test
-    void reloadsOnSighupAndDrainsOnSigterm() throws Exception {
-        origin = TestOrigin.plain("origin");
-        Path conf = dir.resolve("proxy.conf");
-        Files.writeString(conf, config(origin.port(), ""));
+    /** Starts {@code run --config conf} in its own JVM; returns the listener's port. */
+    private int startRun(Path conf) throws Exception {
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
                 "--config", conf.toString()).redirectErrorStream(true).start();
@@ -109,7 +106,15 @@ class RunCommandTest {
         });
         reader.setDaemon(true);
         reader.start();
-        int port = Integer.parseInt(await(BOUND).group(1));
+        return Integer.parseInt(await(BOUND).group(1));
+    }
+
+    @Test
+    void reloadsOnSighupAndDrainsOnSigterm() throws Exception {
+        origin = TestOrigin.plain("origin");
+        Path conf = dir.resolve("proxy.conf");
+        Files.writeString(conf, config(origin.port(), ""));
+        int port = startRun(conf);
 
         try (RawHttpClient c = RawHttpClient.connect(port)) {
             assertEquals(200, c.get("localhost", "/main/x").status());
@@ -140,6 +145,43 @@ class RunCommandTest {
         }
         assertTrue(process.waitFor(15, TimeUnit.SECONDS), "exits within shutdown-grace");
         assertEquals(0, process.exitValue());
+    }
+
+    @Test
+    void sigusr1ReopensTheAccessLogAfterLogrotateRenamedIt() throws Exception {
+        origin = TestOrigin.plain("origin");
+        Path accessLog = dir.resolve("access.log");
+        Path rotated = dir.resolve("access.log.1");
+        Path conf = dir.resolve("proxy.conf");
+        Files.writeString(conf, config(origin.port(), "").replace("access-log = \"off\"",
+                "access-log = \"" + accessLog + "\""));
+        int port = startRun(conf);
+        try (RawHttpClient c = RawHttpClient.connect(port)) {
+            assertEquals(200, c.get("localhost", "/main/before").status());
+            awaitLogLine(accessLog, "/main/before");
+            Files.move(accessLog, rotated);
+            signal("USR1");
+            await(Pattern.compile("access log reopened"));
+            assertEquals(200, c.get("localhost", "/main/after").status());
+            awaitLogLine(accessLog, "/main/after");
+        }
+        List<String> old = Files.readAllLines(rotated);
+        assertEquals(1, old.size(), old.toString());
+        assertTrue(old.get(0).contains("/main/before"), old.toString());
+        assertEquals(1, Files.readAllLines(accessLog).size());
+        signal("TERM");
+        assertTrue(process.waitFor(15, TimeUnit.SECONDS));
+    }
+
+    private static void awaitLogLine(Path file, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (Files.isRegularFile(file) && Files.readString(file).contains(text)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError(file + " has no line with " + text);
     }
 
     @Test

@@ -154,6 +154,79 @@ class JsonAccessLogTest {
     }
 
     @Test
+    void reopenAfterARenameStartsANewFileAndLosesNothing() throws Exception {
+        Path file = dir.resolve("access.log");
+        Path rotated = dir.resolve("access.log.1");
+        JsonAccessLog log = JsonAccessLog.appendingTo(file, 64);
+        try {
+            log.log(withIdentity());
+            awaitLines(file, 1);
+            Files.move(file, rotated); // what logrotate does before it signals
+            log.log(anonymousDenied()); // still goes to the renamed file: the writer holds it open
+            awaitLines(rotated, 2);
+            log.reopen();
+            awaitLines(file, 0);
+            log.log(withIdentity());
+            awaitLines(file, 1);
+        } finally {
+            log.close();
+        }
+        assertEquals(2, Files.readAllLines(rotated).size());
+        assertEquals(1, Files.readAllLines(file).size());
+        assertEquals(0, log.dropped());
+    }
+
+    @Test
+    void aFailedReopenKeepsWritingToTheOpenFile() throws Exception {
+        Path file = dir.resolve("access.log");
+        Path rotated = dir.resolve("access.log.1");
+        JsonAccessLog log = JsonAccessLog.appendingTo(file, 64);
+        try {
+            Files.move(file, rotated);
+            Files.createDirectory(file); // the path can no longer be opened as a file
+            log.reopen();
+            log.log(withIdentity());
+            awaitLines(rotated, 1);
+        } finally {
+            log.close();
+        }
+        assertEquals(0, log.dropped());
+    }
+
+    @Test
+    void reopenOnStdoutIsIgnored() {
+        ByteArrayOutputStreamProbe out = new ByteArrayOutputStreamProbe();
+        JsonAccessLog log = new JsonAccessLog(out, false, 4);
+        log.reopen();
+        log.log(withIdentity());
+        log.close();
+        assertEquals(1, out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().count());
+        assertFalse(out.closed, "a stream the log does not own stays open");
+    }
+
+    /** Waits (bounded) until {@code file} exists with exactly {@code lines} lines. */
+    private static void awaitLines(Path file, int lines) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (Files.isRegularFile(file) && Files.readAllLines(file).size() == lines) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError(file + ": expected " + lines + " lines, found "
+                + (Files.isRegularFile(file) ? Files.readAllLines(file).size() : "no file"));
+    }
+
+    private static final class ByteArrayOutputStreamProbe extends java.io.ByteArrayOutputStream {
+        boolean closed;
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
     void droppedEntriesAreAMetric() throws IOException {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Path file = dir.resolve("access.log");
