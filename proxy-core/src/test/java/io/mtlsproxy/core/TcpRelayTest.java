@@ -1,6 +1,7 @@
 package io.mtlsproxy.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -33,11 +34,14 @@ import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TcpEchoOrigin;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestTls;
+import io.mtlsproxy.core.tls.TlsProvider;
+import io.netty.handler.ssl.SslProvider;
 
 /**
  * protocol = tcp: raw bytes relayed after TLS termination, chosen by listener and SNI, to plain, TLS and mTLS
- * origins; identity policy, half-close (on a plain listener: with TLS a close_notify ends both directions under
- * BoringSSL), byte counts in the access log; HTTP routes of the same listener unaffected.
+ * origins; identity policy, half-close (a FIN on plain and TLS listeners; a close_notify, which ends both
+ * directions under BoringSSL and on TLS 1.2), byte counts in the access log; HTTP routes of the same listener
+ * unaffected.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TcpRelayTest {
@@ -49,6 +53,7 @@ class TcpRelayTest {
     static TcpEchoOrigin plainEcho;
     static TcpEchoOrigin tlsEcho;
     static TcpEchoOrigin mtlsEcho;
+    static TcpEchoOrigin halfEcho;
 
     @BeforeAll
     static void start() throws Exception {
@@ -57,6 +62,7 @@ class TcpRelayTest {
         SSLContext originSide = TestTls.client(fx.proxyIdCa.certFile(), fx.originCert);
         tlsEcho = fx.closeLater(new TcpEchoOrigin(originSide, false));
         mtlsEcho = fx.closeLater(new TcpEchoOrigin(originSide, true));
+        halfEcho = fx.closeLater(new TcpEchoOrigin(null, false));
         var tls = TestConfigs.listener("tls", TestConfigs.tls(fx.proxyServer));
         var mtls = TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
                 ClientAuth.REQUIRED, true));
@@ -69,6 +75,8 @@ class TcpRelayTest {
                         ProtoConfigs.tcp(TestConfigs.route("tcp-tls", "tls").host("tls.example.com")
                                 .endpoint(tlsEcho.port()).tls(fx.originCa.certFile()).serverName("localhost")
                                 .build()),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-half", "tls").host("half.example.com")
+                                .endpoint(halfEcho.port()).build()),
                         TestConfigs.route("http", "tls").host("localhost").endpoint(fx.plainOrigin.port()).build(),
                         ProtoConfigs.tcp(TestConfigs.route("tcp-mtls", "mtls").host("mtls.example.com")
                                 .endpoint(mtlsEcho.port()).mtls(fx.originCa.certFile(), fx.proxyId)
@@ -122,6 +130,58 @@ class TcpRelayTest {
         assertEquals(9, e.bytesOut());
     }
 
+    /**
+     * A client's close_notify: the origin always gets the bytes and then its EOF. Whether the origin's late answer
+     * still reaches the client depends on the TLS engine (docs/protocols.md, "Half-close"): Netty's BoringSSL engine
+     * answers any close_notify with its own and sends nothing more, and so does every engine on TLS 1.2; the JDK's
+     * engine keeps TLS 1.3's half-close. Either way the client sees a clean end (the proxy's close_notify, not a
+     * reset), and the entry is a plain 200 without an error.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"TLSv1.3", "TLSv1.2"})
+    void closeNotifyOverTls(String version) throws Exception {
+        String got;
+        try (SSLSocket s = connect("tls", "half.example.com", version)) {
+            s.getOutputStream().write("half".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.shutdownOutput(); // the JDK's SSLSocket sends close_notify and keeps its input open
+            got = readAll(s); // an IOException here would be a reset or a truncation, not a clean end
+        }
+        assertEquals("half<EOF>", halfEcho.awaitRequest(), "the origin gets the bytes, then its EOF");
+        boolean halfClose = version.equals("TLSv1.3") && TlsProvider.provider() == SslProvider.JDK;
+        assertEquals(halfClose ? "echo:half" : "", got);
+        AccessLogEntry e = log.await(x -> x.route().equals("tcp-half"));
+        assertEquals(200, e.status());
+        assertEquals(4, e.bytesIn());
+        assertEquals(halfClose ? 9 : 0, e.bytesOut(), "bytes out counts what was relayed, not what was refused");
+        assertNull(e.reason(), "ending both directions is not a relay error");
+    }
+
+    /** A TCP FIN without close_notify on a TLS listener is a half-close like a plain one: the answer still comes. */
+    @Test
+    void finWithoutCloseNotifyKeepsTheWayBackOpen() throws Exception {
+        try (Socket raw = new Socket()) {
+            raw.connect(new InetSocketAddress("127.0.0.1", proxy.port("tls")), 5000);
+            raw.setSoTimeout(10_000);
+            SSLSocket s = (SSLSocket) fx.clientContext(null).getSocketFactory().createSocket(raw, "localhost",
+                    raw.getPort(), false);
+            SSLParameters p = s.getSSLParameters();
+            p.setServerNames(List.of(new SNIHostName("half.example.com")));
+            s.setSSLParameters(p);
+            s.startHandshake();
+            s.getOutputStream().write("fin".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            raw.shutdownOutput(); // a FIN under the TLS layer, no close_notify
+            assertEquals("echo:fin", readAll(s), "the answer, then the proxy's close_notify");
+        }
+        assertEquals("fin<EOF>", halfEcho.awaitRequest());
+        AccessLogEntry e = log.await(x -> x.route().equals("tcp-half"));
+        assertEquals(200, e.status());
+        assertEquals(3, e.bytesIn());
+        assertEquals(8, e.bytesOut());
+        assertNull(e.reason());
+    }
+
     @Test
     void deniedIdentityIsClosedAndCounted() throws Exception {
         double before = denials("tcp-denied");
@@ -151,8 +211,15 @@ class TcpRelayTest {
     }
 
     private static SSLSocket connect(String listener, String sni) throws IOException {
+        return connect(listener, sni, null);
+    }
+
+    private static SSLSocket connect(String listener, String sni, String version) throws IOException {
         SSLContext ctx = fx.clientContext(listener.equals("mtls") ? fx.client : null);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
+        if (version != null) {
+            s.setEnabledProtocols(new String[] {version});
+        }
         s.connect(new InetSocketAddress("127.0.0.1", proxy.port(listener)), 5000);
         SSLParameters p = s.getSSLParameters();
         p.setServerNames(List.of(new SNIHostName(sni)));
