@@ -75,7 +75,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        Future<Channel> f = fc.pools().dedicated().open(route.upstream(), endpoint, ctx.channel().eventLoop(),
+        Future<Channel> f = fc.pools().connector().open(route.upstream(), endpoint, ctx.channel().eventLoop(),
                 p -> { });
         f.addListener(x -> connected(ctx, f));
     }
