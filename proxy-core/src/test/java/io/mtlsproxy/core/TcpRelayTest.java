@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SNIHostName;
@@ -35,6 +36,22 @@ import io.mtlsproxy.core.testing.TcpEchoOrigin;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestTls;
 import io.mtlsproxy.core.tls.TlsProvider;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 
 /**
@@ -155,6 +172,66 @@ class TcpRelayTest {
         assertEquals(4, e.bytesIn());
         assertEquals(halfClose ? 9 : 0, e.bytesOut(), "bytes out counts what was relayed, not what was refused");
         assertNull(e.reason(), "ending both directions is not a relay error");
+    }
+
+    /**
+     * The same with a Netty client (BoringSSL when the proxy uses it): {@code SslHandler.closeOutbound()}, then
+     * reading on. It sees the answer only where the proxy's engine keeps TLS 1.3's half-close, and in every case the
+     * proxy's own close_notify rather than a bare close.
+     */
+    @Test
+    void nettyClientClosesOutboundThenReads() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            SslContext tls = SslContextBuilder.forClient().sslProvider(TlsProvider.provider())
+                    .trustManager(fx.serverCa.certFile().toFile()).endpointIdentificationAlgorithm(null)
+                    .protocols("TLSv1.3").build();
+            CompletableFuture<String> outcome = new CompletableFuture<>();
+            StringBuilder got = new StringBuilder();
+            int port = proxy.port("tls");
+            Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            c.pipeline().addLast("tls", tls.newHandler(c.alloc(), "half.example.com", port));
+                            c.pipeline().addLast("read", new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ByteBuf b = (ByteBuf) msg;
+                                    got.append(b.toString(StandardCharsets.US_ASCII));
+                                    b.release();
+                                }
+
+                                @Override
+                                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                    if (evt instanceof SslCloseCompletionEvent e) {
+                                        outcome.complete(got + (e.isSuccess() ? "|close_notify" : "|" + e.cause()));
+                                    }
+                                }
+
+                                @Override
+                                public void channelInactive(ChannelHandlerContext ctx) {
+                                    outcome.complete(got + "|closed without close_notify");
+                                }
+                            });
+                        }
+                    }).connect(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            ssl.handshakeFuture().sync();
+            ch.writeAndFlush(Unpooled.copiedBuffer("netty", StandardCharsets.US_ASCII)).sync();
+            ssl.closeOutbound().sync();
+            boolean halfClose = TlsProvider.provider() == SslProvider.JDK;
+            assertEquals((halfClose ? "echo:netty" : "") + "|close_notify", outcome.get(10, TimeUnit.SECONDS));
+            assertEquals("netty<EOF>", halfEcho.awaitRequest());
+            ch.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+        AccessLogEntry e = log.await(x -> x.route().equals("tcp-half"));
+        assertEquals(200, e.status());
+        assertEquals(5, e.bytesIn());
+        assertNull(e.reason());
     }
 
     /** A TCP FIN without close_notify on a TLS listener is a half-close like a plain one: the answer still comes. */
