@@ -20,11 +20,8 @@ import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.ReloadResult;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.ProxyView;
 import io.mtlsproxy.core.reload.Reloader;
-import io.mtlsproxy.core.tls.CertificateUse;
-import io.mtlsproxy.core.tls.CrlUse;
-import java.util.List;
+import io.mtlsproxy.core.reload.ServerView;
 
 /**
  * The composition root of a running proxy: configuration → core's {@link ProxyServer} → the admin endpoint, the
@@ -38,17 +35,17 @@ public final class ProxyApp implements AutoCloseable {
     private final AccessLog accessLog;
     private final ProxyServer proxy;
     private final AdminServer admin;
-    private final AppView view;
+    private final Reloader reloader;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private ProxyApp(PrometheusRegistry registry, AccessLog accessLog, ProxyServer proxy, AdminServer admin,
-                     AppView view) {
+                     Reloader reloader) {
         this.registry = registry;
         this.accessLog = accessLog;
         this.proxy = proxy;
         this.admin = admin;
-        this.view = view;
+        this.reloader = reloader;
     }
 
     /** Loads and validates {@code configFile}, binds the admin endpoint and every listener. */
@@ -61,23 +58,28 @@ public final class ProxyApp implements AutoCloseable {
         AccessLog accessLog = null;
         ProxyServer proxy = null;
         AdminServer admin = null;
+        Reloader reloader = null;
         try {
             accessLog = AccessLogs.open(config.accessLog(), registry.registry());
             proxy = ProxyServer.builder().metrics(new ProxyMetrics(registry.registry())).accessLog(accessLog).build();
             // the admin endpoint comes first, so /readyz answers 503 until every listener is bound
             ProxyServer server = proxy;
-            AppView view = new AppView(server);
+            ServerView view = new ServerView(server);
             admin = AdminServer.builder(view, registry.registry()).config(config.admin())
                     .expiry(() -> server.snapshot() == null ? config.expiry() : server.snapshot().config().expiry())
                     .start();
             LOG.info("admin endpoint on http://{}:{}/", config.admin().bind(), admin.port());
             proxy.start(config);
             AdminServer adminServer = admin;
-            view.reloader = Reloader.start(proxy, config.file(), config.reload(),
+            reloader = Reloader.start(proxy, config.file(), config.reload(),
                     result -> adminServer.inventory().refresh());
+            view.attach(reloader); // POST /reload now joins SIGHUP and file-watch reloads on one thread
             admin.inventory().refresh();
-            return new ProxyApp(registry, accessLog, proxy, admin, view);
+            return new ProxyApp(registry, accessLog, proxy, admin, reloader);
         } catch (ConfigException | IOException | RuntimeException e) {
+            if (reloader != null) {
+                reloader.close();
+            }
             if (proxy != null) {
                 proxy.close();
             }
@@ -106,7 +108,7 @@ public final class ProxyApp implements AutoCloseable {
 
     /** Asks for a reload (SIGHUP) without waiting; it runs on the reloader's thread like every other. */
     public void requestReload(Reloader.Trigger trigger) {
-        view.reloader.request(trigger);
+        reloader.request(trigger);
     }
 
     /** Reopens a file access log by its path (SIGUSR1, after logrotate renamed it); stdout/off ignore it. */
@@ -116,7 +118,7 @@ public final class ProxyApp implements AutoCloseable {
 
     /** Reloads now and returns the result (tests, tools). */
     public ReloadResult reload() {
-        return view.reloader.reload(Reloader.Trigger.API);
+        return reloader.reload(Reloader.Trigger.API);
     }
 
     /**
@@ -128,7 +130,7 @@ public final class ProxyApp implements AutoCloseable {
             return;
         }
         try {
-            view.reloader.close();
+            reloader.close();
             proxy.drain(proxy.snapshot().config().shutdownGrace());
         } finally {
             close();
@@ -142,57 +144,11 @@ public final class ProxyApp implements AutoCloseable {
 
     @Override
     public void close() {
-        if (view.reloader != null) {
-            view.reloader.close();
-        }
+        reloader.close();
         proxy.close();
         admin.close();
         accessLog.close();
         registry.close();
         stopped.countDown();
-    }
-
-    /**
-     * What the admin endpoint sees: the proxy, with POST /reload routed through the reloader so that it is
-     * serialized with SIGHUP and file-watch reloads. Exists before the proxy binds, so /readyz can say 503.
-     */
-    private static final class AppView implements ProxyView {
-        private final ProxyServer server;
-        private volatile Reloader reloader;
-
-        AppView(ProxyServer server) {
-            this.server = server;
-        }
-
-        @Override
-        public boolean ready() {
-            return server.ready();
-        }
-
-        @Override
-        public boolean draining() {
-            return server.draining();
-        }
-
-        @Override
-        public List<CertificateUse> certificates() {
-            return server.certificates();
-        }
-
-        @Override
-        public List<CrlUse> crls() {
-            return server.crls();
-        }
-
-        @Override
-        public ProxyMetrics metrics() {
-            return server.metrics();
-        }
-
-        @Override
-        public ReloadResult reload() {
-            Reloader r = reloader;
-            return r == null ? server.reload() : r.reload(Reloader.Trigger.ADMIN);
-        }
     }
 }

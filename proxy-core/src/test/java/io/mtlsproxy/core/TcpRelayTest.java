@@ -1,6 +1,7 @@
 package io.mtlsproxy.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -10,6 +11,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SNIHostName;
@@ -33,11 +35,30 @@ import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TcpEchoOrigin;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestTls;
+import io.mtlsproxy.core.tls.TlsProvider;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 
 /**
  * protocol = tcp: raw bytes relayed after TLS termination, chosen by listener and SNI, to plain, TLS and mTLS
- * origins; identity policy, half-close (on a plain listener: with TLS a close_notify ends both directions under
- * BoringSSL), byte counts in the access log; HTTP routes of the same listener unaffected.
+ * origins; identity policy, half-close (a FIN on plain and TLS listeners; a close_notify, which ends both
+ * directions under BoringSSL and on TLS 1.2), byte counts in the access log; HTTP routes of the same listener
+ * unaffected.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TcpRelayTest {
@@ -49,6 +70,7 @@ class TcpRelayTest {
     static TcpEchoOrigin plainEcho;
     static TcpEchoOrigin tlsEcho;
     static TcpEchoOrigin mtlsEcho;
+    static TcpEchoOrigin halfEcho;
 
     @BeforeAll
     static void start() throws Exception {
@@ -57,6 +79,7 @@ class TcpRelayTest {
         SSLContext originSide = TestTls.client(fx.proxyIdCa.certFile(), fx.originCert);
         tlsEcho = fx.closeLater(new TcpEchoOrigin(originSide, false));
         mtlsEcho = fx.closeLater(new TcpEchoOrigin(originSide, true));
+        halfEcho = fx.closeLater(new TcpEchoOrigin(null, false));
         var tls = TestConfigs.listener("tls", TestConfigs.tls(fx.proxyServer));
         var mtls = TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
                 ClientAuth.REQUIRED, true));
@@ -69,6 +92,8 @@ class TcpRelayTest {
                         ProtoConfigs.tcp(TestConfigs.route("tcp-tls", "tls").host("tls.example.com")
                                 .endpoint(tlsEcho.port()).tls(fx.originCa.certFile()).serverName("localhost")
                                 .build()),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-half", "tls").host("half.example.com")
+                                .endpoint(halfEcho.port()).build()),
                         TestConfigs.route("http", "tls").host("localhost").endpoint(fx.plainOrigin.port()).build(),
                         ProtoConfigs.tcp(TestConfigs.route("tcp-mtls", "mtls").host("mtls.example.com")
                                 .endpoint(mtlsEcho.port()).mtls(fx.originCa.certFile(), fx.proxyId)
@@ -122,6 +147,118 @@ class TcpRelayTest {
         assertEquals(9, e.bytesOut());
     }
 
+    /**
+     * A client's close_notify: the origin always gets the bytes and then its EOF. Whether the origin's late answer
+     * still reaches the client depends on the TLS engine (docs/protocols.md, "Half-close"): Netty's BoringSSL engine
+     * answers any close_notify with its own and sends nothing more, and so does every engine on TLS 1.2; the JDK's
+     * engine keeps TLS 1.3's half-close. Either way the client sees a clean end (the proxy's close_notify, not a
+     * reset), and the entry is a plain 200 without an error.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"TLSv1.3", "TLSv1.2"})
+    void closeNotifyOverTls(String version) throws Exception {
+        String got;
+        try (SSLSocket s = connect("tls", "half.example.com", version)) {
+            s.getOutputStream().write("half".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.shutdownOutput(); // the JDK's SSLSocket sends close_notify and keeps its input open
+            got = readAll(s); // an IOException here would be a reset or a truncation, not a clean end
+        }
+        assertEquals("half<EOF>", halfEcho.awaitRequest(), "the origin gets the bytes, then its EOF");
+        boolean halfClose = version.equals("TLSv1.3") && TlsProvider.provider() == SslProvider.JDK;
+        assertEquals(halfClose ? "echo:half" : "", got);
+        AccessLogEntry e = log.await(x -> x.route().equals("tcp-half"));
+        assertEquals(200, e.status());
+        assertEquals(4, e.bytesIn());
+        assertEquals(halfClose ? 9 : 0, e.bytesOut(), "bytes out counts what was relayed, not what was refused");
+        assertNull(e.reason(), "ending both directions is not a relay error");
+    }
+
+    /**
+     * The same with a Netty client (BoringSSL when the proxy uses it): {@code SslHandler.closeOutbound()}, then
+     * reading on. It sees the answer only where the proxy's engine keeps TLS 1.3's half-close, and in every case the
+     * proxy's own close_notify rather than a bare close.
+     */
+    @Test
+    void nettyClientClosesOutboundThenReads() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            SslContext tls = SslContextBuilder.forClient().sslProvider(TlsProvider.provider())
+                    .trustManager(fx.serverCa.certFile().toFile()).endpointIdentificationAlgorithm(null)
+                    .protocols("TLSv1.3").build();
+            CompletableFuture<String> outcome = new CompletableFuture<>();
+            StringBuilder got = new StringBuilder();
+            int port = proxy.port("tls");
+            Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            c.pipeline().addLast("tls", tls.newHandler(c.alloc(), "half.example.com", port));
+                            c.pipeline().addLast("read", new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ByteBuf b = (ByteBuf) msg;
+                                    got.append(b.toString(StandardCharsets.US_ASCII));
+                                    b.release();
+                                }
+
+                                @Override
+                                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                    if (evt instanceof SslCloseCompletionEvent e) {
+                                        outcome.complete(got + (e.isSuccess() ? "|close_notify" : "|" + e.cause()));
+                                    }
+                                }
+
+                                @Override
+                                public void channelInactive(ChannelHandlerContext ctx) {
+                                    outcome.complete(got + "|closed without close_notify");
+                                }
+                            });
+                        }
+                    }).connect(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            ssl.handshakeFuture().sync();
+            ch.writeAndFlush(Unpooled.copiedBuffer("netty", StandardCharsets.US_ASCII)).sync();
+            ssl.closeOutbound().sync();
+            boolean halfClose = TlsProvider.provider() == SslProvider.JDK;
+            assertEquals((halfClose ? "echo:netty" : "") + "|close_notify", outcome.get(10, TimeUnit.SECONDS));
+            assertEquals("netty<EOF>", halfEcho.awaitRequest());
+            ch.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+        AccessLogEntry e = log.await(x -> x.route().equals("tcp-half"));
+        assertEquals(200, e.status());
+        assertEquals(5, e.bytesIn());
+        assertNull(e.reason());
+    }
+
+    /** A TCP FIN without close_notify on a TLS listener is a half-close like a plain one: the answer still comes. */
+    @Test
+    void finWithoutCloseNotifyKeepsTheWayBackOpen() throws Exception {
+        try (Socket raw = new Socket()) {
+            raw.connect(new InetSocketAddress("127.0.0.1", proxy.port("tls")), 5000);
+            raw.setSoTimeout(10_000);
+            SSLSocket s = (SSLSocket) fx.clientContext(null).getSocketFactory().createSocket(raw, "localhost",
+                    raw.getPort(), false);
+            SSLParameters p = s.getSSLParameters();
+            p.setServerNames(List.of(new SNIHostName("half.example.com")));
+            s.setSSLParameters(p);
+            s.startHandshake();
+            s.getOutputStream().write("fin".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            raw.shutdownOutput(); // a FIN under the TLS layer, no close_notify
+            assertEquals("echo:fin", readAll(s), "the answer, then the proxy's close_notify");
+        }
+        assertEquals("fin<EOF>", halfEcho.awaitRequest());
+        AccessLogEntry e = log.await(x -> x.route().equals("tcp-half"));
+        assertEquals(200, e.status());
+        assertEquals(3, e.bytesIn());
+        assertEquals(8, e.bytesOut());
+        assertNull(e.reason());
+    }
+
     @Test
     void deniedIdentityIsClosedAndCounted() throws Exception {
         double before = denials("tcp-denied");
@@ -151,8 +288,15 @@ class TcpRelayTest {
     }
 
     private static SSLSocket connect(String listener, String sni) throws IOException {
+        return connect(listener, sni, null);
+    }
+
+    private static SSLSocket connect(String listener, String sni, String version) throws IOException {
         SSLContext ctx = fx.clientContext(listener.equals("mtls") ? fx.client : null);
         SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
+        if (version != null) {
+            s.setEnabledProtocols(new String[] {version});
+        }
         s.connect(new InetSocketAddress("127.0.0.1", proxy.port(listener)), 5000);
         SSLParameters p = s.getSSLParameters();
         p.setServerNames(List.of(new SNIHostName(sni)));

@@ -93,7 +93,7 @@ final class WebSocketTunnel {
         // the origin's upgrade headers go back as they are; the request's were stripped as hop-by-hop
         request.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
         request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        Future<Channel> f = fc.pools().dedicated().open(route.upstream(), endpoint, ctx.channel().eventLoop(),
+        Future<Channel> f = fc.pools().connector().open(route.upstream(), endpoint, ctx.channel().eventLoop(),
                 p -> {
                     p.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
                             .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)

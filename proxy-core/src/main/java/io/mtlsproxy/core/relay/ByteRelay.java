@@ -23,7 +23,8 @@ import io.netty.util.ReferenceCountUtil;
  * <li><b>Backpressure</b>, read-after-write: a side is read only while the other side is writable, so at most a
  * write buffer's worth plus one read sits in the proxy per direction.</li>
  * <li><b>Half-close</b>: when one side finishes sending (a TCP FIN, or a TLS close_notify), the other side's output
- * is shut down (close_notify, then FIN) and the opposite direction keeps flowing until it finishes too.</li>
+ * is shut down (close_notify, then FIN) and the opposite direction keeps flowing until it finishes too. Except when
+ * that side's TLS engine answered the close_notify by closing its own output: then both directions end.</li>
  * <li><b>Idle</b>: an {@link IdleStateEvent} from either pipeline (the listener's {@code idle-timeout}) closes
  * both.</li>
  * </ul>
@@ -89,6 +90,17 @@ public final class ByteRelay {
     /** With epoll, asking a channel whose input is shut down for a read closes it: never ask. */
     private static boolean inputShut(Channel ch) {
         return ch instanceof DuplexChannel d && d.isInputShutdown();
+    }
+
+    /**
+     * Whether this channel's TLS engine has closed its sending side by itself. Netty's BoringSSL engine
+     * ({@code ReferenceCountedOpenSslEngine}) closes both directions as soon as it reads a close_notify, whatever
+     * the TLS version; the JDK's engine does so on TLS 1.2 only (RFC 5246 §7.2.1) and keeps TLS 1.3's half-close
+     * (RFC 8446 §6.1).
+     */
+    private static boolean tlsOutputClosed(Channel ch) {
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        return ssl != null && ssl.engine().isOutboundDone();
     }
 
     private final class Side extends ChannelInboundHandlerAdapter {
@@ -176,7 +188,13 @@ public final class ByteRelay {
                 return;
             }
             inputDone = true;
-            if (peer.inputDone) {
+            if (tlsOutputClosed(channel)) {
+                // the TLS engine answered the close_notify with its own and will send nothing more (BoringSSL
+                // always, any engine on TLS 1.2; see docs/protocols.md): nothing the other side could still send
+                // can reach this one, so the relay is over; the other side gets what was read, then its FIN
+                outputShut = true;
+            }
+            if (peer.inputDone || outputShut) {
                 closeBoth();
             } else {
                 peer.shutdownOutput();

@@ -22,9 +22,6 @@ import io.mtlsproxy.config.ReloadConfig;
 import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.ProxyView;
 import io.mtlsproxy.core.ReloadResult;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.tls.CertificateUse;
-import io.mtlsproxy.core.tls.CrlUse;
 
 /**
  * Runs every reload of one proxy on one thread, whatever asked for it: a watched file that changed
@@ -140,7 +137,9 @@ public final class Reloader implements AutoCloseable {
 
     /** The server as the admin endpoint sees it, except that its {@code reload()} (POST /reload) runs here. */
     public ProxyView view() {
-        return new View();
+        ServerView view = new ServerView(server);
+        view.attach(this);
+        return view;
     }
 
     private void run(CompletableFuture<ReloadResult> future) {
@@ -222,38 +221,6 @@ public final class Reloader implements AutoCloseable {
         } catch (InterruptedException e) {
             thread.shutdownNow();
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private final class View implements ProxyView {
-        @Override
-        public boolean ready() {
-            return server.ready();
-        }
-
-        @Override
-        public boolean draining() {
-            return server.draining();
-        }
-
-        @Override
-        public List<CertificateUse> certificates() {
-            return server.certificates();
-        }
-
-        @Override
-        public List<CrlUse> crls() {
-            return server.crls();
-        }
-
-        @Override
-        public ProxyMetrics metrics() {
-            return server.metrics();
-        }
-
-        @Override
-        public ReloadResult reload() {
-            return Reloader.this.reload(Trigger.ADMIN);
         }
     }
 

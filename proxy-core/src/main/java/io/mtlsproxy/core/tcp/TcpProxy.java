@@ -75,7 +75,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        Future<Channel> f = fc.pools().dedicated().open(route.upstream(), endpoint, ctx.channel().eventLoop(),
+        Future<Channel> f = fc.pools().connector().open(route.upstream(), endpoint, ctx.channel().eventLoop(),
                 p -> { });
         f.addListener(x -> connected(ctx, f));
     }
@@ -114,6 +114,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent || evt instanceof SslCloseCompletionEvent) {
+            clientFinished = true; // join() hands it to the relay, which shuts the origin's side at once
         }
         ctx.fireUserEventTriggered(evt);
     }

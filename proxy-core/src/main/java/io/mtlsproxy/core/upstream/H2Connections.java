@@ -24,7 +24,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
@@ -40,11 +39,11 @@ import io.netty.util.concurrent.Promise;
  * SETTINGS_MAX_CONCURRENT_STREAMS or going away, and requests that arrive while one connects wait for it.
  */
 final class H2Connections {
-    private final DedicatedConnections connector;
+    private final UpstreamConnector connector;
     private final Duration idleTimeout;
     private final ConcurrentHashMap<EventExecutor, Map<UpstreamEndpoint, Entry>> loops = new ConcurrentHashMap<>();
 
-    H2Connections(DedicatedConnections connector, Duration idleTimeout) {
+    H2Connections(UpstreamConnector connector, Duration idleTimeout) {
         this.connector = requireNonNull(connector, "connector");
         this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
     }
@@ -75,7 +74,7 @@ final class H2Connections {
     private Future<Channel> connect(UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop,
                                     Entry entry) {
         Promise<Channel> connected = loop.newPromise();
-        connector.open(cluster, endpoint, loop, p -> {
+        connector.open(cluster, endpoint, loop, ApplicationProtocolNames.HTTP_2, p -> {
             p.addLast("h2", H2Codecs.client());
             p.addLast("h2-flush", H2Codecs.streamFlushBatcher());
             p.addLast("h2-streams", new Http2MultiplexHandler(new RefusePush()));
@@ -88,13 +87,6 @@ final class H2Connections {
                 return;
             }
             Channel ch = (Channel) f.getNow();
-            SslHandler ssl = ch.pipeline().get(SslHandler.class);
-            if (ssl != null && !ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
-                ch.close();
-                connected.tryFailure(new UpstreamFailure(UpstreamErrorReason.TLS, 502, "origin " + endpoint
-                        + " did not agree to HTTP/2 by ALPN (upstream.protocol = h2)", null));
-                return;
-            }
             ch.config().setAutoRead(true); // frames of every stream and the connection's own must always be read
             entry.ready.add(ch);
             ch.closeFuture().addListener(c -> entry.ready.remove(ch));

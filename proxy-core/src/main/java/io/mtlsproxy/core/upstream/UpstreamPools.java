@@ -2,27 +2,28 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import io.mtlsproxy.config.UpstreamProtocol;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 
 /**
  * Keep-alive connections to origins, one pool per event loop keyed by endpoint (an endpoint belongs to one route
@@ -31,27 +32,26 @@ import io.netty.util.concurrent.Promise;
  * by its own loop only.
  */
 public final class UpstreamPools {
-    private final Bootstrap template;
-    private final ProxyMetrics metrics;
+    /** Origins send bigger headers than clients (cookies, CSP); this bounds what one response head may hold. */
+    static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
+
     private final Duration idleTimeout;
     private final ConcurrentHashMap<EventExecutor, LoopPool> pools = new ConcurrentHashMap<>();
-    private final DedicatedConnections dedicated;
+    private final UpstreamConnector connector;
     private final H2Connections h2;
 
     /** {@code template} carries the channel class and options; its group is replaced per connection. */
     public UpstreamPools(Bootstrap template, ProxyMetrics metrics, Duration idleTimeout) {
-        this.template = requireNonNull(template, "template").clone()
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true);
-        this.metrics = requireNonNull(metrics, "metrics");
         this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
-        this.dedicated = new DedicatedConnections(this.template, metrics);
-        this.h2 = new H2Connections(dedicated, idleTimeout);
+        this.connector = new UpstreamConnector(requireNonNull(template, "template").clone()
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true), requireNonNull(metrics, "metrics"));
+        this.h2 = new H2Connections(connector, idleTimeout);
     }
 
-    /** Origin connections that are not pooled: TCP relays, WebSockets. */
-    public DedicatedConnections dedicated() {
-        return dedicated;
+    /** Opens origin connections; used directly for those that are never pooled: TCP relays, WebSockets. */
+    public UpstreamConnector connector() {
+        return connector;
     }
 
     /**
@@ -62,51 +62,27 @@ public final class UpstreamPools {
         if (cluster.config().protocol() == UpstreamProtocol.H2) {
             return h2.acquire(cluster, endpoint, loop); // a new stream on a shared HTTP/2 connection
         }
-        Promise<Channel> promise = loop.newPromise();
         Channel idle = pool(loop).poll(endpoint);
         if (idle != null) {
-            return promise.setSuccess(idle);
+            return loop.newSucceededFuture(idle);
         }
-        InetSocketAddress address = endpoint.address();
-        if (address == null) {
-            return promise.setFailure(new UpstreamFailure(io.mtlsproxy.core.metrics.UpstreamErrorReason.CONNECT, 502,
-                    endpoint.resolveError(), null));
-        }
-        int max = cluster.config().maxConnectionsPerEndpoint();
-        if (endpoint.openConnections().incrementAndGet() > max) {
-            endpoint.openConnections().decrementAndGet();
-            return promise.setFailure(UpstreamFailure.unavailable(
-                    "origin connection limit reached (" + max + " to " + endpoint + ")"));
-        }
-        ChannelFuture connect = template.clone(loop)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) cluster.config().connectTimeout().toMillis())
-                .handler(new UpstreamInitializer(cluster, endpoint, metrics, idleTimeout))
-                .connect(address);
-        Channel ch = connect.channel();
-        ch.closeFuture().addListener(f -> {
-            endpoint.openConnections().decrementAndGet();
-            pool(loop).remove(endpoint, ch); // closeFuture listeners run on the channel's loop
-        });
-        connect.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(UpstreamFailure.classify(f.cause(), endpoint));
-                return;
+        Future<Channel> connected = connector.open(cluster, endpoint, loop, this::http1);
+        connected.addListener(f -> {
+            if (f.isSuccess()) {
+                Channel ch = connected.getNow();
+                ch.closeFuture().addListener(c -> pool(loop).remove(endpoint, ch)); // runs on the channel's loop
             }
-            SslHandler ssl = ch.pipeline().get(SslHandler.class);
-            if (ssl == null) {
-                promise.trySuccess(ch);
-                return;
-            }
-            ssl.handshakeFuture().addListener(h -> {
-                if (h.isSuccess()) {
-                    promise.trySuccess(ch);
-                } else {
-                    promise.tryFailure(UpstreamFailure.classify(h.cause(), endpoint));
-                    ch.close();
-                }
-            });
         });
-        return promise;
+        return connected;
+    }
+
+    /** After TLS, a pooled connection's pipeline: http client codec → idle → relay. */
+    private void http1(ChannelPipeline p) {
+        p.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
+                .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
+                .setMaxInitialLineLength(8192), false, false));
+        p.addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast("relay", new UpstreamHandler());
     }
 
     /**

@@ -99,6 +99,27 @@ class ReloaderTest {
         assertTrue(e.getMessage().contains("closed"), e::getMessage);
     }
 
+    /** The admin endpoint's view exists before its server binds (/readyz 503), and takes a reloader later. */
+    @Test
+    void aServerViewAnswersBeforeTheServerStartsAndReloadsOnTheReloaderOnceAttached() throws Exception {
+        try (ProxyServer later = ProxyServer.builder().build()) {
+            ServerView view = new ServerView(later);
+            assertFalse(view.ready(), "not ready before the listeners are bound");
+            assertEquals(List.of(), view.certificates());
+            assertEquals(List.of(), view.crls());
+            later.start(ConfigLoader.load(file));
+            assertTrue(view.ready());
+            List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+            reloader = Reloader.start(later, file, new ReloadConfig(false, Duration.ofSeconds(1)),
+                    r -> threads.add(Thread.currentThread().getName()));
+            view.attach(reloader);
+            assertTrue(view.reload().ok());
+            assertEquals(List.of("config-reload"), threads, "POST /reload runs on the reload thread");
+            reloader.close();
+            reloader = null;
+        }
+    }
+
     @Test
     void aReloadThatTurnsWatchingOffStopsTheWatcher() throws Exception {
         reloader = Reloader.start(proxy, file, proxy.snapshot().config().reload(), results::add);

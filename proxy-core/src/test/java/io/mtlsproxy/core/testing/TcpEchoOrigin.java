@@ -10,6 +10,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
@@ -22,6 +24,7 @@ import javax.net.ssl.SSLServerSocket;
  */
 public final class TcpEchoOrigin implements AutoCloseable {
     private final ServerSocket server;
+    private final LinkedBlockingQueue<String> requests = new LinkedBlockingQueue<>();
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "tcp-echo-origin");
         t.setDaemon(true);
@@ -55,7 +58,19 @@ public final class TcpEchoOrigin implements AutoCloseable {
         }
     }
 
-    private static void serve(Socket s) {
+    /**
+     * What the next connection read before answering, followed by {@code <EOF>} when it was the end of the
+     * client's stream rather than a newline; waits up to 10 s.
+     */
+    public String awaitRequest() throws InterruptedException {
+        String r = requests.poll(10, TimeUnit.SECONDS);
+        if (r == null) {
+            throw new AssertionError("the origin read no request within 10 s");
+        }
+        return r;
+    }
+
+    private void serve(Socket s) {
         try (s) {
             s.setSoTimeout(20_000);
             InputStream in = s.getInputStream();
@@ -67,6 +82,7 @@ public final class TcpEchoOrigin implements AutoCloseable {
                     break;
                 }
             }
+            requests.add(got.toString(StandardCharsets.US_ASCII) + (c < 0 ? "<EOF>" : ""));
             OutputStream out = s.getOutputStream();
             out.write("echo:".getBytes(StandardCharsets.US_ASCII));
             out.write(got.toByteArray());

@@ -5,9 +5,9 @@ import static java.util.Objects.requireNonNull;
 import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 
-import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
+import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -15,20 +15,25 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
 /**
- * Origin connections that are never pooled because they stop being HTTP: a TCP route's relay, a WebSocket after
- * its 101. Same socket options, outbound TLS, handshake metrics and per-endpoint connection limit as the pooled
- * ones; the caller adds what it speaks on top (nothing for raw bytes, an HTTP codec for the WebSocket handshake).
+ * Opens one origin connection, for every kind of upstream: pooled HTTP/1.1, shared HTTP/2, and the dedicated ones
+ * of TCP relays and WebSockets. The endpoint's resolved address, the per-endpoint connection limit, a connect on
+ * the caller's event loop (so both channels share a thread), the route's outbound TLS (SNI and host name checks
+ * as {@link io.mtlsproxy.core.tls.ClientTls} was built) with its handshake counted, and the ALPN the caller
+ * requires. Every failure is an {@link UpstreamFailure}; counting it against the endpoint (passive ejection) is
+ * the caller's, which knows whether the request is retried.
  */
-public final class DedicatedConnections {
+public final class UpstreamConnector {
     private final Bootstrap template;
     private final ProxyMetrics metrics;
 
-    public DedicatedConnections(Bootstrap template, ProxyMetrics metrics) {
+    /** {@code template} carries the channel class and options; its group is replaced per connection. */
+    public UpstreamConnector(Bootstrap template, ProxyMetrics metrics) {
         this.template = requireNonNull(template, "template");
         this.metrics = requireNonNull(metrics, "metrics");
     }
@@ -39,6 +44,15 @@ public final class DedicatedConnections {
      */
     public Future<Channel> open(UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop,
                                 Consumer<ChannelPipeline> protocol) {
+        return open(cluster, endpoint, loop, null, protocol);
+    }
+
+    /**
+     * As {@link #open(UpstreamCluster, UpstreamEndpoint, EventLoop, Consumer)}; over TLS the origin must also have
+     * chosen {@code alpn} (an HTTP/2 origin: {@code "h2"}), or the connection is closed and fails with reason tls.
+     */
+    Future<Channel> open(UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop, String alpn,
+                         Consumer<ChannelPipeline> protocol) {
         Promise<Channel> promise = loop.newPromise();
         InetSocketAddress address = endpoint.address();
         if (address == null) {
@@ -59,6 +73,7 @@ public final class DedicatedConnections {
                         ChannelPipeline p = ch.pipeline();
                         if (cluster.tls().isPresent()) {
                             SslHandler ssl = cluster.tls().get().newHandler(ch.alloc(), endpoint.endpoint());
+                            // connect-timeout bounds the TCP connect and the handshake alike
                             ssl.setHandshakeTimeoutMillis(cluster.config().connectTimeout().toMillis());
                             p.addLast("tls", ssl);
                             p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.UPSTREAM,
@@ -81,14 +96,23 @@ public final class DedicatedConnections {
                 return;
             }
             ssl.handshakeFuture().addListener(h -> {
-                if (h.isSuccess()) {
-                    promise.trySuccess(ch);
-                } else {
+                if (!h.isSuccess()) {
                     promise.tryFailure(UpstreamFailure.classify(h.cause(), endpoint));
                     ch.close();
+                } else if (alpn != null && !alpn.equals(ssl.applicationProtocol())) {
+                    ch.close();
+                    promise.tryFailure(new UpstreamFailure(UpstreamErrorReason.TLS, 502, "origin " + endpoint
+                            + " did not agree to " + protocolName(alpn) + " by ALPN (upstream.protocol = " + alpn
+                            + ")", null));
+                } else {
+                    promise.trySuccess(ch);
                 }
             });
         });
         return promise;
+    }
+
+    private static String protocolName(String alpn) {
+        return ApplicationProtocolNames.HTTP_2.equals(alpn) ? "HTTP/2" : alpn;
     }
 }
