@@ -49,6 +49,9 @@ public final class H2Codecs {
                         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(maxHeaderList))
                 .validateHeaders(true)
+                // a request without :method, :scheme or :path is malformed (RFC 9113 §8.3.1): reset by the codec,
+                // not guessed at by the HTTP/1.1 translation (which hangs or fills in a default)
+                .validateRequiredPseudoHeaders(true)
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_PER_WINDOW, RST_WINDOW_SECONDS)
                 .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
                 .build();

@@ -7,6 +7,7 @@ import io.mtlsproxy.core.inbound.RequestValidator;
 import io.mtlsproxy.core.h2.FullMessageSplitter;
 import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.h2.HeadersOnlyResponses;
+import io.mtlsproxy.core.h2.StreamErrors;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.identity.PeerIdentity;
@@ -14,6 +15,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -25,8 +27,8 @@ import io.netty.handler.timeout.IdleStateEvent;
  * <pre>
  * … tls → handshake → idle → h2 (frame codec, limits: {@link H2Codecs})
  *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
- * each stream: h2-http (frames ⇄ HTTP objects) → h2-split → h2-headers-only → request-validator
- *   → proxy (one {@link HttpProxyHandler})
+ * each stream: h2-http (frames ⇄ HTTP objects) → h2-stream-errors → h2-split → h2-headers-only
+ *   → request-validator → proxy (one {@link HttpProxyHandler})
  * </pre>
  * Each stream is one request handled as an HTTP/1.1 request is: routed, checked against the route's identity
  * policy (the connection's certificate), given the proxy's forwarded headers and XFCC, carried to the route's
@@ -50,6 +52,7 @@ final class H2Inbound {
                 ch.attr(PeerIdentity.KEY).set(conn.peer());
                 ChannelPipeline sp = ch.pipeline();
                 sp.addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
+                sp.addLast("h2-stream-errors", StreamErrors.INSTANCE); // RST_STREAM with the error's own code
                 sp.addLast("h2-split", FullMessageSplitter.INSTANCE);
                 sp.addLast("h2-headers-only", new HeadersOnlyResponses());
                 sp.addLast("request-validator", new RequestValidator()); // the same rules as HTTP/1.1
@@ -86,6 +89,12 @@ final class H2Inbound {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+                // the client's connection error: the codec shows it here first, then sends GOAWAY with its code and
+                // closes at once. Closing here would win with a graceful GOAWAY NO_ERROR, which tells the client
+                // nothing and lets its open streams run on for the graceful shutdown timeout.
+                return;
+            }
             ctx.close();
         }
     }
