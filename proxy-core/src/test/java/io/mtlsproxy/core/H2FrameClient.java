@@ -67,6 +67,7 @@ final class H2FrameClient implements AutoCloseable {
     private final List<Frame> frames = new CopyOnWriteArrayList<>();
     /** PING acks are counted, not kept: a flood test may get many. */
     private final java.util.concurrent.atomic.AtomicLong pingAcks = new java.util.concurrent.atomic.AtomicLong();
+    private final ReadGate gate = new ReadGate();
     private boolean prefaceSent; // event loop only
     private boolean settingsAckOwed;
 
@@ -101,6 +102,7 @@ final class H2FrameClient implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel c) {
                             tlsHandler[0] = ssl.newHandler(c.alloc(), sni, port);
+                            c.pipeline().addLast("read-gate", self.gate);
                             c.pipeline().addLast("tls", tlsHandler[0]);
                             c.pipeline().addLast("frames", new FrameRecorder(self));
                         }
@@ -159,7 +161,7 @@ final class H2FrameClient implements AutoCloseable {
 
     /** Stops or resumes reading the server's bytes (a client that never reads its acks). */
     void reading(boolean read) {
-        ch.config().setAutoRead(read);
+        ch.eventLoop().submit(() -> gate.open(ch, read)).syncUninterruptibly();
     }
 
     boolean writable() {
@@ -351,6 +353,29 @@ final class H2FrameClient implements AutoCloseable {
             b.write(n);
         }
         b.writeBytes(bytes);
+    }
+
+    /**
+     * Next to the socket: while closed, no read reaches it, whoever asks (the TLS and frame decoders ask for more
+     * themselves when AUTO_READ is off), so the server's bytes stay in the socket.
+     */
+    private static final class ReadGate extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        private boolean closed;
+
+        void open(Channel c, boolean open) {
+            closed = !open;
+            c.config().setAutoRead(open);
+            if (open) {
+                c.read();
+            }
+        }
+
+        @Override
+        public void read(ChannelHandlerContext ctx) {
+            if (!closed) {
+                ctx.read();
+            }
+        }
     }
 
     /** Decodes the server's frames (acking its SETTINGS, as a client must) into the list. */

@@ -74,9 +74,18 @@ abstract class H2HostileProxy {
         origin.clear();
     }
 
-    /** A connection with SNI localhost (which Java does not send: no host check) that has sent its preface. */
+    /**
+     * A connection with SNI localhost (which Java does not send: no host check) that has sent its preface and acked
+     * the proxy's SETTINGS, so that the ack cannot fall into the middle of a header block the test sends.
+     */
     static H2FrameClient open() throws Exception {
-        return H2FrameClient.connect(proxy.port("mtls"), h2, "localhost").preface();
+        return open("localhost");
+    }
+
+    static H2FrameClient open(String sni) throws Exception {
+        H2FrameClient c = H2FrameClient.connect(proxy.port("mtls"), h2, sni).preface();
+        c.await(f -> f.type() == H2FrameClient.SETTINGS && f.flags() == 0, "the proxy's SETTINGS");
+        return c;
     }
 
     static long code(Http2Error error) {

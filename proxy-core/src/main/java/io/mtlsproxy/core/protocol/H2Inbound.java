@@ -4,6 +4,7 @@ import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
 import io.mtlsproxy.core.inbound.RequestValidator;
+import io.mtlsproxy.core.h2.ControlFloodGuard;
 import io.mtlsproxy.core.h2.FullMessageSplitter;
 import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.h2.HeadersOnlyResponses;
@@ -26,7 +27,7 @@ import io.netty.handler.timeout.IdleStateEvent;
  * A client connection that chose h2 by ALPN:
  * <pre>
  * … tls → handshake → idle → h2 (frame codec, limits: {@link H2Codecs})
- *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
+ *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-control-flood → h2-connection
  * each stream: h2-http (frames ⇄ HTTP objects) → h2-stream-errors → h2-split → h2-headers-only
  *   → request-validator → proxy (one {@link HttpProxyHandler})
  * </pre>
@@ -59,6 +60,7 @@ final class H2Inbound {
                 sp.addLast("proxy", new HttpProxyHandler(fc, listener.name()));
             }
         }));
+        p.addLast("h2-control-flood", new ControlFloodGuard(codec)); // SETTINGS/PING floods whose acks are never read
         p.addLast("h2-connection", new ConnectionEvents(codec));
         // every frame must be read (settings, pings, resets, other streams); the stream windows bound the memory
         p.channel().config().setAutoRead(true);
