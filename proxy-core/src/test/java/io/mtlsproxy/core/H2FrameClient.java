@@ -1,6 +1,17 @@
 package io.mtlsproxy.core;
 
-import java.io.ByteArrayOutputStream;
+import static io.mtlsproxy.core.H2Frames.ACK;
+import static io.mtlsproxy.core.H2Frames.DATA;
+import static io.mtlsproxy.core.H2Frames.END_HEADERS;
+import static io.mtlsproxy.core.H2Frames.END_STREAM;
+import static io.mtlsproxy.core.H2Frames.GOAWAY;
+import static io.mtlsproxy.core.H2Frames.HEADERS;
+import static io.mtlsproxy.core.H2Frames.RST_STREAM;
+import static io.mtlsproxy.core.H2Frames.SETTINGS;
+import static io.mtlsproxy.core.H2Frames.block;
+import static io.mtlsproxy.core.H2Frames.frame;
+import static io.mtlsproxy.core.H2Frames.headers;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +27,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -34,23 +46,10 @@ import io.netty.handler.ssl.SslHandler;
 
 /**
  * An HTTP/2 client that writes frames byte by byte, so that it can send what no real client would (frames on the
- * wrong stream, bad lengths, pseudo-headers out of order, floods), and records every frame the server answers with.
- * TLS with ALPN {@code h2} only, over loopback. Header blocks are HPACK literals without indexing, one per field, so
- * any name, case and order can be sent.
+ * wrong stream, bad lengths, pseudo-headers out of order, floods; the bytes come from {@link H2Frames}), and records
+ * every frame the server answers with. TLS with ALPN {@code h2} only, over loopback.
  */
 final class H2FrameClient implements AutoCloseable {
-    static final int DATA = 0x0;
-    static final int HEADERS = 0x1;
-    static final int RST_STREAM = 0x3;
-    static final int SETTINGS = 0x4;
-    static final int PING = 0x6;
-    static final int GOAWAY = 0x7;
-    static final int WINDOW_UPDATE = 0x8;
-    static final int CONTINUATION = 0x9;
-    static final int END_STREAM = 0x1;
-    static final int ACK = 0x1;
-    static final int END_HEADERS = 0x4;
-
     /** A frame the server sent. {@code code}: RST_STREAM's or GOAWAY's error code; {@code data}: a DATA payload. */
     record Frame(int type, int stream, int flags, long code, int lastStreamId, Http2Headers headers, String data) {
         boolean endStream() {
@@ -65,8 +64,6 @@ final class H2FrameClient implements AutoCloseable {
     private final EventLoopGroup group;
     private volatile Channel ch;
     private final List<Frame> frames = new CopyOnWriteArrayList<>();
-    /** PING acks are counted, not kept: a flood test may get many. */
-    private final java.util.concurrent.atomic.AtomicLong pingAcks = new java.util.concurrent.atomic.AtomicLong();
     private final ReadGate gate = new ReadGate();
     private boolean prefaceSent; // event loop only
     private boolean settingsAckOwed;
@@ -154,18 +151,9 @@ final class H2FrameClient implements AutoCloseable {
         return this;
     }
 
-    /** Writes without waiting for the bytes to leave (for floods into a peer that does not read). */
-    void sendAsync(byte[] bytes) {
-        ch.writeAndFlush(Unpooled.wrappedBuffer(bytes));
-    }
-
     /** Stops or resumes reading the server's bytes (a client that never reads its acks). */
     void reading(boolean read) {
         ch.eventLoop().submit(() -> gate.open(ch, read)).syncUninterruptibly();
-    }
-
-    boolean writable() {
-        return ch.isWritable();
     }
 
     /** A GET of {@code path} on {@code stream}, with END_STREAM. */
@@ -229,10 +217,6 @@ final class H2FrameClient implements AutoCloseable {
         return ch.isActive();
     }
 
-    long pingAcks() {
-        return pingAcks.get();
-    }
-
     List<Frame> frames() {
         return List.copyOf(frames);
     }
@@ -258,108 +242,11 @@ final class H2FrameClient implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    // ---- frame bytes ----
-
-    /** One frame: the 9-byte header (24-bit length, type, flags, stream id) and the payload. */
-    static byte[] frame(int type, int flags, int stream, byte[] payload) {
-        return frame(type, flags, stream, payload.length, payload);
-    }
-
-    /** A frame whose length field says {@code length}, whatever the payload is (for lying frames). */
-    static byte[] frame(int type, int flags, int stream, int length, byte[] payload) {
-        byte[] f = new byte[9 + payload.length];
-        f[0] = (byte) (length >>> 16);
-        f[1] = (byte) (length >>> 8);
-        f[2] = (byte) length;
-        f[3] = (byte) type;
-        f[4] = (byte) flags;
-        f[5] = (byte) (stream >>> 24 & 0x7f);
-        f[6] = (byte) (stream >>> 16);
-        f[7] = (byte) (stream >>> 8);
-        f[8] = (byte) stream;
-        System.arraycopy(payload, 0, f, 9, payload.length);
-        return f;
-    }
-
-    static byte[] headers(int stream, boolean endStream, boolean endHeaders, byte[] block) {
-        return frame(HEADERS, (endStream ? END_STREAM : 0) | (endHeaders ? END_HEADERS : 0), stream, block);
-    }
-
-    static byte[] continuation(int stream, boolean endHeaders, byte[] block) {
-        return frame(CONTINUATION, endHeaders ? END_HEADERS : 0, stream, block);
-    }
-
-    static byte[] data(int stream, boolean endStream, String text) {
-        return frame(DATA, endStream ? END_STREAM : 0, stream, text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** SETTINGS with raw (id, value) pairs, values unchecked. */
-    static byte[] settings(long... idValue) {
-        byte[] p = new byte[idValue.length / 2 * 6];
-        for (int i = 0; i < idValue.length; i += 2) {
-            int at = i / 2 * 6;
-            p[at] = (byte) (idValue[i] >>> 8);
-            p[at + 1] = (byte) idValue[i];
-            p[at + 2] = (byte) (idValue[i + 1] >>> 24);
-            p[at + 3] = (byte) (idValue[i + 1] >>> 16);
-            p[at + 4] = (byte) (idValue[i + 1] >>> 8);
-            p[at + 5] = (byte) idValue[i + 1];
-        }
-        return frame(SETTINGS, 0, 0, p);
-    }
-
-    static byte[] ping(long payload) {
-        byte[] p = new byte[8];
-        for (int i = 0; i < 8; i++) {
-            p[i] = (byte) (payload >>> (56 - 8 * i));
-        }
-        return frame(PING, 0, 0, p);
-    }
-
-    static byte[] windowUpdate(int stream, long increment) {
-        return frame(WINDOW_UPDATE, 0, stream, new byte[] {(byte) (increment >>> 24 & 0x7f),
-            (byte) (increment >>> 16), (byte) (increment >>> 8), (byte) increment});
-    }
-
-    static byte[] rstStream(int stream, long code) {
-        return frame(RST_STREAM, 0, stream, new byte[] {(byte) (code >>> 24), (byte) (code >>> 16),
-            (byte) (code >>> 8), (byte) code});
-    }
-
-    /** A header block of (name, value) pairs exactly as given: HPACK literals without indexing, new names. */
-    static byte[] block(String... nameValue) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int i = 0; i < nameValue.length; i += 2) {
-            b.write(0x00);
-            hpackString(b, nameValue[i]);
-            hpackString(b, nameValue[i + 1]);
-        }
-        return b.toByteArray();
-    }
-
-    /** A plain (not Huffman-coded) HPACK string: a 7-bit-prefix length, then the bytes. */
-    private static void hpackString(ByteArrayOutputStream b, String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
-        int n = bytes.length;
-        if (n < 127) {
-            b.write(n);
-        } else {
-            b.write(127);
-            n -= 127;
-            while (n >= 128) {
-                b.write(n % 128 + 128);
-                n /= 128;
-            }
-            b.write(n);
-        }
-        b.writeBytes(bytes);
-    }
-
     /**
      * Next to the socket: while closed, no read reaches it, whoever asks (the TLS and frame decoders ask for more
      * themselves when AUTO_READ is off), so the server's bytes stay in the socket.
      */
-    private static final class ReadGate extends io.netty.channel.ChannelOutboundHandlerAdapter {
+    private static final class ReadGate extends ChannelOutboundHandlerAdapter {
         private boolean closed;
 
         void open(Channel c, boolean open) {
@@ -429,11 +316,6 @@ final class H2FrameClient implements AutoCloseable {
                 @Override
                 public void onSettingsAckRead(ChannelHandlerContext c) {
                     frames.add(new Frame(SETTINGS, 0, ACK, 0, 0, null, null));
-                }
-
-                @Override
-                public void onPingAckRead(ChannelHandlerContext c, long data) {
-                    client.pingAcks.incrementAndGet();
                 }
 
                 @Override

@@ -1,18 +1,18 @@
 package io.mtlsproxy.core;
 
-import static io.mtlsproxy.core.H2FrameClient.CONTINUATION;
-import static io.mtlsproxy.core.H2FrameClient.DATA;
-import static io.mtlsproxy.core.H2FrameClient.HEADERS;
-import static io.mtlsproxy.core.H2FrameClient.PING;
-import static io.mtlsproxy.core.H2FrameClient.SETTINGS;
-import static io.mtlsproxy.core.H2FrameClient.block;
-import static io.mtlsproxy.core.H2FrameClient.continuation;
-import static io.mtlsproxy.core.H2FrameClient.data;
-import static io.mtlsproxy.core.H2FrameClient.frame;
-import static io.mtlsproxy.core.H2FrameClient.headers;
-import static io.mtlsproxy.core.H2FrameClient.ping;
-import static io.mtlsproxy.core.H2FrameClient.settings;
-import static io.mtlsproxy.core.H2FrameClient.windowUpdate;
+import static io.mtlsproxy.core.H2Frames.CONTINUATION;
+import static io.mtlsproxy.core.H2Frames.DATA;
+import static io.mtlsproxy.core.H2Frames.HEADERS;
+import static io.mtlsproxy.core.H2Frames.PING;
+import static io.mtlsproxy.core.H2Frames.SETTINGS;
+import static io.mtlsproxy.core.H2Frames.block;
+import static io.mtlsproxy.core.H2Frames.continuation;
+import static io.mtlsproxy.core.H2Frames.data;
+import static io.mtlsproxy.core.H2Frames.frame;
+import static io.mtlsproxy.core.H2Frames.headers;
+import static io.mtlsproxy.core.H2Frames.ping;
+import static io.mtlsproxy.core.H2Frames.settings;
+import static io.mtlsproxy.core.H2Frames.windowUpdate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -362,7 +362,7 @@ class Http2HostileFramesTest extends H2HostileProxy {
             assertTrue(batches < 4000, "the proxy stopped the flood: " + c.summary());
             assertTrue(c.awaitClosed(10), "the proxy closed the connection: " + c.summary());
             // its GOAWAY queues behind the acks the client never read, and may be lost in the reset
-            assertTrue(c.frames().stream().noneMatch(f -> f.type() == H2FrameClient.GOAWAY)
+            assertTrue(c.frames().stream().noneMatch(f -> f.type() == H2Frames.GOAWAY)
                     || c.awaitGoAway().code() == Http2Error.ENHANCE_YOUR_CALM.code(), c.summary());
         }
         assertBufferMemoryBounded("control frame flood");

@@ -1,8 +1,8 @@
 package io.mtlsproxy.core;
 
-import static io.mtlsproxy.core.H2FrameClient.block;
-import static io.mtlsproxy.core.H2FrameClient.data;
-import static io.mtlsproxy.core.H2FrameClient.headers;
+import static io.mtlsproxy.core.H2Frames.block;
+import static io.mtlsproxy.core.H2Frames.data;
+import static io.mtlsproxy.core.H2Frames.headers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
