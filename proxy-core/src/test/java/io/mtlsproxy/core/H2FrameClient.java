@@ -2,7 +2,6 @@ package io.mtlsproxy.core;
 
 import static io.mtlsproxy.core.H2Frames.ACK;
 import static io.mtlsproxy.core.H2Frames.DATA;
-import static io.mtlsproxy.core.H2Frames.END_HEADERS;
 import static io.mtlsproxy.core.H2Frames.END_STREAM;
 import static io.mtlsproxy.core.H2Frames.GOAWAY;
 import static io.mtlsproxy.core.H2Frames.HEADERS;

@@ -85,11 +85,6 @@ final class H2Frames {
             (byte) (increment >>> 16), (byte) (increment >>> 8), (byte) increment});
     }
 
-    static byte[] rstStream(int stream, long code) {
-        return frame(RST_STREAM, 0, stream, new byte[] {(byte) (code >>> 24), (byte) (code >>> 16),
-            (byte) (code >>> 8), (byte) code});
-    }
-
     /** A header block of (name, value) pairs exactly as given: HPACK literals without indexing, new names. */
     static byte[] block(String... nameValue) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();

@@ -1,6 +1,5 @@
 package io.mtlsproxy.core;
 
-import static io.mtlsproxy.core.H2Frames.CONTINUATION;
 import static io.mtlsproxy.core.H2Frames.DATA;
 import static io.mtlsproxy.core.H2Frames.HEADERS;
 import static io.mtlsproxy.core.H2Frames.PING;
@@ -18,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -98,8 +98,8 @@ class Http2HostileFramesTest extends H2HostileProxy {
         try (H2FrameClient c = open()) {
             byte[] big = block(":method", "GET", ":scheme", "https", ":authority", "localhost", ":path", "/big",
                     "x-big", "b".repeat(MAX_HEADER_SIZE + 500));
-            c.send(headers(1, true, false, java.util.Arrays.copyOf(big, 5000)),
-                    continuation(1, true, java.util.Arrays.copyOfRange(big, 5000, big.length)));
+            c.send(headers(1, true, false, Arrays.copyOf(big, 5000)),
+                    continuation(1, true, Arrays.copyOfRange(big, 5000, big.length)));
             H2FrameClient.Response r = c.awaitResponse(1);
             assertEquals(431, r.status(), c.summary());
             assertOriginSawNothing("header block over max-header-size");
@@ -160,7 +160,7 @@ class Http2HostileFramesTest extends H2HostileProxy {
         try (H2FrameClient c = open()) {
             c.send(post(1, "/empty-data"));
             byte[][] empty = new byte[10][];
-            java.util.Arrays.fill(empty, frame(DATA, 0, 1, new byte[0]));
+            Arrays.fill(empty, frame(DATA, 0, 1, new byte[0]));
             c.send(empty); // in one write, then nothing: more would arrive after the close and reset the GOAWAY away
             assertConnectionError(c, Http2Error.ENHANCE_YOUR_CALM);
         }

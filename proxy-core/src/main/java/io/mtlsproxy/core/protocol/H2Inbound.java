@@ -27,14 +27,15 @@ import io.netty.handler.timeout.IdleStateEvent;
  * A client connection that chose h2 by ALPN:
  * <pre>
  * … tls → handshake → idle → h2 (frame codec, limits: {@link H2Codecs})
- *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-control-flood → h2-connection
+ *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
  * each stream: h2-http (frames ⇄ HTTP objects) → h2-stream-errors → h2-split → h2-headers-only
  *   → request-validator → proxy (one {@link HttpProxyHandler})
  * </pre>
  * Each stream is one request handled as an HTTP/1.1 request is: routed, checked against the route's identity
  * policy (the connection's certificate), given the proxy's forwarded headers and XFCC, carried to the route's
  * origin over h1 or h2, and logged. Streams read explicitly, so an origin that reads slowly holds back the
- * client's stream window, not the proxy's memory.
+ * client's stream window, not the proxy's memory. Before h2-connection, h2-control-flood ({@link ControlFloodGuard})
+ * closes a client that floods SETTINGS or PING frames without reading their acks.
  */
 final class H2Inbound {
     private H2Inbound() {
@@ -92,9 +93,9 @@ final class H2Inbound {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
-                // the client's connection error: the codec shows it here first, then sends GOAWAY with its code and
-                // closes at once. Closing here would win with a graceful GOAWAY NO_ERROR, which tells the client
-                // nothing and lets its open streams run on for the graceful shutdown timeout.
+                // a connection error the codec shows us before it handles it: it sends GOAWAY with the error's code
+                // (ENHANCE_YOUR_CALM for a rapid reset) and closes. Closing first would start a graceful close
+                // whose GOAWAY says NO_ERROR, and the codec's own GOAWAY would then never be sent.
                 return;
             }
             ctx.close();
