@@ -75,8 +75,9 @@ abstract class H2HostileProxy {
     }
 
     /**
-     * A connection with SNI localhost (which Java does not send: no host check) that has sent its preface and acked
-     * the proxy's SETTINGS, so that the ack cannot fall into the middle of a header block the test sends.
+     * A connection to localhost (a name without a dot, which TLS clients do not send as SNI, so no Host check) that
+     * has sent its preface and acked the proxy's SETTINGS, so that the ack cannot fall into the middle of a header
+     * block the test sends.
      */
     static H2FrameClient open() throws Exception {
         return open("localhost");
@@ -86,10 +87,6 @@ abstract class H2HostileProxy {
         H2FrameClient c = H2FrameClient.connect(proxy.port("mtls"), h2, sni).preface();
         c.await(f -> f.type() == H2Frames.SETTINGS && f.flags() == 0, "the proxy's SETTINGS");
         return c;
-    }
-
-    static long code(Http2Error error) {
-        return error.code();
     }
 
     /**
