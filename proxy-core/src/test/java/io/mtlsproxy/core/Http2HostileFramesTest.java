@@ -259,6 +259,7 @@ class Http2HostileFramesTest extends H2HostileProxy {
             c.send(windowUpdate(0, 0));
             assertConnectionError(c, Http2Error.PROTOCOL_ERROR);
         }
+        assertOriginSawNothing("connection error");
         assertNewConnectionServes();
     }
 
@@ -278,6 +279,7 @@ class Http2HostileFramesTest extends H2HostileProxy {
             c.send(windowUpdate(0, Integer.MAX_VALUE));
             assertConnectionError(c, Http2Error.FLOW_CONTROL_ERROR);
         }
+        assertOriginSawNothing("connection error");
         assertNewConnectionServes();
     }
 
@@ -297,6 +299,7 @@ class Http2HostileFramesTest extends H2HostileProxy {
             c.send(settings(0x2, 2));
             assertConnectionError(c, Http2Error.PROTOCOL_ERROR);
         }
+        assertOriginSawNothing("connection error");
         assertNewConnectionServes();
     }
 
@@ -306,6 +309,7 @@ class Http2HostileFramesTest extends H2HostileProxy {
             c.send(settings(0x4, 1L << 31));
             assertConnectionError(c, Http2Error.FLOW_CONTROL_ERROR);
         }
+        assertOriginSawNothing("connection error");
         assertNewConnectionServes();
     }
 
@@ -317,6 +321,7 @@ class Http2HostileFramesTest extends H2HostileProxy {
                 assertConnectionError(c, Http2Error.PROTOCOL_ERROR);
             }
         }
+        assertOriginSawNothing("connection error");
         assertNewConnectionServes();
     }
 
@@ -330,6 +335,7 @@ class Http2HostileFramesTest extends H2HostileProxy {
             c.send(frame(PING, 0, 0, new byte[7]));
             assertConnectionError(c, Http2Error.FRAME_SIZE_ERROR);
         }
+        assertOriginSawNothing("connection error");
         assertNewConnectionServes();
     }
 
@@ -366,6 +372,7 @@ class Http2HostileFramesTest extends H2HostileProxy {
                     || c.awaitGoAway().code() == Http2Error.ENHANCE_YOUR_CALM.code(), c.summary());
         }
         assertBufferMemoryBounded("control frame flood");
+        assertOriginSawNothing("connection error");
         assertNewConnectionServes();
     }
 }
