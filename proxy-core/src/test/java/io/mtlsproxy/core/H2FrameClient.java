@@ -30,6 +30,7 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
@@ -200,6 +201,11 @@ final class H2FrameClient implements AutoCloseable {
             }
         }
         return new Response(status, body.toString());
+    }
+
+    /** Sends FIN: the client is done (a server that lingers after its GOAWAY may close now). */
+    void shutdownOutput() {
+        ((SocketChannel) ch).shutdownOutput().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
     /** True when the server closed the connection within {@code seconds}. */

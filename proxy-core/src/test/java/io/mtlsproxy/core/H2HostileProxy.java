@@ -97,6 +97,7 @@ abstract class H2HostileProxy {
         H2FrameClient.Frame goAway = c.awaitGoAway();
         assertEquals(error.code(), goAway.code(), "GOAWAY code: " + c.summary());
         assertEquals(Integer.MAX_VALUE, goAway.lastStreamId(), "GOAWAY last-stream-id: " + c.summary());
+        c.shutdownOutput(); // the client has its answer and is done, as a real one would be
         assertTrue(c.awaitClosed(10), "the proxy closes the connection: " + c.summary());
     }
 
