@@ -25,8 +25,10 @@ import io.netty.handler.flush.FlushConsolidationHandler;
  * <li><b>Rapid reset</b> (CVE-2023-44487): a client that resets more than {@link #MAX_RST_PER_WINDOW} streams
  * within {@link #RST_WINDOW_SECONDS} seconds gets GOAWAY (ENHANCE_YOUR_CALM) and is closed; each reset stream
  * costs the proxy at most one origin stream or request, cancelled with it.</li>
- * <li><b>Empty DATA floods</b> and <b>control frame floods</b> (SETTINGS/PING acks the client never reads) are
- * bounded by Netty's defaults, kept on.</li>
+ * <li><b>Empty DATA floods</b> are bounded by Netty's default (kept on); <b>control frame floods</b> (SETTINGS/PING
+ * acks the client never reads) by {@link ControlFloodGuard}.</li>
+ * <li><b>Malformed requests</b>: header validation and required pseudo-headers are on, so the codec resets them
+ * (PROTOCOL_ERROR); {@link StreamErrors} keeps the codes of stream errors on the wire.</li>
  * </ul>
  */
 public final class H2Codecs {
@@ -49,6 +51,9 @@ public final class H2Codecs {
                         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(maxHeaderList))
                 .validateHeaders(true)
+                // a request without :method, :scheme or :path is malformed (RFC 9113 §8.3.1): reset by the codec,
+                // not guessed at by the HTTP/1.1 translation (which hangs or fills in a default)
+                .validateRequiredPseudoHeaders(true)
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_PER_WINDOW, RST_WINDOW_SECONDS)
                 .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
                 .build();

@@ -4,9 +4,11 @@ import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
 import io.mtlsproxy.core.inbound.RequestValidator;
+import io.mtlsproxy.core.h2.ControlFloodGuard;
 import io.mtlsproxy.core.h2.FullMessageSplitter;
 import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.h2.HeadersOnlyResponses;
+import io.mtlsproxy.core.h2.StreamErrors;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.identity.PeerIdentity;
@@ -14,6 +16,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -25,13 +28,14 @@ import io.netty.handler.timeout.IdleStateEvent;
  * <pre>
  * … tls → handshake → idle → h2 (frame codec, limits: {@link H2Codecs})
  *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
- * each stream: h2-http (frames ⇄ HTTP objects) → h2-split → h2-headers-only → request-validator
- *   → proxy (one {@link HttpProxyHandler})
+ * each stream: h2-http (frames ⇄ HTTP objects) → h2-stream-errors → h2-split → h2-headers-only
+ *   → request-validator → proxy (one {@link HttpProxyHandler})
  * </pre>
  * Each stream is one request handled as an HTTP/1.1 request is: routed, checked against the route's identity
  * policy (the connection's certificate), given the proxy's forwarded headers and XFCC, carried to the route's
  * origin over h1 or h2, and logged. Streams read explicitly, so an origin that reads slowly holds back the
- * client's stream window, not the proxy's memory.
+ * client's stream window, not the proxy's memory. Before h2-connection, h2-control-flood ({@link ControlFloodGuard})
+ * closes a client that floods SETTINGS or PING frames without reading their acks.
  */
 final class H2Inbound {
     private H2Inbound() {
@@ -50,12 +54,14 @@ final class H2Inbound {
                 ch.attr(PeerIdentity.KEY).set(conn.peer());
                 ChannelPipeline sp = ch.pipeline();
                 sp.addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
+                sp.addLast("h2-stream-errors", StreamErrors.INSTANCE); // RST_STREAM with the error's own code
                 sp.addLast("h2-split", FullMessageSplitter.INSTANCE);
                 sp.addLast("h2-headers-only", new HeadersOnlyResponses());
                 sp.addLast("request-validator", new RequestValidator()); // the same rules as HTTP/1.1
                 sp.addLast("proxy", new HttpProxyHandler(fc, listener.name()));
             }
         }));
+        p.addLast("h2-control-flood", new ControlFloodGuard(codec)); // SETTINGS/PING floods whose acks are never read
         p.addLast("h2-connection", new ConnectionEvents(codec));
         // every frame must be read (settings, pings, resets, other streams); the stream windows bound the memory
         p.channel().config().setAutoRead(true);
@@ -86,6 +92,12 @@ final class H2Inbound {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+                // a connection error the codec shows us before it handles it: it sends GOAWAY with the error's code
+                // (ENHANCE_YOUR_CALM for a rapid reset) and closes. Closing first would start a graceful close
+                // whose GOAWAY says NO_ERROR, and the codec's own GOAWAY would then never be sent.
+                return;
+            }
             ctx.close();
         }
     }
