@@ -11,12 +11,16 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
@@ -30,7 +34,7 @@ import io.netty.util.concurrent.Future;
  * each stream a closed loop of its own: when a stream's answer ends (END_STREAM), the next request goes out on a
  * new stream. Latency per request: HEADERS written → END_STREAM read.
  *
- * <p>Light on allocation, because it shares a core with the origin: one {@link Exchange} per concurrent stream,
+ * <p>Light on allocation, because it shares a core with the origin: one {@link H2Exchange} per concurrent stream,
  * made once and reused; stream ids map to them in a primitive-keyed map; the request headers are one object, never
  * changed, HPACK-indexed after the first request; writes made while reading are flushed once per read
  * ({@link Http2ConnectionHandler} flushes on read-complete). What Netty's codec allocates per stream remains.
@@ -48,10 +52,10 @@ final class H2Driver implements LoadConnection {
     private final LoadSpec spec;
     private final Bootstrap bootstrap;
     private final Http2Headers request;
-    private final Exchange[] exchanges;
-    private final ArrayDeque<Exchange> free;
+    private final H2Exchange[] exchanges;
+    private final ArrayDeque<H2Exchange> free;
     /** Stream id → its exchange, for the streams in flight on the current connection. */
-    private final IntObjectHashMap<Exchange> inFlight;
+    private final IntObjectHashMap<H2Exchange> inFlight;
     private Channel channel;
     private Http2ConnectionHandler h2;
     private ChannelHandlerContext h2Context;
@@ -71,11 +75,11 @@ final class H2Driver implements LoadConnection {
                 .authority(new AsciiString(spec.serverName()))
                 .path(new AsciiString(spec.path()))
                 .add(AsciiString.cached("user-agent"), AsciiString.cached("mtls-bench"));
-        this.exchanges = new Exchange[spec.http2Streams()];
+        this.exchanges = new H2Exchange[spec.http2Streams()];
         this.free = new ArrayDeque<>(exchanges.length);
         this.inFlight = new IntObjectHashMap<>(exchanges.length * 2);
         for (int i = 0; i < exchanges.length; i++) {
-            exchanges[i] = new Exchange();
+            exchanges[i] = new H2Exchange();
             free.add(exchanges[i]);
         }
         this.bootstrap = ctx.bootstrap().handler(new ChannelInitializer<SocketChannel>() {
@@ -144,8 +148,23 @@ final class H2Driver implements LoadConnection {
             return;
         }
         lastAttemptFailed = false;
+        try {
+            speakHttp2(ch);
+        } catch (RuntimeException e) {
+            // A bug of the harness, not of the peer: said once, in the row's note, instead of a stuck connection.
+            ctx.error("load generator: " + e);
+            finish();
+        }
+    }
+
+    private void speakHttp2(Channel ch) {
+        // The client sends no DATA, so the default weighted-fair distributor's per-stream priority state (a tenth
+        // of what the codec allocated per request, JFR) buys nothing: the uniform one keeps none per stream.
+        Http2Connection connection = new DefaultHttp2Connection(false);
+        connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
+                new UniformStreamByteDistributor(connection)));
         h2 = new Http2ConnectionHandlerBuilder()
-                .server(false)
+                .connection(connection) // a client's
                 .frameListener(new H2Answers(this))
                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
                 // more streams than the peer's SETTINGS_MAX_CONCURRENT_STREAMS wait in the client, as in h2load
@@ -155,7 +174,7 @@ final class H2Driver implements LoadConnection {
                 .build();
         ch.pipeline().addBefore("events", "h2", h2); // writes the connection preface
         h2Context = ch.pipeline().context(h2);
-        Exchange e;
+        H2Exchange e;
         while (!draining && !ctx.clock.over(System.nanoTime()) && (e = free.poll()) != null) {
             send(e);
         }
@@ -163,7 +182,7 @@ final class H2Driver implements LoadConnection {
     }
 
     /** Opens a stream for {@code e}'s next request; not flushed (the read that triggered it flushes). */
-    private void send(Exchange e) {
+    private void send(H2Exchange e) {
         int id = h2.connection().local().incrementAndGetNextStreamId();
         if (id < 0) { // stream ids used up (2^30 requests): this connection ends when its streams have
             draining = true;
@@ -178,7 +197,7 @@ final class H2Driver implements LoadConnection {
     // ---- the answers, from H2Answers ---------------------------------------------------------------------
 
     void headers(int streamId, CharSequence status, boolean endOfStream) {
-        Exchange e = inFlight.get(streamId);
+        H2Exchange e = inFlight.get(streamId);
         if (e == null) {
             return;
         }
@@ -192,7 +211,7 @@ final class H2Driver implements LoadConnection {
     }
 
     void data(int streamId, int bytes, boolean endOfStream) {
-        Exchange e = inFlight.get(streamId);
+        H2Exchange e = inFlight.get(streamId);
         if (e == null) {
             return;
         }
@@ -203,7 +222,7 @@ final class H2Driver implements LoadConnection {
     }
 
     void reset(int streamId, long errorCode) {
-        Exchange e = inFlight.remove(streamId);
+        H2Exchange e = inFlight.remove(streamId);
         if (e == null) {
             return;
         }
@@ -219,7 +238,7 @@ final class H2Driver implements LoadConnection {
         ctx.errors.goaway++;
         ctx.error("GOAWAY from the peer (" + errorName(errorCode) + ", last stream " + lastStreamId + ")");
         draining = true;
-        for (Exchange e : exchanges) {
+        for (H2Exchange e : exchanges) {
             if (e.active && e.streamId > lastStreamId) { // never processed: the peer says so
                 inFlight.remove(e.streamId);
                 ctx.errors.reset++;
@@ -228,14 +247,14 @@ final class H2Driver implements LoadConnection {
         }
     }
 
-    private void ended(Exchange e) {
+    private void ended(H2Exchange e) {
         inFlight.remove(e.streamId);
         ctx.completed(e.sentAt, System.nanoTime(), e.status, e.bodyBytes);
         next(e);
     }
 
     /** The stream of {@code e} is over: the next request on a new stream, or this connection's end. */
-    private void next(Exchange e) {
+    private void next(H2Exchange e) {
         e.active = false;
         if (!finished && !draining && channel != null && channel.isActive() && !ctx.clock.over(System.nanoTime())) {
             send(e);
@@ -264,7 +283,7 @@ final class H2Driver implements LoadConnection {
             ctx.errors.reset += inFlight.size();
             ctx.error("connection closed under " + inFlight.size() + " streams");
             lastAttemptFailed = true;
-            for (Exchange e : exchanges) {
+            for (H2Exchange e : exchanges) {
                 if (e.active) {
                     e.active = false;
                     free.add(e);
@@ -292,7 +311,7 @@ final class H2Driver implements LoadConnection {
         }
         long timeout = spec.requestTimeout().toNanos();
         boolean wrote = false;
-        for (Exchange e : exchanges) {
+        for (H2Exchange e : exchanges) {
             if (e.active && now - e.sentAt > timeout && !finished) {
                 inFlight.remove(e.streamId);
                 ctx.errors.timeout++;
@@ -351,23 +370,6 @@ final class H2Driver implements LoadConnection {
     private static String errorName(long code) {
         Http2Error error = Http2Error.valueOf(code);
         return error == null ? "error " + code : error.name();
-    }
-
-    /** One stream's request and what came back so far; one per concurrent stream, reused. */
-    private static final class Exchange {
-        int streamId;
-        long sentAt;
-        int status;
-        long bodyBytes;
-        boolean active;
-
-        void open(int id, long now) {
-            streamId = id;
-            sentAt = now;
-            status = 0;
-            bodyBytes = 0;
-            active = true;
-        }
     }
 
     /** The tail of the pipeline: the connection's end and its errors. */
