@@ -316,7 +316,9 @@ final class H2Driver implements LoadConnection {
                 inFlight.remove(e.streamId);
                 ctx.errors.timeout++;
                 ctx.error("no END_STREAM within " + spec.requestTimeout().toMillis() + " ms");
-                h2.resetStream(h2Context, e.streamId, Http2Error.CANCEL.code(), h2Context.voidPromise());
+                // through the encoder: a stream still waiting in it for the peer's concurrency limit is dropped
+                // there instead of being reset on the wire as an idle stream (a protocol error)
+                h2.encoder().writeRstStream(h2Context, e.streamId, Http2Error.CANCEL.code(), h2Context.voidPromise());
                 next(e);
                 wrote = true;
             }
