@@ -39,7 +39,7 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--scenarios", paramLabel = "S,...",
             description = "Scenario ids, workload ids (small, 16k, handshake-tls13, handshake-tls12, stream-64m, "
-                    + "fixed-rate, idle, h2), 'all' or 'quick' (default: all; with --quick: quick).")
+                    + "fixed-rate, idle, h2, h2-mtls), 'all' or 'quick' (default: all; with --quick: quick).")
     String scenarios;
 
     @Option(names = "--connections", description = "Keep-alive connections of the closed-loop rows (full: 64).")
@@ -54,10 +54,12 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--idle-connections", description = "Idle mTLS connections held open (full: 10000).")
     Integer idleConnections;
 
-    @Option(names = "--h2-connections", description = "HTTP/2 connections of the h2 row (h2load -c; full: 16).")
+    @Option(names = "--h2-connections",
+            description = "HTTP/2 connections of the h2 and h2-mtls rows (h2load -c; full: 16).")
     Integer h2Connections;
 
-    @Option(names = "--h2-streams", description = "Requests in flight per HTTP/2 connection (h2load -m; full: 10).")
+    @Option(names = "--h2-streams",
+            description = "Requests in flight per HTTP/2 connection, h2 and h2-mtls rows (h2load -m; full: 10).")
     Integer h2Streams;
 
     @Option(names = "--loader-cpus", description = "Cores of the load generator (taskset -c list; default: 0 on 2 cores).")

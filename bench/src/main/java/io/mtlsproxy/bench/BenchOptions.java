@@ -217,13 +217,13 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
             return this;
         }
 
-        /** HTTP/2 connections of the h2 row (h2load's -c). */
+        /** HTTP/2 connections of the h2 row (h2load's -c) and of the h2-mtls row (the load generator's). */
         public Builder h2Connections(int connections) {
             this.h2Connections = connections;
             return this;
         }
 
-        /** Requests in flight on each HTTP/2 connection of the h2 row (h2load's -m). */
+        /** Requests in flight on each HTTP/2 connection of the h2 and h2-mtls rows (h2load's -m). */
         public Builder h2Streams(int streams) {
             this.h2Streams = streams;
             return this;

@@ -63,7 +63,7 @@ public final class BenchRun implements AutoCloseable {
         versions.put("java (load generator)", System.getProperty("java.vm.name") + " "
                 + System.getProperty("java.version"));
 
-        if (options.scenarios().stream().anyMatch(s -> s.workload().http2())) {
+        if (options.scenarios().stream().anyMatch(s -> s.workload().h2load())) {
             versions.put("h2load (HTTP/2 load generator)", H2Load.find()
                     .map(b -> Versions.firstLine(List.of(b.toString(), "--version"))).orElse("not found"));
         }
@@ -142,9 +142,18 @@ public final class BenchRun implements AutoCloseable {
                         + r.errors().describe() + (r.lastError().isEmpty() ? "" : " (" + r.lastError() + ")"));
             }
         }
-        for (Scenario h2 : options.scenarios().stream().filter(s -> s.workload().http2()).toList()) {
+        for (Scenario h2 : options.scenarios().stream().filter(s -> s.workload().h2load()).toList()) {
             runner.warmUpHttp2(h2, instance, each).ifPresent(problem ->
                     notes.add(instance.name() + " HTTP/2 warm-up on " + h2.leg().label() + ": " + problem));
+        }
+        for (Scenario h2 : options.scenarios().stream().filter(s -> s.workload().http2() && !s.workload().h2load())
+                .toList()) {
+            LoadResult r = runner.warmUpHttp2OnLoader(h2, instance, each);
+            if (r.errors().total() > 0 || r.requests() == 0) {
+                notes.add(instance.name() + " HTTP/2 warm-up (load generator) on " + h2.leg().label() + ": "
+                        + r.requests() + " answers, errors " + r.errors().describe()
+                        + (r.lastError().isEmpty() ? "" : " (" + r.lastError() + ")"));
+            }
         }
     }
 

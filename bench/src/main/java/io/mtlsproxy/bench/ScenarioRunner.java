@@ -46,7 +46,7 @@ final class ScenarioRunner {
             return ResultRow.failed(peer.name(), scenario, peer.process().exitReason());
         }
         ResultRow row = scenario.workload() == Workload.IDLE ? idle(scenario, peer)
-                : scenario.workload().http2() ? http2(scenario, peer) : load(scenario, peer);
+                : scenario.workload().h2load() ? http2(scenario, peer) : load(scenario, peer);
         if (!peer.process().alive()) {
             return ResultRow.failed(peer.name(), scenario, "died during the run: " + peer.process().exitReason());
         }
@@ -59,16 +59,36 @@ final class ScenarioRunner {
                 .build());
     }
 
+    /**
+     * HTTP/2 rows on the load generator (h2-mtls) warm up the same way, over HTTP/2: the peers' HTTP/2 code is not
+     * reached by the HTTP/1.1 warm-up of the legs.
+     */
+    LoadResult warmUpHttp2OnLoader(Scenario scenario, PeerInstance peer, Duration duration)
+            throws InterruptedException {
+        return loader.run(spec(scenario, peer).warmup(Duration.ZERO).duration(duration).build());
+    }
+
     private ResultRow load(Scenario scenario, PeerInstance peer) throws InterruptedException {
         LoadResult r = loader.run(spec(scenario, peer).build());
         Workload w = scenario.workload();
+        String alpn = r.applicationProtocol().isEmpty() ? "" : " " + r.applicationProtocol();
+        String note = r.lastError();
+        if (w.http2()) {
+            String shape = "load generator, " + options.h2Connections() + " connections × " + options.h2Streams()
+                    + " streams";
+            note = note.isEmpty() ? shape : shape + "; " + note;
+        }
         ResultRow.Builder row = ResultRow.builder(peer.name(), scenario)
                 .requests(r.requests(), r.requestsPerSecond())
                 .megabytesPerSecond(r.megabytesPerSecond())
                 .latencyMicros(r.p50Micros(), r.p99Micros(), r.p999Micros())
                 .errors(r.errors().total(), r.errors().describe())
-                .tls(r.tlsProtocol().isEmpty() ? "" : r.tlsProtocol() + " " + r.tlsCipher())
-                .note(r.lastError());
+                .tls(r.tlsProtocol().isEmpty() ? "" : r.tlsProtocol() + " " + r.tlsCipher() + alpn)
+                .note(note);
+        if (w.http2() && !r.tlsProtocol().isEmpty() && !r.applicationProtocol().equals("h2")) {
+            // A handshake happened but ALPN did not choose h2: nothing was measured over HTTP/2.
+            return row.failure("no HTTP/2 (expected: h2 chosen by ALPN): " + r.lastError()).build();
+        }
         if (w.newConnectionPerRequest()) {
             row.handshakes(r.handshakesPerSecond(), r.resumed());
             if (r.resumed() > 0) {
@@ -156,6 +176,9 @@ final class ScenarioRunner {
             // first download already counts and the window stretches to its end.
             case STREAM -> b.connections(1).warmup(Duration.ZERO).requestTimeout(STREAM_TIMEOUT);
             case FIXED_RATE -> b.connections(options.rateConnections()).rate(options.rate());
+            // The h2 row's shape (h2load's -c and -m), on a context that offers only h2 by ALPN.
+            case H2_MTLS -> b.tls(tls.forHttp2(scenario.leg().inbound())).connections(options.h2Connections())
+                    .http2(options.h2Streams());
             default -> b.connections(options.connections());
         }
         return b;

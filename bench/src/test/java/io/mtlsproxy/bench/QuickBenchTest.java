@@ -98,10 +98,18 @@ class QuickBenchTest {
             assertEquals(0, row.resumedHandshakes(), where + ": every handshake must be a full one");
         }
         if (w.http2()) {
-            // h2load offered only h2 by ALPN; it does not count body bytes.
+            // h2load and the load generator offered only h2 by ALPN, and the peer chose it.
             assertTrue(row.tls().endsWith(" h2"), where + ": " + row.tls());
+        }
+        if (w.h2load()) {
+            // h2load does not count body bytes.
             assertNull(row.megabytesPerSecond(), where);
             assertTrue(row.note().startsWith("h2load, " + options.h2Connections() + " connections × "
+                    + options.h2Streams() + " streams"), where + ": " + row.note());
+        } else if (w.http2()) {
+            // Over mTLS, every answer's body counted and checked (13 B each).
+            assertEquals(13.0, row.megabytesPerSecond() * 1e6 / row.requestsPerSecond(), 0.01, where);
+            assertTrue(row.note().startsWith("load generator, " + options.h2Connections() + " connections × "
                     + options.h2Streams() + " streams"), where + ": " + row.note());
         }
         if (w == Workload.STREAM) {

@@ -6,6 +6,8 @@ import java.util.Optional;
 
 import javax.net.ssl.SSLException;
 
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
@@ -33,6 +35,15 @@ public final class ClientTls {
      * @param identity certificate chain and key to present, for mutual TLS
      */
     public static SslContext create(String protocol, Path trustCa, Optional<Identity> identity) throws SSLException {
+        return create(protocol, trustCa, identity, false);
+    }
+
+    /**
+     * @param http2 offer only {@code h2} by ALPN (the HTTP/2 rows). Nothing else is offered, so a peer that does not
+     *     choose it answers with no protocol at all, and the load generator fails the row instead of falling back.
+     */
+    public static SslContext create(String protocol, Path trustCa, Optional<Identity> identity, boolean http2)
+            throws SSLException {
         String cipher = switch (protocol) {
             case "TLSv1.3" -> TLS13_CIPHER;
             case "TLSv1.2" -> TLS12_CIPHER;
@@ -46,6 +57,13 @@ public final class ClientTls {
                 .ciphers(List.of(cipher))
                 .option(OpenSslContextOption.GROUPS, GROUPS.clone());
         identity.ifPresent(id -> b.keyManager(id.chain().toFile(), id.key().toFile()));
+        if (http2) {
+            // NO_ADVERTISE/ACCEPT are the behaviours the OpenSSL provider supports; the choice is checked after the
+            // handshake (H2Driver), where a peer that chose nothing is reported as such.
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2));
+        }
         SslContext context = b.build();
         ((OpenSslSessionContext) context.sessionContext()).setSessionCacheEnabled(false);
         return context;

@@ -18,7 +18,7 @@ import io.netty.util.concurrent.Future;
  * connection (keep-alive), a fresh connection (new connection per request, or the server closed), or the end.
  * Every method runs on the loop.
  */
-final class Driver {
+final class Driver implements LoadConnection {
     private static final long RETRY_DELAY_MILLIS = 10;
 
     private final LoopContext ctx;
@@ -55,7 +55,8 @@ final class Driver {
         });
     }
 
-    void start() {
+    @Override
+    public void start() {
         connect();
     }
 
@@ -218,7 +219,8 @@ final class Driver {
 
     // ---- ends -------------------------------------------------------------------------------------------
 
-    void checkTimeout(long now) {
+    @Override
+    public void checkTimeout(long now) {
         if (inFlight && now - inFlightSince > spec.requestTimeout().toNanos()) {
             inFlight = false;
             ctx.errors.timeout++;
@@ -230,7 +232,8 @@ final class Driver {
         }
     }
 
-    void finish() {
+    @Override
+    public void finish() {
         if (finished) {
             return;
         }
@@ -242,7 +245,8 @@ final class Driver {
         ctx.driverDone();
     }
 
-    void abort() {
+    @Override
+    public void abort() {
         if (finished) {
             return;
         }

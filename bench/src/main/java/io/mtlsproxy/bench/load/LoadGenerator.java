@@ -62,7 +62,7 @@ public final class LoadGenerator implements AutoCloseable {
             LoopContext ctx = new LoopContext(loops.get(i), spec, clock, channelType,
                     spec.rate() * n / spec.connections());
             for (int c = 0; c < n; c++) {
-                ctx.add(new Driver(ctx));
+                ctx.add(spec.http2() ? new H2Driver(ctx) : new Driver(ctx));
             }
             contexts.add(ctx);
         }
@@ -111,6 +111,7 @@ public final class LoadGenerator implements AutoCloseable {
         String protocol = "";
         String cipher = "";
         String lastError = "";
+        String alpn = "";
         for (LoopContext.Snapshot s : snapshots) {
             all.add(s.histogram());
             requests += s.requests();
@@ -124,13 +125,14 @@ public final class LoadGenerator implements AutoCloseable {
             protocol = protocol.isEmpty() ? s.tlsProtocol() : protocol;
             cipher = cipher.isEmpty() ? s.tlsCipher() : cipher;
             lastError = s.lastError().isEmpty() ? lastError : s.lastError();
+            alpn = alpn.isEmpty() ? s.applicationProtocol() : alpn;
         }
         long from = requests > 0 ? first : clock.measureFrom();
         long to = Math.max(clock.end(), last);
         double window = (to - from) / 1e9;
         return new LoadResult(requests, window, all.getValueAtPercentile(50), all.getValueAtPercentile(99),
                 all.getValueAtPercentile(99.9), all.getMaxValue(), bytes, handshakes, resumed, reconnects, errors,
-                protocol, cipher, lastError);
+                protocol, cipher, lastError, alpn);
     }
 
     @Override

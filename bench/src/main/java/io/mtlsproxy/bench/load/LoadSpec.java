@@ -12,10 +12,12 @@ import io.netty.handler.ssl.SslContext;
  * the next request as soon as the previous answer ends. Open loop otherwise: requests are due at a fixed
  * {@code rate} (per second, all connections together) and each one's latency counts from when it was due, so a
  * stall shows up in the percentiles instead of silently lowering the request rate (coordinated omission).
+ * HTTP/1.1 when {@code http2Streams} is 0; otherwise HTTP/2 (h2 by ALPN, so over TLS only), each connection keeping
+ * {@code http2Streams} requests in flight, each stream a closed loop of its own.
  */
 public record LoadSpec(String host, int port, String serverName, Optional<SslContext> tls, String path,
                        long expectedBodyBytes, boolean newConnectionPerRequest, int connections,
-                       Duration warmup, Duration duration, double rate, Duration requestTimeout) {
+                       Duration warmup, Duration duration, double rate, Duration requestTimeout, int http2Streams) {
     public LoadSpec {
         requireNonNull(host, "host");
         requireNonNull(serverName, "serverName");
@@ -36,10 +38,21 @@ public record LoadSpec(String host, int port, String serverName, Optional<SslCon
         if (rate > 0 && newConnectionPerRequest) {
             throw new IllegalArgumentException("rate: the open loop runs over keep-alive connections only");
         }
+        if (http2Streams < 0) {
+            throw new IllegalArgumentException("http2Streams: " + http2Streams + " (expected: 0 for HTTP/1.1, or > 0)");
+        }
+        if (http2Streams > 0 && (tls.isEmpty() || rate > 0 || newConnectionPerRequest)) {
+            throw new IllegalArgumentException("http2Streams: " + http2Streams + " needs TLS (h2 is chosen by ALPN), "
+                    + "the closed loop and keep-alive connections");
+        }
     }
 
     public boolean openLoop() {
         return rate > 0;
+    }
+
+    public boolean http2() {
+        return http2Streams > 0;
     }
 
     public static Builder builder(int port) {
@@ -59,6 +72,7 @@ public record LoadSpec(String host, int port, String serverName, Optional<SslCon
         private Duration duration = Duration.ofSeconds(1);
         private double rate;
         private Duration requestTimeout = Duration.ofSeconds(10);
+        private int http2Streams;
 
         private Builder(int port) {
             this.port = port;
@@ -117,9 +131,18 @@ public record LoadSpec(String host, int port, String serverName, Optional<SslCon
             return this;
         }
 
+        /**
+         * HTTP/2 with {@code streamsPerConnection} requests in flight on each connection; {@link #tls} must offer
+         * {@code h2} by ALPN ({@link ClientTls#create(String, java.nio.file.Path, Optional, boolean)}).
+         */
+        public Builder http2(int streamsPerConnection) {
+            this.http2Streams = streamsPerConnection;
+            return this;
+        }
+
         public LoadSpec build() {
             return new LoadSpec(host, port, serverName, tls, path, expectedBodyBytes, newConnectionPerRequest,
-                    connections, warmup, duration, rate, requestTimeout);
+                    connections, warmup, duration, rate, requestTimeout, http2Streams);
         }
     }
 }

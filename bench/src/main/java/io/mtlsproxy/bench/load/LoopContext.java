@@ -39,7 +39,7 @@ final class LoopContext {
     final RunClock clock;
     final CompletableFuture<Void> done = new CompletableFuture<>();
     private final Class<? extends SocketChannel> channelType;
-    private final List<Driver> drivers = new ArrayList<>();
+    private final List<LoadConnection> drivers = new ArrayList<>();
     private final HttpHeaders headers;
     private final Histogram histogram = new Histogram(HIGHEST_MICROS, 3);
     final ErrorCounts.Counter errors = new ErrorCounts.Counter();
@@ -53,6 +53,7 @@ final class LoopContext {
     private String tlsProtocol = "";
     private String tlsCipher = "";
     private String lastError = "";
+    private String applicationProtocol = "";
     private int running;
     private ScheduledFuture<?> sweeper;
 
@@ -79,7 +80,7 @@ final class LoopContext {
         this.headers = h; // shared by every request of this loop, never changed after this point
     }
 
-    void add(Driver driver) {
+    void add(LoadConnection driver) {
         drivers.add(driver);
     }
 
@@ -109,7 +110,7 @@ final class LoopContext {
         if (spec.openLoop()) {
             ticker = loop.scheduleAtFixedRate(this::tick, 0, 1, TimeUnit.MILLISECONDS);
         }
-        drivers.forEach(Driver::start);
+        drivers.forEach(LoadConnection::start);
     }
 
     // ---- open loop ----------------------------------------------------------------------------------------
@@ -192,6 +193,8 @@ final class LoopContext {
         if (tlsProtocol.isEmpty()) {
             tlsProtocol = ssl.engine().getSession().getProtocol();
             tlsCipher = ssl.engine().getSession().getCipherSuite();
+            String alpn = ssl.applicationProtocol();
+            applicationProtocol = alpn == null ? "" : alpn;
         }
     }
 
@@ -212,7 +215,7 @@ final class LoopContext {
 
     private void sweep() {
         long now = System.nanoTime();
-        for (Driver d : drivers) {
+        for (LoadConnection d : drivers) {
             d.checkTimeout(now);
         }
     }
@@ -224,7 +227,7 @@ final class LoopContext {
             lastError = due.size() + " requests still due at the deadline";
         }
         due.clear();
-        for (Driver d : drivers) {
+        for (LoadConnection d : drivers) {
             d.abort();
         }
         stopTimers();
@@ -243,11 +246,12 @@ final class LoopContext {
     /** On the loop: a copy of this loop's figures. */
     Snapshot snapshot() {
         return new Snapshot(histogram.copy(), requests, bodyBytes, handshakes, resumed, reconnects,
-                errors.snapshot(), firstMeasured, lastCompletion, tlsProtocol, tlsCipher, lastError);
+                errors.snapshot(), firstMeasured, lastCompletion, tlsProtocol, tlsCipher, lastError,
+                applicationProtocol);
     }
 
     record Snapshot(Histogram histogram, long requests, long bodyBytes, long handshakes, long resumed,
                     long reconnects, ErrorCounts errors, long firstMeasured, long lastCompletion, String tlsProtocol,
-                    String tlsCipher, String lastError) {
+                    String tlsCipher, String lastError, String applicationProtocol) {
     }
 }

@@ -18,6 +18,7 @@ public final class Scenarios {
      */
     public static final List<Scenario> QUICK_SUBSET = List.of(
             new Scenario(Leg.MTLS_PLAIN, Workload.SMALL),
+            new Scenario(Leg.MTLS_PLAIN, Workload.H2_MTLS), // HTTP/2 over mTLS, on the Netty load generator
             new Scenario(Leg.MTLS_MTLS, Workload.LARGE),
             new Scenario(Leg.MTLS_PLAIN, Workload.HANDSHAKE_TLS13),
             new Scenario(Leg.MTLS_PLAIN, Workload.HANDSHAKE_TLS12),
@@ -40,6 +41,7 @@ public final class Scenarios {
         all.add(new Scenario(Leg.MTLS_MTLS, Workload.FIXED_RATE));
         all.add(new Scenario(Leg.MTLS_PLAIN, Workload.IDLE));
         all.add(new Scenario(Leg.TLS_PLAIN, Workload.H2));
+        all.add(new Scenario(Leg.MTLS_PLAIN, Workload.H2_MTLS));
         return List.copyOf(all);
     }
 

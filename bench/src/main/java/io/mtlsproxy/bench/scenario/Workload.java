@@ -23,7 +23,12 @@ public enum Workload {
      * HTTP/2 chosen by ALPN, many streams per connection, driven by h2load (the origin stays HTTP/1.1: each peer
      * translates). On a TLS leg only: h2load cannot present a client certificate.
      */
-    H2("h2", "13 B over HTTP/2 (h2load)", "/small", 13, Metric.REQUESTS_PER_SECOND);
+    H2("h2", "13 B over HTTP/2 (h2load)", "/small", 13, Metric.REQUESTS_PER_SECOND),
+    /**
+     * HTTP/2 over mutual TLS: the same shape as {@link #H2} (connections × concurrent streams, closed loop per
+     * stream), driven by the bench's own load generator, which presents the client certificate h2load cannot.
+     */
+    H2_MTLS("h2-mtls", "13 B over HTTP/2 (load generator)", "/small", 13, Metric.REQUESTS_PER_SECOND);
 
     private final String id;
     private final String label;
@@ -63,8 +68,13 @@ public enum Workload {
         return this == HANDSHAKE_TLS13 || this == HANDSHAKE_TLS12;
     }
 
-    /** Run by h2load instead of the Netty load generator. */
+    /** Spoken over HTTP/2 (h2 by ALPN). */
     public boolean http2() {
+        return this == H2 || this == H2_MTLS;
+    }
+
+    /** Run by h2load instead of the Netty load generator. */
+    public boolean h2load() {
         return this == H2;
     }
 

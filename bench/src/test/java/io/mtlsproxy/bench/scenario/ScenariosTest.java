@@ -14,8 +14,8 @@ import io.mtlsproxy.bench.process.CpuPlan;
 class ScenariosTest {
     @Test
     void catalogCoversEveryLegTwiceAndEachSpecialWorkloadOnce() {
-        assertEquals(16, Scenarios.ALL.size());
-        assertEquals(16, Scenarios.ALL.stream().map(Scenario::id).distinct().count(), "ids are unique");
+        assertEquals(17, Scenarios.ALL.size());
+        assertEquals(17, Scenarios.ALL.stream().map(Scenario::id).distinct().count(), "ids are unique");
         for (Leg leg : Leg.ALL) {
             assertTrue(Scenarios.ALL.contains(new Scenario(leg, Workload.SMALL)));
             assertTrue(Scenarios.ALL.contains(new Scenario(leg, Workload.LARGE)));
