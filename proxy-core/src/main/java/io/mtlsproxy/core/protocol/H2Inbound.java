@@ -5,6 +5,7 @@ import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
 import io.mtlsproxy.core.inbound.RequestValidator;
 import io.mtlsproxy.core.h2.FullMessageSplitter;
+import io.mtlsproxy.core.h2.GoAwayLinger;
 import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.h2.HeadersOnlyResponses;
 import io.mtlsproxy.core.inbound.InboundConnection;
@@ -14,6 +15,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -23,7 +25,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 /**
  * A client connection that chose h2 by ALPN:
  * <pre>
- * … tls → handshake → idle → h2 (frame codec, limits: {@link H2Codecs})
+ * … tls → handshake → idle → h2-linger ({@link GoAwayLinger}) → h2 (frame codec, limits: {@link H2Codecs})
  *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
  * each stream: h2-http (frames ⇄ HTTP objects) → h2-split → h2-headers-only → request-validator
  *   → proxy (one {@link HttpProxyHandler})
@@ -39,6 +41,7 @@ final class H2Inbound {
 
     static void install(ChannelPipeline p, ForwardingContext fc, Listener listener, InboundConnection conn) {
         Http2FrameCodec codec = H2Codecs.server(listener.config().limits());
+        p.addLast("h2-linger", new GoAwayLinger(codec.connection())); // a GOAWAY with an error is not lost to a reset
         p.addLast("h2", codec);
         p.addLast("h2-flush", H2Codecs.streamFlushBatcher()); // answers ready together leave in one TLS record
         p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
@@ -86,6 +89,12 @@ final class H2Inbound {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+                // a connection error the codec shows us before it handles it: it sends GOAWAY with the error's code
+                // (ENHANCE_YOUR_CALM for a rapid reset) and closes. Closing first would start a graceful close
+                // whose GOAWAY says NO_ERROR, and the codec's own GOAWAY would then never be sent.
+                return;
+            }
             ctx.close();
         }
     }
