@@ -63,7 +63,7 @@ class Http2ManyStreamsTest {
     }
 
     @ParameterizedTest(name = "{1} connections x {2} streams, {3} requests → {0} origin")
-    @CsvSource({"h1,16,10,8000", "h1,2,100,4000", "h2,2,80,4000", "h2,8,20,4000"})
+    @CsvSource({"h1,16,10,4000", "h1,2,100,2000", "h2,2,80,2000", "h2,8,20,2000"})
     void everyStreamOfEveryConnectionIsAnswered(String origin, int connections, int streams, int requests)
             throws Exception {
         Path out = Files.createTempFile(dir, "h2load", ".out");
