@@ -44,6 +44,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.testing.CapturingAccessLog;
@@ -53,6 +54,7 @@ import io.mtlsproxy.core.testing.H2EchoOrigin;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestOrigin;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.handler.codec.http2.Http2Error;
 
 /**
  * HTTP/2 by ALPN on an mTLS listener: curl --http2 to an HTTP/1.1 and to an HTTP/2 origin (both mTLS), many
@@ -62,6 +64,8 @@ import io.netty.buffer.PooledByteBufAllocator;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class Http2Test {
+    /** The access log's status of a request whose client went away (here: reset its stream) before the answer. */
+    static final int CLIENT_CLOSED = 499;
     @TempDir
     static Path dir;
     static ProxyFixture fx;
@@ -244,10 +248,15 @@ class Http2Test {
         byte[] ping = "before".getBytes(StandardCharsets.UTF_8);
         assertArrayEquals("echo:before".getBytes(StandardCharsets.UTF_8), ClientCalls.blockingUnaryCall(grpc,
                 GrpcEchoOrigin.UNARY, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), ping));
+        long resetBefore = log.count(e -> e.status() == CLIENT_CLOSED);
         RapidResetClient.Result r = RapidResetClient.burst(proxy.port("mtls"), fx, 2000);
-        // TODO(proto): the raw client does not see the GOAWAY frame yet (no bytes read back): find out why
+        // the GOAWAY is written before the close, and the close lingers so that no TCP reset destroys it unread
+        assertTrue(r.goAway(), "the client read a GOAWAY: " + r);
+        assertEquals(Http2Error.ENHANCE_YOUR_CALM.code(), r.errorCode(), "its error code: " + r);
         assertTrue(r.closed(), "the proxy closed the connection: " + r);
-        assertTrue(r.resetsSent() < 2000, "it did not let the client go on: " + r);
+        long reset = log.count(e -> e.status() == CLIENT_CLOSED) - resetBefore;
+        assertTrue(reset <= H2Codecs.MAX_RST_PER_WINDOW + 1, "it served no stream past the limit: " + reset
+                + " reset requests, " + r);
         byte[] after = ClientCalls.blockingUnaryCall(grpc, GrpcEchoOrigin.UNARY,
                 CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "after".getBytes(StandardCharsets.UTF_8));
         assertArrayEquals("echo:after".getBytes(StandardCharsets.UTF_8), after);

@@ -29,7 +29,8 @@ import io.netty.handler.ssl.SslHandler;
 
 /**
  * A deliberately rude HTTP/2 client (CVE-2023-44487): opens a stream with HEADERS and resets it at once, again and
- * again, from raw frames, and watches for the server's GOAWAY.
+ * again, from raw frames, and watches for the server's GOAWAY. It stops sending once it has read one, but does not
+ * close: the server has to.
  */
 final class RapidResetClient {
     record Result(boolean goAway, long errorCode, boolean closed, int resetsSent, Throwable error) {
@@ -90,7 +91,7 @@ final class RapidResetClient {
         /** HEADERS + RST_STREAM pairs in batches, each batch after the previous one was written. */
         private void burst(ChannelHandlerContext ctx, int firstStream) {
             int stream = firstStream;
-            for (int i = 0; i < 50 && sent < streams && ctx.channel().isActive(); i++) {
+            for (int i = 0; i < 50 && sent < streams && !goAway && ctx.channel().isActive(); i++) {
                 Http2Headers h = new DefaultHttp2Headers().method("GET").scheme("https").authority("localhost")
                         .path("/test.Echo/Unary");
                 writer.writeHeaders(ctx, stream, h, 0, false, ctx.newPromise());
@@ -100,7 +101,7 @@ final class RapidResetClient {
             }
             int next = stream;
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-                if (f.isSuccess() && sent < streams) {
+                if (f.isSuccess() && sent < streams && !goAway) {
                     burst(ctx, next);
                 }
             });

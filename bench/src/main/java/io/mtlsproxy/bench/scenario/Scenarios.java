@@ -11,11 +11,7 @@ public final class Scenarios {
     /** Every scenario of a full run, in table order. */
     public static final List<Scenario> ALL = catalog();
 
-    /**
-     * What the quick JUnit run covers: one of each workload kind, on the legs that matter most. Not the h2 row:
-     * against mtls-proxy, h2load's warm-up sometimes never finishes (an HTTP/2 stream left unanswered at the end
-     * of a run, under investigation), and CI must not hang on it; `bench/run` runs it in full runs.
-     */
+    /** What the quick JUnit run covers: one of each workload kind, on the legs that matter most. */
     public static final List<Scenario> QUICK_SUBSET = List.of(
             new Scenario(Leg.MTLS_PLAIN, Workload.SMALL),
             new Scenario(Leg.MTLS_PLAIN, Workload.H2_MTLS), // HTTP/2 over mTLS, on the Netty load generator
@@ -24,7 +20,8 @@ public final class Scenarios {
             new Scenario(Leg.MTLS_PLAIN, Workload.HANDSHAKE_TLS12),
             new Scenario(Leg.MTLS_MTLS, Workload.STREAM),
             new Scenario(Leg.MTLS_MTLS, Workload.FIXED_RATE),
-            new Scenario(Leg.MTLS_PLAIN, Workload.IDLE));
+            new Scenario(Leg.MTLS_PLAIN, Workload.IDLE),
+            new Scenario(Leg.TLS_PLAIN, Workload.H2));
 
     private Scenarios() {
     }

@@ -148,4 +148,43 @@ class H2LoadTest {
                     e.getMessage());
         }
     }
+
+    /**
+     * The bench's old hang: in a timing-based run, a connection whose handshake ends after the window keeps h2load
+     * sending for ever (against a peer that, like mtls-proxy, answers every request). The run is now stopped soon
+     * after its window and says why, instead of being waited for.
+     */
+    @Test
+    @Timeout(30)
+    void aTimedRunWhoseConnectionsComeUpAfterItsWindowFailsFastAndSaysWhy(@TempDir Path dir) throws Exception {
+        Path h2load = H2Load.find().orElseThrow(() -> new AssertionError("h2load (nghttp2-client) is not installed"));
+        try (SlowHandshakeH2Server server = SlowHandshakeH2Server.start(dir.resolve("pki"), 800)) {
+            H2LoadSpec spec = new H2LoadSpec(server.port(), "proxy.bench.local", "/small", 2, 2, 1, Duration.ZERO,
+                    Duration.ofMillis(200), Optional.empty());
+            long start = System.nanoTime();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> H2Load.run(h2load, spec, dir.resolve("run")));
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+            assertTrue(e.getMessage().startsWith("still sending " + H2Load.EXIT_GRACE.toSeconds()
+                    + " s after its duration ended: a connection came up after the window"), e.getMessage());
+            assertTrue(server.answered.get() > 0, "the late connections did send (and were answered)");
+            assertTrue(seconds < H2Load.EXIT_GRACE.toSeconds() + 5, "stopped " + seconds + " s after start");
+        }
+    }
+
+    /** The HTTP/2 warm-up counts requests: it ends once they are answered, however late its connections came up. */
+    @Test
+    @Timeout(30)
+    void aCountedRunEndsAfterItsRequestsEvenWhenItsConnectionsComeUpLate(@TempDir Path dir) throws Exception {
+        Path h2load = H2Load.find().orElseThrow(() -> new AssertionError("h2load (nghttp2-client) is not installed"));
+        try (SlowHandshakeH2Server server = SlowHandshakeH2Server.start(dir.resolve("pki"), 800)) {
+            H2LoadSpec spec = new H2LoadSpec(server.port(), "proxy.bench.local", "/small", 2, 2, 1, Duration.ZERO,
+                    Duration.ofMillis(200), Optional.empty()).counted(300);
+            assertTrue(H2Load.command(h2load, spec, dir.resolve("log")).contains("--requests=300"));
+            H2Load.H2LoadResult r = H2Load.run(h2load, spec, dir.resolve("run"));
+            assertEquals(300, r.summary().succeeded(), r.summary().toString());
+            assertEquals(0, r.load().errors().total());
+            assertEquals(300, server.answered.get());
+        }
+    }
 }

@@ -59,11 +59,18 @@ public final class H2Codecs {
                 .build();
     }
 
-    /** The codec of an origin connection (h2 by ALPN, or h2c by prior knowledge). Server push stays off. */
+    /**
+     * The codec of an origin connection (h2 by ALPN, or h2c by prior knowledge). Server push stays off. Streams past
+     * the origin's SETTINGS_MAX_CONCURRENT_STREAMS (often 100) wait in the codec until one of the origin's streams
+     * ends: without that, a burst of requests to a new connection (they all wait for it to connect, then open their
+     * streams at once) had every stream past the limit fail as a 502, and the connection went on refusing new
+     * streams afterwards. A connection at its limit takes no new requests ({@code H2Connections} opens another).
+     */
     public static Http2FrameCodec client() {
         return Http2FrameCodecBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)
                         .maxHeaderListSize(64 * 1024))
+                .encoderEnforceMaxConcurrentStreams(true)
                 .validateHeaders(true)
                 .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
                 .build();

@@ -6,6 +6,7 @@ import io.mtlsproxy.core.forward.HttpProxyHandler;
 import io.mtlsproxy.core.inbound.RequestValidator;
 import io.mtlsproxy.core.h2.ControlFloodGuard;
 import io.mtlsproxy.core.h2.FullMessageSplitter;
+import io.mtlsproxy.core.h2.GoAwayLinger;
 import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.h2.HeadersOnlyResponses;
 import io.mtlsproxy.core.h2.StreamErrors;
@@ -26,7 +27,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 /**
  * A client connection that chose h2 by ALPN:
  * <pre>
- * … tls → handshake → idle → h2 (frame codec, limits: {@link H2Codecs})
+ * … tls → handshake → idle → h2-linger ({@link GoAwayLinger}) → h2 (frame codec, limits: {@link H2Codecs})
  *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
  * each stream: h2-http (frames ⇄ HTTP objects) → h2-stream-errors → h2-split → h2-headers-only
  *   → request-validator → proxy (one {@link HttpProxyHandler})
@@ -43,6 +44,7 @@ final class H2Inbound {
 
     static void install(ChannelPipeline p, ForwardingContext fc, Listener listener, InboundConnection conn) {
         Http2FrameCodec codec = H2Codecs.server(listener.config().limits());
+        p.addLast("h2-linger", new GoAwayLinger(codec.connection())); // a GOAWAY with an error is not lost to a reset
         p.addLast("h2", codec);
         p.addLast("h2-flush", H2Codecs.streamFlushBatcher()); // answers ready together leave in one TLS record
         p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {

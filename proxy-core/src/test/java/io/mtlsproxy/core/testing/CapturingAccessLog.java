@@ -16,6 +16,11 @@ public final class CapturingAccessLog implements AccessLog {
         entries.add(entry);
     }
 
+    /** How many of the entries not yet taken by {@link #await} match. */
+    public long count(Predicate<AccessLogEntry> match) {
+        return entries.stream().filter(match).count();
+    }
+
     /** The next entry that matches, waiting up to 10 s; entries before it are dropped. */
     public AccessLogEntry await(Predicate<AccessLogEntry> match) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
