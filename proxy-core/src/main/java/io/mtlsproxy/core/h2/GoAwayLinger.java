@@ -20,13 +20,21 @@ import io.netty.util.concurrent.ScheduledFuture;
  * makes the kernel answer with a TCP reset, and a client that receives the reset loses the GOAWAY it had not read
  * yet: it would see a dropped connection instead of the reason. Graceful closes (drain, idle: GOAWAY NO_ERROR after
  * the streams are done) close at once.
+ * <p>
+ * The linger is for a client that stops and reads; it is no shelter for one that keeps flooding. A client that sends
+ * more than {@link #MAX_DROPPED_BYTES} after the GOAWAY, or whose connection cannot take the GOAWAY at all (its
+ * socket buffer is full of acks it never read), is closed at once: reading its flood for a second would only let it
+ * go on for free.
  */
 public final class GoAwayLinger extends ChannelDuplexHandler {
     /** Long enough for a client to read the GOAWAY and close; short enough to hold nothing for long. */
     public static final long LINGER_MILLIS = 1000;
+    /** What a lingering connection may still send before it is closed anyway (a rude client's last frames). */
+    public static final int MAX_DROPPED_BYTES = 64 * 1024;
 
     private boolean errorSent;
     private boolean lingering;
+    private long dropped;
 
     public GoAwayLinger(Http2Connection connection) {
         connection.addListener(new Http2ConnectionAdapter() {
@@ -39,7 +47,7 @@ public final class GoAwayLinger extends ChannelDuplexHandler {
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-        if (!errorSent || !ctx.channel().isActive()) {
+        if (!errorSent || !ctx.channel().isActive() || !ctx.channel().isWritable()) {
             ctx.close(promise);
             return;
         }
@@ -58,7 +66,13 @@ public final class GoAwayLinger extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (lingering) {
+            if (msg instanceof ByteBuf buf) {
+                dropped += buf.readableBytes();
+            }
             ReferenceCountUtil.release(msg); // the codec is done with this connection
+            if (dropped > MAX_DROPPED_BYTES) {
+                ctx.close();
+            }
             return;
         }
         ctx.fireChannelRead(msg);
