@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.timeout.IdleTimeout;
 import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -13,7 +14,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 
 /** The pipeline of one upstream connection: [tls → handshake] → http client codec → idle → relay. */
 final class UpstreamInitializer extends ChannelInitializer<Channel> {
@@ -46,7 +46,7 @@ final class UpstreamInitializer extends ChannelInitializer<Channel> {
         p.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
                 .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
                 .setMaxInitialLineLength(8192), false, false));
-        p.addLast("idle", new IdleStateHandler(0, 0, poolIdleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast("idle", new IdleTimeout(poolIdleTimeout.toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("relay", new UpstreamHandler());
     }
 }
