@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 
 /**
  * Fires {@link IdleStateEvent}s (the all-idle kind, first {@code FIRST_ALL_IDLE_STATE_EVENT}, then
@@ -30,6 +31,7 @@ public final class IdleTimeout extends ChannelDuplexHandler {
     private boolean first = true;
     private ScheduledFuture<?> timer;
     private ChannelHandlerContext ctx;
+    private Ticker ticker;
 
     public IdleTimeout(long timeout, TimeUnit unit) {
         this.timeoutNanos = unit.toNanos(timeout);
@@ -38,6 +40,7 @@ public final class IdleTimeout extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.ticker = ctx.executor().ticker(); // the loop's clock, which tests can move
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             start();
         }
@@ -90,7 +93,7 @@ public final class IdleTimeout extends ChannelDuplexHandler {
     }
 
     private void active() {
-        lastActivity = System.nanoTime();
+        lastActivity = ticker.nanoTime();
         first = true;
     }
 
@@ -98,7 +101,7 @@ public final class IdleTimeout extends ChannelDuplexHandler {
         if (timer != null || timeoutNanos <= 0) {
             return;
         }
-        lastActivity = System.nanoTime();
+        lastActivity = ticker.nanoTime();
         schedule(timeoutNanos);
     }
 
@@ -110,7 +113,7 @@ public final class IdleTimeout extends ChannelDuplexHandler {
         if (timer == null || !ctx.channel().isOpen()) {
             return; // stopped
         }
-        long left = timeoutNanos - (System.nanoTime() - lastActivity);
+        long left = timeoutNanos - (ticker.nanoTime() - lastActivity);
         if (reading) {
             left = timeoutNanos; // a read in progress is activity
         }
