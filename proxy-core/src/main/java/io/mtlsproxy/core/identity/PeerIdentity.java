@@ -1,7 +1,10 @@
 package io.mtlsproxy.core.identity;
 
 import java.security.cert.Certificate;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -26,6 +29,8 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
     public static final PeerIdentity ANONYMOUS = new PeerIdentity(List.of(), false, null, null, List.of(),
             List.of(), null);
 
+    private static final int SAN_DNS = 2;
+    private static final int SAN_URI = 6;
 
     public PeerIdentity {
         chain = List.copyOf(chain);
@@ -61,9 +66,29 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
         if (chain.isEmpty()) {
             return ANONYMOUS;
         }
-        CertificateFacts facts = CertificateFacts.of(chain.get(0)); // parsed once per distinct certificate
-        return new PeerIdentity(chain, verified, verified ? null : verificationError, facts.subject, facts.dnsSans,
-                facts.uriSans, facts.sha256);
+        X509Certificate leaf = chain.get(0);
+        List<String> dns = new ArrayList<>(2);
+        List<String> uris = new ArrayList<>(1);
+        try {
+            Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    Object type = san.get(0);
+                    Object value = san.get(1);
+                    if (type instanceof Integer t && value instanceof String v) {
+                        if (t == SAN_DNS) {
+                            dns.add(v);
+                        } else if (t == SAN_URI) {
+                            uris.add(v);
+                        }
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // an unparsable SAN extension: the identity has no SANs, allow-lists on SANs won't match
+        }
+        return new PeerIdentity(chain, verified, verified ? null : verificationError,
+                leaf.getSubjectX500Principal().getName(), dns, uris, sha256Hex(leaf));
     }
 
     /** Lowercase hex SHA-256 of the certificate's DER, without separators. */
