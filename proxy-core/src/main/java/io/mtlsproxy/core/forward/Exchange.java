@@ -12,6 +12,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
@@ -139,7 +140,7 @@ final class Exchange implements UpstreamHandler.Sink {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
-        upstream.write(request);
+        upstream.write(request, relay.untrackedWrite());
         if (bodyless) {
             // head and end in one message: one buffer to encrypt and send; a retry sends it whole again
             requestSent = true;
@@ -195,7 +196,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
     private void writeBody(HttpContent c) {
         boolean last = c instanceof LastHttpContent;
-        upstream.write(c);
+        upstream.write(c, relay.untrackedWrite());
         if (last) {
             requestSent = true;
             upstream.flush();
@@ -264,14 +265,14 @@ final class Exchange implements UpstreamHandler.Sink {
             complete((LastHttpContent) c);
         } else {
             writeHeldHead();
-            ctx.write(c);
+            ctx.write(c, owner.untrackedWrite());
             clientUnflushed = true;
         }
     }
 
     private void writeHeldHead() {
         if (heldHead != null) {
-            ctx.write(heldHead);
+            ctx.write(heldHead, owner.untrackedWrite());
             heldHead = null;
             clientUnflushed = true;
         }
@@ -293,14 +294,17 @@ final class Exchange implements UpstreamHandler.Sink {
     private void complete(LastHttpContent last) {
         finished = true;
         responseTimeout.cancel();
+        // decided before the write: an answer on a connection that stays open needs no promise
+        boolean keepAlive = owner.keepsAlive(client.keepAlive() && !closeClient);
+        ChannelPromise promise = keepAlive ? owner.untrackedWrite() : ctx.newPromise();
         ChannelFuture written;
         if (heldHead != null) {
             HttpResponse h = heldHead;
             heldHead = null;
             written = ctx.writeAndFlush(new DefaultFullHttpResponse(h.protocolVersion(), h.status(), last.content(),
-                    h.headers(), last.trailingHeaders())); // takes over the body's reference
+                    h.headers(), last.trailingHeaders()), promise); // takes over the body's reference
         } else {
-            written = ctx.writeAndFlush(last);
+            written = ctx.writeAndFlush(last, promise);
         }
         clientUnflushed = false;
         if (originKeepAlive && requestSent && upstream.isActive()) {
@@ -309,7 +313,7 @@ final class Exchange implements UpstreamHandler.Sink {
             detachAndClose();
         }
         log.finish(fc.metrics(), fc.accessLog());
-        owner.exchangeDone(client.keepAlive() && !closeClient, written);
+        owner.exchangeDone(keepAlive, written);
     }
 
     @Override

@@ -30,10 +30,23 @@ final class HopByHop {
                 remove = nominated(values.next(), remove);
             }
         }
+        // the fixed names are noted in a bit set, so that the usual case (an origin's "Connection: keep-alive" on
+        // every response) allocates nothing; only Proxy-* and nominated names need the list
+        int fixed = 0;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
             CharSequence name = it.next().getKey();
             if (always(name)) {
-                remove = add(remove, name);
+                int i = fixedIndex(name);
+                if (i >= 0) {
+                    fixed |= 1 << i;
+                } else {
+                    remove = add(remove, name);
+                }
+            }
+        }
+        for (int i = 0; fixed != 0; i++, fixed >>>= 1) {
+            if ((fixed & 1) != 0) {
+                headers.remove(FIXED[i]);
             }
         }
         if (remove != null) {
@@ -41,6 +54,20 @@ final class HopByHop {
                 headers.remove(name);
             }
         }
+    }
+
+    /** The hop-by-hop names that are not a Proxy-* prefix (the headers' remove ignores case). */
+    private static final String[] FIXED = {"connection", "keep-alive", "te", "trailer", "transfer-encoding",
+        "upgrade"};
+
+    /** The index of {@code name} (any case) in {@link #FIXED}, -1 for another name. */
+    private static int fixedIndex(CharSequence name) {
+        for (int i = 0; i < FIXED.length; i++) {
+            if (FIXED[i].length() == name.length() && HeaderNames.is(name, FIXED[i])) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade and Proxy-*, in any case. */

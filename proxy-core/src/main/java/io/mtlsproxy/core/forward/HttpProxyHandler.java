@@ -17,6 +17,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -33,6 +35,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -52,6 +55,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final String listenerName;
     private final ArrayDeque<HttpObject> backlog = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
+    /** void promise for HTTP/1.1 writes nobody waits for; null on HTTP/2 streams (see {@link #untrackedWrite}) */
+    private ChannelPromise untracked;
     private InboundConnection conn;
     private ResponseTimeout responseTimeout;
     private Phase phase = Phase.IDLE;
@@ -74,6 +79,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.untracked = ctx.channel() instanceof Http2StreamChannel ? null
+                : new VoidChannelPromise(ctx.channel(), false);
         this.conn = InboundConnection.of(ctx.channel());
         this.responseTimeout = new ResponseTimeout(ctx.executor(), () -> {
             if (exchange != null) {
@@ -161,6 +168,24 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
+    }
+
+    /**
+     * The promise for a write to the client whose outcome nobody waits for (a response on a connection that stays
+     * open, a piece of a streamed body). On an HTTP/1.1 connection a void promise that fires nothing: a write that
+     * fails on I/O closes the channel, as it did when nobody listened to a real promise, and no promise object is
+     * made per request. HTTP/2 streams get real promises (their frame codec is not written with void ones in mind).
+     */
+    ChannelPromise untrackedWrite() {
+        return untracked != null ? untracked : ctx.newPromise();
+    }
+
+    /**
+     * Whether the connection stays open after the current exchange: decided once, before the answer is written,
+     * so that the write of an answer on a connection that stays open needs no promise ({@link #untrackedWrite}).
+     */
+    boolean keepsAlive(boolean exchangeKeepAlive) {
+        return exchangeKeepAlive && !closeRequested() && !(requestInFlight && requestHasBody);
     }
 
     /** True when responses must say {@code Connection: close}: the proxy is draining. */
@@ -356,14 +381,17 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         log.reason(reason);
         log.finish(fc.metrics(), fc.accessLog());
         ChannelFuture written = ctx.writeAndFlush(ProxyAnswer.of(ProxyAnswer.status(status), reason, !keepAlive,
-                requestHead, ctx.alloc()));
+                requestHead, ctx.alloc()), keepAlive ? untrackedWrite() : ctx.newPromise());
         settle(keepAlive, written);
     }
 
-    /** The exchange delivered its response; {@code written} completes when its last byte is written. */
+    /**
+     * The exchange delivered its response. {@code keepAlive} is what {@link #keepsAlive} decided before it was
+     * written; when false, {@code written} is a real future that completes when its last byte is written.
+     */
     void exchangeDone(boolean keepAlive, ChannelFuture written) {
         exchange = null;
-        settle(keepAlive && !closeRequested() && !(requestInFlight && requestHasBody), written);
+        settle(keepAlive, written);
     }
 
     /** The exchange broke off mid-response: the client can only learn it from the closed connection. */

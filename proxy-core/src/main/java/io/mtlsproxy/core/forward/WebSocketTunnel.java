@@ -68,6 +68,7 @@ final class WebSocketTunnel {
     /** True for a WebSocket opening handshake (RFC 6455 §4.1): GET, Upgrade: websocket, Connection: upgrade. */
     static boolean requested(HttpRequest req) {
         return HttpMethod.GET.equals(req.method())
+                && req.headers().contains(HttpHeaderNames.UPGRADE) // getAll copies; most requests have no Upgrade
                 && hasToken(req.headers(), HttpHeaderNames.UPGRADE, "websocket")
                 && hasToken(req.headers(), HttpHeaderNames.CONNECTION, "upgrade");
     }

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.timeout.IdleTimeout;
 import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -19,7 +20,6 @@ import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SniHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 
 /**
  * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
@@ -101,7 +101,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         p.addLast("http-decoder", new StrictRequestDecoder(decoderConfig(limits)));
         p.addLast("request-validator", new RequestValidator());
         p.addLast("request-header-timeout", headerTimeout);
-        p.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast("idle", new IdleTimeout(limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("proxy", proxyHandler.apply(ch, listener));
     }
 

@@ -17,6 +17,7 @@ import io.mtlsproxy.config.Endpoint;
 public final class UpstreamEndpoint {
     private final String route;
     private final Endpoint endpoint;
+    private final String text; // the access log's upstream field, on every request: formatted once
     private final EjectionPolicy ejection;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -29,6 +30,7 @@ public final class UpstreamEndpoint {
     public UpstreamEndpoint(String route, Endpoint endpoint, EjectionPolicy ejection) {
         this.route = requireNonNull(route, "route");
         this.endpoint = requireNonNull(endpoint, "endpoint");
+        this.text = endpoint.toString();
         this.ejection = requireNonNull(ejection, "ejection");
     }
 
@@ -106,6 +108,6 @@ public final class UpstreamEndpoint {
 
     @Override
     public String toString() {
-        return endpoint.toString();
+        return text;
     }
 }

@@ -3,6 +3,9 @@ package io.mtlsproxy.core.upstream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
@@ -29,6 +32,8 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     private Sink sink;
     private int uses;
+    private ChannelHandlerContext ctx;
+    private ChannelPromise untracked;
 
     /** The relay of an upstream channel: an attribute lookup instead of a walk along the pipeline. */
     public static UpstreamHandler of(Channel ch) {
@@ -38,7 +43,21 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        // HTTP/2 stream channels get real promises: their frame codec is not written with void ones in mind
+        this.untracked = ctx.channel() instanceof Http2StreamChannel ? null
+                : new VoidChannelPromise(ctx.channel(), false);
         ctx.channel().attr(KEY).set(this);
+    }
+
+    /**
+     * The promise for a write to the origin whose outcome nobody waits for: as before, when nobody listened to
+     * the write's own promise, a write that fails on I/O closes the channel and the sink learns it from
+     * {@link Sink#upstreamClosed}. A void promise that fires nothing on HTTP/1.1 connections (no promise object per
+     * request), a real one on HTTP/2 streams.
+     */
+    public ChannelPromise untrackedWrite() {
+        return untracked != null ? untracked : ctx.newPromise();
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.mtlsproxy.config.UpstreamProtocol;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.timeout.IdleTimeout;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -21,7 +22,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 
@@ -81,7 +81,7 @@ public final class UpstreamPools {
         p.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
                 .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
                 .setMaxInitialLineLength(8192), false, false));
-        p.addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast("idle", new IdleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("relay", new UpstreamHandler());
     }
 
