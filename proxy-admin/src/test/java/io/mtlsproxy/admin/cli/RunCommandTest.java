@@ -90,6 +90,11 @@ class RunCommandTest {
 
     /** Starts {@code run --config conf} in its own JVM; returns the listener's port. */
     private int startRun(Path conf) throws Exception {
+        launch(conf);
+        return Integer.parseInt(await(BOUND).group(1));
+    }
+
+    private void launch(Path conf) throws java.io.IOException {
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
                 "--config", conf.toString()).redirectErrorStream(true).start();
@@ -106,7 +111,6 @@ class RunCommandTest {
         });
         reader.setDaemon(true);
         reader.start();
-        return Integer.parseInt(await(BOUND).group(1));
     }
 
     @Test
@@ -143,6 +147,29 @@ class RunCommandTest {
             assertEquals(200, r.status(), "the in-flight request finishes");
             assertEquals("close", r.header("Connection"));
         }
+        assertTrue(process.waitFor(15, TimeUnit.SECONDS), "exits within shutdown-grace");
+        assertEquals(0, process.exitValue());
+    }
+
+    /**
+     * A SIGHUP (systemctl reload) or SIGTERM that lands while the proxy is still starting must not end it with the
+     * JVM's default action (exit 129 or 143): the HUP is a reload once it runs, the TERM a drain and exit 0.
+     */
+    @Test
+    void signalsDuringStartAreHandledNotFatal() throws Exception {
+        origin = TestOrigin.plain("origin");
+        Path conf = dir.resolve("proxy.conf");
+        Files.writeString(conf, config(origin.port(), ""));
+        launch(conf);
+        await(Pattern.compile("admin endpoint listening")); // the first line of the start, before any listener
+        signal("HUP");
+        int port = Integer.parseInt(await(BOUND).group(1));
+        await(Pattern.compile("reloaded .*nothing changed"));
+        assertTrue(process.isAlive(), "a SIGHUP during the start is a reload");
+        try (RawHttpClient c = RawHttpClient.connect(port)) {
+            assertEquals(200, c.get("localhost", "/main/x").status());
+        }
+        signal("TERM");
         assertTrue(process.waitFor(15, TimeUnit.SECONDS), "exits within shutdown-grace");
         assertEquals(0, process.exitValue());
     }
