@@ -1,6 +1,7 @@
 package io.mtlsproxy.admin.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -230,5 +231,31 @@ class RunCommandTest {
         assertEquals(2, code);
         List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(conf + ":1: listeners[0].tls.mode: ")), lines.toString());
+    }
+
+    @Test
+    void aPortInUseIsOneLineWithExit1() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            Path conf = dir.resolve("taken.conf");
+            Files.writeString(conf, """
+                    admin { bind = "127.0.0.1", port = 0 }
+                    access-log = off
+                    listeners = [{ name = edge, bind = "127.0.0.1", port = %d }]
+                    """.formatted(taken.getLocalPort()));
+            PrintStream original = System.err;
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code;
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            try {
+                code = Main.execute("run", "--config", conf.toString());
+            } finally {
+                System.setErr(original);
+            }
+            assertEquals(1, code, "not a configuration problem");
+            String out = err.toString(StandardCharsets.UTF_8);
+            assertTrue(out.contains("mtls-proxy: listener edge: cannot bind 127.0.0.1:" + taken.getLocalPort()), out);
+            assertFalse(out.contains("java.io."), "no exception class for the operator: " + out);
+        }
     }
 }
