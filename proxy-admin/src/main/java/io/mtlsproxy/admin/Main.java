@@ -41,7 +41,10 @@ public final class Main implements Runnable {
                 c.getErr().println("mtls-proxy: " + ex.getMessage());
                 return EXIT_USAGE;
             }
-            c.getErr().println("mtls-proxy: " + ex);
+            // an I/O failure (a port in use, an unwritable log) says what and where in its message; anything else
+            // keeps its class name, since its message alone may be empty or cryptic
+            boolean io = ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException;
+            c.getErr().println("mtls-proxy: " + (io && ex.getMessage() != null ? ex.getMessage() : ex));
             return 1;
         });
         return cl;

@@ -50,10 +50,19 @@ public final class ProxyApp implements AutoCloseable {
 
     /** Loads and validates {@code configFile}, binds the admin endpoint and every listener. */
     public static ProxyApp start(Path configFile) throws ConfigException, IOException {
-        return start(ConfigLoader.load(requireNonNull(configFile, "configFile")));
+        return start(ConfigLoader.load(requireNonNull(configFile, "configFile")), configFile);
     }
 
     public static ProxyApp start(ProxyConfig config) throws ConfigException, IOException {
+        return start(config, config.file());
+    }
+
+    /**
+     * {@code reloadFrom} is the main file as the operator named it: a reload must load it under the same name as
+     * the start did, or every listener and route (whose records carry FILE:LINE) would compare as changed, and its
+     * errors would name another file than {@code check-config} does.
+     */
+    private static ProxyApp start(ProxyConfig config, Path reloadFrom) throws ConfigException, IOException {
         PrometheusRegistry registry = PrometheusRegistry.create();
         AccessLog accessLog = null;
         ProxyServer proxy = null;
@@ -71,7 +80,7 @@ public final class ProxyApp implements AutoCloseable {
             LOG.info("admin endpoint on http://{}:{}/", config.admin().bind(), admin.port());
             proxy.start(config);
             AdminServer adminServer = admin;
-            reloader = Reloader.start(proxy, config.file(), config.reload(),
+            reloader = Reloader.start(proxy, reloadFrom, config.reload(),
                     result -> adminServer.inventory().refresh());
             view.attach(reloader); // POST /reload now joins SIGHUP and file-watch reloads on one thread
             admin.inventory().refresh();

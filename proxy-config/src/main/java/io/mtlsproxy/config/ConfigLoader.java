@@ -137,14 +137,14 @@ public final class ConfigLoader {
                 Scalars.duration(r, "interval", d.interval(), MIN_RELOAD_INTERVAL));
     }
 
-    /** {@code stdout}, {@code off}, or a file (stored as an absolute path). */
+    /** {@code stdout}, {@code stderr}, {@code off}, or a file (stored as an absolute path). */
     private static String accessLog(Node root) {
         return root.child("access-log").flatMap(n -> n.asText().map(text -> {
-            if (text.equals("stdout") || text.equals("off")) {
+            if (text.equals("stdout") || text.equals("stderr") || text.equals("off")) {
                 return text;
             }
             if (text.isBlank()) {
-                n.error("\"\" (expected: \"stdout\", \"off\" or a file path)");
+                n.error("\"\" (expected: \"stdout\", \"stderr\", \"off\" or a file path)");
                 return "stdout";
             }
             Path p = n.directoryOfSource().resolve(text).normalize();

@@ -28,8 +28,8 @@ final class FileChecks {
         if (Files.isDirectory(file)) {
             problems.add(source, key, "is a directory (expected: a file path, \"stdout\" or \"off\"): " + file);
         } else if (dir == null || !Files.isDirectory(dir)) {
-            problems.add(source, key, "no such directory: " + dir + " (expected: \"stdout\", \"off\" or a path"
-                    + " in an existing directory)");
+            problems.add(source, key, "no such directory: " + dir
+                    + " (expected: \"stdout\", \"stderr\", \"off\" or a path in an existing directory)");
         } else if (Files.exists(file) ? !Files.isWritable(file) : !Files.isWritable(dir)) {
             problems.add(source, key, "cannot be written (permission denied): " + file);
         }

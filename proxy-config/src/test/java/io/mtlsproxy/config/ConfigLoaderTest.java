@@ -283,6 +283,8 @@ class ConfigLoaderTest {
         ConfigFixture f = new ConfigFixture(dir);
         assertEquals("off", f.load("listeners = [{ name = a, port = 0 }]\naccess-log = off\n").accessLog());
         assertEquals("stdout", f.load("listeners = [{ name = a, port = 0 }]\naccess-log = stdout\n").accessLog());
+        // the stream operations.md documents, not a file named "stderr" next to the configuration
+        assertEquals("stderr", f.load("listeners = [{ name = a, port = 0 }]\naccess-log = stderr\n").accessLog());
     }
 
     @Test

@@ -357,6 +357,8 @@ class ForwardingTest {
         assertEquals("-", notFound.route());
         assertEquals(404, notFound.status());
         assertEquals("no route for api.example.com/logged-404", notFound.reason());
+        assertEquals("no route for api.example.com/logged-404\n".length(), notFound.bytesOut(),
+                "the proxy's own answer counts its body, as a relayed one does");
         assertNull(notFound.clientSubject());
         assertTrue(metrics.registry().get("mtls_proxy_requests").tag("listener", "plain").tag("route", "-")
                 .tag("status", "404").counter().count() >= 1);

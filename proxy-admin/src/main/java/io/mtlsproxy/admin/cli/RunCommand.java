@@ -2,6 +2,9 @@ package io.mtlsproxy.admin.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +28,19 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // The handlers come first: a SIGTERM, a SIGHUP (systemctl reload) or a SIGUSR1 (logrotate) that lands
+        // while the proxy starts would otherwise end it with the JVM's default action (exit 143, 129, 138).
+        // One that arrives before the proxy runs is kept and acted on as soon as it does.
+        AtomicReference<ProxyApp> running = new AtomicReference<>();
+        WhenRunning stop = new WhenRunning(running, app -> {
+            LOG.info("stop signal: draining");
+            app.shutdown();
+        });
+        WhenRunning reload = new WhenRunning(running, app -> app.requestReload(Reloader.Trigger.SIGNAL));
+        WhenRunning reopen = new WhenRunning(running, ProxyApp::reopenAccessLog);
+        Signals.onStop(stop);
+        Signals.onHangup(reload);
+        Signals.onUser1(reopen);
         ProxyApp app;
         try {
             app = ProxyApp.start(config);
@@ -34,14 +50,42 @@ public final class RunCommand implements Callable<Integer> {
             }
             return Main.EXIT_USAGE;
         }
-        Signals.onStop(() -> {
-            LOG.info("stop signal: draining");
-            app.shutdown();
-        });
-        Signals.onHangup(() -> app.requestReload(Reloader.Trigger.SIGNAL));
-        Signals.onUser1(app::reopenAccessLog);
+        running.set(app);
+        stop.runPending();
+        reload.runPending();
+        reopen.runPending();
         app.awaitStop();
         LOG.info("stopped");
         return 0;
+    }
+
+    /**
+     * A signal's action on the proxy. A signal that arrives before the proxy runs is kept, and {@link #runPending}
+     * acts on it once {@code running} is set. The handler marks the request before it looks for the proxy, and the
+     * start sets the proxy before it looks for a request, so one of the two sees both; getAndSet runs it once.
+     */
+    private static final class WhenRunning implements Runnable {
+        private final AtomicReference<ProxyApp> running;
+        private final Consumer<ProxyApp> action;
+        private final AtomicBoolean pending = new AtomicBoolean();
+
+        WhenRunning(AtomicReference<ProxyApp> running, Consumer<ProxyApp> action) {
+            this.running = running;
+            this.action = action;
+        }
+
+        /** The signal handler. */
+        @Override
+        public void run() {
+            pending.set(true);
+            runPending();
+        }
+
+        void runPending() {
+            ProxyApp app = running.get();
+            if (app != null && pending.getAndSet(false)) {
+                action.accept(app);
+            }
+        }
     }
 }

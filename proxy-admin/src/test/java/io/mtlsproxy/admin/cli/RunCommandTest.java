@@ -1,6 +1,7 @@
 package io.mtlsproxy.admin.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,6 +91,11 @@ class RunCommandTest {
 
     /** Starts {@code run --config conf} in its own JVM; returns the listener's port. */
     private int startRun(Path conf) throws Exception {
+        launch(conf);
+        return Integer.parseInt(await(BOUND).group(1));
+    }
+
+    private void launch(Path conf) throws java.io.IOException {
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
                 "--config", conf.toString()).redirectErrorStream(true).start();
@@ -106,7 +112,6 @@ class RunCommandTest {
         });
         reader.setDaemon(true);
         reader.start();
-        return Integer.parseInt(await(BOUND).group(1));
     }
 
     @Test
@@ -143,6 +148,29 @@ class RunCommandTest {
             assertEquals(200, r.status(), "the in-flight request finishes");
             assertEquals("close", r.header("Connection"));
         }
+        assertTrue(process.waitFor(15, TimeUnit.SECONDS), "exits within shutdown-grace");
+        assertEquals(0, process.exitValue());
+    }
+
+    /**
+     * A SIGHUP (systemctl reload) or SIGTERM that lands while the proxy is still starting must not end it with the
+     * JVM's default action (exit 129 or 143): the HUP is a reload once it runs, the TERM a drain and exit 0.
+     */
+    @Test
+    void signalsDuringStartAreHandledNotFatal() throws Exception {
+        origin = TestOrigin.plain("origin");
+        Path conf = dir.resolve("proxy.conf");
+        Files.writeString(conf, config(origin.port(), ""));
+        launch(conf);
+        await(Pattern.compile("admin endpoint listening")); // the first line of the start, before any listener
+        signal("HUP");
+        int port = Integer.parseInt(await(BOUND).group(1));
+        await(Pattern.compile("reloaded .*nothing changed"));
+        assertTrue(process.isAlive(), "a SIGHUP during the start is a reload");
+        try (RawHttpClient c = RawHttpClient.connect(port)) {
+            assertEquals(200, c.get("localhost", "/main/x").status());
+        }
+        signal("TERM");
         assertTrue(process.waitFor(15, TimeUnit.SECONDS), "exits within shutdown-grace");
         assertEquals(0, process.exitValue());
     }
@@ -203,5 +231,31 @@ class RunCommandTest {
         assertEquals(2, code);
         List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(conf + ":1: listeners[0].tls.mode: ")), lines.toString());
+    }
+
+    @Test
+    void aPortInUseIsOneLineWithExit1() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            Path conf = dir.resolve("taken.conf");
+            Files.writeString(conf, """
+                    admin { bind = "127.0.0.1", port = 0 }
+                    access-log = off
+                    listeners = [{ name = edge, bind = "127.0.0.1", port = %d }]
+                    """.formatted(taken.getLocalPort()));
+            PrintStream original = System.err;
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code;
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            try {
+                code = Main.execute("run", "--config", conf.toString());
+            } finally {
+                System.setErr(original);
+            }
+            assertEquals(1, code, "not a configuration problem");
+            String out = err.toString(StandardCharsets.UTF_8);
+            assertTrue(out.contains("mtls-proxy: listener edge: cannot bind 127.0.0.1:" + taken.getLocalPort()), out);
+            assertFalse(out.contains("java.io."), "no exception class for the operator: " + out);
+        }
     }
 }

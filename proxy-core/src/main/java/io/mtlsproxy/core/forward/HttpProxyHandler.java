@@ -23,6 +23,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -377,11 +378,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         boolean bodyPending = requestInFlight && requestHasBody;
         boolean keepAlive = !close && requestKeepAlive && !closeRequested() && !bodyPending;
+        FullHttpResponse answer = ProxyAnswer.of(ProxyAnswer.status(status), reason, !keepAlive, requestHead,
+                ctx.alloc());
         log.status(status);
         log.reason(reason);
+        log.addBytesOut(answer.content().readableBytes()); // the body the client gets, as for a relayed response
         log.finish(fc.metrics(), fc.accessLog());
-        ChannelFuture written = ctx.writeAndFlush(ProxyAnswer.of(ProxyAnswer.status(status), reason, !keepAlive,
-                requestHead, ctx.alloc()), keepAlive ? untrackedWrite() : ctx.newPromise());
+        ChannelFuture written = ctx.writeAndFlush(answer, keepAlive ? untrackedWrite() : ctx.newPromise());
         settle(keepAlive, written);
     }
 
