@@ -3,6 +3,8 @@ package io.mtlsproxy.bench;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -73,25 +75,30 @@ final class ScenarioRunner {
 
     /**
      * Warms a handshake row's code in both JVMs (the load generator's TLS client and certificate check, mtls-proxy's
-     * accept, handshake and client-certificate path) with the row's own work, one window at a time, until the
-     * handshake rate stops rising (under 5 % above the window before) or {@link #WARM_UP_HANDSHAKE_WINDOWS} windows
-     * have run. The keep-alive warm-up of the legs makes 64 handshakes, so without this the JIT compilers of both JVMs
-     * compiled the handshake path during the first handshake row, on the cores of the load generator and the peer:
-     * the load generator's event loop got half of its core and the row measured that (see docs/bench.md).
-     *
-     * @return the last window's result, with the number of windows run
+     * accept, handshake and client-certificate path) with the row's own work, one window at a time, for at least three
+     * windows and then until the handshake rate stops rising (under 5 % above the window before) and this JVM's JIT
+     * compiler has gone quiet (under 5 % of the window), or {@link #WARM_UP_HANDSHAKE_WINDOWS} windows have run. The
+     * keep-alive warm-up of the legs makes 64 handshakes, so without this both JVMs compiled the handshake path
+     * during the first handshake row, their compiler threads on the cores of the load generator and of the peer: the
+     * load generator's event loop got about half of its core, and the row measured that (see docs/bench.md).
      */
     HandshakeWarmUp warmUpHandshakes(Scenario scenario, PeerInstance peer, Duration window)
             throws InterruptedException {
         LoadSpec spec = spec(scenario, peer).warmup(Duration.ZERO).duration(window).build();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
         double before = 0;
         LoadResult last = null;
         int windows = 0;
         while (windows < WARM_UP_HANDSHAKE_WINDOWS) {
+            long jitBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
             last = loader.run(spec);
             windows++;
+            long jitMillis = jitTimed ? jit.getTotalCompilationTime() - jitBefore : 0;
             double rate = last.handshakesPerSecond();
-            if (last.errors().total() > 0 || (windows >= 3 && rate < before * 1.05)) {
+            boolean rising = rate >= before * 1.05;
+            boolean compiling = jitMillis * 20 > window.toMillis();
+            if (last.errors().total() > 0 || (windows >= 3 && !rising && !compiling)) {
                 break;
             }
             before = rate;
