@@ -77,7 +77,8 @@ final class ScenarioRunner {
      * Warms a handshake row's code in both JVMs (the load generator's TLS client and certificate check, mtls-proxy's
      * accept, handshake and client-certificate path) with the row's own work, one window at a time, for at least three
      * windows and then until the handshake rate stops rising (under 5 % above the window before) and this JVM's JIT
-     * compiler has gone quiet (under 5 % of the window), or {@link #WARM_UP_HANDSHAKE_WINDOWS} windows have run. The
+     * compiler has gone quiet (under 5 % of the window), or {@link #WARM_UP_HANDSHAKE_WINDOWS} windows have run (one
+     * window when it is under a second). The
      * keep-alive warm-up of the legs makes 64 handshakes, so without this both JVMs compiled the handshake path
      * during the first handshake row, their compiler threads on the cores of the load generator and of the peer: the
      * load generator's event loop got about half of its core, and the row measured that (see docs/bench.md).
@@ -90,7 +91,9 @@ final class ScenarioRunner {
         double before = 0;
         LoadResult last = null;
         int windows = 0;
-        while (windows < WARM_UP_HANDSHAKE_WINDOWS) {
+        // Windows under a second (the quick preset) prove the path once: waiting for the JIT would outlast the rows.
+        int most = window.toMillis() < 1000 ? 1 : WARM_UP_HANDSHAKE_WINDOWS;
+        while (windows < most) {
             long jitBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
             last = loader.run(spec);
             windows++;
