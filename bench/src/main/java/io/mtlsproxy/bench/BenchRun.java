@@ -133,13 +133,26 @@ public final class BenchRun implements AutoCloseable {
 
     private void warmUp(ScenarioRunner runner, PeerInstance instance, List<String> notes)
             throws InterruptedException {
-        progress.accept("warming up " + instance.name() + " on every leg (and over HTTP/2 for the h2 rows)");
+        progress.accept("warming up " + instance.name()
+                + " on every leg (and with new connections for the handshake rows, over HTTP/2 for the h2 rows)");
         Duration each = options.warmup().isZero() ? Duration.ofMillis(100) : options.warmup();
         for (Leg leg : Leg.ALL) {
             LoadResult r = runner.warmUp(instance, leg, each);
             if (r.errors().total() > 0 || r.requests() == 0) {
                 notes.add(instance.name() + " warm-up on " + leg.label() + ": " + r.requests() + " answers, errors "
                         + r.errors().describe() + (r.lastError().isEmpty() ? "" : " (" + r.lastError() + ")"));
+            }
+        }
+        for (Scenario hs : options.scenarios().stream().filter(s -> s.workload().newConnectionPerRequest())
+                .toList()) {
+            ScenarioRunner.HandshakeWarmUp w = runner.warmUpHandshakes(hs, instance, each);
+            LoadResult r = w.last();
+            progress.accept(instance.name() + " " + hs.id() + " warm-up: " + w.windows() + " window(s), last "
+                    + Math.round(r.handshakesPerSecond()) + " handshakes/s");
+            if (r.errors().total() > 0 || r.handshakes() == 0) {
+                notes.add(instance.name() + " handshake warm-up on " + hs.id() + ": " + r.handshakes()
+                        + " handshakes, errors " + r.errors().describe()
+                        + (r.lastError().isEmpty() ? "" : " (" + r.lastError() + ")"));
             }
         }
         for (Scenario h2 : options.scenarios().stream().filter(s -> s.workload().h2load()).toList()) {

@@ -3,6 +3,8 @@ package io.mtlsproxy.bench;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -31,6 +33,12 @@ final class ScenarioRunner {
      * quick run's 4 x 4 streams, so its 1,000 quick warm-up requests take about 0.6 s.
      */
     static final long WARM_UP_H2_REQUESTS_PER_SECOND = 5_000;
+    /**
+     * At most this many {@code --warmup} windows of a handshake row's own work before the row (30 s at the full
+     * run's 2 s): with the JIT compiler sharing the load generator's core, the handshake path of both JVMs took
+     * 20 s and more to compile.
+     */
+    static final int WARM_UP_HANDSHAKE_WINDOWS = 15;
 
     private final BenchOptions options;
     private final LoadGenerator loader;
@@ -63,6 +71,49 @@ final class ScenarioRunner {
     LoadResult warmUp(PeerInstance peer, Leg leg, Duration duration) throws InterruptedException {
         return loader.run(spec(new Scenario(leg, Workload.SMALL), peer).warmup(Duration.ZERO).duration(duration)
                 .build());
+    }
+
+    /**
+     * Warms a handshake row's code in both JVMs (the load generator's TLS client and certificate check, mtls-proxy's
+     * accept, handshake and client-certificate path) with the row's own work, one window at a time, for at least three
+     * windows and then until the handshake rate stops rising (under 5 % above the window before) and this JVM's JIT
+     * compiler has gone quiet (under 5 % of the window), or {@link #WARM_UP_HANDSHAKE_WINDOWS} windows have run (one
+     * window when it is under a second). The
+     * keep-alive warm-up of the legs makes 64 handshakes, so without this both JVMs compiled the handshake path
+     * during the first handshake row, their compiler threads on the cores of the load generator and of the peer: the
+     * load generator's event loop got about half of its core, and the row measured that (see docs/bench.md).
+     */
+    HandshakeWarmUp warmUpHandshakes(Scenario scenario, PeerInstance peer, Duration window)
+            throws InterruptedException {
+        LoadSpec spec = spec(scenario, peer).warmup(Duration.ZERO).duration(window).build();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        double before = 0;
+        LoadResult last = null;
+        int windows = 0;
+        // Windows under a second (the quick preset) prove the path once: waiting for the JIT would outlast the rows.
+        int most = window.toMillis() < 1000 ? 1 : WARM_UP_HANDSHAKE_WINDOWS;
+        while (windows < most) {
+            long jitBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
+            last = loader.run(spec);
+            windows++;
+            long jitMillis = jitTimed ? jit.getTotalCompilationTime() - jitBefore : 0;
+            double rate = last.handshakesPerSecond();
+            boolean rising = rate >= before * 1.05;
+            boolean compiling = jitMillis * 20 > window.toMillis();
+            if (last.errors().total() > 0 || (windows >= 3 && !rising && !compiling)) {
+                break;
+            }
+            before = rate;
+        }
+        return new HandshakeWarmUp(last, windows);
+    }
+
+    /** What {@link #warmUpHandshakes} did: its last window and how many windows it ran. */
+    record HandshakeWarmUp(LoadResult last, int windows) {
+        HandshakeWarmUp {
+            requireNonNull(last, "last");
+        }
     }
 
     /**
