@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.mtlsproxy.config.RouteConfig;
+import io.mtlsproxy.config.SameMeaning;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.ClientTls;
@@ -15,6 +16,7 @@ import io.mtlsproxy.core.upstream.UpstreamCluster;
  * endpoint, and an endpoint belongs to one cluster: a kept cluster keeps its idle connections and its endpoints'
  * health, while a new cluster means new connections for new requests (the old ones finish their exchange and are
  * closed). A cluster is kept only when nothing that shaped its connections changed: the same upstream settings
+ * (by {@link SameMeaning}: a line that moved in the file is no change)
  * and the same TLS material (trust anchors and client certificate; a certificate fixes its key, so an unchanged
  * certificate list means an unchanged identity). A reload that rotates a route's client certificate or trust
  * anchors therefore never sends a new request over a connection made with the old ones.
@@ -29,7 +31,7 @@ final class ClusterCarryOver {
             return Optional.empty();
         }
         Route old = previous.routes().get(next.name());
-        if (old == null || !old.config().upstream().equals(next.upstream())) {
+        if (old == null || !SameMeaning.test(old.config().upstream(), next.upstream())) {
             return Optional.empty();
         }
         UpstreamCluster cluster = old.upstream();

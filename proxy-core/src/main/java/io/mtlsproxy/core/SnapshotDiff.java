@@ -3,12 +3,12 @@ package io.mtlsproxy.core;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RouteConfig;
+import io.mtlsproxy.config.SameMeaning;
 import io.mtlsproxy.core.tls.CertificateUse;
 
 /** What a reload changes, in the names of ReloadResult ({@code listeners.public.tls}, {@code routes.orders}). */
@@ -46,7 +46,7 @@ final class SnapshotDiff {
         List<String> changed = new ArrayList<>();
         for (ListenerConfig n : next.config().listeners()) {
             ListenerConfig o = old.config().listener(n.name()).orElse(null);
-            if (!Objects.equals(o, n)) {
+            if (!SameMeaning.test(o, n)) {
                 changed.add("listeners." + n.name());
             } else if (!certificates(old.listener(n.name()).tls().map(t -> t.certificates()).orElse(List.of()))
                     .equals(certificates(next.listener(n.name()).tls().map(t -> t.certificates()).orElse(List.of())))
@@ -59,7 +59,7 @@ final class SnapshotDiff {
                     .orElse(null);
             if (o == null) {
                 changed.add("routes." + n.name() + " (added)");
-            } else if (!o.equals(n)) {
+            } else if (!SameMeaning.test(o, n)) {
                 changed.add("routes." + n.name());
             } else if (old.routes().containsKey(n.name()) && next.routes().containsKey(n.name())
                     && !certificates(old.routes().get(n.name()).upstream().tls().map(t -> t.certificates())

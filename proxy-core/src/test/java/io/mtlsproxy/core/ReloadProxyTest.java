@@ -201,6 +201,33 @@ class ReloadProxyTest {
     }
 
     @Test
+    void aCommentThatMovesEveryLineChangesNothingAndKeepsTheOriginConnections() throws Exception {
+        edge.start(false);
+        startReloader(false);
+        try (RawHttpClient c = edge.connect(edge.fx.client)) {
+            assertEquals(200, c.get("localhost", "/plain/1").status());
+            assertEquals(200, c.get("localhost", "/secure/1").status());
+            UpstreamCluster plain = edge.proxy.snapshot().routes().get("plain").upstream();
+            UpstreamCluster secure = edge.proxy.snapshot().routes().get("secure").upstream();
+            int plainConnections = edge.fx.plainOrigin.connections();
+            int secureConnections = edge.fx.mtlsOrigin.connections();
+
+            edge.files.text("proxy.conf", "# a note on top moves every line below it\n\n"
+                    + java.nio.file.Files.readString(edge.configFile()));
+            ReloadResult r = reloader.reload(Trigger.SIGNAL);
+            assertTrue(r.ok(), r::toString);
+            assertEquals(List.of(), r.changed(), "line numbers are where a setting is written, not what it says");
+            assertSame(plain, edge.proxy.snapshot().routes().get("plain").upstream());
+            assertSame(secure, edge.proxy.snapshot().routes().get("secure").upstream());
+
+            assertEquals(200, c.get("localhost", "/plain/2").status());
+            assertEquals(200, c.get("localhost", "/secure/2").status());
+            assertEquals(plainConnections, edge.fx.plainOrigin.connections(), "pooled plain connection reused");
+            assertEquals(secureConnections, edge.fx.mtlsOrigin.connections(), "pooled mTLS connection reused");
+        }
+    }
+
+    @Test
     void aNewTrustCaAppliesToTheNextUpstreamConnection() throws Exception {
         edge.start(false);
         startReloader(false);

@@ -1,0 +1,82 @@
+package io.mtlsproxy.config;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Compares configuration values by what they say, not where they were written. Every record here carries the
+ * {@link Source} of its key for error messages, so a comment added at the top of a file moves every line number
+ * and makes every listener and route unequal by {@code equals}. A reload asks this instead: only a changed
+ * setting may rebuild a route's origin pool or be reported as changed. Records are walked component by
+ * component (a new component is compared without anyone remembering to add it here); lists, maps and optionals
+ * element by element; a {@link Source} is equal to any other; everything else by {@code equals}.
+ */
+public final class SameMeaning {
+    private SameMeaning() {
+    }
+
+    public static boolean test(Object a, Object b) {
+        if (a == b) {
+            return true;
+        }
+        if (a == null || b == null) {
+            return false;
+        }
+        if (a instanceof Source && b instanceof Source) {
+            return true;
+        }
+        if (a instanceof Optional<?> oa && b instanceof Optional<?> ob) {
+            return oa.isPresent() == ob.isPresent() && (oa.isEmpty() || test(oa.get(), ob.get()));
+        }
+        if (a instanceof List<?> la && b instanceof List<?> lb) {
+            return sameElements(la, lb);
+        }
+        if (a instanceof Map<?, ?> ma && b instanceof Map<?, ?> mb) {
+            if (!ma.keySet().equals(mb.keySet())) {
+                return false;
+            }
+            for (Map.Entry<?, ?> e : ma.entrySet()) {
+                if (!test(e.getValue(), mb.get(e.getKey()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a.getClass().isRecord() && a.getClass() == b.getClass()) {
+            for (RecordComponent c : a.getClass().getRecordComponents()) {
+                if (!test(component(c, a), component(c, b))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return a.equals(b);
+    }
+
+    private static boolean sameElements(List<?> a, List<?> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        Iterator<?> ib = b.iterator();
+        for (Object x : a) {
+            if (!test(x, ib.next())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Object component(RecordComponent c, Object record) {
+        try {
+            var accessor = c.getAccessor();
+            accessor.setAccessible(true); // package-private records of this module
+            return accessor.invoke(record);
+        } catch (IllegalAccessException | InvocationTargetException e) {
+            throw new IllegalStateException("cannot read " + c.getName() + " of " + record.getClass().getName(), e);
+        }
+    }
+}
