@@ -2,15 +2,12 @@ package io.mtlsproxy.bench.load;
 
 import java.util.concurrent.TimeUnit;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.Future;
 
 /**
  * One client connection slot of the load generator, living on one event loop: connects (and handshakes),
@@ -18,29 +15,18 @@ import io.netty.util.concurrent.Future;
  * connection (keep-alive), a fresh connection (new connection per request, or the server closed), or the end.
  * Every method runs on the loop.
  */
-final class Driver implements LoadConnection {
-    private static final long RETRY_DELAY_MILLIS = 10;
-
-    private final LoopContext ctx;
-    private final LoadSpec spec;
-    private final Bootstrap bootstrap;
-    private Channel channel;
-    private boolean finished;
+final class Driver extends ConnectionSlot {
     private boolean inFlight;
-    private boolean closingOnPurpose;
-    private boolean lastAttemptFailed;
     /** When the current request was due (open loop), sent (closed loop), or its connection began (new connection). */
     private long intended;
     private long inFlightSince;
-    private long attemptStart;
     private int status;
     private boolean keepAlive;
     private long bodyBytes;
 
     Driver(LoopContext ctx) {
-        this.ctx = ctx;
-        this.spec = ctx.spec;
-        this.bootstrap = ctx.bootstrap().handler(new ChannelInitializer<SocketChannel>() {
+        super(ctx);
+        pipeline(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 ChannelPipeline p = ch.pipeline();
@@ -55,57 +41,14 @@ final class Driver implements LoadConnection {
         });
     }
 
+    /** Past the deadline only an open loop's requests still due get a connection. */
     @Override
-    public void start() {
-        connect();
+    boolean wantsConnection(long now) {
+        return !ctx.clock.over(now) || (spec.openLoop() && ctx.workLeft());
     }
 
-    private void connect() {
-        if (finished) {
-            return;
-        }
-        long now = System.nanoTime();
-        if (ctx.clock.over(now) && !(spec.openLoop() && ctx.workLeft())) {
-            finish();
-            return;
-        }
-        attemptStart = now;
-        closingOnPurpose = false;
-        bootstrap.connect(spec.host(), spec.port()).addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                ctx.errors.connect++;
-                ctx.error("connect: " + f.cause());
-                lastAttemptFailed = true;
-                ctx.loop.schedule(this::connect, RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-                return;
-            }
-            channel = f.channel();
-            SslHandler ssl = channel.pipeline().get(SslHandler.class);
-            if (ssl == null) {
-                connected();
-            } else {
-                Channel ch = channel;
-                ssl.handshakeFuture().addListener((Future<Channel> hf) -> handshaken(ch, ssl, hf));
-            }
-        });
-    }
-
-    private void handshaken(Channel ch, SslHandler ssl, Future<Channel> hf) {
-        if (ch != channel) {
-            return;
-        }
-        if (!hf.isSuccess()) {
-            ctx.errors.tls++;
-            ctx.error("handshake: " + hf.cause());
-            lastAttemptFailed = true;
-            ch.close();
-            return;
-        }
-        ctx.handshaken(attemptStart, ssl);
-        connected();
-    }
-
-    private void connected() {
+    @Override
+    void connected(Channel ch, SslHandler ssl) {
         lastAttemptFailed = false;
         if (spec.newConnectionPerRequest()) {
             send(attemptStart);
@@ -204,17 +147,7 @@ final class Driver implements LoadConnection {
             ctx.error("connection closed under a request");
             lastAttemptFailed = true;
         }
-        if (finished) {
-            return;
-        }
-        if (!closingOnPurpose) {
-            ctx.reconnected();
-        }
-        if (lastAttemptFailed) {
-            ctx.loop.schedule(this::connect, RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-        } else {
-            connect();
-        }
+        reconnect();
     }
 
     // ---- ends -------------------------------------------------------------------------------------------
@@ -233,31 +166,13 @@ final class Driver implements LoadConnection {
     }
 
     @Override
-    public void finish() {
-        if (finished) {
-            return;
-        }
-        finished = true;
-        if (channel != null) {
-            closingOnPurpose = true;
-            channel.close();
-        }
-        ctx.driverDone();
-    }
-
-    @Override
     public void abort() {
-        if (finished) {
-            return;
-        }
-        if (inFlight) {
-            inFlight = false;
-            ctx.errors.timeout++;
-            ctx.error("still waiting for an answer at the deadline");
-        }
-        finished = true;
-        if (channel != null) {
-            channel.close();
-        }
+        abortWith(() -> {
+            if (inFlight) {
+                inFlight = false;
+                ctx.errors.timeout++;
+                ctx.error("still waiting for an answer at the deadline");
+            }
+        });
     }
 }

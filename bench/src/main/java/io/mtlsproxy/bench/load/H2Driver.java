@@ -3,9 +3,7 @@ package io.mtlsproxy.bench.load;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -26,7 +24,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
-import io.netty.util.concurrent.Future;
 
 /**
  * One HTTP/2 connection of the load generator, on one event loop: connects, handshakes, insists on {@code h2} by
@@ -44,31 +41,21 @@ import io.netty.util.concurrent.Future;
  * goaway (the connection then finishes its streams and is replaced); no END_STREAM within the request timeout:
  * timeout (the stream is cancelled and replaced).
  */
-final class H2Driver implements LoadConnection {
-    private static final long RETRY_DELAY_MILLIS = 10;
+final class H2Driver extends ConnectionSlot {
     private static final AsciiString OK = HttpResponseStatus.OK.codeAsText();
 
-    private final LoopContext ctx;
-    private final LoadSpec spec;
-    private final Bootstrap bootstrap;
     private final Http2Headers request;
     private final H2Exchange[] exchanges;
     private final ArrayDeque<H2Exchange> free;
     /** Stream id → its exchange, for the streams in flight on the current connection. */
     private final IntObjectHashMap<H2Exchange> inFlight;
-    private Channel channel;
     private Http2ConnectionHandler h2;
     private ChannelHandlerContext h2Context;
-    private boolean finished;
-    private boolean closingOnPurpose;
-    private boolean lastAttemptFailed;
     /** The peer sent GOAWAY: no new stream on this connection; it is replaced once its streams have ended. */
     private boolean draining;
-    private long attemptStart;
 
     H2Driver(LoopContext ctx) {
-        this.ctx = ctx;
-        this.spec = ctx.spec;
+        super(ctx);
         this.request = new DefaultHttp2Headers()
                 .method(AsciiString.cached("GET"))
                 .scheme(AsciiString.cached("https"))
@@ -82,7 +69,7 @@ final class H2Driver implements LoadConnection {
             exchanges[i] = new H2Exchange();
             free.add(exchanges[i]);
         }
-        this.bootstrap = ctx.bootstrap().handler(new ChannelInitializer<SocketChannel>() {
+        pipeline(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 SslHandler ssl = spec.tls().orElseThrow().newHandler(ch.alloc(), spec.serverName(), spec.port());
@@ -95,49 +82,12 @@ final class H2Driver implements LoadConnection {
     }
 
     @Override
-    public void start() {
-        connect();
+    boolean wantsConnection(long now) {
+        return !ctx.clock.over(now);
     }
 
-    private void connect() {
-        if (finished) {
-            return;
-        }
-        long now = System.nanoTime();
-        if (ctx.clock.over(now)) {
-            finish();
-            return;
-        }
-        attemptStart = now;
-        closingOnPurpose = false;
-        draining = false;
-        bootstrap.connect(spec.host(), spec.port()).addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                ctx.errors.connect++;
-                ctx.error("connect: " + f.cause());
-                lastAttemptFailed = true;
-                ctx.loop.schedule(this::connect, RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-                return;
-            }
-            Channel ch = f.channel();
-            channel = ch;
-            SslHandler ssl = ch.pipeline().get(SslHandler.class);
-            ssl.handshakeFuture().addListener((Future<Channel> hf) -> handshaken(ch, ssl, hf));
-        });
-    }
-
-    private void handshaken(Channel ch, SslHandler ssl, Future<Channel> hf) {
-        if (ch != channel) {
-            return;
-        }
-        if (!hf.isSuccess()) {
-            ctx.errors.tls++;
-            ctx.error("handshake: " + hf.cause());
-            lastAttemptFailed = true;
-            ch.close();
-            return;
-        }
-        ctx.handshaken(attemptStart, ssl);
+    @Override
+    void connected(Channel ch, SslHandler ssl) {
         String alpn = ssl.applicationProtocol();
         if (!ApplicationProtocolNames.HTTP_2.equals(alpn)) {
             // Every connection of the row would hear the same: this one stops, without retrying.
@@ -279,6 +229,7 @@ final class H2Driver implements LoadConnection {
         channel = null;
         h2 = null;
         h2Context = null;
+        draining = false; // a GOAWAY ends with its connection
         if (!inFlight.isEmpty()) {
             ctx.errors.reset += inFlight.size();
             ctx.error("connection closed under " + inFlight.size() + " streams");
@@ -291,17 +242,7 @@ final class H2Driver implements LoadConnection {
             }
             inFlight.clear();
         }
-        if (finished) {
-            return;
-        }
-        if (!closingOnPurpose) {
-            ctx.reconnected();
-        }
-        if (lastAttemptFailed) {
-            ctx.loop.schedule(this::connect, RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-        } else {
-            connect();
-        }
+        reconnect();
     }
 
     @Override
@@ -329,33 +270,14 @@ final class H2Driver implements LoadConnection {
     }
 
     @Override
-    public void finish() {
-        if (finished) {
-            return;
-        }
-        finished = true;
-        if (channel != null) {
-            closingOnPurpose = true;
-            channel.close();
-        }
-        ctx.driverDone();
-    }
-
-    @Override
     public void abort() {
-        if (finished) {
-            return;
-        }
-        if (!inFlight.isEmpty()) {
-            ctx.errors.timeout += inFlight.size();
-            ctx.error(inFlight.size() + " streams still waiting for an answer at the deadline");
-            inFlight.clear();
-        }
-        finished = true;
-        if (channel != null) {
-            closingOnPurpose = true;
-            channel.close();
-        }
+        abortWith(() -> {
+            if (!inFlight.isEmpty()) {
+                ctx.errors.timeout += inFlight.size();
+                ctx.error(inFlight.size() + " streams still waiting for an answer at the deadline");
+                inFlight.clear();
+            }
+        });
     }
 
     static int statusCode(CharSequence status) {
