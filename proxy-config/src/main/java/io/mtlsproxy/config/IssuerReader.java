@@ -90,11 +90,11 @@ final class IssuerReader {
                 .map(t -> n.directoryOfSource().resolve(t).normalize()).orElse(n.directoryOfSource());
         if (n.has("ca-dir")) {
             Source at = n.child("ca-dir").orElseThrow().source();
-            for (String file : List.of("ca.crt", "ca.key")) {
-                if (!Files.isReadable(dir.resolve(file))) {
-                    n.problems().add(at, n.pathOf("ca-dir"), "no readable " + file + " in " + dir
-                            + " (expected: a directory made by pki init-ca)");
-                }
+            List<String> missing = List.of("ca.crt", "ca.key").stream()
+                    .filter(file -> !Files.isReadable(dir.resolve(file))).toList();
+            if (!missing.isEmpty()) {
+                n.problems().add(at, n.pathOf("ca-dir"), "no readable " + String.join(" or ", missing) + " in "
+                        + dir + " (expected: a directory made by pki init-ca)");
             }
         }
         Duration validity = Scalars.duration(n, "validity", LocalCaIssuerConfig.DEFAULT_VALIDITY,

@@ -20,12 +20,17 @@ public record RenewBefore(Optional<Duration> duration, double share) {
         }
     }
 
-    /** The moment a certificate valid from {@code notBefore} to {@code notAfter} is due for renewal. */
+    /**
+     * The moment a certificate valid from {@code notBefore} to {@code notAfter} is due for renewal. A duration
+     * longer than half the lifetime counts as half of it.
+     */
     public Instant renewAt(Instant notBefore, Instant notAfter) {
-        if (duration.isPresent()) {
-            return notAfter.minus(duration.get());
-        }
         long lifetimeMillis = Math.max(0, notAfter.toEpochMilli() - notBefore.toEpochMilli());
+        if (duration.isPresent()) {
+            // a window as long as the lifetime would renew a fresh certificate at once, again and again
+            long before = Math.min(duration.get().toMillis(), lifetimeMillis / 2);
+            return notAfter.minusMillis(before);
+        }
         return notAfter.minusMillis((long) (lifetimeMillis * share));
     }
 

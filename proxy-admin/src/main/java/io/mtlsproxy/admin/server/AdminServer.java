@@ -20,6 +20,7 @@ import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.core.ProxyView;
+import io.mtlsproxy.core.renew.Renewals;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -112,6 +113,7 @@ public final class AdminServer implements AutoCloseable {
         private Supplier<ExpiryConfig> expiry = () -> ExpiryConfig.DEFAULT;
         private Clock clock = Clock.systemUTC();
         private Duration refreshInterval = CertificateInventory.DEFAULT_INTERVAL;
+        private Renewals renewals = Renewals.NONE;
 
         private Builder(ProxyView view, PrometheusMeterRegistry registry) {
             this.view = requireNonNull(view, "view");
@@ -150,6 +152,12 @@ public final class AdminServer implements AutoCloseable {
             return this;
         }
 
+        /** Certificate renewal: the {@code renewal} object of /certs entries, and {@code POST /renew}. */
+        public Builder renewals(Renewals renewals) {
+            this.renewals = requireNonNull(renewals, "renewals");
+            return this;
+        }
+
         /**
          * @throws IllegalStateException when the address cannot be bound (in use, not local, no permission)
          */
@@ -161,7 +169,7 @@ public final class AdminServer implements AutoCloseable {
                     true));
             Channel channel;
             try {
-                channel = bind(new AdminHandler(view, registry, inventory, reloads), group);
+                channel = bind(new AdminHandler(view, registry, inventory, reloads, renewals), group);
             } catch (Exception e) { // bind() rethrows java.net.BindException without declaring it
                 reloads.shutdownNow();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
