@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import io.mtlsproxy.admin.inventory.CertificateEntry;
 import io.mtlsproxy.admin.inventory.CrlEntry;
 import io.mtlsproxy.admin.inventory.InventorySnapshot;
@@ -18,7 +20,8 @@ import io.mtlsproxy.core.tls.ExpiryState;
 /**
  * The body of {@code GET /certs}: the inventory's last evaluation, certificates then CRLs. {@code state} is the
  * evaluation's (at most one refresh interval old, the same the logs and alerts saw); {@code expires_in_seconds}
- * is computed at request time, so it is never stale.
+ * is computed at request time, so it is never stale. A certificate with a {@code renew} block adds a
+ * {@code renewal} object; the others keep exactly the fields they always had.
  */
 record CertsReport(String generatedAt, String evaluatedAt, List<Object> certificates) {
     /** Every state a {@code ?state=} filter may name. */
@@ -79,7 +82,7 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
 
     record Certificate(String usage, String owner, String path, String subject, String issuer, String serial,
                        List<String> sans, String sha256, String notBefore, String notAfter, long expiresInSeconds,
-                       String state, RenewalJson renewal) {
+                       String state, @JsonInclude(JsonInclude.Include.NON_NULL) RenewalJson renewal) {
     }
 
     record Crl(String usage, String owner, String path, String issuer, String thisUpdate, String nextUpdate,

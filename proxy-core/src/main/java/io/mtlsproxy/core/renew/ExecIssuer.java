@@ -35,6 +35,7 @@ final class ExecIssuer implements Issuer {
     public List<X509Certificate> issue(CertificateRequest request) throws IssueException {
         String name = "exec " + config.command().get(0);
         Path work = null;
+        Process process = null;
         try {
             work = Files.createTempDirectory("mtls-proxy-renew-"); // 0700: the CSR is not secret, the chain not yet
             Path csr = work.resolve("request.csr");
@@ -50,7 +51,7 @@ final class ExecIssuer implements Issuer {
             env.put("MTLS_PROXY_CHAIN_OUT", chainOut.toString());
             env.put("MTLS_PROXY_OWNER", request.owner());
             env.put("MTLS_PROXY_USAGE", request.usage());
-            Process process = pb.start();
+            process = pb.start();
             if (!process.waitFor(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
@@ -78,6 +79,8 @@ final class ExecIssuer implements Issuer {
         } catch (IOException e) {
             throw new IssueException(name + ": cannot run: " + e.getMessage(), e);
         } catch (InterruptedException e) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly); // the proxy is stopping
+            process.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new IssueException(name + ": interrupted", e);
         } finally {
