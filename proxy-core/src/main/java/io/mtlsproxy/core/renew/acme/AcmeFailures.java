@@ -66,8 +66,7 @@ final class AcmeFailures {
                 return "timed out";
             }
             if (c instanceof CertPathBuilderException || c instanceof CertificateException) {
-                return "its TLS certificate is not trusted (" + c.getMessage() + "); set trust-ca to the CA bundle"
-                        + " of the ACME server";
+                return "its TLS certificate is not trusted (set trust-ca to the CA bundle of the ACME server)";
             }
             if (c instanceof SSLException && c.getCause() == null) {
                 return "TLS handshake failed: " + c.getMessage();
