@@ -11,10 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.AfterAll;
@@ -24,25 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.mtlsproxy.config.AcmeChallenge;
 import io.mtlsproxy.config.AcmeIssuerConfig;
-import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ClientAuth;
-import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.config.FileRef;
-import io.mtlsproxy.config.IssuerConfig;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.config.ProxyConfig;
-import io.mtlsproxy.config.ReloadConfig;
-import io.mtlsproxy.config.RenewalConfig;
-import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.renew.IssueException;
 import io.mtlsproxy.core.testing.LeakGuard;
 import io.mtlsproxy.core.testing.NginxOrigin;
 import io.mtlsproxy.core.testing.PebbleServer;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.testing.TestTls;
 
@@ -56,9 +45,8 @@ class AcmeIssuerPebbleTest {
 
     private static TestPki.Ca serverCa;
     private static TestPki.Leaf client;
-    private static TestOrigin origin;
     private static PebbleServer pebble;
-    private static ProxyServer proxy;
+    private static ChallengeProxy fx;
     private static AcmeIssuerConfig alpnIssuer;
     private static AcmeIssuerConfig httpIssuer;
 
@@ -70,29 +58,18 @@ class AcmeIssuerPebbleTest {
         serverCa = pki.ca("server");
         TestPki.Ca clientCa = pki.ca("clients");
         client = clientCa.client("client-a");
-        origin = TestOrigin.plain("origin");
         int tlsPort = NginxOrigin.freePort();
         int httpPort = NginxOrigin.freePort();
         pebble = PebbleServer.start(dir.resolve("pebble"), httpPort, tlsPort);
         alpnIssuer = issuer("pebble-alpn", pebble.directory(), AcmeChallenge.TLS_ALPN_01, "public");
         httpIssuer = issuer("pebble-http", pebble.directory(), AcmeChallenge.HTTP_01, "web");
-        Map<String, IssuerConfig> issuers = new LinkedHashMap<>();
-        issuers.put(alpnIssuer.name(), alpnIssuer);
-        issuers.put(httpIssuer.name(), httpIssuer);
         List<ListenerConfig> listeners = List.of(
                 new ListenerConfig("public", "127.0.0.1", tlsPort, false, TestConfigs.mtls(
                         serverCa.server("proxy", "api.example.test"), clientCa.certFile(), ClientAuth.REQUIRED,
                         false), Limits.DEFAULT, TestConfigs.SOURCE),
                 new ListenerConfig("web", "127.0.0.1", httpPort, false, ListenerTls.plain(), Limits.DEFAULT,
                         TestConfigs.SOURCE));
-        ProxyConfig config = new ProxyConfig(dir.resolve("proxy.conf"), new AdminConfig("127.0.0.1", 0),
-                ExpiryConfig.DEFAULT, listeners, List.of(
-                        TestConfigs.route("api", "public").endpoint(origin.port()).build(),
-                        TestConfigs.route("site", "web").endpoint(origin.port()).build()),
-                ReloadConfig.DEFAULT, Duration.ofSeconds(5), "off", Optional.empty(), List.of(), issuers,
-                RenewalConfig.DEFAULT);
-        proxy = ProxyServer.builder().build();
-        proxy.start(config);
+        fx = new ChallengeProxy(dir, listeners, List.of(alpnIssuer, httpIssuer));
     }
 
     static AcmeIssuerConfig issuer(String name, URI directory, AcmeChallenge challenge, String listener) {
@@ -103,14 +80,11 @@ class AcmeIssuerPebbleTest {
 
     @AfterAll
     static void stop() {
-        if (proxy != null) {
-            proxy.close();
+        if (fx != null) {
+            fx.close();
         }
         if (pebble != null) {
             pebble.close();
-        }
-        if (origin != null) {
-            origin.close();
         }
         LeakGuard.assertNoLeaks();
     }
@@ -118,27 +92,27 @@ class AcmeIssuerPebbleTest {
     @Test
     void tlsAlpn01IsAnsweredByAnMtlsListenerThatRequiresClientCertificates() throws Exception {
         TestCsr csr = TestCsr.forNames("api.example.test");
-        List<X509Certificate> chain = new AcmeIssuer(alpnIssuer, proxy.acmeChallenges()).issue(csr.request());
+        List<X509Certificate> chain = new AcmeIssuer(alpnIssuer, fx.board()).issue(csr.request());
 
         assertIssuedFor(chain, csr, "api.example.test");
-        assertEquals(0, proxy.acmeChallenges().pending(), "the answers come down after the issuance");
+        assertEquals(0, fx.board().pending(), "the answers come down after the issuance");
         Path accountKey = alpnIssuer.accountKey();
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(accountKey)));
 
         // the same account key, read back from disk, serves a second order (several names, one authz each)
         TestCsr two = TestCsr.forNames("api.example.test", "www.api.example.test");
-        assertIssuedFor(new AcmeIssuer(alpnIssuer, proxy.acmeChallenges()).issue(two.request()), two,
+        assertIssuedFor(new AcmeIssuer(alpnIssuer, fx.board()).issue(two.request()), two,
                 "api.example.test", "www.api.example.test");
     }
 
     @Test
     void http01IsAnsweredByAPlainListener() throws Exception {
         TestCsr csr = TestCsr.forNames("www.example.test");
-        List<X509Certificate> chain = new AcmeIssuer(httpIssuer, proxy.acmeChallenges()).issue(csr.request());
+        List<X509Certificate> chain = new AcmeIssuer(httpIssuer, fx.board()).issue(csr.request());
 
         assertIssuedFor(chain, csr, "www.example.test");
-        assertEquals(0, proxy.acmeChallenges().pending());
-        try (RawHttpClient c = RawHttpClient.connect(proxy.port("web"))) {
+        assertEquals(0, fx.board().pending());
+        try (RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
             assertEquals(404, c.get("www.example.test", "/.well-known/acme-challenge/gone").status(),
                     "a token whose challenge is over is not answered");
         }
@@ -166,7 +140,7 @@ class AcmeIssuerPebbleTest {
                 dir.resolve("state/no-trust.key"), List.of(), AcmeChallenge.TLS_ALPN_01, "public",
                 TestConfigs.SOURCE);
         IssueException e = assertThrows(IssueException.class, () -> new AcmeIssuer(noTrust,
-                proxy.acmeChallenges()).issue(TestCsr.forNames("api.example.test").request()));
+                fx.board()).issue(TestCsr.forNames("api.example.test").request()));
         assertTrue(e.getMessage().startsWith("acme: cannot reach " + pebble.directory() + ": "), e.getMessage());
         assertTrue(e.getMessage().contains("trust-ca"), e.getMessage());
     }
@@ -181,7 +155,7 @@ class AcmeIssuerPebbleTest {
                 "trust-ca", TestConfigs.SOURCE)), dir.resolve("state/gone.key"), List.of(),
                 AcmeChallenge.TLS_ALPN_01, "public", TestConfigs.SOURCE);
         IssueException e = assertThrows(IssueException.class,
-                () -> new AcmeIssuer(config, proxy.acmeChallenges()).issue(TestCsr.forNames("api.example.test")
+                () -> new AcmeIssuer(config, fx.board()).issue(TestCsr.forNames("api.example.test")
                         .request()));
         assertEquals("acme: cannot reach " + directory + ": connection refused", e.getMessage());
     }
@@ -192,17 +166,17 @@ class AcmeIssuerPebbleTest {
         var withUri = new io.mtlsproxy.core.renew.CertificateRequest(base.usage(), base.owner(), base.csr(),
                 base.commonName(), base.dnsNames(), List.of("spiffe://example.test/edge"));
         IssueException e = assertThrows(IssueException.class,
-                () -> new AcmeIssuer(alpnIssuer, proxy.acmeChallenges()).issue(withUri));
+                () -> new AcmeIssuer(alpnIssuer, fx.board()).issue(withUri));
         assertTrue(e.getMessage().contains("DNS names only"), e.getMessage());
     }
 
     @Test
     void normalMtlsTrafficStillFlowsOnTheChallengeListener() throws Exception {
-        try (RawHttpClient c = RawHttpClient.connectTls(proxy.port("public"), TestTls.client(serverCa.certFile(),
+        try (RawHttpClient c = RawHttpClient.connectTls(fx.port("public"), TestTls.client(serverCa.certFile(),
                 client), "api.example.test")) {
             assertEquals(200, c.get("api.example.test", "/hello").status());
         }
-        try (RawHttpClient c = RawHttpClient.connect(proxy.port("web"))) {
+        try (RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
             assertEquals(200, c.get("www.example.test", "/hello").status(), "only the challenge path is taken");
         }
     }

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.AfterAll;
@@ -17,17 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.mtlsproxy.config.AcmeChallenge;
 import io.mtlsproxy.config.AcmeIssuerConfig;
-import io.mtlsproxy.config.AdminConfig;
-import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.config.ProxyConfig;
-import io.mtlsproxy.config.ReloadConfig;
-import io.mtlsproxy.config.RenewalConfig;
-import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.testing.LeakGuard;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestOrigin;
 
 /**
  * http-01 on plain listeners without an ACME server: tokens pinned on the board by hand. The listener an http-01
@@ -40,43 +31,31 @@ class Http01ChallengeListenerTest {
     @TempDir
     static Path dir;
 
-    private static TestOrigin origin;
-    private static ProxyServer proxy;
+    private static ChallengeProxy fx;
 
     @BeforeAll
     static void start() throws Exception {
         LeakGuard.install();
-        origin = TestOrigin.plain("origin");
         AcmeIssuerConfig issuer = new AcmeIssuerConfig("acme", URI.create("https://acme.invalid/dir"),
                 Optional.empty(), dir.resolve("acme.key"), List.of(), AcmeChallenge.HTTP_01, "web",
                 TestConfigs.SOURCE);
-        ProxyConfig config = new ProxyConfig(dir.resolve("proxy.conf"), new AdminConfig("127.0.0.1", 0),
-                ExpiryConfig.DEFAULT, List.of(TestConfigs.listener("web", ListenerTls.plain()),
-                        TestConfigs.listener("other", ListenerTls.plain())), List.of(
-                        TestConfigs.route("web", "web").endpoint(origin.port()).build(),
-                        TestConfigs.route("other", "other").endpoint(origin.port()).build()),
-                ReloadConfig.DEFAULT, Duration.ofSeconds(5), "off", Optional.empty(), List.of(),
-                Map.of(issuer.name(), issuer), RenewalConfig.DEFAULT);
-        proxy = ProxyServer.builder().build();
-        proxy.start(config);
+        fx = new ChallengeProxy(dir, List.of(TestConfigs.listener("web", ListenerTls.plain()),
+                TestConfigs.listener("other", ListenerTls.plain())), List.of(issuer));
     }
 
     @AfterAll
     static void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (origin != null) {
-            origin.close();
+        if (fx != null) {
+            fx.close();
         }
         LeakGuard.assertNoLeaks();
     }
 
     @Test
     void aPendingTokenIsAnsweredAndTheConnectionServesOn() throws Exception {
-        int before = origin.requests();
-        try (AcmeChallenges.Publication p = proxy.acmeChallenges().publishHttp01("tok-1", "tok-1.thumbprint");
-             RawHttpClient c = RawHttpClient.connect(proxy.port("web"))) {
+        int before = fx.origin.requests();
+        try (AcmeChallenges.Publication p = fx.board().publishHttp01("tok-1", "tok-1.thumbprint");
+             RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
             RawHttpClient.Response r = c.get("www.example.test", PATH + "tok-1");
             assertEquals(200, r.status());
             assertEquals("text/plain", r.header("content-type"));
@@ -87,30 +66,30 @@ class Http01ChallengeListenerTest {
             assertEquals("tok-1.thumbprint", c.read().text());
             assertEquals(200, c.get("www.example.test", "/app").status(), "the rest is proxied");
         }
-        assertEquals(before + 1, origin.requests(), "only /app reached the origin");
+        assertEquals(before + 1, fx.origin.requests(), "only /app reached the origin");
     }
 
     @Test
     void otherMethodsAndOtherListenersAreNotTouched() throws Exception {
-        try (AcmeChallenges.Publication p = proxy.acmeChallenges().publishHttp01("tok-3", "tok-3.thumbprint")) {
-            int before = origin.requests();
-            try (RawHttpClient c = RawHttpClient.connect(proxy.port("web"))) {
+        try (AcmeChallenges.Publication p = fx.board().publishHttp01("tok-3", "tok-3.thumbprint")) {
+            int before = fx.origin.requests();
+            try (RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
                 c.send("POST " + PATH + "tok-3 HTTP/1.1\r\nHost: www.example.test\r\nContent-Length: 2\r\n\r\nhi");
                 RawHttpClient.Response r = c.read();
                 assertTrue(!r.text().equals("tok-3.thumbprint"), "a POST is the routes' business: " + r.text());
             }
-            try (RawHttpClient c = RawHttpClient.connect(proxy.port("other"))) {
+            try (RawHttpClient c = RawHttpClient.connect(fx.port("other"))) {
                 RawHttpClient.Response r = c.get("www.example.test", PATH + "tok-3");
                 assertTrue(!r.text().equals("tok-3.thumbprint"), "a listener no issuer names: " + r.text());
             }
-            assertEquals(before + 2, origin.requests());
+            assertEquals(before + 2, fx.origin.requests());
         }
     }
 
     @Test
     void aChallengePipelinedBehindAProxiedRequestKeepsTheOrder() throws Exception {
-        try (AcmeChallenges.Publication p = proxy.acmeChallenges().publishHttp01("tok-4", "tok-4.thumbprint");
-             RawHttpClient c = RawHttpClient.connect(proxy.port("web"))) {
+        try (AcmeChallenges.Publication p = fx.board().publishHttp01("tok-4", "tok-4.thumbprint");
+             RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
             c.send("GET /slow?ms=200 HTTP/1.1\r\nHost: www.example.test\r\n\r\n"
                     + "GET " + PATH + "tok-4 HTTP/1.1\r\nHost: www.example.test\r\n\r\n"
                     + "GET " + PATH + "tok-4 HTTP/1.1\r\nHost: www.example.test\r\n\r\n");

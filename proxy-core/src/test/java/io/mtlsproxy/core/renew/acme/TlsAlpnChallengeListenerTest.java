@@ -12,9 +12,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.AfterAll;
@@ -26,20 +24,13 @@ import org.shredzone.acme4j.util.CertificateUtils;
 
 import io.mtlsproxy.config.AcmeChallenge;
 import io.mtlsproxy.config.AcmeIssuerConfig;
-import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ClientAuth;
-import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.config.ProxyConfig;
-import io.mtlsproxy.config.ReloadConfig;
-import io.mtlsproxy.config.RenewalConfig;
-import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.pki.KeyAlgorithm;
 import io.mtlsproxy.core.testing.LeakGuard;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.testing.TestTls;
 
@@ -56,8 +47,7 @@ class TlsAlpnChallengeListenerTest {
     private static TestPki.Ca serverCa;
     private static TestPki.Leaf client;
     private static TestPki.Leaf proxyCert;
-    private static TestOrigin origin;
-    private static ProxyServer proxy;
+    private static ChallengeProxy fx;
 
     @BeforeAll
     static void start() throws Exception {
@@ -67,7 +57,6 @@ class TlsAlpnChallengeListenerTest {
         TestPki.Ca clientCa = pki.ca("clients");
         client = clientCa.client("client-a");
         proxyCert = serverCa.server("proxy", "api.example.test");
-        origin = TestOrigin.plain("origin");
         AcmeIssuerConfig issuer = new AcmeIssuerConfig("acme", URI.create("https://acme.invalid/dir"),
                 Optional.empty(), dir.resolve("acme.key"), List.of(), AcmeChallenge.TLS_ALPN_01, "public",
                 TestConfigs.SOURCE);
@@ -76,34 +65,24 @@ class TlsAlpnChallengeListenerTest {
                         false)),
                 TestConfigs.listener("other", TestConfigs.mtls(proxyCert, clientCa.certFile(), ClientAuth.OPTIONAL,
                         false)));
-        ProxyConfig config = new ProxyConfig(dir.resolve("proxy.conf"), new AdminConfig("127.0.0.1", 0),
-                ExpiryConfig.DEFAULT, listeners, List.of(
-                        TestConfigs.route("api", "public").endpoint(origin.port()).build(),
-                        TestConfigs.route("other", "other").endpoint(origin.port()).build()),
-                ReloadConfig.DEFAULT, Duration.ofSeconds(5), "off", Optional.empty(), List.of(),
-                Map.of(issuer.name(), issuer), RenewalConfig.DEFAULT);
-        proxy = ProxyServer.builder().build();
-        proxy.start(config);
+        fx = new ChallengeProxy(dir, listeners, List.of(issuer));
     }
 
     @AfterAll
     static void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (origin != null) {
-            origin.close();
+        if (fx != null) {
+            fx.close();
         }
         LeakGuard.assertNoLeaks();
     }
 
     @Test
     void aPendingChallengeGetsTheValidationHandshakeAndNothingElse() throws Exception {
-        int before = origin.requests();
+        int before = fx.origin.requests();
         X509Certificate challengeCert;
         try (AcmeChallenges.Publication p = publish("api.example.test")) {
             challengeCert = published;
-            AlpnProbe.Result r = AlpnProbe.probe(proxy.port("public"), "api.example.test", "acme-tls/1");
+            AlpnProbe.Result r = AlpnProbe.probe(fx.port("public"), "api.example.test", "acme-tls/1");
             assertNull(r.failure(), () -> "validation handshake failed: " + r.failure());
             assertArrayEquals(challengeCert.getEncoded(), r.certificate().getEncoded(),
                     "the challenge's certificate, not the listener's");
@@ -114,19 +93,19 @@ class TlsAlpnChallengeListenerTest {
             // meanwhile, on the same listener, ordinary mTLS traffic is untouched
             assertEquals(200, mtlsGet("public").status());
         }
-        assertEquals(before + 1, origin.requests(), "only the mTLS request reached the origin");
-        assertEquals(0, proxy.acmeChallenges().pending());
-        AlpnProbe.Result after = AlpnProbe.probe(proxy.port("public"), "api.example.test", "acme-tls/1");
+        assertEquals(before + 1, fx.origin.requests(), "only the mTLS request reached the origin");
+        assertEquals(0, fx.board().pending());
+        AlpnProbe.Result after = AlpnProbe.probe(fx.port("public"), "api.example.test", "acme-tls/1");
         assertNull(after.certificate(), "once the challenge is over, acme-tls/1 is refused");
     }
 
     @Test
     void acmeTlsWithoutAPendingChallengeIsClosedNotRouted() throws Exception {
         try (AcmeChallenges.Publication p = publish("api.example.test")) {
-            AlpnProbe.Result other = AlpnProbe.probe(proxy.port("public"), "www.example.test", "acme-tls/1");
+            AlpnProbe.Result other = AlpnProbe.probe(fx.port("public"), "www.example.test", "acme-tls/1");
             assertNull(other.certificate(), "no challenge for that name: closed");
             assertNotNull(other.failure());
-            AlpnProbe.Result among = AlpnProbe.probe(proxy.port("public"), "api.example.test", "h2", "acme-tls/1");
+            AlpnProbe.Result among = AlpnProbe.probe(fx.port("public"), "api.example.test", "h2", "acme-tls/1");
             assertEquals("acme-tls/1", among.protocol(), "acme-tls/1 among other protocols is still a validation");
         }
         assertEquals(200, mtlsGet("public").status(), "and the listener serves on");
@@ -135,7 +114,7 @@ class TlsAlpnChallengeListenerTest {
     @Test
     void aListenerNoIssuerNamesIgnoresAcmeTls() throws Exception {
         try (AcmeChallenges.Publication p = publish("api.example.test")) {
-            AlpnProbe.Result r = AlpnProbe.probe(proxy.port("other"), "api.example.test", "acme-tls/1");
+            AlpnProbe.Result r = AlpnProbe.probe(fx.port("other"), "api.example.test", "acme-tls/1");
             assertNull(r.failure(), () -> "the listener's own handshake: " + r.failure());
             assertArrayEquals(proxyCert.issued().certificate().getEncoded(), r.certificate().getEncoded(),
                     "the listener's own certificate: this listener answers no challenge");
@@ -146,7 +125,7 @@ class TlsAlpnChallengeListenerTest {
     @Test
     void ordinaryClientsOfferingOtherProtocolsAreUnaffected() throws Exception {
         try (AcmeChallenges.Publication p = publish("api.example.test")) {
-            AlpnProbe.Result r = AlpnProbe.probe(proxy.port("public"), "api.example.test", "http/1.1");
+            AlpnProbe.Result r = AlpnProbe.probe(fx.port("public"), "api.example.test", "http/1.1");
             // required client auth and no certificate: the listener's own handshake refuses it, as before
             assertTrue(r.clientCertificateRequested());
             assertEquals(200, mtlsGet("public").status());
@@ -160,11 +139,11 @@ class TlsAlpnChallengeListenerTest {
         byte[] validation = new byte[32];
         new SecureRandom().nextBytes(validation);
         published = CertificateUtils.createTlsAlpn01Certificate(key, Identifier.dns(name), validation);
-        return proxy.acmeChallenges().publishTlsAlpn01(name, key, published);
+        return fx.board().publishTlsAlpn01(name, key, published);
     }
 
     private static RawHttpClient.Response mtlsGet(String listener) throws Exception {
-        try (RawHttpClient c = RawHttpClient.connectTls(proxy.port(listener), TestTls.client(serverCa.certFile(),
+        try (RawHttpClient c = RawHttpClient.connectTls(fx.port(listener), TestTls.client(serverCa.certFile(),
                 client), "api.example.test")) {
             return c.get("api.example.test", "/hello");
         }
