@@ -25,13 +25,19 @@ public final class PebbleServer implements AutoCloseable {
 
     private final Path dir;
     private final Path trustCa;
+    private final TestPki.Leaf cert;
     private final int port;
+    private final int httpPort;
+    private final int tlsPort;
     private final List<Process> processes = new ArrayList<>();
 
-    private PebbleServer(Path dir, Path trustCa, int port) {
+    private PebbleServer(Path dir, Path trustCa, TestPki.Leaf cert, int port, int httpPort, int tlsPort) {
         this.dir = dir;
         this.trustCa = trustCa;
+        this.cert = cert;
         this.port = port;
+        this.httpPort = httpPort;
+        this.tlsPort = tlsPort;
     }
 
     /** False when the pebble package is missing (tests then skip, saying so). */
@@ -43,17 +49,26 @@ public final class PebbleServer implements AutoCloseable {
         TestPki pki = new TestPki(dir);
         TestPki.Ca ca = pki.ca("pebble-https");
         TestPki.Leaf cert = ca.server("pebble");
-        PebbleServer pebble = new PebbleServer(dir, ca.certFile(), NginxOrigin.freePort());
-        try {
-            pebble.launch(cert, httpPort, tlsPort);
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            pebble.close();
-            throw e;
-        }
+        PebbleServer pebble = new PebbleServer(dir, ca.certFile(), cert, NginxOrigin.freePort(), httpPort, tlsPort);
+        pebble.restart();
         return pebble;
     }
 
-    private void launch(TestPki.Leaf cert, int httpPort, int tlsPort) throws IOException, InterruptedException {
+    /**
+     * (Re)starts Pebble on the same directory URL, HTTPS certificate and validation ports. Pebble keeps nothing
+     * across a restart: accounts register again, and its signing CA is a new one.
+     */
+    public void restart() throws IOException, InterruptedException {
+        close();
+        try {
+            launch();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void launch() throws IOException, InterruptedException {
         int dnsPort = NginxOrigin.freePort();
         Path config = dir.resolve("pebble-config.json");
         Files.writeString(config, """
@@ -133,7 +148,7 @@ public final class PebbleServer implements AutoCloseable {
         return b.toString();
     }
 
-    /** Stops both processes (a stopped ACME server, as a test wants it). */
+    /** Stops both processes (a stopped ACME server, as a test wants it; {@link #restart} brings it back). */
     @Override
     public void close() {
         for (Process p : processes) {
@@ -147,5 +162,6 @@ public final class PebbleServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        processes.clear();
     }
 }

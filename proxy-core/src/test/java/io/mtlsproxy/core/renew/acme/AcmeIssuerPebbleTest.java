@@ -146,18 +146,19 @@ class AcmeIssuerPebbleTest {
     }
 
     @Test
-    void aStoppedServerIsACleanFailure() throws Exception {
-        PebbleServer gone = PebbleServer.start(dir.resolve("pebble-stopped"), NginxOrigin.freePort(),
-                NginxOrigin.freePort());
-        URI directory = gone.directory();
-        gone.close();
-        AcmeIssuerConfig config = new AcmeIssuerConfig("gone", directory, Optional.of(new FileRef(gone.trustCa(),
-                "trust-ca", TestConfigs.SOURCE)), dir.resolve("state/gone.key"), List.of(),
-                AcmeChallenge.TLS_ALPN_01, "public", TestConfigs.SOURCE);
-        IssueException e = assertThrows(IssueException.class,
-                () -> new AcmeIssuer(config, fx.board()).issue(TestCsr.forNames("api.example.test")
-                        .request()));
-        assertEquals("acme: cannot reach " + directory + ": connection refused", e.getMessage());
+    void aStoppedServerIsACleanFailureAndItsReturnASuccess() throws Exception {
+        AcmeIssuer issuer = new AcmeIssuer(alpnIssuer, fx.board());
+        pebble.close();
+        try {
+            IssueException e = assertThrows(IssueException.class,
+                    () -> issuer.issue(TestCsr.forNames("api.example.test").request()));
+            assertEquals("acme: cannot reach " + pebble.directory() + ": connection refused", e.getMessage());
+        } finally {
+            pebble.restart();
+        }
+        // a new Pebble knows no account: the same account key registers again
+        TestCsr csr = TestCsr.forNames("api.example.test");
+        assertIssuedFor(issuer.issue(csr.request()), csr, "api.example.test");
     }
 
     @Test
