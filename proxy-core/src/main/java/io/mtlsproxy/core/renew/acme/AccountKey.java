@@ -30,7 +30,8 @@ final class AccountKey {
     private AccountKey() {
     }
 
-    static KeyPair loadOrCreate(Path file) throws IssueException {
+    /** Synchronized: two issuers (or two renewals) sharing one account-key must not both create it. */
+    static synchronized KeyPair loadOrCreate(Path file) throws IssueException {
         try {
             PrivateKey key = Pem.readPrivateKey(Files.readAllBytes(file));
             if (key == null) {

@@ -98,10 +98,7 @@ public final class AcmeIssuer implements Issuer {
 
     /** RFC 8555 §7.3: registering a key that already has an account returns that account. */
     private Account account(Session session) throws AcmeException, IssueException {
-        KeyPair key;
-        synchronized (this) { // two renewals must not both create the key file
-            key = AccountKey.loadOrCreate(config.accountKey());
-        }
+        KeyPair key = AccountKey.loadOrCreate(config.accountKey());
         AccountBuilder b = new AccountBuilder().agreeToTermsOfService().useKeyPair(key);
         config.contact().forEach(b::addContact);
         return b.create(session);

@@ -17,8 +17,8 @@ import io.netty.buffer.ByteBuf;
  * {@link #NOTHING} for anything malformed, truncated or duplicated: such a hello is then never answered as an
  * ACME validation, and the TLS stack behind refuses it on its own.
  */
-public record ClientHelloSummary(Optional<String> serverName, List<String> alpn) {
-    public static final ClientHelloSummary NOTHING = new ClientHelloSummary(Optional.empty(), List.of());
+record ClientHelloSummary(Optional<String> serverName, List<String> alpn) {
+    static final ClientHelloSummary NOTHING = new ClientHelloSummary(Optional.empty(), List.of());
 
     private static final int EXTENSION_SERVER_NAME = 0;
     private static final int EXTENSION_ALPN = 16;
@@ -29,12 +29,12 @@ public record ClientHelloSummary(Optional<String> serverName, List<String> alpn)
         alpn = List.copyOf(alpn);
     }
 
-    public boolean offers(String protocol) {
+    boolean offers(String protocol) {
         return alpn.contains(protocol);
     }
 
     /** The summary of {@code body} (readerIndex to writerIndex; not consumed), {@link #NOTHING} when malformed. */
-    public static ClientHelloSummary parse(ByteBuf body) {
+    static ClientHelloSummary parse(ByteBuf body) {
         if (body == null) {
             return NOTHING;
         }
