@@ -88,8 +88,11 @@ final class Http01ChallengeHandler extends ChannelDuplexHandler {
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        LOG.info("acme: http-01 {} from {}: {}", token, ctx.channel().remoteAddress(),
-                keyAuthorization == null ? "unknown token, 404" : "answered");
+        if (keyAuthorization == null) { // anyone may ask: not worth more than a debug line
+            LOG.debug("acme: http-01 from {}: unknown token, 404", ctx.channel().remoteAddress());
+        } else {
+            LOG.info("acme: answered an http-01 validation from {}", ctx.channel().remoteAddress());
+        }
         var written = ctx.writeAndFlush(response);
         if (!keepAlive) {
             written.addListener(ChannelFutureListener.CLOSE);
