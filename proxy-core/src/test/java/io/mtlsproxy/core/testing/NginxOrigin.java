@@ -89,7 +89,8 @@ public final class NginxOrigin implements AutoCloseable {
         throw new IOException("nginx did not listen on " + port + ": " + Files.readString(dir.resolve("nginx.out")));
     }
 
-    private static int freePort() throws IOException {
+    /** A port free on this host now, for servers that cannot be told to pick one (port 0) and say which. */
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
