@@ -22,10 +22,10 @@ import io.mtlsproxy.core.ReloadResult;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.reload.Reloader;
-import io.mtlsproxy.core.renew.IssueException;
 import io.mtlsproxy.core.renew.Issuers;
 import io.mtlsproxy.core.renew.RenewalScheduler;
 import io.mtlsproxy.core.renew.Renewals;
+import io.mtlsproxy.core.renew.acme.AcmeIssuer;
 import io.mtlsproxy.core.reload.ServerView;
 
 /**
@@ -127,9 +127,7 @@ public final class ProxyApp implements AutoCloseable {
 
     /** How each issuer type is made; ACME answers its challenges on this proxy's own listeners. */
     public static Issuers issuers(ProxyServer proxy) {
-        return new Issuers(acme -> request -> {
-            throw new IssueException("acme: not available in this build");
-        });
+        return new Issuers(acme -> new AcmeIssuer(acme, proxy.acmeChallenges()));
     }
 
     /** Certificate renewal: states for /certs, renew-now for POST /renew. */

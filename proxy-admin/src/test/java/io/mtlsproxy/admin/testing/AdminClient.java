@@ -29,8 +29,17 @@ public final class AdminClient {
         return send("POST", path);
     }
 
+    /** A POST that may take long (POST /renew waits for the issuer). */
+    public HttpResponse<String> post(String path, Duration timeout) {
+        return send("POST", path, timeout);
+    }
+
     public HttpResponse<String> send(String method, String path) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+        return send(method, path, Duration.ofSeconds(10));
+    }
+
+    private HttpResponse<String> send(String method, String path, Duration timeout) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
                 .method(method, HttpRequest.BodyPublishers.noBody()).build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());

@@ -30,6 +30,7 @@ public final class PebbleServer implements AutoCloseable {
     private final int httpPort;
     private final int tlsPort;
     private final List<Process> processes = new ArrayList<>();
+    private int managementPort;
 
     private PebbleServer(Path dir, Path trustCa, TestPki.Leaf cert, int port, int httpPort, int tlsPort) {
         this.dir = dir;
@@ -70,6 +71,7 @@ public final class PebbleServer implements AutoCloseable {
 
     private void launch() throws IOException, InterruptedException {
         int dnsPort = NginxOrigin.freePort();
+        managementPort = NginxOrigin.freePort();
         Path config = dir.resolve("pebble-config.json");
         Files.writeString(config, """
                 {"pebble": {
@@ -82,7 +84,7 @@ public final class PebbleServer implements AutoCloseable {
                   "ocspResponderURL": "",
                   "externalAccountBindingRequired": false
                 }}
-                """.formatted(port, NginxOrigin.freePort(), cert.certFile(), cert.keyFile(), httpPort, tlsPort));
+                """.formatted(port, managementPort, cert.certFile(), cert.keyFile(), httpPort, tlsPort));
         // the DNS server only: every A query answers 127.0.0.1, no AAAA (the listeners are on IPv4 loopback)
         processes.add(spawn("challtestsrv", new ProcessBuilder(CHALLTESTSRV.toString(), "-defaultIPv4", "127.0.0.1",
                 "-defaultIPv6", "", "-dns01", "127.0.0.1:" + dnsPort, "-http01", "", "-https01", "",
@@ -124,6 +126,23 @@ public final class PebbleServer implements AutoCloseable {
             Thread.sleep(50);
         }
         throw new IOException("pebble did not answer " + directory() + ": " + last + "\n" + output());
+    }
+
+    /**
+     * The root of the CA that signs Pebble's certificates (a new one at every start): what a client of a renewed
+     * listener must trust. Read from Pebble's management interface.
+     */
+    public List<java.security.cert.X509Certificate> rootCa() throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().sslContext(TestTls.client(trustCa, null))
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                URI.create("https://127.0.0.1:" + managementPort + "/roots/0")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        try {
+            return io.mtlsproxy.core.pki.Pem.readCertificates(r.body().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        } catch (java.security.cert.CertificateException e) {
+            throw new IOException("pebble's /roots/0 is not a certificate: " + r.body(), e);
+        }
     }
 
     /** The ACME directory URL. */
