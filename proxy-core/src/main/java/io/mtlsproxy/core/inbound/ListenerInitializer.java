@@ -10,6 +10,7 @@ import java.util.function.Function;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.net.LingeringClose;
 import io.mtlsproxy.core.timeout.IdleTimeout;
 import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
@@ -25,7 +26,7 @@ import io.netty.handler.ssl.SniHandler;
  * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
  * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
  * <pre>
- * connection-limit → [proxy-protocol → proxy-protocol-reader] → [sni → tls → handshake] → [protocol]
+ * connection-limit → lingering-close → [proxy-protocol → proxy-protocol-reader] → [sni → tls → handshake] → [protocol]
  *   → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout → idle
  *   → proxy
  * </pre>
@@ -79,6 +80,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         InboundConnection.attach(ch, name, secure);
         ChannelPipeline p = ch.pipeline();
         p.addLast("connection-limit", limit);
+        p.addLast("lingering-close", new LingeringClose());
         if (listener.config().proxyProtocol()) {
             // before TLS: the load balancer's header names the client; without it the connection is closed
             p.addLast("proxy-protocol", ProxyProtocolReader.decoder());
