@@ -27,6 +27,7 @@ import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.inbound.ListenerInitializer;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.net.BindAddress;
 import io.mtlsproxy.core.protocol.ProtocolSwitch;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
@@ -125,9 +126,10 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
     private void bind(ListenerConfig lc, ForwardingContext context) throws IOException {
         // Accepting on the workers themselves, as nginx's workers do: no accept thread to wake and hand each new
         // connection over from, which on a proxy given one core is two context switches per connection.
+        BindAddress address = BindAddress.of(lc.bind(), lc.port());
         ServerBootstrap b = new ServerBootstrap()
                 .group(workers)
-                .channel(transport.serverChannelClass())
+                .channelFactory(address.channelFactory(transport.serverChannelClass()))
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -136,7 +138,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
                         (ch, listener) -> new HttpProxyHandler(context, listener.name()), connections::add)
                         .protocolSwitch((ch, listener) -> ProtocolSwitch.forListener(context, listener)));
         b.option(ChannelOption.ALLOCATOR, allocator).childOption(ChannelOption.ALLOCATOR, allocator);
-        var future = b.bind(lc.bind(), lc.port()).awaitUninterruptibly();
+        var future = b.bind(address.address()).awaitUninterruptibly();
         if (!future.isSuccess()) {
             throw new IOException("listener " + lc.name() + ": cannot bind " + lc.bind() + ":" + lc.port() + ": "
                     + future.cause().getMessage(), future.cause());
