@@ -84,7 +84,8 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         if (listener.config().proxyProtocol()) {
             // before TLS: the load balancer's header names the client; without it the connection is closed
             p.addLast("proxy-protocol", ProxyProtocolReader.decoder());
-            p.addLast("proxy-protocol-reader", new ProxyProtocolReader(limits.handshakeTimeout().toMillis()));
+            p.addLast("proxy-protocol-reader", new ProxyProtocolReader(limits.handshakeTimeout().toMillis(),
+                    metrics, name));
         }
         if (secure) {
             // the SNI handler picks the certificate by name, then replaces itself with the SslHandler ("tls");
