@@ -26,7 +26,8 @@ import io.netty.handler.ssl.SniHandler;
  * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
  * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
  * <pre>
- * connection-limit → lingering-close → [proxy-protocol → proxy-protocol-reader] → [sni → tls → handshake] → [protocol]
+ * connection-limit → lingering-close → [proxy-protocol → proxy-protocol-reader]
+ *   → [plain-http → sni → tls → handshake] → [protocol]
  *   → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout → idle
  *   → proxy
  * </pre>
@@ -90,6 +91,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         if (secure) {
             // the SNI handler picks the certificate by name, then replaces itself with the SslHandler ("tls");
             // handshake-timeout bounds the wait for the ClientHello and the handshake alike
+            p.addLast("plain-http", new PlainHttpOnTlsPort(metrics, name)); // 400 rather than silence
             p.addLast("sni", new SniHandler(listener.tls().orElseThrow().sniMapping(),
                     limits.handshakeTimeout().toMillis()));
             p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, name));
