@@ -140,8 +140,16 @@ class HostileRequestCorpusTest {
     }
 
     @Test
-    void plainHttpOnATlsPortGetsNoHttpAnswer() throws Exception {
-        assertNoHttpOnTls("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+    void plainHttpOnATlsPortGetsA400AndNothingReachesTheOrigin() throws Exception {
+        try (Socket s = connect(proxy.port("tls"))) {
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            String text = new String(readUntilClosed(s.getInputStream()), StandardCharsets.ISO_8859_1);
+            assertTrue(text.startsWith("HTTP/1.1 400 Bad Request\r\n"), text);
+            assertTrue(text.endsWith("The plain HTTP request was sent to HTTPS port\n"), text);
+        }
+        quiet();
+        assertEquals(List.of(), origin.requests());
     }
 
     @Test
