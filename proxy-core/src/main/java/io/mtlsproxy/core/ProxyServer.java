@@ -81,6 +81,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
     private UpstreamPools pools;
     private EndpointResolver resolver;
     private volatile Snapshot snapshot;
+    private ProxyConfig prepared; // the configuration whose snapshot prepare() built, until start()
     private volatile boolean ready;
     private volatile boolean draining;
 
@@ -99,12 +100,28 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         return new Builder();
     }
 
-    /** Builds the first snapshot and binds every listener; on any failure nothing stays bound. */
-    public synchronized void start(ProxyConfig config) throws ConfigException, IOException {
+    /**
+     * Builds the first snapshot (loads every certificate, key, CA and CRL) and binds nothing, so that a caller that
+     * binds something else first (the admin endpoint) fails on bad key material before it; {@link #start} then
+     * uses this snapshot rather than loading the same files again.
+     */
+    public synchronized void prepare(ProxyConfig config) throws ConfigException {
         if (workers != null) {
             throw new IllegalStateException("already started");
         }
         snapshot = builder.build(config);
+        prepared = config;
+    }
+
+    /** Builds the first snapshot (unless {@link #prepare}d) and binds every listener; on failure nothing stays bound. */
+    public synchronized void start(ProxyConfig config) throws ConfigException, IOException {
+        if (workers != null) {
+            throw new IllegalStateException("already started");
+        }
+        if (prepared != config) {
+            snapshot = builder.build(config);
+        }
+        prepared = null;
         workers = transport.newGroup(workerThreads > 0 ? workerThreads : defaultWorkerThreads(), "mtls-proxy-io");
         Bootstrap upstreamTemplate = new Bootstrap().channel(transport.channelClass());
         upstreamTemplate.option(ChannelOption.ALLOCATOR, allocator);
