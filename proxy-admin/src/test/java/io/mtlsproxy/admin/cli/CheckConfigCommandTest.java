@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,7 +29,6 @@ import picocli.CommandLine;
 @Timeout(60)
 class CheckConfigCommandTest {
     /** The repository's conf/ (surefire runs in the module directory). */
-    private static final Path SHIPPED_CONF = Path.of("..", "conf");
 
     @TempDir
     Path dir;
@@ -52,15 +50,7 @@ class CheckConfigCommandTest {
     }
 
     private Path copyShippedConf() throws IOException {
-        Path conf = dir.resolve("conf");
-        Files.createDirectories(conf.resolve("routes.d"));
-        Files.copy(SHIPPED_CONF.resolve("mtls-proxy.conf"), conf.resolve("mtls-proxy.conf"));
-        try (Stream<Path> files = Files.list(SHIPPED_CONF.resolve("routes.d"))) {
-            for (Path f : files.toList()) {
-                Files.copy(f, conf.resolve("routes.d").resolve(f.getFileName()));
-            }
-        }
-        return conf;
+        return ExamplePki.copyShippedConf(dir);
     }
 
     @Test
