@@ -3,8 +3,6 @@ package io.mtlsproxy.admin.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,25 +14,15 @@ import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import io.mtlsproxy.admin.Main;
-import picocli.CommandLine;
+import io.mtlsproxy.admin.cli.pki.PkiCli;
 
 /** The command line's contract: help, usage errors and their exit codes, and --log-level. */
 class CommandLineTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static PkiCli.Result run(String... args) {
+        return PkiCli.run((Object[]) args);
     }
 
     private static Logger root() {
@@ -48,7 +36,7 @@ class CommandLineTest {
 
     @Test
     void noCommandIsAUsageErrorWithExit2() {
-        Run r = run();
+        PkiCli.Result r = run();
         assertEquals(2, r.exit());
         assertEquals("", r.out());
         assertTrue(r.err().startsWith("mtls-proxy: a command is needed"), r.err());
@@ -57,7 +45,7 @@ class CommandLineTest {
 
     @Test
     void helpListsTheCommandsAndExits0() {
-        Run r = run("help");
+        PkiCli.Result r = run("help");
         assertEquals(0, r.exit(), r.err());
         for (String command : List.of("run", "check-config", "demo", "pki", "help")) {
             assertTrue(r.out().contains("  " + command + " "), command + " in " + r.out());
@@ -67,7 +55,7 @@ class CommandLineTest {
 
     @Test
     void runHelpNamesTheAdminPortTheJavaOptionsTheExitCodesAndTheLogLevel() {
-        for (Run r : List.of(run("run", "--help"), run("help", "run"))) {
+        for (PkiCli.Result r : List.of(run("run", "--help"), run("help", "run"))) {
             assertEquals(0, r.exit(), r.err());
             for (String expected : List.of("admin.port", "127.0.0.1:9901", "MTLS_PROXY_JAVA_OPTS", "Exit codes:",
                     "2 a usage or configuration error", "--log-level")) {
@@ -79,7 +67,7 @@ class CommandLineTest {
     @Test
     void anUnknownCommandOrLevelIsExit2() {
         assertEquals(2, run("serve").exit());
-        Run r = run("check-config", "--log-level", "loud", "--config", "x.conf");
+        PkiCli.Result r = run("check-config", "--log-level", "loud", "--config", "x.conf");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--log-level"), r.err());
     }
