@@ -1,25 +1,46 @@
 package io.mtlsproxy.admin;
 
+import java.util.concurrent.Callable;
+
 import io.mtlsproxy.admin.cli.CheckConfigCommand;
 import io.mtlsproxy.admin.cli.DemoCommand;
+import io.mtlsproxy.admin.cli.LogLevel;
 import io.mtlsproxy.admin.cli.PkiCommand;
 import io.mtlsproxy.admin.cli.RenewCommand;
 import io.mtlsproxy.admin.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code mtls-proxy}: the one entry point of the jar and of {@code bin/mtls-proxy}. */
+/**
+ * {@code mtls-proxy}: the one entry point of the jar and of {@code bin/mtls-proxy}. Without a command it prints its
+ * usage on stderr and exits 2, as for any other usage error; {@code help [COMMAND]} and {@code --help} exit 0.
+ */
 @Command(name = "mtls-proxy", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A reverse proxy that terminates TLS or mutual TLS and opens plain, TLS or mTLS "
                 + "connections to origins.",
         subcommands = {RunCommand.class, CheckConfigCommand.class, RenewCommand.class, DemoCommand.class,
-                PkiCommand.class})
-public final class Main implements Runnable {
+            PkiCommand.class,
+            CommandLine.HelpCommand.class},
+        footer = {"", Main.EXIT_CODES, "",
+            "Environment: MTLS_PROXY_JAVA_OPTS adds JVM options after conf/jvm.options (bin/mtls-proxy).",
+            "Logging: --log-level LEVEL, or conf/logback.xml (-Dmtlsproxy.log.level=LEVEL)."})
+public final class Main implements Callable<Integer> {
     /** Exit code of a usage or configuration problem; 1 is never used for one. */
     public static final int EXIT_USAGE = 2;
 
+    /** The exit codes every command shares, for the help footers. */
+    public static final String EXIT_CODES = "Exit codes: 0 success; 1 the tool broke (a port in use, an I/O "
+            + "error: the message says what and where); 2 a usage or configuration error (every configuration "
+            + "error printed as FILE:LINE: key: message).";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
+            description = "the log's level: ${COMPLETION-CANDIDATES} (default: INFO)")
+    void logLevel(LogLevel level) {
+        level.apply();
+    }
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -31,7 +52,7 @@ public final class Main implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         // A bad argument gets one line and exit 2, never a stack trace.
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("mtls-proxy: " + ex.getMessage() + " (see: "
@@ -52,9 +73,12 @@ public final class Main implements Runnable {
         return cl;
     }
 
+    /** No command: a usage error. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().getErr().println("mtls-proxy: a command is needed");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return EXIT_USAGE;
     }
 
     /** A problem with what the user asked for: printed as one line, exit 2. */

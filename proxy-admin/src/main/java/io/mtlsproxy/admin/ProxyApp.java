@@ -16,6 +16,7 @@ import io.mtlsproxy.admin.metrics.PrometheusRegistry;
 import io.mtlsproxy.admin.server.AdminServer;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.config.ConfigWarnings;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.ReloadResult;
@@ -79,6 +80,8 @@ public final class ProxyApp implements AutoCloseable {
         try {
             accessLog = AccessLogs.open(config.accessLog(), registry.registry());
             proxy = ProxyServer.builder().metrics(new ProxyMetrics(registry.registry())).accessLog(accessLog).build();
+            proxy.prepare(config); // bad key material fails here, before anything is bound
+            ConfigWarnings.of(config).forEach(w -> LOG.warn("{}", w)); // as check-config prints them
             // the admin endpoint comes first, so /readyz answers 503 until every listener is bound
             ProxyServer server = proxy;
             AtomicReference<Reloader> reloads = new AtomicReference<>();

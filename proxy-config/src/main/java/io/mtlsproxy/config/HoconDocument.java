@@ -95,6 +95,14 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
         if (origin != null && message.startsWith(origin.description() + ": ")) {
             message = message.substring(origin.description().length() + 2);
         }
+        int dump = message.indexOf(" in ResolveSource(");
+        if (dump >= 0) {
+            // Typesafe's internal error prints the whole document, every environment variable (secrets) included
+            message = message.startsWith("replace in parent not possible")
+                    ? "a key set twice with a ${?VAR} override inside a list element (Typesafe Config cannot"
+                    + " resolve that; use ${VAR}, or set the key once)"
+                    : message.substring(0, dump);
+        }
         problems.add(new Source(name, line), SYNTAX_KEY, message);
     }
 }

@@ -3,6 +3,7 @@ package io.mtlsproxy.config;
 import static io.mtlsproxy.config.ConfigFixture.assertCount;
 import static io.mtlsproxy.config.ConfigFixture.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
@@ -35,6 +36,21 @@ class DocumentErrorsTest {
         ConfigError colour = assertError(e, f.main(), 7, "listeners[0].tls.colour", "unknown key");
         assertEquals("unknown key", colour.message(), "nothing near: no suggestion");
         assertCount(2, e);
+    }
+
+    @Test
+    void anOverrideInsideAListNeverPrintsTheEnvironment() {
+        ConfigFixture f = new ConfigFixture(dir).env(Map.of("EDGE_PORT", "9443", "DB_PASSWORD", "s3cret"));
+        List<ConfigError> e = f.errors("""
+                listeners = [{ name = edge
+                  port = 8443
+                  port = ${?EDGE_PORT}
+                }]
+                """);
+        for (ConfigError error : e) {
+            assertFalse(error.toString().contains("s3cret"), error::toString);
+        }
+        assertError(e, f.main(), 0, "(syntax)", "a key set twice with a ${?VAR} override inside a list element");
     }
 
     @Test

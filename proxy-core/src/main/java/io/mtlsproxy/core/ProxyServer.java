@@ -27,6 +27,7 @@ import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.inbound.ListenerInitializer;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.net.BindAddress;
 import io.mtlsproxy.core.protocol.ProtocolSwitch;
 import io.mtlsproxy.core.renew.acme.AcmeChallenges;
 import io.mtlsproxy.core.renew.acme.ChallengeResponders;
@@ -83,6 +84,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
     private UpstreamPools pools;
     private EndpointResolver resolver;
     private volatile Snapshot snapshot;
+    private ProxyConfig prepared; // the configuration whose snapshot prepare() built, until start()
     private volatile boolean ready;
     private volatile boolean draining;
 
@@ -101,12 +103,28 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         return new Builder();
     }
 
-    /** Builds the first snapshot and binds every listener; on any failure nothing stays bound. */
-    public synchronized void start(ProxyConfig config) throws ConfigException, IOException {
+    /**
+     * Builds the first snapshot (loads every certificate, key, CA and CRL) and binds nothing, so that a caller that
+     * binds something else first (the admin endpoint) fails on bad key material before it; {@link #start} then
+     * uses this snapshot rather than loading the same files again.
+     */
+    public synchronized void prepare(ProxyConfig config) throws ConfigException {
         if (workers != null) {
             throw new IllegalStateException("already started");
         }
         snapshot = builder.build(config);
+        prepared = config;
+    }
+
+    /** Builds the first snapshot (unless {@link #prepare}d) and binds every listener; on failure nothing stays bound. */
+    public synchronized void start(ProxyConfig config) throws ConfigException, IOException {
+        if (workers != null) {
+            throw new IllegalStateException("already started");
+        }
+        if (prepared != config) {
+            snapshot = builder.build(config);
+        }
+        prepared = null;
         workers = transport.newGroup(workerThreads > 0 ? workerThreads : defaultWorkerThreads(), "mtls-proxy-io");
         Bootstrap upstreamTemplate = new Bootstrap().channel(transport.channelClass());
         upstreamTemplate.option(ChannelOption.ALLOCATOR, allocator);
@@ -128,9 +146,10 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
     private void bind(ListenerConfig lc, ForwardingContext context) throws IOException {
         // Accepting on the workers themselves, as nginx's workers do: no accept thread to wake and hand each new
         // connection over from, which on a proxy given one core is two context switches per connection.
+        BindAddress address = BindAddress.of(lc.bind(), lc.port());
         ServerBootstrap b = new ServerBootstrap()
                 .group(workers)
-                .channel(transport.serverChannelClass())
+                .channelFactory(address.channelFactory(transport.serverChannelClass()))
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -140,7 +159,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
                         .protocolSwitch((ch, listener) -> ProtocolSwitch.forListener(context, listener))
                         .challenges(new ChallengeResponders(acmeChallenges, () -> snapshot.config().issuers())));
         b.option(ChannelOption.ALLOCATOR, allocator).childOption(ChannelOption.ALLOCATOR, allocator);
-        var future = b.bind(lc.bind(), lc.port()).awaitUninterruptibly();
+        var future = b.bind(address.address()).awaitUninterruptibly();
         if (!future.isSuccess()) {
             throw new IOException("listener " + lc.name() + ": cannot bind " + lc.bind() + ":" + lc.port() + ": "
                     + future.cause().getMessage(), future.cause());

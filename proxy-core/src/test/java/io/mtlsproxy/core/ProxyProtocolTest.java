@@ -27,6 +27,7 @@ import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
+import io.mtlsproxy.core.metrics.TlsFailureReason;
 import io.mtlsproxy.core.testing.CapturingAccessLog;
 import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.TestConfigs;
@@ -111,7 +112,7 @@ class ProxyProtocolTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             for (TlsFailure f : metrics.failures().snapshot()) {
-                if (f.name().equals("mtls-pp")) {
+                if (f.name().equals("mtls-pp") && f.reason() != TlsFailureReason.PROXY_PROTOCOL) {
                     assertEquals("198.51.100.9:40001", f.remoteAddress());
                     return;
                 }
@@ -122,11 +123,37 @@ class ProxyProtocolTest {
     }
 
     @Test
-    void withoutAHeaderTheConnectionIsClosed() throws Exception {
-        try (Socket s = connect("plain-pp")) {
-            send(s, get("/spoof"));
-            assertEquals(-1, s.getInputStream().read(), "no answer, just a close");
+    void withoutAHeaderTheConnectionIsClosedCountedAndListed() throws Exception {
+        for (String listener : List.of("plain-pp", "mtls-pp")) {
+            double before = proxyProtocolRefusals(listener);
+            try (Socket s = connect(listener)) {
+                send(s, get("/spoof"));
+                assertEquals(-1, s.getInputStream().read(), "no answer, just a close");
+            }
+            TlsFailure listed = awaitFailure(listener, TlsFailureReason.PROXY_PROTOCOL);
+            assertTrue(listed.detail().contains("PROXY protocol header"), listed.detail());
+            assertTrue(listed.remoteAddress().startsWith("127.0.0.1:"), listed.remoteAddress());
+            assertEquals(before + 1, proxyProtocolRefusals(listener), 0.0, "counted by reason");
         }
+    }
+
+    private static double proxyProtocolRefusals(String listener) {
+        return metrics.registry().find("mtls_proxy_tls_handshakes").tag("side", "inbound").tag("name", listener)
+                .tag("result", "failure").tag("reason", "proxy_protocol").counters().stream()
+                .mapToDouble(c -> c.count()).sum();
+    }
+
+    private static TlsFailure awaitFailure(String listener, TlsFailureReason reason) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (TlsFailure f : metrics.failures().snapshot()) {
+                if (f.name().equals(listener) && f.reason() == reason) {
+                    return f;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no " + reason + " failure listed for " + listener);
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,6 +24,7 @@ import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.testing.CapturingAccessLog;
+import io.mtlsproxy.core.testing.ExternalProcess;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.WebSocketEchoOrigin;
@@ -80,5 +82,21 @@ class WebSocketTest {
         AccessLogEntry e = log.await(x -> x.route().equals("ws-" + mode));
         assertEquals(101, e.status());
         assertTrue(e.bytesIn() > 0 && e.bytesOut() > 0, e.toString());
+    }
+
+    /** The curl command docs/protocols.md gives for trying a WebSocket route: it gets the origin's 101. */
+    @Test
+    void theDocumentedCurlCommandGetsThe101() throws Exception {
+        ExternalProcess.Result r = ExternalProcess.run(List.of(ExternalProcess.binary("curl"), "-sS", "-i", "-N",
+                "--http1.1", "-m", "3", "--cacert", fx.serverCa.certFile().toString(),
+                "--cert", fx.client.certFile().toString(), "--key", fx.client.keyFile().toString(),
+                "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
+                "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+                "--resolve", "api.example.com:" + proxy.port("mtls") + ":127.0.0.1",
+                "https://api.example.com:" + proxy.port("mtls") + "/plain/ws"), null, 20);
+        // curl waits for frames it cannot read until -m ends it: the head is what the page shows
+        assertTrue(r.stdout().startsWith("HTTP/1.1 101 Switching Protocols\r\n"), r.stdout() + r.stderr());
+        assertTrue(r.stdout().toLowerCase(java.util.Locale.ROOT)
+                .contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo="), r.stdout());
     }
 }

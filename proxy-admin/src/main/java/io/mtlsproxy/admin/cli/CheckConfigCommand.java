@@ -16,6 +16,7 @@ import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.config.ConfigWarnings;
 import io.mtlsproxy.config.IdentityMode;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
@@ -34,7 +35,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code check-config --config FILE}: loads the configuration as {@code run} would — the HOCON with every
  * route file, then every certificate, key, CA and CRL it names — and prints every problem as
- * {@code FILE:LINE: key.path: message} on stderr (exit 2), or a one-screen summary on stdout (exit 0).
+ * {@code FILE:LINE: key.path: message} on stderr (exit 2), or a one-screen summary on stdout (exit 0), after
+ * any warnings ({@code FILE:LINE: key: warning: message}, see {@link ConfigWarnings}) on stderr.
  * Exit 1 is never used for a configuration problem, so scripts can tell "bad config" from "tool broke".
  */
 @Command(name = "check-config", mixinStandardHelpOptions = true,
@@ -64,6 +66,9 @@ public final class CheckConfigCommand implements Callable<Integer> {
             sorted.sort(null);
             return fail(err, sorted);
         }
+        // what runs but will not do what the file seems to say: on stderr, as errors are, but exit 0
+        ConfigWarnings.of(loaded).forEach(w -> err.println(w));
+        err.flush();
         out.print(summary(loaded, material, Instant.now()));
         out.flush();
         return 0;
@@ -84,8 +89,8 @@ public final class CheckConfigCommand implements Callable<Integer> {
         long files = c.routes().stream().map(r -> r.source().file()).distinct().count();
         s.append("configuration OK: ").append(c.file());
         c.routesDir().ifPresent(d -> s.append(" + routes-dir ").append(d));
-        s.append(" (").append(c.routes().size()).append(" routes from ").append(files).append(" file")
-                .append(files == 1 ? "" : "s").append(")\n");
+        s.append(" (").append(count(c.routes().size(), "route")).append(" from ").append(count(files, "file"))
+                .append(")\n");
         s.append("admin: http://").append(hostPort(c.admin().bind(), c.admin().port()))
                 .append("   access-log: ").append(c.accessLog()).append('\n');
 
@@ -134,6 +139,11 @@ public final class CheckConfigCommand implements Callable<Integer> {
         }
         String what = id.allow().admitsAnyVerified() ? "any verified" : "allow-list";
         return what + (id.require() ? ", required" : "") + (id.mode() == IdentityMode.REPORT_ONLY ? ", report-only" : "");
+    }
+
+    /** "1 route", "2 routes". */
+    private static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     private static String daysLeft(Instant notAfter, Instant now) {

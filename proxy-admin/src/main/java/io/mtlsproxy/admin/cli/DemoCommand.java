@@ -1,14 +1,19 @@
 package io.mtlsproxy.admin.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import io.mtlsproxy.admin.Main;
 import io.mtlsproxy.admin.demo.Demo;
 import io.mtlsproxy.config.ConfigException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Runs the embedded default: a throwaway PKI, demo origins (plain, TLS, mTLS) and a proxy "
@@ -30,6 +35,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--admin-port", defaultValue = "9901", description = "admin endpoint port (0: any free)")
     int adminPort;
 
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
     @Override
     public Integer call() throws Exception {
         Path dir = stateDir != null ? stateDir : Files.createTempDirectory("mtls-proxy-demo-");
@@ -37,12 +49,14 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             demo = Demo.start(dir, new Demo.Ports(plainPort, tlsPort, mtlsPort, adminPort));
         } catch (ConfigException e) {
-            e.errors().forEach(System.err::println);
+            e.errors().forEach(err()::println);
+            leave(dir);
             return Main.EXIT_USAGE;
-        } catch (java.io.IOException e) {
-            System.err.println("mtls-proxy demo: " + e.getMessage()
+        } catch (java.io.IOException | RuntimeException e) { // a port in use: IOException, or the admin's
+            err().println("mtls-proxy demo: " + e.getMessage()
                     + " (another program on that port? pick others with --plain-port/--tls-port/--mtls-port/"
                     + "--admin-port, or 0 for any free port)");
+            leave(dir);
             return Main.EXIT_USAGE;
         }
         System.out.println(demo.banner());
@@ -50,5 +64,25 @@ public final class DemoCommand implements Callable<Integer> {
         Signals.onStop(demo::shutdown);
         demo.app().awaitStop();
         return 0;
+    }
+
+    /**
+     * After a failed start: a temporary directory holds nothing worth keeping but private keys, so it goes; a
+     * --state-dir stays, and the message says where it is.
+     */
+    private void leave(Path dir) {
+        if (stateDir != null) {
+            err().println("mtls-proxy demo: the PKI and demo.conf stay in " + dir);
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+            err().println("mtls-proxy demo: removed " + dir + " (its throwaway PKI)");
+        } catch (java.io.IOException e) {
+            err().println("mtls-proxy demo: could not remove " + dir + ", which holds private keys: "
+                    + e.getMessage());
+        }
     }
 }

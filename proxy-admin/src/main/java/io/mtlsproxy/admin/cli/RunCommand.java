@@ -19,7 +19,14 @@ import picocli.CommandLine.Option;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Runs the proxy until SIGTERM/SIGINT (graceful drain); reloads on SIGHUP; "
-                + "reopens the access log file on SIGUSR1.")
+                + "reopens the access log file on SIGUSR1.",
+        footer = {"",
+            "Admin endpoint: plain HTTP on the configuration's admin.bind:admin.port (default 127.0.0.1:9901):"
+                + " /healthz, /readyz, /metrics, /certs, /tls/failures, POST /reload.",
+            "", Main.EXIT_CODES + " Exit 0 also after a drain on SIGTERM/SIGINT.",
+            "", "Environment: MTLS_PROXY_JAVA_OPTS adds JVM options after conf/jvm.options (bin/mtls-proxy),"
+                + " e.g. MTLS_PROXY_JAVA_OPTS=\"-Xms1g -Xmx1g\".",
+            "Logging: on stderr; --log-level LEVEL, or conf/logback.xml (-Dmtlsproxy.log.level=LEVEL)."})
 public final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 

@@ -121,6 +121,8 @@ public final class Demo implements AutoCloseable {
                 .append("/plain/'\n");
         b.append("\nAdmin endpoint:\n");
         b.append("  curl -sS ").append(admin).append("/certs        # every certificate with its expiry state\n");
+        b.append("  curl -sS '").append(admin).append("/certs?state=expiring'  # ").append(pki.expiringCert()
+                .getFileName()).append(", made to expire in ").append(DemoPki.EXPIRING_DAYS).append(" days on purpose\n");
         b.append("  curl -sS ").append(admin).append("/tls/failures # recent failed handshakes and why\n");
         b.append("  curl -sS ").append(admin).append("/metrics\n");
         b.append("  run it yourself: bin/mtls-proxy run --config ").append(dir.resolve("demo.conf")).append('\n');

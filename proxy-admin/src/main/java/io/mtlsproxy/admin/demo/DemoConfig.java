@@ -30,7 +30,10 @@ public final class DemoConfig {
         c.append("listeners = [\n");
         c.append("  { name = plain, bind = \"127.0.0.1\", port = ").append(listenerPorts.get(0)).append(" }\n");
         c.append("  { name = tls, bind = \"127.0.0.1\", port = ").append(listenerPorts.get(1)).append("\n");
-        c.append("    tls { mode = tls, certificates = [{ cert = \"proxy.crt\", key = \"proxy.key\" }] } }\n");
+        c.append("    tls { mode = tls, certificates = [{ cert = \"proxy.crt\", key = \"proxy.key\" }\n");
+        c.append("      # expires in ").append(DemoPki.EXPIRING_DAYS).append(" days on purpose (SNI ")
+                .append(DemoPki.EXPIRING_NAME).append("): what an expiring certificate looks like on /certs\n");
+        c.append("      { cert = \"expiring-example.crt\", key = \"expiring-example.key\" }] } }\n");
         c.append("  { name = mtls, bind = \"127.0.0.1\", port = ").append(listenerPorts.get(2)).append("\n");
         c.append("    tls { mode = mtls, client-auth = required, client-ca = \"ca.crt\",\n");
         c.append("          certificates = [{ cert = \"proxy.crt\", key = \"proxy.key\" }] } }\n");

@@ -17,6 +17,8 @@ import io.mtlsproxy.core.pki.Pem;
  */
 public record DemoPki(Path dir) {
     public static final String CLIENT_SPIFFE_ID = "spiffe://demo.local/ns/demo/sa/curl";
+    public static final String EXPIRING_NAME = "expiring.localhost";
+    public static final int EXPIRING_DAYS = 20;
 
     public Path edgeCa() {
         return dir.resolve("ca.crt");
@@ -50,6 +52,16 @@ public record DemoPki(Path dir) {
         return dir.resolve("origin.key");
     }
 
+    /** The demo's one expiring certificate: a second server certificate of the tls listener, for SNI {@link
+     *  #EXPIRING_NAME}, made to expire in {@link #EXPIRING_DAYS} days so that /certs shows what "expiring" is. */
+    public Path expiringCert() {
+        return dir.resolve("expiring-example.crt");
+    }
+
+    public Path expiringKey() {
+        return dir.resolve("expiring-example.key");
+    }
+
     public Path proxyClientCert() {
         return dir.resolve("proxy-client.crt");
     }
@@ -74,10 +86,11 @@ public record DemoPki(Path dir) {
         write(origin.issue(CertificateSpec.server("localhost").dns("localhost").ip("127.0.0.1")
                 .validFor(Duration.ofDays(365)).build()), pki.originCert(), pki.originKey());
         write(origin.issue(CertificateSpec.client("mtls-proxy").organization("mtls-proxy demo")
-                .uri("spiffe://demo.local/ns/edge/sa/mtls-proxy")
-                // 20 days on purpose: /certs and the log show what an "expiring" certificate looks like
-                .validFor(Duration.ofDays(20)).build()),
+                .uri("spiffe://demo.local/ns/edge/sa/mtls-proxy").validFor(Duration.ofDays(365)).build()),
                 pki.proxyClientCert(), pki.proxyClientKey());
+        // one certificate, named so, expires in 20 days on purpose: /certs and the log show it as "expiring"
+        write(edge.issue(CertificateSpec.server("expiring-example").dns(EXPIRING_NAME)
+                .validFor(Duration.ofDays(EXPIRING_DAYS)).build()), pki.expiringCert(), pki.expiringKey());
         return pki;
     }
 

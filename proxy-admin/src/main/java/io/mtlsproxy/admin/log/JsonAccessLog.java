@@ -242,6 +242,8 @@ public final class JsonAccessLog implements AccessLog {
                 }
                 g.writeEndArray();
                 g.writeStringField("sha256", e.clientSha256());
+                g.writeStringField("issuer", e.clientIssuer());
+                g.writeStringField("serial", e.clientSerial());
                 g.writeEndObject();
             }
             g.writeStringField("reason", e.reason());

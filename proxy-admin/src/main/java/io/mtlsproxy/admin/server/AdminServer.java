@@ -20,6 +20,7 @@ import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.core.ProxyView;
+import io.mtlsproxy.core.net.BindAddress;
 import io.mtlsproxy.core.renew.Renewals;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -194,10 +195,11 @@ public final class AdminServer implements AutoCloseable {
             return server;
         }
 
-        private Channel bind(AdminHandler handler, EventLoopGroup group) {
+        private Channel bind(AdminHandler handler, EventLoopGroup group) throws java.net.UnknownHostException {
+            BindAddress address = BindAddress.of(config.bind(), config.port());
             return new ServerBootstrap()
                     .group(group)
-                    .channel(NioServerSocketChannel.class)
+                    .channelFactory(address.channelFactory(NioServerSocketChannel.class))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
@@ -210,7 +212,7 @@ public final class AdminServer implements AutoCloseable {
                             p.addLast("admin", handler);
                         }
                     })
-                    .bind(config.bind(), config.port()).syncUninterruptibly().channel();
+                    .bind(address.address()).syncUninterruptibly().channel();
         }
     }
 }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,7 +29,6 @@ import picocli.CommandLine;
 @Timeout(60)
 class CheckConfigCommandTest {
     /** The repository's conf/ (surefire runs in the module directory). */
-    private static final Path SHIPPED_CONF = Path.of("..", "conf");
 
     @TempDir
     Path dir;
@@ -52,15 +50,7 @@ class CheckConfigCommandTest {
     }
 
     private Path copyShippedConf() throws IOException {
-        Path conf = dir.resolve("conf");
-        Files.createDirectories(conf.resolve("routes.d"));
-        Files.copy(SHIPPED_CONF.resolve("mtls-proxy.conf"), conf.resolve("mtls-proxy.conf"));
-        try (Stream<Path> files = Files.list(SHIPPED_CONF.resolve("routes.d"))) {
-            for (Path f : files.toList()) {
-                Files.copy(f, conf.resolve("routes.d").resolve(f.getFileName()));
-            }
-        }
-        return conf;
+        return ExamplePki.copyShippedConf(dir);
     }
 
     @Test
@@ -80,14 +70,46 @@ class CheckConfigCommandTest {
     }
 
     @Test
+    void aTcpRouteBesideTheGrpcRouteAndAListenerWithoutRoutesAreWarnedAbout() throws Exception {
+        Path conf = copyShippedConf();
+        ExamplePki.write(conf.resolve("pki"));
+        // the example as it once was: the ledger's tcp route on "public", beside the gRPC route "catalog"
+        Path routes = conf.resolve("routes.d/payments.conf");
+        Files.writeString(routes, Files.readString(routes).replace("listener = ledger", "listener = public"));
+        Path main = conf.resolve("mtls-proxy.conf");
+        Run r = run("check-config", "--config", main.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("configuration OK: "), r.out());
+        assertEquals(2, r.errLines().size(), r.err());
+        assertEquals(main + ":" + blockOf(main, "name = catalog") + ": routes.catalog.upstream.protocol: warning: h2, "
+                + "but clients of listener public can only speak HTTP/1.1: its tcp route ledger (" + routes + ":"
+                + blockOf(routes, "name = ledger") + ") turns HTTP/2 off there, and gRPC needs HTTP/2 end to end "
+                + "(put tcp routes on a listener of their own)", r.errLines().get(1));
+        assertEquals(main + ":" + blockOf(main, "name = ledger") + ": listeners.ledger: warning: no route names this "
+                + "listener: every request to it gets 404", r.errLines().get(0));
+    }
+
+    @Test
+    void oneRouteIsOneRoute() throws Exception {
+        Path file = dir.resolve("one.conf");
+        Files.writeString(file, """
+                listeners = [{ name = edge, bind = "127.0.0.1", port = 8080 }]
+                routes = [{ name = app, listener = edge, upstream.endpoints = ["127.0.0.1:9"] }]
+                """);
+        Run r = run("check-config", "--config", file.toString());
+        assertEquals("", r.err());
+        assertTrue(r.out().lines().findFirst().orElseThrow().endsWith("(1 route from 1 file)"), r.out());
+    }
+
+    @Test
     void shippedExampleWithoutPkiReportsEveryMissingFileAndExits2() throws Exception {
         Path conf = copyShippedConf();
         Run r = run("check-config", "--config", conf.resolve("mtls-proxy.conf").toString());
         assertEquals(2, r.exit());
         assertEquals("", r.out());
-        // 3 server certificates (cert + key), client-ca, crl; orders: trust-ca, cert, key; catalog and legacy:
-        // trust-ca; payments and ledger (route file): trust-ca, cert, key each
-        assertEquals(19, r.errLines().size(), r.err());
+        // 3 server certificates (cert + key), client-ca and crl of public and of ledger; orders: trust-ca, cert,
+        // key; catalog and legacy: trust-ca; payments and ledger (route file): trust-ca, cert, key each
+        assertEquals(21, r.errLines().size(), r.err());
         for (String line : r.errLines()) {
             assertTrue(line.matches("^\\S+\\.conf:\\d+: [a-z\\[\\]0-9.-]+: no such file: .*"), line);
         }
@@ -95,6 +117,16 @@ class CheckConfigCommandTest {
         int line = lineOf(routeFile, "trust-ca = \"../pki/payments-ca/ca.crt\"");
         assertTrue(r.errLines().contains(routeFile + ":" + line + ": routes[0].upstream.tls.trust-ca: no such file: "
                 + conf.resolve("pki/payments-ca/ca.crt")), r.err());
+    }
+
+    /** The line of the "{" that opens the block holding {@code marker}: a listener's or route's own line. */
+    private static int blockOf(Path file, String marker) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        int line = lineOf(file, marker);
+        while (!lines.get(line - 1).strip().equals("{")) {
+            line--;
+        }
+        return line;
     }
 
     private static int lineOf(Path file, String marker) throws IOException {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import io.mtlsproxy.core.pki.CertificateAuthority;
 import io.mtlsproxy.core.pki.CertificateSpec;
@@ -26,6 +27,20 @@ final class ExamplePki {
 
     static void write(Path pki) throws IOException {
         new ExamplePki(pki).writeAll();
+    }
+
+    /** The shipped conf/mtls-proxy.conf and conf/routes.d/ copied to {@code dir}/conf; returns that directory. */
+    static Path copyShippedConf(Path dir) throws IOException {
+        Path shipped = Path.of("..", "conf");
+        Path conf = dir.resolve("conf");
+        Files.createDirectories(conf.resolve("routes.d"));
+        Files.copy(shipped.resolve("mtls-proxy.conf"), conf.resolve("mtls-proxy.conf"));
+        try (Stream<Path> files = Files.list(shipped.resolve("routes.d"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, conf.resolve("routes.d").resolve(f.getFileName()));
+            }
+        }
+        return conf;
     }
 
     private void writeAll() throws IOException {

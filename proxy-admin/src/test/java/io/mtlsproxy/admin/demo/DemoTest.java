@@ -69,7 +69,10 @@ class DemoTest {
     void the_admin_endpoint_lists_the_demo_certificates() throws Exception {
         Result r = sh("curl -sS http://127.0.0.1:" + demo.app().adminPort() + "/certs?state=expiring");
         assertEquals(0, r.exit, r.output);
-        assertTrue(r.output.contains("\"usage\":\"upstream-client\""), r.output);
+        // exactly one expiring certificate, the one named so
+        assertEquals(1, r.output.split("\"state\":\"expiring\"", -1).length - 1, r.output);
+        assertTrue(r.output.contains("CN=expiring-example"), r.output);
+        assertTrue(r.output.contains("\"usage\":\"listener-server\""), r.output);
     }
 
     private record Result(int exit, String output) {

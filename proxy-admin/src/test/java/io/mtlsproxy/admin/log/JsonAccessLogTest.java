@@ -39,12 +39,12 @@ class JsonAccessLogTest {
         return new AccessLogEntry(Instant.parse("2026-03-01T10:00:00.123456Z"), "public", "orders",
                 "203.0.113.7:51234", "GET", "/orders/42?x=1", 200, 0, 1234, 1_532,
                 "10.0.0.5:9443", "CN=checkout,O=Example", List.of("spiffe://example.org/ns/prod/sa/checkout"),
-                "3f".repeat(32), null);
+                "3f".repeat(32), "CN=Example clients CA 2026", "1a2b3c", null);
     }
 
     static AccessLogEntry anonymousDenied() {
         return new AccessLogEntry(Instant.parse("2026-03-01T10:00:01Z"), "public", null, "203.0.113.8:40000",
-                "POST", "/nowhere", 404, 17, 18, 250, null, null, List.of(), null, "no route matches");
+                "POST", "/nowhere", 404, 17, 18, 250, null, null, List.of(), null, null, null, "no route matches");
     }
 
     @Test
@@ -75,6 +75,8 @@ class JsonAccessLogTest {
         assertEquals("CN=checkout,O=Example", client.get("subject").asText());
         assertEquals("spiffe://example.org/ns/prod/sa/checkout", client.get("uri_sans").get(0).asText());
         assertEquals("3f".repeat(32), client.get("sha256").asText());
+        assertEquals("CN=Example clients CA 2026", client.get("issuer").asText(), "which CA: old or new");
+        assertEquals("1a2b3c", client.get("serial").asText());
         assertTrue(first.get("reason").isNull());
 
         JsonNode second = JSON.readTree(lines.get(1));

@@ -41,8 +41,14 @@ public final class Tools {
 
     /** Runs a command with {@code stdin} as its input, stderr merged into the output, within 60 seconds. */
     public static Result run(String stdin, List<String> command) {
+        return run(stdin, command, null);
+    }
+
+    /** As {@link #run(String, List)}, in the working directory {@code dir} (null: this process's). */
+    public static Result run(String stdin, List<String> command, Path dir) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(command).directory(dir == null ? null : dir.toFile())
+                    .redirectErrorStream(true).start();
             try (var in = p.getOutputStream()) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
             }

@@ -9,6 +9,7 @@ import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.identity.IdentityPolicy;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.inbound.RefusalWording;
 import io.mtlsproxy.core.inbound.RequestHeaderTimeout;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.routing.Router;
@@ -277,7 +278,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             String reason = status == 431 ? "request headers exceed max-header-size"
                     : status == 414 ? "request line too long"
                     : "malformed request: "
-                    + (cause instanceof TooLongFrameException ? "too long" : cause.getMessage());
+                    + (cause instanceof TooLongFrameException ? "too long" : RefusalWording.of(cause));
             answer(log, status, reason, true);
             return;
         }

@@ -19,15 +19,17 @@ import io.netty.util.AttributeKey;
  * (routing policy, forwarded headers, access log). {@code verified} is false when a certificate was presented
  * but failed verification under {@code client-auth = optional}; {@code verificationError} then says why.
  * {@code subject} is RFC 2253 as {@link javax.security.auth.x500.X500Principal#getName()} prints it;
- * {@code sha256} the lowercase hex SHA-256 of the leaf's DER.
+ * {@code sha256} the lowercase hex SHA-256 of the leaf's DER; {@code issuer} (RFC 2253) and {@code serial} (lowercase
+ * hex, as /certs spells it) tell the CA apart during a client-CA rollover.
  */
 public record PeerIdentity(List<X509Certificate> chain, boolean verified, String verificationError,
-                           String subject, List<String> dnsSans, List<String> uriSans, String sha256) {
+                           String subject, List<String> dnsSans, List<String> uriSans, String sha256, String issuer,
+                           String serial) {
     public static final AttributeKey<PeerIdentity> KEY = AttributeKey.valueOf("mtls-proxy.peer-identity");
 
     /** No certificate presented. */
     public static final PeerIdentity ANONYMOUS = new PeerIdentity(List.of(), false, null, null, List.of(),
-            List.of(), null);
+            List.of(), null, null, null);
 
     private static final int SAN_DNS = 2;
     private static final int SAN_URI = 6;
@@ -88,7 +90,8 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
             // an unparsable SAN extension: the identity has no SANs, allow-lists on SANs won't match
         }
         return new PeerIdentity(chain, verified, verified ? null : verificationError,
-                leaf.getSubjectX500Principal().getName(), dns, uris, sha256Hex(leaf));
+                leaf.getSubjectX500Principal().getName(), dns, uris, sha256Hex(leaf),
+                leaf.getIssuerX500Principal().getName(), leaf.getSerialNumber().toString(16));
     }
 
     /** Lowercase hex SHA-256 of the certificate's DER, without separators. */

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.net.LingeringClose;
 import io.mtlsproxy.core.renew.acme.ChallengeResponders;
 import io.mtlsproxy.core.timeout.IdleTimeout;
 import io.mtlsproxy.core.tls.HandshakeObserver;
@@ -26,9 +27,10 @@ import io.netty.handler.ssl.SniHandler;
  * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
  * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
  * <pre>
- * connection-limit → [proxy-protocol → proxy-protocol-reader] → [acme-tls-alpn-01] → [sni → tls → handshake]
- *   → [protocol] → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout
- *   → idle → [acme-http-01] → proxy
+ * connection-limit → lingering-close → [proxy-protocol → proxy-protocol-reader] → [acme-tls-alpn-01]
+ *   → [plain-http → sni → tls → handshake] → [protocol]
+ *   → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout → idle
+ *   → [acme-http-01] → proxy
  * </pre>
  * {@code protocol} (when the listener can speak more than HTTP/1.1) replaces the HTTP/1.1 handlers after the
  * handshake for HTTP/2 or a tcp route. The {@code acme-*} handlers are there only on a listener that an ACME
@@ -88,16 +90,19 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         InboundConnection.attach(ch, name, secure);
         ChannelPipeline p = ch.pipeline();
         p.addLast("connection-limit", limit);
+        p.addLast("lingering-close", new LingeringClose());
         if (listener.config().proxyProtocol()) {
             // before TLS: the load balancer's header names the client; without it the connection is closed
             p.addLast("proxy-protocol", ProxyProtocolReader.decoder());
-            p.addLast("proxy-protocol-reader", new ProxyProtocolReader(limits.handshakeTimeout().toMillis()));
+            p.addLast("proxy-protocol-reader", new ProxyProtocolReader(limits.handshakeTimeout().toMillis(),
+                    metrics, name));
         }
         if (secure) {
             ChannelHandler acme = challenges.tlsAlpn01(listener);
             if (acme != null) { // sees the ClientHello first: an acme-tls/1 validation must not reach sni
                 p.addLast("acme-tls-alpn-01", acme);
             }
+            p.addLast("plain-http", new PlainHttpOnTlsPort(metrics, name)); // 400 rather than silence
             // the SNI handler picks the certificate by name, then replaces itself with the SslHandler ("tls");
             // handshake-timeout bounds the wait for the ClientHello and the handshake alike
             p.addLast("sni", new SniHandler(listener.tls().orElseThrow().sniMapping(),

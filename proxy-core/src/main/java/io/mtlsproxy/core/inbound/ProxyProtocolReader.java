@@ -1,14 +1,20 @@
 package io.mtlsproxy.core.inbound;
 
+import static java.util.Objects.requireNonNull;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.metrics.TlsFailure;
+import io.mtlsproxy.core.metrics.TlsFailureReason;
 import io.mtlsproxy.core.net.ClientAddress;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -24,17 +30,24 @@ import io.netty.util.ReferenceCountUtil;
  * Netty's {@link HAProxyMessageDecoder}, which goes right before this handler). The source address it names becomes
  * the connection's {@link ClientAddress}; then both handlers leave and the TLS handshake starts on the bytes that
  * follow. A connection that sends anything else, or nothing within {@code handshake-timeout}, is closed: on such a
- * listener a client that could skip the header could also forge its address. A {@code LOCAL} header (the load
- * balancer's own health check) or an {@code UNKNOWN} family keeps the socket's address.
+ * listener a client that could skip the header could also forge its address. Such a refusal is counted and listed
+ * on /tls/failures with reason {@code proxy_protocol}, and logged: the usual cause is a load balancer that was not
+ * told to send the header. A {@code LOCAL} header (the load balancer's own health check) or an {@code UNKNOWN}
+ * family keeps the socket's address.
  */
 public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyProtocolReader.class);
 
     private final long timeoutMillis;
+    private final ProxyMetrics metrics;
+    private final String listener;
     private ScheduledFuture<?> timer;
+    private boolean refused;
 
-    public ProxyProtocolReader(long timeoutMillis) {
+    public ProxyProtocolReader(long timeoutMillis, ProxyMetrics metrics, String listener) {
         this.timeoutMillis = timeoutMillis;
+        this.metrics = requireNonNull(metrics, "metrics");
+        this.listener = requireNonNull(listener, "listener");
     }
 
     /** The decoder that goes before this reader. */
@@ -60,7 +73,7 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof HAProxyMessage header)) {
             ReferenceCountUtil.release(msg); // the decoder only lets a header through: anything else is a bug
-            ctx.close();
+            refuse(ctx, "the connection did not start with a PROXY protocol header");
             return;
         }
         try {
@@ -78,9 +91,7 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("closing {}: no valid PROXY protocol header ({})", ctx.channel().remoteAddress(),
-                cause.getMessage());
-        ctx.close();
+        refuse(ctx, "the connection did not start with a valid PROXY protocol header (v1 or v2)");
     }
 
     @Override
@@ -118,12 +129,23 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
 
     private void arm(ChannelHandlerContext ctx) {
         if (timer == null && timeoutMillis > 0) {
-            timer = ctx.executor().schedule(() -> {
-                LOG.debug("closing {}: no PROXY protocol header within {} ms", ctx.channel().remoteAddress(),
-                        timeoutMillis);
-                ctx.close();
-            }, timeoutMillis, TimeUnit.MILLISECONDS);
+            timer = ctx.executor().schedule(() -> refuse(ctx, "no PROXY protocol header within "
+                    + timeoutMillis + " ms (handshake-timeout)"), timeoutMillis, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Counts, lists and logs the refusal once, then closes. */
+    private void refuse(ChannelHandlerContext ctx, String why) {
+        if (!refused) {
+            refused = true;
+            cancel();
+            String remote = ClientAddress.hostAndPort(ctx.channel());
+            LOG.info("listener {}: closed the connection from {}: {}; does the load balancer send the PROXY "
+                    + "protocol (haproxy: send-proxy, nginx: proxy_protocol on)?", listener, remote, why);
+            metrics.handshakeFailed(new TlsFailure(Instant.now(), ProxyMetrics.Side.INBOUND, listener, remote, null,
+                    TlsFailureReason.PROXY_PROTOCOL, why + " (proxy-protocol = true)", null));
+        }
+        ctx.close();
     }
 
     private void cancel() {

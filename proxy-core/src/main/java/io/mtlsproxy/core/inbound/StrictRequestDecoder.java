@@ -3,12 +3,16 @@ package io.mtlsproxy.core.inbound;
 import java.util.List;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
 /**
@@ -23,9 +27,19 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
     private final RequestHeadScanner head = new RequestHeadScanner();
     private int scannedAhead;
     private boolean refused;
+    /** The current head's first line, once it has arrived (null before): a refused head is logged with it. */
+    private RequestLine line;
 
     public StrictRequestDecoder(HttpDecoderConfig config) {
         super(config);
+    }
+
+    /** Netty's placeholder for a head it could not read says {@code /bad-request}: ours says what was sent. */
+    @Override
+    protected HttpMessage createInvalidMessage() {
+        RequestLine sent = line == null ? RequestLine.UNKNOWN : line;
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.valueOf(sent.method()), sent.target(),
+                Unpooled.EMPTY_BUFFER);
     }
 
     @Override
@@ -35,7 +49,15 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
             return;
         }
         if (!head.done()) {
+            if (line == null) {
+                line = RequestLine.peek(in);
+            }
             try {
+                if (scannedAhead == 0 && RequestLine.isProxyHeader(in)) {
+                    line = RequestLine.UNKNOWN;
+                    throw new IllegalArgumentException("a PROXY protocol header, but this listener does not read "
+                            + "one (proxy-protocol = false)");
+                }
                 scannedAhead = head.scan(in, in.readerIndex() + scannedAhead) - in.readerIndex();
             } catch (IllegalArgumentException e) {
                 refused = true;
@@ -59,6 +81,7 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
             if (m instanceof LastHttpContent) {
                 head.reset(); // the next byte is the next request's first
                 scannedAhead = 0;
+                line = null;
             }
         }
     }

@@ -1,9 +1,12 @@
 package io.mtlsproxy.core.metrics;
 
-/** Why a handshake failed, as DESIGN.md names it; mapped from the TLS alert or exception by core.tls. */
+/**
+ * Why a handshake failed, as DESIGN.md names it; mapped from the TLS alert or exception by core.tls.
+ * {@code PROXY_PROTOCOL}: a proxy-protocol listener's connection sent no PROXY header, so no handshake started.
+ */
 public enum TlsFailureReason {
     NO_CLIENT_CERT, UNKNOWN_CA, EXPIRED, NOT_YET_VALID, REVOKED, BAD_CERTIFICATE, HOSTNAME_MISMATCH,
-    PROTOCOL_VERSION, TIMEOUT, OTHER;
+    PROTOCOL_VERSION, TIMEOUT, PROXY_PROTOCOL, OTHER;
 
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -167,7 +167,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
             fc.accessLog().log(new AccessLogEntry(Instant.now(), conn.listener(), route.name(), conn.remoteAddress(),
                     "TCP", sni == null ? "-" : sni, status, bytesIn, bytesOut, nanos / 1000,
                     endpoint == null ? null : endpoint.toString(), peer.subject(),
-                    peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), note));
+                    peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), peer.issuer(), peer.serial(), note));
         }
     }
 }

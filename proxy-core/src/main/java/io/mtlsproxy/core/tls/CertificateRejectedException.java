@@ -6,6 +6,9 @@ import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 
 import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.netty.handler.ssl.OpenSslCertificateException;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.CertificateVerifier;
 
 /**
  * A peer certificate our trust managers refused, with the exact reason (no guessing from messages later) and the
@@ -38,6 +41,24 @@ public final class CertificateRejectedException extends CertificateException {
     /** The subject of the peer's leaf certificate (RFC 2253), or null when none was sent. */
     public String peerSubject() {
         return peerSubject;
+    }
+
+    /**
+     * This rejection as Netty's OpenSSL engine must see it to send the alert that names the cause: it asks
+     * BoringSSL for the alert of an OpenSSL verify error, and without one it sends internal_error (80). The JDK
+     * engine chooses its alert from the cause above instead, so it gets the rejection itself.
+     */
+    public CertificateException forEngine(SslProvider provider) {
+        if (provider == SslProvider.JDK) {
+            return this;
+        }
+        int verifyError = switch (reason) {
+            case UNKNOWN_CA -> CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY; // unknown_ca
+            case EXPIRED -> CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED; // certificate_expired
+            case REVOKED -> CertificateVerifier.X509_V_ERR_CERT_REVOKED; // certificate_revoked
+            default -> CertificateVerifier.X509_V_ERR_CERT_REJECTED; // bad_certificate
+        };
+        return new OpenSslCertificateException(getMessage(), this, verifyError);
     }
 
     private static Throwable alertCause(TlsFailureReason reason, String message) {

@@ -11,6 +11,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 import io.mtlsproxy.core.identity.ClientVerification;
+import io.netty.handler.ssl.SslProvider;
 
 /**
  * A listener's verdict on client certificates. With {@code client-auth = required} a rejection fails the
@@ -21,12 +22,14 @@ import io.mtlsproxy.core.identity.ClientVerification;
 final class ClientCertificateTrustManager extends X509ExtendedTrustManager implements ClientVerification.Verifier {
     private final ChainVerifier verifier;
     private final boolean optional;
+    private final SslProvider provider;
     private final X509Certificate[] acceptedIssuers;
 
-    ClientCertificateTrustManager(TrustAnchors anchors, int verifyDepth, boolean optional) {
+    ClientCertificateTrustManager(TrustAnchors anchors, int verifyDepth, boolean optional, SslProvider provider) {
         this.verifier = new ChainVerifier(requireNonNull(anchors, "anchors"), ChainVerifier.Purpose.CLIENT,
                 verifyDepth);
         this.optional = optional;
+        this.provider = requireNonNull(provider, "provider");
         // Sent in the CertificateRequest so that clients holding several certificates pick one of ours.
         this.acceptedIssuers = anchors.certificates().toArray(X509Certificate[]::new);
     }
@@ -58,7 +61,7 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager imple
         check(chain, null);
     }
 
-    private void check(X509Certificate[] chain, SSLEngine engine) throws CertificateRejectedException {
+    private void check(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
         try {
             verifier.verify(chain, Instant.now());
             if (engine != null) {
@@ -69,7 +72,7 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager imple
                 ClientVerification.record(engine, ClientVerification.Outcome.failed(e.reason(), e.getMessage()));
             }
             if (!optional || engine == null) {
-                throw e;
+                throw e.forEngine(provider);
             }
         }
     }

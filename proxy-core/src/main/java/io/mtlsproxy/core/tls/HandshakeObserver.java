@@ -10,6 +10,7 @@ import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.metrics.TlsFailureReason;
 import io.mtlsproxy.core.net.ClientAddress;
+import io.mtlsproxy.core.net.LingeringClose;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SniCompletionEvent;
@@ -84,6 +85,9 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
         String server = sni;
         if (server == null && ssl != null && side == ProxyMetrics.Side.UPSTREAM) {
             server = ssl.engine().getPeerHost();
+        }
+        if (side == ProxyMetrics.Side.INBOUND) {
+            LingeringClose.arm(ctx.channel()); // the SslHandler closes next: let the client read the alert
         }
         TlsFailureReason reason = TlsFailures.classify(cause);
         // the client's address: the PROXY protocol's source on a proxy-protocol listener

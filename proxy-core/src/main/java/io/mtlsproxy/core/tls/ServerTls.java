@@ -114,7 +114,7 @@ public final class ServerTls {
 
         boolean optional = tls.clientAuth() == ClientAuth.OPTIONAL;
         ClientCertificateTrustManager trust = clientCas == null ? null
-                : new ClientCertificateTrustManager(clientCas, tls.verifyDepth(), optional);
+                : new ClientCertificateTrustManager(clientCas, tls.verifyDepth(), optional, provider);
         List<SslContext> contexts = new ArrayList<>();
         for (LoadedKey key : keys) {
             try {

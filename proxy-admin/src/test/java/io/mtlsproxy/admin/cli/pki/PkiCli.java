@@ -16,17 +16,17 @@ import picocli.CommandLine;
  * Runs {@code mtls-proxy} command lines in-process, as {@link Main#execute} does, with stdout and stderr
  * captured (the command line {@link Main#commandLine()} builds, writing into buffers instead of the console).
  */
-final class PkiCli {
+public final class PkiCli {
     private PkiCli() {
     }
 
-    record Result(int exit, String out, String err) {
-        List<String> errLines() {
+    public record Result(int exit, String out, String err) {
+        public List<String> errLines() {
             return err.isEmpty() ? List.of() : Arrays.asList(err.split("\n"));
         }
     }
 
-    static Result run(Object... args) {
+    public static Result run(Object... args) {
         String[] argv = Arrays.stream(args).map(String::valueOf).toArray(String[]::new);
         CommandLine cl = Main.commandLine();
         StringWriter out = new StringWriter();

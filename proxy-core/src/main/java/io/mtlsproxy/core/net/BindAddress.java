@@ -1,0 +1,37 @@
+package io.mtlsproxy.core.net;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+/**
+ * The address a listener (or the admin endpoint) binds, exactly as configured. Netty and the JDK open IPv6 sockets
+ * by default and turn {@code 0.0.0.0} into {@code ::}, which also accepts IPv6: an IPv4 address gets an IPv4
+ * socket here, so {@code "0.0.0.0"} is every IPv4 address only, while {@code "::"} stays dual-stack.
+ * Resolving a host name may ask DNS: call this at start-up, never on an event loop.
+ */
+public record BindAddress(InetSocketAddress address) {
+    public static BindAddress of(String host, int port) throws UnknownHostException {
+        return new BindAddress(new InetSocketAddress(InetAddress.getByName(host), port));
+    }
+
+    public SocketProtocolFamily family() {
+        return address.getAddress() instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
+    }
+
+    /** A server socket of the address's family, for the epoll or the NIO transport. */
+    public ChannelFactory<ServerChannel> channelFactory(Class<? extends ServerChannel> serverChannelClass) {
+        SocketProtocolFamily family = family();
+        if (EpollServerSocketChannel.class.isAssignableFrom(serverChannelClass)) {
+            return () -> new EpollServerSocketChannel(family);
+        }
+        return () -> new NioServerSocketChannel(java.nio.channels.spi.SelectorProvider.provider(), family);
+    }
+}
