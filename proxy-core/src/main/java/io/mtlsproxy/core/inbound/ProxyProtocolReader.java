@@ -32,6 +32,12 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
 
     private final long timeoutMillis;
     private ScheduledFuture<?> timer;
+    /**
+     * Set once the first bytes were no valid header. Netty's decoder does not stop there: it goes on decoding the
+     * rest of the same read, and may find a header (and more errors) in it (found by fuzzing). This reader stays in
+     * the pipeline and drops all of it, so none reaches the handlers after it, nor the pipeline's tail as a warning.
+     */
+    private boolean refused;
 
     public ProxyProtocolReader(long timeoutMillis) {
         this.timeoutMillis = timeoutMillis;
@@ -58,6 +64,10 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (refused) {
+            ReferenceCountUtil.release(msg); // a header after bytes that were none: the connection is closing
+            return;
+        }
         if (!(msg instanceof HAProxyMessage header)) {
             ReferenceCountUtil.release(msg); // the decoder only lets a header through: anything else is a bug
             ctx.close();
@@ -78,6 +88,10 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (refused) {
+            return; // the decoder goes on through the rest of the read it failed in: one close is enough
+        }
+        refused = true;
         LOG.debug("closing {}: no valid PROXY protocol header ({})", ctx.channel().remoteAddress(),
                 cause.getMessage());
         ctx.close();

@@ -32,8 +32,11 @@ class RequestHeadFuzzTest {
         int maxPiece = data.consumeInt(1, 64);
         String raw = new String(data.consumeRemainingAsBytes(), StandardCharsets.ISO_8859_1);
 
-        List<String> whole = StrictRequestDecoderTest.decode(raw, 0, 0);
-        assertEquals(whole, StrictRequestDecoderTest.decode(raw, seed, maxPiece), "the same however the bytes are cut");
+        // the same requests pass and the same fail however the bytes are cut; the reason of a failure may differ (a
+        // head with both a bare CR and a bare LF is refused for whichever of the two is seen first)
+        List<String> whole = outcomes(StrictRequestDecoderTest.decode(raw, 0, 0));
+        assertEquals(whole, outcomes(StrictRequestDecoderTest.decode(raw, seed, maxPiece)),
+                "the same however the bytes are cut");
 
         EmbeddedChannel ch = new EmbeddedChannel(new StrictRequestDecoder(
                 ListenerInitializer.decoderConfig(Limits.DEFAULT)), new RequestValidator());
@@ -52,6 +55,10 @@ class RequestHeadFuzzTest {
         } finally {
             ch.finishAndReleaseAll();
         }
+    }
+
+    private static List<String> outcomes(List<String> decoded) {
+        return decoded.stream().map(line -> line.startsWith("FAIL") ? "FAIL" : line).toList();
     }
 
     private static void assertStrict(HttpRequest r) {
