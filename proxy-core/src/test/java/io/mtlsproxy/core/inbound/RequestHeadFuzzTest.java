@@ -58,7 +58,9 @@ class RequestHeadFuzzTest {
     }
 
     private static List<String> outcomes(List<String> decoded) {
-        return decoded.stream().map(line -> line.startsWith("FAIL") ? "FAIL" : line).toList();
+        // body pieces joined: how the bytes are cut decides how a body is split, not what it is
+        return StrictRequestDecoderTest.joinBodies(decoded).stream()
+                .map(line -> line.startsWith("FAIL") ? "FAIL" : line).toList();
     }
 
     private static void assertStrict(HttpRequest r) {

@@ -125,7 +125,7 @@ class StrictRequestDecoderTest {
     }
 
     /** Body pieces of one message joined, so that cuts inside a body compare equal. */
-    private static List<String> joinBodies(List<String> lines) {
+    static List<String> joinBodies(List<String> lines) {
         List<String> out = new ArrayList<>();
         for (String l : lines) {
             if (l.startsWith("body ") && !out.isEmpty() && out.get(out.size() - 1).startsWith("body ")) {
