@@ -6,21 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
-import io.mtlsproxy.admin.testing.ProxyProcess;
 import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestOrigin;
 
 /**
  * The proxy runs out of file descriptors: it is started with {@code ulimit -n 256} and more idle connections are
@@ -30,42 +24,14 @@ import io.mtlsproxy.core.testing.TestOrigin;
  * connections are served again.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class FdLimitTest {
-    private static final Pattern BOUND = Pattern.compile("listener edge bound on /127\\.0\\.0\\.1:(\\d+)");
+class FdLimitTest extends LimitedProxy {
     private static final int FD_LIMIT = 256;
 
-    @TempDir
-    Path dir;
-    private ProxyProcess proxy;
-    private TestOrigin origin;
     private final List<Socket> idle = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws IOException {
-        closeIdle();
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (origin != null) {
-            origin.close();
-        }
-    }
 
     @Test
     void outOfDescriptorsItNeitherCrashesNorSpinsAndRecovers() throws Exception {
-        origin = TestOrigin.plain("origin");
-        Path conf = dir.resolve("proxy.conf");
-        Files.writeString(conf, """
-                admin { bind = "127.0.0.1", port = 0 }
-                reload { watch = false }
-                access-log = "off"
-                listeners = [{ name = edge, bind = "127.0.0.1", port = 0
-                               limits { request-header-timeout = 60 s, idle-timeout = 60 s } }]
-                routes = [{ name = main, listener = edge, match.path-prefix = "/",
-                            upstream.endpoints = ["127.0.0.1:%d"] }]
-                """.formatted(origin.port()));
-        proxy = ProxyProcess.start(conf, "ulimit -n " + FD_LIMIT, "-Xmx256m");
-        int port = Integer.parseInt(proxy.await(BOUND).group(1));
+        int port = start("ulimit -n " + FD_LIMIT, "-Xmx256m");
 
         try (RawHttpClient before = RawHttpClient.connect(port)) {
             assertEquals(200, before.get("localhost", "/before").status());
@@ -101,7 +67,8 @@ class FdLimitTest {
         assertTrue(proxy.process().isAlive());
     }
 
-    private void closeIdle() throws IOException {
+    @Override
+    void closeIdle() throws IOException {
         for (Socket s : idle) {
             s.close();
         }

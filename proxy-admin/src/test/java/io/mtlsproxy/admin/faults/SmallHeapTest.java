@@ -7,21 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
-import io.mtlsproxy.admin.testing.ProxyProcess;
 import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestOrigin;
 
 /**
  * 10,000 idle connections against a heap small enough that they press on it ({@code -Xmx24m}: about 6,000 of
@@ -31,43 +25,15 @@ import io.mtlsproxy.core.testing.TestOrigin;
  * new clients are served again.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class SmallHeapTest {
-    private static final Pattern BOUND = Pattern.compile("listener edge bound on /127\\.0\\.0\\.1:(\\d+)");
+class SmallHeapTest extends LimitedProxy {
     private static final int IDLE = 10_000;
 
-    @TempDir
-    Path dir;
-    private ProxyProcess proxy;
-    private TestOrigin origin;
     private final List<SocketChannel> idle = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws IOException {
-        closeIdle();
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (origin != null) {
-            origin.close();
-        }
-    }
 
     @Test
     void tenThousandIdleConnectionsOnASmallHeapNeitherCrashNorStopService() throws Exception {
-        origin = TestOrigin.plain("origin");
-        Path conf = dir.resolve("proxy.conf");
-        Files.writeString(conf, """
-                admin { bind = "127.0.0.1", port = 0 }
-                reload { watch = false }
-                access-log = "off"
-                listeners = [{ name = edge, bind = "127.0.0.1", port = 0
-                               limits { request-header-timeout = 60 s, idle-timeout = 60 s } }]
-                routes = [{ name = main, listener = edge, match.path-prefix = "/",
-                            upstream.endpoints = ["127.0.0.1:%d"] }]
-                """.formatted(origin.port()));
-        proxy = ProxyProcess.start(conf, "ulimit -n 20000", "-Xmx24m", "-XX:+UseSerialGC",
+        int port = start("ulimit -n 20000", "-Xmx24m", "-XX:+UseSerialGC",
                 "-XX:+ExitOnOutOfMemoryError");
-        int port = Integer.parseInt(proxy.await(BOUND).group(1));
 
         for (int i = 0; i < IDLE; i++) {
             SocketChannel s = SocketChannel.open();
@@ -108,7 +74,8 @@ class SmallHeapTest {
         return -1;
     }
 
-    private void closeIdle() throws IOException {
+    @Override
+    void closeIdle() throws IOException {
         for (SocketChannel s : idle) {
             s.close();
         }
