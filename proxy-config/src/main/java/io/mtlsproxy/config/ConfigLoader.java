@@ -151,9 +151,11 @@ public final class ConfigLoader {
                 n.error("\"\" (expected: \"stdout\", \"stderr\", \"off\" or a file path)");
                 return "stdout";
             }
-            Path p = n.directoryOfSource().resolve(text).normalize();
-            FileChecks.checkWritableLocation(p, n.source(), n.path(), n.problems());
-            return p.toString();
+            return n.fileSystemPath(text).map(named -> {
+                Path p = n.directoryOfSource().resolve(named).normalize();
+                FileChecks.checkWritableLocation(p, n.source(), n.path(), n.problems());
+                return p.toString();
+            }).orElse("stdout");
         })).orElse("stdout");
     }
 
@@ -162,15 +164,15 @@ public final class ConfigLoader {
      * main file gives relative route file names), so that errors read like the user's own paths.
      */
     private static Optional<Path> routesDir(Node n) {
-        return n.asText().flatMap(text -> {
-            Path dir = Path.of(n.source().file()).resolveSibling(text).normalize();
+        return n.asText().flatMap(text -> n.fileSystemPath(text).flatMap(named -> {
+            Path dir = Path.of(n.source().file()).resolveSibling(named).normalize();
             if (!Files.isDirectory(dir)) {
                 n.error(Syntax.quote(text) + ": no such directory: " + absolute(dir)
                         + " (expected: a directory of *.conf route files)");
                 return Optional.empty();
             }
             return Optional.of(dir);
-        });
+        }));
     }
 
     /** Every {@code *.conf} of the routes directory, by name; each holds {@code routes = [...]} only. */

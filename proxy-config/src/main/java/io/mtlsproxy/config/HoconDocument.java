@@ -1,5 +1,6 @@
 package io.mtlsproxy.config;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -47,9 +48,9 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
         }
         try {
             Config raw = ConfigFactory.parseFile(file.toFile(), options());
-            return resolve(file, raw, env, problems);
+            return resolve(file, null, raw, env, problems);
         } catch (com.typesafe.config.ConfigException e) {
-            report(file, e, problems);
+            report(file, null, e, problems);
             return Optional.empty();
         }
     }
@@ -59,9 +60,9 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
                                                Problems problems) {
         try {
             Config raw = ConfigFactory.parseString(hocon, options().setOriginDescription(pretendFile.toString()));
-            return resolve(pretendFile, raw, env, problems);
+            return resolve(pretendFile, hocon, raw, env, problems);
         } catch (com.typesafe.config.ConfigException e) {
-            report(pretendFile, e, problems);
+            report(pretendFile, hocon, e, problems);
             return Optional.empty();
         }
     }
@@ -70,7 +71,8 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
         return ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false);
     }
 
-    private static Optional<HoconDocument> resolve(Path file, Config raw, Map<String, String> env,
+    /** @param text the document's text, or null to read it from {@code file} should an error need it */
+    private static Optional<HoconDocument> resolve(Path file, String text, Config raw, Map<String, String> env,
                                                    Problems problems) {
         // Keys, not paths: an environment variable's name is never split at dots.
         Config environment = ConfigValueFactory.fromMap(Map.copyOf(env), "environment variables").toConfig();
@@ -81,13 +83,18 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
             Config resolved = raw.resolveWith(raw.withFallback(environment), opts);
             return Optional.of(new HoconDocument(file, resolved.root(), raw.root()));
         } catch (com.typesafe.config.ConfigException e) {
-            report(file, e, problems);
+            report(file, text, e, problems);
             return Optional.empty();
         }
     }
 
-    /** A parse or resolve failure as {@code FILE:LINE: (syntax): message}, without Typesafe's prefix. */
-    private static void report(Path file, com.typesafe.config.ConfigException e, Problems problems) {
+    /**
+     * A parse or resolve failure as {@code FILE:LINE: (syntax): message}, without Typesafe's prefix. The library
+     * gives up on some substitutions without saying where (found by fuzzing: a key defined both by a substitution
+     * and by an object, each merging with the other, ends in "replace in parent not possible" and a dump of its
+     * internals): that is reported at the first line with a substitution, in words an operator can act on.
+     */
+    private static void report(Path file, String text, com.typesafe.config.ConfigException e, Problems problems) {
         ConfigOrigin origin = e.origin();
         int line = origin != null && origin.lineNumber() > 0 ? origin.lineNumber() : 0;
         String name = origin != null && origin.filename() != null ? origin.filename() : file.toString();
@@ -96,13 +103,34 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
             message = message.substring(origin.description().length() + 2);
         }
         int dump = message.indexOf(" in ResolveSource(");
-        if (dump >= 0) {
+        boolean overrideInList = dump >= 0 && message.startsWith("replace in parent not possible");
+        if (overrideInList) {
             // Typesafe's internal error prints the whole document, every environment variable (secrets) included
-            message = message.startsWith("replace in parent not possible")
-                    ? "a key set twice with a ${?VAR} override inside a list element (Typesafe Config cannot"
-                    + " resolve that; use ${VAR}, or set the key once)"
-                    : message.substring(0, dump);
+            message = "a key set twice with a ${?VAR} override inside a list element (Typesafe Config cannot"
+                    + " resolve that; use ${VAR}, or set the key once)";
+        } else if (dump >= 0) {
+            message = message.substring(0, dump);
+        }
+        if (line == 0) {
+            line = firstSubstitutionLine(file, text);
+            if (!overrideInList) {
+                message = "cannot resolve the substitutions (${...}) of this file: look for a value that refers to"
+                        + " itself through an object merged with it";
+            }
         }
         problems.add(new Source(name, line), SYNTAX_KEY, message);
+    }
+
+    /** The first line of {@code text} (or the file, when null) that holds a {@code ${}; 1 when none is found. */
+    private static int firstSubstitutionLine(Path file, String text) {
+        if (text == null) {
+            try {
+                text = Files.readString(file);
+            } catch (IOException | RuntimeException e) {
+                return 1;
+            }
+        }
+        int at = text.indexOf("${");
+        return at < 0 ? 1 : (int) text.substring(0, at).chars().filter(c -> c == '\n').count() + 1;
     }
 }

@@ -1,5 +1,6 @@
 package io.mtlsproxy.config;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -214,15 +215,29 @@ final class Node {
 
     /** A file named at {@code key}, resolved against the directory of the file that names it. */
     Optional<FileRef> file(String key) {
-        return child(key).flatMap(c -> c.asText().map(text -> c.fileRef(text)));
+        return child(key).flatMap(c -> c.asText().flatMap(c::fileRef));
     }
 
-    private FileRef fileRef(String text) {
-        Path named = Path.of(text);
-        Path resolved = named.isAbsolute() ? named : directoryOfSource().resolve(named);
-        FileRef ref = new FileRef(resolved.normalize(), path, source);
-        FileChecks.checkReadableFile(ref, problems);
-        return ref;
+    private Optional<FileRef> fileRef(String text) {
+        return fileSystemPath(text).map(named -> {
+            Path resolved = named.isAbsolute() ? named : directoryOfSource().resolve(named);
+            FileRef ref = new FileRef(resolved.normalize(), path, source);
+            FileChecks.checkReadableFile(ref, problems);
+            return ref;
+        });
+    }
+
+    /**
+     * {@code text} as a path, or an error on this node when no file system path can be made of it (a NUL
+     * character, found by fuzzing: the JDK throws rather than answer).
+     */
+    Optional<Path> fileSystemPath(String text) {
+        try {
+            return Optional.of(Path.of(text));
+        } catch (InvalidPathException e) {
+            error(Syntax.quote(text) + ": not a valid path (" + e.getReason() + ")");
+            return Optional.empty();
+        }
     }
 
     /** The absolute directory of the file this node's key was written in. */

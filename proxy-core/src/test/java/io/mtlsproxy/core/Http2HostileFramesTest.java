@@ -216,17 +216,17 @@ class Http2HostileFramesTest extends H2HostileProxy {
     }
 
     @Test
-    void decreasingStreamIdIsRefusedAsAClosedStream() throws Exception {
-        // RFC 9113 §5.1.1 asks for a connection error; Netty treats stream 3 as implicitly closed by stream 5 and
-        // resets it (STREAM_CLOSED). Either way the request is never served.
+    void decreasingStreamIdIsAConnectionError() throws Exception {
+        // RFC 9113 §5.1.1: Netty alone treats stream 3 as implicitly closed by stream 5 and resets it; StreamStates
+        // makes it the connection error the RFC asks for. Either way the request is never served.
         try (H2FrameClient c = open()) {
             assertEquals(200, c.get(5, "/first").awaitResponse(5).status());
             origin.clear();
             c.send(headers(3, true, true, GET_FLOOD));
-            assertStreamError(c, 3, Http2Error.STREAM_CLOSED);
-            assertOriginSawNothing("stream 3 after 5");
-            assertStillServes(c, 7);
+            assertConnectionError(c, Http2Error.PROTOCOL_ERROR);
         }
+        assertOriginSawNothing("stream 3 after 5");
+        assertNewConnectionServes();
     }
 
     @Test

@@ -113,6 +113,15 @@ public final class DemoOrigin implements AutoCloseable {
             }
         }
 
+        /**
+         * A client (the proxy) that goes away mid-request, as it does when its own client resets a stream, is
+         * ordinary for an origin: close, without the pipeline's "reached the tail" warning for every one.
+         */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+
         private static String peerSubject(ChannelHandlerContext ctx) {
             SslHandler tls = ctx.pipeline().get(SslHandler.class);
             if (tls == null) {

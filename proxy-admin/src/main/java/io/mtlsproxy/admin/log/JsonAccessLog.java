@@ -2,11 +2,12 @@ package io.mtlsproxy.admin.log;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigDecimal;
-import java.nio.file.Files;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -28,7 +29,8 @@ import io.mtlsproxy.core.metrics.AccessLogEntry;
  * The access log: one JSON object per line per request. Event loops only offer the entry to a bounded queue;
  * one writer thread formats and writes. When the queue is full (the disk or the pipe is slower than the
  * traffic) the entry is dropped and counted: a proxy that stalls its connections for its own log would turn a
- * slow disk into an outage.
+ * slow disk into an outage. When the disk is full, the lines that cannot be written are dropped and counted too,
+ * the file keeps only whole lines, and writing resumes by itself once there is space again.
  * <p>
  * A file log can be reopened ({@link #reopen()}, on SIGUSR1 as nginx and Envoy do): logrotate renames the file,
  * signals, and the writer closes the renamed file and creates a new one at the configured path, so no line is
@@ -45,13 +47,20 @@ public final class JsonAccessLog implements AccessLog {
     private final boolean closeOut;
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
+    /** Lines most written in one go: bounds the memory of a burst. */
+    private static final int MAX_BURST_LINES = 256;
+
     /** Written only by the writer thread once it runs (a reopen swaps it). */
     private OutputStream out;
+    /** The file's channel (null on stdout): a burst the disk could not take whole is cut off again. */
+    private FileChannel channel;
+    /** The lines of one burst, formatted in memory before they go out in one write. */
+    private final ByteArrayOutputStream burst = new ByteArrayOutputStream(64 * 1024);
     private volatile boolean reopenRequested;
     private volatile boolean closed;
 
     /**
-     * @param out where lines go; buffered here, flushed whenever the queue runs empty
+     * @param out where lines go, a burst at a time (whatever is queued, up to 256 lines) in one write
      * @param closeOut whether {@link #close()} closes {@code out} (a file: yes; stdout: no)
      */
     public JsonAccessLog(OutputStream out, boolean closeOut, int capacity) {
@@ -64,11 +73,17 @@ public final class JsonAccessLog implements AccessLog {
      * @throws IOException when the file cannot be opened
      */
     public static JsonAccessLog appendingTo(Path file, int capacity) throws IOException {
-        return new JsonAccessLog(file, openForAppend(file), true, capacity);
+        FileChannel channel = openForAppend(file);
+        return new JsonAccessLog(file, channel, Channels.newOutputStream(channel), true, capacity);
     }
 
     private JsonAccessLog(Path file, OutputStream out, boolean closeOut, int capacity) {
+        this(file, null, out, closeOut, capacity);
+    }
+
+    private JsonAccessLog(Path file, FileChannel channel, OutputStream out, boolean closeOut, int capacity) {
         this.file = file;
+        this.channel = channel;
         this.out = out;
         this.closeOut = closeOut;
         if (capacity < 1) {
@@ -98,37 +113,46 @@ public final class JsonAccessLog implements AccessLog {
         }
     }
 
-    /** Entries dropped because the queue was full, the log closed, or a write failed. */
+    /** Entries dropped because the queue was full, the log closed, or their write failed (a full disk). */
     public long dropped() {
         return dropped.get();
     }
 
+    /**
+     * Takes what is queued, in bursts of at most {@link #MAX_BURST_LINES} lines, each formatted in memory and
+     * written in one go. A burst the stream refuses (a full disk, a closed pipe) is dropped whole and counted line
+     * by line, and on a file whatever part of it reached the disk is cut off again: the file holds only whole lines,
+     * and lines written plus lines dropped is lines logged. The next burst tries again, so logging resumes by itself
+     * when space returns.
+     */
     private void writeLoop() {
         boolean failing = false;
-        JsonGenerator json = null;
+        JsonGenerator json = generator();
         try {
-            json = generator();
             while (!closed || !queue.isEmpty()) {
                 if (reopenRequested) {
-                    json = reopened(json);
+                    reopenFile();
                 }
                 AccessLogEntry entry = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (entry == null) {
+                int lines = 0;
+                while (entry != null) {
+                    AccessLogLine.write(json, entry);
+                    json.writeRaw('\n');
+                    lines++;
+                    entry = lines < MAX_BURST_LINES && !reopenRequested ? queue.poll() : null;
+                }
+                if (lines == 0) {
                     continue;
                 }
+                json.flush(); // into the burst, in memory
                 try {
-                    do {
-                        AccessLogLine.write(json, entry);
-                        json.writeRaw('\n');
-                        entry = reopenRequested ? null : queue.poll(); // a reopen waits for the burst's end only
-                    } while (entry != null);
-                    json.flush(); // the queue ran empty: a line becomes visible within one burst
+                    writeBurst();
                     if (failing) {
                         log.info("access log writable again");
                         failing = false;
                     }
                 } catch (IOException e) {
-                    dropped.incrementAndGet();
+                    dropped.addAndGet(lines);
                     if (!failing) {
                         log.error("access log write failed; dropping entries until it succeeds again: {}",
                                 e.toString());
@@ -139,51 +163,64 @@ public final class JsonAccessLog implements AccessLog {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
-            log.error("access log closed with an error: {}", e.toString());
+            log.error("access log closed with an error: {}", e.toString()); // formatting into memory: never
         } finally {
-            closeQuietly(json);
+            closeOut();
         }
     }
 
-    private JsonGenerator generator() throws IOException {
-        JsonGenerator json = JSON.createGenerator(new BufferedOutputStream(out, 64 * 1024));
-        json.setRootValueSeparator(null);
-        return json;
+    /** The burst to the stream, whole; on a file, cut back to where it was when the disk took only a part. */
+    private void writeBurst() throws IOException {
+        long before = channel != null ? channel.size() : -1;
+        try {
+            burst.writeTo(out);
+            out.flush();
+        } catch (IOException e) {
+            if (channel != null) {
+                try {
+                    channel.truncate(before); // freeing space needs none
+                } catch (IOException notCut) {
+                    e.addSuppressed(notCut);
+                }
+            }
+            throw e;
+        } finally {
+            burst.reset();
+        }
+    }
+
+    private JsonGenerator generator() {
+        try {
+            JsonGenerator json = JSON.createGenerator(burst);
+            json.setRootValueSeparator(null);
+            return json;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a generator over memory does no I/O
+        }
     }
 
     /**
-     * Opens the file by its path first and only then closes the old stream: when the new file cannot be opened
-     * (a full disk, a missing directory) the log keeps writing where it was instead of going dark.
+     * Opens the file by its path first and only then closes the old one: when the new file cannot be opened
+     * (a full disk, a missing directory) the log keeps writing where it was instead of going dark. Called between
+     * bursts, with nothing of the old file left in memory.
      */
-    private JsonGenerator reopened(JsonGenerator json) {
+    private void reopenFile() {
         reopenRequested = false;
-        OutputStream fresh;
+        FileChannel fresh;
         try {
             fresh = openForAppend(file);
         } catch (IOException e) {
             log.error("access log reopen failed, still writing to the previous file: {}", e.toString());
-            return json;
+            return;
         }
-        closeQuietly(json);
-        out = fresh;
-        try {
-            JsonGenerator g = generator();
-            log.info("access log reopened: {}", file);
-            return g;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // creating a generator over a stream does no I/O
-        }
+        closeOut();
+        channel = fresh;
+        out = Channels.newOutputStream(fresh);
+        log.info("access log reopened: {}", file);
     }
 
-    /** Flushes what the generator buffered, then closes the stream when it is this log's to close. */
-    private void closeQuietly(JsonGenerator json) {
-        try {
-            if (json != null) {
-                json.close(); // AUTO_CLOSE_TARGET is off: flushes into out, leaves it open
-            }
-        } catch (IOException e) {
-            log.warn("flushing the access log failed: {}", e.toString());
-        }
+    /** Closes the stream when it is this log's to close (a file: yes; stdout: no). */
+    private void closeOut() {
         if (closeOut) {
             try {
                 out.close();
@@ -193,9 +230,8 @@ public final class JsonAccessLog implements AccessLog {
         }
     }
 
-    private static OutputStream openForAppend(Path file) throws IOException {
-        return Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE);
+    private static FileChannel openForAppend(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
     }
 
     /** Writes what is queued, then stops the writer (waits up to five seconds). */

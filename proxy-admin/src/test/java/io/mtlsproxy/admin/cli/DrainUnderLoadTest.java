@@ -4,22 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.admin.testing.ProxyProcess;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestOrigin;
 
@@ -49,17 +44,16 @@ class DrainUnderLoadTest {
 
     @TempDir
     Path dir;
+    private ProxyProcess proxy;
     private Process process;
     private TestOrigin origin;
-    private final LinkedBlockingQueue<String> log = new LinkedBlockingQueue<>();
-    private final List<String> allLines = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
     @AfterEach
     void tearDown() {
         pool.shutdownNow();
-        if (process != null) {
-            process.destroyForcibly();
+        if (proxy != null) {
+            proxy.close();
         }
         if (origin != null) {
             origin.close();
@@ -112,7 +106,7 @@ class DrainUnderLoadTest {
 
         assertTrue(process.waitFor(GRACE_SECONDS + 5, TimeUnit.SECONDS), "the process exits");
         long took = System.nanoTime() - termAt;
-        assertEquals(0, process.exitValue(), String.join("\n", allLines));
+        assertEquals(0, process.exitValue(), proxy.output());
         assertTrue(took < TimeUnit.SECONDS.toNanos(GRACE_SECONDS), "exit after " + took / 1_000_000 + " ms");
         stop.set(true);
         for (Future<String> f : workers) {
@@ -122,9 +116,9 @@ class DrainUnderLoadTest {
         assertTrue(completedAfterTerm.get() >= 1, "requests in flight at the signal completed after it");
         assertEquals(origin.requests(), ok.get(),
                 "every request that reached the origin got its complete 200 back");
-        assertFalse(allLines.stream().anyMatch(l -> l.contains("LEAK:")), "no leaked buffer in the proxy");
-        assertTrue(allLines.stream().anyMatch(l -> l.contains("drained") && !l.contains("cut off")),
-                String.join("\n", allLines));
+        assertFalse(proxy.lines().stream().anyMatch(l -> l.contains("LEAK:")), "no leaked buffer in the proxy");
+        assertTrue(proxy.lines().stream().anyMatch(l -> l.contains("drained") && !l.contains("cut off")),
+                proxy.output());
     }
 
     /**
@@ -187,38 +181,12 @@ class DrainUnderLoadTest {
     }
 
     private void startProcess(Path conf) throws IOException {
-        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(java, "-Dio.netty.leakDetection.level=paranoid", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config",
-                conf.toString()).redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    log.add(line);
-                    allLines.add(line);
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
+        proxy = ProxyProcess.start(conf, null, "-Dio.netty.leakDetection.level=paranoid", "-Xmx256m");
+        process = proxy.process();
     }
 
     private Matcher await(Pattern pattern) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            String line = log.poll(100, TimeUnit.MILLISECONDS);
-            if (line != null) {
-                Matcher m = pattern.matcher(line);
-                if (m.find()) {
-                    return m;
-                }
-            }
-        }
-        throw new AssertionError("no log line like " + pattern + " in:\n" + String.join("\n", allLines));
+        return proxy.await(pattern);
     }
 
     private void signal(String name) throws Exception {

@@ -36,7 +36,8 @@ final class ClientCertHeader {
     private static String value(String v) {
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
-            if (c == ',' || c == ';' || c == '=' || c == '"' || c == '\\' || c < 0x20) {
+            // DEL too, as quoting drops it (found by fuzzing: a URI SAN, an IA5String, may hold it)
+            if (c == ',' || c == ';' || c == '=' || c == '"' || c == '\\' || c < 0x20 || c == 0x7f) {
                 return quoted(v);
             }
         }

@@ -220,10 +220,25 @@ final class Exchange implements UpstreamHandler.Sink {
         return upstream != null && !finished && upstream.isWritable();
     }
 
+    /**
+     * An origin that stops taking the request body (a hung process: the kernel still accepts, nobody reads) is
+     * waited for as one that does not answer: {@code response-timeout} runs while the body is held up by the
+     * origin, and stops when the origin takes it again (the client's own pace is the client's affair). Without
+     * it, the client sat blocked in its upload until idle-timeout (found by OriginFaultsTest).
+     */
     @Override
     public void upstreamWritabilityChanged() {
-        if (upstream != null && upstream.isWritable()) {
+        if (upstream == null) {
+            return;
+        }
+        if (upstream.isWritable()) {
+            if (!requestSent && !responseStarted && !finished) {
+                responseTimeout.cancel();
+            }
             owner.maybeRead();
+        } else if (!requestSent && !finished) {
+            responseTimeout.activity();
+            responseTimeout.arm(responseTimeoutNanos);
         }
     }
 

@@ -29,6 +29,8 @@ import io.netty.handler.flush.FlushConsolidationHandler;
  * acks the client never reads) by {@link ControlFloodGuard}.</li>
  * <li><b>Malformed requests</b>: header validation and required pseudo-headers are on, so the codec resets them
  * (PROTOCOL_ERROR); {@link StreamErrors} keeps the codes of stream errors on the wire.</li>
+ * <li><b>Stream states</b>: HEADERS on a stream the client ended or never opened is answered as RFC 9113 §5.1 asks
+ * ({@link StreamStates}).</li>
  * </ul>
  */
 public final class H2Codecs {
@@ -56,6 +58,7 @@ public final class H2Codecs {
                 .validateRequiredPseudoHeaders(true)
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_PER_WINDOW, RST_WINDOW_SECONDS)
                 .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
+                .frameLogger(new StreamStates()) // HEADERS on streams the client cannot use, as RFC 9113 asks
                 .build();
     }
 

@@ -11,7 +11,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
  * A listener's {@code max-connections}: a connection past the limit is closed at once, before any TLS work is
- * spent on it. The counter is the listener's {@code mtls_proxy_active_connections} gauge; the limit is read per
+ * spent on it. So is any new connection while the heap is nearly full of live objects ({@link HeapPressure}). The counter is the listener's {@code mtls_proxy_active_connections} gauge; the limit is read per
  * connection, so a reload applies to new connections.
  */
 @ChannelHandler.Sharable
@@ -26,6 +26,10 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (HeapPressure.high()) {
+            ctx.close(); // the heap is nearly full of live connections: one more could cost all of them
+            return;
+        }
         if (active.incrementAndGet() > limit.getAsInt()) {
             active.decrementAndGet();
             ctx.close();

@@ -42,6 +42,11 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
     private final ProxyMetrics metrics;
     private final String listener;
     private ScheduledFuture<?> timer;
+    /**
+     * Set once the first bytes were no valid header. Netty's decoder does not stop there: it goes on decoding the
+     * rest of the same read, and may find a header (and more errors) in it (found by fuzzing). This reader stays in
+     * the pipeline and drops all of it, so none reaches the handlers after it, nor the pipeline's tail as a warning.
+     */
     private boolean refused;
 
     public ProxyProtocolReader(long timeoutMillis, ProxyMetrics metrics, String listener) {
@@ -71,6 +76,10 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (refused) {
+            ReferenceCountUtil.release(msg); // a header after bytes that were none: the connection is closing
+            return;
+        }
         if (!(msg instanceof HAProxyMessage header)) {
             ReferenceCountUtil.release(msg); // the decoder only lets a header through: anything else is a bug
             refuse(ctx, "the connection did not start with a PROXY protocol header");
@@ -91,6 +100,9 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (refused) {
+            return; // the decoder goes on through the rest of the read it failed in: one close is enough
+        }
         refuse(ctx, "the connection did not start with a valid PROXY protocol header (v1 or v2)");
     }
 

@@ -39,7 +39,7 @@ class StrictRequestDecoderTest {
             + "\r\nGET /c?q=%20 HTTP/1.0\r\nHost: a.test\r\nX-Tab:\tv\r\n\r\n";
 
     /** What came out: one line per message, "FAIL reason" for a failed one. */
-    private static List<String> decode(String raw, long seed, int maxPiece) {
+    static List<String> decode(String raw, long seed, int maxPiece) {
         EmbeddedChannel ch = new EmbeddedChannel(new StrictRequestDecoder(
                 ListenerInitializer.decoderConfig(Limits.DEFAULT)), new RequestValidator());
         byte[] bytes = raw.getBytes(StandardCharsets.ISO_8859_1);
@@ -125,7 +125,7 @@ class StrictRequestDecoderTest {
     }
 
     /** Body pieces of one message joined, so that cuts inside a body compare equal. */
-    private static List<String> joinBodies(List<String> lines) {
+    static List<String> joinBodies(List<String> lines) {
         List<String> out = new ArrayList<>();
         for (String l : lines) {
             if (l.startsWith("body ") && !out.isEmpty() && out.get(out.size() - 1).startsWith("body ")) {

@@ -25,7 +25,9 @@ public final class FaultyOrigin implements AutoCloseable {
         /** Accepts the connection and never says a word (a TLS handshake that hangs, a response that never comes). */
         SILENT,
         /** Answers the head of a 1 000-byte response and 10 bytes of it, then stalls. */
-        STALL_MID_RESPONSE
+        STALL_MID_RESPONSE,
+        /** Accepts the connection and never reads a byte of it (its receive buffer fills, then the proxy's writes stall). */
+        NEVER_READS
     }
 
     private final Fault fault;
@@ -77,6 +79,9 @@ public final class FaultyOrigin implements AutoCloseable {
         try {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
+            if (fault == Fault.NEVER_READS) {
+                return; // the socket stays open, unread, until close()
+            }
             if (fault == Fault.SILENT) {
                 in.transferTo(OutputStream.nullOutputStream()); // read until the proxy gives up
                 return;

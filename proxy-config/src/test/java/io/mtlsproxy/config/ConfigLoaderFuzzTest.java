@@ -1,0 +1,59 @@
+package io.mtlsproxy.config;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/**
+ * Fuzzes the HOCON configuration loader with any text: it returns a configuration or throws a
+ * {@link ConfigException} whose every error reads {@code FILE:LINE: key: message} with the file's name and a line
+ * of the text; never another exception (a reload or {@code check-config} would print a stack trace instead of
+ * telling the operator which line is wrong). The committed inputs are configurations from the docs' shapes and
+ * broken ones; environment variables come from a fixed map, so a result never depends on the machine.
+ */
+class ConfigLoaderFuzzTest {
+    private static final Path DIR;
+    private static final Path FILE;
+    private static final Map<String, String> ENV = Map.of("PORT", "8443", "CERT", "server.crt", "EMPTY", "");
+    private static final Pattern ERROR = Pattern.compile("(?s)\\Q%s\\E:(\\d+): [^\\n]*: .*");
+
+    static {
+        try {
+            DIR = Files.createTempDirectory("config-fuzz");
+            FILE = DIR.resolve("proxy.conf");
+            Files.createDirectories(DIR.resolve("routes.d"));
+            Files.writeString(DIR.resolve("server.crt"), "not a certificate\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @FuzzTest
+    void anyText(FuzzedDataProvider data) {
+        String text = data.consumeRemainingAsString();
+        try {
+            assertNotNull(ConfigLoader.parse(text, FILE, ENV));
+        } catch (ConfigException e) {
+            assertFalse(e.errors().isEmpty(), "an exception says what is wrong");
+            long lines = text.lines().count() + 1;
+            Pattern shape = Pattern.compile(String.format(ERROR.pattern(), FILE));
+            for (ConfigError err : e.errors()) {
+                var m = shape.matcher(err.toString());
+                boolean elsewhere = !err.source().file().equals(FILE.toString()); // a routes.d file, a cert file
+                assertTrue(elsewhere || m.matches(), "FILE:LINE: key: message, not: " + err);
+                assertTrue(elsewhere || err.source().line() >= 1 && err.source().line() <= lines,
+                        "a line of the text (1.." + lines + "): " + err);
+            }
+        }
+    }
+}
