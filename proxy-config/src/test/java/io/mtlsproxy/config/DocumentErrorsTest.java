@@ -50,7 +50,8 @@ class DocumentErrorsTest {
         for (ConfigError error : e) {
             assertFalse(error.toString().contains("s3cret"), error::toString);
         }
-        assertError(e, f.main(), 0, "(syntax)", "a key set twice with a ${?VAR} override inside a list element");
+        // the line of the first ${...}: where the operator looks
+        assertError(e, f.main(), 3, "(syntax)", "a key set twice with a ${?VAR} override inside a list element");
     }
 
     @Test
