@@ -1,5 +1,6 @@
 package io.mtlsproxy.admin;
 
+import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.cli.CheckConfigCommand;
 import io.mtlsproxy.admin.cli.DemoCommand;
 import io.mtlsproxy.admin.cli.PkiCommand;
@@ -65,8 +66,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"mtls-proxy " + (v == null ? "dev" : v)};
+            return BuildInfo.current().versionLines().toArray(String[]::new);
         }
     }
 }

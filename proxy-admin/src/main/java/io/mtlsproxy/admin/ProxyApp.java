@@ -4,15 +4,18 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.log.AccessLogs;
 import io.mtlsproxy.admin.metrics.PrometheusRegistry;
 import io.mtlsproxy.admin.server.AdminServer;
+import io.mtlsproxy.admin.server.ServerInfo;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ProxyConfig;
@@ -74,14 +77,17 @@ public final class ProxyApp implements AutoCloseable {
             // the admin endpoint comes first, so /readyz answers 503 until every listener is bound
             ProxyServer server = proxy;
             ServerView view = new ServerView(server);
+            ServerInfo info = new ServerInfo(BuildInfo.current(), reloadFrom, Clock.systemUTC());
             admin = AdminServer.builder(view, registry.registry()).config(config.admin())
                     .expiry(() -> server.snapshot() == null ? config.expiry() : server.snapshot().config().expiry())
-                    .start();
+                    .serverInfo(info).start();
             LOG.info("admin endpoint on http://{}:{}/", config.admin().bind(), admin.port());
             proxy.start(config);
             AdminServer adminServer = admin;
-            reloader = Reloader.start(proxy, reloadFrom, config.reload(),
-                    result -> adminServer.inventory().refresh());
+            reloader = Reloader.start(proxy, reloadFrom, config.reload(), result -> {
+                info.reloaded(result);
+                adminServer.inventory().refresh();
+            });
             view.attach(reloader); // POST /reload now joins SIGHUP and file-watch reloads on one thread
             admin.inventory().refresh();
             return new ProxyApp(registry, accessLog, proxy, admin, reloader);

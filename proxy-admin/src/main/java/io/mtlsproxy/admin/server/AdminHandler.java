@@ -59,16 +59,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             "/metrics", HttpMethod.GET,
             "/certs", HttpMethod.GET,
             "/tls/failures", HttpMethod.GET,
+            "/server-info", HttpMethod.GET,
             "/reload", HttpMethod.POST);
 
     private final ProxyView view;
     private final PrometheusMeterRegistry registry;
     private final CertificateInventory inventory;
     private final Executor reloadExecutor;
+    private final ServerInfo serverInfo;
 
     AdminHandler(ProxyView view, PrometheusMeterRegistry registry, CertificateInventory inventory,
-                 Executor reloadExecutor) {
+                 Executor reloadExecutor, ServerInfo serverInfo) {
         this.view = view;
+        this.serverInfo = serverInfo;
         this.registry = registry;
         this.inventory = inventory;
         this.reloadExecutor = reloadExecutor;
@@ -84,7 +87,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         HttpMethod allowed = ENDPOINTS.get(uri.path());
         if (allowed == null) {
             send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
-                    + " (expected: /healthz, /readyz, /metrics, /certs, /tls/failures, POST /reload)"));
+                    + " (expected: /healthz, /readyz, /metrics, /certs, /tls/failures, /server-info, POST /reload)"));
             return;
         }
         if (!allowed.equals(request.method())) {
@@ -101,6 +104,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/certs" -> send(ctx, request, certs(uri.parameters().getOrDefault("state", List.of())));
             case "/tls/failures" -> send(ctx, request, json(OK, TlsFailuresReport.of(
                     view.metrics().failures().snapshot(), inventory.clock().instant())));
+            case "/server-info" -> send(ctx, request, json(OK, serverInfo.report()));
             case "/reload" -> reload(ctx, request);
             default -> throw new IllegalStateException("unrouted endpoint " + uri.path());
         }
