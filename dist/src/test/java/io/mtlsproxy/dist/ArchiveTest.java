@@ -138,6 +138,7 @@ class ArchiveTest {
             Files.writeString(config, """
                     admin { bind = "127.0.0.1", port = %d }
                     access-log = off
+                    shutdown-grace = 5s
                     listeners = [{
                       name = edge, bind = "127.0.0.1", port = %d
                       tls { mode = tls, certificates = [{ cert = "%s", key = "%s" }] }
@@ -153,7 +154,7 @@ class ArchiveTest {
             assertTrue(check.stdout().startsWith("configuration OK: "), check.stdout());
 
             Path err = work.resolve("stderr.txt");
-            Process proxy = archive.launcher(work, Map.of("MTLS_PROXY_JAVA_OPTS", "-Xms64m -Xmx256m "
+            Process proxy = archive.launcher(work, Map.of("MTLS_PROXY_JAVA_OPTS", UnpackedArchive.SMALL_JVM + " "
                             + "-Dlogback.configurationFile=" + archive.home.resolve("conf/logback-json.xml")),
                     "run", "--config", config.toString()).redirectError(err.toFile())
                     .redirectOutput(work.resolve("stdout.txt").toFile()).start();

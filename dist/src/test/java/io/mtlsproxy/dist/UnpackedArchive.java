@@ -25,6 +25,9 @@ final class UnpackedArchive {
     /** What the launcher runs besides java: bash (for env), dirname, readlink. */
     private static final List<String> LAUNCHER_TOOLS = List.of("bash", "dirname", "readlink");
 
+    /** The shipped jvm.options sizes the heap for production; these JVMs share a 2-core CI machine. */
+    static final String SMALL_JVM = "-Xms64m -Xmx256m -XX:TieredStopAtLevel=1";
+
     final Path home;
     private final Path path;
 
@@ -66,8 +69,7 @@ final class UnpackedArchive {
         e.put("PATH", path.toString());
         e.put("JAVA_HOME", System.getProperty("java.home"));
         e.put("HOME", workDir.toString());
-        // the shipped jvm.options sizes the heap for production; these JVMs share a 2-core CI machine
-        e.put("MTLS_PROXY_JAVA_OPTS", "-Xms64m -Xmx256m");
+        e.put("MTLS_PROXY_JAVA_OPTS", SMALL_JVM);
         e.putAll(env);
         assertFalse(Files.exists(path.resolve("mvn")), "no Maven on PATH");
         return pb;
