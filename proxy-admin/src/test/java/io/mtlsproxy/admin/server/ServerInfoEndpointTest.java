@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -21,6 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mtlsproxy.admin.ProxyApp;
 import io.mtlsproxy.admin.metrics.PrometheusRegistry;
 import io.mtlsproxy.admin.testing.AdminClient;
+import io.mtlsproxy.admin.testing.OneRouteConfig;
 import io.mtlsproxy.admin.testing.PromText;
 
 /** A fleet tool asks each proxy what it runs: /server-info and mtls_proxy_build_info say the same thing. */
@@ -36,13 +36,7 @@ class ServerInfoEndpointTest {
     @Test
     void answersTheBuildTheStartTheConfigAndTheLastReload() throws Exception {
         Path file = dir.resolve("proxy.conf");
-        Files.writeString(file, """
-                admin { port = 0 }
-                access-log = off
-                reload.watch = false
-                listeners = [{ name = edge, bind = "127.0.0.1", port = 0 }]
-                routes = [{ name = app, listener = edge, upstream.endpoints = ["127.0.0.1:9"] }]
-                """);
+        OneRouteConfig.write(file);
         Instant before = Instant.now().minusSeconds(1);
         try (ProxyApp app = ProxyApp.start(file)) {
             AdminClient admin = new AdminClient(app.adminPort());
@@ -60,7 +54,7 @@ class ServerInfoEndpointTest {
             assertEquals("ok", ok.get("result").asText(), ok::toString);
             Instant okTime = Instant.parse(ok.get("time").asText());
 
-            Files.writeString(file, Files.readString(file).replace("name = app,", "name = app, protocol = udp,"));
+            OneRouteConfig.breakIt(file);
             assertEquals(422, admin.post("/reload").statusCode());
             JsonNode failed = AdminClient.json(admin.get("/server-info")).get("last_reload");
             assertEquals("error", failed.get("result").asText(), failed::toString);
