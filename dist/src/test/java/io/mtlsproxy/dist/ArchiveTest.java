@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -188,6 +189,37 @@ class ArchiveTest {
             assertTrue(events.stream().anyMatch(e -> e.path("formattedMessage").asText().equals("stopped")),
                     events::toString);
         }
+    }
+
+    /** The demo, as the README's first command: its printed curl lines work, and SIGTERM ends it with 0. */
+    @Test
+    void runsTheDemo() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("demo"));
+        Path out = work.resolve("stdout.txt");
+        Path err = work.resolve("stderr.txt");
+        Process demo = archive.launcher(work, Map.of(), "demo", "--state-dir", work.resolve("state").toString(),
+                "--plain-port", "0", "--tls-port", "0", "--mtls-port", "0", "--admin-port", "0")
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            List<String> curls = List.of();
+            while (curls.size() < 9 && System.nanoTime() < deadline) {
+                assertTrue(demo.isAlive(), () -> "the demo exited: " + read(err));
+                Thread.sleep(200);
+                curls = Files.readAllLines(out).stream().map(String::trim)
+                        .filter(l -> l.startsWith("curl -sS") && l.contains("/hello?from=")).toList();
+            }
+            assertEquals(9, curls.size(), () -> read(out) + read(err));
+            String mtlsToMtls = curls.get(8);
+            Process curl = new ProcessBuilder("bash", "-c", mtlsToMtls).redirectErrorStream(true).start();
+            String answer = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(curl.waitFor(20, TimeUnit.SECONDS));
+            assertTrue(answer.startsWith("hello from the mtls origin"), mtlsToMtls + ": " + answer);
+        } finally {
+            demo.destroy();
+            assertTrue(demo.waitFor(45, TimeUnit.SECONDS), "stopped after SIGTERM");
+        }
+        assertEquals(0, demo.exitValue(), read(err));
     }
 
     private static void awaitReady(HttpClient client, int admin, Process proxy, Path err) throws Exception {
