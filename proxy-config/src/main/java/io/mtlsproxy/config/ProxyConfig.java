@@ -4,17 +4,22 @@ import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The whole configuration: the main file plus every route file of {@code routes-dir}. Immutable; a reload
  * loads a new one. {@code watchedFiles} lists every file it was read from or names (configs, certificates,
- * keys, CAs, CRLs) so that a watcher can poll them.
+ * keys, CAs, CRLs) so that a watcher can poll them. {@code issuers} and {@code renewal} serve the {@code renew}
+ * blocks of certificates (see {@link KeyMaterial#renew()}).
  */
 public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
                           List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace,
-                          String accessLog, Optional<Path> routesDir, List<Path> watchedFiles) {
+                          String accessLog, Optional<Path> routesDir, List<Path> watchedFiles,
+                          Map<String, IssuerConfig> issuers, RenewalConfig renewal) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
     public ProxyConfig {
@@ -28,6 +33,16 @@ public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, Lis
         requireNonNull(accessLog, "accessLog");
         requireNonNull(routesDir, "routesDir");
         watchedFiles = List.copyOf(requireNonNull(watchedFiles, "watchedFiles"));
+        issuers = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(issuers, "issuers")));
+        requireNonNull(renewal, "renewal");
+    }
+
+    /** A configuration without issuers: nothing renews itself. */
+    public ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
+                       List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace, String accessLog,
+                       Optional<Path> routesDir, List<Path> watchedFiles) {
+        this(file, admin, expiry, listeners, routes, reload, shutdownGrace, accessLog, routesDir, watchedFiles,
+                Map.of(), RenewalConfig.DEFAULT);
     }
 
     public Optional<ListenerConfig> listener(String name) {

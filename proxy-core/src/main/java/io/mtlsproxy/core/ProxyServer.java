@@ -28,6 +28,8 @@ import io.mtlsproxy.core.inbound.ListenerInitializer;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.protocol.ProtocolSwitch;
+import io.mtlsproxy.core.renew.acme.AcmeChallenges;
+import io.mtlsproxy.core.renew.acme.ChallengeResponders;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.TlsProvider;
@@ -76,6 +78,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup("client-connections",
             GlobalEventExecutor.INSTANCE);
     private final Object reloadLock = new Object();
+    private final AcmeChallenges acmeChallenges = new AcmeChallenges();
     private EventLoopGroup workers;
     private UpstreamPools pools;
     private EndpointResolver resolver;
@@ -134,7 +137,8 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ListenerInitializer(lc.name(), name -> snapshot.listener(name), metrics,
                         (ch, listener) -> new HttpProxyHandler(context, listener.name()), connections::add)
-                        .protocolSwitch((ch, listener) -> ProtocolSwitch.forListener(context, listener)));
+                        .protocolSwitch((ch, listener) -> ProtocolSwitch.forListener(context, listener))
+                        .challenges(new ChallengeResponders(acmeChallenges, () -> snapshot.config().issuers())));
         b.option(ChannelOption.ALLOCATOR, allocator).childOption(ChannelOption.ALLOCATOR, allocator);
         var future = b.bind(lc.bind(), lc.port()).awaitUninterruptibly();
         if (!future.isSuccess()) {
@@ -163,6 +167,11 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
 
     public UpstreamPools pools() {
         return pools;
+    }
+
+    /** Where ACME issuers pin their challenge answers for the listeners; one board for the process's life. */
+    public AcmeChallenges acmeChallenges() {
+        return acmeChallenges;
     }
 
     /**

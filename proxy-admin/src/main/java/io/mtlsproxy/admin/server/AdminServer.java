@@ -21,6 +21,7 @@ import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.core.ProxyView;
+import io.mtlsproxy.core.renew.Renewals;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -113,6 +114,7 @@ public final class AdminServer implements AutoCloseable {
         private Supplier<ExpiryConfig> expiry = () -> ExpiryConfig.DEFAULT;
         private Clock clock = Clock.systemUTC();
         private Duration refreshInterval = CertificateInventory.DEFAULT_INTERVAL;
+        private Renewals renewals = Renewals.NONE;
         private ServerInfo serverInfo;
 
         private Builder(ProxyView view, PrometheusMeterRegistry registry) {
@@ -152,6 +154,12 @@ public final class AdminServer implements AutoCloseable {
             return this;
         }
 
+        /** Certificate renewal: the {@code renewal} object of /certs entries, and {@code POST /renew}. */
+        public Builder renewals(Renewals renewals) {
+            this.renewals = requireNonNull(renewals, "renewals");
+            return this;
+        }
+
         /** What /server-info answers; default: this build, no config file, started now, never reloaded. */
         public Builder serverInfo(ServerInfo serverInfo) {
             this.serverInfo = requireNonNull(serverInfo, "serverInfo");
@@ -170,7 +178,7 @@ public final class AdminServer implements AutoCloseable {
             Channel channel;
             try {
                 ServerInfo info = serverInfo != null ? serverInfo : new ServerInfo(BuildInfo.current(), null, clock);
-                channel = bind(new AdminHandler(view, registry, inventory, reloads, info), group);
+                channel = bind(new AdminHandler(view, registry, inventory, reloads, renewals, info), group);
             } catch (Exception e) { // bind() rethrows java.net.BindException without declaring it
                 reloads.shutdownNow();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.renew.acme.ChallengeResponders;
 import io.mtlsproxy.core.timeout.IdleTimeout;
 import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
@@ -25,12 +26,13 @@ import io.netty.handler.ssl.SniHandler;
  * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
  * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
  * <pre>
- * connection-limit → [proxy-protocol → proxy-protocol-reader] → [sni → tls → handshake] → [protocol]
- *   → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout → idle
- *   → proxy
+ * connection-limit → [proxy-protocol → proxy-protocol-reader] → [acme-tls-alpn-01] → [sni → tls → handshake]
+ *   → [protocol] → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout
+ *   → idle → [acme-http-01] → proxy
  * </pre>
  * {@code protocol} (when the listener can speak more than HTTP/1.1) replaces the HTTP/1.1 handlers after the
- * handshake for HTTP/2 or a tcp route.
+ * handshake for HTTP/2 or a tcp route. The {@code acme-*} handlers are there only on a listener that an ACME
+ * issuer names as its {@code challenge-listener}.
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private final String name;
@@ -40,6 +42,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private final BiFunction<Channel, Listener, ChannelHandler> proxyHandler;
     private final Consumer<Channel> onAccept;
     private BiFunction<Channel, Listener, ChannelHandler> protocolSwitch = (ch, l) -> null;
+    private ChallengeResponders challenges = ChallengeResponders.NONE;
 
     /**
      * @param current      the listener named {@code name} in the current snapshot
@@ -66,6 +69,12 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         return this;
     }
 
+    /** Answers ACME validations on the listeners that issuers name (tls-alpn-01, http-01). */
+    public ListenerInitializer challenges(ChallengeResponders challenges) {
+        this.challenges = requireNonNull(challenges, "challenges");
+        return this;
+    }
+
     @Override
     protected void initChannel(Channel ch) {
         Listener listener = current.apply(name);
@@ -85,6 +94,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             p.addLast("proxy-protocol-reader", new ProxyProtocolReader(limits.handshakeTimeout().toMillis()));
         }
         if (secure) {
+            ChannelHandler acme = challenges.tlsAlpn01(listener);
+            if (acme != null) { // sees the ClientHello first: an acme-tls/1 validation must not reach sni
+                p.addLast("acme-tls-alpn-01", acme);
+            }
             // the SNI handler picks the certificate by name, then replaces itself with the SslHandler ("tls");
             // handshake-timeout bounds the wait for the ClientHello and the handshake alike
             p.addLast("sni", new SniHandler(listener.tls().orElseThrow().sniMapping(),
@@ -102,6 +115,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         p.addLast("request-validator", new RequestValidator());
         p.addLast("request-header-timeout", headerTimeout);
         p.addLast("idle", new IdleTimeout(limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        ChannelHandler http01 = challenges.http01(listener);
+        if (http01 != null) {
+            p.addLast("acme-http-01", http01);
+        }
         p.addLast("proxy", proxyHandler.apply(ch, listener));
     }
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.mtlsproxy.config.AdminConfig;
@@ -13,6 +14,7 @@ import io.mtlsproxy.config.Endpoint;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.config.FileRef;
 import io.mtlsproxy.config.ForwardClientCert;
+import io.mtlsproxy.config.IssuerConfig;
 import io.mtlsproxy.config.KeyMaterial;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.ListenerConfig;
@@ -20,6 +22,7 @@ import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.Match;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.ReloadConfig;
+import io.mtlsproxy.config.RenewalConfig;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.RouteProtocol;
 import io.mtlsproxy.config.Source;
@@ -76,8 +79,15 @@ public final class TestConfigs {
     }
 
     public static ProxyConfig config(Path file, List<ListenerConfig> listeners, List<RouteConfig> routes) {
+        return config(file, listeners, routes, Map.of());
+    }
+
+    /** With {@code issuers} (by name), as renew blocks and ACME challenge listeners use them. */
+    public static ProxyConfig config(Path file, List<ListenerConfig> listeners, List<RouteConfig> routes,
+                                     Map<String, IssuerConfig> issuers) {
         return new ProxyConfig(file, new AdminConfig("127.0.0.1", 0), ExpiryConfig.DEFAULT, listeners, routes,
-                ReloadConfig.DEFAULT, Duration.ofSeconds(5), "off", Optional.empty(), List.of());
+                ReloadConfig.DEFAULT, Duration.ofSeconds(5), "off", Optional.empty(), List.of(), issuers,
+                RenewalConfig.DEFAULT);
     }
 
     public static RouteBuilder route(String name, String listener) {
