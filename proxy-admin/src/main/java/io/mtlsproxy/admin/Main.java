@@ -2,6 +2,7 @@ package io.mtlsproxy.admin;
 
 import java.util.concurrent.Callable;
 
+import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.cli.CheckConfigCommand;
 import io.mtlsproxy.admin.cli.DemoCommand;
 import io.mtlsproxy.admin.cli.LogLevel;
@@ -91,8 +92,7 @@ public final class Main implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"mtls-proxy " + (v == null ? "dev" : v)};
+            return BuildInfo.current().versionLines().toArray(String[]::new);
         }
     }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -11,9 +12,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.log.AccessLogs;
 import io.mtlsproxy.admin.metrics.PrometheusRegistry;
 import io.mtlsproxy.admin.server.AdminServer;
+import io.mtlsproxy.admin.server.ServerInfo;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ConfigWarnings;
@@ -89,14 +92,16 @@ public final class ProxyApp implements AutoCloseable {
             renewals = new RenewalScheduler(issuers(proxy), registry.registry(),
                     () -> reloads.get().reload(Reloader.Trigger.RENEWAL).ok());
             ServerView view = new ServerView(server);
+            ServerInfo info = new ServerInfo(BuildInfo.current(), reloadFrom, Clock.systemUTC());
             admin = AdminServer.builder(view, registry.registry()).config(config.admin()).renewals(renewals)
                     .expiry(() -> server.snapshot() == null ? config.expiry() : server.snapshot().config().expiry())
-                    .start();
+                    .serverInfo(info).start();
             LOG.info("admin endpoint on http://{}:{}/", config.admin().bind(), admin.port());
             proxy.start(config);
             AdminServer adminServer = admin;
             RenewalScheduler renewing = renewals;
             reloader = Reloader.start(proxy, reloadFrom, config.reload(), result -> {
+                info.reloaded(result);
                 adminServer.inventory().refresh();
                 if (result.ok()) {
                     renewing.update(server.snapshot().config()); // renew blocks, issuers or files may have changed

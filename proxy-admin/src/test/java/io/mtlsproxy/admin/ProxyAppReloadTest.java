@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mtlsproxy.admin.testing.OneRouteConfig;
 import io.mtlsproxy.core.ReloadResult;
 
 /**
@@ -27,13 +27,7 @@ class ProxyAppReloadTest {
     @Test
     void aReloadOfARelativelyNamedConfigChangesNothingAndNamesTheFileTheSameWay() throws Exception {
         Path file = dir.resolve("proxy.conf");
-        Files.writeString(file, """
-                admin { port = 0 }
-                access-log = off
-                reload.watch = false
-                listeners = [{ name = edge, bind = "127.0.0.1", port = 0 }]
-                routes = [{ name = app, listener = edge, upstream.endpoints = ["127.0.0.1:9"] }]
-                """);
+        OneRouteConfig.write(file);
         Path relative = Path.of("").toAbsolutePath().relativize(file);
         assertFalse(relative.isAbsolute());
 
@@ -42,7 +36,7 @@ class ProxyAppReloadTest {
             assertTrue(unchanged.ok(), unchanged::toString);
             assertEquals(List.of(), unchanged.changed(), "nothing changed on disk");
 
-            Files.writeString(file, Files.readString(file).replace("name = app,", "name = app, protocol = udp,"));
+            OneRouteConfig.breakIt(file);
             ReloadResult refused = app.reload();
             assertFalse(refused.ok());
             assertTrue(refused.errors().get(0).toString().startsWith(relative + ":"),

@@ -14,9 +14,11 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mtlsproxy.admin.build.BuildInfo;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.prometheus.metrics.core.metrics.Info;
 
 /**
  * The process's one Prometheus registry: the proxy's own meters go in through {@code ProxyMetrics}, and this
@@ -24,6 +26,7 @@ import io.netty.buffer.PooledByteBufAllocator;
  * allocator meters. Close it at shutdown: the GC binder holds JMX notification listeners.
  */
 public final class PrometheusRegistry implements AutoCloseable {
+    public static final String BUILD_INFO_METRIC = "mtls_proxy_build_info";
     private final PrometheusMeterRegistry registry;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -47,6 +50,7 @@ public final class PrometheusRegistry implements AutoCloseable {
         for (ByteBufAllocatorMetricProvider allocator : allocators()) {
             r.bind(new NettyAllocatorMetrics(allocator));
         }
+        r.registry.getPrometheusRegistry().register(buildInfo(BuildInfo.current()));
         return r;
     }
 
@@ -64,6 +68,18 @@ public final class PrometheusRegistry implements AutoCloseable {
             list.add(PooledByteBufAllocator.DEFAULT);
         }
         return list;
+    }
+
+    /**
+     * The usual Prometheus build-info series: always 1, the facts are in the labels. A Prometheus info metric of
+     * its own, since Micrometer strips the {@code _info} suffix from a gauge's name.
+     */
+    private static Info buildInfo(BuildInfo build) {
+        Info info = Info.builder().name(BUILD_INFO_METRIC)
+                .help("Always 1: the version, git commit and TLS provider of the running proxy")
+                .labelNames("version", "commit", "tls_provider").build();
+        info.setLabelValues(build.version(), build.commit(), build.tlsProvider());
+        return info;
     }
 
     private void bind(MeterBinder binder) {

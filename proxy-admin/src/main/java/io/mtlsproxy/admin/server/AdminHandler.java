@@ -65,6 +65,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             "/metrics", HttpMethod.GET,
             "/certs", HttpMethod.GET,
             "/tls/failures", HttpMethod.GET,
+            "/server-info", HttpMethod.GET,
             "/reload", HttpMethod.POST,
             "/renew", HttpMethod.POST);
 
@@ -73,11 +74,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final CertificateInventory inventory;
     private final Executor reloadExecutor;
     private final Renewals renewals;
+    private final ServerInfo serverInfo;
 
     AdminHandler(ProxyView view, PrometheusMeterRegistry registry, CertificateInventory inventory,
-                 Executor reloadExecutor, Renewals renewals) {
+                 Executor reloadExecutor, Renewals renewals, ServerInfo serverInfo) {
         this.renewals = renewals;
         this.view = view;
+        this.serverInfo = serverInfo;
         this.registry = registry;
         this.inventory = inventory;
         this.reloadExecutor = reloadExecutor;
@@ -93,7 +96,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         HttpMethod allowed = ENDPOINTS.get(uri.path());
         if (allowed == null) {
             send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
-                    + " (expected: /healthz, /readyz, /metrics, /certs, /tls/failures, POST /reload, POST /renew)"));
+                    + " (expected: /healthz, /readyz, /metrics, /certs, /tls/failures, /server-info, POST /reload,"
+                    + " POST /renew)"));
             return;
         }
         if (!allowed.equals(request.method())) {
@@ -110,6 +114,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/certs" -> send(ctx, request, certs(uri.parameters().getOrDefault("state", List.of())));
             case "/tls/failures" -> send(ctx, request, json(OK, TlsFailuresReport.of(
                     view.metrics().failures().snapshot(), inventory.clock().instant())));
+            case "/server-info" -> send(ctx, request, json(OK, serverInfo.report()));
             case "/reload" -> reload(ctx, request);
             case "/renew" -> renew(ctx, request, uri.parameters());
             default -> throw new IllegalStateException("unrouted endpoint " + uri.path());

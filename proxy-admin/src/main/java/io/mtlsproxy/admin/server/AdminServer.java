@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ExpiryConfig;
@@ -115,6 +116,7 @@ public final class AdminServer implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration refreshInterval = CertificateInventory.DEFAULT_INTERVAL;
         private Renewals renewals = Renewals.NONE;
+        private ServerInfo serverInfo;
 
         private Builder(ProxyView view, PrometheusMeterRegistry registry) {
             this.view = requireNonNull(view, "view");
@@ -159,6 +161,12 @@ public final class AdminServer implements AutoCloseable {
             return this;
         }
 
+        /** What /server-info answers; default: this build, no config file, started now, never reloaded. */
+        public Builder serverInfo(ServerInfo serverInfo) {
+            this.serverInfo = requireNonNull(serverInfo, "serverInfo");
+            return this;
+        }
+
         /**
          * @throws IllegalStateException when the address cannot be bound (in use, not local, no permission)
          */
@@ -170,7 +178,8 @@ public final class AdminServer implements AutoCloseable {
                     true));
             Channel channel;
             try {
-                channel = bind(new AdminHandler(view, registry, inventory, reloads, renewals), group);
+                ServerInfo info = serverInfo != null ? serverInfo : new ServerInfo(BuildInfo.current(), null, clock);
+                channel = bind(new AdminHandler(view, registry, inventory, reloads, renewals, info), group);
             } catch (Exception e) { // bind() rethrows java.net.BindException without declaring it
                 reloads.shutdownNow();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
