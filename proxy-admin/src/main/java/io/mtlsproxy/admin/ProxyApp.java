@@ -131,8 +131,9 @@ public final class ProxyApp implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: /readyz turns 503, listeners stop accepting, in-flight requests finish within
-     * {@code shutdown-grace}, then everything closes. Idempotent; safe from a signal thread.
+     * Graceful stop: /readyz turns 503; the listeners keep accepting for {@code shutdown.drain-delay} (a load
+     * balancer needs that long to stop sending new connections), then stop accepting, in-flight requests finish
+     * within {@code shutdown.grace}, then everything closes. Idempotent; safe from a signal thread.
      */
     public void shutdown() {
         if (!stopping.compareAndSet(false, true)) {
@@ -140,9 +141,22 @@ public final class ProxyApp implements AutoCloseable {
         }
         try {
             reloader.close();
-            proxy.drain(proxy.snapshot().config().shutdownGrace());
+            ProxyConfig config = proxy.snapshot().config();
+            if (!config.drainDelay().isZero()) {
+                proxy.announceDrain(config.drainDelay());
+                sleep(config.drainDelay());
+            }
+            proxy.drain(config.shutdownGrace());
         } finally {
             close();
+        }
+    }
+
+    private static void sleep(java.time.Duration delay) {
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // drain now
         }
     }
 

@@ -75,7 +75,7 @@ public final class ConfigLoader {
 
     private ProxyConfig read(Path file, Node root) {
         root.allowOnly("admin", "expiry", "listeners", "reload", "shutdown-grace", "access-log", "routes-dir",
-                ROUTES);
+                ROUTES, FleetReader.SHUTDOWN, FleetReader.SESSION_TICKETS);
         watched.add(absolute(file));
         AdminConfig admin = root.object("admin").map(ConfigLoader::admin).orElse(AdminConfig.DEFAULT);
         Source adminPort = root.child("admin").flatMap(a -> a.child("port")).map(Node::source).orElse(root.source());
@@ -90,7 +90,9 @@ public final class ConfigLoader {
         root.objectList("listeners").forEach(l -> listeners.add(ListenerReader.read(l)));
 
         ReloadConfig reload = root.object("reload").map(ConfigLoader::reload).orElse(ReloadConfig.DEFAULT);
-        Duration grace = Scalars.duration(root, "shutdown-grace", ProxyConfig.DEFAULT_SHUTDOWN_GRACE, Duration.ZERO);
+        FleetReader.Shutdown shutdown = FleetReader.shutdown(root);
+        Optional<FileRef> ticketKeys = FleetReader.sessionTicketKeys(root);
+        ticketKeys.ifPresent(this::watch);
         String accessLog = accessLog(root);
 
         List<ParsedRoute> routes = new ArrayList<>();
@@ -103,8 +105,9 @@ public final class ConfigLoader {
         List<RouteConfig> routeConfigs = routes.stream().map(ParsedRoute::config).toList();
         listenerConfigs.forEach(this::watch);
         routeConfigs.forEach(this::watch);
-        return new ProxyConfig(absolute(file), admin, expiry, listenerConfigs, routeConfigs, reload, grace, accessLog,
-                routesDir.map(ConfigLoader::absolute), List.copyOf(watched));
+        return new ProxyConfig(absolute(file), admin, expiry, listenerConfigs, routeConfigs, reload, shutdown.grace(),
+                accessLog, routesDir.map(ConfigLoader::absolute), List.copyOf(watched), shutdown.drainDelay(),
+                ticketKeys);
     }
 
     private static AdminConfig admin(Node a) {

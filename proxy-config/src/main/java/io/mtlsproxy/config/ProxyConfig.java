@@ -10,12 +10,17 @@ import java.util.Optional;
 /**
  * The whole configuration: the main file plus every route file of {@code routes-dir}. Immutable; a reload
  * loads a new one. {@code watchedFiles} lists every file it was read from or names (configs, certificates,
- * keys, CAs, CRLs) so that a watcher can poll them.
+ * keys, CAs, CRLs, ticket keys) so that a watcher can poll them.
+ *
+ * <p>{@code drainDelay}: on SIGTERM, how long /readyz answers 503 while the listeners still accept, before the
+ * drain of {@code shutdownGrace} begins. {@code sessionTicketKeys}: the file of ticket keys a fleet shares.
  */
 public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
                           List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace,
-                          String accessLog, Optional<Path> routesDir, List<Path> watchedFiles) {
+                          String accessLog, Optional<Path> routesDir, List<Path> watchedFiles,
+                          Duration drainDelay, Optional<FileRef> sessionTicketKeys) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_DRAIN_DELAY = Duration.ZERO;
 
     public ProxyConfig {
         requireNonNull(file, "file");
@@ -28,6 +33,16 @@ public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, Lis
         requireNonNull(accessLog, "accessLog");
         requireNonNull(routesDir, "routesDir");
         watchedFiles = List.copyOf(requireNonNull(watchedFiles, "watchedFiles"));
+        requireNonNull(drainDelay, "drainDelay");
+        requireNonNull(sessionTicketKeys, "sessionTicketKeys");
+    }
+
+    /** A configuration without the fleet settings: no drain delay, per-process ticket keys. */
+    public ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
+                       List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace, String accessLog,
+                       Optional<Path> routesDir, List<Path> watchedFiles) {
+        this(file, admin, expiry, listeners, routes, reload, shutdownGrace, accessLog, routesDir, watchedFiles,
+                DEFAULT_DRAIN_DELAY, Optional.empty());
     }
 
     public Optional<ListenerConfig> listener(String name) {

@@ -238,6 +238,18 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
     }
 
     /**
+     * The first step of a stop behind a load balancer: /readyz answers 503 (so that the balancer deregisters this
+     * replica) while the listeners keep accepting, as connections already routed here still arrive; HTTP/1.1
+     * responses say {@code Connection: close}, so keep-alive clients move to new connections, which the balancer
+     * sends elsewhere. {@link #drain} follows after the delay.
+     */
+    public void announceDrain(Duration delay) {
+        ready = false;
+        draining = true;
+        LOG.info("drain announced: /readyz 503, listeners accept for {} ms more", delay.toMillis());
+    }
+
+    /**
      * Graceful shutdown: not ready, no new connections, idle keep-alive connections closed, in-flight requests
      * finished (their responses say {@code Connection: close}); whatever is left after {@code grace} is closed.
      * Returns true when everything finished in time.

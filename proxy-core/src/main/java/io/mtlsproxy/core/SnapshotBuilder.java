@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.Endpoint;
+import io.mtlsproxy.config.FileRef;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RouteConfig;
@@ -27,6 +28,9 @@ import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.routing.Router;
 import io.mtlsproxy.core.tls.ClientTls;
 import io.mtlsproxy.core.tls.ServerTls;
+import io.mtlsproxy.core.tls.TicketKeys;
+import io.mtlsproxy.core.tls.TlsProvider;
+import io.netty.handler.ssl.SslProvider;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
 import io.mtlsproxy.core.upstream.UpstreamEndpoint;
@@ -88,13 +92,14 @@ public final class SnapshotBuilder {
             (rc.protocol() == RouteProtocol.TCP ? tcpByListener : byListener)
                     .computeIfAbsent(rc.listener(), k -> new ArrayList<>()).add(route);
         }
+        Optional<TicketKeys> tickets = ticketKeys(config, errors);
         Map<String, Listener> listeners = new LinkedHashMap<>();
         for (ListenerConfig lc : config.listeners()) {
             Optional<ServerTls> tls = Optional.empty();
             if (lc.tls().mode() != TlsMode.NONE) {
                 try {
                     tls = Optional.of(ServerTls.build(lc, Alpn.listener(byListener.containsKey(lc.name()),
-                            tcpByListener.containsKey(lc.name()))));
+                            tcpByListener.containsKey(lc.name())), tickets, routePolicy(config, lc)));
                 } catch (ConfigException e) {
                     errors.addAll(e.errors());
                     continue;
@@ -107,6 +112,36 @@ public final class SnapshotBuilder {
             throw new ConfigException(errors);
         }
         return new Snapshot(config, listeners, routes);
+    }
+
+    /** The fleet's shared ticket keys, read once per build; they need BoringSSL to be installed. */
+    private static Optional<TicketKeys> ticketKeys(ProxyConfig config, List<ConfigError> errors) {
+        if (config.sessionTicketKeys().isEmpty()) {
+            return Optional.empty();
+        }
+        FileRef file = config.sessionTicketKeys().get();
+        if (TlsProvider.provider() != SslProvider.OPENSSL) {
+            errors.add(file.error("shared ticket keys need the OpenSSL (BoringSSL) provider, and this proxy runs"
+                    + " the JDK's (expected: no session-tickets block, or netty-tcnative available)"));
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(TicketKeys.read(file));
+        } catch (ConfigException e) {
+            errors.addAll(e.errors());
+            return Optional.empty();
+        }
+    }
+
+    /** The identity policy of every route on the listener, as text: a ticket is bound to it (see TicketKeys). */
+    private static String routePolicy(ProxyConfig config, ListenerConfig listener) {
+        StringBuilder b = new StringBuilder();
+        for (RouteConfig rc : config.routes()) {
+            if (rc.listener().equals(listener.name())) {
+                b.append(rc.name()).append('=').append(rc.clientIdentity()).append(';');
+            }
+        }
+        return b.toString();
     }
 
     private UpstreamCluster newCluster(RouteConfig rc, Optional<ClientTls> tls) {
