@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import io.mtlsproxy.admin.log.AccessLogs;
 import io.mtlsproxy.admin.metrics.PrometheusRegistry;
+import io.mtlsproxy.admin.server.AdminAccess;
 import io.mtlsproxy.admin.server.AdminServer;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ConfigLoader;
@@ -75,13 +76,17 @@ public final class ProxyApp implements AutoCloseable {
             ProxyServer server = proxy;
             ServerView view = new ServerView(server);
             admin = AdminServer.builder(view, registry.registry()).config(config.admin())
+                    .access(AdminAccess.of(config.admin()))
                     .expiry(() -> server.snapshot() == null ? config.expiry() : server.snapshot().config().expiry())
                     .start();
             LOG.info("admin endpoint on http://{}:{}/", config.admin().bind(), admin.port());
             proxy.start(config);
             AdminServer adminServer = admin;
             reloader = Reloader.start(proxy, reloadFrom, config.reload(),
-                    result -> adminServer.inventory().refresh());
+                    result -> {
+                        adminServer.inventory().refresh();
+                        adminServer.reloadToken(); // a rotated token file is what triggered this reload, perhaps
+                    });
             view.attach(reloader); // POST /reload now joins SIGHUP and file-watch reloads on one thread
             admin.inventory().refresh();
             return new ProxyApp(registry, accessLog, proxy, admin, reloader);
@@ -109,6 +114,10 @@ public final class ProxyApp implements AutoCloseable {
 
     public int port(String listener) {
         return proxy.port(listener);
+    }
+
+    public AdminServer admin() {
+        return admin;
     }
 
     public int adminPort() {

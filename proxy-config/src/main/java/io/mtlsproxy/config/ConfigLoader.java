@@ -103,6 +103,7 @@ public final class ConfigLoader {
         CrossChecks.check(admin, adminPort, listeners, routes, problems);
         List<ListenerConfig> listenerConfigs = listeners.stream().map(ParsedListener::config).toList();
         List<RouteConfig> routeConfigs = routes.stream().map(ParsedRoute::config).toList();
+        watch(admin);
         listenerConfigs.forEach(this::watch);
         routeConfigs.forEach(this::watch);
         return new ProxyConfig(absolute(file), admin, expiry, listenerConfigs, routeConfigs, reload, shutdown.grace(),
@@ -111,12 +112,20 @@ public final class ConfigLoader {
     }
 
     private static AdminConfig admin(Node a) {
-        a.allowOnly("bind", "port");
-        String bind = Syntax.unbracket(a.text("bind", AdminConfig.DEFAULT.bind()));
+        a.allowOnly("bind", "port", AdminReader.HEALTH, AdminReader.AUTH);
+        String bind = bindAddress(a, AdminConfig.DEFAULT.bind());
+        int port = Scalars.integer(a, "port", AdminConfig.DEFAULT.port(), 0, 65535);
+        return new AdminConfig(bind, port, a.object(AdminReader.HEALTH).map(AdminReader::health),
+                a.object(AdminReader.AUTH).map(AdminReader::auth));
+    }
+
+    /** An IP address to bind at {@code bind}, brackets of an IPv6 address removed. */
+    static String bindAddress(Node n, String defaultValue) {
+        String bind = Syntax.unbracket(n.text("bind", defaultValue));
         if (!Syntax.isBindAddress(bind)) {
-            a.error("bind", "\"" + bind + "\" (expected: an IP address such as 127.0.0.1)");
+            n.error("bind", "\"" + bind + "\" (expected: an IP address such as 127.0.0.1)");
         }
-        return new AdminConfig(bind, Scalars.integer(a, "port", AdminConfig.DEFAULT.port(), 0, 65535));
+        return bind;
     }
 
     private static ExpiryConfig expiry(Node e) {
@@ -195,6 +204,10 @@ public final class ConfigLoader {
             });
         }
         return routes;
+    }
+
+    private void watch(AdminConfig admin) {
+        admin.auth().flatMap(AdminConfig.Auth::tokenFile).ifPresent(this::watch); // a rotated token is re-read
     }
 
     private void watch(ListenerConfig l) {

@@ -62,7 +62,7 @@ final class RouteReader {
         return new ClientIdentity(require, mode, allow);
     }
 
-    private static AllowList allowList(Node a) {
+    static AllowList allowList(Node a) {
         a.allowOnly("subjects", "dns-sans", "uri-sans", "sha256-fingerprints");
         List<String> subjects = new ArrayList<>();
         for (Node s : a.stringList("subjects")) {

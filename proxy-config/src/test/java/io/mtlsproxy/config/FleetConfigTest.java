@@ -71,4 +71,46 @@ class FleetConfigTest {
         assertError(e, f.main(), 10, "session-tickets.keys", "no such file");
         assertCount(4, e);
     }
+
+    @Test
+    void adminHealthAndAuth() throws Exception {
+        ConfigFixture f = new ConfigFixture(dir);
+        f.write("admin.token", "t0ken\n");
+        ProxyConfig c = f.load(MINIMAL + """
+                admin {
+                  health { port = 9902 }
+                  auth {
+                    token-file = "admin.token"
+                    tls { cert = "pki/server.crt", key = "pki/server.key", client-ca = "pki/clients-ca.crt" }
+                    allow { subjects = ["CN=oncall"] }
+                  }
+                }
+                """);
+        assertEquals(Optional.of(new AdminConfig.Health("0.0.0.0", 9902)), c.admin().health());
+        AdminConfig.Auth auth = c.admin().auth().orElseThrow();
+        assertEquals(dir.resolve("admin.token"), auth.tokenFile().orElseThrow().path());
+        assertEquals(dir.resolve("pki/clients-ca.crt"), auth.tls().orElseThrow().clientCa().path());
+        assertEquals(List.of("CN=oncall"), auth.allow().subjects());
+        assertTrue(c.watchedFiles().contains(dir.resolve("admin.token").toAbsolutePath().normalize()),
+                "a rotated token is picked up by the file watch");
+    }
+
+    @Test
+    void adminAuthMistakes() {
+        ConfigFixture f = new ConfigFixture(dir);
+        String text = MINIMAL + """
+                admin {
+                  health { bind = "not-an-address!" }
+                  auth {
+                    allow { subjects = ["CN=oncall"] }
+                  }
+                }
+                """;
+        List<ConfigError> e = f.errors(text);
+        assertError(e, f.main(), 4, "admin.health.port", "missing");
+        assertError(e, f.main(), 4, "admin.health.bind", "expected: an IP address");
+        assertError(e, f.main(), 5, "admin.auth", "neither token-file nor tls");
+        assertError(e, f.main(), 6, "admin.auth.allow", "without tls");
+        assertCount(4, e);
+    }
 }

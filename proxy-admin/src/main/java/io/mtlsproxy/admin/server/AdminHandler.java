@@ -11,6 +11,7 @@ import static io.netty.handler.codec.http.HttpResponseStatus.UNPROCESSABLE_ENTIT
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -65,13 +66,25 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final PrometheusMeterRegistry registry;
     private final CertificateInventory inventory;
     private final Executor reloadExecutor;
+    private final AdminAccess access;
+    private final boolean healthOnly;
 
+    /**
+     * @param access     who may call the endpoints other than health
+     * @param healthOnly the health port: /healthz and /readyz only, open to all
+     */
     AdminHandler(ProxyView view, PrometheusMeterRegistry registry, CertificateInventory inventory,
-                 Executor reloadExecutor) {
+                 Executor reloadExecutor, AdminAccess access, boolean healthOnly) {
         this.view = view;
         this.registry = registry;
         this.inventory = inventory;
         this.reloadExecutor = reloadExecutor;
+        this.access = access;
+        this.healthOnly = healthOnly;
+    }
+
+    private static boolean health(String path) {
+        return path.equals("/healthz") || path.equals("/readyz");
     }
 
     @Override
@@ -82,6 +95,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         HttpMethod allowed = ENDPOINTS.get(uri.path());
+        if (healthOnly && !health(uri.path())) {
+            send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
+                    + " (expected: /healthz, /readyz; this is the health port)"));
+            return;
+        }
+        if (allowed != null && !health(uri.path())) {
+            Optional<AdminAccess.Refusal> refusal = access.check(ctx.channel(), request);
+            if (refusal.isPresent()) {
+                refuse(ctx, request, uri.path(), refusal.get());
+                return;
+            }
+        }
         if (allowed == null) {
             send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
                     + " (expected: /healthz, /readyz, /metrics, /certs, /tls/failures, POST /reload)"));
@@ -104,6 +129,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/reload" -> reload(ctx, request);
             default -> throw new IllegalStateException("unrouted endpoint " + uri.path());
         }
+    }
+
+    /** 401 or 403, logged: an admin call from someone without the credentials is worth an operator's look. */
+    private static void refuse(ChannelHandlerContext ctx, FullHttpRequest request, String path,
+                               AdminAccess.Refusal refusal) {
+        log.warn("admin: refused {} {} from {}: {} {}", request.method(), path, ctx.channel().remoteAddress(),
+                refusal.status().code(), refusal.reason());
+        FullHttpResponse response = text(refusal.status(), refusal.reason());
+        if (refusal.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mtls-proxy admin\"");
+        }
+        send(ctx, request, response);
     }
 
     private FullHttpResponse readiness() {
