@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -33,6 +34,7 @@ import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
 import io.mtlsproxy.core.upstream.EndpointResolver;
+import io.mtlsproxy.core.upstream.OriginDns;
 import io.mtlsproxy.core.upstream.UpstreamPools;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -69,15 +71,17 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
     private final Transport transport;
     private final int workerThreads;
     private final ByteBufAllocator allocator;
-    private final SnapshotBuilder builder;
+    private final EjectionPolicy ejection;
     private final Duration poolIdleTimeout;
-    private final Duration dnsRefresh;
+    private final Optional<List<InetSocketAddress>> dnsServers;
     private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
     private final ChannelGroup connections = new DefaultChannelGroup("client-connections",
             GlobalEventExecutor.INSTANCE);
     private final Object reloadLock = new Object();
     private EventLoopGroup workers;
     private UpstreamPools pools;
+    private OriginDns dns;
+    private SnapshotBuilder builder;
     private EndpointResolver resolver;
     private volatile Snapshot snapshot;
     private volatile boolean ready;
@@ -89,9 +93,9 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         this.transport = b.transport;
         this.workerThreads = b.workerThreads;
         this.allocator = b.allocator;
-        this.builder = new SnapshotBuilder(b.ejection);
+        this.ejection = b.ejection;
         this.poolIdleTimeout = b.poolIdleTimeout;
-        this.dnsRefresh = b.dnsRefresh;
+        this.dnsServers = b.dnsServers;
     }
 
     public static Builder builder() {
@@ -103,7 +107,15 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         if (workers != null) {
             throw new IllegalStateException("already started");
         }
-        snapshot = builder.build(config);
+        dns = new OriginDns(dnsServers);
+        builder = new SnapshotBuilder(ejection, dns);
+        try {
+            snapshot = builder.build(config);
+        } catch (ConfigException | RuntimeException e) {
+            dns.close();
+            dns = null;
+            throw e;
+        }
         workers = transport.newGroup(workerThreads > 0 ? workerThreads : defaultWorkerThreads(), "mtls-proxy-io");
         Bootstrap upstreamTemplate = new Bootstrap().channel(transport.channelClass());
         upstreamTemplate.option(ChannelOption.ALLOCATOR, allocator);
@@ -118,7 +130,8 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
             close();
             throw e;
         }
-        resolver = new EndpointResolver(() -> snapshot.endpoints(), dnsRefresh);
+        resolver = new EndpointResolver(() -> snapshot.routes().values().stream().map(r -> r.upstream()).toList(),
+                dns, ejection, () -> pools.evictRetired(workers));
         ready = true;
     }
 
@@ -289,6 +302,9 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         if (resolver != null) {
             resolver.close();
         }
+        if (dns != null) {
+            dns.close();
+        }
         for (Channel ch : serverChannels.values()) {
             ch.close();
         }
@@ -376,7 +392,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
         private EjectionPolicy ejection = EjectionPolicy.DEFAULT;
         private Duration poolIdleTimeout = Duration.ofSeconds(55);
-        private Duration dnsRefresh = Duration.ofSeconds(30);
+        private Optional<List<InetSocketAddress>> dnsServers = Optional.empty();
 
         public Builder metrics(ProxyMetrics metrics) {
             this.metrics = requireNonNull(metrics, "metrics");
@@ -416,8 +432,9 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
             return this;
         }
 
-        public Builder dnsRefresh(Duration dnsRefresh) {
-            this.dnsRefresh = requireNonNull(dnsRefresh, "dnsRefresh");
+        /** The name servers that resolve origin host names (tests); default: the system's resolv.conf. */
+        public Builder dnsServers(List<InetSocketAddress> dnsServers) {
+            this.dnsServers = Optional.of(List.copyOf(dnsServers));
             return this;
         }
 

@@ -2,6 +2,8 @@ package io.mtlsproxy.core;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,7 +33,10 @@ import io.mtlsproxy.core.tls.ServerTls;
 import io.mtlsproxy.core.tls.TicketKeys;
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.NetUtil;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
+import io.mtlsproxy.core.upstream.EndpointResolver;
+import io.mtlsproxy.core.upstream.OriginDns;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
 import io.mtlsproxy.core.upstream.UpstreamEndpoint;
 
@@ -45,9 +50,11 @@ public final class SnapshotBuilder {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotBuilder.class);
 
     private final EjectionPolicy ejection;
+    private final OriginDns dns;
 
-    public SnapshotBuilder(EjectionPolicy ejection) {
+    public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns) {
         this.ejection = requireNonNull(ejection, "ejection");
+        this.dns = requireNonNull(dns, "dns");
     }
 
     public Snapshot build(ProxyConfig config) throws ConfigException {
@@ -144,17 +151,40 @@ public final class SnapshotBuilder {
         return b.toString();
     }
 
+    /**
+     * A cluster with every address of every endpoint: an IP literal as it is, a host name as its A/AAAA records
+     * say now (blocking: this runs on a start or reload thread), to be asked again when they expire.
+     */
     private UpstreamCluster newCluster(RouteConfig rc, Optional<ClientTls> tls) {
         List<UpstreamEndpoint> endpoints = new ArrayList<>();
+        Map<Endpoint, Long> due = new HashMap<>();
         for (Endpoint e : rc.upstream().endpoints()) {
-            UpstreamEndpoint ue = new UpstreamEndpoint(rc.name(), e, ejection);
-            ue.resolve();
-            if (ue.address() == null) {
-                // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
-                LOG.warn("route {}: {}", rc.name(), ue.resolveError());
+            if (!EndpointResolver.isName(e)) {
+                endpoints.add(new UpstreamEndpoint(rc.name(), e, literal(e.host()), ejection));
+                continue;
             }
-            endpoints.add(ue);
+            try {
+                OriginDns.Answer answer = dns.resolveNow(e.host());
+                answer.addresses().forEach(a -> endpoints.add(new UpstreamEndpoint(rc.name(), e, a, ejection)));
+                due.put(e, System.nanoTime() + rc.upstream().dns().clamp(answer.ttl()).toNanos());
+            } catch (UnknownHostException failure) {
+                // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
+                String error = "cannot resolve " + e.host() + ": " + failure.getMessage();
+                LOG.warn("route {}: {}", rc.name(), error);
+                endpoints.add(UpstreamEndpoint.unresolved(rc.name(), e, error, ejection));
+                due.put(e, System.nanoTime() + rc.upstream().dns().minTtl().toNanos());
+            }
         }
-        return new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls);
+        UpstreamCluster cluster = new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls);
+        due.forEach(cluster::resolveAgainAt);
+        return cluster;
+    }
+
+    private static InetAddress literal(String ip) {
+        try {
+            return InetAddress.getByAddress(NetUtil.createByteArrayFromIpAddressString(ip)); // no lookup
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address: " + ip, e);
+        }
     }
 }
