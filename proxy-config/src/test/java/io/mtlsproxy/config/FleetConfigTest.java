@@ -113,4 +113,23 @@ class FleetConfigTest {
         assertError(e, f.main(), 6, "admin.auth.allow", "without tls");
         assertCount(4, e);
     }
+
+    @Test
+    void awsVpceIdsAreAnAllowListEntryThatNeedsNoClientCertificate() throws Exception {
+        ConfigFixture f = new ConfigFixture(dir);
+        ProxyConfig c = f.load("""
+                listeners = [{ name = lb, port = 8080, proxy-protocol = true }]
+                routes = [{ name = app, listener = lb, upstream { endpoints = ["127.0.0.1:8081"] }
+                  client-identity.allow.aws-vpce-ids = ["vpce-0123456789ABCDEF0"] }]
+                """);
+        assertEquals(List.of("vpce-0123456789abcdef0"), c.routes().get(0).clientIdentity().allow().awsVpceIds());
+        String bad = """
+                listeners = [{ name = lb, port = 8080, proxy-protocol = true }]
+                routes = [{ name = app, listener = lb, upstream { endpoints = ["127.0.0.1:8081"] }
+                  client-identity.allow.aws-vpce-ids = ["vpc-123"] }]
+                """;
+        List<ConfigError> e = f.errors(bad);
+        assertError(e, f.main(), 3, "routes[0].client-identity.allow.aws-vpce-ids[0]", "expected: an AWS VPC endpoint");
+        assertCount(1, e);
+    }
 }
