@@ -4,26 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ConnectException;
-import java.net.HttpURLConnection;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.admin.testing.ProxyProcess;
+import io.mtlsproxy.admin.testing.TcpBalancer;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestOrigin;
 
@@ -42,24 +35,21 @@ import io.mtlsproxy.core.testing.TestOrigin;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class DrainUnderLoadTest {
-    private static final Pattern BOUND = Pattern.compile("listener edge bound on /127\\.0\\.0\\.1:(\\d+)");
-    private static final Pattern ADMIN = Pattern.compile("admin endpoint on http://127\\.0\\.0\\.1:(\\d+)/");
     private static final int WORKERS = 6;
     private static final int GRACE_SECONDS = 10;
 
     @TempDir
     Path dir;
+    private ProxyProcess proxy;
     private Process process;
     private TestOrigin origin;
-    private final LinkedBlockingQueue<String> log = new LinkedBlockingQueue<>();
-    private final List<String> allLines = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
     @AfterEach
     void tearDown() {
         pool.shutdownNow();
-        if (process != null) {
-            process.destroyForcibly();
+        if (proxy != null) {
+            proxy.close();
         }
         if (origin != null) {
             origin.close();
@@ -79,9 +69,10 @@ class DrainUnderLoadTest {
                 routes = [{ name = main, listener = edge, match.path-prefix = "/",
                             upstream.endpoints = ["127.0.0.1:%d"] }]
                 """.formatted(GRACE_SECONDS, origin.port()));
-        startProcess(conf);
-        int admin = Integer.parseInt(await(ADMIN).group(1)); // logged before the listeners bind
-        int port = Integer.parseInt(await(BOUND).group(1));
+        proxy = ProxyProcess.run(conf);
+        process = proxy.process();
+        int admin = proxy.adminPort(); // logged before the listeners bind
+        int port = proxy.listenerPort("edge");
         assertEquals(200, readyz(admin));
 
         AtomicBoolean stop = new AtomicBoolean();
@@ -101,8 +92,8 @@ class DrainUnderLoadTest {
 
         termSent.set(true);
         long termAt = System.nanoTime();
-        signal("TERM");
-        await(Pattern.compile("draining"));
+        proxy.signal("TERM");
+        proxy.await(Pattern.compile("draining"));
         boolean sawNotReady = false;
         while (process.isAlive() && !sawNotReady) {
             sawNotReady = readyz(admin) == 503;
@@ -112,7 +103,7 @@ class DrainUnderLoadTest {
 
         assertTrue(process.waitFor(GRACE_SECONDS + 5, TimeUnit.SECONDS), "the process exits");
         long took = System.nanoTime() - termAt;
-        assertEquals(0, process.exitValue(), String.join("\n", allLines));
+        assertEquals(0, process.exitValue(), proxy.output());
         assertTrue(took < TimeUnit.SECONDS.toNanos(GRACE_SECONDS), "exit after " + took / 1_000_000 + " ms");
         stop.set(true);
         for (Future<String> f : workers) {
@@ -122,9 +113,9 @@ class DrainUnderLoadTest {
         assertTrue(completedAfterTerm.get() >= 1, "requests in flight at the signal completed after it");
         assertEquals(origin.requests(), ok.get(),
                 "every request that reached the origin got its complete 200 back");
-        assertFalse(allLines.stream().anyMatch(l -> l.contains("LEAK:")), "no leaked buffer in the proxy");
-        assertTrue(allLines.stream().anyMatch(l -> l.contains("drained") && !l.contains("cut off")),
-                String.join("\n", allLines));
+        assertFalse(proxy.output().contains("LEAK:"), "no leaked buffer in the proxy");
+        assertTrue(proxy.output().lines().anyMatch(l -> l.contains("drained") && !l.contains("cut off")),
+                proxy.output());
     }
 
     /**
@@ -186,58 +177,7 @@ class DrainUnderLoadTest {
         return false;
     }
 
-    private void startProcess(Path conf) throws IOException {
-        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(java, "-Dio.netty.leakDetection.level=paranoid", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config",
-                conf.toString()).redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    log.add(line);
-                    allLines.add(line);
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-    }
-
-    private Matcher await(Pattern pattern) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            String line = log.poll(100, TimeUnit.MILLISECONDS);
-            if (line != null) {
-                Matcher m = pattern.matcher(line);
-                if (m.find()) {
-                    return m;
-                }
-            }
-        }
-        throw new AssertionError("no log line like " + pattern + " in:\n" + String.join("\n", allLines));
-    }
-
-    private void signal(String name) throws Exception {
-        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor());
-    }
-
     private static int readyz(int admin) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + admin + "/readyz").toURL()
-                    .openConnection();
-            c.setConnectTimeout(1000);
-            c.setReadTimeout(2000);
-            try {
-                return c.getResponseCode();
-            } finally {
-                c.disconnect();
-            }
-        } catch (IOException e) {
-            return -1; // the admin endpoint is gone: the process is exiting
-        }
+        return TcpBalancer.readyz(admin);
     }
 }

@@ -163,7 +163,8 @@ public final class TcpBalancer implements AutoCloseable {
         }
     }
 
-    private static int readyz(int port) {
+    /** The status of GET /readyz on 127.0.0.1:port; -1 when nothing answers (the process is gone). */
+    public static int readyz(int port) {
         try {
             HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/readyz").toURL()
                     .openConnection();
