@@ -3,6 +3,7 @@ package io.mtlsproxy.admin;
 import io.mtlsproxy.admin.cli.CheckConfigCommand;
 import io.mtlsproxy.admin.cli.DemoCommand;
 import io.mtlsproxy.admin.cli.PkiCommand;
+import io.mtlsproxy.admin.cli.RenewCommand;
 import io.mtlsproxy.admin.cli.RunCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "mtls-proxy", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A reverse proxy that terminates TLS or mutual TLS and opens plain, TLS or mTLS "
                 + "connections to origins.",
-        subcommands = {RunCommand.class, CheckConfigCommand.class, DemoCommand.class, PkiCommand.class})
+        subcommands = {RunCommand.class, CheckConfigCommand.class, RenewCommand.class, DemoCommand.class,
+                PkiCommand.class})
 public final class Main implements Runnable {
     /** Exit code of a usage or configuration problem; 1 is never used for one. */
     public static final int EXIT_USAGE = 2;

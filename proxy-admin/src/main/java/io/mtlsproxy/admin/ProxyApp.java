@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,12 +23,16 @@ import io.mtlsproxy.core.ReloadResult;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.reload.Reloader;
+import io.mtlsproxy.core.renew.IssueException;
+import io.mtlsproxy.core.renew.Issuers;
+import io.mtlsproxy.core.renew.RenewalScheduler;
+import io.mtlsproxy.core.renew.Renewals;
 import io.mtlsproxy.core.reload.ServerView;
 
 /**
  * The composition root of a running proxy: configuration → core's {@link ProxyServer} → the admin endpoint, the
- * Prometheus registry, the access log and the reloader (file watch, SIGHUP, POST /reload, all serialized on one
- * thread). {@code run} and {@code demo} both start one.
+ * Prometheus registry, the access log, the reloader (file watch, SIGHUP, POST /reload, all serialized on one
+ * thread) and the renewal scheduler (certificates with a {@code renew} block). {@code run} and {@code demo} both start one.
  */
 public final class ProxyApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyApp.class);
@@ -37,11 +42,13 @@ public final class ProxyApp implements AutoCloseable {
     private final ProxyServer proxy;
     private final AdminServer admin;
     private final Reloader reloader;
+    private final RenewalScheduler renewals;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
 
     private ProxyApp(PrometheusRegistry registry, AccessLog accessLog, ProxyServer proxy, AdminServer admin,
-                     Reloader reloader) {
+                     Reloader reloader, RenewalScheduler renewals) {
+        this.renewals = renewals;
         this.registry = registry;
         this.accessLog = accessLog;
         this.proxy = proxy;
@@ -69,28 +76,41 @@ public final class ProxyApp implements AutoCloseable {
         ProxyServer proxy = null;
         AdminServer admin = null;
         Reloader reloader = null;
+        RenewalScheduler renewals = null;
         try {
             accessLog = AccessLogs.open(config.accessLog(), registry.registry());
             proxy = ProxyServer.builder().metrics(new ProxyMetrics(registry.registry())).accessLog(accessLog).build();
             // the admin endpoint comes first, so /readyz answers 503 until every listener is bound
             ProxyServer server = proxy;
+            AtomicReference<Reloader> reloads = new AtomicReference<>();
+            // a renewal loads the new files through the one reload path, as SIGHUP would
+            renewals = new RenewalScheduler(issuers(proxy), registry.registry(),
+                    () -> reloads.get().reload(Reloader.Trigger.RENEWAL).ok());
             ServerView view = new ServerView(server);
-            admin = AdminServer.builder(view, registry.registry()).config(config.admin())
+            admin = AdminServer.builder(view, registry.registry()).config(config.admin()).renewals(renewals)
                     .access(AdminAccess.of(config.admin()))
                     .expiry(() -> server.snapshot() == null ? config.expiry() : server.snapshot().config().expiry())
                     .start();
             LOG.info("admin endpoint on http://{}:{}/", config.admin().bind(), admin.port());
             proxy.start(config);
             AdminServer adminServer = admin;
-            reloader = Reloader.start(proxy, reloadFrom, config.reload(),
-                    result -> {
-                        adminServer.inventory().refresh();
-                        adminServer.reloadToken(); // a rotated token file is what triggered this reload, perhaps
-                    });
+            RenewalScheduler renewing = renewals;
+            reloader = Reloader.start(proxy, reloadFrom, config.reload(), result -> {
+                adminServer.inventory().refresh();
+                adminServer.reloadToken(); // a rotated token file is what triggered this reload, perhaps
+                if (result.ok()) {
+                    renewing.update(server.snapshot().config()); // renew blocks, issuers or files may have changed
+                }
+            });
+            reloads.set(reloader);
+            renewals.update(config); // checked at start: a certificate already due renews now
             view.attach(reloader); // POST /reload now joins SIGHUP and file-watch reloads on one thread
             admin.inventory().refresh();
-            return new ProxyApp(registry, accessLog, proxy, admin, reloader);
+            return new ProxyApp(registry, accessLog, proxy, admin, reloader, renewals);
         } catch (ConfigException | IOException | RuntimeException e) {
+            if (renewals != null) {
+                renewals.close();
+            }
             if (reloader != null) {
                 reloader.close();
             }
@@ -106,6 +126,18 @@ public final class ProxyApp implements AutoCloseable {
             registry.close();
             throw e;
         }
+    }
+
+    /** How each issuer type is made; ACME answers its challenges on this proxy's own listeners. */
+    public static Issuers issuers(ProxyServer proxy) {
+        return new Issuers(acme -> request -> {
+            throw new IssueException("acme: not available in this build");
+        });
+    }
+
+    /** Certificate renewal: states for /certs, renew-now for POST /renew. */
+    public Renewals renewals() {
+        return renewals;
     }
 
     public ProxyServer proxy() {
@@ -149,6 +181,7 @@ public final class ProxyApp implements AutoCloseable {
             return;
         }
         try {
+            renewals.close();
             reloader.close();
             ProxyConfig config = proxy.snapshot().config();
             if (!config.drainDelay().isZero()) {
@@ -176,6 +209,7 @@ public final class ProxyApp implements AutoCloseable {
 
     @Override
     public void close() {
+        renewals.close();
         reloader.close();
         proxy.close();
         admin.close();

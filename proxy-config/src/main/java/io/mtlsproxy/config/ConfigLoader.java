@@ -75,7 +75,7 @@ public final class ConfigLoader {
 
     private ProxyConfig read(Path file, Node root) {
         root.allowOnly("admin", "expiry", "listeners", "reload", "shutdown-grace", "access-log", "routes-dir",
-                ROUTES, FleetReader.SHUTDOWN, FleetReader.SESSION_TICKETS);
+                ROUTES, "issuers", "renewal", FleetReader.SHUTDOWN, FleetReader.SESSION_TICKETS);
         watched.add(absolute(file));
         AdminConfig admin = root.object("admin").map(ConfigLoader::admin).orElse(AdminConfig.DEFAULT);
         Source adminPort = root.child("admin").flatMap(a -> a.child("port")).map(Node::source).orElse(root.source());
@@ -100,15 +100,19 @@ public final class ConfigLoader {
         Optional<Path> routesDir = root.child("routes-dir").flatMap(ConfigLoader::routesDir);
         routesDir.ifPresent(dir -> routes.addAll(routeFiles(dir)));
 
+        Map<String, IssuerConfig> issuers = root.object("issuers").map(IssuerReader::issuers).orElse(Map.of());
+        RenewalConfig renewal = root.object("renewal").map(IssuerReader::renewal).orElse(RenewalConfig.DEFAULT);
+
         CrossChecks.check(admin, adminPort, listeners, routes, problems);
         List<ListenerConfig> listenerConfigs = listeners.stream().map(ParsedListener::config).toList();
         List<RouteConfig> routeConfigs = routes.stream().map(ParsedRoute::config).toList();
+        RenewalChecks.check(issuers, listenerConfigs, routeConfigs, problems);
         watch(admin);
         listenerConfigs.forEach(this::watch);
         routeConfigs.forEach(this::watch);
         return new ProxyConfig(absolute(file), admin, expiry, listenerConfigs, routeConfigs, reload, shutdown.grace(),
-                accessLog, routesDir.map(ConfigLoader::absolute), List.copyOf(watched), shutdown.drainDelay(),
-                ticketKeys);
+                accessLog, routesDir.map(ConfigLoader::absolute), List.copyOf(watched), issuers, renewal,
+                shutdown.drainDelay(), ticketKeys);
     }
 
     private static AdminConfig admin(Node a) {

@@ -12,6 +12,7 @@ final class KeyMaterialReader {
     static final String KEY = "key";
     static final String KEYSTORE = "keystore";
     static final String KEYSTORE_PASSWORD = "keystore-password";
+    static final String RENEW = "renew";
 
     private KeyMaterialReader() {
     }
@@ -40,11 +41,15 @@ final class KeyMaterialReader {
         if (n.has(KEY) && !n.has(CERT)) {
             n.missing(CERT, "the certificate of " + KEY + ", e.g. cert = \"pki/server.crt\"");
         }
+        Optional<RenewSpec> renew = n.object(RENEW).map(RenewReader::read);
+        if (n.has(RENEW) && n.has(KEYSTORE)) {
+            n.error(RENEW, "given with keystore: renewal writes PEM files (expected: cert + key next to renew)");
+        }
         if (keystore.isPresent()) {
             return Optional.of(KeyMaterial.pkcs12(keystore.get(), password, n.path(), n.source()));
         }
         if (cert.isPresent() && key.isPresent()) {
-            return Optional.of(KeyMaterial.pem(cert.get(), key.get(), n.path(), n.source()));
+            return Optional.of(KeyMaterial.pem(cert.get(), key.get(), n.path(), n.source()).withRenew(renew));
         }
         return Optional.empty();
     }

@@ -81,7 +81,7 @@ final class ListenerReader {
         List<Node> entries = t.objectList("certificates");
         for (Node entry : entries) {
             entry.allowOnly(KeyMaterialReader.CERT, KeyMaterialReader.KEY, KeyMaterialReader.KEYSTORE,
-                    KeyMaterialReader.KEYSTORE_PASSWORD);
+                    KeyMaterialReader.KEYSTORE_PASSWORD, KeyMaterialReader.RENEW);
             if (!KeyMaterialReader.mentionsAny(entry)) {
                 entry.error("empty (expected: { cert = \"x.crt\", key = \"x.key\" } or { keystore = \"x.p12\" })");
             }

@@ -126,6 +126,11 @@ final class Node {
         return child(key).filter(c -> c.expect(ConfigValueType.OBJECT, "an object { ... }"));
     }
 
+    /** The keys of this object, sorted (a map such as {@code issuers { NAME { ... } }}); empty for a non-object. */
+    List<String> keys() {
+        return value instanceof ConfigObject obj ? obj.keySet().stream().sorted().toList() : List.of();
+    }
+
     /** The objects of the list at {@code key}; reports a non-list and every non-object element. */
     List<Node> objectList(String key) {
         Optional<Node> list = child(key).filter(c -> c.expect(ConfigValueType.LIST, "a list [{ ... }, ...]"));

@@ -85,7 +85,7 @@ final class Scalars {
         return parent.child(key).map(n -> duration(n, defaultValue, min)).orElse(defaultValue);
     }
 
-    private static Duration duration(Node n, Duration defaultValue, Duration min) {
+    static Duration duration(Node n, Duration defaultValue, Duration min) {
         ConfigValueType type = n.type();
         if (type == null) {
             return defaultValue;

@@ -54,7 +54,7 @@ final class UpstreamReader {
     private static UpstreamTls tls(Node t) {
         t.allowOnly("mode", "trust-ca", "server-name", "verify-hostname", "expected-uri-sans",
                 KeyMaterialReader.CERT, KeyMaterialReader.KEY, KeyMaterialReader.KEYSTORE,
-                KeyMaterialReader.KEYSTORE_PASSWORD);
+                KeyMaterialReader.KEYSTORE_PASSWORD, KeyMaterialReader.RENEW);
         Optional<UpstreamTlsMode> modeRead = Scalars.requiredEnum(t, "mode", UpstreamTlsMode.class);
         UpstreamTlsMode mode = modeRead.orElse(UpstreamTlsMode.TLS);
         Optional<FileRef> trustCa = t.file("trust-ca");

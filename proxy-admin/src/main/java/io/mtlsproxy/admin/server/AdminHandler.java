@@ -1,5 +1,6 @@
 package io.mtlsproxy.admin.server;
 
+import static io.netty.handler.codec.http.HttpResponseStatus.BAD_GATEWAY;
 import static io.netty.handler.codec.http.HttpResponseStatus.BAD_REQUEST;
 import static io.netty.handler.codec.http.HttpResponseStatus.INTERNAL_SERVER_ERROR;
 import static io.netty.handler.codec.http.HttpResponseStatus.METHOD_NOT_ALLOWED;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +27,8 @@ import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.admin.json.Json;
 import io.mtlsproxy.core.ProxyView;
 import io.mtlsproxy.core.ReloadResult;
+import io.mtlsproxy.core.renew.RenewalStatus;
+import io.mtlsproxy.core.renew.Renewals;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -44,7 +48,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 /**
  * Answers the admin endpoints. Runs on the admin server's own event loop: everything here is an in-memory
  * read (view flags, the inventory's last evaluation, the registry's scrape), except {@code POST /reload}, which
- * reads files and so runs on the reload executor; its answer is written back from there.
+ * reads files and so runs on the reload executor, and {@code POST /renew}, which runs on the renewal thread;
+ * their answers are written back from there.
  */
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -60,12 +65,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             "/metrics", HttpMethod.GET,
             "/certs", HttpMethod.GET,
             "/tls/failures", HttpMethod.GET,
-            "/reload", HttpMethod.POST);
+            "/reload", HttpMethod.POST,
+            "/renew", HttpMethod.POST);
 
     private final ProxyView view;
     private final PrometheusMeterRegistry registry;
     private final CertificateInventory inventory;
     private final Executor reloadExecutor;
+    private final Renewals renewals;
     private final AdminAccess access;
     private final boolean healthOnly;
 
@@ -74,7 +81,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * @param healthOnly the health port: /healthz and /readyz only, open to all
      */
     AdminHandler(ProxyView view, PrometheusMeterRegistry registry, CertificateInventory inventory,
-                 Executor reloadExecutor, AdminAccess access, boolean healthOnly) {
+                 Executor reloadExecutor, Renewals renewals, AdminAccess access, boolean healthOnly) {
+        this.renewals = renewals;
         this.view = view;
         this.registry = registry;
         this.inventory = inventory;
@@ -109,7 +117,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (allowed == null) {
             send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
-                    + " (expected: /healthz, /readyz, /metrics, /certs, /tls/failures, POST /reload)"));
+                    + " (expected: /healthz, /readyz, /metrics, /certs, /tls/failures, POST /reload, POST /renew)"));
             return;
         }
         if (!allowed.equals(request.method())) {
@@ -127,6 +135,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/tls/failures" -> send(ctx, request, json(OK, TlsFailuresReport.of(
                     view.metrics().failures().snapshot(), inventory.clock().instant())));
             case "/reload" -> reload(ctx, request);
+            case "/renew" -> renew(ctx, request, uri.parameters());
             default -> throw new IllegalStateException("unrouted endpoint " + uri.path());
         }
     }
@@ -157,7 +166,42 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (IllegalArgumentException e) {
             return text(BAD_REQUEST, e.getMessage());
         }
-        return json(OK, CertsReport.of(inventory.snapshot(), inventory.clock().instant(), states));
+        return json(OK, CertsReport.of(inventory.snapshot(), inventory.clock().instant(), states,
+                renewals.statuses()));
+    }
+
+    /**
+     * Renews now (all, or {@code ?owner=NAME[&usage=...]}); the work runs on the renewal thread and the answer is
+     * written from there: 200 with what was renewed, 502 with why not, 404 for an owner with no renew block.
+     */
+    private void renew(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, List<String>> params) {
+        Optional<String> owner = params.getOrDefault("owner", List.of()).stream().findFirst();
+        Optional<String> usage = params.getOrDefault("usage", List.of()).stream().findFirst();
+        Predicate<RenewalStatus> filter = s -> owner.map(s.owner()::equals).orElse(true)
+                && usage.map(s.usage()::equals).orElse(true);
+        if ((owner.isPresent() || usage.isPresent()) && renewals.statuses().stream().noneMatch(filter)) {
+            send(ctx, request, text(NOT_FOUND, "no certificate with a renew block for"
+                    + owner.map(o -> " owner " + o).orElse("") + usage.map(u -> " usage " + u).orElse("")));
+            return;
+        }
+        request.retain();
+        renewals.renewNow(filter).handle((outcome, error) -> {
+            if (error != null) {
+                log.error("renewal requested on the admin endpoint failed", error);
+                return json(INTERNAL_SERVER_ERROR, new RenewReport("error", List.of(), List.of(error.toString())));
+            }
+            log.info("renewal requested on the admin endpoint: renewed {}, errors {}", outcome.renewed(),
+                    outcome.errors());
+            inventory.refresh();
+            return json(outcome.ok() ? OK : BAD_GATEWAY, RenewReport.of(outcome));
+        }).whenComplete((response, error) -> {
+            try {
+                send(ctx, request, response != null ? response
+                        : text(INTERNAL_SERVER_ERROR, "renew answer failed: " + error));
+            } finally {
+                request.release();
+            }
+        });
     }
 
     /** Reads files, so never on this event loop; the request is retained until the answer is written. */

@@ -22,6 +22,7 @@ import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.core.ProxyView;
+import io.mtlsproxy.core.renew.Renewals;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -137,6 +138,7 @@ public final class AdminServer implements AutoCloseable {
         private Supplier<ExpiryConfig> expiry = () -> ExpiryConfig.DEFAULT;
         private Clock clock = Clock.systemUTC();
         private Duration refreshInterval = CertificateInventory.DEFAULT_INTERVAL;
+        private Renewals renewals = Renewals.NONE;
         private AdminAccess access = AdminAccess.OPEN;
 
         private Builder(ProxyView view, PrometheusMeterRegistry registry) {
@@ -182,6 +184,12 @@ public final class AdminServer implements AutoCloseable {
             return this;
         }
 
+        /** Certificate renewal: the {@code renewal} object of /certs entries, and {@code POST /renew}. */
+        public Builder renewals(Renewals renewals) {
+            this.renewals = requireNonNull(renewals, "renewals");
+            return this;
+        }
+
         /**
          * @throws IllegalStateException when the address cannot be bound (in use, not local, no permission)
          */
@@ -195,13 +203,13 @@ public final class AdminServer implements AutoCloseable {
             Channel healthChannel = null;
             String address = config.bind() + ":" + config.port();
             try {
-                channel = bind(new AdminHandler(view, registry, inventory, reloads, access, false), group,
+                channel = bind(new AdminHandler(view, registry, inventory, reloads, renewals, access, false), group,
                         config.bind(), config.port(), access.sslContext());
                 if (config.health().isPresent()) {
                     AdminConfig.Health health = config.health().get();
                     address = health.bind() + ":" + health.port();
-                    healthChannel = bind(new AdminHandler(view, registry, inventory, reloads, AdminAccess.OPEN,
-                            true), group, health.bind(), health.port(), Optional.empty());
+                    healthChannel = bind(new AdminHandler(view, registry, inventory, reloads, renewals,
+                            AdminAccess.OPEN, true), group, health.bind(), health.port(), Optional.empty());
                 }
             } catch (Exception e) { // bind() rethrows java.net.BindException without declaring it
                 if (channel != null) {

@@ -2,21 +2,26 @@ package io.mtlsproxy.admin.server;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import io.mtlsproxy.admin.inventory.CertificateEntry;
 import io.mtlsproxy.admin.inventory.CrlEntry;
 import io.mtlsproxy.admin.inventory.InventorySnapshot;
 import io.mtlsproxy.admin.json.Rfc3339;
+import io.mtlsproxy.core.renew.RenewalStatus;
 import io.mtlsproxy.core.tls.ExpiryState;
 
 /**
  * The body of {@code GET /certs}: the inventory's last evaluation, certificates then CRLs. {@code state} is the
  * evaluation's (at most one refresh interval old, the same the logs and alerts saw); {@code expires_in_seconds}
- * is computed at request time, so it is never stale.
+ * is computed at request time, so it is never stale. A certificate with a {@code renew} block adds a
+ * {@code renewal} object; the others keep exactly the fields they always had.
  */
 record CertsReport(String generatedAt, String evaluatedAt, List<Object> certificates) {
     /** Every state a {@code ?state=} filter may name. */
@@ -31,12 +36,19 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
 
     /** @param states the states to keep; empty keeps all */
     static CertsReport of(InventorySnapshot snapshot, Instant now, Set<String> states) {
+        return of(snapshot, now, states, List.of());
+    }
+
+    /** With the {@code renewal} object of every certificate that has a {@code renew} block. */
+    static CertsReport of(InventorySnapshot snapshot, Instant now, Set<String> states,
+                          Collection<RenewalStatus> renewals) {
         List<Object> entries = new ArrayList<>();
         for (CertificateEntry c : snapshot.certificates()) {
             if (states.isEmpty() || states.contains(c.state().label())) {
                 entries.add(new Certificate(c.usage(), c.owner(), c.path().toString(), c.subject(), c.issuer(),
                         c.serial(), c.sans(), c.sha256(), Rfc3339.seconds(c.notBefore()),
-                        Rfc3339.seconds(c.notAfter()), c.expiresInSeconds(now), c.state().label()));
+                        Rfc3339.seconds(c.notAfter()), c.expiresInSeconds(now), c.state().label(),
+                        RenewalJson.find(renewals, c.usage(), c.owner(), c.path().toString())));
             }
         }
         for (CrlEntry c : snapshot.crls()) {
@@ -70,7 +82,7 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
 
     record Certificate(String usage, String owner, String path, String subject, String issuer, String serial,
                        List<String> sans, String sha256, String notBefore, String notAfter, long expiresInSeconds,
-                       String state) {
+                       String state, @JsonInclude(JsonInclude.Include.NON_NULL) RenewalJson renewal) {
     }
 
     record Crl(String usage, String owner, String path, String issuer, String thisUpdate, String nextUpdate,

@@ -18,11 +18,14 @@ import java.util.Map;
 
 import javax.security.auth.x500.X500Principal;
 
+import org.bouncycastle.asn1.pkcs.Attribute;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
@@ -41,6 +44,10 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.PKCSException;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 
 /**
  * A certificate authority that signs leaves, intermediates and CRLs with BouncyCastle. Used by the
@@ -181,6 +188,40 @@ public final class CertificateAuthority {
             return sign(b, privateKey);
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("cannot re-issue " + previous.getSubjectX500Principal(), e);
+        }
+    }
+
+    /**
+     * Signs a certificate signing request: its subject and subjectAltName as requested (the CSR's own signature is
+     * checked first, proving the requester holds the key), this CA's leaf constraints, a fresh serial. For a
+     * {@code local-ca} renewal: the key was made by the proxy and never leaves it.
+     */
+    public X509Certificate signRequest(PKCS10CertificationRequest csr, CertificateSpec.Usage usage, Instant notBefore,
+                                       Instant notAfter) throws PkiException {
+        try {
+            JcaPKCS10CertificationRequest request = new JcaPKCS10CertificationRequest(csr);
+            PublicKey subjectKey = request.getPublicKey();
+            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(subjectKey))) {
+                throw new PkiException("the certificate signing request's signature does not verify");
+            }
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(), Date.from(notBefore),
+                    Date.from(notAfter), x500(csr.getSubject()), subjectKey);
+            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
+            addLeafConstraints(b, subjectKey);
+            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                    usage == CertificateSpec.Usage.SERVER ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
+            for (Attribute a : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
+                Extension san = Extensions.getInstance(a.getAttrValues().getObjectAt(0))
+                        .getExtension(Extension.subjectAlternativeName);
+                if (san != null) {
+                    b.addExtension(Extension.subjectAlternativeName, san.isCritical(), san.getParsedValue());
+                }
+            }
+            return sign(b, privateKey);
+        } catch (GeneralSecurityException | OperatorCreationException | PKCSException | CertIOException e) {
+            throw new PkiException("cannot sign the certificate signing request: " + e.getMessage());
         }
     }
 

@@ -44,6 +44,7 @@ public final class Reloader implements AutoCloseable {
         FILE_CHANGE("a watched file changed"),
         SIGNAL("SIGHUP"),
         ADMIN("POST /reload"),
+        RENEWAL("a certificate was renewed"),
         API("a direct call");
 
         private final String description;

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * nginx from the operating system as a TLS and an mTLS origin, with its own configuration under a test directory:
  * one process ({@code master_process off}), no privileges to drop, temp paths inside the directory. Both servers
- * answer {@code NAME dn=$ssl_client_s_dn}.
+ * answer {@code NAME dn=$ssl_client_s_dn}; the mTLS one adds the client certificate's serial and PEM (URL-escaped).
  */
 public final class NginxOrigin implements AutoCloseable {
     private final Process process;
@@ -48,7 +48,7 @@ public final class NginxOrigin implements AutoCloseable {
                     %4$s
                     ssl_client_certificate %5$s;
                     ssl_verify_client on;
-                    location / { return 200 "nginx-mtls dn=$ssl_client_s_dn\\n"; }
+                    location / { return 200 "nginx-mtls dn=$ssl_client_s_dn serial=$ssl_client_serial cert=$ssl_client_escaped_cert\\n"; }
                   }
                 }
                 """.formatted(dir, tlsPort, mtlsPort, tls, clientCa);

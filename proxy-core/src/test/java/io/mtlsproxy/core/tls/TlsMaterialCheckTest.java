@@ -57,7 +57,8 @@ class TlsMaterialCheckTest {
         Path keys = java.nio.file.Files.write(dir.resolve("tickets.key"), new byte[48]); // nginx's AES-128 size
         ProxyConfig c = config(List.of(), List.of());
         ProxyConfig withKeys = new ProxyConfig(c.file(), c.admin(), c.expiry(), c.listeners(), c.routes(), c.reload(),
-                c.shutdownGrace(), c.accessLog(), c.routesDir(), c.watchedFiles(), c.drainDelay(),
+                c.shutdownGrace(), c.accessLog(), c.routesDir(), c.watchedFiles(), c.issuers(), c.renewal(),
+                c.drainDelay(),
                 Optional.of(new io.mtlsproxy.config.FileRef(keys, "session-tickets.keys",
                         new io.mtlsproxy.config.Source("proxy.conf", 7))));
         List<String> errors = TlsMaterialCheck.check(withKeys).errors().stream().map(ConfigError::toString).toList();
