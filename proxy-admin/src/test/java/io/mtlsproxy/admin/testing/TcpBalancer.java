@@ -17,8 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A network load balancer in miniature, as an AWS NLB or a Kubernetes Service behaves toward a rollout: a TCP
- * relay that sends each new connection to the next backend whose {@code /readyz} answered 200 at the last health
- * check (every {@code checkMillis}), and leaves established connections where they are. A connection that finds no
+ * relay that sends each new connection to the next ready backend, and leaves established connections where they
+ * are. A backend is ready once {@code /readyz} answers 200, and stops being ready after two failed checks in a row
+ * (an NLB's unhealthy threshold; one slow answer on a busy machine is not a deregistration); checks run every
+ * {@code checkMillis}. A connection that finds no
  * ready backend, or whose backend refuses it, is closed at once and counted as refused.
  */
 public final class TcpBalancer implements AutoCloseable {
@@ -28,6 +30,7 @@ public final class TcpBalancer implements AutoCloseable {
 
     private final List<Backend> backends;
     private final List<Backend> ready = new CopyOnWriteArrayList<>();
+    private final java.util.Map<Backend, Integer> failedChecks = new java.util.concurrent.ConcurrentHashMap<>();
     private final ServerSocket server;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "balancer");
@@ -81,9 +84,13 @@ public final class TcpBalancer implements AutoCloseable {
     private void checkHealth() {
         for (Backend b : backends) {
             boolean ok = readyz(b.healthPort()) == 200;
-            if (ok && !ready.contains(b)) {
-                ready.add(b);
-            } else if (!ok && ready.remove(b)) {
+            int failed = ok ? 0 : failedChecks.merge(b, 1, Integer::sum);
+            if (ok) {
+                failedChecks.put(b, 0);
+                if (!ready.contains(b)) {
+                    ready.add(b);
+                }
+            } else if (failed >= 2 && ready.remove(b)) {
                 deregistrations.incrementAndGet();
             }
         }
@@ -168,8 +175,8 @@ public final class TcpBalancer implements AutoCloseable {
         try {
             HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/readyz").toURL()
                     .openConnection();
-            c.setConnectTimeout(500);
-            c.setReadTimeout(1000);
+            c.setConnectTimeout(1000);
+            c.setReadTimeout(2000); // a cold JVM on a busy machine answers its first call slowly
             try {
                 return c.getResponseCode();
             } finally {
