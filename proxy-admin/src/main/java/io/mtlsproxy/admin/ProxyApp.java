@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.log.AccessLogs;
 import io.mtlsproxy.admin.metrics.PrometheusRegistry;
+import io.mtlsproxy.admin.server.AdminAccess;
 import io.mtlsproxy.admin.server.AdminServer;
 import io.mtlsproxy.admin.server.ServerInfo;
 import io.mtlsproxy.config.ConfigException;
@@ -94,6 +95,7 @@ public final class ProxyApp implements AutoCloseable {
             ServerView view = new ServerView(server);
             ServerInfo info = new ServerInfo(BuildInfo.current(), reloadFrom, Clock.systemUTC());
             admin = AdminServer.builder(view, registry.registry()).config(config.admin()).renewals(renewals)
+                    .access(AdminAccess.of(config.admin()))
                     .expiry(() -> server.snapshot() == null ? config.expiry() : server.snapshot().config().expiry())
                     .serverInfo(info).start();
             LOG.info("admin endpoint on http://{}:{}/", config.admin().bind(), admin.port());
@@ -103,6 +105,7 @@ public final class ProxyApp implements AutoCloseable {
             reloader = Reloader.start(proxy, reloadFrom, config.reload(), result -> {
                 info.reloaded(result);
                 adminServer.inventory().refresh();
+                adminServer.reloadToken(); // a rotated token file is what triggered this reload, perhaps
                 if (result.ok()) {
                     renewing.update(server.snapshot().config()); // renew blocks, issuers or files may have changed
                 }
@@ -151,6 +154,10 @@ public final class ProxyApp implements AutoCloseable {
         return proxy.port(listener);
     }
 
+    public AdminServer admin() {
+        return admin;
+    }
+
     public int adminPort() {
         return admin.port();
     }
@@ -171,8 +178,9 @@ public final class ProxyApp implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: /readyz turns 503, listeners stop accepting, in-flight requests finish within
-     * {@code shutdown-grace}, then everything closes. Idempotent; safe from a signal thread.
+     * Graceful stop: /readyz turns 503; the listeners keep accepting for {@code shutdown.drain-delay} (a load
+     * balancer needs that long to stop sending new connections), then stop accepting, in-flight requests finish
+     * within {@code shutdown.grace}, then everything closes. Idempotent; safe from a signal thread.
      */
     public void shutdown() {
         if (!stopping.compareAndSet(false, true)) {
@@ -181,9 +189,22 @@ public final class ProxyApp implements AutoCloseable {
         try {
             renewals.close();
             reloader.close();
-            proxy.drain(proxy.snapshot().config().shutdownGrace());
+            ProxyConfig config = proxy.snapshot().config();
+            if (!config.drainDelay().isZero()) {
+                proxy.announceDrain(config.drainDelay());
+                sleep(config.drainDelay());
+            }
+            proxy.drain(config.shutdownGrace());
         } finally {
             close();
+        }
+    }
+
+    private static void sleep(java.time.Duration delay) {
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // drain now
         }
     }
 

@@ -75,7 +75,7 @@ public final class ConfigLoader {
 
     private ProxyConfig read(Path file, Node root) {
         root.allowOnly("admin", "expiry", "listeners", "reload", "shutdown-grace", "access-log", "routes-dir",
-                ROUTES, "issuers", "renewal");
+                ROUTES, "issuers", "renewal", FleetReader.SHUTDOWN, FleetReader.SESSION_TICKETS);
         watched.add(absolute(file));
         AdminConfig admin = root.object("admin").map(ConfigLoader::admin).orElse(AdminConfig.DEFAULT);
         Source adminPort = root.child("admin").flatMap(a -> a.child("port")).map(Node::source).orElse(root.source());
@@ -90,7 +90,9 @@ public final class ConfigLoader {
         root.objectList("listeners").forEach(l -> listeners.add(ListenerReader.read(l)));
 
         ReloadConfig reload = root.object("reload").map(ConfigLoader::reload).orElse(ReloadConfig.DEFAULT);
-        Duration grace = Scalars.duration(root, "shutdown-grace", ProxyConfig.DEFAULT_SHUTDOWN_GRACE, Duration.ZERO);
+        FleetReader.Shutdown shutdown = FleetReader.shutdown(root);
+        Optional<FileRef> ticketKeys = FleetReader.sessionTicketKeys(root);
+        ticketKeys.ifPresent(this::watch);
         String accessLog = accessLog(root);
 
         List<ParsedRoute> routes = new ArrayList<>();
@@ -105,19 +107,29 @@ public final class ConfigLoader {
         List<ListenerConfig> listenerConfigs = listeners.stream().map(ParsedListener::config).toList();
         List<RouteConfig> routeConfigs = routes.stream().map(ParsedRoute::config).toList();
         RenewalChecks.check(issuers, listenerConfigs, routeConfigs, problems);
+        watch(admin);
         listenerConfigs.forEach(this::watch);
         routeConfigs.forEach(this::watch);
-        return new ProxyConfig(absolute(file), admin, expiry, listenerConfigs, routeConfigs, reload, grace, accessLog,
-                routesDir.map(ConfigLoader::absolute), List.copyOf(watched), issuers, renewal);
+        return new ProxyConfig(absolute(file), admin, expiry, listenerConfigs, routeConfigs, reload, shutdown.grace(),
+                accessLog, routesDir.map(ConfigLoader::absolute), List.copyOf(watched), issuers, renewal,
+                shutdown.drainDelay(), ticketKeys);
     }
 
     private static AdminConfig admin(Node a) {
-        a.allowOnly("bind", "port");
-        String bind = Syntax.unbracket(a.text("bind", AdminConfig.DEFAULT.bind()));
+        a.allowOnly("bind", "port", AdminReader.HEALTH, AdminReader.AUTH);
+        String bind = bindAddress(a, AdminConfig.DEFAULT.bind());
+        int port = Scalars.integer(a, "port", AdminConfig.DEFAULT.port(), 0, 65535);
+        return new AdminConfig(bind, port, a.object(AdminReader.HEALTH).map(AdminReader::health),
+                a.object(AdminReader.AUTH).map(AdminReader::auth));
+    }
+
+    /** An IP address to bind at {@code bind}, brackets of an IPv6 address removed. */
+    static String bindAddress(Node n, String defaultValue) {
+        String bind = Syntax.unbracket(n.text("bind", defaultValue));
         if (!Syntax.isBindAddress(bind)) {
-            a.error("bind", "\"" + bind + "\" (expected: an IP address such as 127.0.0.1)");
+            n.error("bind", "\"" + bind + "\" (expected: an IP address such as 127.0.0.1)");
         }
-        return new AdminConfig(bind, Scalars.integer(a, "port", AdminConfig.DEFAULT.port(), 0, 65535));
+        return bind;
     }
 
     private static ExpiryConfig expiry(Node e) {
@@ -198,6 +210,10 @@ public final class ConfigLoader {
             });
         }
         return routes;
+    }
+
+    private void watch(AdminConfig admin) {
+        admin.auth().flatMap(AdminConfig.Auth::tokenFile).ifPresent(this::watch); // a rotated token is re-read
     }
 
     private void watch(ListenerConfig l) {

@@ -13,14 +13,19 @@ import java.util.Optional;
 /**
  * The whole configuration: the main file plus every route file of {@code routes-dir}. Immutable; a reload
  * loads a new one. {@code watchedFiles} lists every file it was read from or names (configs, certificates,
- * keys, CAs, CRLs) so that a watcher can poll them. {@code issuers} and {@code renewal} serve the {@code renew}
- * blocks of certificates (see {@link KeyMaterial#renew()}).
+ * keys, CAs, CRLs, ticket keys) so that a watcher can poll them. {@code issuers} and {@code renewal} serve the
+ * {@code renew} blocks of certificates (see {@link KeyMaterial#renew()}).
+ *
+ * <p>{@code drainDelay}: on SIGTERM, how long /readyz answers 503 while the listeners still accept, before the
+ * drain of {@code shutdownGrace} begins. {@code sessionTicketKeys}: the file of ticket keys a fleet shares.
  */
 public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
                           List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace,
                           String accessLog, Optional<Path> routesDir, List<Path> watchedFiles,
-                          Map<String, IssuerConfig> issuers, RenewalConfig renewal) {
+                          Map<String, IssuerConfig> issuers, RenewalConfig renewal,
+                          Duration drainDelay, Optional<FileRef> sessionTicketKeys) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_DRAIN_DELAY = Duration.ZERO;
 
     public ProxyConfig {
         requireNonNull(file, "file");
@@ -35,9 +40,20 @@ public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, Lis
         watchedFiles = List.copyOf(requireNonNull(watchedFiles, "watchedFiles"));
         issuers = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(issuers, "issuers")));
         requireNonNull(renewal, "renewal");
+        requireNonNull(drainDelay, "drainDelay");
+        requireNonNull(sessionTicketKeys, "sessionTicketKeys");
     }
 
-    /** A configuration without issuers: nothing renews itself. */
+    /** A configuration without the fleet settings: no drain delay, per-process ticket keys. */
+    public ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
+                       List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace, String accessLog,
+                       Optional<Path> routesDir, List<Path> watchedFiles, Map<String, IssuerConfig> issuers,
+                       RenewalConfig renewal) {
+        this(file, admin, expiry, listeners, routes, reload, shutdownGrace, accessLog, routesDir, watchedFiles,
+                issuers, renewal, DEFAULT_DRAIN_DELAY, Optional.empty());
+    }
+
+    /** A configuration without issuers (nothing renews itself) and without the fleet settings. */
     public ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
                        List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace, String accessLog,
                        Optional<Path> routesDir, List<Path> watchedFiles) {

@@ -62,8 +62,8 @@ final class RouteReader {
         return new ClientIdentity(require, mode, allow);
     }
 
-    private static AllowList allowList(Node a) {
-        a.allowOnly("subjects", "dns-sans", "uri-sans", "sha256-fingerprints");
+    static AllowList allowList(Node a) {
+        a.allowOnly("subjects", "dns-sans", "uri-sans", "sha256-fingerprints", "aws-vpce-ids");
         List<String> subjects = new ArrayList<>();
         for (Node s : a.stringList("subjects")) {
             Syntax.checkDistinguishedName(s.string()).ifPresentOrElse(
@@ -88,7 +88,17 @@ final class RouteReader {
                     () -> s.error(Syntax.quote(s.string()) + " (expected: a SHA-256 fingerprint: 64 hex digits,"
                             + " colons allowed)"));
         }
-        return new AllowList(subjects, dnsSans, uriSans, fingerprints);
+        List<String> vpceIds = new ArrayList<>();
+        for (Node s : a.stringList("aws-vpce-ids")) {
+            String v = s.string().trim().toLowerCase(Locale.ROOT);
+            if (v.matches("vpce-[0-9a-f]{8,32}")) {
+                vpceIds.add(v);
+            } else {
+                s.error(Syntax.quote(s.string()) + " (expected: an AWS VPC endpoint ID such as"
+                        + " vpce-0123456789abcdef0)");
+            }
+        }
+        return new AllowList(subjects, dnsSans, uriSans, fingerprints, vpceIds);
     }
 
     /** The key asking for a client certificate, if the route asks for one; only mTLS listeners can give it. */
@@ -96,7 +106,7 @@ final class RouteReader {
         if (identity.require()) {
             return c.child("require").map(r -> new ParsedRoute.Demand(r.path(), r.source(), "require = true"));
         }
-        if (!identity.allow().admitsAnyVerified()) {
+        if (identity.allow().namesCertificates()) {
             return c.child("allow").map(a -> new ParsedRoute.Demand(a.path(), a.source(), "an allow-list"));
         }
         return Optional.empty();

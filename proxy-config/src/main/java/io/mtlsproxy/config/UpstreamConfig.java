@@ -5,9 +5,13 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 import java.util.List;
 
-/** Where a route's requests go: round-robin over endpoints, with its own outbound TLS. */
+/**
+ * Where a route's requests go: round-robin over endpoints (every address of a host name), with its own outbound
+ * TLS. {@code dns} bounds how long a host name's records are trusted.
+ */
 public record UpstreamConfig(List<Endpoint> endpoints, UpstreamProtocol protocol, UpstreamTls tls,
-                             Duration connectTimeout, Duration responseTimeout, int maxConnectionsPerEndpoint) {
+                             Duration connectTimeout, Duration responseTimeout, int maxConnectionsPerEndpoint,
+                             Dns dns) {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 256;
@@ -18,5 +22,26 @@ public record UpstreamConfig(List<Endpoint> endpoints, UpstreamProtocol protocol
         requireNonNull(tls, "tls");
         requireNonNull(connectTimeout, "connectTimeout");
         requireNonNull(responseTimeout, "responseTimeout");
+        requireNonNull(dns, "dns");
+    }
+
+    /** Without a dns block: the default TTL bounds. */
+    public UpstreamConfig(List<Endpoint> endpoints, UpstreamProtocol protocol, UpstreamTls tls,
+                          Duration connectTimeout, Duration responseTimeout, int maxConnectionsPerEndpoint) {
+        this(endpoints, protocol, tls, connectTimeout, responseTimeout, maxConnectionsPerEndpoint, Dns.DEFAULT);
+    }
+
+    /** A host name is re-resolved when its records' TTL runs out, but never sooner than min nor later than max. */
+    public record Dns(Duration minTtl, Duration maxTtl) {
+        public static final Dns DEFAULT = new Dns(Duration.ofSeconds(5), Duration.ofMinutes(5));
+
+        public Dns {
+            requireNonNull(minTtl, "minTtl");
+            requireNonNull(maxTtl, "maxTtl");
+        }
+
+        public Duration clamp(Duration ttl) {
+            return ttl.compareTo(minTtl) < 0 ? minTtl : ttl.compareTo(maxTtl) > 0 ? maxTtl : ttl;
+        }
     }
 }

@@ -14,7 +14,7 @@ final class UpstreamReader {
 
     static UpstreamConfig read(Node u, RouteProtocol routeProtocol) {
         u.allowOnly("endpoints", "protocol", "tls", "connect-timeout", "response-timeout",
-                "max-connections-per-endpoint");
+                "max-connections-per-endpoint", "dns");
         List<Endpoint> endpoints = new ArrayList<>();
         if (!u.has("endpoints")) {
             u.missing("endpoints", "a list of host:port, e.g. endpoints = [\"10.0.0.5:9443\"]");
@@ -34,7 +34,21 @@ final class UpstreamReader {
                 Scalars.duration(u, "connect-timeout", UpstreamConfig.DEFAULT_CONNECT_TIMEOUT, MIN_TIMEOUT),
                 Scalars.duration(u, "response-timeout", UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT, MIN_TIMEOUT),
                 Scalars.integer(u, "max-connections-per-endpoint", UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT,
-                        1, Integer.MAX_VALUE));
+                        1, Integer.MAX_VALUE),
+                u.object("dns").map(UpstreamReader::dns).orElse(UpstreamConfig.Dns.DEFAULT));
+    }
+
+    private static UpstreamConfig.Dns dns(Node d) {
+        d.allowOnly("min-ttl", "max-ttl");
+        UpstreamConfig.Dns defaults = UpstreamConfig.Dns.DEFAULT;
+        Duration min = Scalars.duration(d, "min-ttl", defaults.minTtl(), Duration.ofSeconds(1));
+        Duration max = Scalars.duration(d, "max-ttl", defaults.maxTtl(), Duration.ofSeconds(1));
+        if (min.compareTo(max) > 0) {
+            d.error("min-ttl", Scalars.format(min) + " is above max-ttl " + Scalars.format(max)
+                    + " (expected: min-ttl <= max-ttl)");
+            return defaults;
+        }
+        return new UpstreamConfig.Dns(min, max);
     }
 
     private static UpstreamTls tls(Node t) {

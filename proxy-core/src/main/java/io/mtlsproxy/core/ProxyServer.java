@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
 import io.mtlsproxy.core.upstream.EndpointResolver;
+import io.mtlsproxy.core.upstream.OriginDns;
 import io.mtlsproxy.core.upstream.UpstreamPools;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -72,9 +74,9 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
     private final Transport transport;
     private final int workerThreads;
     private final ByteBufAllocator allocator;
-    private final SnapshotBuilder builder;
+    private final EjectionPolicy ejection;
     private final Duration poolIdleTimeout;
-    private final Duration dnsRefresh;
+    private final Optional<List<InetSocketAddress>> dnsServers;
     private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
     private final ChannelGroup connections = new DefaultChannelGroup("client-connections",
             GlobalEventExecutor.INSTANCE);
@@ -82,6 +84,8 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
     private final AcmeChallenges acmeChallenges = new AcmeChallenges();
     private EventLoopGroup workers;
     private UpstreamPools pools;
+    private OriginDns dns;
+    private SnapshotBuilder builder;
     private EndpointResolver resolver;
     private volatile Snapshot snapshot;
     private ProxyConfig prepared; // the configuration whose snapshot prepare() built, until start()
@@ -94,9 +98,9 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         this.transport = b.transport;
         this.workerThreads = b.workerThreads;
         this.allocator = b.allocator;
-        this.builder = new SnapshotBuilder(b.ejection);
+        this.ejection = b.ejection;
         this.poolIdleTimeout = b.poolIdleTimeout;
-        this.dnsRefresh = b.dnsRefresh;
+        this.dnsServers = b.dnsServers;
     }
 
     public static Builder builder() {
@@ -112,7 +116,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         if (workers != null) {
             throw new IllegalStateException("already started");
         }
-        snapshot = builder.build(config);
+        snapshot = buildFirst(config);
         prepared = config;
     }
 
@@ -122,7 +126,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
             throw new IllegalStateException("already started");
         }
         if (prepared != config) {
-            snapshot = builder.build(config);
+            snapshot = buildFirst(config);
         }
         prepared = null;
         workers = transport.newGroup(workerThreads > 0 ? workerThreads : defaultWorkerThreads(), "mtls-proxy-io");
@@ -139,8 +143,24 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
             close();
             throw e;
         }
-        resolver = new EndpointResolver(() -> snapshot.endpoints(), dnsRefresh);
+        resolver = new EndpointResolver(() -> snapshot.routes().values().stream().map(r -> r.upstream()).toList(),
+                dns, ejection, () -> pools.evictRetired(workers));
         ready = true;
+    }
+
+    /** The first snapshot, with the origin resolver it needs (closed again when the build fails). */
+    private Snapshot buildFirst(ProxyConfig config) throws ConfigException {
+        if (dns == null) {
+            dns = new OriginDns(dnsServers);
+            builder = new SnapshotBuilder(ejection, dns);
+        }
+        try {
+            return builder.build(config);
+        } catch (ConfigException | RuntimeException e) {
+            dns.close();
+            dns = null;
+            throw e;
+        }
     }
 
     private void bind(ListenerConfig lc, ForwardingContext context) throws IOException {
@@ -266,6 +286,18 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
     }
 
     /**
+     * The first step of a stop behind a load balancer: /readyz answers 503 (so that the balancer deregisters this
+     * replica) while the listeners keep accepting, as connections already routed here still arrive; HTTP/1.1
+     * responses say {@code Connection: close}, so keep-alive clients move to new connections, which the balancer
+     * sends elsewhere. {@link #drain} follows after the delay.
+     */
+    public void announceDrain(Duration delay) {
+        ready = false;
+        draining = true;
+        LOG.info("drain announced: /readyz 503, listeners accept for {} ms more", delay.toMillis());
+    }
+
+    /**
      * Graceful shutdown: not ready, no new connections, idle keep-alive connections closed, in-flight requests
      * finished (their responses say {@code Connection: close}); whatever is left after {@code grace} is closed.
      * Returns true when everything finished in time.
@@ -304,6 +336,9 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         ready = false;
         if (resolver != null) {
             resolver.close();
+        }
+        if (dns != null) {
+            dns.close();
         }
         for (Channel ch : serverChannels.values()) {
             ch.close();
@@ -392,7 +427,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
         private EjectionPolicy ejection = EjectionPolicy.DEFAULT;
         private Duration poolIdleTimeout = Duration.ofSeconds(55);
-        private Duration dnsRefresh = Duration.ofSeconds(30);
+        private Optional<List<InetSocketAddress>> dnsServers = Optional.empty();
 
         public Builder metrics(ProxyMetrics metrics) {
             this.metrics = requireNonNull(metrics, "metrics");
@@ -432,8 +467,9 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
             return this;
         }
 
-        public Builder dnsRefresh(Duration dnsRefresh) {
-            this.dnsRefresh = requireNonNull(dnsRefresh, "dnsRefresh");
+        /** The name servers that resolve origin host names (tests); default: the system's resolv.conf. */
+        public Builder dnsServers(List<InetSocketAddress> dnsServers) {
+            this.dnsServers = Optional.of(List.copyOf(dnsServers));
             return this;
         }
 

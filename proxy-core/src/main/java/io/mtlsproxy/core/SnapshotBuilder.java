@@ -2,6 +2,8 @@ package io.mtlsproxy.core;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -15,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.Endpoint;
+import io.mtlsproxy.config.FileRef;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RouteConfig;
@@ -27,7 +30,13 @@ import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.routing.Router;
 import io.mtlsproxy.core.tls.ClientTls;
 import io.mtlsproxy.core.tls.ServerTls;
+import io.mtlsproxy.core.tls.TicketKeys;
+import io.mtlsproxy.core.tls.TlsProvider;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.NetUtil;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
+import io.mtlsproxy.core.upstream.EndpointResolver;
+import io.mtlsproxy.core.upstream.OriginDns;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
 import io.mtlsproxy.core.upstream.UpstreamEndpoint;
 
@@ -41,9 +50,11 @@ public final class SnapshotBuilder {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotBuilder.class);
 
     private final EjectionPolicy ejection;
+    private final OriginDns dns;
 
-    public SnapshotBuilder(EjectionPolicy ejection) {
+    public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns) {
         this.ejection = requireNonNull(ejection, "ejection");
+        this.dns = requireNonNull(dns, "dns");
     }
 
     public Snapshot build(ProxyConfig config) throws ConfigException {
@@ -88,13 +99,14 @@ public final class SnapshotBuilder {
             (rc.protocol() == RouteProtocol.TCP ? tcpByListener : byListener)
                     .computeIfAbsent(rc.listener(), k -> new ArrayList<>()).add(route);
         }
+        Optional<TicketKeys> tickets = ticketKeys(config, errors);
         Map<String, Listener> listeners = new LinkedHashMap<>();
         for (ListenerConfig lc : config.listeners()) {
             Optional<ServerTls> tls = Optional.empty();
             if (lc.tls().mode() != TlsMode.NONE) {
                 try {
                     tls = Optional.of(ServerTls.build(lc, Alpn.listener(byListener.containsKey(lc.name()),
-                            tcpByListener.containsKey(lc.name()))));
+                            tcpByListener.containsKey(lc.name())), tickets, routePolicy(config, lc)));
                 } catch (ConfigException e) {
                     errors.addAll(e.errors());
                     continue;
@@ -109,17 +121,70 @@ public final class SnapshotBuilder {
         return new Snapshot(config, listeners, routes);
     }
 
+    /** The fleet's shared ticket keys, read once per build; they need BoringSSL to be installed. */
+    private static Optional<TicketKeys> ticketKeys(ProxyConfig config, List<ConfigError> errors) {
+        if (config.sessionTicketKeys().isEmpty()) {
+            return Optional.empty();
+        }
+        FileRef file = config.sessionTicketKeys().get();
+        if (TlsProvider.provider() != SslProvider.OPENSSL) {
+            errors.add(file.error("shared ticket keys need the OpenSSL (BoringSSL) provider, and this proxy runs"
+                    + " the JDK's (expected: no session-tickets block, or netty-tcnative available)"));
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(TicketKeys.read(file));
+        } catch (ConfigException e) {
+            errors.addAll(e.errors());
+            return Optional.empty();
+        }
+    }
+
+    /** The identity policy of every route on the listener, as text: a ticket is bound to it (see TicketKeys). */
+    private static String routePolicy(ProxyConfig config, ListenerConfig listener) {
+        StringBuilder b = new StringBuilder();
+        for (RouteConfig rc : config.routes()) {
+            if (rc.listener().equals(listener.name())) {
+                b.append(rc.name()).append('=').append(rc.clientIdentity()).append(';');
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * A cluster with every address of every endpoint: an IP literal as it is, a host name as its A/AAAA records
+     * say now (blocking: this runs on a start or reload thread), to be asked again when they expire.
+     */
     private UpstreamCluster newCluster(RouteConfig rc, Optional<ClientTls> tls) {
         List<UpstreamEndpoint> endpoints = new ArrayList<>();
+        Map<Endpoint, Long> due = new HashMap<>();
         for (Endpoint e : rc.upstream().endpoints()) {
-            UpstreamEndpoint ue = new UpstreamEndpoint(rc.name(), e, ejection);
-            ue.resolve();
-            if (ue.address() == null) {
-                // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
-                LOG.warn("route {}: {}", rc.name(), ue.resolveError());
+            if (!EndpointResolver.isName(e)) {
+                endpoints.add(new UpstreamEndpoint(rc.name(), e, literal(e.host()), ejection));
+                continue;
             }
-            endpoints.add(ue);
+            try {
+                OriginDns.Answer answer = dns.resolveNow(e.host());
+                answer.addresses().forEach(a -> endpoints.add(new UpstreamEndpoint(rc.name(), e, a, ejection)));
+                due.put(e, System.nanoTime() + rc.upstream().dns().clamp(answer.ttl()).toNanos());
+            } catch (UnknownHostException failure) {
+                // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
+                String error = "cannot resolve " + e.host() + ": " + failure.getMessage();
+                LOG.warn("route {}: {}", rc.name(), error);
+                endpoints.add(UpstreamEndpoint.unresolved(rc.name(), e, error, ejection));
+                due.put(e, System.nanoTime() + rc.upstream().dns().minTtl().toNanos());
+            }
         }
-        return new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls);
+        UpstreamCluster cluster = new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls);
+        due.forEach(cluster::resolveAgainAt);
+        return cluster;
+    }
+
+    private static InetAddress literal(String ip) {
+        try {
+            return InetAddress.getByAddress(NetUtil.createByteArrayFromIpAddressString(ip)); // no lookup
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address: " + ip, e);
+        }
     }
 }

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.mtlsproxy.config.AllowList;
 import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.ClientIdentity;
+import io.mtlsproxy.config.IdentityMode;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
@@ -43,6 +46,8 @@ class ProxyProtocolTest {
     private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54,
         0x0A};
 
+    private static final String PARTNER_VPCE = "vpce-0123456789abcdef0";
+
     @TempDir
     static Path dir;
     static ProxyFixture fx;
@@ -60,7 +65,11 @@ class ProxyProtocolTest {
                 TestConfigs.listener("plain", ListenerTls.plain())), List.of(
                 TestConfigs.route("r-plain-pp", "plain-pp").endpoint(fx.plainOrigin.port()).build(),
                 TestConfigs.route("r-mtls-pp", "mtls-pp").endpoint(fx.plainOrigin.port()).build(),
-                TestConfigs.route("r-plain", "plain").endpoint(fx.plainOrigin.port()).build()));
+                TestConfigs.route("r-plain", "plain").endpoint(fx.plainOrigin.port()).build(),
+                TestConfigs.route("r-privatelink", "plain-pp").prefix("/privatelink")
+                        .endpoint(fx.plainOrigin.port()).identity(new ClientIdentity(false, IdentityMode.ENFORCE,
+                                new AllowList(List.of(), List.of(), List.of(), List.of(), List.of(PARTNER_VPCE))))
+                        .build()));
     }
 
     @AfterAll
@@ -94,6 +103,51 @@ class ProxyProtocolTest {
         }
         AccessLogEntry e = log.await(x -> x.path().equals("/v2"));
         assertEquals("2001:db8:0:0:0:0:0:7", e.remoteAddress());
+    }
+
+    @Test
+    void theAwsVpcEndpointIdIsLoggedAndAdmitsByTheAllowList() throws Exception {
+        assertEquals(200, privateLink(PARTNER_VPCE, "/privatelink/partner"));
+        AccessLogEntry e = log.await(x -> x.path().equals("/privatelink/partner"));
+        assertEquals(PARTNER_VPCE, e.awsVpceId());
+        assertEquals("198.51.100.20", e.remoteAddress());
+
+        assertEquals(403, privateLink("vpce-0fedcba9876543210", "/privatelink/stranger"),
+                "another endpoint is not on the list");
+        assertEquals("vpce-0fedcba9876543210", log.await(x -> x.path().equals("/privatelink/stranger")).awsVpceId());
+        assertEquals(403, privateLink(null, "/privatelink/direct"), "no TLV: not through PrivateLink");
+        assertEquals(null, log.await(x -> x.path().equals("/privatelink/direct")).awsVpceId());
+    }
+
+    /** A request after a v2 header over IPv4 with AWS's TLV (0xEA, subtype 1: the VPC endpoint ID); the status. */
+    private static int privateLink(String vpce, String path) throws IOException {
+        try (Socket s = connect("plain-pp")) {
+            send(s, v2Ipv4WithAwsTlv("198.51.100.20", 41000, vpce));
+            send(s, get(path));
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            return Integer.parseInt(answer.substring(9, 12));
+        }
+    }
+
+    private static byte[] v2Ipv4WithAwsTlv(String source, int port, String vpce) throws IOException {
+        byte[] id = vpce == null ? new byte[0] : vpce.getBytes(StandardCharsets.US_ASCII);
+        int tlv = vpce == null ? 0 : 3 + 1 + id.length;
+        ByteBuffer b = ByteBuffer.allocate(16 + 12 + tlv);
+        b.put(V2_SIGNATURE);
+        b.put((byte) 0x21); // version 2, PROXY
+        b.put((byte) 0x11); // AF_INET, STREAM
+        b.putShort((short) (12 + tlv));
+        b.put(java.net.InetAddress.getByName(source).getAddress());
+        b.put(java.net.InetAddress.getByName("10.0.0.1").getAddress());
+        b.putShort((short) port);
+        b.putShort((short) 443);
+        if (vpce != null) {
+            b.put((byte) 0xEA);
+            b.putShort((short) (1 + id.length));
+            b.put((byte) 0x01);
+            b.put(id);
+        }
+        return b.array();
     }
 
     @Test

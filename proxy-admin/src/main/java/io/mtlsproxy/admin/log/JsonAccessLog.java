@@ -283,6 +283,9 @@ public final class JsonAccessLog implements AccessLog {
                 g.writeEndObject();
             }
             g.writeStringField("reason", e.reason());
+            if (e.awsVpceId() != null) { // only behind PrivateLink: other lines keep their shape
+                g.writeStringField("aws_vpce_id", e.awsVpceId());
+            }
             g.writeEndObject();
         }
     }

@@ -75,15 +75,28 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Executor reloadExecutor;
     private final Renewals renewals;
     private final ServerInfo serverInfo;
+    private final AdminAccess access;
+    private final boolean healthOnly;
 
+    /**
+     * @param access     who may call the endpoints other than health
+     * @param healthOnly the health port: /healthz and /readyz only, open to all
+     */
     AdminHandler(ProxyView view, PrometheusMeterRegistry registry, CertificateInventory inventory,
-                 Executor reloadExecutor, Renewals renewals, ServerInfo serverInfo) {
+                 Executor reloadExecutor, Renewals renewals, ServerInfo serverInfo, AdminAccess access,
+                 boolean healthOnly) {
         this.renewals = renewals;
         this.view = view;
         this.serverInfo = serverInfo;
         this.registry = registry;
         this.inventory = inventory;
         this.reloadExecutor = reloadExecutor;
+        this.access = access;
+        this.healthOnly = healthOnly;
+    }
+
+    private static boolean health(String path) {
+        return path.equals("/healthz") || path.equals("/readyz");
     }
 
     @Override
@@ -94,6 +107,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         HttpMethod allowed = ENDPOINTS.get(uri.path());
+        if (healthOnly && !health(uri.path())) {
+            send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
+                    + " (expected: /healthz, /readyz; this is the health port)"));
+            return;
+        }
+        if (allowed != null && !health(uri.path())) {
+            Optional<AdminAccess.Refusal> refusal = access.check(ctx.channel(), request);
+            if (refusal.isPresent()) {
+                refuse(ctx, request, uri.path(), refusal.get());
+                return;
+            }
+        }
         if (allowed == null) {
             send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
                     + " (expected: /healthz, /readyz, /metrics, /certs, /tls/failures, /server-info, POST /reload,"
@@ -119,6 +144,18 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/renew" -> renew(ctx, request, uri.parameters());
             default -> throw new IllegalStateException("unrouted endpoint " + uri.path());
         }
+    }
+
+    /** 401 or 403, logged: an admin call from someone without the credentials is worth an operator's look. */
+    private static void refuse(ChannelHandlerContext ctx, FullHttpRequest request, String path,
+                               AdminAccess.Refusal refusal) {
+        log.warn("admin: refused {} {} from {}: {} {}", request.method(), path, ctx.channel().remoteAddress(),
+                refusal.status().code(), refusal.reason());
+        FullHttpResponse response = text(refusal.status(), refusal.reason());
+        if (refusal.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
+            response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mtls-proxy admin\"");
+        }
+        send(ctx, request, response);
     }
 
     private FullHttpResponse readiness() {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.config.AdminConfig;
+import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.core.ProxyView;
 import io.mtlsproxy.core.net.BindAddress;
@@ -35,6 +37,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -60,11 +63,16 @@ public final class AdminServer implements AutoCloseable {
     private final ExecutorService reloadExecutor;
     private final CertificateInventory inventory;
     private final Channel channel;
+    private final Channel healthChannel;
+    private final AdminAccess access;
     private final Gauge ready;
     private final MeterRegistry registry;
 
     private AdminServer(EventLoopGroup group, ExecutorService reloadExecutor, CertificateInventory inventory,
-                        Channel channel, Gauge ready, MeterRegistry registry) {
+                        Channel channel, Channel healthChannel, AdminAccess access, Gauge ready,
+                        MeterRegistry registry) {
+        this.healthChannel = healthChannel;
+        this.access = access;
         this.ready = ready;
         this.registry = registry;
         this.group = group;
@@ -92,6 +100,20 @@ public final class AdminServer implements AutoCloseable {
         return (InetSocketAddress) channel.localAddress();
     }
 
+    /** The port of /healthz and /readyz alone ({@code admin.health}), when there is one. */
+    public Optional<Integer> healthPort() {
+        return Optional.ofNullable(healthChannel).map(ch -> ((InetSocketAddress) ch.localAddress()).getPort());
+    }
+
+    /** Re-reads the admin token file after a reload (off the admin event loop); a bad file keeps the old token. */
+    public void reloadToken() {
+        try {
+            access.reloadToken();
+        } catch (ConfigException e) {
+            e.errors().forEach(error -> log.warn("admin: keeping the previous token: {}", error));
+        }
+    }
+
     /** The certificate inventory: call {@code inventory().refresh()} after a reload made elsewhere (SIGHUP, watch). */
     public CertificateInventory inventory() {
         return inventory;
@@ -101,6 +123,9 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (healthChannel != null) {
+            healthChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
         inventory.close();
         registry.remove(ready);
         reloadExecutor.shutdownNow();
@@ -117,6 +142,7 @@ public final class AdminServer implements AutoCloseable {
         private Duration refreshInterval = CertificateInventory.DEFAULT_INTERVAL;
         private Renewals renewals = Renewals.NONE;
         private ServerInfo serverInfo;
+        private AdminAccess access = AdminAccess.OPEN;
 
         private Builder(ProxyView view, PrometheusMeterRegistry registry) {
             this.view = requireNonNull(view, "view");
@@ -125,6 +151,12 @@ public final class AdminServer implements AutoCloseable {
 
         public Builder config(AdminConfig config) {
             this.config = requireNonNull(config, "config");
+            return this;
+        }
+
+        /** Who may call the endpoints other than health: {@link AdminAccess#of} of the same admin config. */
+        public Builder access(AdminAccess access) {
+            this.access = requireNonNull(access, "access");
             return this;
         }
 
@@ -176,21 +208,35 @@ public final class AdminServer implements AutoCloseable {
                     NioIoHandler.newFactory());
             ExecutorService reloads = Executors.newSingleThreadExecutor(new DefaultThreadFactory("admin-reload",
                     true));
-            Channel channel;
+            Channel channel = null;
+            Channel healthChannel = null;
+            String address = config.bind() + ":" + config.port();
             try {
                 ServerInfo info = serverInfo != null ? serverInfo : new ServerInfo(BuildInfo.current(), null, clock);
-                channel = bind(new AdminHandler(view, registry, inventory, reloads, renewals, info), group);
+                channel = bind(new AdminHandler(view, registry, inventory, reloads, renewals, info, access, false),
+                        group, config.bind(), config.port(), access.sslContext());
+                if (config.health().isPresent()) {
+                    AdminConfig.Health health = config.health().get();
+                    address = health.bind() + ":" + health.port();
+                    healthChannel = bind(new AdminHandler(view, registry, inventory, reloads, renewals, info,
+                            AdminAccess.OPEN, true), group, health.bind(), health.port(), Optional.empty());
+                }
             } catch (Exception e) { // bind() rethrows java.net.BindException without declaring it
+                if (channel != null) {
+                    channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+                }
                 reloads.shutdownNow();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-                throw new IllegalStateException("admin: cannot listen on " + config.bind() + ":" + config.port()
-                        + ": " + e.getMessage(), e);
+                throw new IllegalStateException("admin: cannot listen on " + address + ": " + e.getMessage(), e);
             }
             // Gauges only once the port is ours: a failed start must not touch another server's series.
             try {
                 inventory.start(refreshInterval);
             } catch (RuntimeException e) {
                 channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+                if (healthChannel != null) {
+                    healthChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+                }
                 reloads.shutdownNow();
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 throw e;
@@ -199,13 +245,18 @@ public final class AdminServer implements AutoCloseable {
             Gauge ready = Gauge.builder(READY_METRIC, view, v -> v.ready() && !v.draining() ? 1 : 0)
                     .description("1 when /readyz answers 200: every listener bound, not draining")
                     .strongReference(true).register(registry);
-            AdminServer server = new AdminServer(group, reloads, inventory, channel, ready, registry);
-            log.info("admin endpoint listening on http://{}:{}/", config.bind(), server.port());
+            AdminServer server = new AdminServer(group, reloads, inventory, channel, healthChannel, access, ready,
+                    registry);
+            log.info("admin endpoint listening on {}://{}:{}/{}", access.sslContext().isPresent() ? "https" : "http",
+                    config.bind(), server.port(), config.auth().isPresent() ? " (auth required)" : "");
+            server.healthPort().ifPresent(port -> log.info("admin health endpoint (/healthz, /readyz) listening on"
+                    + " http://{}:{}/", config.health().get().bind(), port));
             return server;
         }
 
-        private Channel bind(AdminHandler handler, EventLoopGroup group) throws java.net.UnknownHostException {
-            BindAddress address = BindAddress.of(config.bind(), config.port());
+        private static Channel bind(AdminHandler handler, EventLoopGroup group, String bind, int port,
+                                    Optional<SslContext> tls) throws java.net.UnknownHostException {
+            BindAddress address = BindAddress.of(bind, port);
             return new ServerBootstrap()
                     .group(group)
                     .channelFactory(address.channelFactory(NioServerSocketChannel.class))
@@ -213,6 +264,7 @@ public final class AdminServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ChannelPipeline p = ch.pipeline();
+                            tls.ifPresent(context -> p.addLast("tls", context.newHandler(ch.alloc())));
                             p.addLast("idle", new IdleStateHandler(0, 0, IDLE_TIMEOUT.toSeconds(),
                                     TimeUnit.SECONDS));
                             p.addLast("http", new HttpServerCodec());

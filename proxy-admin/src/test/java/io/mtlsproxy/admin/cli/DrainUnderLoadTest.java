@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +16,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mtlsproxy.admin.testing.ProxyProcess;
+import io.mtlsproxy.admin.testing.TcpBalancer;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestOrigin;
 
@@ -37,8 +35,6 @@ import io.mtlsproxy.core.testing.TestOrigin;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class DrainUnderLoadTest {
-    private static final Pattern BOUND = Pattern.compile("listener edge bound on /127\\.0\\.0\\.1:(\\d+)");
-    private static final Pattern ADMIN = Pattern.compile("admin endpoint on http://127\\.0\\.0\\.1:(\\d+)/");
     private static final int WORKERS = 6;
     private static final int GRACE_SECONDS = 10;
 
@@ -73,9 +69,10 @@ class DrainUnderLoadTest {
                 routes = [{ name = main, listener = edge, match.path-prefix = "/",
                             upstream.endpoints = ["127.0.0.1:%d"] }]
                 """.formatted(GRACE_SECONDS, origin.port()));
-        startProcess(conf);
-        int admin = Integer.parseInt(await(ADMIN).group(1)); // logged before the listeners bind
-        int port = Integer.parseInt(await(BOUND).group(1));
+        proxy = ProxyProcess.run(conf);
+        process = proxy.process();
+        int admin = proxy.adminPort(); // logged before the listeners bind
+        int port = proxy.listenerPort("edge");
         assertEquals(200, readyz(admin));
 
         AtomicBoolean stop = new AtomicBoolean();
@@ -95,8 +92,8 @@ class DrainUnderLoadTest {
 
         termSent.set(true);
         long termAt = System.nanoTime();
-        signal("TERM");
-        await(Pattern.compile("draining"));
+        proxy.signal("TERM");
+        proxy.await(Pattern.compile("draining"));
         boolean sawNotReady = false;
         while (process.isAlive() && !sawNotReady) {
             sawNotReady = readyz(admin) == 503;
@@ -116,8 +113,8 @@ class DrainUnderLoadTest {
         assertTrue(completedAfterTerm.get() >= 1, "requests in flight at the signal completed after it");
         assertEquals(origin.requests(), ok.get(),
                 "every request that reached the origin got its complete 200 back");
-        assertFalse(proxy.lines().stream().anyMatch(l -> l.contains("LEAK:")), "no leaked buffer in the proxy");
-        assertTrue(proxy.lines().stream().anyMatch(l -> l.contains("drained") && !l.contains("cut off")),
+        assertFalse(proxy.output().contains("LEAK:"), "no leaked buffer in the proxy");
+        assertTrue(proxy.output().lines().anyMatch(l -> l.contains("drained") && !l.contains("cut off")),
                 proxy.output());
     }
 
@@ -180,32 +177,7 @@ class DrainUnderLoadTest {
         return false;
     }
 
-    private void startProcess(Path conf) throws IOException {
-        proxy = ProxyProcess.start(conf, null, "-Dio.netty.leakDetection.level=paranoid", "-Xmx256m");
-        process = proxy.process();
-    }
-
-    private Matcher await(Pattern pattern) throws InterruptedException {
-        return proxy.await(pattern);
-    }
-
-    private void signal(String name) throws Exception {
-        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor());
-    }
-
     private static int readyz(int admin) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + admin + "/readyz").toURL()
-                    .openConnection();
-            c.setConnectTimeout(1000);
-            c.setReadTimeout(2000);
-            try {
-                return c.getResponseCode();
-            } finally {
-                c.disconnect();
-            }
-        } catch (IOException e) {
-            return -1; // the admin endpoint is gone: the process is exiting
-        }
+        return TcpBalancer.readyz(admin);
     }
 }

@@ -48,6 +48,20 @@ class JsonAccessLogTest {
     }
 
     @Test
+    void aPrivateLinkConnectionCarriesItsVpcEndpointId() throws IOException {
+        Path file = dir.resolve("privatelink.log");
+        AccessLogEntry e = withIdentity();
+        try (AccessLog log = AccessLogs.open(file.toString())) {
+            log.log(new AccessLogEntry(e.time(), e.listener(), e.route(), e.remoteAddress(), e.method(), e.path(),
+                    e.status(), e.bytesIn(), e.bytesOut(), e.durationMicros(), e.upstreamEndpoint(),
+                    e.clientSubject(), e.clientUriSans(), e.clientSha256(), e.clientIssuer(), e.clientSerial(), e.reason(),
+                    "vpce-0123456789abcdef0"));
+        }
+        JsonNode line = JSON.readTree(Files.readAllLines(file).get(0));
+        assertEquals("vpce-0123456789abcdef0", line.get("aws_vpce_id").asText());
+    }
+
+    @Test
     void linesParseAsJsonAndCarryTheIdentity() throws IOException {
         Path file = dir.resolve("access.log");
         try (AccessLog log = AccessLogs.open(file.toString())) {

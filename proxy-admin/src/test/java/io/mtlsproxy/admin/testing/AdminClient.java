@@ -8,17 +8,37 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
+import javax.net.ssl.SSLContext;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** Plain HTTP calls to an admin endpoint on loopback, with timeouts. */
+/** Calls to an admin endpoint on loopback, with timeouts: plain HTTP, or HTTPS with a client certificate. */
 public final class AdminClient {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final String base;
+    private final String bearer;
 
     public AdminClient(int port) {
-        this.base = "http://127.0.0.1:" + port;
+        this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), "http://127.0.0.1:" + port, null);
+    }
+
+    private AdminClient(HttpClient http, String base, String bearer) {
+        this.http = http;
+        this.base = base;
+        this.bearer = bearer;
+    }
+
+    /** HTTPS to 127.0.0.1 with this client TLS (trust, and the client certificate if any). */
+    public static AdminClient https(int port, SSLContext tls) {
+        return new AdminClient(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build(),
+                "https://127.0.0.1:" + port, null);
+    }
+
+    /** The same client, sending {@code Authorization: Bearer TOKEN}. */
+    public AdminClient bearer(String token) {
+        return new AdminClient(http, base, token);
     }
 
     public HttpResponse<String> get(String path) {
@@ -39,10 +59,13 @@ public final class AdminClient {
     }
 
     private HttpResponse<String> send(String method, String path, Duration timeout) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -23,6 +23,8 @@ import io.mtlsproxy.admin.Main;
  * JVM, so the proxy starts under the machine's limits a test wants to press on.
  */
 public final class ProxyProcess implements AutoCloseable {
+    private static final Pattern ADMIN = Pattern.compile("admin endpoint on http://127\\.0\\.0\\.1:(\\d+)/");
+
     private final Process process;
     private final LinkedBlockingQueue<String> unread = new LinkedBlockingQueue<>();
     private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -58,6 +60,29 @@ public final class ProxyProcess implements AutoCloseable {
             command.addAll(0, List.of("bash", script.toString()));
         }
         return new ProxyProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    /** {@code run --config FILE} as an operator runs it (signals reach it), with paranoid leak detection. */
+    public static ProxyProcess run(Path config) throws IOException {
+        return start(config, null, "-Dio.netty.leakDetection.level=paranoid", "-Xmx256m");
+    }
+
+    /** The admin port (logged before the listeners bind). */
+    public int adminPort() throws InterruptedException {
+        return Integer.parseInt(await(ADMIN).group(1));
+    }
+
+    /** The port of a listener, once it is bound. */
+    public int listenerPort(String name) throws InterruptedException {
+        return Integer.parseInt(await(Pattern.compile("listener " + Pattern.quote(name)
+                + " bound on /127\\.0\\.0\\.1:(\\d+)")).group(1));
+    }
+
+    public void signal(String name) throws IOException, InterruptedException {
+        int exit = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
+        if (exit != 0) {
+            throw new AssertionError("kill -" + name + " exited " + exit);
+        }
     }
 
     /** The first line not yet awaited that matches, within 30 seconds. */

@@ -308,7 +308,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         log.route(route.name());
-        IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer());
+        IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer(), conn.awsVpceId());
         if (decision != IdentityPolicy.Decision.ADMIT) {
             boolean enforced = route.policy().enforced();
             fc.metrics().identityDenied(route.name(), enforced);

@@ -75,7 +75,8 @@ final class RequestLog {
             PeerIdentity peer = conn.peer();
             accessLog.log(new AccessLogEntry(Instant.now(), conn.listener(), route, conn.remoteAddress(), method, path,
                     status, bytesIn, bytesOut, nanos / 1000, upstream, peer.subject(),
-                    peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), peer.issuer(), peer.serial(), reason));
+                    peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), peer.issuer(), peer.serial(), reason,
+                    conn.awsVpceId()));
         }
     }
 }

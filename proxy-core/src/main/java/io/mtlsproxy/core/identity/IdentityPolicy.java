@@ -42,6 +42,7 @@ public final class IdentityPolicy {
     private final List<String> uriPrefixes;
     private final Set<String> fingerprints;
     private final Set<Kind> kinds;
+    private final Set<String> awsVpceIds;
 
     private IdentityPolicy(ClientIdentity config) {
         requireNonNull(config, "config");
@@ -88,6 +89,7 @@ public final class IdentityPolicy {
             k.add(Kind.SHA256_FINGERPRINTS);
         }
         this.kinds = Set.copyOf(k);
+        this.awsVpceIds = Set.copyOf(allow.awsVpceIds());
     }
 
     /**
@@ -121,14 +123,28 @@ public final class IdentityPolicy {
      * that failed verification 495. Without that need, such requests pass as anonymous.
      */
     public Decision evaluate(PeerIdentity peer) {
+        return evaluate(peer, null);
+    }
+
+    /**
+     * As {@link #evaluate(PeerIdentity)}, for a connection that came through the AWS VPC endpoint
+     * {@code awsVpceId} (null: not through PrivateLink). An {@code aws-vpce-ids} entry admits its endpoint's
+     * connections like any other matching entry; {@code require = true} still wants a verified certificate.
+     */
+    public Decision evaluate(PeerIdentity peer, String awsVpceId) {
+        boolean viaAllowedEndpoint = awsVpceId != null && awsVpceIds.contains(awsVpceId);
         boolean needsIdentity = require || !kinds.isEmpty();
-        if (!peer.presented()) {
-            return needsIdentity ? Decision.NO_CERTIFICATE : Decision.ADMIT;
+        if (!peer.presented() || !peer.verified()) {
+            Decision missing = peer.presented() ? Decision.BAD_CERTIFICATE : Decision.NO_CERTIFICATE;
+            if (require) {
+                return missing;
+            }
+            if (viaAllowedEndpoint) {
+                return Decision.ADMIT;
+            }
+            return needsIdentity ? missing : awsVpceIds.isEmpty() ? Decision.ADMIT : Decision.NOT_ALLOWED;
         }
-        if (!peer.verified()) {
-            return needsIdentity ? Decision.BAD_CERTIFICATE : Decision.ADMIT;
-        }
-        if (kinds.isEmpty() || matches(peer)) {
+        if (viaAllowedEndpoint || (kinds.isEmpty() && awsVpceIds.isEmpty()) || matches(peer)) {
             return Decision.ADMIT;
         }
         return Decision.NOT_ALLOWED;

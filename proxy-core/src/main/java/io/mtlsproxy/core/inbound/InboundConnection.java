@@ -82,6 +82,11 @@ public final class InboundConnection {
         return remoteAddress;
     }
 
+    /** The AWS VPC endpoint the connection came through (PrivateLink), or null. */
+    public String awsVpceId() {
+        return ClientAddress.awsVpceId(channel);
+    }
+
     /**
      * {@code element(peer())}, computed once for the connection's identity: the identity is set once per handshake,
      * and a new identity object (never the case today) would be formatted anew.

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,12 +17,14 @@ import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.metrics.TlsFailureReason;
 import io.mtlsproxy.core.net.ClientAddress;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.handler.codec.haproxy.HAProxyTLV;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 
@@ -37,6 +40,10 @@ import io.netty.util.ReferenceCountUtil;
  */
 public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyProtocolReader.class);
+
+    private static final byte AWS_TLV = (byte) 0xEA;
+    private static final byte AWS_SUBTYPE_VPCE_ID = 0x01;
+    private static final java.util.regex.Pattern VPCE_ID = java.util.regex.Pattern.compile("vpce-[0-9a-f]{8,32}");
 
     private final long timeoutMillis;
     private final ProxyMetrics metrics;
@@ -90,6 +97,10 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
             if (source != null) {
                 ctx.channel().attr(ClientAddress.PROXIED).set(source);
             }
+            String vpce = awsVpceId(header);
+            if (vpce != null) {
+                ctx.channel().attr(ClientAddress.AWS_VPCE_ID).set(vpce);
+            }
         } finally {
             header.release();
         }
@@ -137,6 +148,23 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
         } catch (UnknownHostException e) {
             return null;
         }
+    }
+
+    /**
+     * AWS's TLV (type 0xEA) with subtype 0x01 carries the VPC endpoint ID in US-ASCII: which PrivateLink consumer
+     * this is. Anything that does not look like one is ignored rather than logged as a client's identity.
+     */
+    static String awsVpceId(HAProxyMessage header) {
+        for (HAProxyTLV tlv : header.tlvs()) {
+            ByteBuf value = tlv.content();
+            if (tlv.typeByteValue() == AWS_TLV && value.readableBytes() > 1
+                    && value.getByte(value.readerIndex()) == AWS_SUBTYPE_VPCE_ID) {
+                String id = value.toString(value.readerIndex() + 1, value.readableBytes() - 1,
+                        StandardCharsets.US_ASCII);
+                return VPCE_ID.matcher(id).matches() ? id : null;
+            }
+        }
+        return null;
     }
 
     private void arm(ChannelHandlerContext ctx) {

@@ -15,6 +15,8 @@ import io.netty.util.AttributeKey;
 public final class ClientAddress {
     /** Set once, by the PROXY protocol reader, before the TLS handshake; absent on other listeners. */
     public static final AttributeKey<InetSocketAddress> PROXIED = AttributeKey.valueOf("mtls-proxy.proxied-client");
+    /** The AWS VPC endpoint ID of a PrivateLink connection (PROXY v2 TLV 0xEA), set with PROXIED. */
+    public static final AttributeKey<String> AWS_VPCE_ID = AttributeKey.valueOf("mtls-proxy.aws-vpce-id");
 
     private ClientAddress() {
     }
@@ -23,6 +25,11 @@ public final class ClientAddress {
     public static SocketAddress of(Channel channel) {
         InetSocketAddress proxied = channel.attr(PROXIED).get();
         return proxied != null ? proxied : channel.remoteAddress();
+    }
+
+    /** The VPC endpoint the connection came through, or null (no PROXY header, or not through PrivateLink). */
+    public static String awsVpceId(Channel channel) {
+        return channel.attr(AWS_VPCE_ID).get();
     }
 
     /** The client's IP address as text, without port (X-Forwarded-For, access log). */

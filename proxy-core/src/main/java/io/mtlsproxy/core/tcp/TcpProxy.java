@@ -58,7 +58,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         // a client may send its request and shut its side before the origin is even connected
         ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer());
+        IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer(), conn.awsVpceId());
         if (decision != IdentityPolicy.Decision.ADMIT) {
             boolean enforced = route.policy().enforced();
             fc.metrics().identityDenied(route.name(), enforced);
@@ -167,7 +167,8 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
             fc.accessLog().log(new AccessLogEntry(Instant.now(), conn.listener(), route.name(), conn.remoteAddress(),
                     "TCP", sni == null ? "-" : sni, status, bytesIn, bytesOut, nanos / 1000,
                     endpoint == null ? null : endpoint.toString(), peer.subject(),
-                    peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), peer.issuer(), peer.serial(), note));
+                    peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), peer.issuer(), peer.serial(), note,
+                    conn.awsVpceId()));
         }
     }
 }

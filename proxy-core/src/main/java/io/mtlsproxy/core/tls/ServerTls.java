@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import javax.net.ssl.SSLException;
@@ -22,6 +23,8 @@ import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.identity.ClientVerification;
 import io.mtlsproxy.core.identity.DnsNames;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -40,6 +43,9 @@ import io.netty.util.Mapping;
  * contexts, so a client whose certificate was revoked by a new CRL, or whose CA was removed, must do a full
  * handshake, and the new trust manager sees its certificate. Within one build nothing changes, so resuming there
  * is safe; a resumed session in optional mode is re-verified (see {@code ClientVerification}).
+ * <p>
+ * With {@code session-tickets.keys} (a fleet), the ticket keys come from that file instead, bound to a digest of
+ * the listener's material so that the rule above still holds across reloads and replicas: see {@link TicketKeys}.
  */
 public final class ServerTls {
     private final SslContext defaultContext;
@@ -67,9 +73,30 @@ public final class ServerTls {
         return build(listener, alpnProtocols, TlsProvider.provider());
     }
 
-    /** Every problem of the listener is reported at once. */
     static ServerTls build(ListenerConfig listener, List<String> alpnProtocols, SslProvider provider)
             throws ConfigException {
+        return build(listener, alpnProtocols, provider, Tickets.PER_CONTEXT);
+    }
+
+    /**
+     * As {@link #build(ListenerConfig, List)}, with the fleet's ticket keys (the provider must be OpenSSL; the
+     * caller checks). {@code routePolicy} names the identity policy of every route on the listener: part of the
+     * material a ticket is bound to.
+     */
+    public static ServerTls build(ListenerConfig listener, List<String> alpnProtocols,
+                                  Optional<TicketKeys> tickets, String routePolicy) throws ConfigException {
+        return build(listener, alpnProtocols, TlsProvider.provider(), new Tickets(tickets, routePolicy));
+    }
+
+    /** Shared ticket keys, if any, and the text of the route policies they are bound to. */
+    private record Tickets(Optional<TicketKeys> keys, String routePolicy) {
+        /** No shared keys: each SslContext makes its own (the default). */
+        static final Tickets PER_CONTEXT = new Tickets(Optional.empty(), "");
+    }
+
+    /** Every problem of the listener is reported at once. */
+    static ServerTls build(ListenerConfig listener, List<String> alpnProtocols, SslProvider provider,
+                           Tickets tickets) throws ConfigException {
         ListenerTls tls = listener.tls();
         if (tls.mode() == TlsMode.NONE) {
             throw new IllegalArgumentException("listener " + listener.name() + " has tls.mode = none");
@@ -131,8 +158,27 @@ public final class ServerTls {
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
+        if (tickets.keys().isPresent() && provider == SslProvider.OPENSSL) {
+            shareTicketKeys(tickets.keys().get(), contexts, keys, clientCas, tls, tickets.routePolicy());
+        }
         return new ServerTls(contexts, sniMapping(keys, contexts), inventory(listener, keys, clientCas),
                 crlInventory(listener, clientCas));
+    }
+
+    /** Every context of the listener gets the file's keys bound to the listener's material (see TicketKeys). */
+    private static void shareTicketKeys(TicketKeys ticketKeys, List<SslContext> contexts, List<LoadedKey> keys,
+                                        TrustAnchors clientCas, ListenerTls tls, String routePolicy) {
+        TicketKeys.Material material = new TicketKeys.Material();
+        keys.forEach(k -> material.certificates(k.chain()));
+        if (clientCas != null) {
+            material.certificates(clientCas.certificates()).crls(clientCas.crls());
+        }
+        material.text(tls.mode().configName() + "|" + tls.clientAuth() + "|" + tls.verifyDepth() + "|"
+                + tls.protocols()).text(routePolicy);
+        OpenSslSessionTicketKey[] derived = ticketKeys.derive(material.finish());
+        for (SslContext context : contexts) {
+            ((OpenSslSessionContext) context.sessionContext()).setTicketKeys(derived);
+        }
     }
 
     private static SslContext newContext(LoadedKey key, String[] protocols, List<String> alpn,

@@ -47,6 +47,13 @@ public final class TlsMaterialCheck {
                 errors.addAll(e.errors());
             }
         }
+        config.sessionTicketKeys().ifPresent(file -> {
+            try {
+                TicketKeys.read(file); // 80-byte keys back to back
+            } catch (ConfigException e) {
+                errors.addAll(e.errors());
+            }
+        });
         return new Result(errors, certificates, crls);
     }
 

@@ -2,8 +2,10 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,32 +14,89 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mtlsproxy.config.Endpoint;
+import io.netty.util.NetUtil;
+
 /**
- * Re-resolves origin host names on its own thread, so that no event loop ever waits for DNS. A snapshot's
- * endpoints are first resolved when it is built; this keeps them fresh while it is current.
+ * Keeps origin host names current: each name is asked again when its records' TTL runs out (bounded by the
+ * route's {@code dns { min-ttl, max-ttl }}), through {@link OriginDns}, never on an event loop. An address that
+ * appears joins the rotation; one that disappears is drained (see {@link UpstreamCluster#replaceAddresses}); a
+ * failed lookup keeps the last good addresses and is retried after min-ttl.
  */
 public final class EndpointResolver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EndpointResolver.class);
+    private static final long TICK_MILLIS = 250;
 
+    private final Supplier<Collection<UpstreamCluster>> clusters;
+    private final OriginDns dns;
+    private final EjectionPolicy ejection;
+    private final Runnable onRetired;
     private final ScheduledExecutorService executor;
 
-    public EndpointResolver(Supplier<Collection<UpstreamEndpoint>> endpoints, Duration interval) {
-        requireNonNull(endpoints, "endpoints");
+    /**
+     * @param clusters  the current snapshot's clusters, read at every tick (they follow reloads)
+     * @param onRetired called when addresses left a cluster, so that the pools close their idle connections
+     */
+    public EndpointResolver(Supplier<Collection<UpstreamCluster>> clusters, OriginDns dns, EjectionPolicy ejection,
+                            Runnable onRetired) {
+        this.clusters = requireNonNull(clusters, "clusters");
+        this.dns = requireNonNull(dns, "dns");
+        this.ejection = requireNonNull(ejection, "ejection");
+        this.onRetired = requireNonNull(onRetired, "onRetired");
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "mtls-proxy-dns");
+            Thread t = new Thread(r, "mtls-proxy-dns-timer");
             t.setDaemon(true);
             return t;
         });
-        long ms = interval.toMillis();
-        executor.scheduleWithFixedDelay(() -> {
-            try {
-                for (UpstreamEndpoint e : endpoints.get()) {
-                    e.resolve();
+        executor.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** True for a host name, false for an IP literal (which is never looked up). */
+    public static boolean isName(Endpoint endpoint) {
+        return !NetUtil.isValidIpV4Address(endpoint.host()) && !NetUtil.isValidIpV6Address(endpoint.host());
+    }
+
+    private void tick() {
+        try {
+            long now = System.nanoTime();
+            for (UpstreamCluster cluster : clusters.get()) {
+                for (Endpoint e : cluster.config().endpoints()) {
+                    Long due = cluster.nextResolve(e).orElse(null);
+                    if (due != null && now - due >= 0) {
+                        cluster.resolveAgainAt(e, now + TimeUnit.DAYS.toNanos(1)); // one lookup at a time
+                        refresh(cluster, e);
+                    }
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("re-resolving origins failed", e);
             }
-        }, ms, ms, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            LOG.warn("re-resolving origins failed", e);
+        }
+    }
+
+    private void refresh(UpstreamCluster cluster, Endpoint endpoint) {
+        dns.resolve(endpoint.host()).addListener(f -> {
+            Duration next;
+            if (f.isSuccess()) {
+                OriginDns.Answer answer = (OriginDns.Answer) f.getNow();
+                apply(cluster, endpoint, answer.addresses());
+                next = cluster.config().dns().clamp(answer.ttl());
+            } else {
+                LOG.warn("route {}: cannot resolve {} (keeping the last addresses): {}", cluster.route(),
+                        endpoint.host(), f.cause().toString());
+                next = cluster.config().dns().minTtl();
+            }
+            cluster.resolveAgainAt(endpoint, System.nanoTime() + next.toNanos());
+        });
+    }
+
+    private void apply(UpstreamCluster cluster, Endpoint endpoint, List<InetAddress> addresses) {
+        List<UpstreamEndpoint> retired = cluster.replaceAddresses(endpoint, addresses, ejection);
+        if (!retired.isEmpty()) {
+            LOG.info("route {}: {} no longer resolves to {}: draining", cluster.route(), endpoint.host(),
+                    retired.stream().map(r -> r.address() == null ? "(unresolved)"
+                            : r.address().getAddress().getHostAddress()).toList());
+            onRetired.run();
+        }
     }
 
     @Override

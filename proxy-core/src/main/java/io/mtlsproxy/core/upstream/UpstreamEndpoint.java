@@ -4,15 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.mtlsproxy.config.Endpoint;
 
 /**
- * One origin address of one route in one snapshot: its resolved address, its health record and its count of open
- * connections. Shared by every event loop, hence the atomics; the address is resolved by
- * {@link EndpointResolver} off the event loops and only read here.
+ * One origin address of one route: its address (one A/AAAA record of a host name, or an IP literal), its health
+ * record and its count of open connections. Shared by every event loop, hence the atomics. A host name has one
+ * of these per address, kept current by {@link EndpointResolver} off the event loops; a name that never resolved
+ * has one without an address, which answers 502 with the reason.
  */
 public final class UpstreamEndpoint {
     private final String route;
@@ -21,28 +21,30 @@ public final class UpstreamEndpoint {
     private final EjectionPolicy ejection;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicInteger openConnections = new AtomicInteger();
-    private volatile InetSocketAddress address;
-    private volatile String resolveError;
+    private final InetSocketAddress address;
+    private final String resolveError;
     private volatile long ejectedUntilNanos;
     private volatile boolean ejected;
     private volatile boolean retired;
 
-    public UpstreamEndpoint(String route, Endpoint endpoint, EjectionPolicy ejection) {
+    /** One address of {@code endpoint}. */
+    public UpstreamEndpoint(String route, Endpoint endpoint, InetAddress ip, EjectionPolicy ejection) {
+        this(route, endpoint, new InetSocketAddress(requireNonNull(ip, "ip"), endpoint.port()), null, ejection);
+    }
+
+    private UpstreamEndpoint(String route, Endpoint endpoint, InetSocketAddress address, String resolveError,
+                             EjectionPolicy ejection) {
         this.route = requireNonNull(route, "route");
         this.endpoint = requireNonNull(endpoint, "endpoint");
         this.text = endpoint.toString();
         this.ejection = requireNonNull(ejection, "ejection");
+        this.address = address;
+        this.resolveError = resolveError;
     }
 
-    /** Blocking DNS lookup: never call on an event loop. Keeps the last good address when a lookup fails. */
-    public void resolve() {
-        try {
-            InetAddress ip = InetAddress.getByName(endpoint.host());
-            address = new InetSocketAddress(ip, endpoint.port());
-            resolveError = null;
-        } catch (UnknownHostException e) {
-            resolveError = "cannot resolve " + endpoint.host() + ": " + e.getMessage();
-        }
+    /** A host name that did not resolve (yet): requests through it get 502 with {@code error}. */
+    public static UpstreamEndpoint unresolved(String route, Endpoint endpoint, String error, EjectionPolicy ejection) {
+        return new UpstreamEndpoint(route, endpoint, null, requireNonNull(error, "error"), ejection);
     }
 
     /** The address to connect to, or null when the host never resolved. */

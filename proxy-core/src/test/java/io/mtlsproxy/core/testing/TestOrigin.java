@@ -61,6 +61,11 @@ public final class TestOrigin implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
 
     private TestOrigin(String name, Mode mode, TestPki.Leaf cert, Path clientCa) throws Exception {
+        this(name, mode, cert, clientCa, "127.0.0.1", 0);
+    }
+
+    private TestOrigin(String name, Mode mode, TestPki.Leaf cert, Path clientCa, String host, int port)
+            throws Exception {
         this.name = name;
         SslContext ssl = null;
         if (mode != Mode.PLAIN) {
@@ -82,7 +87,7 @@ public final class TestOrigin implements AutoCloseable {
                         }
                         ch.pipeline().addLast(new HttpServerCodec(), new Handler(id));
                     }
-                }).bind("127.0.0.1", 0).sync().channel();
+                }).bind(host, port).sync().channel();
     }
 
     public static TestOrigin start(String name, Mode mode, TestPki.Leaf cert, Path clientCa) {
@@ -95,6 +100,15 @@ public final class TestOrigin implements AutoCloseable {
 
     public static TestOrigin plain(String name) {
         return start(name, Mode.PLAIN, null, null);
+    }
+
+    /** A plain origin on a given loopback address and port (several addresses of one host name share a port). */
+    public static TestOrigin plain(String name, String host, int port) {
+        try {
+            return new TestOrigin(name, Mode.PLAIN, null, null, host, port);
+        } catch (Exception e) {
+            throw new IllegalStateException("origin " + name + " did not start on " + host + ":" + port, e);
+        }
     }
 
     public int port() {

@@ -2,11 +2,14 @@ package io.mtlsproxy.core.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,10 +31,16 @@ import io.netty.handler.ssl.SslProvider;
 /**
  * DESIGN: session resumption never outlives the material it was decided under. Within one build a client
  * resumes; after a reload (a new ServerTls) its ticket is worthless, and a client revoked by the new CRL cannot
- * resume its way back in. Observed on BoringSSL, the production provider (the JDK hides whether it resumed).
+ * resume its way back in. With {@code session-tickets.keys}, two replicas (two ServerTls, two servers) with one
+ * key file and the same material share sessions, a rotation keeps old tickets while their key is in the file, and
+ * a client revoked by a CRL reload resumes on neither replica. Observed on BoringSSL, the production provider
+ * (the JDK hides whether it resumed).
  */
 @Timeout(60)
 class SessionResumptionTest {
+    /** Replicas behind one balancer address: the client's session cache is keyed by it. */
+    private static final int VIRTUAL_PORT = 443;
+    private static final SecureRandom RANDOM = new SecureRandom();
     static EventLoopGroup group;
     @TempDir
     static Path dir;
@@ -96,5 +105,143 @@ class SessionResumptionTest {
             assertFalse(after.success(), "the revoked client must do a full handshake, and fail it");
             assertEquals(TlsFailureReason.REVOKED, TlsFailures.classify(after.cause()));
         }
+    }
+
+    // ---- session-tickets.keys: a fleet's shared keys, bound to the listener's material (TicketKeys) ----
+
+    private static byte[] key() {
+        byte[] k = new byte[TicketKeys.NGINX_KEY_SIZE];
+        RANDOM.nextBytes(k);
+        return k;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static ServerTls replica(Path crl, byte[] keys) throws Exception {
+        return ServerTls.build(listener(crl), TlsSettings.DEFAULT_ALPN, Optional.of(TicketKeys.of(keys)), "");
+    }
+
+    private static LoopbackServer serve(ServerTls tls) throws Exception {
+        return new LoopbackServer(group, tls, ProxyMetrics.inMemory(), "public", false, 5_000);
+    }
+
+    @Test
+    void aSessionMadeOnOneReplicaResumesOnTheOther() throws Exception {
+        byte[] keys = key();
+        try (LoopbackServer a = serve(replica(null, keys)); LoopbackServer b = serve(replica(null, keys))) {
+            SslContext ctx = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), clientCa.client("roamer"));
+            var handler = LoopbackClient.handler(ctx, null, VIRTUAL_PORT);
+            LoopbackClient.connect(group, a.port(), handler);
+            assertFalse(a.next().resumed(), "first contact: full handshake");
+            LoopbackClient.connect(group, b.port(), handler);
+            assertTrue(b.next().resumed(), "the other replica decrypts the ticket: resumed");
+
+            b.reload(replica(null, keys));
+            LoopbackClient.connect(group, b.port(), handler);
+            assertTrue(b.next().resumed(), "a reload that changes no material keeps the sessions");
+        }
+    }
+
+    @Test
+    void withoutSharedKeysEachReplicaHasItsOwn() throws Exception {
+        try (LoopbackServer a = serve(ServerTls.build(listener(null)));
+             LoopbackServer b = serve(ServerTls.build(listener(null)))) {
+            SslContext ctx = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), clientCa.client("loner"));
+            var handler = LoopbackClient.handler(ctx, null, VIRTUAL_PORT);
+            LoopbackClient.connect(group, a.port(), handler);
+            assertTrue(a.next().success());
+            LoopbackClient.connect(group, b.port(), handler);
+            assertFalse(b.next().resumed(), "today's behaviour: another replica, a full handshake");
+        }
+    }
+
+    @Test
+    void rotationKeepsOldTicketsUntilTheirKeyLeavesTheFile() throws Exception {
+        byte[] old = key();
+        byte[] next = key();
+        try (LoopbackServer a = serve(replica(null, old))) {
+            SslContext ctx = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), clientCa.client("rotated"));
+            var handler = LoopbackClient.handler(ctx, null, VIRTUAL_PORT);
+            LoopbackClient.connect(group, a.port(), handler);
+            assertTrue(a.next().success());
+
+            a.reload(replica(null, concat(next, old))); // the new key encrypts, the old one still decrypts
+            LoopbackClient.connect(group, a.port(), handler);
+            assertTrue(a.next().resumed(), "an old ticket resumes while its key is in the file");
+
+            // that resumption was answered with a ticket under the new key; drop the old key and it still resumes
+            a.reload(replica(null, next));
+            LoopbackClient.connect(group, a.port(), handler);
+            assertTrue(a.next().resumed(), "the ticket reissued under the new key resumes");
+        }
+        try (LoopbackServer fresh = serve(replica(null, old))) {
+            SslContext ctx = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), clientCa.client("dropped"));
+            var handler = LoopbackClient.handler(ctx, null, VIRTUAL_PORT);
+            LoopbackClient.connect(group, fresh.port(), handler);
+            assertTrue(fresh.next().success());
+            fresh.reload(replica(null, next));
+            LoopbackClient.connect(group, fresh.port(), handler);
+            assertFalse(fresh.next().resumed(), "once its key has left the file, a ticket is worthless");
+        }
+    }
+
+    @Test
+    void aClientRevokedByACrlReloadResumesOnNeitherReplica() throws Exception {
+        byte[] keys = key();
+        TestPki.Leaf laptop = clientCa.client("stolen-laptop");
+        TestPki.Leaf colleague = clientCa.client("colleague");
+        try (LoopbackServer a = serve(replica(null, keys)); LoopbackServer b = serve(replica(null, keys))) {
+            SslContext stolen = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), laptop);
+            var handler = LoopbackClient.handler(stolen, null, VIRTUAL_PORT);
+            LoopbackClient.connect(group, a.port(), handler);
+            assertTrue(a.next().success());
+            LoopbackClient.connect(group, b.port(), handler);
+            assertTrue(b.next().resumed(), "before the revocation the session is shared");
+
+            Path crl = clientCa.crl(laptop);
+            a.reload(replica(crl, keys));
+            b.reload(replica(crl, keys));
+            for (LoopbackServer replica : new LoopbackServer[] {a, b}) {
+                LoopbackClient.connect(group, replica.port(), handler);
+                LoopbackServer.Outcome after = replica.next();
+                assertFalse(after.success(), "the revoked client must make a full handshake, and fail it");
+                assertEquals(TlsFailureReason.REVOKED, TlsFailures.classify(after.cause()));
+            }
+
+            // the replicas still share sessions under the new material
+            SslContext fine = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), colleague);
+            var other = LoopbackClient.handler(fine, null, VIRTUAL_PORT);
+            LoopbackClient.connect(group, a.port(), other);
+            assertTrue(a.next().success());
+            LoopbackClient.connect(group, b.port(), other);
+            assertTrue(b.next().resumed(), "same CRL on both replicas: sessions are shared again");
+        }
+    }
+
+    @Test
+    void aRoutePolicyChangeStartsNewKeys() throws Exception {
+        byte[] keys = key();
+        try (LoopbackServer a = serve(replica(null, keys))) {
+            SslContext ctx = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), clientCa.client("narrowed"));
+            var handler = LoopbackClient.handler(ctx, null, VIRTUAL_PORT);
+            LoopbackClient.connect(group, a.port(), handler);
+            assertTrue(a.next().success());
+            a.reload(ServerTls.build(listener(null), TlsSettings.DEFAULT_ALPN, Optional.of(TicketKeys.of(keys)),
+                    "orders=allow CN=someone-else;"));
+            LoopbackClient.connect(group, a.port(), handler);
+            assertFalse(a.next().resumed(), "a narrower allow-list: full handshake");
+        }
+    }
+
+    @Test
+    void aKeyFileOfTheWrongSizeIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TicketKeys.of(new byte[48]));
+        assertTrue(e.getMessage().contains("48 bytes (expected: 80-byte keys back to back"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TicketKeys.of(new byte[0]));
+        assertEquals(2, TicketKeys.of(new byte[160]).size());
     }
 }

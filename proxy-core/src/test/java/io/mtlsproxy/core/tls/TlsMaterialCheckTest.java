@@ -53,6 +53,20 @@ class TlsMaterialCheckTest {
     }
 
     @Test
+    void aTicketKeyFileOfTheWrongSizeIsReported() throws Exception {
+        Path keys = java.nio.file.Files.write(dir.resolve("tickets.key"), new byte[48]); // nginx's AES-128 size
+        ProxyConfig c = config(List.of(), List.of());
+        ProxyConfig withKeys = new ProxyConfig(c.file(), c.admin(), c.expiry(), c.listeners(), c.routes(), c.reload(),
+                c.shutdownGrace(), c.accessLog(), c.routesDir(), c.watchedFiles(), c.issuers(), c.renewal(),
+                c.drainDelay(),
+                Optional.of(new io.mtlsproxy.config.FileRef(keys, "session-tickets.keys",
+                        new io.mtlsproxy.config.Source("proxy.conf", 7))));
+        List<String> errors = TlsMaterialCheck.check(withKeys).errors().stream().map(ConfigError::toString).toList();
+        assertEquals(List.of("proxy.conf:7: session-tickets.keys: " + keys + ": 48 bytes (expected: 80-byte keys"
+                + " back to back, as nginx's ssl_session_ticket_key; e.g. openssl rand 80 > tickets.key)"), errors);
+    }
+
+    @Test
     void everyProblemIsReportedInOneRun() {
         Path foreignCrl = pki.ca("foreign").crl();
         ListenerConfig broken = TestConfigs.mtls("public", ClientAuth.REQUIRED, dir.resolve("missing-ca.crt"),
