@@ -43,7 +43,7 @@ import io.mtlsproxy.core.testing.TestPki;
  * nginx origin that verifies it against the lab CA and only answers the pinned subject; not one request fails,
  * every renewal keeps the SPIFFE ID, and the origin sees each new serial.
  *
- * <p>The run lasts {@code -Drenewal.soak.minutes} (default 4: at least two renewals, inside the suite's budget;
+ * <p>The run lasts {@code -Drenewal.soak.minutes} (default 3: at least two renewals, inside the suite's budget;
  * the 10-minute run quoted in the notes is {@code -Drenewal.soak.minutes=10}).
  */
 class LocalCaUpstreamRenewalTest {
@@ -57,7 +57,7 @@ class LocalCaUpstreamRenewalTest {
     @Test
     @Timeout(value = 15, unit = TimeUnit.MINUTES)
     void aTwoMinuteSpiffeClientCertificateRenewsOverAndOverWithoutLosingARequest() throws Exception {
-        long minutes = Long.getLong("renewal.soak.minutes", 4);
+        long minutes = Long.getLong("renewal.soak.minutes", 3);
         TestPki pki = new TestPki(dir.resolve("pki"));
         TestPki.Leaf originCert = pki.ca("origin").server("origin", "localhost");
         CaDirectory lab = CaDirectory.create(dir.resolve("lab"), CertificateAuthority.createRoot("Lab CA",
