@@ -16,11 +16,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mtlsproxy.config.ConfigException;
-import io.mtlsproxy.core.pki.CertificateAuthority;
-import io.mtlsproxy.core.pki.CertificateSpec;
-import io.mtlsproxy.core.pki.IssuedCertificate;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
-import io.mtlsproxy.core.pki.Pem;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.Pem;
 
 /** {@code run} validates the key material before it binds anything, the admin endpoint included. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

@@ -10,7 +10,7 @@ import java.util.List;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
-import io.mtlsproxy.core.pki.CertificateDescription;
+import io.mtlsproxy.core.certs.CertificateDescription;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 

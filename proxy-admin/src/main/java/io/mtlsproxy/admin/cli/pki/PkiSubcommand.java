@@ -10,8 +10,8 @@ import java.security.cert.X509Certificate;
 import java.util.concurrent.Callable;
 
 import io.mtlsproxy.admin.Main;
-import io.mtlsproxy.core.pki.CertificateDescription;
-import io.mtlsproxy.core.pki.PkiException;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.PkiException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 

@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.pki;
+package io.mtlsproxy.core.ca;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +17,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.PkiFiles;
 
 @Timeout(30)
 class CaDirectoryTest {

@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.pki;
+package io.mtlsproxy.core.certs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,6 +11,10 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
 
 @Timeout(30)
 class Pkcs12Test {

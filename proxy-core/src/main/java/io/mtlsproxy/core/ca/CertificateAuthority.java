@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.pki;
+package io.mtlsproxy.core.ca;
 
 import static java.util.Objects.requireNonNull;
 
@@ -48,6 +48,10 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.SubjectAltName;
 
 /**
  * A certificate authority that signs leaves, intermediates and CRLs with BouncyCastle. Used by the

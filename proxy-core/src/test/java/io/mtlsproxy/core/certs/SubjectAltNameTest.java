@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.pki;
+package io.mtlsproxy.core.certs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
 
 @Timeout(10)
 class SubjectAltNameTest {

@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.pki;
+package io.mtlsproxy.core.ca;
 
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -9,6 +9,8 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Locale;
+
+import io.mtlsproxy.core.certs.CertificateDescription;
 
 /** Key types the PKI tooling makes. EC P-256 is the default, as the seeds recommend. */
 public enum KeyAlgorithm {

@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.pki;
+package io.mtlsproxy.core.certs;
 
 import java.io.IOException;
 import java.nio.file.Files;

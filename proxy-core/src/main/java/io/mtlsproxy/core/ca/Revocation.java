@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.pki;
+package io.mtlsproxy.core.ca;
 
 import static java.util.Objects.requireNonNull;
 

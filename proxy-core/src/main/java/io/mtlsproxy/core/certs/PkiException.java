@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.pki;
+package io.mtlsproxy.core.certs;
 
 /**
  * A problem with what the operator asked the PKI tooling to do (no CA in a directory, a certificate another CA

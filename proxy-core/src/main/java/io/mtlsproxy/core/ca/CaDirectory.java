@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.pki;
+package io.mtlsproxy.core.ca;
 
 import static java.util.Objects.requireNonNull;
 
@@ -18,6 +18,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.PkiFiles;
 
 /**
  * A CA kept in a directory, as {@code pki init-ca} makes it and the other {@code pki} commands use it:
