@@ -66,6 +66,26 @@ public record SubjectAltName(Kind kind, String value) {
     }
 
     /**
+     * The values of one kind of SAN, in certificate order. A certificate whose extension cannot be read has none:
+     * the data path then matches no name against it rather than failing the handshake here.
+     */
+    public static List<String> values(X509Certificate certificate, Kind kind) {
+        List<SubjectAltName> all;
+        try {
+            all = of(certificate);
+        } catch (IllegalArgumentException unreadable) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(2);
+        for (SubjectAltName san : all) {
+            if (san.kind == kind) {
+                out.add(san.value);
+            }
+        }
+        return out;
+    }
+
+    /**
      * A DNS name as RFC 5280 wants it in a SAN: letters, digits and hyphens in labels of at most 63 characters,
      * at most 253 in all, optionally a leading {@code *.} wildcard label.
      */

@@ -74,4 +74,18 @@ class SubjectAltNameTest {
         assertEquals("[DNS:a.example, IP:10.0.0.1, URI:spiffe://example.org/s]",
                 SubjectAltName.of(cert).toString());
     }
+
+    @Test
+    void picksTheValuesOfOneKind() {
+        CertificateAuthority ca = CertificateAuthority.createRoot("ca", java.time.Duration.ofDays(1),
+                KeyAlgorithm.EC_P256);
+        var cert = ca.issue(CertificateSpec.server("s").dns("a.example").ip("10.0.0.1").dns("*.b.example")
+                .uri("spiffe://example.org/s").build()).certificate();
+        assertEquals(java.util.List.of("a.example", "*.b.example"),
+                SubjectAltName.values(cert, SubjectAltName.Kind.DNS));
+        assertEquals(java.util.List.of("spiffe://example.org/s"), SubjectAltName.values(cert, SubjectAltName.Kind.URI));
+        assertEquals(java.util.List.of("10.0.0.1"), SubjectAltName.values(cert, SubjectAltName.Kind.IP));
+        assertEquals(java.util.List.of(), SubjectAltName.values(cert, SubjectAltName.Kind.EMAIL));
+        assertEquals(java.util.List.of(), SubjectAltName.values(ca.certificate(), SubjectAltName.Kind.DNS));
+    }
 }
