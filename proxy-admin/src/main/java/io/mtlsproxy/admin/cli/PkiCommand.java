@@ -2,7 +2,6 @@ package io.mtlsproxy.admin.cli;
 
 import java.util.concurrent.Callable;
 
-import io.mtlsproxy.admin.Main;
 import io.mtlsproxy.admin.cli.pki.InitCaCommand;
 import io.mtlsproxy.admin.cli.pki.InspectCommand;
 import io.mtlsproxy.admin.cli.pki.IssueCommand;
@@ -24,6 +23,6 @@ public final class PkiCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        return Main.EXIT_USAGE;
+        return ExitCodes.USAGE;
     }
 }

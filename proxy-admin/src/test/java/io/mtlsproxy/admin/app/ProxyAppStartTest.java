@@ -1,4 +1,4 @@
-package io.mtlsproxy.admin;
+package io.mtlsproxy.admin.app;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.mtlsproxy.admin;
+package io.mtlsproxy.admin.app;
 
 import static java.util.Objects.requireNonNull;
 
