@@ -7,7 +7,7 @@ import io.mtlsproxy.admin.cli.CheckConfigCommand;
 import io.mtlsproxy.admin.cli.DemoCommand;
 import io.mtlsproxy.admin.cli.ExitCodes;
 import io.mtlsproxy.admin.cli.LogLevel;
-import io.mtlsproxy.admin.cli.PkiCommand;
+import io.mtlsproxy.admin.cli.pki.PkiCommand;
 import io.mtlsproxy.admin.cli.RenewCommand;
 import io.mtlsproxy.admin.cli.RunCommand;
 import io.mtlsproxy.admin.cli.UsageException;

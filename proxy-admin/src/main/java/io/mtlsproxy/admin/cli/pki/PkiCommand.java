@@ -1,12 +1,8 @@
-package io.mtlsproxy.admin.cli;
+package io.mtlsproxy.admin.cli.pki;
 
 import java.util.concurrent.Callable;
 
-import io.mtlsproxy.admin.cli.pki.InitCaCommand;
-import io.mtlsproxy.admin.cli.pki.InspectCommand;
-import io.mtlsproxy.admin.cli.pki.IssueCommand;
-import io.mtlsproxy.admin.cli.pki.RenewCommand;
-import io.mtlsproxy.admin.cli.pki.RevokeCommand;
+import io.mtlsproxy.admin.cli.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
