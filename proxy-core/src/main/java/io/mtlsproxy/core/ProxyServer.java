@@ -222,16 +222,11 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         return reload(() -> next);
     }
 
-    /** Re-reads {@code configFile} and every file it names, and reloads from them ({@link #reload(ConfigSource)}). */
-    public ReloadResult reloadFrom(Path configFile) {
-        requireNonNull(configFile, "configFile");
-        return reload(() -> ConfigLoader.load(configFile));
-    }
-
     /** Re-reads the configuration file the proxy runs from, and every file it names. */
     @Override
     public ReloadResult reload() {
-        return reloadFrom(snapshot.config().file());
+        Path file = snapshot.config().file();
+        return reload(() -> ConfigLoader.load(file));
     }
 
     /**

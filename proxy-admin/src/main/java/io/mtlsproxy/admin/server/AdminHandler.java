@@ -221,10 +221,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 log.error("reload requested on the admin endpoint failed", cause);
                 response = json(UNPROCESSABLE_ENTITY, ReloadReport.crashed(cause));
             } else {
-                logResult(result);
-                if (result.ok()) {
-                    inventory.refresh(); // certificates may have changed: new states and gauges now, not in 60s
-                }
+                logResult(result); // the reload's owner refreshed the inventory (ProxyApp: the reloader's listener)
                 response = json(result.ok() ? OK : UNPROCESSABLE_ENTITY, ReloadReport.of(result));
             }
             return response;

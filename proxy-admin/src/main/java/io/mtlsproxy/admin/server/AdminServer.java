@@ -114,7 +114,7 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    /** The certificate inventory: call {@code inventory().refresh()} after a reload made elsewhere (SIGHUP, watch). */
+    /** The certificate inventory: whoever runs reloads refreshes it once after each (ProxyApp: the reloader's listener). */
     public CertificateInventory inventory() {
         return inventory;
     }
