@@ -30,6 +30,7 @@ import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
+import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * Reloads of a proxy run from files, through the {@link Reloader}: what a failed reload keeps (everything), what a

@@ -31,6 +31,7 @@ import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestPki;
+import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * A listener's CRL and verify-depth through a running proxy: a revoked client certificate fails the handshake, the

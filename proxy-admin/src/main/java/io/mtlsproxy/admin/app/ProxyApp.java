@@ -23,7 +23,7 @@ import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ConfigWarnings;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.core.ProxyServer;
-import io.mtlsproxy.core.ReloadResult;
+import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.reload.Reloader;
@@ -35,8 +35,9 @@ import io.mtlsproxy.core.reload.ServerView;
 
 /**
  * The composition root of a running proxy: configuration → core's {@link ProxyServer} → the admin endpoint, the
- * Prometheus registry, the access log, the reloader (file watch, SIGHUP, POST /reload, all serialized on one
- * thread) and the renewal scheduler (certificates with a {@code renew} block). {@code run} and {@code demo} both start one.
+ * Prometheus registry, the access log, the reloader (file watch, SIGHUP, POST /reload and renewals, all serialized
+ * on one thread; its listener refreshes the certificate inventory once per reload) and the renewal scheduler
+ * (certificates with a {@code renew} block). {@code run} and {@code demo} both start one.
  */
 public final class ProxyApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyApp.class);

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mtlsproxy.admin.testing.OneRouteConfig;
-import io.mtlsproxy.core.ReloadResult;
+import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * {@code mtls-proxy run --config conf/mtls-proxy.conf} names the file relatively; its reloads must load it under

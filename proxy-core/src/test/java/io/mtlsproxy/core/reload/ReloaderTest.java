@@ -25,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ReloadConfig;
 import io.mtlsproxy.core.ProxyServer;
-import io.mtlsproxy.core.ReloadResult;
 import io.mtlsproxy.core.reload.Reloader.Trigger;
 
 /** The reload thread: one reload at a time, bursts joined, results reported, reload settings followed. */

@@ -1,4 +1,4 @@
-package io.mtlsproxy.core;
+package io.mtlsproxy.core.reload;
 
 import static java.util.Objects.requireNonNull;
 
@@ -88,7 +88,7 @@ public final class Snapshot {
      * Marks this snapshot replaced by {@code next}: the pools close the idle upstream connections of every endpoint
      * that {@code next} did not carry over, and close the busy ones when their exchange ends.
      */
-    void retire(Snapshot next) {
+    public void retire(Snapshot next) {
         Set<UpstreamEndpoint> kept = Collections.newSetFromMap(new IdentityHashMap<>());
         kept.addAll(next.endpoints());
         for (UpstreamEndpoint e : endpoints()) {

@@ -1,4 +1,4 @@
-package io.mtlsproxy.core;
+package io.mtlsproxy.core.reload;
 
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -12,7 +12,7 @@ import io.mtlsproxy.config.SameMeaning;
 import io.mtlsproxy.core.tls.CertificateUse;
 
 /** What a reload changes, in the names of ReloadResult ({@code listeners.public.tls}, {@code routes.orders}). */
-final class SnapshotDiff {
+public final class SnapshotDiff {
     private SnapshotDiff() {
     }
 
@@ -20,7 +20,7 @@ final class SnapshotDiff {
      * Problems that a reload cannot apply: sockets are bound once, so adding, removing or re-binding a listener
      * needs a restart.
      */
-    static List<ConfigError> unappliable(ProxyConfig running, ProxyConfig next) {
+    public static List<ConfigError> unappliable(ProxyConfig running, ProxyConfig next) {
         List<ConfigError> errors = new ArrayList<>();
         for (ListenerConfig n : next.listeners()) {
             var old = running.listener(n.name());
@@ -42,7 +42,7 @@ final class SnapshotDiff {
         return errors;
     }
 
-    static List<String> changes(Snapshot old, Snapshot next) {
+    public static List<String> changes(Snapshot old, Snapshot next) {
         List<String> changed = new ArrayList<>();
         for (ListenerConfig n : next.config().listeners()) {
             ListenerConfig o = old.config().listener(n.name()).orElse(null);

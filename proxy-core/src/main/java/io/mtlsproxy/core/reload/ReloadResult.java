@@ -1,4 +1,4 @@
-package io.mtlsproxy.core;
+package io.mtlsproxy.core.reload;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.mtlsproxy.core;
+package io.mtlsproxy.core.reload;
 
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -15,11 +15,11 @@ import io.mtlsproxy.core.tls.CrlUse;
  * certificate sees in the log which serial the proxy now serves ({@code listener edge: listener-server in use:
  * CN=api, serial 5f3a…, not after 2026-05-01T00:00:00Z}) without reading /certs.
  */
-final class CertificateChanges {
+public final class CertificateChanges {
     private CertificateChanges() {
     }
 
-    static List<String> between(Snapshot old, Snapshot next) {
+    public static List<String> between(Snapshot old, Snapshot next) {
         List<String> lines = new ArrayList<>();
         Set<Key> before = keys(old.certificates());
         Set<Key> after = keys(next.certificates());
