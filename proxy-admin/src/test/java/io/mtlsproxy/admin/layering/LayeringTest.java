@@ -45,8 +45,10 @@ class LayeringTest {
 
     @BeforeAll
     static void importMainClasses() {
+        // under mvn verify, proxy-core's test classes come from its packaged test-jar, not target/test-classes
+        ImportOption noTestJars = location -> !location.contains("-tests.jar");
         main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .importPackages("io.mtlsproxy");
+                .withImportOption(noTestJars).importPackages("io.mtlsproxy");
     }
 
     @Test
