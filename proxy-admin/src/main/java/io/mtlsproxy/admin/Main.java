@@ -5,10 +5,12 @@ import java.util.concurrent.Callable;
 import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.cli.CheckConfigCommand;
 import io.mtlsproxy.admin.cli.DemoCommand;
+import io.mtlsproxy.admin.cli.ExitCodes;
 import io.mtlsproxy.admin.cli.LogLevel;
-import io.mtlsproxy.admin.cli.PkiCommand;
+import io.mtlsproxy.admin.cli.pki.PkiCommand;
 import io.mtlsproxy.admin.cli.RenewCommand;
 import io.mtlsproxy.admin.cli.RunCommand;
+import io.mtlsproxy.admin.cli.UsageException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,18 +24,10 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, CheckConfigCommand.class, RenewCommand.class, DemoCommand.class,
             PkiCommand.class,
             CommandLine.HelpCommand.class},
-        footer = {"", Main.EXIT_CODES, "",
+        footer = {"", ExitCodes.HELP, "",
             "Environment: MTLS_PROXY_JAVA_OPTS adds JVM options after conf/jvm.options (bin/mtls-proxy).",
             "Logging: --log-level LEVEL, or conf/logback.xml (-Dmtlsproxy.log.level=LEVEL)."})
 public final class Main implements Callable<Integer> {
-    /** Exit code of a usage or configuration problem; 1 is never used for one. */
-    public static final int EXIT_USAGE = 2;
-
-    /** The exit codes every command shares, for the help footers. */
-    public static final String EXIT_CODES = "Exit codes: 0 success; 1 the tool broke (a port in use, an I/O "
-            + "error: the message says what and where); 2 a usage or configuration error (every configuration "
-            + "error printed as FILE:LINE: key: message).";
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -58,12 +52,12 @@ public final class Main implements Callable<Integer> {
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("mtls-proxy: " + ex.getMessage() + " (see: "
                     + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
-            return EXIT_USAGE;
+            return ExitCodes.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             if (ex instanceof UsageException) {
                 c.getErr().println("mtls-proxy: " + ex.getMessage());
-                return EXIT_USAGE;
+                return ExitCodes.USAGE;
             }
             // an I/O failure (a port in use, an unwritable log) says what and where in its message; anything else
             // keeps its class name, since its message alone may be empty or cryptic
@@ -79,14 +73,7 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().getErr().println("mtls-proxy: a command is needed");
         spec.commandLine().usage(spec.commandLine().getErr());
-        return EXIT_USAGE;
-    }
-
-    /** A problem with what the user asked for: printed as one line, exit 2. */
-    public static final class UsageException extends RuntimeException {
-        public UsageException(String message) {
-            super(message);
-        }
+        return ExitCodes.USAGE;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -30,6 +30,14 @@ import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.net.BindAddress;
 import io.mtlsproxy.core.protocol.ProtocolSwitch;
+import io.mtlsproxy.core.reload.CertificateChanges;
+import io.mtlsproxy.core.reload.ConfigSource;
+import io.mtlsproxy.core.reload.ProxyView;
+import io.mtlsproxy.core.reload.ReloadResult;
+import io.mtlsproxy.core.reload.Reloadable;
+import io.mtlsproxy.core.reload.Snapshot;
+import io.mtlsproxy.core.reload.SnapshotBuilder;
+import io.mtlsproxy.core.reload.SnapshotDiff;
 import io.mtlsproxy.core.renew.acme.AcmeChallenges;
 import io.mtlsproxy.core.renew.acme.ChallengeResponders;
 import io.mtlsproxy.core.tls.CertificateUse;
@@ -58,7 +66,7 @@ import io.netty.util.internal.SystemPropertyUtil;
  * {@code drain} and {@code close} block: call them from a main, signal or admin worker thread, never from an event
  * loop.
  */
-public final class ProxyServer implements ProxyView, AutoCloseable {
+public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
 
     static {
@@ -200,6 +208,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         return ((InetSocketAddress) ch.localAddress()).getPort();
     }
 
+    @Override
     public Snapshot snapshot() {
         return snapshot;
     }
@@ -222,16 +231,11 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
         return reload(() -> next);
     }
 
-    /** Re-reads {@code configFile} and every file it names, and reloads from them ({@link #reload(ConfigSource)}). */
-    public ReloadResult reloadFrom(Path configFile) {
-        requireNonNull(configFile, "configFile");
-        return reload(() -> ConfigLoader.load(configFile));
-    }
-
     /** Re-reads the configuration file the proxy runs from, and every file it names. */
     @Override
     public ReloadResult reload() {
-        return reloadFrom(snapshot.config().file());
+        Path file = snapshot.config().file();
+        return reload(() -> ConfigLoader.load(file));
     }
 
     /**
@@ -242,6 +246,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
      * restart) keeps the running snapshot whole, logs each error as {@code FILE:LINE: key: message} and counts
      * {@code mtls_proxy_config_reloads_total{result="failure"}}.
      */
+    @Override
     public ReloadResult reload(ConfigSource source) {
         requireNonNull(source, "source");
         synchronized (reloadLock) {

@@ -31,7 +31,7 @@ import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.pki.CertificateSpec;
+import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;

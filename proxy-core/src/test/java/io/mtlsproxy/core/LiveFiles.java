@@ -11,8 +11,8 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.mtlsproxy.core.pki.Pem;
-import io.mtlsproxy.core.pki.Pkcs12;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.Pkcs12;
 import io.mtlsproxy.core.testing.TestPki;
 
 /**

@@ -14,7 +14,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
 
-import io.mtlsproxy.core.pki.Pem;
+import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.testing.TestPki;
 
 /**

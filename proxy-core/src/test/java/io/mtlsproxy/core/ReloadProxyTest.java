@@ -25,10 +25,12 @@ import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ReloadConfig;
 import io.mtlsproxy.core.reload.Reloader;
 import io.mtlsproxy.core.reload.Reloader.Trigger;
+import io.mtlsproxy.core.reload.ServerView;
 import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
+import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * Reloads of a proxy run from files, through the {@link Reloader}: what a failed reload keeps (everything), what a
@@ -250,7 +252,9 @@ class ReloadProxyTest {
         startReloader(false);
         edge.files.text("proxy.conf", java.nio.file.Files.readString(edge.configFile())
                 .replace("port = 0\n  tls", "port = 1\n  tls"));
-        assertErrorLines(reloader.view().reload(), "needs a restart");
+        ServerView view = new ServerView(edge.proxy);
+        view.attach(reloader);
+        assertErrorLines(view.reload(), "needs a restart");
         assertNotEquals(0, edge.proxy.port("edge"));
     }
 }

@@ -22,6 +22,8 @@ import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.testing.TestTls;
+import io.mtlsproxy.core.reload.Snapshot;
+import io.mtlsproxy.core.reload.ReloadResult;
 
 /** A reload swaps one snapshot: new requests and handshakes see it, established connections keep theirs. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

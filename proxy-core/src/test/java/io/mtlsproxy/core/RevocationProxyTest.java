@@ -26,11 +26,12 @@ import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.pki.CertificateSpec;
-import io.mtlsproxy.core.pki.Pem;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestPki;
+import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * A listener's CRL and verify-depth through a running proxy: a revoked client certificate fails the handshake, the

@@ -29,6 +29,7 @@ import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.tls.CertificateUse;
+import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * The issue's rotation drill: while a bounded load runs (one keep-alive connection, one client making a new

@@ -27,7 +27,7 @@ import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.metrics.TlsFailureReason;
-import io.mtlsproxy.core.pki.CertificateSpec;
+import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.testing.ExternalProcess;
 import io.mtlsproxy.core.testing.OpenSslRenegotiation;
 import io.mtlsproxy.core.testing.LeakGuard;

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.mtlsproxy.bench.load.ClientTls;
-import io.mtlsproxy.core.pki.CertificateDescription;
+import io.mtlsproxy.core.certs.CertificateDescription;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 

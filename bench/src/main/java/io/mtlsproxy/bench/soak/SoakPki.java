@@ -12,14 +12,14 @@ import java.time.Instant;
 import java.util.List;
 
 import io.mtlsproxy.bench.pki.BenchPki;
-import io.mtlsproxy.core.pki.CaDirectory;
-import io.mtlsproxy.core.pki.CertificateAuthority;
-import io.mtlsproxy.core.pki.CertificateSpec;
-import io.mtlsproxy.core.pki.IssuedCertificate;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
-import io.mtlsproxy.core.pki.Pem;
-import io.mtlsproxy.core.pki.PkiException;
-import io.mtlsproxy.core.pki.RevocationReason;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.ca.RevocationReason;
 
 /**
  * The soak's throwaway PKI, kept as CA directories (unlike the bench's, whose CA keys are thrown away) because

@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
-import io.mtlsproxy.admin.Main;
 import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
@@ -77,7 +76,7 @@ public final class CheckConfigCommand implements Callable<Integer> {
     private static int fail(PrintWriter err, List<ConfigError> errors) {
         errors.forEach(e -> err.println(e));
         err.flush();
-        return Main.EXIT_USAGE;
+        return ExitCodes.USAGE;
     }
 
     /**

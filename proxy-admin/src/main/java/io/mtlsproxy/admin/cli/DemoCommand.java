@@ -7,7 +7,6 @@ import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-import io.mtlsproxy.admin.Main;
 import io.mtlsproxy.admin.demo.Demo;
 import io.mtlsproxy.config.ConfigException;
 import picocli.CommandLine.Command;
@@ -51,13 +50,13 @@ public final class DemoCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             e.errors().forEach(err()::println);
             leave(dir);
-            return Main.EXIT_USAGE;
+            return ExitCodes.USAGE;
         } catch (java.io.IOException | RuntimeException e) { // a port in use: IOException, or the admin's
             err().println("mtls-proxy demo: " + e.getMessage()
                     + " (another program on that port? pick others with --plain-port/--tls-port/--mtls-port/"
                     + "--admin-port, or 0 for any free port)");
             leave(dir);
-            return Main.EXIT_USAGE;
+            return ExitCodes.USAGE;
         }
         System.out.println(demo.banner());
         System.out.flush();

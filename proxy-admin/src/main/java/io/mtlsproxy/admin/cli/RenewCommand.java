@@ -6,8 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-import io.mtlsproxy.admin.Main;
-import io.mtlsproxy.admin.ProxyApp;
+import io.mtlsproxy.admin.app.ProxyApp;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ProxyConfig;
@@ -55,14 +54,14 @@ public final class RenewCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             e.errors().forEach(err::println);
             err.flush();
-            return Main.EXIT_USAGE;
+            return ExitCodes.USAGE;
         }
         Optional<String> only = Optional.ofNullable(owner);
         if (RenewalPass.targets(loaded, only).isEmpty()) {
             err.println("mtls-proxy renew: no certificate with a renew block" + (owner == null ? "" : " for " + owner)
                     + " in " + config);
             err.flush();
-            return Main.EXIT_USAGE;
+            return ExitCodes.USAGE;
         }
         List<RenewalPass.Line> lines;
         if (RenewalPass.needsAcme(loaded, only)) {

@@ -9,8 +9,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mtlsproxy.admin.Main;
-import io.mtlsproxy.admin.ProxyApp;
+import io.mtlsproxy.admin.app.ProxyApp;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.core.reload.Reloader;
@@ -23,7 +22,7 @@ import picocli.CommandLine.Option;
         footer = {"",
             "Admin endpoint: plain HTTP on the configuration's admin.bind:admin.port (default 127.0.0.1:9901):"
                 + " /healthz, /readyz, /metrics, /certs, /tls/failures, POST /reload.",
-            "", Main.EXIT_CODES + " Exit 0 also after a drain on SIGTERM/SIGINT.",
+            "", ExitCodes.HELP + " Exit 0 also after a drain on SIGTERM/SIGINT.",
             "", "Environment: MTLS_PROXY_JAVA_OPTS adds JVM options after conf/jvm.options (bin/mtls-proxy),"
                 + " e.g. MTLS_PROXY_JAVA_OPTS=\"-Xms1g -Xmx1g\".",
             "Logging: on stderr; --log-level LEVEL, or conf/logback.xml (-Dmtlsproxy.log.level=LEVEL)."})
@@ -55,7 +54,7 @@ public final class RunCommand implements Callable<Integer> {
             for (ConfigError error : e.errors()) {
                 System.err.println(error);
             }
-            return Main.EXIT_USAGE;
+            return ExitCodes.USAGE;
         }
         running.set(app);
         stop.runPending();

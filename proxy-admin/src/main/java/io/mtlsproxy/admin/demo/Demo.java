@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.mtlsproxy.admin.ProxyApp;
+import io.mtlsproxy.admin.app.ProxyApp;
 import io.mtlsproxy.config.ConfigException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;

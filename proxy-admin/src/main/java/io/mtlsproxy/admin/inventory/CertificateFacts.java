@@ -5,8 +5,8 @@ import java.util.List;
 
 import javax.security.auth.x500.X500Principal;
 
-import io.mtlsproxy.core.pki.CertificateDescription;
-import io.mtlsproxy.core.pki.SubjectAltName;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.SubjectAltName;
 
 /** How /certs spells a certificate's names, serial, SANs and fingerprint. */
 public final class CertificateFacts {

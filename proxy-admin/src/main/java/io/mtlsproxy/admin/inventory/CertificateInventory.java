@@ -23,7 +23,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mtlsproxy.config.ExpiryConfig;
-import io.mtlsproxy.core.ProxyView;
+import io.mtlsproxy.core.reload.ProxyView;
 import io.mtlsproxy.core.metrics.MetricNames;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;

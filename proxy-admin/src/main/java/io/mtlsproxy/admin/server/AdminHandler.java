@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.admin.json.Json;
-import io.mtlsproxy.core.ProxyView;
-import io.mtlsproxy.core.ReloadResult;
+import io.mtlsproxy.core.reload.ProxyView;
+import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.renew.RenewalStatus;
 import io.mtlsproxy.core.renew.Renewals;
 import io.netty.buffer.Unpooled;
@@ -221,10 +221,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 log.error("reload requested on the admin endpoint failed", cause);
                 response = json(UNPROCESSABLE_ENTITY, ReloadReport.crashed(cause));
             } else {
-                logResult(result);
-                if (result.ok()) {
-                    inventory.refresh(); // certificates may have changed: new states and gauges now, not in 60s
-                }
+                logResult(result); // the reload's owner refreshed the inventory (ProxyApp: the reloader's listener)
                 response = json(result.ok() ? OK : UNPROCESSABLE_ENTITY, ReloadReport.of(result));
             }
             return response;

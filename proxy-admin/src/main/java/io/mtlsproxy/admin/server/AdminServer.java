@@ -22,7 +22,7 @@ import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ExpiryConfig;
-import io.mtlsproxy.core.ProxyView;
+import io.mtlsproxy.core.reload.ProxyView;
 import io.mtlsproxy.core.net.BindAddress;
 import io.mtlsproxy.core.renew.Renewals;
 import io.netty.bootstrap.ServerBootstrap;
@@ -114,7 +114,10 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    /** The certificate inventory: call {@code inventory().refresh()} after a reload made elsewhere (SIGHUP, watch). */
+    /**
+     * The certificate inventory: whoever runs reloads refreshes it once after each (ProxyApp: the reloader's
+     * listener), POST /reload included.
+     */
     public CertificateInventory inventory() {
         return inventory;
     }

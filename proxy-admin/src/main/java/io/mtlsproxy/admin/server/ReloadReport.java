@@ -3,7 +3,7 @@ package io.mtlsproxy.admin.server;
 import java.util.List;
 
 import io.mtlsproxy.config.ConfigError;
-import io.mtlsproxy.core.ReloadResult;
+import io.mtlsproxy.core.reload.ReloadResult;
 
 /** The bodies of {@code POST /reload}: {@code {"result":"ok","changed":[…]}} or {@code {"result":"error","errors":[…]}}. */
 final class ReloadReport {

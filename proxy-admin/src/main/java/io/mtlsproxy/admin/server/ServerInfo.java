@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.json.Rfc3339;
-import io.mtlsproxy.core.ReloadResult;
+import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * What {@code GET /server-info} answers: which build runs, since when, from which file, and how the last reload

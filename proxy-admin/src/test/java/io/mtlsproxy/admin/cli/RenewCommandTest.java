@@ -19,13 +19,13 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.mtlsproxy.admin.Main;
-import io.mtlsproxy.core.pki.CaDirectory;
-import io.mtlsproxy.core.pki.CertificateAuthority;
-import io.mtlsproxy.core.pki.CertificateSpec;
-import io.mtlsproxy.core.pki.IssuedCertificate;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
-import io.mtlsproxy.core.pki.Pem;
-import io.mtlsproxy.core.pki.PkiFiles;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiFiles;
 import picocli.CommandLine;
 
 /** {@code mtls-proxy renew}: one pass for cron, a dry run to try an issuer, and exit codes scripts can trust. */

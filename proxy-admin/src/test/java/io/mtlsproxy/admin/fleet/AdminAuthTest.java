@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.mtlsproxy.admin.ProxyApp;
+import io.mtlsproxy.admin.app.ProxyApp;
 import io.mtlsproxy.admin.testing.AdminClient;
 import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;

@@ -35,11 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.mtlsproxy.admin.ProxyApp;
+import io.mtlsproxy.admin.app.ProxyApp;
 import io.mtlsproxy.admin.testing.AdminClient;
 import io.mtlsproxy.admin.testing.PromText;
 import io.mtlsproxy.admin.testing.RequestLoad;
-import io.mtlsproxy.core.pki.Pem;
+import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.testing.NginxOrigin;
 import io.mtlsproxy.core.testing.PebbleServer;
 import io.mtlsproxy.core.testing.TestOrigin;
@@ -157,7 +157,7 @@ class AcmeRenewalUnderLoadTest {
         TestPki pki = new TestPki(dir.resolve("pki"));
         TestPki.Ca edge = pki.ca("edge");
         Instant now = Instant.now();
-        TestPki.Leaf first = edge.leaf("api", io.mtlsproxy.core.pki.CertificateSpec.server(HOST).dns(HOST)
+        TestPki.Leaf first = edge.leaf("api", io.mtlsproxy.core.ca.CertificateSpec.server(HOST).dns(HOST)
                 .validity(now.minus(Duration.ofHours(1)), now.plus(Duration.ofHours(1))).build());
         int tlsPort = NginxOrigin.freePort();
         try (PebbleServer pebble = PebbleServer.start(dir.resolve("pebble"), NginxOrigin.freePort(), tlsPort)) {

@@ -25,7 +25,7 @@ import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.config.Source;
-import io.mtlsproxy.core.ReloadResult;
+import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.metrics.TlsFailureReason;

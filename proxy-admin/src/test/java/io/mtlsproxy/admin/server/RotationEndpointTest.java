@@ -37,10 +37,11 @@ import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ReloadConfig;
 import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.pki.CertificateAuthority;
-import io.mtlsproxy.core.pki.IssuedCertificate;
-import io.mtlsproxy.core.pki.Pem;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.reload.Reloader;
+import io.mtlsproxy.core.reload.ServerView;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;
@@ -111,7 +112,9 @@ class RotationEndpointTest {
                         adminRef.get().inventory().refresh();
                     }
                 });
-        admin = AdminServer.builder(reloader.view(), registry).config(new AdminConfig("127.0.0.1", 0)).start();
+        ServerView view = new ServerView(proxy);
+        view.attach(reloader);
+        admin = AdminServer.builder(view, registry).config(new AdminConfig("127.0.0.1", 0)).start();
         adminRef.set(admin);
         client = new AdminClient(admin.port());
     }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.mtlsproxy.admin.ProxyApp;
+import io.mtlsproxy.admin.app.ProxyApp;
 import io.mtlsproxy.admin.metrics.PrometheusRegistry;
 import io.mtlsproxy.admin.testing.AdminClient;
 import io.mtlsproxy.admin.testing.OneRouteConfig;

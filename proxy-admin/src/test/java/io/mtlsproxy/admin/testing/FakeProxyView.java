@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
-import io.mtlsproxy.core.ProxyView;
-import io.mtlsproxy.core.ReloadResult;
+import io.mtlsproxy.core.reload.ProxyView;
+import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;

@@ -1,16 +1,14 @@
 package io.mtlsproxy.core.identity;
 
 import java.security.cert.Certificate;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
-import io.mtlsproxy.core.pki.CertificateDescription;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.SubjectAltName;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 
@@ -31,8 +29,6 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
     public static final PeerIdentity ANONYMOUS = new PeerIdentity(List.of(), false, null, null, List.of(),
             List.of(), null, null, null);
 
-    private static final int SAN_DNS = 2;
-    private static final int SAN_URI = 6;
 
     public PeerIdentity {
         chain = List.copyOf(chain);
@@ -69,26 +65,8 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
             return ANONYMOUS;
         }
         X509Certificate leaf = chain.get(0);
-        List<String> dns = new ArrayList<>(2);
-        List<String> uris = new ArrayList<>(1);
-        try {
-            Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
-            if (sans != null) {
-                for (List<?> san : sans) {
-                    Object type = san.get(0);
-                    Object value = san.get(1);
-                    if (type instanceof Integer t && value instanceof String v) {
-                        if (t == SAN_DNS) {
-                            dns.add(v);
-                        } else if (t == SAN_URI) {
-                            uris.add(v);
-                        }
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
-            // an unparsable SAN extension: the identity has no SANs, allow-lists on SANs won't match
-        }
+        List<String> dns = SubjectAltName.values(leaf, SubjectAltName.Kind.DNS);
+        List<String> uris = SubjectAltName.values(leaf, SubjectAltName.Kind.URI);
         return new PeerIdentity(chain, verified, verified ? null : verificationError,
                 leaf.getSubjectX500Principal().getName(), dns, uris, sha256Hex(leaf),
                 leaf.getIssuerX500Principal().getName(), leaf.getSerialNumber().toString(16));

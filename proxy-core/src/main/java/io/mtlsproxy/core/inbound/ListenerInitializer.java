@@ -98,7 +98,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
                     metrics, name));
         }
         if (secure) {
-            ChannelHandler acme = challenges.tlsAlpn01(listener);
+            ChannelHandler acme = challenges.tlsAlpn01(listener.config());
             if (acme != null) { // sees the ClientHello first: an acme-tls/1 validation must not reach sni
                 p.addLast("acme-tls-alpn-01", acme);
             }
@@ -120,7 +120,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         p.addLast("request-validator", new RequestValidator());
         p.addLast("request-header-timeout", headerTimeout);
         p.addLast("idle", new IdleTimeout(limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        ChannelHandler http01 = challenges.http01(listener);
+        ChannelHandler http01 = challenges.http01(listener.config());
         if (http01 != null) {
             p.addLast("acme-http-01", http01);
         }

@@ -18,23 +18,21 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ReloadConfig;
-import io.mtlsproxy.core.ProxyServer;
-import io.mtlsproxy.core.ProxyView;
-import io.mtlsproxy.core.ReloadResult;
 
 /**
  * Runs every reload of one proxy on one thread, whatever asked for it: a watched file that changed
- * ({@code reload.watch}), SIGHUP, or {@code POST /reload}. Each reload re-reads the configuration file with the
- * config loader and every file it names, and hands it to {@link ProxyServer#reloadFrom},
+ * ({@code reload.watch}), SIGHUP, {@code POST /reload} or a renewed certificate. Each reload re-reads the
+ * configuration file and every file it names, through the one way in, {@link Reloadable#reload(ConfigSource)},
  * which swaps the whole snapshot or keeps the running one. One thread means two triggers never race: a reload
  * always applies the files as they were when it began, and no older read can overwrite a newer one. Requests
  * that arrive while another reload waits to start join it (a burst of file writes, or a SIGHUP during a watch
  * poll, is one reload).
  *
  * <p>Use: {@code Reloader r = Reloader.start(server, configFile, config.reload(), result -> inventory.refresh());}
- * then {@code r.request(Trigger.SIGNAL)} from the SIGHUP handler, {@code r.view()} as the admin server's view
- * (its {@code reload()} runs here), and {@code r.close()} before the server closes.
+ * then {@code r.request(Trigger.SIGNAL)} from the SIGHUP handler, a {@link ServerView} attached to it as the
+ * admin server's view (its {@code reload()} runs here), and {@code r.close()} before the server closes.
  */
 public final class Reloader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Reloader.class);
@@ -59,7 +57,7 @@ public final class Reloader implements AutoCloseable {
         }
     }
 
-    private final ProxyServer server;
+    private final Reloadable server;
     private final Path configFile;
     private final Consumer<ReloadResult> onResult;
     private final ExecutorService thread;
@@ -72,7 +70,7 @@ public final class Reloader implements AutoCloseable {
     private ReloadConfig configured;
     private boolean closed;
 
-    private Reloader(ProxyServer server, Path configFile, Consumer<ReloadResult> onResult) {
+    private Reloader(Reloadable server, Path configFile, Consumer<ReloadResult> onResult) {
         this.server = server;
         this.configFile = configFile; // as given: error messages name it the way the operator did
         this.onResult = onResult;
@@ -90,7 +88,7 @@ public final class Reloader implements AutoCloseable {
      * restarts the watcher with it. {@code onResult} sees every reload's result on the reload thread (refresh
      * the certificate inventory there); it must not block for long.
      */
-    public static Reloader start(ProxyServer server, Path configFile, ReloadConfig settings,
+    public static Reloader start(Reloadable server, Path configFile, ReloadConfig settings,
                                  Consumer<ReloadResult> onResult) {
         requireNonNull(server, "server");
         requireNonNull(configFile, "configFile");
@@ -136,13 +134,6 @@ public final class Reloader implements AutoCloseable {
         return request(trigger).join();
     }
 
-    /** The server as the admin endpoint sees it, except that its {@code reload()} (POST /reload) runs here. */
-    public ProxyView view() {
-        ServerView view = new ServerView(server);
-        view.attach(this);
-        return view;
-    }
-
     private void run(CompletableFuture<ReloadResult> future) {
         List<Trigger> triggers;
         synchronized (this) {
@@ -153,7 +144,7 @@ public final class Reloader implements AutoCloseable {
         LOG.info("reloading {} ({})", configFile, String.join(", ", triggers.stream().map(Trigger::toString).toList()));
         ReloadResult result;
         try {
-            result = server.reloadFrom(configFile);
+            result = server.reload(() -> ConfigLoader.load(configFile));
         } catch (RuntimeException e) { // reload() turns every failure into a result; this is a last resort
             LOG.error("reload failed unexpectedly", e);
             future.completeExceptionally(e);

@@ -4,25 +4,22 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.List;
 
-import io.mtlsproxy.core.ProxyServer;
-import io.mtlsproxy.core.ProxyView;
-import io.mtlsproxy.core.ReloadResult;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 
 /**
- * What the admin endpoint sees of a {@link ProxyServer}: its state as it is, with {@code reload()} (POST /reload)
+ * What the admin endpoint sees of the proxy server: its state as it is, with {@code reload()} (POST /reload)
  * run by the server's {@link Reloader} once one is attached, so that it is serialized with SIGHUP and file-watch
  * reloads. Unlike a reloader, which needs a started server, this view exists before the server binds: the admin
  * endpoint starts first so that /readyz answers 503 until every listener is bound. Until a reloader is attached,
  * {@code reload()} asks the server directly.
  */
 public final class ServerView implements ProxyView {
-    private final ProxyServer server;
+    private final ProxyView server;
     private volatile Reloader reloader;
 
-    public ServerView(ProxyServer server) {
+    public ServerView(ProxyView server) {
         this.server = requireNonNull(server, "server");
     }
 

@@ -7,9 +7,9 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
 
-import io.mtlsproxy.core.pki.Pem;
-import io.mtlsproxy.core.pki.PkiException;
-import io.mtlsproxy.core.pki.PkiFiles;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.PkiFiles;
 
 /**
  * One renewal attempt, start to end: a fresh key and CSR, the issuer's chain, the proof of that chain, then the

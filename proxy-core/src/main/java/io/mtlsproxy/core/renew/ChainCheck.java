@@ -10,8 +10,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import io.mtlsproxy.core.pki.CertificateDescription;
-import io.mtlsproxy.core.pki.SubjectAltName;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.SubjectAltName;
 
 /**
  * Proves a chain from an issuer before anything is written: it is for our new key, it names at least what the

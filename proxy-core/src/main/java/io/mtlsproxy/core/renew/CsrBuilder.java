@@ -21,8 +21,8 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 import io.mtlsproxy.config.RenewSpec;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
-import io.mtlsproxy.core.pki.SubjectAltName;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.SubjectAltName;
 
 /**
  * Makes the new key and its CSR. The key is generated here and stays in this process; the CSR carries the

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.mtlsproxy.config.ExecIssuerConfig;
-import io.mtlsproxy.core.pki.Pem;
+import io.mtlsproxy.core.certs.Pem;
 
 /**
  * Runs an operator's signing command (step-ca, Vault, an in-house CA) with the CSR in a private temporary

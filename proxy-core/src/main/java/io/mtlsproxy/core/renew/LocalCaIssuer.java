@@ -7,9 +7,9 @@ import java.time.Instant;
 import java.util.List;
 
 import io.mtlsproxy.config.LocalCaIssuerConfig;
-import io.mtlsproxy.core.pki.CaDirectory;
-import io.mtlsproxy.core.pki.CertificateSpec;
-import io.mtlsproxy.core.pki.PkiException;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.certs.PkiException;
 
 /**
  * Signs with a CA directory made by {@code pki init-ca}: labs, internal meshes, and short-lived SPIFFE client

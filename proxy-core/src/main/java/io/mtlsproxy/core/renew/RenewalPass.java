@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.mtlsproxy.config.ProxyConfig;
-import io.mtlsproxy.core.pki.CertificateDescription;
+import io.mtlsproxy.core.certs.CertificateDescription;
 
 /**
  * One renewal pass without a running scheduler, for {@code mtls-proxy renew} (cron, or testing a configuration

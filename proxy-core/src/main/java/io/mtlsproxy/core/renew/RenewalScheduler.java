@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RenewalConfig;
-import io.mtlsproxy.core.pki.CertificateDescription;
+import io.mtlsproxy.core.certs.CertificateDescription;
 
 /**
  * The one scheduler of every certificate that renews itself (certmagic's shape): one thread, woken at the

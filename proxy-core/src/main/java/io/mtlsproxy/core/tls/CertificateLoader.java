@@ -19,9 +19,9 @@ import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.FileRef;
 import io.mtlsproxy.config.KeyMaterial;
-import io.mtlsproxy.core.pki.IssuedCertificate;
-import io.mtlsproxy.core.pki.Pem;
-import io.mtlsproxy.core.pki.Pkcs12;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.Pkcs12;
 
 /**
  * The one place a certificate and its key are read: listener server certificates and route client identities

@@ -4,17 +4,15 @@ import static java.util.Objects.requireNonNull;
 
 import java.net.Socket;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
+import io.mtlsproxy.core.certs.SubjectAltName;
 import io.mtlsproxy.core.identity.DnsNames;
 import io.mtlsproxy.core.metrics.TlsFailureReason;
 import io.netty.util.NetUtil;
@@ -28,9 +26,6 @@ import io.netty.util.NetUtil;
 final class OriginTrustManager extends X509ExtendedTrustManager {
     /** Origins have no configured depth; the same bound as OpenSSL's and Netty's default. */
     private static final int ORIGIN_VERIFY_DEPTH = 10;
-    private static final int SAN_DNS = 2;
-    private static final int SAN_URI = 6;
-    private static final int SAN_IP = 7;
 
     private final ChainVerifier verifier;
     private final boolean verifyHostname;
@@ -72,7 +67,7 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
             checkHost(leaf, host, subject);
         }
         if (!expectedUriSans.isEmpty()) {
-            List<String> uris = sans(leaf, SAN_URI);
+            List<String> uris = SubjectAltName.values(leaf, SubjectAltName.Kind.URI);
             for (String uri : uris) {
                 if (expectedUriSans.contains(uri)) {
                     return;
@@ -88,7 +83,7 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         if (NetUtil.isValidIpV4Address(h) || NetUtil.isValidIpV6Address(h)) {
             byte[] wanted = NetUtil.createByteArrayFromIpAddressString(h);
-            List<String> ips = sans(leaf, SAN_IP);
+            List<String> ips = SubjectAltName.values(leaf, SubjectAltName.Kind.IP);
             for (String ip : ips) {
                 byte[] have = NetUtil.createByteArrayFromIpAddressString(ip);
                 if (have != null && Arrays.equals(have, wanted)) {
@@ -100,7 +95,7 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
                             + subject + " (IP SANs: " + ips + ")", subject);
         }
         String name = DnsNames.normalize(h);
-        List<String> dns = sans(leaf, SAN_DNS);
+        List<String> dns = SubjectAltName.values(leaf, SubjectAltName.Kind.DNS);
         for (String pattern : dns) {
             if (DnsNames.matches(DnsNames.normalize(pattern), name)) {
                 return;
@@ -109,23 +104,6 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
         throw new CertificateRejectedException(TlsFailureReason.HOSTNAME_MISMATCH,
                 "No subject alternative DNS name matching " + name + " found in origin certificate " + subject
                         + " (DNS SANs: " + dns + ")", subject);
-    }
-
-    private static List<String> sans(X509Certificate cert, int type) {
-        List<String> out = new ArrayList<>(2);
-        try {
-            Collection<List<?>> all = cert.getSubjectAlternativeNames();
-            if (all != null) {
-                for (List<?> san : all) {
-                    if (san.get(0) instanceof Integer t && t == type && san.get(1) instanceof String v) {
-                        out.add(v);
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
-            // no usable SANs: every name check fails
-        }
-        return out;
     }
 
     @Override

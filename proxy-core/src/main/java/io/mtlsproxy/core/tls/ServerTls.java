@@ -2,11 +2,9 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -21,6 +19,7 @@ import io.mtlsproxy.config.KeyMaterial;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.TlsMode;
+import io.mtlsproxy.core.certs.SubjectAltName;
 import io.mtlsproxy.core.identity.ClientVerification;
 import io.mtlsproxy.core.identity.DnsNames;
 import io.netty.handler.ssl.OpenSslSessionContext;
@@ -201,7 +200,8 @@ public final class ServerTls {
         DomainWildcardMappingBuilder<SslContext> b = new DomainWildcardMappingBuilder<>(contexts.get(0));
         Set<String> taken = new HashSet<>();
         for (int i = 0; i < keys.size(); i++) {
-            for (String name : dnsSans(keys.get(i).leaf())) {
+            // a certificate with unreadable SANs is reachable as the default only
+            for (String name : SubjectAltName.values(keys.get(i).leaf(), SubjectAltName.Kind.DNS)) {
                 String n = DnsNames.normalize(name);
                 if (taken.add(n)) { // an earlier certificate keeps a name two certificates share
                     b.add(n, contexts.get(i));
@@ -209,23 +209,6 @@ public final class ServerTls {
             }
         }
         return b.build();
-    }
-
-    private static List<String> dnsSans(X509Certificate cert) {
-        List<String> out = new ArrayList<>();
-        try {
-            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
-            if (sans != null) {
-                for (List<?> san : sans) {
-                    if (Integer.valueOf(2).equals(san.get(0)) && san.get(1) instanceof String v) {
-                        out.add(v);
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
-            // no SNI names for this certificate: it is reachable as the default only
-        }
-        return out;
     }
 
     /**

@@ -21,7 +21,7 @@ import javax.security.auth.x500.X500Principal;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.FileRef;
-import io.mtlsproxy.core.pki.Pem;
+import io.mtlsproxy.core.certs.Pem;
 
 /**
  * The CAs a listener trusts for client certificates, or a route trusts for its origin, and the CRLs that go

@@ -11,8 +11,8 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import io.mtlsproxy.core.identity.PeerIdentity;
-import io.mtlsproxy.core.pki.CertificateAuthority;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
 
 /**
  * Fuzzes the XFCC element the proxy writes ({@link ClientCertHeader}) with what a client certificate may carry in

@@ -19,9 +19,9 @@ import io.mtlsproxy.config.AllowList;
 import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.IdentityMode;
 import io.mtlsproxy.core.identity.IdentityPolicy.Decision;
-import io.mtlsproxy.core.pki.CertificateAuthority;
-import io.mtlsproxy.core.pki.CertificateSpec;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
 
 /** Who may use a route: each allow-list kind, its traps, and the 495/496/403 decisions. */
 class IdentityPolicyTest {

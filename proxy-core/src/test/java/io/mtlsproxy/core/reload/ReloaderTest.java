@@ -25,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ReloadConfig;
 import io.mtlsproxy.core.ProxyServer;
-import io.mtlsproxy.core.ReloadResult;
 import io.mtlsproxy.core.reload.Reloader.Trigger;
 
 /** The reload thread: one reload at a time, bursts joined, results reported, reload settings followed. */
@@ -89,11 +88,13 @@ class ReloaderTest {
     @Test
     void theAdminViewReloadsOnTheReloadThreadAndAClosedReloaderRefuses() {
         reloader = Reloader.start(proxy, file, new ReloadConfig(false, Duration.ofSeconds(1)), results::add);
-        ReloadResult r = reloader.view().reload();
+        ServerView view = new ServerView(proxy);
+        view.attach(reloader);
+        ReloadResult r = view.reload();
         assertTrue(r.ok(), r::toString);
         assertEquals(List.of(), r.changed());
         assertEquals(List.of(r), List.copyOf(results));
-        assertTrue(reloader.view().ready());
+        assertTrue(view.ready());
         reloader.close();
         CompletionException e = assertThrows(CompletionException.class, () -> reloader.reload(Trigger.SIGNAL));
         assertTrue(e.getMessage().contains("closed"), e::getMessage);

@@ -25,14 +25,14 @@ import io.mtlsproxy.config.RenewBefore;
 import io.mtlsproxy.config.RenewKeyType;
 import io.mtlsproxy.config.RenewSpec;
 import io.mtlsproxy.config.Source;
-import io.mtlsproxy.core.pki.CaDirectory;
-import io.mtlsproxy.core.pki.CertificateAuthority;
-import io.mtlsproxy.core.pki.CertificateSpec;
-import io.mtlsproxy.core.pki.IssuedCertificate;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
-import io.mtlsproxy.core.pki.Pem;
-import io.mtlsproxy.core.pki.PkiFiles;
-import io.mtlsproxy.core.pki.SubjectAltName;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiFiles;
+import io.mtlsproxy.core.certs.SubjectAltName;
 
 /**
  * An operator's own CA behind a script: the proxy hands it a CSR and takes back only a chain that proves itself.

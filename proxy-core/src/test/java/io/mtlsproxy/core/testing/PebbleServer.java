@@ -139,7 +139,7 @@ public final class PebbleServer implements AutoCloseable {
                 URI.create("https://127.0.0.1:" + managementPort + "/roots/0")).build(),
                 HttpResponse.BodyHandlers.ofString());
         try {
-            return io.mtlsproxy.core.pki.Pem.readCertificates(r.body().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return io.mtlsproxy.core.certs.Pem.readCertificates(r.body().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         } catch (java.security.cert.CertificateException e) {
             throw new IOException("pebble's /roots/0 is not a certificate: " + r.body(), e);
         }

@@ -9,11 +9,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
-import io.mtlsproxy.core.pki.CertificateAuthority;
-import io.mtlsproxy.core.pki.CertificateSpec;
-import io.mtlsproxy.core.pki.IssuedCertificate;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
-import io.mtlsproxy.core.pki.Pem;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.Pem;
 
 /**
  * A throwaway PKI for tests, written under a directory the test owns: CAs, leaves, CRLs as PEM files.

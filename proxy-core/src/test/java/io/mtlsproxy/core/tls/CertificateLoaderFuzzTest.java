@@ -20,11 +20,11 @@ import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.FileRef;
 import io.mtlsproxy.config.KeyMaterial;
 import io.mtlsproxy.config.Source;
-import io.mtlsproxy.core.pki.CertificateAuthority;
-import io.mtlsproxy.core.pki.IssuedCertificate;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
-import io.mtlsproxy.core.pki.Pem;
-import io.mtlsproxy.core.pki.Pkcs12;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.Pkcs12;
 
 /**
  * Fuzzes the listener and origin certificate loader ({@link CertificateLoader}: PEM certificate chains and keys,

@@ -23,7 +23,7 @@ import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.metrics.TlsFailureReason;
-import io.mtlsproxy.core.pki.CertificateSpec;
+import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.testing.TestPki;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -203,7 +203,7 @@ class RequiredClientAuthTest {
         assertEquals(TlsFailureReason.REVOKED, TlsFailures.classify(refused.cause()));
 
         Path der = own.resolve("team-b.crl.der");
-        java.nio.file.Files.write(der, io.mtlsproxy.core.pki.Pem.readCrls(
+        java.nio.file.Files.write(der, io.mtlsproxy.core.certs.Pem.readCrls(
                 java.nio.file.Files.readAllBytes(teamB.crl(b))).get(0).getEncoded());
         ListenerConfig derConfig = TestConfigs.mtls("public", ClientAuth.REQUIRED, bundle, der, 2,
                 TestConfigs.pem("public", 0, server));

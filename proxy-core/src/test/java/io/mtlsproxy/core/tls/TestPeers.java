@@ -13,7 +13,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509ExtendedKeyManager;
 
-import io.mtlsproxy.core.pki.IssuedCertificate;
+import io.mtlsproxy.core.certs.IssuedCertificate;
 import io.mtlsproxy.core.testing.TestPki;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -78,13 +78,13 @@ final class TestPeers {
      */
     static TestPki.Leaf viaIntermediate(TestPki.Ca root, String intermediate, String cn, Path dir) throws Exception {
         TestPki.Ca sub = root.intermediate(intermediate);
-        IssuedCertificate issued = sub.authority().issue(io.mtlsproxy.core.pki.CertificateSpec.client(cn).build());
+        IssuedCertificate issued = sub.authority().issue(io.mtlsproxy.core.ca.CertificateSpec.client(cn).build());
         IssuedCertificate chained = new IssuedCertificate(issued.certificate(), issued.privateKey(),
                 List.of(sub.authority().certificate()));
         Path cert = dir.resolve(cn + ".crt");
         Path key = dir.resolve(cn + ".key");
-        io.mtlsproxy.core.pki.Pem.writePublic(cert, chained.chain());
-        io.mtlsproxy.core.pki.Pem.writeKey(key, chained.privateKey());
+        io.mtlsproxy.core.certs.Pem.writePublic(cert, chained.chain());
+        io.mtlsproxy.core.certs.Pem.writeKey(key, chained.privateKey());
         return new TestPki.Leaf(chained, cert, key);
     }
 

@@ -16,10 +16,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 import io.mtlsproxy.config.ExpiryConfig;
-import io.mtlsproxy.core.pki.CertificateDescription;
-import io.mtlsproxy.core.pki.CrlDescription;
-import io.mtlsproxy.core.pki.Revocation;
-import io.mtlsproxy.core.pki.SubjectAltName;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.ca.CrlDescription;
+import io.mtlsproxy.core.ca.Revocation;
+import io.mtlsproxy.core.certs.SubjectAltName;
 import io.mtlsproxy.core.tls.ExpiryState;
 
 /**

@@ -12,8 +12,8 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
-import io.mtlsproxy.core.pki.Pem;
-import io.mtlsproxy.core.pki.Pkcs12;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.Pkcs12;
 
 /**
  * The certificates and CRLs one file holds, whatever its form: PEM (any mix of certificates and CRLs), DER

@@ -9,9 +9,9 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.Callable;
 
-import io.mtlsproxy.admin.Main;
-import io.mtlsproxy.core.pki.CertificateDescription;
-import io.mtlsproxy.core.pki.PkiException;
+import io.mtlsproxy.admin.cli.UsageException;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.PkiException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -28,11 +28,11 @@ abstract class PkiSubcommand implements Callable<Integer> {
         try {
             return execute();
         } catch (PkiException | IllegalArgumentException e) {
-            throw new Main.UsageException(e.getMessage());
+            throw new UsageException(e.getMessage());
         } catch (IOException e) {
-            throw new Main.UsageException(describe(e));
+            throw new UsageException(describe(e));
         } catch (GeneralSecurityException e) {
-            throw new Main.UsageException(e.getMessage());
+            throw new UsageException(e.getMessage());
         }
     }
 

@@ -11,12 +11,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.mtlsproxy.core.pki.CaDirectory;
-import io.mtlsproxy.core.pki.CertificateDescription;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
-import io.mtlsproxy.core.pki.Pem;
-import io.mtlsproxy.core.pki.PkiException;
-import io.mtlsproxy.core.pki.PkiFiles;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.PkiFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -8,12 +8,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.mtlsproxy.core.pki.CaDirectory;
-import io.mtlsproxy.core.pki.CertificateDescription;
-import io.mtlsproxy.core.pki.CrlDescription;
-import io.mtlsproxy.core.pki.PkiException;
-import io.mtlsproxy.core.pki.PkiFiles;
-import io.mtlsproxy.core.pki.RevocationReason;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.ca.CrlDescription;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.PkiFiles;
+import io.mtlsproxy.core.ca.RevocationReason;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -19,10 +19,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import io.mtlsproxy.core.pki.CertificateDescription;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
-import io.mtlsproxy.core.pki.PkiFiles;
-import io.mtlsproxy.core.pki.SubjectAltName;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.PkiFiles;
+import io.mtlsproxy.core.certs.SubjectAltName;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -13,9 +13,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 
-import io.mtlsproxy.core.pki.CrlDescription;
-import io.mtlsproxy.core.pki.Pem;
-import io.mtlsproxy.core.pki.PkiFiles;
+import io.mtlsproxy.core.ca.CrlDescription;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiFiles;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -17,8 +17,8 @@ import java.security.spec.RSAPublicKeySpec;
 
 import org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util;
 
-import io.mtlsproxy.core.pki.KeyAlgorithm;
-import io.mtlsproxy.core.pki.Pem;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.renew.IssueException;
 
 /**

@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.mtlsproxy.config.AcmeChallenge;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
 import io.mtlsproxy.core.renew.IssueException;
 
 /**

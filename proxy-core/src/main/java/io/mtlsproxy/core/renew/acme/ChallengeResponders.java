@@ -8,8 +8,8 @@ import java.util.function.Supplier;
 import io.mtlsproxy.config.AcmeChallenge;
 import io.mtlsproxy.config.AcmeIssuerConfig;
 import io.mtlsproxy.config.IssuerConfig;
+import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.TlsMode;
-import io.mtlsproxy.core.inbound.Listener;
 import io.netty.channel.ChannelHandler;
 
 /**
@@ -32,22 +32,22 @@ public final class ChallengeResponders {
     }
 
     /** The handler to put before {@code sni}, or null when this TLS listener answers no tls-alpn-01 challenge. */
-    public ChannelHandler tlsAlpn01(Listener listener) {
-        if (listener.mode() == TlsMode.NONE || !named(listener, AcmeChallenge.TLS_ALPN_01)) {
+    public ChannelHandler tlsAlpn01(ListenerConfig listener) {
+        if (listener.tls().mode() == TlsMode.NONE || !named(listener, AcmeChallenge.TLS_ALPN_01)) {
             return null;
         }
-        return new TlsAlpnChallengeHandler(board, listener.config().limits().handshakeTimeout().toMillis());
+        return new TlsAlpnChallengeHandler(board, listener.limits().handshakeTimeout().toMillis());
     }
 
     /** The handler to put before {@code proxy}, or null when this plain listener answers no http-01 challenge. */
-    public ChannelHandler http01(Listener listener) {
-        if (listener.mode() != TlsMode.NONE || !named(listener, AcmeChallenge.HTTP_01)) {
+    public ChannelHandler http01(ListenerConfig listener) {
+        if (listener.tls().mode() != TlsMode.NONE || !named(listener, AcmeChallenge.HTTP_01)) {
             return null;
         }
         return new Http01ChallengeHandler(board);
     }
 
-    private boolean named(Listener listener, AcmeChallenge challenge) {
+    private boolean named(ListenerConfig listener, AcmeChallenge challenge) {
         for (IssuerConfig issuer : issuers.get().values()) {
             if (issuer instanceof AcmeIssuerConfig acme && acme.challenge() == challenge
                     && acme.challengeListener().equals(listener.name())) {

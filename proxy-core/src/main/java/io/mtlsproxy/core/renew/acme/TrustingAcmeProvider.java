@@ -16,7 +16,7 @@ import org.shredzone.acme4j.connector.HttpConnector;
 import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.provider.GenericAcmeProvider;
 
-import io.mtlsproxy.core.pki.Pem;
+import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.renew.IssueException;
 
 /**

@@ -13,7 +13,7 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
-import io.mtlsproxy.core.pki.KeyAlgorithm;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
 import io.mtlsproxy.core.renew.CertificateRequest;
 
 /** A listener-server certificate request for DNS names, signed by a fresh key (the test keeps the key). */

@@ -1,0 +1,190 @@
+package io.mtlsproxy.core.reload;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.mtlsproxy.config.ConfigError;
+import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.config.Endpoint;
+import io.mtlsproxy.config.FileRef;
+import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.config.ProxyConfig;
+import io.mtlsproxy.config.RouteConfig;
+import io.mtlsproxy.config.RouteProtocol;
+import io.mtlsproxy.config.TlsMode;
+import io.mtlsproxy.config.UpstreamTlsMode;
+import io.mtlsproxy.core.identity.IdentityPolicy;
+import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.routing.Route;
+import io.mtlsproxy.core.routing.Router;
+import io.mtlsproxy.core.tls.ClientTls;
+import io.mtlsproxy.core.tls.ServerTls;
+import io.mtlsproxy.core.tls.TicketKeys;
+import io.mtlsproxy.core.tls.TlsProvider;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.NetUtil;
+import io.mtlsproxy.core.upstream.EjectionPolicy;
+import io.mtlsproxy.core.upstream.EndpointResolver;
+import io.mtlsproxy.core.upstream.OriginDns;
+import io.mtlsproxy.core.upstream.UpstreamCluster;
+import io.mtlsproxy.core.upstream.UpstreamEndpoint;
+
+/**
+ * Builds a {@link Snapshot} from a configuration: every SslContext (once per load, never per connection), every
+ * identity policy and routing table, and the first resolution of every origin name. Blocking (file reads, DNS):
+ * call it from a start, reload or admin thread, never from an event loop. Every problem is collected before it
+ * fails.
+ */
+public final class SnapshotBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotBuilder.class);
+
+    private final EjectionPolicy ejection;
+    private final OriginDns dns;
+
+    public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns) {
+        this.ejection = requireNonNull(ejection, "ejection");
+        this.dns = requireNonNull(dns, "dns");
+    }
+
+    public Snapshot build(ProxyConfig config) throws ConfigException {
+        return build(config, null);
+    }
+
+    /**
+     * Builds a snapshot for a reload: a route whose upstream settings and TLS material are unchanged keeps the
+     * {@code previous} snapshot's cluster, with its pooled connections and endpoint health (see
+     * {@link ClusterCarryOver}); every other route gets new endpoints, hence new connections.
+     */
+    public Snapshot build(ProxyConfig config, Snapshot previous) throws ConfigException {
+        List<ConfigError> errors = new ArrayList<>();
+        Map<String, Route> routes = new LinkedHashMap<>();
+        Map<String, List<Route>> byListener = new HashMap<>();
+        Map<String, List<Route>> tcpByListener = new HashMap<>();
+        for (RouteConfig rc : config.routes()) {
+            if (config.listener(rc.listener()).isEmpty()) {
+                errors.add(new ConfigError(rc.source(), "routes." + rc.name() + ".listener",
+                        "unknown listener " + rc.listener()));
+                continue;
+            }
+            if (rc.upstream().endpoints().isEmpty()) {
+                errors.add(new ConfigError(rc.source(), "routes." + rc.name() + ".upstream.endpoints",
+                        "empty (expected: at least one host:port)"));
+                continue;
+            }
+            Optional<ClientTls> tls = Optional.empty();
+            if (rc.upstream().tls().mode() != UpstreamTlsMode.PLAIN) {
+                try {
+                    tls = Optional.of(ClientTls.build(rc, Alpn.upstream(rc.upstream().protocol())));
+                } catch (ConfigException e) {
+                    errors.addAll(e.errors());
+                    continue;
+                }
+            }
+            Optional<ClientTls> upstreamTls = tls;
+            UpstreamCluster cluster = ClusterCarryOver.reusable(previous, rc, tls)
+                    .orElseGet(() -> newCluster(rc, upstreamTls));
+            Route route = new Route(rc, IdentityPolicy.of(rc.clientIdentity()), cluster);
+            routes.put(rc.name(), route);
+            (rc.protocol() == RouteProtocol.TCP ? tcpByListener : byListener)
+                    .computeIfAbsent(rc.listener(), k -> new ArrayList<>()).add(route);
+        }
+        Optional<TicketKeys> tickets = ticketKeys(config, errors);
+        Map<String, Listener> listeners = new LinkedHashMap<>();
+        for (ListenerConfig lc : config.listeners()) {
+            Optional<ServerTls> tls = Optional.empty();
+            if (lc.tls().mode() != TlsMode.NONE) {
+                try {
+                    tls = Optional.of(ServerTls.build(lc, Alpn.listener(byListener.containsKey(lc.name()),
+                            tcpByListener.containsKey(lc.name())), tickets, routePolicy(config, lc)));
+                } catch (ConfigException e) {
+                    errors.addAll(e.errors());
+                    continue;
+                }
+            }
+            listeners.put(lc.name(), new Listener(lc, tls, Router.of(byListener.getOrDefault(lc.name(), List.of())),
+                    Router.of(tcpByListener.getOrDefault(lc.name(), List.of()))));
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(errors);
+        }
+        return new Snapshot(config, listeners, routes);
+    }
+
+    /** The fleet's shared ticket keys, read once per build; they need BoringSSL to be installed. */
+    private static Optional<TicketKeys> ticketKeys(ProxyConfig config, List<ConfigError> errors) {
+        if (config.sessionTicketKeys().isEmpty()) {
+            return Optional.empty();
+        }
+        FileRef file = config.sessionTicketKeys().get();
+        if (TlsProvider.provider() != SslProvider.OPENSSL) {
+            errors.add(file.error("shared ticket keys need the OpenSSL (BoringSSL) provider, and this proxy runs"
+                    + " the JDK's (expected: no session-tickets block, or netty-tcnative available)"));
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(TicketKeys.read(file));
+        } catch (ConfigException e) {
+            errors.addAll(e.errors());
+            return Optional.empty();
+        }
+    }
+
+    /** The identity policy of every route on the listener, as text: a ticket is bound to it (see TicketKeys). */
+    private static String routePolicy(ProxyConfig config, ListenerConfig listener) {
+        StringBuilder b = new StringBuilder();
+        for (RouteConfig rc : config.routes()) {
+            if (rc.listener().equals(listener.name())) {
+                b.append(rc.name()).append('=').append(rc.clientIdentity()).append(';');
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * A cluster with every address of every endpoint: an IP literal as it is, a host name as its A/AAAA records
+     * say now (blocking: this runs on a start or reload thread), to be asked again when they expire.
+     */
+    private UpstreamCluster newCluster(RouteConfig rc, Optional<ClientTls> tls) {
+        List<UpstreamEndpoint> endpoints = new ArrayList<>();
+        Map<Endpoint, Long> due = new HashMap<>();
+        for (Endpoint e : rc.upstream().endpoints()) {
+            if (!EndpointResolver.isName(e)) {
+                endpoints.add(new UpstreamEndpoint(rc.name(), e, literal(e.host()), ejection));
+                continue;
+            }
+            try {
+                OriginDns.Answer answer = dns.resolveNow(e.host());
+                answer.addresses().forEach(a -> endpoints.add(new UpstreamEndpoint(rc.name(), e, a, ejection)));
+                due.put(e, System.nanoTime() + rc.upstream().dns().clamp(answer.ttl()).toNanos());
+            } catch (UnknownHostException failure) {
+                // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
+                String error = "cannot resolve " + e.host() + ": " + failure.getMessage();
+                LOG.warn("route {}: {}", rc.name(), error);
+                endpoints.add(UpstreamEndpoint.unresolved(rc.name(), e, error, ejection));
+                due.put(e, System.nanoTime() + rc.upstream().dns().minTtl().toNanos());
+            }
+        }
+        UpstreamCluster cluster = new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls);
+        due.forEach(cluster::resolveAgainAt);
+        return cluster;
+    }
+
+    private static InetAddress literal(String ip) {
+        try {
+            return InetAddress.getByAddress(NetUtil.createByteArrayFromIpAddressString(ip)); // no lookup
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IP address: " + ip, e);
+        }
+    }
+}
