@@ -129,6 +129,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
             snapshot = buildFirst(config);
         }
         prepared = null;
+        metrics.clients().maxTracked(config.clients().maxTracked());
         workers = transport.newGroup(workerThreads > 0 ? workerThreads : defaultWorkerThreads(), "mtls-proxy-io");
         Bootstrap upstreamTemplate = new Bootstrap().channel(transport.channelClass());
         upstreamTemplate.option(ChannelOption.ALLOCATOR, allocator);
@@ -265,6 +266,7 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
                         "unexpected failure: " + e)));
             }
             snapshot = built;
+            metrics.clients().maxTracked(built.config().clients().maxTracked());
             old.retire(built);
             pools.evictRetired(workers);
             metrics.configReload(true);

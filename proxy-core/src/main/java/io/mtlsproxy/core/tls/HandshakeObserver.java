@@ -75,6 +75,7 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
             if (leaf != null) {
                 long remaining = (leaf.getNotAfter().getTime() - System.currentTimeMillis()) / 1000;
                 metrics.clientCertificateSeen(name, remaining);
+                metrics.clients().handshake(name, peer, Instant.now());
             }
         }
         metrics.handshakeSucceeded(side, name);
