@@ -141,7 +141,8 @@ public final class ServerTls {
 
         boolean optional = tls.clientAuth() == ClientAuth.OPTIONAL;
         ClientCertificateTrustManager trust = clientCas == null ? null
-                : new ClientCertificateTrustManager(clientCas, tls.verifyDepth(), optional, provider);
+                : new ClientCertificateTrustManager(clientCas, tls.verifyDepth(), optional, provider,
+                        new ClientDenyList(tls.deny()));
         List<SslContext> contexts = new ArrayList<>();
         for (LoadedKey key : keys) {
             try {
@@ -174,7 +175,7 @@ public final class ServerTls {
             material.certificates(clientCas.certificates()).crls(clientCas.crls());
         }
         material.text(tls.mode().configName() + "|" + tls.clientAuth() + "|" + tls.verifyDepth() + "|"
-                + tls.protocols()).text(routePolicy);
+                + tls.protocols() + "|" + new ClientDenyList(tls.deny()).canonical()).text(routePolicy);
         OpenSslSessionTicketKey[] derived = ticketKeys.derive(material.finish());
         for (SslContext context : contexts) {
             ((OpenSslSessionContext) context.sessionContext()).setTicketKeys(derived);
