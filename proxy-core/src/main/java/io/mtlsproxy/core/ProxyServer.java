@@ -21,6 +21,7 @@ import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.Source;
+import io.mtlsproxy.core.clients.RevokedConnections;
 import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
@@ -273,6 +274,10 @@ public final class ProxyServer implements ProxyView, AutoCloseable {
             List<String> changed = SnapshotDiff.changes(old, built);
             LOG.info("reloaded {}: {}", built.config().file(), changed.isEmpty() ? "nothing changed" : changed);
             CertificateChanges.between(old, built).forEach(line -> LOG.info("reload: {}", line));
+            RevokedConnections.close(connections, name -> {
+                var listener = built.listener(name);
+                return listener == null || !listener.config().tls().closeRevoked() ? null : listener.tls();
+            }, metrics);
             return ReloadResult.success(changed);
         }
     }

@@ -53,10 +53,14 @@ class DenyListProxyTest {
     }
 
     private ProxyConfig config(DenyList deny) {
+        return config(deny, true);
+    }
+
+    private ProxyConfig config(DenyList deny, boolean closeRevoked) {
         ListenerTls tls = new ListenerTls(TlsMode.MTLS, ClientAuth.REQUIRED,
                 List.of(TestConfigs.pem(fx.proxyServer, "tls.certificates.0")),
                 Optional.of(TestConfigs.file(fx.clientCa.certFile(), "tls.client-ca")), Optional.empty(), 2,
-                ListenerTls.DEFAULT_PROTOCOLS, true, deny);
+                ListenerTls.DEFAULT_PROTOCOLS, true, deny, closeRevoked);
         return fx.config(List.of(TestConfigs.listener("edge", tls)),
                 List.of(TestConfigs.route("any", "edge").endpoint(fx.plainOrigin.port()).build()));
     }
@@ -125,5 +129,48 @@ class DenyListProxyTest {
         assertEquals(-1, status(byUri));
         assertEquals(200, status(other));
         assertEquals(3.0, denied());
+    }
+
+    private double closedConnections(String reason) {
+        Counter c = metrics.registry().find("mtls_proxy_revoked_connections_closed").tag("listener", "edge")
+                .tag("reason", reason).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Test
+    void aReloadThatDeniesAConnectedClientClosesItsKeepAliveConnectionWithinASecond() throws Exception {
+        TestPki.Leaf bad = fx.clientCa.client("compromised");
+        proxy = ProxyServer.builder().metrics(metrics).build();
+        fx.closeLater(proxy);
+        proxy.start(config(DenyList.EMPTY));
+        try (RawHttpClient denied = fx.connect(proxy, "edge", bad);
+             RawHttpClient other = fx.connect(proxy, "edge", fx.client)) {
+            assertEquals(200, denied.get("localhost", "/x").status());
+            assertEquals(200, other.get("localhost", "/x").status());
+
+            long start = System.nanoTime();
+            ReloadResult result = proxy.reload(config(serials(bad.serial().toString(16))));
+            assertTrue(result.ok(), result::toString);
+            denied.timeout(1_000);
+            assertTrue(denied.awaitClosed(), "the denied client's keep-alive connection is closed");
+            assertTrue(System.nanoTime() - start < 1_500_000_000L, "within a second of the reload");
+            assertEquals(200, other.get("localhost", "/x").status(), "the other client keeps its connection");
+            assertEquals(1.0, closedConnections("denied"));
+        }
+    }
+
+    @Test
+    void closeRevokedOffLeavesOpenConnectionsAlone() throws Exception {
+        TestPki.Leaf bad = fx.clientCa.client("compromised");
+        proxy = ProxyServer.builder().metrics(metrics).build();
+        fx.closeLater(proxy);
+        proxy.start(config(DenyList.EMPTY, false));
+        try (RawHttpClient denied = fx.connect(proxy, "edge", bad)) {
+            assertEquals(200, denied.get("localhost", "/x").status());
+            assertTrue(proxy.reload(config(serials(bad.serial().toString(16)), false)).ok());
+            assertEquals(200, denied.get("localhost", "/x").status(), "the open connection stays");
+            assertEquals(0.0, closedConnections("denied"));
+        }
+        assertEquals(-1, status(bad), "a new handshake is refused");
     }
 }

@@ -139,6 +139,13 @@ public final class ProxyMetrics {
         identityDenied(route, enforced);
     }
 
+    /** An open connection closed because a reload revoked or denied its client ({@code reason}). */
+    public void revokedConnectionClosed(String listener, TlsFailureReason reason) {
+        counter("mtls_proxy_revoked_connections_closed",
+                "Open client connections closed because a reload revoked or denied their client",
+                "listener", listener, "reason", reason.label()).increment();
+    }
+
     public void identityDenied(String route, boolean enforced) {
         counter("mtls_proxy_identity_denials", "Client certificates the route's allow-list did not admit",
                 "route", route, "mode", enforced ? "enforce" : "report-only").increment();
