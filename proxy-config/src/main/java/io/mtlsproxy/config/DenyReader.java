@@ -22,24 +22,7 @@ final class DenyReader {
                         + " as /clients prints it)");
             }
         }
-        Set<String> fingerprints = new LinkedHashSet<>();
-        for (Node s : d.stringList("sha256-fingerprints")) {
-            Syntax.normalizeFingerprint(s.string()).ifPresentOrElse(fingerprints::add,
-                    () -> s.error(Syntax.quote(s.string()) + " (expected: a SHA-256 fingerprint: 64 hex digits,"
-                            + " colons allowed)"));
-        }
-        Set<String> subjects = new LinkedHashSet<>();
-        for (Node s : d.stringList("subjects")) {
-            Syntax.checkDistinguishedName(s.string()).ifPresentOrElse(
-                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
-                    () -> subjects.add(s.string()));
-        }
-        Set<String> uriSans = new LinkedHashSet<>();
-        for (Node s : d.stringList("uri-sans")) {
-            Syntax.checkUriSan(s.string(), false).ifPresentOrElse(
-                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
-                    () -> uriSans.add(s.string()));
-        }
-        return new DenyList(serials, fingerprints, subjects, uriSans);
+        return new DenyList(serials, Set.copyOf(CertificateNameLists.sha256Fingerprints(d)),
+                Set.copyOf(CertificateNameLists.subjects(d)), Set.copyOf(CertificateNameLists.uriSans(d, false)));
     }
 }
