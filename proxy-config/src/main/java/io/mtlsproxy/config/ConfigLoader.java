@@ -75,11 +75,12 @@ public final class ConfigLoader {
 
     private ProxyConfig read(Path file, Node root) {
         root.allowOnly("admin", "expiry", "listeners", "reload", "shutdown-grace", "access-log", "routes-dir",
-                ROUTES, "issuers", "renewal", FleetReader.SHUTDOWN, FleetReader.SESSION_TICKETS);
+                ROUTES, "issuers", "renewal", FleetReader.SHUTDOWN, FleetReader.SESSION_TICKETS, "clients");
         watched.add(absolute(file));
         AdminConfig admin = root.object("admin").map(ConfigLoader::admin).orElse(AdminConfig.DEFAULT);
         Source adminPort = root.child("admin").flatMap(a -> a.child("port")).map(Node::source).orElse(root.source());
         ExpiryConfig expiry = root.object("expiry").map(ConfigLoader::expiry).orElse(ExpiryConfig.DEFAULT);
+        ClientsConfig clients = root.object("clients").map(ConfigLoader::clients).orElse(ClientsConfig.DEFAULT);
 
         List<ParsedListener> listeners = new ArrayList<>();
         if (!root.has("listeners")) {
@@ -112,7 +113,7 @@ public final class ConfigLoader {
         routeConfigs.forEach(this::watch);
         return new ProxyConfig(absolute(file), admin, expiry, listenerConfigs, routeConfigs, reload, shutdown.grace(),
                 accessLog, routesDir.map(ConfigLoader::absolute), List.copyOf(watched), issuers, renewal,
-                shutdown.drainDelay(), ticketKeys);
+                shutdown.drainDelay(), ticketKeys, clients);
     }
 
     private static AdminConfig admin(Node a) {
@@ -144,6 +145,12 @@ public final class ConfigLoader {
                     + " (expected: critical-before < warn-before)");
         }
         return new ExpiryConfig(warn, critical);
+    }
+
+    private static ClientsConfig clients(Node c) {
+        c.allowOnly("max-tracked");
+        return new ClientsConfig(Scalars.integer(c, "max-tracked", ClientsConfig.DEFAULT.maxTracked(), 1,
+                ClientsConfig.MAX_TRACKED_LIMIT));
     }
 
     private static ReloadConfig reload(Node r) {

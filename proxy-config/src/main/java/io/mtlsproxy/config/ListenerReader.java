@@ -36,7 +36,7 @@ final class ListenerReader {
 
     private static ListenerTls tls(Node t) {
         t.allowOnly("mode", "client-auth", "certificates", "client-ca", "crl", "verify-depth", "protocols",
-                "sni-host-check");
+                "sni-host-check", "deny", "close-revoked");
         Optional<TlsMode> modeRead = Scalars.requiredEnum(t, "mode", TlsMode.class);
         TlsMode mode = modeRead.orElse(TlsMode.TLS);
         boolean mtls = mode == TlsMode.MTLS;
@@ -47,18 +47,21 @@ final class ListenerReader {
         int verifyDepth = Scalars.integer(t, "verify-depth", ListenerTls.DEFAULT_VERIFY_DEPTH, 1, MAX_VERIFY_DEPTH);
         List<String> protocols = protocols(t);
         boolean sniHostCheck = Scalars.bool(t, "sni-host-check", true);
+        DenyList deny = t.object("deny").map(DenyReader::read).orElse(DenyList.EMPTY);
+        boolean closeRevoked = Scalars.bool(t, "close-revoked", true);
         if (modeRead.isPresent()) {
             checkAgainstMode(t, mode);
         }
         return new ListenerTls(mode, clientAuth, mode == TlsMode.NONE ? List.of() : certificates,
                 mtls ? clientCa : Optional.empty(), mtls ? crl : Optional.empty(), verifyDepth, protocols,
-                sniHostCheck);
+                sniHostCheck, mtls ? deny : DenyList.EMPTY, closeRevoked);
     }
 
     /** Keys that the mode needs, or that it would silently ignore. */
     private static void checkAgainstMode(Node t, TlsMode mode) {
         Source modeLine = t.child("mode").map(Node::source).orElse(t.source());
-        for (String mtlsOnly : List.of("client-auth", "client-ca", "crl", "verify-depth")) {
+        for (String mtlsOnly : List.of("client-auth", "client-ca", "crl", "verify-depth", "deny",
+                "close-revoked")) {
             if (mode != TlsMode.MTLS && t.has(mtlsOnly)) {
                 t.error(mtlsOnly, "applies to mode = mtls only (this listener has mode = " + mode.configName() + ")");
             }

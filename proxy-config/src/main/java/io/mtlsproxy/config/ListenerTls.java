@@ -7,11 +7,12 @@ import java.util.Optional;
 
 /**
  * A listener's TLS settings. {@code certificates} are chosen by SNI against each certificate's SANs; the first
- * is the default. {@code clientCa} and {@code crl} are used in mode {@link TlsMode#MTLS} only.
+ * is the default. {@code clientCa}, {@code crl} and {@code deny} are used in mode {@link TlsMode#MTLS} only;
+ * {@code closeRevoked}: a reload that revokes or denies a connected client closes its connections.
  */
 public record ListenerTls(TlsMode mode, ClientAuth clientAuth, List<KeyMaterial> certificates,
                           Optional<FileRef> clientCa, Optional<FileRef> crl, int verifyDepth,
-                          List<String> protocols, boolean sniHostCheck) {
+                          List<String> protocols, boolean sniHostCheck, DenyList deny, boolean closeRevoked) {
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     public static final int DEFAULT_VERIFY_DEPTH = 2;
 
@@ -22,6 +23,21 @@ public record ListenerTls(TlsMode mode, ClientAuth clientAuth, List<KeyMaterial>
         requireNonNull(clientCa, "clientCa");
         requireNonNull(crl, "crl");
         protocols = List.copyOf(requireNonNull(protocols, "protocols"));
+        requireNonNull(deny, "deny");
+    }
+
+    /** Settings that close the connections of a client a reload revokes or denies (the default). */
+    public ListenerTls(TlsMode mode, ClientAuth clientAuth, List<KeyMaterial> certificates,
+                       Optional<FileRef> clientCa, Optional<FileRef> crl, int verifyDepth, List<String> protocols,
+                       boolean sniHostCheck, DenyList deny) {
+        this(mode, clientAuth, certificates, clientCa, crl, verifyDepth, protocols, sniHostCheck, deny, true);
+    }
+
+    /** Settings without a deny list. */
+    public ListenerTls(TlsMode mode, ClientAuth clientAuth, List<KeyMaterial> certificates,
+                       Optional<FileRef> clientCa, Optional<FileRef> crl, int verifyDepth, List<String> protocols,
+                       boolean sniHostCheck) {
+        this(mode, clientAuth, certificates, clientCa, crl, verifyDepth, protocols, sniHostCheck, DenyList.EMPTY);
     }
 
     public static ListenerTls plain() {

@@ -18,12 +18,13 @@ import java.util.Optional;
  *
  * <p>{@code drainDelay}: on SIGTERM, how long /readyz answers 503 while the listeners still accept, before the
  * drain of {@code shutdownGrace} begins. {@code sessionTicketKeys}: the file of ticket keys a fleet shares.
+ * {@code clients}: how many client certificates /clients keeps.
  */
 public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
                           List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace,
                           String accessLog, Optional<Path> routesDir, List<Path> watchedFiles,
                           Map<String, IssuerConfig> issuers, RenewalConfig renewal,
-                          Duration drainDelay, Optional<FileRef> sessionTicketKeys) {
+                          Duration drainDelay, Optional<FileRef> sessionTicketKeys, ClientsConfig clients) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     public static final Duration DEFAULT_DRAIN_DELAY = Duration.ZERO;
 
@@ -42,6 +43,16 @@ public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, Lis
         requireNonNull(renewal, "renewal");
         requireNonNull(drainDelay, "drainDelay");
         requireNonNull(sessionTicketKeys, "sessionTicketKeys");
+        requireNonNull(clients, "clients");
+    }
+
+    /** A configuration with the default {@code clients} block. */
+    public ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
+                       List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace, String accessLog,
+                       Optional<Path> routesDir, List<Path> watchedFiles, Map<String, IssuerConfig> issuers,
+                       RenewalConfig renewal, Duration drainDelay, Optional<FileRef> sessionTicketKeys) {
+        this(file, admin, expiry, listeners, routes, reload, shutdownGrace, accessLog, routesDir, watchedFiles,
+                issuers, renewal, drainDelay, sessionTicketKeys, ClientsConfig.DEFAULT);
     }
 
     /** A configuration without the fleet settings: no drain delay, per-process ticket keys. */

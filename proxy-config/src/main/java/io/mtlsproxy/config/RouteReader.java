@@ -64,30 +64,15 @@ final class RouteReader {
 
     static AllowList allowList(Node a) {
         a.allowOnly("subjects", "dns-sans", "uri-sans", "sha256-fingerprints", "aws-vpce-ids");
-        List<String> subjects = new ArrayList<>();
-        for (Node s : a.stringList("subjects")) {
-            Syntax.checkDistinguishedName(s.string()).ifPresentOrElse(
-                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
-                    () -> subjects.add(s.string()));
-        }
+        List<String> subjects = CertificateNameLists.subjects(a);
         List<String> dnsSans = new ArrayList<>();
         for (Node s : a.stringList("dns-sans")) {
             String v = s.string().trim().toLowerCase(Locale.ROOT);
             Syntax.checkDnsSan(v).ifPresentOrElse(expected -> s.error(Syntax.quote(v) + " (expected: " + expected + ")"),
                     () -> dnsSans.add(v));
         }
-        List<String> uriSans = new ArrayList<>();
-        for (Node s : a.stringList("uri-sans")) {
-            Syntax.checkUriSan(s.string(), true).ifPresentOrElse(
-                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
-                    () -> uriSans.add(s.string()));
-        }
-        List<String> fingerprints = new ArrayList<>();
-        for (Node s : a.stringList("sha256-fingerprints")) {
-            Syntax.normalizeFingerprint(s.string()).ifPresentOrElse(fingerprints::add,
-                    () -> s.error(Syntax.quote(s.string()) + " (expected: a SHA-256 fingerprint: 64 hex digits,"
-                            + " colons allowed)"));
-        }
+        List<String> uriSans = CertificateNameLists.uriSans(a, true);
+        List<String> fingerprints = CertificateNameLists.sha256Fingerprints(a);
         List<String> vpceIds = new ArrayList<>();
         for (Node s : a.stringList("aws-vpce-ids")) {
             String v = s.string().trim().toLowerCase(Locale.ROOT);

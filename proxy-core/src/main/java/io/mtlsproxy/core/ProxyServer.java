@@ -21,6 +21,7 @@ import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.Source;
+import io.mtlsproxy.core.clients.RevokedConnections;
 import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
@@ -137,6 +138,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
             snapshot = buildFirst(config);
         }
         prepared = null;
+        metrics.clients().maxTracked(config.clients().maxTracked());
         workers = transport.newGroup(workerThreads > 0 ? workerThreads : defaultWorkerThreads(), "mtls-proxy-io");
         Bootstrap upstreamTemplate = new Bootstrap().channel(transport.channelClass());
         upstreamTemplate.option(ChannelOption.ALLOCATOR, allocator);
@@ -270,12 +272,17 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
                         "unexpected failure: " + e)));
             }
             snapshot = built;
+            metrics.clients().maxTracked(built.config().clients().maxTracked());
             old.retire(built);
             pools.evictRetired(workers);
             metrics.configReload(true);
             List<String> changed = SnapshotDiff.changes(old, built);
             LOG.info("reloaded {}: {}", built.config().file(), changed.isEmpty() ? "nothing changed" : changed);
             CertificateChanges.between(old, built).forEach(line -> LOG.info("reload: {}", line));
+            RevokedConnections.close(connections, name -> {
+                var listener = built.listener(name);
+                return listener == null || !listener.config().tls().closeRevoked() ? null : listener.tls();
+            }, metrics);
             return ReloadResult.success(changed);
         }
     }

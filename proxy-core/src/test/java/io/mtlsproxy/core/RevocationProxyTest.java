@@ -121,6 +121,26 @@ class RevocationProxyTest {
     }
 
     @Test
+    void aReloadWithACrlThatRevokesAConnectedClientClosesItsConnection() throws Exception {
+        TestPki.Leaf soonRevoked = fx.clientCa.client("soon-revoked");
+        writeCrl(fx.clientCa, Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(7)));
+        start(config(fx.clientCa.certFile(), 2));
+        try (RawHttpClient revoked = fx.connect(proxy, "edge", soonRevoked);
+             RawHttpClient other = fx.connect(proxy, "edge", fx.client)) {
+            assertEquals(200, revoked.get("localhost", "/x").status());
+            assertEquals(200, other.get("localhost", "/x").status());
+            writeCrl(fx.clientCa, Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(7)), soonRevoked);
+            assertTrue(proxy.reload(config(fx.clientCa.certFile(), 2)).ok());
+            revoked.timeout(1_000);
+            assertTrue(revoked.awaitClosed(), "closed within a second of the reload");
+            assertEquals(200, other.get("localhost", "/x").status(), "the others keep theirs");
+        }
+        Counter closed = metrics.registry().find("mtls_proxy_revoked_connections_closed").tag("listener", "edge")
+                .tag("reason", "revoked").counter();
+        assertEquals(1.0, closed == null ? 0 : closed.count());
+    }
+
+    @Test
     void aStaleCrlKeepsBeingEnforced() throws Exception {
         TestPki.Leaf revoked = fx.clientCa.client("revoked-client");
         Instant nextUpdate = Instant.now().minus(Duration.ofDays(1));

@@ -34,6 +34,7 @@ import io.mtlsproxy.core.tls.ExpiryState;
  * reload, never per scrape or per request. Each evaluation follows the view's current lists: a certificate
  * that a reload added gets its gauges, one it dropped loses them (a stale series would keep an alert firing
  * for a certificate nobody uses any more). Each state change is logged once, at WARN unless it is a recovery.
+ * The clients seen in handshakes are evaluated with them ({@link ClientExpiry}).
  */
 public final class CertificateInventory implements AutoCloseable {
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
@@ -47,6 +48,7 @@ public final class CertificateInventory implements AutoCloseable {
     /** guarded by this: the series registered for the previous evaluation and the state last reported */
     private final Map<CertificateEntry.SeriesKey, Tracked<ExpiryState>> certificates = new HashMap<>();
     private final Map<CrlEntry.SeriesKey, Tracked<CrlEntry.State>> crls = new HashMap<>();
+    private final ClientExpiry clientExpiry;
     private ScheduledExecutorService timer;
 
     public CertificateInventory(ProxyView view, MeterRegistry registry, ExpiryConfig thresholds, Clock clock) {
@@ -63,6 +65,7 @@ public final class CertificateInventory implements AutoCloseable {
         this.registry = requireNonNull(registry, "registry");
         this.thresholds = requireNonNull(thresholds, "thresholds");
         this.clock = requireNonNull(clock, "clock");
+        this.clientExpiry = new ClientExpiry(view.metrics().clients(), registry);
     }
 
     private static Supplier<ExpiryConfig> constant(ExpiryConfig thresholds) {
@@ -86,6 +89,11 @@ public final class CertificateInventory implements AutoCloseable {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** The expiry thresholds in force (a reload may change them). */
+    public ExpiryConfig thresholds() {
+        return requireNonNull(thresholds.get(), "thresholds");
     }
 
     /** The last evaluation. */
@@ -119,6 +127,7 @@ public final class CertificateInventory implements AutoCloseable {
         }
         dropUnseen(crls, seenCrls, "CRL", true);
 
+        clientExpiry.evaluate(now, limits);
         InventorySnapshot next = new InventorySnapshot(now, certs, crlEntries);
         snapshot = next;
         return next;
@@ -216,6 +225,7 @@ public final class CertificateInventory implements AutoCloseable {
         }
         dropUnseen(certificates, Set.of(), "certificate", false);
         dropUnseen(crls, Set.of(), "CRL", false);
+        clientExpiry.close();
     }
 
     /** The gauges of one series and the state last reported for it. */

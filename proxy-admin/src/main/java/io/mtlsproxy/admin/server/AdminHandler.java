@@ -65,6 +65,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             "/metrics", HttpMethod.GET,
             "/certs", HttpMethod.GET,
             "/tls/failures", HttpMethod.GET,
+            "/clients", HttpMethod.GET,
             "/server-info", HttpMethod.GET,
             "/reload", HttpMethod.POST,
             "/renew", HttpMethod.POST);
@@ -121,8 +122,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (allowed == null) {
             send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
-                    + " (expected: /healthz, /readyz, /metrics, /certs, /tls/failures, /server-info, POST /reload,"
-                    + " POST /renew)"));
+                    + " (expected: /healthz, /readyz, /metrics, /certs, /clients, /tls/failures, /server-info,"
+                    + " POST /reload, POST /renew)"));
             return;
         }
         if (!allowed.equals(request.method())) {
@@ -139,6 +140,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/certs" -> send(ctx, request, certs(uri.parameters().getOrDefault("state", List.of())));
             case "/tls/failures" -> send(ctx, request, json(OK, TlsFailuresReport.of(
                     view.metrics().failures().snapshot(), inventory.clock().instant())));
+            case "/clients" -> send(ctx, request, clients(uri.parameters()));
             case "/server-info" -> send(ctx, request, json(OK, serverInfo.report()));
             case "/reload" -> reload(ctx, request);
             case "/renew" -> renew(ctx, request, uri.parameters());
@@ -174,6 +176,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         return json(OK, CertsReport.of(inventory.snapshot(), inventory.clock().instant(), states,
                 renewals.statuses()));
+    }
+
+    private FullHttpResponse clients(Map<String, List<String>> params) {
+        Set<String> states;
+        try {
+            states = CertsReport.parseStates(params.getOrDefault("state", List.of()));
+        } catch (IllegalArgumentException e) {
+            return text(BAD_REQUEST, e.getMessage());
+        }
+        Set<String> listeners = Set.copyOf(params.getOrDefault("listener", List.of()));
+        var clients = view.metrics().clients();
+        return json(OK, ClientsReport.of(clients.snapshot(), clients.dropped(), inventory.clock().instant(),
+                inventory.thresholds(), states, listeners));
     }
 
     /**

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import io.mtlsproxy.admin.json.Rfc3339;
 import io.mtlsproxy.core.metrics.TlsFailure;
 
@@ -14,13 +16,17 @@ record TlsFailuresReport(String generatedAt, List<Failure> failures) {
         for (int i = oldestFirst.size() - 1; i >= 0; i--) {
             TlsFailure f = oldestFirst.get(i);
             out.add(new Failure(Rfc3339.millis(f.time()), f.side().label(), f.name(), f.remoteAddress(), f.sni(),
-                    f.reason().label(), f.detail(), f.peerSubject()));
+                    f.reason().label(), f.detail(), f.peerSubject(), f.clockSkewSeconds()));
         }
         return new TlsFailuresReport(Rfc3339.millis(now), out);
     }
 
-    /** {@code name} is the listener for side {@code inbound}, the route for side {@code upstream}. */
+    /**
+     * {@code name} is the listener for side {@code inbound}, the route for side {@code upstream};
+     * {@code clock_skew_seconds} appears on {@code expired} and {@code not_yet_valid} entries only.
+     */
     record Failure(String time, String side, String name, String remoteAddress, String sni, String reason,
-                   String detail, String peerSubject) {
+                   String detail, String peerSubject,
+                   @JsonInclude(JsonInclude.Include.NON_NULL) Long clockSkewSeconds) {
     }
 }

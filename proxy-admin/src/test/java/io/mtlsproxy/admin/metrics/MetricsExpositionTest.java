@@ -89,6 +89,7 @@ class MetricsExpositionTest {
         assertType("mtls_proxy_crl_next_update_seconds", "gauge");
         assertType("mtls_proxy_client_cert_remaining_seconds", "histogram");
         assertType("mtls_proxy_identity_denials_total", "counter");
+        assertType("mtls_proxy_clients_dropped_total", "counter"); // mtls_proxy_clients: ClientsEndpointTest
         assertFalse(body.contains("_seconds_seconds"), "a doubled unit suffix");
         assertFalse(body.contains("_total_total"), "a doubled counter suffix");
     }

@@ -124,7 +124,7 @@ class PrometheusScrapeTest {
                 rules++;
             }
         }
-        assertEquals(11, rules);
+        assertEquals(12, rules);
         assertEquals(1.0, Double.parseDouble(awaitResult("mtls_proxy_ready").get(0).get("value").get(1).asText()));
     }
 

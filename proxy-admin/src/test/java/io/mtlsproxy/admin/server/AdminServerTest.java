@@ -193,6 +193,16 @@ class AdminServerTest {
     }
 
     @Test
+    void anExpiredEntryCarriesItsClockSkew() {
+        view.metrics().handshakeFailed(new TlsFailure(Instant.now(), ProxyMetrics.Side.INBOUND, "public",
+                "203.0.113.7:51234", null, TlsFailureReason.EXPIRED, "certificate CN=late expired on ...",
+                "CN=late", 42L));
+        JsonNode entry = AdminClient.json(client.get("/tls/failures")).get("failures").get(0);
+        assertEquals("expired", entry.get("reason").asText());
+        assertEquals(42, entry.get("clock_skew_seconds").asLong());
+    }
+
+    @Test
     void tlsFailuresKeepsTheLastHundred() {
         for (int i = 0; i < 130; i++) {
             view.metrics().handshakeFailed(new TlsFailure(Instant.now(), ProxyMetrics.Side.INBOUND, "l" + i,

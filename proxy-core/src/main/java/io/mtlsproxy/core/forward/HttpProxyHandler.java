@@ -311,7 +311,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer(), conn.awsVpceId());
         if (decision != IdentityPolicy.Decision.ADMIT) {
             boolean enforced = route.policy().enforced();
-            fc.metrics().identityDenied(route.name(), enforced);
+            fc.metrics().identityDenied(conn.listener(), conn.peer(), route.name(), enforced);
             if (enforced) {
                 answer(log, decision.status(), decision.reason(), false);
                 return;

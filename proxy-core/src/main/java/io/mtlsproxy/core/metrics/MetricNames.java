@@ -17,6 +17,9 @@ public final class MetricNames {
     public static final String CRL_NEXT_UPDATE = "mtls_proxy_crl_next_update_seconds";
     public static final String CLIENT_CERT_REMAINING = "mtls_proxy_client_cert_remaining_seconds";
     public static final String IDENTITY_DENIALS = "mtls_proxy_identity_denials_total";
+    public static final String CLIENTS = "mtls_proxy_clients";
+    public static final String CLIENTS_DROPPED = "mtls_proxy_clients_dropped_total";
+    public static final String REVOKED_CONNECTIONS_CLOSED = "mtls_proxy_revoked_connections_closed_total";
 
     private MetricNames() {
     }

@@ -10,10 +10,13 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mtlsproxy.core.clients.ClientInventory;
+import io.mtlsproxy.core.identity.PeerIdentity;
 
 /**
  * The data path's instruments, named as in DESIGN.md. Core speaks only Micrometer's API; the admin module
@@ -39,6 +42,7 @@ public final class ProxyMetrics {
 
     private final MeterRegistry registry;
     private final TlsFailureLog failures = new TlsFailureLog(100);
+    private final ClientInventory clients = new ClientInventory(ClientInventory.DEFAULT_MAX_TRACKED);
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
     /** listener → route → that pair's request meters: two lookups of cached-hash strings, no key to build. */
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, RequestMeters>> requests =
@@ -54,6 +58,9 @@ public final class ProxyMetrics {
         // Both reload series exist from the start: increase() in an alert cannot see a series' first sample.
         counter("mtls_proxy_config_reloads", "Configuration reloads by result", "result", "success");
         counter("mtls_proxy_config_reloads", "Configuration reloads by result", "result", "failure");
+        FunctionCounter.builder("mtls_proxy_clients_dropped", clients, ClientInventory::dropped)
+                .description("Clients dropped from /clients to stay within clients.max-tracked")
+                .register(registry);
     }
 
     /** Metrics into a throwaway registry: for tests and tools that don't export. */
@@ -68,6 +75,11 @@ public final class ProxyMetrics {
     /** The last 100 failed handshakes, both sides, newest last. */
     public TlsFailureLog failures() {
         return failures;
+    }
+
+    /** Every client certificate seen on the mTLS listeners (GET /clients). */
+    public ClientInventory clients() {
+        return clients;
     }
 
     public void requestCompleted(String listener, String route, int status, long durationNanos) {
@@ -119,6 +131,19 @@ public final class ProxyMetrics {
     public void configReload(boolean success) {
         counter("mtls_proxy_config_reloads", "Configuration reloads by result",
                 "result", success ? "success" : "failure").increment();
+    }
+
+    /** A request of {@code peer} on {@code listener} that the route's allow-list did not admit. */
+    public void identityDenied(String listener, PeerIdentity peer, String route, boolean enforced) {
+        clients.identityDenied(listener, peer);
+        identityDenied(route, enforced);
+    }
+
+    /** An open connection closed because a reload revoked or denied its client ({@code reason}). */
+    public void revokedConnectionClosed(String listener, TlsFailureReason reason) {
+        counter("mtls_proxy_revoked_connections_closed",
+                "Open client connections closed because a reload revoked or denied their client",
+                "listener", listener, "reason", reason.label()).increment();
     }
 
     public void identityDenied(String route, boolean enforced) {

@@ -3,10 +3,11 @@ package io.mtlsproxy.core.metrics;
 /**
  * Why a handshake failed, as DESIGN.md names it; mapped from the TLS alert or exception by core.tls.
  * {@code PROXY_PROTOCOL}: a proxy-protocol listener's connection sent no PROXY header, so no handshake started.
+ * {@code DENIED}: a valid client certificate the listener's {@code tls.deny} names.
  */
 public enum TlsFailureReason {
     NO_CLIENT_CERT, UNKNOWN_CA, EXPIRED, NOT_YET_VALID, REVOKED, BAD_CERTIFICATE, HOSTNAME_MISMATCH,
-    PROTOCOL_VERSION, TIMEOUT, PROXY_PROTOCOL, OTHER;
+    PROTOCOL_VERSION, TIMEOUT, PROXY_PROTOCOL, DENIED, OTHER;
 
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -61,7 +61,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
         IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer(), conn.awsVpceId());
         if (decision != IdentityPolicy.Decision.ADMIT) {
             boolean enforced = route.policy().enforced();
-            fc.metrics().identityDenied(route.name(), enforced);
+            fc.metrics().identityDenied(conn.listener(), conn.peer(), route.name(), enforced);
             if (enforced) {
                 finish(decision.status(), decision.reason(), 0, 0);
                 ctx.close();

@@ -23,11 +23,39 @@ public final class CertificateRejectedException extends CertificateException {
 
     private final transient TlsFailureReason reason;
     private final String peerSubject;
+    private final Long clockSkewSeconds;
 
     public CertificateRejectedException(TlsFailureReason reason, String message, String peerSubject, Throwable cause) {
+        this(reason, message, peerSubject, cause, null);
+    }
+
+    private CertificateRejectedException(TlsFailureReason reason, String message, String peerSubject,
+                                         Throwable cause, Long clockSkewSeconds) {
         super(message, cause);
         this.reason = requireNonNull(reason, "reason");
         this.peerSubject = peerSubject;
+        this.clockSkewSeconds = clockSkewSeconds;
+    }
+
+    /**
+     * An {@code expired} or {@code not_yet_valid} rejection of {@code cert} at {@code now}, with how far off the
+     * clock would have to be for it to pass: now − notAfter, or notBefore − now (a wrong clock or a dead
+     * certificate: seconds point to the first, months to the second).
+     */
+    public static CertificateRejectedException outsideValidity(java.security.cert.X509Certificate cert,
+                                                               java.time.Instant now, String message,
+                                                               String peerSubject, Throwable cause) {
+        boolean expired = !now.isBefore(cert.getNotAfter().toInstant());
+        TlsFailureReason reason = expired ? TlsFailureReason.EXPIRED : TlsFailureReason.NOT_YET_VALID;
+        long skew = expired ? now.getEpochSecond() - cert.getNotAfter().toInstant().getEpochSecond()
+                : cert.getNotBefore().toInstant().getEpochSecond() - now.getEpochSecond();
+        return new CertificateRejectedException(reason, message, peerSubject,
+                cause != null ? cause : alertCause(reason, message), skew);
+    }
+
+    /** For {@code expired} and {@code not_yet_valid}: see {@link #outsideValidity}; null otherwise. */
+    public Long clockSkewSeconds() {
+        return clockSkewSeconds;
     }
 
     public CertificateRejectedException(TlsFailureReason reason, String message, String peerSubject) {

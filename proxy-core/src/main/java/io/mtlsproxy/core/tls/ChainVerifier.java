@@ -169,13 +169,13 @@ final class ChainVerifier {
         try {
             anchor.checkValidity(at); // the JDK's PKIX does not check the trust anchor's own dates; OpenSSL does
         } catch (CertificateExpiredException e) {
-            throw new CertificateRejectedException(TlsFailureReason.EXPIRED, "the trusted CA "
+            throw CertificateRejectedException.outsideValidity(anchor, now, "the trusted CA "
                     + anchor.getSubjectX500Principal().getName() + " expired on " + anchor.getNotAfter().toInstant(),
-                    subject);
+                    subject, null);
         } catch (CertificateNotYetValidException e) {
-            throw new CertificateRejectedException(TlsFailureReason.NOT_YET_VALID, "the trusted CA "
+            throw CertificateRejectedException.outsideValidity(anchor, now, "the trusted CA "
                     + anchor.getSubjectX500Principal().getName() + " is not valid before "
-                    + anchor.getNotBefore().toInstant(), subject);
+                    + anchor.getNotBefore().toInstant(), subject, null);
         }
         try {
             CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(path);
@@ -185,7 +185,7 @@ final class ChainVerifier {
             params.addCertPathChecker(new ExtendedKeyUsageChecker());
             CertPathValidator.getInstance("PKIX").validate(certPath, params);
         } catch (CertPathValidatorException e) {
-            throw rejection(e, path, subject);
+            throw rejection(e, path, subject, now);
         } catch (GeneralSecurityException e) {
             throw new CertificateRejectedException(TlsFailureReason.BAD_CERTIFICATE,
                     "cannot validate the chain of " + subject + ": " + e.getMessage(), subject, e);
@@ -193,17 +193,17 @@ final class ChainVerifier {
     }
 
     private static CertificateRejectedException rejection(CertPathValidatorException e, List<X509Certificate> path,
-                                                          String subject) {
+                                                          String subject, Instant now) {
         int index = e.getIndex();
         X509Certificate at = index >= 0 && index < path.size() ? path.get(index) : path.get(0);
         String which = at.getSubjectX500Principal().getName();
         CertPathValidatorException.Reason reason = e.getReason();
         if (reason == CertPathValidatorException.BasicReason.EXPIRED) {
-            return new CertificateRejectedException(TlsFailureReason.EXPIRED, "certificate " + which
+            return CertificateRejectedException.outsideValidity(at, now, "certificate " + which
                     + " expired on " + at.getNotAfter().toInstant(), subject, e);
         }
         if (reason == CertPathValidatorException.BasicReason.NOT_YET_VALID) {
-            return new CertificateRejectedException(TlsFailureReason.NOT_YET_VALID, "certificate " + which
+            return CertificateRejectedException.outsideValidity(at, now, "certificate " + which
                     + " is not valid before " + at.getNotBefore().toInstant(), subject, e);
         }
         if (reason == CertPathValidatorException.BasicReason.INVALID_SIGNATURE) {

@@ -6,11 +6,13 @@ import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.Optional;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 import io.mtlsproxy.core.identity.ClientVerification;
+import io.mtlsproxy.core.metrics.TlsFailureReason;
 import io.netty.handler.ssl.SslProvider;
 
 /**
@@ -24,8 +26,11 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager imple
     private final boolean optional;
     private final SslProvider provider;
     private final X509Certificate[] acceptedIssuers;
+    private final ClientDenyList deny;
 
-    ClientCertificateTrustManager(TrustAnchors anchors, int verifyDepth, boolean optional, SslProvider provider) {
+    ClientCertificateTrustManager(TrustAnchors anchors, int verifyDepth, boolean optional, SslProvider provider,
+                                  ClientDenyList deny) {
+        this.deny = requireNonNull(deny, "deny");
         this.verifier = new ChainVerifier(requireNonNull(anchors, "anchors"), ChainVerifier.Purpose.CLIENT,
                 verifyDepth);
         this.optional = optional;
@@ -37,7 +42,7 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager imple
     @Override
     public ClientVerification.Outcome verify(X509Certificate[] chain) {
         try {
-            verifier.verify(chain, Instant.now());
+            verifyAndCheckDenied(chain);
             return ClientVerification.Outcome.VERIFIED;
         } catch (CertificateRejectedException e) {
             return ClientVerification.Outcome.failed(e.reason(), e.getMessage());
@@ -63,7 +68,7 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager imple
 
     private void check(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
         try {
-            verifier.verify(chain, Instant.now());
+            verifyAndCheckDenied(chain);
             if (engine != null) {
                 ClientVerification.record(engine, ClientVerification.Outcome.VERIFIED);
             }
@@ -74,6 +79,17 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager imple
             if (!optional || engine == null) {
                 throw e.forEngine(provider);
             }
+        }
+    }
+
+    /** The chain first: a deny entry never tells an unknown client that its certificate is known. */
+    private void verifyAndCheckDenied(X509Certificate[] chain) throws CertificateRejectedException {
+        verifier.verify(chain, Instant.now());
+        X509Certificate leaf = chain[0];
+        Optional<String> entry = deny.match(leaf);
+        if (entry.isPresent()) {
+            throw new CertificateRejectedException(TlsFailureReason.DENIED, "denied by tls.deny (" + entry.get()
+                    + ")", leaf.getSubjectX500Principal().getName());
         }
     }
 

@@ -75,6 +75,7 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
             if (leaf != null) {
                 long remaining = (leaf.getNotAfter().getTime() - System.currentTimeMillis()) / 1000;
                 metrics.clientCertificateSeen(name, remaining);
+                metrics.clients().handshake(name, peer, Instant.now());
             }
         }
         metrics.handshakeSucceeded(side, name);
@@ -92,6 +93,7 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
         TlsFailureReason reason = TlsFailures.classify(cause);
         // the client's address: the PROXY protocol's source on a proxy-protocol listener
         metrics.handshakeFailed(new TlsFailure(Instant.now(), side, name, ClientAddress.hostAndPort(ctx.channel()),
-                server, reason, TlsFailures.detail(cause), TlsFailures.peerSubject(cause)));
+                server, reason, TlsFailures.detail(cause), TlsFailures.peerSubject(cause),
+                TlsFailures.clockSkewSeconds(cause)));
     }
 }

@@ -52,14 +52,18 @@ public final class ServerTls {
     private final List<SslContext> contexts;
     private final List<CertificateUse> certificates;
     private final List<CrlUse> crls;
+    /** the listener's client trust (chain, CRL, deny list); null unless mtls */
+    private final ClientCertificateTrustManager clientTrust;
 
     private ServerTls(List<SslContext> contexts, Mapping<String, SslContext> sniMapping,
-                      List<CertificateUse> certificates, List<CrlUse> crls) {
+                      List<CertificateUse> certificates, List<CrlUse> crls,
+                      ClientCertificateTrustManager clientTrust) {
         this.contexts = List.copyOf(contexts);
         this.defaultContext = this.contexts.get(0);
         this.sniMapping = requireNonNull(sniMapping, "sniMapping");
         this.certificates = List.copyOf(certificates);
         this.crls = List.copyOf(crls);
+        this.clientTrust = clientTrust;
     }
 
     /** Builds the contexts of a {@code tls} or {@code mtls} listener advertising ALPN {@code http/1.1}. */
@@ -140,7 +144,8 @@ public final class ServerTls {
 
         boolean optional = tls.clientAuth() == ClientAuth.OPTIONAL;
         ClientCertificateTrustManager trust = clientCas == null ? null
-                : new ClientCertificateTrustManager(clientCas, tls.verifyDepth(), optional, provider);
+                : new ClientCertificateTrustManager(clientCas, tls.verifyDepth(), optional, provider,
+                        new ClientDenyList(tls.deny()));
         List<SslContext> contexts = new ArrayList<>();
         for (LoadedKey key : keys) {
             try {
@@ -161,7 +166,7 @@ public final class ServerTls {
             shareTicketKeys(tickets.keys().get(), contexts, keys, clientCas, tls, tickets.routePolicy());
         }
         return new ServerTls(contexts, sniMapping(keys, contexts), inventory(listener, keys, clientCas),
-                crlInventory(listener, clientCas));
+                crlInventory(listener, clientCas), trust);
     }
 
     /** Every context of the listener gets the file's keys bound to the listener's material (see TicketKeys). */
@@ -173,7 +178,7 @@ public final class ServerTls {
             material.certificates(clientCas.certificates()).crls(clientCas.crls());
         }
         material.text(tls.mode().configName() + "|" + tls.clientAuth() + "|" + tls.verifyDepth() + "|"
-                + tls.protocols()).text(routePolicy);
+                + tls.protocols() + "|" + new ClientDenyList(tls.deny()).canonical()).text(routePolicy);
         OpenSslSessionTicketKey[] derived = ticketKeys.derive(material.finish());
         for (SslContext context : contexts) {
             ((OpenSslSessionContext) context.sessionContext()).setTicketKeys(derived);
@@ -239,6 +244,15 @@ public final class ServerTls {
             }
         }
         return out;
+    }
+
+    /**
+     * This listener's verdict on a client chain now, as a new handshake would get it (a blocking CPU check: call
+     * it off the event loops); {@link ClientVerification.Outcome#VERIFIED} on a listener without client trust.
+     */
+    public ClientVerification.Outcome judgeClient(List<X509Certificate> chain) {
+        return clientTrust == null ? ClientVerification.Outcome.VERIFIED
+                : clientTrust.verify(chain.toArray(X509Certificate[]::new));
     }
 
     /** The context of the first certificate: used when the client sends no SNI or an unknown name. */

@@ -75,6 +75,17 @@ public final class TlsFailures {
         return null;
     }
 
+    /** How far off the clock would have to be, for an expired or not-yet-valid rejection of ours; else null. */
+    public static Long clockSkewSeconds(Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < MAX_CAUSES; t = t.getCause(), depth++) {
+            if (t instanceof CertificateRejectedException r) {
+                return r.clockSkewSeconds();
+            }
+        }
+        return null;
+    }
+
     /** A one-line description for /tls/failures: the most specific message in the cause chain. */
     public static String detail(Throwable failure) {
         if (failure == null) {

@@ -3,6 +3,7 @@ package io.mtlsproxy.core.tls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -81,8 +82,8 @@ class RequiredClientAuthTest {
         }
     }
 
-    private void assertRejected(SslProvider provider, TestPki.Leaf client, ListenerConfig config,
-                                TlsFailureReason expected, String subject) throws Exception {
+    private TlsFailure assertRejected(SslProvider provider, TestPki.Leaf client, ListenerConfig config,
+                                      TlsFailureReason expected, String subject) throws Exception {
         ProxyMetrics metrics = ProxyMetrics.inMemory();
         LoopbackServer.Outcome outcome = handshake(provider, config, client, metrics);
         assertFalse(outcome.success(), "the server must refuse the handshake");
@@ -94,6 +95,14 @@ class RequiredClientAuthTest {
         assertEquals(ProxyMetrics.Side.INBOUND, logged.side());
         assertNotNull(logged.remoteAddress());
         assertEquals(subject, logged.peerSubject());
+        return logged;
+    }
+
+    /** The certificate's window is a day off the clock (see TestPki): so is clock_skew_seconds, give or take the test. */
+    private static void assertSkewOfADay(TlsFailure logged) {
+        assertNotNull(logged.clockSkewSeconds(), "expired and not_yet_valid carry clock_skew_seconds");
+        long skew = logged.clockSkewSeconds();
+        assertTrue(skew > 86_400 - 300 && skew <= 86_400 + 5, () -> "clock_skew_seconds " + skew);
     }
 
     static double failures(ProxyMetrics metrics, TlsFailureReason reason) {
@@ -131,20 +140,23 @@ class RequiredClientAuthTest {
     @MethodSource("io.mtlsproxy.core.tls.TestPeers#providers")
     void anExpiredCertificateIsExpired(SslProvider provider) throws Exception {
         TestPki.Leaf expired = clientCa.leaf("expired", TestPki.expiredClient("expired").build());
-        assertRejected(provider, expired, listener(2, crl), TlsFailureReason.EXPIRED, subject(expired));
+        assertSkewOfADay(assertRejected(provider, expired, listener(2, crl), TlsFailureReason.EXPIRED,
+                subject(expired)));
     }
 
     @ParameterizedTest
     @MethodSource("io.mtlsproxy.core.tls.TestPeers#providers")
     void aNotYetValidCertificateIsNotYetValid(SslProvider provider) throws Exception {
         TestPki.Leaf early = clientCa.leaf("early", TestPki.notYetValidClient("early").build());
-        assertRejected(provider, early, listener(2, crl), TlsFailureReason.NOT_YET_VALID, subject(early));
+        assertSkewOfADay(assertRejected(provider, early, listener(2, crl), TlsFailureReason.NOT_YET_VALID,
+                subject(early)));
     }
 
     @ParameterizedTest
     @MethodSource("io.mtlsproxy.core.tls.TestPeers#providers")
     void aRevokedCertificateIsRevoked(SslProvider provider) throws Exception {
-        assertRejected(provider, revoked, listener(2, crl), TlsFailureReason.REVOKED, subject(revoked));
+        assertNull(assertRejected(provider, revoked, listener(2, crl), TlsFailureReason.REVOKED, subject(revoked))
+                .clockSkewSeconds(), "only a validity window has a skew");
     }
 
     @ParameterizedTest
