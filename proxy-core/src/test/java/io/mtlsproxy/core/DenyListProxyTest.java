@@ -24,6 +24,7 @@ import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
+import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestPki;

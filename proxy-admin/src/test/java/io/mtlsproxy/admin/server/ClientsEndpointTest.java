@@ -29,7 +29,7 @@ import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.pki.CertificateSpec;
+import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;

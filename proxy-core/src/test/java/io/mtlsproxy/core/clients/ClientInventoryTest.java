@@ -12,9 +12,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.mtlsproxy.core.identity.PeerIdentity;
-import io.mtlsproxy.core.pki.CertificateAuthority;
-import io.mtlsproxy.core.pki.CertificateSpec;
-import io.mtlsproxy.core.pki.KeyAlgorithm;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
 
 /** The inventory's bound: least recently seen dropped first, each drop counted, a returning client moved up. */
 class ClientInventoryTest {
