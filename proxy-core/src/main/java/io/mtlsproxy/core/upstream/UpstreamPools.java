@@ -117,11 +117,27 @@ public final class UpstreamPools {
         ch.read();
     }
 
-    /** Closes the idle connections of endpoints whose snapshot was replaced. Safe from any thread. */
+    /**
+     * Closes the idle connections of endpoints whose snapshot was replaced, and lets their HTTP/2 connections go
+     * away once their streams end. Safe from any thread.
+     */
     public void evictRetired(EventLoopGroup group) {
         for (EventExecutor loop : group) {
-            loop.execute(() -> pool(loop).evictRetired());
+            loop.execute(() -> {
+                pool(loop).evictRetired();
+                h2.evictRetired(loop);
+            });
         }
+    }
+
+    /** HTTP/2 connections of one event loop to one endpoint (tests and diagnostics). */
+    int h2Connections(EventLoop loop, UpstreamEndpoint endpoint) {
+        return h2.connections(loop, endpoint);
+    }
+
+    /** Endpoints one event loop holds HTTP/2 connections (or a connect) for (tests and diagnostics). */
+    int h2Endpoints(EventLoop loop) {
+        return h2.endpoints(loop);
     }
 
     /** Idle connections of one event loop to one endpoint (tests and diagnostics). */
