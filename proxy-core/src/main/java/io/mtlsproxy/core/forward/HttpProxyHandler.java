@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
-import io.mtlsproxy.config.TlsMode;
-import io.mtlsproxy.core.identity.IdentityPolicy;
+import io.mtlsproxy.core.admission.Admission;
+import io.mtlsproxy.core.admission.Verdict;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.inbound.RefusalWording;
@@ -296,27 +296,20 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             answer(log, r.status, r.getMessage(), true);
             return;
         }
-        String host = Router.normalizeHost(target.host());
-        if (listener.mode() == TlsMode.MTLS && listener.config().tls().sniHostCheck() && conn.sni() != null
-                && !conn.sni().equals(host)) {
-            answer(log, 421, "Host " + host + " does not match the TLS server name " + conn.sni(), false);
-            return;
-        }
-        Route route = listener.router().route(host, target.path());
-        if (route == null) {
-            answer(log, 404, "no route for " + host + target.path(), false);
-            return;
-        }
-        log.route(route.name());
-        IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer(), conn.awsVpceId());
-        if (decision != IdentityPolicy.Decision.ADMIT) {
-            boolean enforced = route.policy().enforced();
-            fc.metrics().identityDenied(route.name(), enforced);
-            if (enforced) {
-                answer(log, decision.status(), decision.reason(), false);
-                return;
+        Verdict verdict = Admission.http(listener, conn, Router.normalizeHost(target.host()), target.path(),
+                fc.metrics());
+        if (verdict instanceof Verdict.Answer a) {
+            if (a.route() != null) {
+                log.route(a.route().name());
             }
-            log.reason("report-only: " + decision.reason());
+            answer(log, a.status(), a.reason(), false);
+            return;
+        }
+        Verdict.Forward forward = (Verdict.Forward) verdict;
+        Route route = forward.route();
+        log.route(route.name());
+        if (forward.note() != null) {
+            log.reason(forward.note());
         }
         boolean expectContinue = false;
         String expect = req.headers().get(HttpHeaderNames.EXPECT);

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayDeque;
 
+import io.mtlsproxy.core.admission.Admission;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
@@ -89,7 +90,7 @@ public final class ProtocolSwitch extends ChannelInboundHandlerAdapter {
     private void decide(ChannelHandlerContext ctx, String sni, String alpn) {
         decided = true;
         InboundConnection conn = InboundConnection.of(ctx.channel());
-        Route tcp = listener.tcpRouter().route(sni == null ? "" : sni, "/");
+        Route tcp = Admission.tcpRoute(listener, sni);
         ChannelPipeline p = ctx.pipeline();
         if (tcp != null) {
             removeHttp1(p);

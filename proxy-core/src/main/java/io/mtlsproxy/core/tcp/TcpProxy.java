@@ -6,8 +6,9 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
 
+import io.mtlsproxy.core.admission.Admission;
+import io.mtlsproxy.core.admission.Verdict;
 import io.mtlsproxy.core.forward.ForwardingContext;
-import io.mtlsproxy.core.identity.IdentityPolicy;
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
@@ -26,8 +27,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
 /**
- * A {@code protocol = tcp} route's side of a client connection, after TLS termination: checks the route's client
- * identity policy (a denied client is closed, counted in {@code mtls_proxy_identity_denials_total}), opens a
+ * A {@code protocol = tcp} route's side of a client connection, after TLS termination: asks {@link Admission}
+ * (a denied client is closed, counted in {@code mtls_proxy_identity_denials_total}), opens a
  * dedicated origin connection (plain, TLS or mTLS as the route says) and joins the two in a {@link ByteRelay}.
  * <p>
  * Each connection is one entry in the access log and in {@code mtls_proxy_requests_total}, written when it closes:
@@ -58,17 +59,13 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         // a client may send its request and shut its side before the origin is even connected
         ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer(), conn.awsVpceId());
-        if (decision != IdentityPolicy.Decision.ADMIT) {
-            boolean enforced = route.policy().enforced();
-            fc.metrics().identityDenied(route.name(), enforced);
-            if (enforced) {
-                finish(decision.status(), decision.reason(), 0, 0);
-                ctx.close();
-                return;
-            }
-            reason = "report-only: " + decision.reason();
+        Verdict verdict = Admission.tcp(route, conn, fc.metrics());
+        if (verdict instanceof Verdict.Answer a) {
+            finish(a.status(), a.reason(), 0, 0);
+            ctx.close();
+            return;
         }
+        reason = ((Verdict.Forward) verdict).note();
         endpoint = route.upstream().pick(System.nanoTime());
         if (endpoint == null) {
             finish(503, "no healthy origin for route " + route.name(), 0, 0);
