@@ -14,7 +14,7 @@ import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.relay.ByteRelay;
 import io.mtlsproxy.core.routing.Route;
-import io.mtlsproxy.core.upstream.UpstreamEndpoint;
+import io.mtlsproxy.core.upstream.UpstreamAttempt;
 import io.mtlsproxy.core.upstream.UpstreamFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -42,7 +42,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
     private final String sni;
     private final long startNanos = System.nanoTime();
     private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
-    private UpstreamEndpoint endpoint;
+    private UpstreamAttempt attempt;
     private String reason;
     private boolean joined;
     private boolean clientFinished;
@@ -66,24 +66,20 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
             return;
         }
         reason = ((Verdict.Forward) verdict).note();
-        endpoint = route.upstream().pick(System.nanoTime());
-        if (endpoint == null) {
-            finish(503, "no healthy origin for route " + route.name(), 0, 0);
+        attempt = new UpstreamAttempt(fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
+        UpstreamFailure none = attempt.pick();
+        if (none != null) {
+            finish(none.status(), none.getMessage(), 0, 0);
             ctx.close();
             return;
         }
-        Future<Channel> f = fc.pools().connector().open(route.upstream(), endpoint, ctx.channel().eventLoop(),
-                p -> { });
+        Future<Channel> f = attempt.open(p -> { });
         f.addListener(x -> connected(ctx, f));
     }
 
     private void connected(ChannelHandlerContext ctx, Future<Channel> f) {
         if (!f.isSuccess()) {
-            UpstreamFailure failure = UpstreamFailure.classify(f.cause(), endpoint);
-            if (failure.endpointFault()) {
-                fc.metrics().upstreamError(route.name(), failure.reason());
-                endpoint.recordFailure(System.nanoTime());
-            }
+            UpstreamFailure failure = attempt.failed(f.cause());
             finish(failure.status(), failure.getMessage(), 0, 0);
             ctx.close();
             return;
@@ -93,7 +89,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
             origin.close();
             return; // channelInactive logged it
         }
-        endpoint.recordSuccess();
+        attempt.succeeded();
         joined = true;
         long early = 0;
         ByteBuf b;
@@ -163,7 +159,8 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
             PeerIdentity peer = conn.peer();
             fc.accessLog().log(new AccessLogEntry(Instant.now(), conn.listener(), route.name(), conn.remoteAddress(),
                     "TCP", sni == null ? "-" : sni, status, bytesIn, bytesOut, nanos / 1000,
-                    endpoint == null ? null : endpoint.toString(), peer.subject(),
+                    attempt == null || attempt.endpoint() == null ? null : attempt.endpoint().toString(),
+                    peer.subject(),
                     peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), peer.issuer(), peer.serial(), note,
                     conn.awsVpceId()));
         }

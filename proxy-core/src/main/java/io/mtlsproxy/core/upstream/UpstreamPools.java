@@ -76,11 +76,16 @@ public final class UpstreamPools {
         return connected;
     }
 
+    /** The HTTP/1.1 codec of every origin connection (pooled ones and WebSockets), with its header limits. */
+    public static HttpClientCodec httpCodec() {
+        return new HttpClientCodec(new HttpDecoderConfig()
+                .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
+                .setMaxInitialLineLength(8192), false, false);
+    }
+
     /** After TLS, a pooled connection's pipeline: http client codec → idle → relay. */
     private void http1(ChannelPipeline p) {
-        p.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
-                .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
-                .setMaxInitialLineLength(8192), false, false));
+        p.addLast("http", httpCodec());
         p.addLast("idle", new IdleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("relay", new UpstreamHandler());
     }
