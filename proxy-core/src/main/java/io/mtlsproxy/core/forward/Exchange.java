@@ -67,14 +67,13 @@ final class Exchange implements UpstreamHandler.Sink {
     private final long maxBody;
     private final boolean bodyless;
     private ArrayDeque<HttpContent> pending; // body pieces that arrive before the origin connection; rare
-    private HttpResponse heldHead; // the response head, until its body's first piece or the end of the read
+    private final ClientWrites toClient;
     private final UpstreamAttempt attempt;
     private State state = State.CONNECTING;
     private Channel upstream;
     private UpstreamHandler relay;
     private ResponseFraming.Outcome framing;
     private boolean upstreamUnflushed;
-    private boolean clientUnflushed;
     private long bodyBytes;
     private boolean requestSent;
     private boolean skipInterim;
@@ -99,6 +98,7 @@ final class Exchange implements UpstreamHandler.Sink {
         this.bodyless = request instanceof FullHttpRequest;
         this.responseTimeout = requireNonNull(responseTimeout, "responseTimeout");
         this.responseTimeoutNanos = route.upstream().config().responseTimeout().toNanos();
+        this.toClient = new ClientWrites(ctx, owner);
         this.attempt = new UpstreamAttempt(fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
         responseTimeout.activity();
     }
@@ -292,17 +292,7 @@ final class Exchange implements UpstreamHandler.Sink {
         if (c instanceof LastHttpContent) {
             complete((LastHttpContent) c);
         } else {
-            writeHeldHead();
-            ctx.write(c, owner.untrackedWrite());
-            clientUnflushed = true;
-        }
-    }
-
-    private void writeHeldHead() {
-        if (heldHead != null) {
-            ctx.write(heldHead, owner.untrackedWrite());
-            heldHead = null;
-            clientUnflushed = true;
+            toClient.body(c);
         }
     }
 
@@ -311,9 +301,7 @@ final class Exchange implements UpstreamHandler.Sink {
         attempt.succeeded();
         log.status(resp.status().code());
         framing = ResponseFraming.apply(resp, client, owner.closeRequested());
-        // held until the first piece of body: a small response read whole leaves as one message (one encode,
-        // one buffer for the SslHandler); the end of the read writes it in any case
-        heldHead = resp;
+        toClient.head(resp); // held until the first piece of body or the end of the read
         responseTimeout.arm(responseTimeoutNanos); // from here on it watches for a stalled response body
     }
 
@@ -323,16 +311,7 @@ final class Exchange implements UpstreamHandler.Sink {
         // decided before the write: an answer on a connection that stays open needs no promise
         boolean keepAlive = owner.keepsAlive(client.keepAlive() && !framing.closeClient());
         ChannelPromise promise = keepAlive ? owner.untrackedWrite() : ctx.newPromise();
-        ChannelFuture written;
-        if (heldHead != null) {
-            HttpResponse h = heldHead;
-            heldHead = null;
-            written = ctx.writeAndFlush(new DefaultFullHttpResponse(h.protocolVersion(), h.status(), last.content(),
-                    h.headers(), last.trailingHeaders()), promise); // takes over the body's reference
-        } else {
-            written = ctx.writeAndFlush(last, promise);
-        }
-        clientUnflushed = false;
+        ChannelFuture written = toClient.last(last, promise);
         finish(framing.originReusable() && requestSent && upstream.isActive());
         log.finish(fc.metrics(), fc.accessLog());
         owner.exchangeDone(keepAlive, written);
@@ -343,11 +322,7 @@ final class Exchange implements UpstreamHandler.Sink {
         if (state == State.DONE || upstream == null) {
             return;
         }
-        writeHeldHead();
-        if (clientUnflushed) {
-            clientUnflushed = false;
-            ctx.flush();
-        }
+        toClient.flush();
         if (ctx.channel().isWritable()) {
             upstream.read();
         } else {
@@ -439,7 +414,7 @@ final class Exchange implements UpstreamHandler.Sink {
     /** The one way out: DONE, timer off, unsent pieces released, the origin connection pooled or closed. */
     private void finish(boolean reuseUpstream) {
         state = State.DONE;
-        heldHead = null; // unless complete() sent it: the exchange ends without the client seeing this response
+        toClient.drop(); // unless complete() sent it: the exchange ends without the client seeing this response
         responseTimeout.cancel();
         if (pending != null) {
             HttpContent c;
