@@ -2,8 +2,6 @@ package io.mtlsproxy.core.forward;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.ArrayDeque;
-
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.upstream.UpstreamAttempt;
@@ -47,7 +45,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
     /** Where the exchange stands; the request body may still be going out in any state before DONE. */
     private enum State {
-        /** waiting for an origin connection (first try or retry): body pieces wait in {@code pending} */
+        /** waiting for an origin connection (first try or retry): body pieces wait in {@link OriginWrites} */
         CONNECTING,
         /** the request goes (or went) out; no response head yet */
         FORWARDING,
@@ -66,14 +64,11 @@ final class Exchange implements UpstreamHandler.Sink {
     private final ClientSide client;
     private final long maxBody;
     private final boolean bodyless;
-    private ArrayDeque<HttpContent> pending; // body pieces that arrive before the origin connection; rare
+    private final OriginWrites toOrigin = new OriginWrites();
     private final ClientWrites toClient;
     private final UpstreamAttempt attempt;
     private State state = State.CONNECTING;
-    private Channel upstream;
-    private UpstreamHandler relay;
     private ResponseFraming.Outcome framing;
-    private boolean upstreamUnflushed;
     private long bodyBytes;
     private boolean requestSent;
     private boolean skipInterim;
@@ -151,35 +146,28 @@ final class Exchange implements UpstreamHandler.Sink {
     private void connected(Channel ch) {
         boolean sentBefore = requestSent; // a retry after a stale connection: the request went out whole before
         state = State.FORWARDING;
-        upstream = ch;
-        relay = UpstreamHandler.of(ch);
-        relay.attach(this);
+        toOrigin.connected(ch, this);
         if (client.expectContinue() && !attempt.retried()) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
-        upstream.write(request, relay.untrackedWrite());
+        toOrigin.head(request);
         if (bodyless) {
-            // head and end in one message: one buffer to encrypt and send; a retry sends it whole again
-            requestSent = true;
-            responseTimeout.activity();
-            responseTimeout.arm(responseTimeoutNanos);
-        } else {
-            if (pending != null) {
-                HttpContent c;
-                while ((c = pending.poll()) != null) {
-                    writeBody(c);
-                }
-            }
-            if (sentBefore) {
-                writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only requests without body bytes are retried
-            }
+            requestSent(); // head and end in one message: one buffer to encrypt and send; a retry sends it again
+        } else if (toOrigin.writePending()
+                || sentBefore && toOrigin.body(LastHttpContent.EMPTY_LAST_CONTENT)) { // only bodyless ones retry
+            requestSent();
         }
-        upstream.flush();
-        upstreamUnflushed = false;
+        toOrigin.flushNow();
         responseTimeout.activity();
-        upstream.read();
+        ch.read();
         owner.maybeRead();
+    }
+
+    private void requestSent() {
+        requestSent = true;
+        responseTimeout.activity();
+        responseTimeout.arm(responseTimeoutNanos);
     }
 
     /** A piece of the request body; this exchange owns it from here. */
@@ -195,42 +183,20 @@ final class Exchange implements UpstreamHandler.Sink {
             c.release();
             // a streamed body crossed max-body-size: the origin has part of it, so both sides are cut off
             end(new UpstreamFailure(null, 413, "request body exceeds max-body-size of " + maxBody + " bytes", null));
-            return;
-        }
-        if (upstream == null) {
-            if (pending == null) {
-                pending = new ArrayDeque<>(4);
-            }
-            pending.add(c);
-        } else {
-            writeBody(c);
-        }
-    }
-
-    private void writeBody(HttpContent c) {
-        boolean last = c instanceof LastHttpContent;
-        upstream.write(c, relay.untrackedWrite());
-        if (last) {
-            requestSent = true;
-            upstream.flush();
-            upstreamUnflushed = false;
-            responseTimeout.activity();
-            responseTimeout.arm(responseTimeoutNanos);
-        } else {
-            upstreamUnflushed = true; // flushed when the client's read completes
+        } else if (toOrigin.body(c)) {
+            requestSent();
         }
     }
 
     /** The client's read completed: what it brought for the origin goes out. */
     void flushUpstream() {
-        if (upstreamUnflushed && upstream != null && state != State.DONE) {
-            upstreamUnflushed = false;
-            upstream.flush();
+        if (state != State.DONE) {
+            toOrigin.flush();
         }
     }
 
     boolean canTakeBody() {
-        return upstream != null && state != State.DONE && upstream.isWritable();
+        return state != State.DONE && toOrigin.writable();
     }
 
     /**
@@ -241,6 +207,7 @@ final class Exchange implements UpstreamHandler.Sink {
      */
     @Override
     public void upstreamWritabilityChanged() {
+        Channel upstream = toOrigin.channel();
         if (upstream == null) {
             return;
         }
@@ -312,19 +279,19 @@ final class Exchange implements UpstreamHandler.Sink {
         boolean keepAlive = owner.keepsAlive(client.keepAlive() && !framing.closeClient());
         ChannelPromise promise = keepAlive ? owner.untrackedWrite() : ctx.newPromise();
         ChannelFuture written = toClient.last(last, promise);
-        finish(framing.originReusable() && requestSent && upstream.isActive());
+        finish(framing.originReusable() && requestSent && toOrigin.channel().isActive());
         log.finish(fc.metrics(), fc.accessLog());
         owner.exchangeDone(keepAlive, written);
     }
 
     @Override
     public void upstreamReadComplete() {
-        if (state == State.DONE || upstream == null) {
+        if (state == State.DONE || toOrigin.channel() == null) {
             return;
         }
         toClient.flush();
         if (ctx.channel().isWritable()) {
-            upstream.read();
+            toOrigin.channel().read();
         } else {
             upstreamReadPaused = true;
             responseTimeout.paused(true);
@@ -335,7 +302,7 @@ final class Exchange implements UpstreamHandler.Sink {
         if (upstreamReadPaused && state != State.DONE && ctx.channel().isWritable()) {
             upstreamReadPaused = false;
             responseTimeout.paused(false);
-            upstream.read();
+            toOrigin.channel().read();
         }
     }
 
@@ -347,20 +314,15 @@ final class Exchange implements UpstreamHandler.Sink {
         UpstreamFailure failure = cause == null ? UpstreamFailure.closed(attempt.endpoint())
                 : UpstreamFailure.classify(cause, attempt.endpoint());
         if (state == State.FORWARDING && requestSent && bodyBytes == 0 && RetryPolicy.mayRetry(request)
-                && usedBefore() && attempt.retryFresh()) {
+                && toOrigin.reused() && attempt.retryFresh()) {
             // most likely a pooled connection the origin closed as it was reused; the request can be repeated
             // safely (RFC 9110 §9.2.2), so it gets one more try on a new connection
-            upstream = null;
-            relay = null;
+            toOrigin.lost();
             acquire();
             return;
         }
         attempt.count(failure);
         end(failure, "origin connection lost mid-response: " + failure.getMessage());
-    }
-
-    private boolean usedBefore() {
-        return upstream != null && relay != null && relay.uses() > 1;
     }
 
     /** The client closed its connection before the response was complete. */
@@ -416,19 +378,11 @@ final class Exchange implements UpstreamHandler.Sink {
         state = State.DONE;
         toClient.drop(); // unless complete() sent it: the exchange ends without the client seeing this response
         responseTimeout.cancel();
-        if (pending != null) {
-            HttpContent c;
-            while ((c = pending.poll()) != null) {
-                c.release();
-            }
-        }
+        toOrigin.releasePending();
         if (reuseUpstream) {
-            attempt.release(upstream);
-        } else if (upstream != null) {
-            if (relay != null) {
-                relay.detach();
-            }
-            upstream.close();
+            attempt.release(toOrigin.channel());
+        } else {
+            toOrigin.close();
         }
     }
 
