@@ -2,10 +2,9 @@ package io.mtlsproxy.core.forward;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.ArrayDeque;
-
+import io.mtlsproxy.core.metrics.UpstreamErrorReason;
 import io.mtlsproxy.core.routing.Route;
-import io.mtlsproxy.core.upstream.UpstreamEndpoint;
+import io.mtlsproxy.core.upstream.UpstreamAttempt;
 import io.mtlsproxy.core.upstream.UpstreamFailure;
 import io.mtlsproxy.core.upstream.UpstreamHandler;
 import io.netty.buffer.Unpooled;
@@ -34,10 +33,26 @@ import io.netty.util.concurrent.Future;
  * Each flush through a TLS channel costs a pass through its SslHandler, so writes are flushed once per batch: a
  * request without a body goes out whole (head and end) in one flush, and the read-complete events flush only a
  * channel that was written to since its last flush.
+ * <p>
+ * Every way out (the response complete, the proxy's own answer, an abort mid-response, the client gone) goes
+ * through {@link #finish}; a failure goes through {@link #end}, which answers before the response started and
+ * aborts after.
  */
 final class Exchange implements UpstreamHandler.Sink {
     /** What the client asked for, as far as the response's framing is concerned. */
     record ClientSide(boolean keepAlive, boolean http10, boolean head, boolean expectContinue) {
+    }
+
+    /** Where the exchange stands; the request body may still be going out in any state before DONE. */
+    private enum State {
+        /** waiting for an origin connection (first try or retry): body pieces wait in {@link OriginWrites} */
+        CONNECTING,
+        /** the request goes (or went) out; no response head yet */
+        FORWARDING,
+        /** the response head arrived: from here on a failure can only cut the client off */
+        RESPONDING,
+        /** over: completed, answered by the proxy, aborted or abandoned by the client */
+        DONE
     }
 
     private final HttpProxyHandler owner;
@@ -49,23 +64,15 @@ final class Exchange implements UpstreamHandler.Sink {
     private final ClientSide client;
     private final long maxBody;
     private final boolean bodyless;
-    private ArrayDeque<HttpContent> pending; // body pieces that arrive before the origin connection; rare
-    private HttpResponse heldHead; // the response head, until its body's first piece or the end of the read
-    private UpstreamEndpoint endpoint;
-    private Channel upstream;
-    private UpstreamHandler relay;
-    private boolean upstreamUnflushed;
-    private boolean clientUnflushed;
+    private final OriginWrites toOrigin = new OriginWrites();
+    private final ClientWrites toClient;
+    private final UpstreamAttempt attempt;
+    private State state = State.CONNECTING;
+    private ResponseFraming.Outcome framing;
     private long bodyBytes;
     private boolean requestSent;
-    private boolean responseStarted;
-    private boolean finished;
     private boolean skipInterim;
-    private boolean originKeepAlive;
-    private boolean closeClient;
     private boolean upstreamReadPaused;
-    private boolean retried;
-    private boolean resendLast;
     private final ResponseTimeout responseTimeout;
     private final long responseTimeoutNanos;
 
@@ -86,27 +93,28 @@ final class Exchange implements UpstreamHandler.Sink {
         this.bodyless = request instanceof FullHttpRequest;
         this.responseTimeout = requireNonNull(responseTimeout, "responseTimeout");
         this.responseTimeoutNanos = route.upstream().config().responseTimeout().toNanos();
+        this.toClient = new ClientWrites(ctx, owner);
+        this.attempt = new UpstreamAttempt(fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
         responseTimeout.activity();
     }
 
     void start() {
-        endpoint = route.upstream().pick(System.nanoTime());
-        if (endpoint == null) {
-            fail(UpstreamFailure.unavailable("no healthy origin for route " + route.name()
-                    + ": every endpoint is ejected after failures"));
-            return;
+        UpstreamFailure none = log.pick(attempt);
+        if (none != null) {
+            end(none);
+        } else {
+            acquire();
         }
-        log.upstream(endpoint.toString());
-        acquire();
     }
 
     private void acquire() {
-        Channel idle = fc.pools().pollIdle(route.upstream(), endpoint, ctx.channel().eventLoop());
+        state = State.CONNECTING;
+        Channel idle = attempt.pollIdle();
         if (idle != null) {
             connected(idle); // the usual case under load: a pooled keep-alive connection, no future needed
             return;
         }
-        Future<Channel> f = fc.pools().acquire(route.upstream(), endpoint, ctx.channel().eventLoop());
+        Future<Channel> f = attempt.acquire();
         if (f.isDone()) {
             onAcquired(f);
         } else {
@@ -115,17 +123,20 @@ final class Exchange implements UpstreamHandler.Sink {
     }
 
     private void onAcquired(Future<Channel> f) {
-        if (finished) {
+        if (state == State.DONE) {
             if (f.isSuccess()) {
-                fc.pools().release(endpoint, f.getNow()); // a fresh, unused connection: keep it for the next one
+                attempt.release(f.getNow()); // a fresh, unused connection: keep it for the next one
             }
             return;
         }
         if (!f.isSuccess()) {
-            UpstreamFailure failure = UpstreamFailure.classify(f.cause(), endpoint);
-            countFailure(failure);
-            if (!retryElsewhere(failure)) {
-                fail(failure);
+            UpstreamFailure failure = attempt.failed(f.cause());
+            // nothing of the request left the proxy: one more try on another endpoint when RetryPolicy allows
+            if (RetryPolicy.mayRetry(request) && attempt.retryElsewhere(failure)) {
+                log.upstream(attempt.endpoint().toString());
+                acquire();
+            } else {
+                end(failure);
             }
             return;
         }
@@ -133,40 +144,35 @@ final class Exchange implements UpstreamHandler.Sink {
     }
 
     private void connected(Channel ch) {
-        upstream = ch;
-        relay = UpstreamHandler.of(ch);
-        relay.attach(this);
-        if (client.expectContinue() && !retried) {
+        boolean sentBefore = requestSent; // a retry after a stale connection: the request went out whole before
+        state = State.FORWARDING;
+        toOrigin.connected(ch, this);
+        if (client.expectContinue() && !attempt.retried()) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
-        upstream.write(request, relay.untrackedWrite());
+        toOrigin.head(request);
         if (bodyless) {
-            // head and end in one message: one buffer to encrypt and send; a retry sends it whole again
-            requestSent = true;
-            responseTimeout.activity();
-            responseTimeout.arm(responseTimeoutNanos);
-        } else {
-            if (pending != null) {
-                HttpContent c;
-                while ((c = pending.poll()) != null) {
-                    writeBody(c);
-                }
-            }
-            if (resendLast) {
-                writeBody(LastHttpContent.EMPTY_LAST_CONTENT); // only requests without body bytes are retried
-            }
+            requestSent(); // head and end in one message: one buffer to encrypt and send; a retry sends it again
+        } else if (toOrigin.writePending()
+                || sentBefore && toOrigin.body(LastHttpContent.EMPTY_LAST_CONTENT)) { // only bodyless ones retry
+            requestSent();
         }
-        upstream.flush();
-        upstreamUnflushed = false;
+        toOrigin.flushNow();
         responseTimeout.activity();
-        upstream.read();
+        ch.read();
         owner.maybeRead();
+    }
+
+    private void requestSent() {
+        requestSent = true;
+        responseTimeout.activity();
+        responseTimeout.arm(responseTimeoutNanos);
     }
 
     /** A piece of the request body; this exchange owns it from here. */
     void requestContent(HttpContent c) {
-        if (finished || bodyless) {
+        if (state == State.DONE || bodyless) {
             c.release(); // a body-less request's empty end: already sent with its head
             return;
         }
@@ -176,48 +182,21 @@ final class Exchange implements UpstreamHandler.Sink {
         if (bodyBytes > maxBody) {
             c.release();
             // a streamed body crossed max-body-size: the origin has part of it, so both sides are cut off
-            String reason = "request body exceeds max-body-size of " + maxBody + " bytes";
-            if (responseStarted) {
-                abort(reason);
-            } else {
-                fail(new UpstreamFailure(null, 413, reason, null));
-            }
-            return;
-        }
-        if (upstream == null) {
-            if (pending == null) {
-                pending = new ArrayDeque<>(4);
-            }
-            pending.add(c);
-        } else {
-            writeBody(c);
-        }
-    }
-
-    private void writeBody(HttpContent c) {
-        boolean last = c instanceof LastHttpContent;
-        upstream.write(c, relay.untrackedWrite());
-        if (last) {
-            requestSent = true;
-            upstream.flush();
-            upstreamUnflushed = false;
-            responseTimeout.activity();
-            responseTimeout.arm(responseTimeoutNanos);
-        } else {
-            upstreamUnflushed = true; // flushed when the client's read completes
+            end(new UpstreamFailure(null, 413, "request body exceeds max-body-size of " + maxBody + " bytes", null));
+        } else if (toOrigin.body(c)) {
+            requestSent();
         }
     }
 
     /** The client's read completed: what it brought for the origin goes out. */
     void flushUpstream() {
-        if (upstreamUnflushed && upstream != null && !finished) {
-            upstreamUnflushed = false;
-            upstream.flush();
+        if (state != State.DONE) {
+            toOrigin.flush();
         }
     }
 
     boolean canTakeBody() {
-        return upstream != null && !finished && upstream.isWritable();
+        return state != State.DONE && toOrigin.writable();
     }
 
     /**
@@ -228,15 +207,16 @@ final class Exchange implements UpstreamHandler.Sink {
      */
     @Override
     public void upstreamWritabilityChanged() {
+        Channel upstream = toOrigin.channel();
         if (upstream == null) {
             return;
         }
         if (upstream.isWritable()) {
-            if (!requestSent && !responseStarted && !finished) {
+            if (!requestSent && state == State.FORWARDING) {
                 responseTimeout.cancel();
             }
             owner.maybeRead();
-        } else if (!requestSent && !finished) {
+        } else if (!requestSent && state != State.DONE) {
             responseTimeout.activity();
             responseTimeout.arm(responseTimeoutNanos);
         }
@@ -245,7 +225,7 @@ final class Exchange implements UpstreamHandler.Sink {
     @Override
     public void upstreamRead(HttpObject msg) {
         responseTimeout.activity();
-        if (finished) {
+        if (state == State.DONE) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -279,70 +259,39 @@ final class Exchange implements UpstreamHandler.Sink {
         if (c instanceof LastHttpContent) {
             complete((LastHttpContent) c);
         } else {
-            writeHeldHead();
-            ctx.write(c, owner.untrackedWrite());
-            clientUnflushed = true;
-        }
-    }
-
-    private void writeHeldHead() {
-        if (heldHead != null) {
-            ctx.write(heldHead, owner.untrackedWrite());
-            heldHead = null;
-            clientUnflushed = true;
+            toClient.body(c);
         }
     }
 
     private void startResponse(HttpResponse resp) {
-        responseStarted = true;
-        endpoint.recordSuccess();
+        state = State.RESPONDING;
+        attempt.succeeded();
         log.status(resp.status().code());
-        ResponseFraming.Outcome framing = ResponseFraming.apply(resp, client, owner.closeRequested());
-        closeClient = framing.closeClient();
-        originKeepAlive = framing.originReusable();
-        // held until the first piece of body: a small response read whole leaves as one message (one encode,
-        // one buffer for the SslHandler); the end of the read writes it in any case
-        heldHead = resp;
+        framing = ResponseFraming.apply(resp, client, owner.closeRequested());
+        toClient.head(resp); // held until the first piece of body or the end of the read
         responseTimeout.arm(responseTimeoutNanos); // from here on it watches for a stalled response body
     }
 
     private void complete(LastHttpContent last) {
-        finished = true;
+        state = State.DONE; // before the writes: what they set off (writability, a close) finds the exchange over
         responseTimeout.cancel();
         // decided before the write: an answer on a connection that stays open needs no promise
-        boolean keepAlive = owner.keepsAlive(client.keepAlive() && !closeClient);
+        boolean keepAlive = owner.keepsAlive(client.keepAlive() && !framing.closeClient());
         ChannelPromise promise = keepAlive ? owner.untrackedWrite() : ctx.newPromise();
-        ChannelFuture written;
-        if (heldHead != null) {
-            HttpResponse h = heldHead;
-            heldHead = null;
-            written = ctx.writeAndFlush(new DefaultFullHttpResponse(h.protocolVersion(), h.status(), last.content(),
-                    h.headers(), last.trailingHeaders()), promise); // takes over the body's reference
-        } else {
-            written = ctx.writeAndFlush(last, promise);
-        }
-        clientUnflushed = false;
-        if (originKeepAlive && requestSent && upstream.isActive()) {
-            fc.pools().release(endpoint, upstream);
-        } else {
-            detachAndClose();
-        }
+        ChannelFuture written = toClient.last(last, promise);
+        finish(framing.originReusable() && requestSent && toOrigin.channel().isActive());
         log.finish(fc.metrics(), fc.accessLog());
         owner.exchangeDone(keepAlive, written);
     }
 
     @Override
     public void upstreamReadComplete() {
-        if (finished || upstream == null) {
+        if (state == State.DONE || toOrigin.channel() == null) {
             return;
         }
-        writeHeldHead();
-        if (clientUnflushed) {
-            clientUnflushed = false;
-            ctx.flush();
-        }
+        toClient.flush();
         if (ctx.channel().isWritable()) {
-            upstream.read();
+            toOrigin.channel().read();
         } else {
             upstreamReadPaused = true;
             responseTimeout.paused(true);
@@ -350,156 +299,101 @@ final class Exchange implements UpstreamHandler.Sink {
     }
 
     void inboundWritabilityChanged() {
-        if (upstreamReadPaused && !finished && ctx.channel().isWritable()) {
+        if (upstreamReadPaused && state != State.DONE && ctx.channel().isWritable()) {
             upstreamReadPaused = false;
             responseTimeout.paused(false);
-            upstream.read();
+            toOrigin.channel().read();
         }
     }
 
     @Override
     public void upstreamClosed(Throwable cause) {
-        if (finished) {
+        if (state == State.DONE) {
             return;
         }
-        UpstreamFailure failure = cause == null ? UpstreamFailure.closed(endpoint)
-                : UpstreamFailure.classify(cause, endpoint);
-        if (!responseStarted && !retried && requestSent && bodyBytes == 0 && RetryPolicy.mayRetry(request)
-                && usedBefore()) {
+        UpstreamFailure failure = cause == null ? UpstreamFailure.closed(attempt.endpoint())
+                : UpstreamFailure.classify(cause, attempt.endpoint());
+        if (state == State.FORWARDING && requestSent && bodyBytes == 0 && RetryPolicy.mayRetry(request)
+                && toOrigin.reused() && attempt.retryFresh()) {
             // most likely a pooled connection the origin closed as it was reused; the request can be repeated
             // safely (RFC 9110 §9.2.2), so it gets one more try on a new connection
-            retried = true;
-            resendLast = true;
-            upstream = null;
-            relay = null;
+            toOrigin.lost();
             acquire();
             return;
         }
-        countFailure(failure);
-        if (responseStarted) {
-            abort("origin connection lost mid-response: " + failure.getMessage());
-        } else {
-            fail(failure);
-        }
-    }
-
-    /**
-     * The connection or the origin handshake failed, so no byte of the request left the proxy: a request that
-     * {@link RetryPolicy} allows gets one more try on another endpoint that is not ejected.
-     */
-    private boolean retryElsewhere(UpstreamFailure failure) {
-        if (retried || !failure.endpointFault() || !RetryPolicy.mayRetry(request)) {
-            return false;
-        }
-        UpstreamEndpoint other = route.upstream().pickOther(System.nanoTime(), endpoint);
-        if (other == null) {
-            return false;
-        }
-        retried = true;
-        endpoint = other;
-        log.upstream(other.toString());
-        acquire();
-        return true;
-    }
-
-    private boolean usedBefore() {
-        return upstream != null && relay != null && relay.uses() > 1;
+        attempt.count(failure);
+        end(failure, "origin connection lost mid-response: " + failure.getMessage());
     }
 
     /** The client closed its connection before the response was complete. */
     void clientClosed() {
-        if (finished) {
+        if (state == State.DONE) {
             return;
         }
-        finish();
-        detachAndClose();
-        if (!responseStarted) {
+        if (state != State.RESPONDING) {
             log.status(ProxyAnswer.CLIENT_CLOSED);
         }
+        finish(false);
         log.reason("client closed the connection before the response was complete");
         log.finish(fc.metrics(), fc.accessLog());
     }
 
     /** The client's request body was malformed. */
     void clientError(String reason) {
-        if (finished) {
-            return;
-        }
-        if (responseStarted) {
-            abort(reason);
-        } else {
-            fail(new UpstreamFailure(null, 400, reason, null));
+        if (state != State.DONE) {
+            end(new UpstreamFailure(null, 400, reason, null));
         }
     }
 
     private void originBroke(String reason) {
-        UpstreamFailure failure = new UpstreamFailure(io.mtlsproxy.core.metrics.UpstreamErrorReason.RESET, 502,
-                reason + " (" + endpoint + ")", null);
-        countFailure(failure);
-        if (responseStarted) {
-            abort(reason);
+        UpstreamFailure failure = new UpstreamFailure(UpstreamErrorReason.RESET, 502,
+                reason + " (" + attempt.endpoint() + ")", null);
+        attempt.count(failure);
+        end(failure, reason);
+    }
+
+    private void end(UpstreamFailure failure) {
+        end(failure, failure.getMessage());
+    }
+
+    /**
+     * Ends the exchange on {@code failure}. Before the response started the proxy answers it (502, 503, 504, 413,
+     * 400); after, nothing can be said any more and both connections close, logged with {@code midResponse}.
+     */
+    private void end(UpstreamFailure failure, String midResponse) {
+        boolean started = state == State.RESPONDING;
+        finish(false);
+        if (started) {
+            log.reason(midResponse);
+            log.finish(fc.metrics(), fc.accessLog());
+            owner.exchangeAborted();
         } else {
-            fail(failure);
+            boolean streamBroken = failure.status() == 400 || failure.status() == 413;
+            owner.answer(log, failure.status(), failure.getMessage(), streamBroken);
         }
     }
 
-    /** Before the response started: the proxy answers (502, 503, 504, 413, 400) and the origin connection goes. */
-    private void fail(UpstreamFailure failure) {
-        finish();
-        detachAndClose();
-        boolean streamBroken = failure.status() == 400 || failure.status() == 413;
-        owner.answer(log, failure.status(), failure.getMessage(), streamBroken);
-    }
-
-    /** After the response started: nothing can be said any more, both connections close. */
-    private void abort(String reason) {
-        finish();
-        detachAndClose();
-        log.reason(reason);
-        log.finish(fc.metrics(), fc.accessLog());
-        owner.exchangeAborted();
-    }
-
-    private void finish() {
-        finished = true;
-        heldHead = null; // never sent: the exchange ends without the client seeing this response
+    /** The one way out: DONE, timer off, unsent pieces released, the origin connection pooled or closed. */
+    private void finish(boolean reuseUpstream) {
+        state = State.DONE;
+        toClient.drop(); // unless complete() sent it: the exchange ends without the client seeing this response
         responseTimeout.cancel();
-        if (pending != null) {
-            HttpContent c;
-            while ((c = pending.poll()) != null) {
-                c.release();
-            }
-        }
-    }
-
-    private void detachAndClose() {
-        if (upstream != null) {
-            if (relay != null) {
-                relay.detach();
-            }
-            upstream.close();
-        }
-    }
-
-    private void countFailure(UpstreamFailure failure) {
-        if (failure.endpointFault()) {
-            fc.metrics().upstreamError(route.name(), failure.reason());
-            endpoint.recordFailure(System.nanoTime());
+        toOrigin.releasePending();
+        if (reuseUpstream) {
+            attempt.release(toOrigin.channel());
+        } else {
+            toOrigin.close();
         }
     }
 
     /** The connection's {@link ResponseTimeout} fired while this exchange was waiting for its origin. */
     void responseTimedOut() {
-        if (finished) {
+        if (state == State.DONE) {
             return;
         }
         UpstreamFailure failure = UpstreamFailure.timeout("origin did not answer within response-timeout of "
-                + route.upstream().config().responseTimeout().toMillis() + " ms (" + endpoint + ")");
-        countFailure(failure);
-        if (responseStarted) {
-            abort(failure.getMessage());
-        } else {
-            fail(failure);
-        }
+                + route.upstream().config().responseTimeout().toMillis() + " ms (" + attempt.endpoint() + ")");
+        attempt.count(failure);
+        end(failure);
     }
 }

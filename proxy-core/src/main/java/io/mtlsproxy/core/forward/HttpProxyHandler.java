@@ -5,38 +5,28 @@ import static java.util.Objects.requireNonNull;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
-import io.mtlsproxy.config.TlsMode;
-import io.mtlsproxy.core.identity.IdentityPolicy;
+import io.mtlsproxy.core.admission.Admission;
+import io.mtlsproxy.core.admission.Verdict;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
-import io.mtlsproxy.core.inbound.RefusalWording;
+import io.mtlsproxy.core.inbound.ListenerInitializer;
 import io.mtlsproxy.core.inbound.RequestHeaderTimeout;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.routing.Router;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
-import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -81,8 +71,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.untracked = ctx.channel() instanceof Http2StreamChannel ? null
-                : new VoidChannelPromise(ctx.channel(), false);
+        untracked = ctx.channel() instanceof Http2StreamChannel ? null : new VoidChannelPromise(ctx.channel(), false);
         this.conn = InboundConnection.of(ctx.channel());
         this.responseTimeout = new ResponseTimeout(ctx.executor(), () -> {
             if (exchange != null) {
@@ -129,10 +118,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = Phase.CLOSING;
         responseTimeout.stop();
-        HttpObject m;
-        while ((m = backlog.poll()) != null) {
-            ReferenceCountUtil.release(m);
-        }
+        dropBacklog();
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;
@@ -266,20 +252,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         requestHead = HttpMethod.HEAD.equals(req.method());
         requestKeepAlive = HttpUtil.isKeepAlive(req);
         if (req.decoderResult().isFailure()) {
-            Throwable cause = req.decoderResult().cause();
+            HeadRefusal refused = HeadRefusal.malformed(req.decoderResult().cause());
             ReferenceCountUtil.release(req);
             requestKeepAlive = false;
             requestHasBody = false;
             // the decoder discards what follows, but only what is read: keep reading until the client has the
             // answer and closes (or the linger ends), or closing with unread bytes resets the answer away
             unreadAfterMalformed = true;
-            int status = cause instanceof TooLongHttpHeaderException ? 431
-                    : cause instanceof TooLongHttpLineException ? 414 : 400;
-            String reason = status == 431 ? "request headers exceed max-header-size"
-                    : status == 414 ? "request line too long"
-                    : "malformed request: "
-                    + (cause instanceof TooLongFrameException ? "too long" : RefusalWording.of(cause));
-            answer(log, status, reason, true);
+            answer(log, refused.status(), refused.reason(), true);
             return;
         }
         // only now: a failed head may carry a Content-Length that is no number
@@ -296,48 +276,31 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             answer(log, r.status, r.getMessage(), true);
             return;
         }
-        String host = Router.normalizeHost(target.host());
-        if (listener.mode() == TlsMode.MTLS && listener.config().tls().sniHostCheck() && conn.sni() != null
-                && !conn.sni().equals(host)) {
-            answer(log, 421, "Host " + host + " does not match the TLS server name " + conn.sni(), false);
+        Verdict verdict = Admission.http(listener, conn, Router.normalizeHost(target.host()), target.path(),
+                fc.metrics());
+        if (verdict instanceof Verdict.Answer a) {
+            log.route(a.route() == null ? "-" : a.route().name());
+            answer(log, a.status(), a.reason(), false);
             return;
         }
-        Route route = listener.router().route(host, target.path());
-        if (route == null) {
-            answer(log, 404, "no route for " + host + target.path(), false);
-            return;
-        }
+        Verdict.Forward forward = (Verdict.Forward) verdict;
+        Route route = forward.route();
         log.route(route.name());
-        IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer(), conn.awsVpceId());
-        if (decision != IdentityPolicy.Decision.ADMIT) {
-            boolean enforced = route.policy().enforced();
-            fc.metrics().identityDenied(conn.listener(), conn.peer(), route.name(), enforced);
-            if (enforced) {
-                answer(log, decision.status(), decision.reason(), false);
-                return;
-            }
-            log.reason("report-only: " + decision.reason());
-        }
-        boolean expectContinue = false;
-        String expect = req.headers().get(HttpHeaderNames.EXPECT);
-        if (expect != null) {
-            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-                answer(log, 417, "unsupported Expect: " + expect, true);
-                return;
-            }
-            // answered by the proxy once the origin connection is up (as Envoy does): the origin never sees it
-            expectContinue = req.protocolVersion().equals(HttpVersion.HTTP_1_1);
-            req.headers().remove(HttpHeaderNames.EXPECT);
+        if (forward.note() != null) {
+            log.reason(forward.note()); // a report-only denial
         }
         long maxBody = listener.config().limits().maxBodySize();
-        long declared = HttpUtil.getContentLength(req, -1L);
-        if (declared > maxBody) {
-            answer(log, 413, "request body of " + declared + " bytes exceeds max-body-size of " + maxBody + " bytes",
-                    true);
+        HeadRefusal refused = HeadRefusal.unforwardable(req, maxBody);
+        if (refused != null) {
+            answer(log, refused.status(), refused.reason(), true);
             return;
         }
+        // 100-continue is answered by the proxy once the origin connection is up (as Envoy does)
+        boolean expectContinue = req.headers().contains(HttpHeaderNames.EXPECT)
+                && req.protocolVersion().equals(HttpVersion.HTTP_1_1);
+        req.headers().remove(HttpHeaderNames.EXPECT); // the origin never sees it
         boolean websocket = WebSocketTunnel.requested(req);
-        HttpRequest upstreamRequest = toOrigin(req, target, route, !requestHasBody && !websocket);
+        HttpRequest upstreamRequest = OriginRequest.of(req, target, route, conn, !requestHasBody && !websocket);
         phase = Phase.FORWARDING;
         if (websocket) {
             new WebSocketTunnel(this, ctx, fc, route, upstreamRequest, log).start();
@@ -350,35 +313,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The request as the origin gets it: hop-by-hop headers gone, forwarded headers the proxy's, HTTP/1.1. A request
-     * without a body becomes one full message, so that its head and end are encoded and sent as one buffer.
-     */
-    private HttpRequest toOrigin(HttpRequest req, RequestTarget target, Route route, boolean bodyless) {
-        boolean chunked = HttpUtil.isTransferEncodingChunked(req);
-        HttpHeaders h = req.headers();
-        HopByHop.strip(h);
-        if (!target.host().equals(h.get(HttpHeaderNames.HOST))) {
-            h.set(HttpHeaderNames.HOST, target.host()); // an absolute-form target's authority
-        }
-        ForwardedHeaders.apply(h, route.config().forwardClientCert(), conn, target.host());
-        if (chunked) {
-            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        }
-        if (bodyless) {
-            return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), target.uri(), Unpooled.EMPTY_BUFFER,
-                    h, EmptyHttpHeaders.INSTANCE);
-        }
-        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), target.uri(), h);
-    }
-
-    /**
      * Answers the current request itself. The connection stays open only when the client wants it, nothing is
      * wrong with the stream, and no request body is left to arrive ({@code close} forces a close).
      */
     void answer(RequestLog log, int status, String reason, boolean close) {
         exchange = null;
-        boolean bodyPending = requestInFlight && requestHasBody;
-        boolean keepAlive = !close && requestKeepAlive && !closeRequested() && !bodyPending;
+        boolean keepAlive = !close && keepsAlive(requestKeepAlive);
         FullHttpResponse answer = ProxyAnswer.of(ProxyAnswer.status(status), reason, !keepAlive, requestHead,
                 ctx.alloc());
         log.status(status);
@@ -413,27 +353,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         phase = Phase.CLOSING;
         responseTimeout.stop();
-        HttpObject m;
-        while ((m = backlog.poll()) != null) {
-            ReferenceCountUtil.release(m);
-        }
-        ChannelPipeline p = ctx.pipeline();
-        for (String name : new String[] {"request-head-start", "http-encoder", "http-decoder",
-            "request-validator", "request-header-timeout"}) {
-            if (p.get(name) != null) {
-                p.remove(name);
-            }
-        }
-        p.remove(this);
+        dropBacklog(); // what a client pipelined behind the upgrade request
+        ListenerInitializer.removeHttp1(ctx.pipeline()); // this handler, "proxy", last
     }
 
     private void settle(boolean keepAlive, ChannelFuture written) {
         if (!keepAlive) {
             phase = Phase.CLOSING;
-            HttpObject pipelined;
-            while ((pipelined = backlog.poll()) != null) {
-                ReferenceCountUtil.release(pipelined); // requests after a closing answer are never served
-            }
+            dropBacklog(); // requests after a closing answer are never served
             written.addListener(f -> {
                 if ((requestInFlight && requestHasBody || unreadAfterMalformed) && ctx.channel().isActive()) {
                     lingering = true;
@@ -448,6 +375,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         phase = requestInFlight ? Phase.DISCARDING : Phase.IDLE;
         processBacklog();
         maybeRead();
+    }
+
+    private void dropBacklog() {
+        HttpObject m;
+        while ((m = backlog.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
     }
 
     private void processBacklog() {

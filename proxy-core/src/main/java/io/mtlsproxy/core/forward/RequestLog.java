@@ -8,6 +8,8 @@ import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.upstream.UpstreamAttempt;
+import io.mtlsproxy.core.upstream.UpstreamFailure;
 
 /** One request's record: counted in the metrics and written to the access log exactly once, when it ends. */
 final class RequestLog {
@@ -29,6 +31,15 @@ final class RequestLog {
         int q = uri.indexOf('?');
         // the query may carry secrets (tokens, signatures): the log keeps the path only
         this.path = q < 0 ? uri : uri.substring(0, q);
+    }
+
+    /** Picks the endpoint of {@code attempt} and notes it; the failure to answer with when none is healthy. */
+    UpstreamFailure pick(UpstreamAttempt attempt) {
+        UpstreamFailure none = attempt.pick();
+        if (none == null) {
+            upstream(attempt.endpoint().toString());
+        }
+        return none;
     }
 
     void route(String name) {

@@ -9,17 +9,16 @@ import java.util.concurrent.TimeUnit;
 
 import io.mtlsproxy.core.relay.ByteRelay;
 import io.mtlsproxy.core.routing.Route;
-import io.mtlsproxy.core.upstream.UpstreamEndpoint;
+import io.mtlsproxy.core.upstream.UpstreamAttempt;
 import io.mtlsproxy.core.upstream.UpstreamFailure;
+import io.mtlsproxy.core.upstream.UpstreamPools;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -42,15 +41,13 @@ import io.netty.util.concurrent.Future;
  * The access log has one entry per WebSocket, written when it closes: status 101 and the bytes relayed each way.
  */
 final class WebSocketTunnel {
-    private static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
-
     private final HttpProxyHandler owner;
     private final ChannelHandlerContext ctx;
     private final ForwardingContext fc;
     private final Route route;
     private final HttpRequest request;
     private final RequestLog log;
-    private UpstreamEndpoint endpoint;
+    private final UpstreamAttempt attempt;
     private Channel upstream;
     private ScheduledFuture<?> answerTimer;
     private boolean done;
@@ -63,6 +60,7 @@ final class WebSocketTunnel {
         this.route = requireNonNull(route, "route");
         this.request = requireNonNull(request, "request");
         this.log = requireNonNull(log, "log");
+        this.attempt = new UpstreamAttempt(fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
     }
 
     /** True for a WebSocket opening handshake (RFC 6455 §4.1): GET, Upgrade: websocket, Connection: upgrade. */
@@ -85,22 +83,18 @@ final class WebSocketTunnel {
     }
 
     void start() {
-        endpoint = route.upstream().pick(System.nanoTime());
-        if (endpoint == null) {
-            fail(UpstreamFailure.unavailable("no healthy origin for route " + route.name()));
+        UpstreamFailure none = log.pick(attempt);
+        if (none != null) {
+            fail(none);
             return;
         }
-        log.upstream(endpoint.toString());
         // the origin's upgrade headers go back as they are; the request's were stripped as hop-by-hop
         request.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
         request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-        Future<Channel> f = fc.pools().connector().open(route.upstream(), endpoint, ctx.channel().eventLoop(),
-                p -> {
-                    p.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
-                            .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
-                            .setMaxInitialLineLength(8192), false, false));
-                    p.addLast("websocket-answer", new Answer());
-                });
+        Future<Channel> f = attempt.open(p -> {
+            p.addLast("http", UpstreamPools.httpCodec());
+            p.addLast("websocket-answer", new Answer());
+        });
         ctx.channel().closeFuture().addListener(x -> clientClosed());
         f.addListener(x -> connected(f));
     }
@@ -113,9 +107,7 @@ final class WebSocketTunnel {
             return;
         }
         if (!f.isSuccess()) {
-            UpstreamFailure failure = UpstreamFailure.classify(f.cause(), endpoint);
-            countFailure(failure);
-            fail(failure);
+            fail(attempt.failed(f.cause()));
             return;
         }
         upstream = f.getNow();
@@ -126,8 +118,8 @@ final class WebSocketTunnel {
         answerTimer = ctx.executor().schedule(() -> {
             if (!done) {
                 UpstreamFailure t = UpstreamFailure.timeout("origin did not answer the WebSocket handshake within"
-                        + " response-timeout (" + endpoint + ")");
-                countFailure(t);
+                        + " response-timeout (" + attempt.endpoint() + ")");
+                attempt.count(t);
                 fail(t);
             }
         }, timeout, TimeUnit.NANOSECONDS);
@@ -156,13 +148,6 @@ final class WebSocketTunnel {
         owner.answer(log, failure.status(), failure.getMessage(), true);
     }
 
-    private void countFailure(UpstreamFailure failure) {
-        if (failure.endpointFault()) {
-            fc.metrics().upstreamError(route.name(), failure.reason());
-            endpoint.recordFailure(System.nanoTime());
-        }
-    }
-
     private void cancelTimer() {
         if (answerTimer != null) {
             answerTimer.cancel(false);
@@ -183,7 +168,7 @@ final class WebSocketTunnel {
                 return;
             }
             if (msg instanceof HttpResponse resp) {
-                endpoint.recordSuccess();
+                attempt.succeeded();
                 cancelTimer();
                 log.status(resp.status().code());
                 if (resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
@@ -239,8 +224,8 @@ final class WebSocketTunnel {
         public void channelInactive(ChannelHandlerContext uctx) {
             releaseEarly();
             if (!done) {
-                UpstreamFailure failure = UpstreamFailure.closed(endpoint);
-                countFailure(failure);
+                UpstreamFailure failure = UpstreamFailure.closed(attempt.endpoint());
+                attempt.count(failure);
                 if (switched || refused) {
                     done = true;
                     ctx.close();

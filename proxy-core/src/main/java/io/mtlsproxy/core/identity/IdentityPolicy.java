@@ -28,7 +28,8 @@ import io.mtlsproxy.config.IdentityMode;
  * {@code .../ns/prod} itself), never through {@code .} or {@code ..} segments, queries or escapes;</li>
  * <li>sha256-fingerprints: hex, case-insensitive, colons and spaces ignored.</li>
  * </ul>
- * Report-only handling (let a denied request pass but count it) is the caller's, using {@link #enforced()}.
+ * This class only decides; answering, report-only (let a denied request pass but count it, by {@link #enforced()})
+ * and the denial metric are the admission stage's ({@code admission.IdentityGate}), for every protocol.
  */
 public final class IdentityPolicy {
     /** The kinds of allow-list entries a route may have. */

@@ -37,6 +37,10 @@ import io.netty.handler.ssl.SniHandler;
  * issuer names as its {@code challenge-listener}.
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
+    /** The HTTP/1.1 handlers {@link #initChannel} adds, by name, with the proxy handler last. */
+    private static final String[] HTTP1_HANDLERS = {"request-head-start", "http-encoder", "http-decoder",
+        "request-validator", "request-header-timeout", "proxy"};
+
     private final String name;
     private final Function<String, Listener> current;
     private final ConnectionLimit limit;
@@ -125,6 +129,18 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             p.addLast("acme-http-01", http01);
         }
         p.addLast("proxy", proxyHandler.apply(ch, listener));
+    }
+
+    /**
+     * Takes the HTTP/1.1 handlers (and the proxy handler, last) out of a connection's pipeline: it speaks tcp or
+     * HTTP/2 after all, or a WebSocket took it over.
+     */
+    public static void removeHttp1(ChannelPipeline p) {
+        for (String name : HTTP1_HANDLERS) {
+            if (p.get(name) != null) {
+                p.remove(name);
+            }
+        }
     }
 
     /** Strict HTTP/1.1 parsing: max-header-size (431 past it), Content-Length with Transfer-Encoding refused. */

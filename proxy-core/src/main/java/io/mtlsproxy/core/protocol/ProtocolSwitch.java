@@ -4,8 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayDeque;
 
+import io.mtlsproxy.core.admission.Admission;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.inbound.InboundConnection;
+import io.mtlsproxy.core.inbound.ListenerInitializer;
 import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tcp.TcpProxy;
@@ -30,8 +32,6 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
  */
 public final class ProtocolSwitch extends ChannelInboundHandlerAdapter {
     /** The listener's HTTP/1.1 handlers, removed when the connection speaks something else. */
-    static final String[] HTTP1_HANDLERS = {"request-head-start", "http-encoder", "http-decoder",
-        "request-validator", "request-header-timeout", "proxy"};
 
     private final ForwardingContext fc;
     private final Listener listener;
@@ -89,24 +89,16 @@ public final class ProtocolSwitch extends ChannelInboundHandlerAdapter {
     private void decide(ChannelHandlerContext ctx, String sni, String alpn) {
         decided = true;
         InboundConnection conn = InboundConnection.of(ctx.channel());
-        Route tcp = listener.tcpRouter().route(sni == null ? "" : sni, "/");
+        Route tcp = Admission.tcpRoute(listener, sni);
         ChannelPipeline p = ctx.pipeline();
         if (tcp != null) {
-            removeHttp1(p);
+            ListenerInitializer.removeHttp1(p);
             p.addLast("tcp", new TcpProxy(fc, tcp, conn, sni));
         } else if (ApplicationProtocolNames.HTTP_2.equals(alpn)) {
-            removeHttp1(p);
+            ListenerInitializer.removeHttp1(p);
             H2Inbound.install(p, fc, listener, conn);
         }
         p.remove(this); // hands what it held to the protocol chosen
-    }
-
-    private static void removeHttp1(ChannelPipeline p) {
-        for (String name : HTTP1_HANDLERS) {
-            if (p.get(name) != null) {
-                p.remove(name);
-            }
-        }
     }
 
     /** The SNI as the handshake observer (or the data path's recorder) stored it; null when none was sent. */

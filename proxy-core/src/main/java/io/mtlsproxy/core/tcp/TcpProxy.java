@@ -6,14 +6,15 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
 
+import io.mtlsproxy.core.admission.Admission;
+import io.mtlsproxy.core.admission.Verdict;
 import io.mtlsproxy.core.forward.ForwardingContext;
-import io.mtlsproxy.core.identity.IdentityPolicy;
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.relay.ByteRelay;
 import io.mtlsproxy.core.routing.Route;
-import io.mtlsproxy.core.upstream.UpstreamEndpoint;
+import io.mtlsproxy.core.upstream.UpstreamAttempt;
 import io.mtlsproxy.core.upstream.UpstreamFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -26,8 +27,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 
 /**
- * A {@code protocol = tcp} route's side of a client connection, after TLS termination: checks the route's client
- * identity policy (a denied client is closed, counted in {@code mtls_proxy_identity_denials_total}), opens a
+ * A {@code protocol = tcp} route's side of a client connection, after TLS termination: asks {@link Admission}
+ * (a denied client is closed, counted in {@code mtls_proxy_identity_denials_total}), opens a
  * dedicated origin connection (plain, TLS or mTLS as the route says) and joins the two in a {@link ByteRelay}.
  * <p>
  * Each connection is one entry in the access log and in {@code mtls_proxy_requests_total}, written when it closes:
@@ -41,7 +42,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
     private final String sni;
     private final long startNanos = System.nanoTime();
     private final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
-    private UpstreamEndpoint endpoint;
+    private UpstreamAttempt attempt;
     private String reason;
     private boolean joined;
     private boolean clientFinished;
@@ -58,35 +59,27 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         // a client may send its request and shut its side before the origin is even connected
         ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        IdentityPolicy.Decision decision = route.policy().evaluate(conn.peer(), conn.awsVpceId());
-        if (decision != IdentityPolicy.Decision.ADMIT) {
-            boolean enforced = route.policy().enforced();
-            fc.metrics().identityDenied(conn.listener(), conn.peer(), route.name(), enforced);
-            if (enforced) {
-                finish(decision.status(), decision.reason(), 0, 0);
-                ctx.close();
-                return;
-            }
-            reason = "report-only: " + decision.reason();
-        }
-        endpoint = route.upstream().pick(System.nanoTime());
-        if (endpoint == null) {
-            finish(503, "no healthy origin for route " + route.name(), 0, 0);
+        Verdict verdict = Admission.tcp(route, conn, fc.metrics());
+        if (verdict instanceof Verdict.Answer a) {
+            finish(a.status(), a.reason(), 0, 0);
             ctx.close();
             return;
         }
-        Future<Channel> f = fc.pools().connector().open(route.upstream(), endpoint, ctx.channel().eventLoop(),
-                p -> { });
+        reason = ((Verdict.Forward) verdict).note();
+        attempt = new UpstreamAttempt(fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
+        UpstreamFailure none = attempt.pick();
+        if (none != null) {
+            finish(none.status(), none.getMessage(), 0, 0);
+            ctx.close();
+            return;
+        }
+        Future<Channel> f = attempt.open(p -> { });
         f.addListener(x -> connected(ctx, f));
     }
 
     private void connected(ChannelHandlerContext ctx, Future<Channel> f) {
         if (!f.isSuccess()) {
-            UpstreamFailure failure = UpstreamFailure.classify(f.cause(), endpoint);
-            if (failure.endpointFault()) {
-                fc.metrics().upstreamError(route.name(), failure.reason());
-                endpoint.recordFailure(System.nanoTime());
-            }
+            UpstreamFailure failure = attempt.failed(f.cause());
             finish(failure.status(), failure.getMessage(), 0, 0);
             ctx.close();
             return;
@@ -96,7 +89,7 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
             origin.close();
             return; // channelInactive logged it
         }
-        endpoint.recordSuccess();
+        attempt.succeeded();
         joined = true;
         long early = 0;
         ByteBuf b;
@@ -166,7 +159,8 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
             PeerIdentity peer = conn.peer();
             fc.accessLog().log(new AccessLogEntry(Instant.now(), conn.listener(), route.name(), conn.remoteAddress(),
                     "TCP", sni == null ? "-" : sni, status, bytesIn, bytesOut, nanos / 1000,
-                    endpoint == null ? null : endpoint.toString(), peer.subject(),
+                    attempt == null || attempt.endpoint() == null ? null : attempt.endpoint().toString(),
+                    peer.subject(),
                     peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), peer.issuer(), peer.serial(), note,
                     conn.awsVpceId()));
         }

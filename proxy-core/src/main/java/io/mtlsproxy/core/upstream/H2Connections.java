@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -122,7 +123,31 @@ final class H2Connections {
         });
     }
 
-    /** Idle connections of one event loop to one endpoint (tests and diagnostics). */
+    /**
+     * Forgets the retired endpoints of {@code loop} and closes their connections: a close is a GOAWAY, so streams
+     * in flight finish and no new one opens. Call on {@code loop}.
+     */
+    void evictRetired(EventExecutor loop) {
+        Map<UpstreamEndpoint, Entry> m = loops.get(loop);
+        if (m == null) {
+            return;
+        }
+        for (Iterator<Map.Entry<UpstreamEndpoint, Entry>> it = m.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<UpstreamEndpoint, Entry> e = it.next();
+            if (e.getKey().retired()) {
+                it.remove();
+                List.copyOf(e.getValue().ready).forEach(Channel::close);
+            }
+        }
+    }
+
+    /** Endpoints {@code loop} holds connections (or a connect) for (tests and diagnostics). */
+    int endpoints(EventExecutor loop) {
+        Map<UpstreamEndpoint, Entry> m = loops.get(loop);
+        return m == null ? 0 : m.size();
+    }
+
+    /** Open connections of one event loop to one endpoint (tests and diagnostics). */
     int connections(EventLoop loop, UpstreamEndpoint endpoint) {
         Map<UpstreamEndpoint, Entry> m = loops.get(loop);
         Entry e = m == null ? null : m.get(endpoint);

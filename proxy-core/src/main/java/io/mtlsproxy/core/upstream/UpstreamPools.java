@@ -76,11 +76,16 @@ public final class UpstreamPools {
         return connected;
     }
 
+    /** The HTTP/1.1 codec of every origin connection (pooled ones and WebSockets), with its header limits. */
+    public static HttpClientCodec httpCodec() {
+        return new HttpClientCodec(new HttpDecoderConfig()
+                .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
+                .setMaxInitialLineLength(8192), false, false);
+    }
+
     /** After TLS, a pooled connection's pipeline: http client codec → idle → relay. */
     private void http1(ChannelPipeline p) {
-        p.addLast("http", new HttpClientCodec(new HttpDecoderConfig()
-                .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
-                .setMaxInitialLineLength(8192), false, false));
+        p.addLast("http", httpCodec());
         p.addLast("idle", new IdleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("relay", new UpstreamHandler());
     }
@@ -117,11 +122,27 @@ public final class UpstreamPools {
         ch.read();
     }
 
-    /** Closes the idle connections of endpoints whose snapshot was replaced. Safe from any thread. */
+    /**
+     * Closes the idle connections of endpoints whose snapshot was replaced, and lets their HTTP/2 connections go
+     * away once their streams end. Safe from any thread.
+     */
     public void evictRetired(EventLoopGroup group) {
         for (EventExecutor loop : group) {
-            loop.execute(() -> pool(loop).evictRetired());
+            loop.execute(() -> {
+                pool(loop).evictRetired();
+                h2.evictRetired(loop);
+            });
         }
+    }
+
+    /** HTTP/2 connections of one event loop to one endpoint (tests and diagnostics). */
+    int h2Connections(EventLoop loop, UpstreamEndpoint endpoint) {
+        return h2.connections(loop, endpoint);
+    }
+
+    /** Endpoints one event loop holds HTTP/2 connections (or a connect) for (tests and diagnostics). */
+    int h2Endpoints(EventLoop loop) {
+        return h2.endpoints(loop);
     }
 
     /** Idle connections of one event loop to one endpoint (tests and diagnostics). */
