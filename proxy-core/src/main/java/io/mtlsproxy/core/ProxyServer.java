@@ -21,7 +21,7 @@ import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.Source;
-import io.mtlsproxy.core.clients.RevokedConnections;
+import io.mtlsproxy.core.reload.RevokedConnections;
 import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;

@@ -30,7 +30,7 @@ import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.testing.FaultyOrigin;
 import io.mtlsproxy.core.testing.LeakGuard;
 import io.mtlsproxy.core.testing.RawHttpClient;

@@ -30,7 +30,7 @@ import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.testing.CapturingAccessLog;
 import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.TestConfigs;

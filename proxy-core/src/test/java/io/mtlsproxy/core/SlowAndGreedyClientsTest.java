@@ -32,7 +32,7 @@ import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.testing.LeakGuard;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.RecordingOrigin;

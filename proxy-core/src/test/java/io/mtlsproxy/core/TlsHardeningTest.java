@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.testing.ExternalProcess;
 import io.mtlsproxy.core.testing.OpenSslRenegotiation;

@@ -26,7 +26,7 @@ import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
 
 /** /metrics with every meter of DESIGN.md in use: the names and types it promises, and promtool's lint. */

@@ -28,7 +28,7 @@ import io.mtlsproxy.config.Source;
 import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 
 /** The admin endpoints over real HTTP on loopback, against a fake view of the proxy. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)

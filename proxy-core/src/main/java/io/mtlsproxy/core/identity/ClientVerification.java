@@ -11,7 +11,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
 
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 
 /**
  * How the server's verdict on a client certificate reaches {@link PeerIdentity}. Under

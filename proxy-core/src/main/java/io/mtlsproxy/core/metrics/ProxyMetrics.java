@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.clients.ClientInventory;
 import io.mtlsproxy.core.identity.PeerIdentity;
 

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Instant;
 
+import io.mtlsproxy.core.identity.TlsFailureReason;
+
 /**
  * One failed handshake as /tls/failures shows it. {@code name} is the listener (inbound) or route (upstream);
  * {@code sni} and {@code peerSubject} are null when unknown. {@code clockSkewSeconds}, for {@code expired} and

@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.netty.handler.ssl.OpenSslCertificateException;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.internal.tcnative.CertificateVerifier;

@@ -29,7 +29,7 @@ import java.util.Set;
 
 import javax.security.auth.x500.X500Principal;
 
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 
 /**
  * Verifies a peer's certificate chain against {@link TrustAnchors}: builds the path from the leaf to a trusted CA,

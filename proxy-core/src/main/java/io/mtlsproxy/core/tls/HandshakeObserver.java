@@ -8,7 +8,7 @@ import java.time.Instant;
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.net.ClientAddress;
 import io.mtlsproxy.core.net.LingeringClose;
 import io.netty.channel.ChannelHandlerContext;

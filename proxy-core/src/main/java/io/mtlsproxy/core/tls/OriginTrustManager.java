@@ -14,7 +14,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 import io.mtlsproxy.core.certs.SubjectAltName;
 import io.mtlsproxy.core.identity.DnsNames;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.netty.util.NetUtil;
 
 /**

@@ -6,7 +6,7 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateRevokedException;
 import java.util.Locale;
 
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 
 /**

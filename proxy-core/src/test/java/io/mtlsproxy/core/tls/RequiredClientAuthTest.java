@@ -23,7 +23,7 @@ import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.testing.TestPki;
 import io.netty.channel.EventLoopGroup;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.testing.TestPki;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 
 /** Exceptions and alerts from BoringSSL, the JDK and Netty, mapped to the reasons /tls/failures shows. */

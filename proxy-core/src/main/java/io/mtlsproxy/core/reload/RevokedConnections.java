@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.clients;
+package io.mtlsproxy.core.reload;
 
 import java.util.Optional;
 import java.util.function.Function;
@@ -11,7 +11,7 @@ import io.mtlsproxy.core.identity.ClientVerification;
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.metrics.TlsFailureReason;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.tls.ServerTls;
 import io.netty.channel.Channel;
 

@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.metrics;
+package io.mtlsproxy.core.identity;
 
 /**
  * Why a handshake failed, as DESIGN.md names it; mapped from the TLS alert or exception by core.tls.
