@@ -1,5 +1,12 @@
 package io.mtlsproxy.bench;
 
+import io.mtlsproxy.bench.process.Binaries;
+import io.mtlsproxy.bench.process.CpuPlan;
+import io.mtlsproxy.bench.process.ProcInfo;
+import io.mtlsproxy.bench.report.BenchReport;
+import io.mtlsproxy.bench.report.MarkdownTable;
+import io.mtlsproxy.bench.report.ResultsWriter;
+import io.mtlsproxy.bench.scenario.Scenarios;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,36 +15,40 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-
-import io.mtlsproxy.bench.process.Binaries;
-import io.mtlsproxy.bench.process.CpuPlan;
-import io.mtlsproxy.bench.process.ProcInfo;
-import io.mtlsproxy.bench.report.BenchReport;
-import io.mtlsproxy.bench.report.MarkdownTable;
-import io.mtlsproxy.bench.report.ResultsWriter;
-import io.mtlsproxy.bench.scenario.Scenarios;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code bench/run}: runs every scenario for every peer, prints the table, saves it under bench/results. */
-@Command(name = "bench/run", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench/run",
+        mixinStandardHelpOptions = true,
         description = "Measures mtls-proxy, nginx and HAProxy on the same work in the same run.")
 public final class BenchMain implements Callable<Integer> {
-    @Option(names = "--quick", description = "Seconds, not minutes: proves the harness end to end; figures mean nothing.")
+    @Option(
+            names = "--quick",
+            description = "Seconds, not minutes: proves the harness end to end; figures mean nothing.")
     boolean quick;
 
     @Option(names = "--duration", paramLabel = "S", description = "Measured seconds per row (full: 10, quick: 0.5).")
     Double duration;
 
-    @Option(names = "--warmup", paramLabel = "S", description = "Warm-up seconds before each row (full: 2, quick: 0.2).")
+    @Option(
+            names = "--warmup",
+            paramLabel = "S",
+            description = "Warm-up seconds before each row (full: 2, quick: 0.2).")
     Double warmup;
 
-    @Option(names = "--peers", split = ",", paramLabel = "P,...",
+    @Option(
+            names = "--peers",
+            split = ",",
+            paramLabel = "P,...",
             description = "Peers to run (default: mtls-proxy,nginx,haproxy).")
     List<String> peers;
 
-    @Option(names = "--scenarios", paramLabel = "S,...",
+    @Option(
+            names = "--scenarios",
+            paramLabel = "S,...",
             description = "Scenario ids, workload ids (small, 16k, handshake-tls13, handshake-tls12, stream-64m, "
                     + "fixed-rate, idle, h2, h2-mtls), 'all' or 'quick' (default: all; with --quick: quick).")
     String scenarios;
@@ -45,7 +56,9 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--connections", description = "Keep-alive connections of the closed-loop rows (full: 64).")
     Integer connections;
 
-    @Option(names = "--handshake-connections", description = "Concurrent new connections of the handshake rows (full: 16).")
+    @Option(
+            names = "--handshake-connections",
+            description = "Concurrent new connections of the handshake rows (full: 16).")
     Integer handshakeConnections;
 
     @Option(names = "--rate", description = "Requests per second of the open-loop fixed-rate row (full: 2000).")
@@ -54,15 +67,19 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--idle-connections", description = "Idle mTLS connections held open (full: 10000).")
     Integer idleConnections;
 
-    @Option(names = "--h2-connections",
+    @Option(
+            names = "--h2-connections",
             description = "HTTP/2 connections of the h2 and h2-mtls rows (h2load -c; full: 16).")
     Integer h2Connections;
 
-    @Option(names = "--h2-streams",
+    @Option(
+            names = "--h2-streams",
             description = "Requests in flight per HTTP/2 connection, h2 and h2-mtls rows (h2load -m; full: 10).")
     Integer h2Streams;
 
-    @Option(names = "--loader-cpus", description = "Cores of the load generator (taskset -c list; default: 0 on 2 cores).")
+    @Option(
+            names = "--loader-cpus",
+            description = "Cores of the load generator (taskset -c list; default: 0 on 2 cores).")
     String loaderCpus;
 
     @Option(names = "--peer-cpus", description = "Cores of the peer under test (default: 1 on 2 cores).")
@@ -80,11 +97,14 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--repo", description = "Repository root (default: the current directory).")
     Path repo = Path.of("").toAbsolutePath();
 
-    @Option(names = "--proxy-jar", description = "mtls-proxy's shaded jar (default: proxy-admin/target/mtls-proxy.jar).")
+    @Option(
+            names = "--proxy-jar",
+            description = "mtls-proxy's shaded jar (default: proxy-admin/target/mtls-proxy.jar).")
     Path proxyJar;
 
-    @Option(names = "--proxy-jvm-opts", description = "Extra JVM options for mtls-proxy, space separated, after "
-            + "those of conf/jvm.options.")
+    @Option(
+            names = "--proxy-jvm-opts",
+            description = "Extra JVM options for mtls-proxy, space separated, after " + "those of conf/jvm.options.")
     String proxyJvmOpts;
 
     @Option(names = "--nginx", description = "nginx binary (default: from PATH or /usr/sbin).")
@@ -110,8 +130,9 @@ public final class BenchMain implements Callable<Integer> {
             return 2;
         }
         options.cpus().loader().ifPresent(BenchMain::pinSelf);
-        log("load generator on cpus " + ProcInfo.allowedCpus() + ", peers on " + options.cpus().peer()
-                + ", origin on " + options.cpus().origin() + "; ulimit -n " + ProcInfo.openFileLimits()[0]);
+        log("load generator on cpus " + ProcInfo.allowedCpus() + ", peers on "
+                + options.cpus().peer() + ", origin on " + options.cpus().origin() + "; ulimit -n "
+                + ProcInfo.openFileLimits()[0]);
         BenchReport report;
         try (BenchRun run = new BenchRun(options, BenchMain::log)) {
             report = run.run();
@@ -132,8 +153,14 @@ public final class BenchMain implements Callable<Integer> {
         BenchOptions.Builder b = quick ? BenchOptions.quick(repo) : BenchOptions.full(repo);
         int cores = ProcInfo.onlineCpus();
         CpuPlan defaults = CpuPlan.defaults(cores);
-        CpuPlan plan = new CpuPlan(noPin ? Optional.empty() : Optional.of(loaderCpus != null ? loaderCpus
-                : defaults.loader().orElse("0")), peerCpus != null ? peerCpus : defaults.peer(),
+        CpuPlan plan = new CpuPlan(
+                noPin
+                        ? Optional.empty()
+                        : Optional.of(
+                                loaderCpus != null
+                                        ? loaderCpus
+                                        : defaults.loader().orElse("0")),
+                peerCpus != null ? peerCpus : defaults.peer(),
                 originCpus != null ? originCpus : defaults.origin());
         b.cpus(plan);
         if (duration != null) {
@@ -196,9 +223,16 @@ public final class BenchMain implements Callable<Integer> {
             return;
         }
         try {
-            Process p = new ProcessBuilder(taskset.get().toString(), "-a", "-p", "-c", cpus,
-                    Long.toString(ProcessHandle.current().pid())).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(
+                            taskset.get().toString(),
+                            "-a",
+                            "-p",
+                            "-c",
+                            cpus,
+                            Long.toString(ProcessHandle.current().pid()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 log("taskset -a -p -c " + cpus + " failed: the load generator is not pinned");
             }

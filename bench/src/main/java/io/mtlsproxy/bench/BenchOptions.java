@@ -2,23 +2,39 @@ package io.mtlsproxy.bench;
 
 import static java.util.Objects.requireNonNull;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-
 import io.mtlsproxy.bench.process.CpuPlan;
 import io.mtlsproxy.bench.scenario.Scenario;
 import io.mtlsproxy.bench.scenario.Scenarios;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * Everything a bench run is told. {@link #full} and {@link #quick} give the two presets; the builder changes
  * single settings (the command line and the tests use it).
  */
-public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean quick, Duration duration,
-                           Duration warmup, int connections, int handshakeConnections, double rate,
-                           int rateConnections, int idleConnections, Duration requestTimeout, CpuPlan cpus,
-                           int loaderThreads, Path outDir, Path proxyJar, List<String> proxyJvmOptions, Path nginx,
-                           Path haproxy, boolean keepRunDir, int h2Connections, int h2Streams) {
+public record BenchOptions(
+        List<String> peers,
+        List<Scenario> scenarios,
+        boolean quick,
+        Duration duration,
+        Duration warmup,
+        int connections,
+        int handshakeConnections,
+        double rate,
+        int rateConnections,
+        int idleConnections,
+        Duration requestTimeout,
+        CpuPlan cpus,
+        int loaderThreads,
+        Path outDir,
+        Path proxyJar,
+        List<String> proxyJvmOptions,
+        Path nginx,
+        Path haproxy,
+        boolean keepRunDir,
+        int h2Connections,
+        int h2Streams) {
     public static final List<String> ALL_PEERS = List.of("mtls-proxy", "nginx", "haproxy");
 
     public BenchOptions {
@@ -64,16 +80,32 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
 
     /** A full run: every scenario, 10 s per row after 2 s of warm-up, 10,000 idle connections. */
     public static Builder full(Path repoRoot) {
-        return new Builder(repoRoot).scenarios(Scenarios.ALL).duration(Duration.ofSeconds(10))
-                .warmup(Duration.ofSeconds(2)).connections(64).handshakeConnections(16).rate(2000, 32)
-                .idleConnections(10_000).h2Connections(16).h2Streams(10).outDir(repoRoot.resolve("bench/results"));
+        return new Builder(repoRoot)
+                .scenarios(Scenarios.ALL)
+                .duration(Duration.ofSeconds(10))
+                .warmup(Duration.ofSeconds(2))
+                .connections(64)
+                .handshakeConnections(16)
+                .rate(2000, 32)
+                .idleConnections(10_000)
+                .h2Connections(16)
+                .h2Streams(10)
+                .outDir(repoRoot.resolve("bench/results"));
     }
 
     /** Proves the harness end to end in seconds: a subset of scenarios, half a second each. */
     public static Builder quick(Path repoRoot) {
-        return new Builder(repoRoot).quick(true).scenarios(Scenarios.QUICK_SUBSET)
-                .duration(Duration.ofMillis(500)).warmup(Duration.ofMillis(200)).connections(8)
-                .handshakeConnections(4).rate(200, 8).idleConnections(200).h2Connections(4).h2Streams(4)
+        return new Builder(repoRoot)
+                .quick(true)
+                .scenarios(Scenarios.QUICK_SUBSET)
+                .duration(Duration.ofMillis(500))
+                .warmup(Duration.ofMillis(200))
+                .connections(8)
+                .handshakeConnections(4)
+                .rate(200, 8)
+                .idleConnections(200)
+                .h2Connections(4)
+                .h2Streams(4)
                 .outDir(repoRoot.resolve("bench/results/quick"));
     }
 
@@ -231,11 +263,33 @@ public record BenchOptions(List<String> peers, List<Scenario> scenarios, boolean
 
         public BenchOptions build() {
             // One event loop per core the load generator has; one when it is not pinned.
-            int threads = loaderThreads > 0 ? loaderThreads
-                    : cpus.loader().map(io.mtlsproxy.bench.process.CpuPlan::count).orElse(1);
-            return new BenchOptions(peers, scenarios, quick, duration, warmup, connections, handshakeConnections,
-                    rate, rateConnections, idleConnections, requestTimeout, cpus, threads, outDir, proxyJar,
-                    proxyJvmOptions, nginx, haproxy, keepRunDir, h2Connections, h2Streams);
+            int threads = loaderThreads > 0
+                    ? loaderThreads
+                    : cpus.loader()
+                            .map(io.mtlsproxy.bench.process.CpuPlan::count)
+                            .orElse(1);
+            return new BenchOptions(
+                    peers,
+                    scenarios,
+                    quick,
+                    duration,
+                    warmup,
+                    connections,
+                    handshakeConnections,
+                    rate,
+                    rateConnections,
+                    idleConnections,
+                    requestTimeout,
+                    cpus,
+                    threads,
+                    outDir,
+                    proxyJar,
+                    proxyJvmOptions,
+                    nginx,
+                    haproxy,
+                    keepRunDir,
+                    h2Connections,
+                    h2Streams);
         }
     }
 }

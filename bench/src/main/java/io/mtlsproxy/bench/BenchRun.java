@@ -2,20 +2,6 @@ package io.mtlsproxy.bench;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Consumer;
-import java.util.stream.Stream;
-
 import io.mtlsproxy.bench.h2load.H2Load;
 import io.mtlsproxy.bench.load.LoadGenerator;
 import io.mtlsproxy.bench.load.LoadResult;
@@ -34,6 +20,19 @@ import io.mtlsproxy.bench.report.ResultRow;
 import io.mtlsproxy.bench.report.RunInfo;
 import io.mtlsproxy.bench.scenario.Leg;
 import io.mtlsproxy.bench.scenario.Scenario;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * One bench run: makes the PKI, starts the origin and every peer (a peer that cannot start becomes failed rows,
@@ -60,12 +59,15 @@ public final class BenchRun implements AutoCloseable {
         boolean root = "root".equals(System.getProperty("user.name"));
         List<String> notes = new ArrayList<>();
         Map<String, String> versions = new LinkedHashMap<>();
-        versions.put("java (load generator)", System.getProperty("java.vm.name") + " "
-                + System.getProperty("java.version"));
+        versions.put(
+                "java (load generator)", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
 
         if (options.scenarios().stream().anyMatch(s -> s.workload().h2load())) {
-            versions.put("h2load (HTTP/2 load generator)", H2Load.find()
-                    .map(b -> Versions.firstLine(List.of(b.toString(), "--version"))).orElse("not found"));
+            versions.put(
+                    "h2load (HTTP/2 load generator)",
+                    H2Load.find()
+                            .map(b -> Versions.firstLine(List.of(b.toString(), "--version")))
+                            .orElse("not found"));
         }
         BenchPki pki = BenchPki.create(runDir.resolve("pki"));
         List<Peer> peers = peers();
@@ -131,8 +133,7 @@ public final class BenchRun implements AutoCloseable {
         return started.stream().flatMap(p -> p.seenHandles().stream()).toList();
     }
 
-    private void warmUp(ScenarioRunner runner, PeerInstance instance, List<String> notes)
-            throws InterruptedException {
+    private void warmUp(ScenarioRunner runner, PeerInstance instance, List<String> notes) throws InterruptedException {
         progress.accept("warming up " + instance.name()
                 + " on every leg (and with new connections for the handshake rows, over HTTP/2 for the h2 rows)");
         Duration each = options.warmup().isZero() ? Duration.ofMillis(100) : options.warmup();
@@ -143,7 +144,8 @@ public final class BenchRun implements AutoCloseable {
                         + r.errors().describe() + (r.lastError().isEmpty() ? "" : " (" + r.lastError() + ")"));
             }
         }
-        for (Scenario hs : options.scenarios().stream().filter(s -> s.workload().newConnectionPerRequest())
+        for (Scenario hs : options.scenarios().stream()
+                .filter(s -> s.workload().newConnectionPerRequest())
                 .toList()) {
             ScenarioRunner.HandshakeWarmUp w = runner.warmUpHandshakes(hs, instance, each);
             LoadResult r = w.last();
@@ -155,15 +157,19 @@ public final class BenchRun implements AutoCloseable {
                         + (r.lastError().isEmpty() ? "" : " (" + r.lastError() + ")"));
             }
         }
-        for (Scenario h2 : options.scenarios().stream().filter(s -> s.workload().h2load()).toList()) {
-            runner.warmUpHttp2(h2, instance, each).ifPresent(problem ->
-                    notes.add(instance.name() + " HTTP/2 warm-up on " + h2.leg().label() + ": " + problem));
+        for (Scenario h2 :
+                options.scenarios().stream().filter(s -> s.workload().h2load()).toList()) {
+            runner.warmUpHttp2(h2, instance, each)
+                    .ifPresent(problem -> notes.add(
+                            instance.name() + " HTTP/2 warm-up on " + h2.leg().label() + ": " + problem));
         }
-        for (Scenario h2 : options.scenarios().stream().filter(s -> s.workload().http2() && !s.workload().h2load())
+        for (Scenario h2 : options.scenarios().stream()
+                .filter(s -> s.workload().http2() && !s.workload().h2load())
                 .toList()) {
             LoadResult r = runner.warmUpHttp2OnLoader(h2, instance, each);
             if (r.errors().total() > 0 || r.requests() == 0) {
-                notes.add(instance.name() + " HTTP/2 warm-up (load generator) on " + h2.leg().label() + ": "
+                notes.add(instance.name() + " HTTP/2 warm-up (load generator) on "
+                        + h2.leg().label() + ": "
                         + r.requests() + " answers, errors " + r.errors().describe()
                         + (r.lastError().isEmpty() ? "" : " (" + r.lastError() + ")"));
             }
@@ -173,12 +179,13 @@ public final class BenchRun implements AutoCloseable {
     private List<Peer> peers() {
         List<Peer> peers = new ArrayList<>();
         for (String name : options.peers()) {
-            peers.add(switch (name) {
-                case "mtls-proxy" -> new MtlsProxyPeer(options.proxyJar(), options.proxyJvmOptions());
-                case "nginx" -> new NginxPeer(options.nginx());
-                case "haproxy" -> new HaproxyPeer(options.haproxy());
-                default -> throw new IllegalArgumentException("peer: " + name);
-            });
+            peers.add(
+                    switch (name) {
+                        case "mtls-proxy" -> new MtlsProxyPeer(options.proxyJar(), options.proxyJvmOptions());
+                        case "nginx" -> new NginxPeer(options.nginx());
+                        case "haproxy" -> new HaproxyPeer(options.haproxy());
+                        default -> throw new IllegalArgumentException("peer: " + name);
+                    });
         }
         return peers;
     }
@@ -186,11 +193,23 @@ public final class BenchRun implements AutoCloseable {
     private RunInfo runInfo(String startedAt, Map<String, String> versions, List<String> notes) {
         String machine = ProcInfo.onlineCpus() + " cores online, " + System.getProperty("os.name") + " "
                 + System.getProperty("os.version") + " " + System.getProperty("os.arch");
-        return new RunInfo(startedAt, options.quick(), machine,
+        return new RunInfo(
+                startedAt,
+                options.quick(),
+                machine,
                 options.cpus().loader().isPresent() ? ProcInfo.allowedCpus() : ProcInfo.allowedCpus() + " (not pinned)",
-                options.cpus().peer(), options.cpus().origin(), options.cpus().peerCores(), options.loaderThreads(),
-                options.duration().toMillis() / 1000.0, options.warmup().toMillis() / 1000.0, options.connections(),
-                options.handshakeConnections(), options.rate(), options.idleConnections(), versions, notes);
+                options.cpus().peer(),
+                options.cpus().origin(),
+                options.cpus().peerCores(),
+                options.loaderThreads(),
+                options.duration().toMillis() / 1000.0,
+                options.warmup().toMillis() / 1000.0,
+                options.connections(),
+                options.handshakeConnections(),
+                options.rate(),
+                options.idleConnections(),
+                versions,
+                notes);
     }
 
     private <T extends AutoCloseable> T track(T resource) {

@@ -1,24 +1,24 @@
 package io.mtlsproxy.bench;
 
-import java.util.Optional;
-
-import javax.net.ssl.SSLException;
-
 import io.mtlsproxy.bench.load.ClientTls;
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.mtlsproxy.bench.scenario.Hop;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Optional;
+import javax.net.ssl.SSLException;
 
 /**
  * The load generator's TLS contexts, built once per run: TLS or mTLS inbound, TLS 1.3 or 1.2, and for the HTTP/2
  * rows TLS 1.3 offering only h2 by ALPN.
  */
-record ClientContexts(SslContext tls13, SslContext mtls13, SslContext tls12, SslContext mtls12, SslContext tlsH2,
-                      SslContext mtlsH2) implements AutoCloseable {
+record ClientContexts(
+        SslContext tls13, SslContext mtls13, SslContext tls12, SslContext mtls12, SslContext tlsH2, SslContext mtlsH2)
+        implements AutoCloseable {
     static ClientContexts create(BenchPki pki) throws SSLException {
         Optional<ClientTls.Identity> cert = Optional.of(new ClientTls.Identity(pki.loaderCert(), pki.loaderKey()));
-        return new ClientContexts(ClientTls.create("TLSv1.3", pki.edgeCa(), Optional.empty()),
+        return new ClientContexts(
+                ClientTls.create("TLSv1.3", pki.edgeCa(), Optional.empty()),
                 ClientTls.create("TLSv1.3", pki.edgeCa(), cert),
                 ClientTls.create("TLSv1.2", pki.edgeCa(), Optional.empty()),
                 ClientTls.create("TLSv1.2", pki.edgeCa(), cert),

@@ -2,13 +2,6 @@ package io.mtlsproxy.bench;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.IOException;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Optional;
-
 import io.mtlsproxy.bench.h2load.H2Load;
 import io.mtlsproxy.bench.h2load.H2LoadSpec;
 import io.mtlsproxy.bench.load.IdleConnections;
@@ -17,11 +10,17 @@ import io.mtlsproxy.bench.load.LoadResult;
 import io.mtlsproxy.bench.load.LoadSpec;
 import io.mtlsproxy.bench.peer.PeerInstance;
 import io.mtlsproxy.bench.pki.BenchPki;
+import io.mtlsproxy.bench.report.ResultRow;
 import io.mtlsproxy.bench.scenario.Leg;
 import io.mtlsproxy.bench.scenario.Scenario;
 import io.mtlsproxy.bench.scenario.Workload;
-import io.mtlsproxy.bench.report.ResultRow;
 import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 
 /** Runs one scenario against one running peer and turns what the load generator saw into a table row. */
 final class ScenarioRunner {
@@ -46,8 +45,7 @@ final class ScenarioRunner {
     private final int connectionBudget;
     private final Path runDir;
 
-    ScenarioRunner(BenchOptions options, LoadGenerator loader, ClientContexts tls, int connectionBudget,
-                   Path runDir) {
+    ScenarioRunner(BenchOptions options, LoadGenerator loader, ClientContexts tls, int connectionBudget, Path runDir) {
         this.options = requireNonNull(options, "options");
         this.loader = requireNonNull(loader, "loader");
         this.tls = requireNonNull(tls, "tls");
@@ -59,17 +57,23 @@ final class ScenarioRunner {
         if (!peer.process().alive()) {
             return ResultRow.failed(peer.name(), scenario, peer.process().exitReason());
         }
-        ResultRow row = scenario.workload() == Workload.IDLE ? idle(scenario, peer)
+        ResultRow row = scenario.workload() == Workload.IDLE
+                ? idle(scenario, peer)
                 : scenario.workload().h2load() ? http2(scenario, peer) : load(scenario, peer);
         if (!peer.process().alive()) {
-            return ResultRow.failed(peer.name(), scenario, "died during the run: " + peer.process().exitReason());
+            return ResultRow.failed(
+                    peer.name(),
+                    scenario,
+                    "died during the run: " + peer.process().exitReason());
         }
         return row;
     }
 
     /** A short closed-loop run on every leg: warms the JIT of both JVMs and proves every leg answers. */
     LoadResult warmUp(PeerInstance peer, Leg leg, Duration duration) throws InterruptedException {
-        return loader.run(spec(new Scenario(leg, Workload.SMALL), peer).warmup(Duration.ZERO).duration(duration)
+        return loader.run(spec(new Scenario(leg, Workload.SMALL), peer)
+                .warmup(Duration.ZERO)
+                .duration(duration)
                 .build());
     }
 
@@ -85,7 +89,8 @@ final class ScenarioRunner {
      */
     HandshakeWarmUp warmUpHandshakes(Scenario scenario, PeerInstance peer, Duration window)
             throws InterruptedException {
-        LoadSpec spec = spec(scenario, peer).warmup(Duration.ZERO).duration(window).build();
+        LoadSpec spec =
+                spec(scenario, peer).warmup(Duration.ZERO).duration(window).build();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
         double before = 0;
@@ -122,7 +127,8 @@ final class ScenarioRunner {
      */
     LoadResult warmUpHttp2OnLoader(Scenario scenario, PeerInstance peer, Duration duration)
             throws InterruptedException {
-        return loader.run(spec(scenario, peer).warmup(Duration.ZERO).duration(duration).build());
+        return loader.run(
+                spec(scenario, peer).warmup(Duration.ZERO).duration(duration).build());
     }
 
     private ResultRow load(Scenario scenario, PeerInstance peer) throws InterruptedException {
@@ -131,8 +137,8 @@ final class ScenarioRunner {
         String alpn = r.applicationProtocol().isEmpty() ? "" : " " + r.applicationProtocol();
         String note = r.lastError();
         if (w.http2()) {
-            String shape = "load generator, " + options.h2Connections() + " connections × " + options.h2Streams()
-                    + " streams";
+            String shape =
+                    "load generator, " + options.h2Connections() + " connections × " + options.h2Streams() + " streams";
             note = note.isEmpty() ? shape : shape + "; " + note;
         }
         ResultRow.Builder row = ResultRow.builder(peer.name(), scenario)
@@ -144,7 +150,8 @@ final class ScenarioRunner {
                 .note(note);
         if (w.http2() && !r.tlsProtocol().isEmpty() && !r.applicationProtocol().equals("h2")) {
             // A handshake happened but ALPN did not choose h2: nothing was measured over HTTP/2.
-            return row.failure("no HTTP/2 (expected: h2 chosen by ALPN): " + r.lastError()).build();
+            return row.failure("no HTTP/2 (expected: h2 chosen by ALPN): " + r.lastError())
+                    .build();
         }
         if (w.newConnectionPerRequest()) {
             row.handshakes(r.handshakesPerSecond(), r.resumed());
@@ -165,8 +172,8 @@ final class ScenarioRunner {
     private ResultRow http2(Scenario scenario, PeerInstance peer) throws InterruptedException {
         Optional<Path> binary = H2Load.find();
         if (binary.isEmpty()) {
-            return ResultRow.failed(peer.name(), scenario, "h2load not found (expected: nghttp2-client's h2load on "
-                    + "PATH)");
+            return ResultRow.failed(
+                    peer.name(), scenario, "h2load not found (expected: nghttp2-client's h2load on " + "PATH)");
         }
         H2LoadSpec spec = h2Spec(scenario, peer, options.warmup(), options.duration());
         H2Load.H2LoadResult h2;
@@ -177,7 +184,8 @@ final class ScenarioRunner {
         }
         LoadResult r = h2.load();
         String shape = "h2load, " + spec.connections() + " connections × " + spec.streams() + " streams, "
-                + spec.effectiveThreads() + " thread(s); its time for request: " + h2.summary().requestTime().describe();
+                + spec.effectiveThreads() + " thread(s); its time for request: "
+                + h2.summary().requestTime().describe();
         ResultRow.Builder row = ResultRow.builder(peer.name(), scenario)
                 .requests(r.requests(), r.requestsPerSecond())
                 .latencyMicros(r.p50Micros(), r.p99Micros(), r.p999Micros())
@@ -197,26 +205,37 @@ final class ScenarioRunner {
      * them: these are the first HTTP/2 handshakes the peer sees, the slowest, and a timing-based h2load never ends
      * when one of them completes after its window (see {@link H2Load}).
      */
-    Optional<String> warmUpHttp2(Scenario scenario, PeerInstance peer, Duration duration)
-            throws InterruptedException {
+    Optional<String> warmUpHttp2(Scenario scenario, PeerInstance peer, Duration duration) throws InterruptedException {
         Optional<Path> binary = H2Load.find();
         if (binary.isEmpty()) {
             return Optional.of("h2load not found");
         }
         long requests = Math.max(1, duration.toMillis() * WARM_UP_H2_REQUESTS_PER_SECOND / 1000);
         try {
-            LoadResult r = H2Load.run(binary.get(), h2Spec(scenario, peer, Duration.ZERO, duration).counted(requests),
-                    runDir.resolve("h2load").resolve(peer.name() + "-warm-up")).load();
-            return r.errors().total() == 0 && r.requests() > 0 ? Optional.empty() : Optional.of(r.requests()
-                    + " answers, errors " + r.errors().describe());
+            LoadResult r = H2Load.run(
+                            binary.get(),
+                            h2Spec(scenario, peer, Duration.ZERO, duration).counted(requests),
+                            runDir.resolve("h2load").resolve(peer.name() + "-warm-up"))
+                    .load();
+            return r.errors().total() == 0 && r.requests() > 0
+                    ? Optional.empty()
+                    : Optional.of(
+                            r.requests() + " answers, errors " + r.errors().describe());
         } catch (IOException | IllegalStateException e) {
             return Optional.of(e.getMessage());
         }
     }
 
     private H2LoadSpec h2Spec(Scenario scenario, PeerInstance peer, Duration warmup, Duration duration) {
-        return new H2LoadSpec(peer.port(scenario.leg()), BenchPki.PROXY_NAME, scenario.workload().path(),
-                options.h2Connections(), options.h2Streams(), options.loaderThreads(), warmup, duration,
+        return new H2LoadSpec(
+                peer.port(scenario.leg()),
+                BenchPki.PROXY_NAME,
+                scenario.workload().path(),
+                options.h2Connections(),
+                options.h2Streams(),
+                options.loaderThreads(),
+                warmup,
+                duration,
                 options.cpus().loader());
     }
 
@@ -231,15 +250,17 @@ final class ScenarioRunner {
                 .duration(options.duration())
                 .requestTimeout(options.requestTimeout());
         switch (w) {
-            case HANDSHAKE_TLS13, HANDSHAKE_TLS12 -> b.newConnectionPerRequest(true)
-                    .connections(options.handshakeConnections());
+            case HANDSHAKE_TLS13, HANDSHAKE_TLS12 ->
+                b.newConnectionPerRequest(true).connections(options.handshakeConnections());
             // One download can outlast a short row: no timed warm-up (the peer's warm-up phase did that), so the
             // first download already counts and the window stretches to its end.
             case STREAM -> b.connections(1).warmup(Duration.ZERO).requestTimeout(STREAM_TIMEOUT);
             case FIXED_RATE -> b.connections(options.rateConnections()).rate(options.rate());
             // The h2 row's shape (h2load's -c and -m), on a context that offers only h2 by ALPN.
-            case H2_MTLS -> b.tls(tls.forHttp2(scenario.leg().inbound())).connections(options.h2Connections())
-                    .http2(options.h2Streams());
+            case H2_MTLS ->
+                b.tls(tls.forHttp2(scenario.leg().inbound()))
+                        .connections(options.h2Connections())
+                        .http2(options.h2Streams());
             default -> b.connections(options.connections());
         }
         return b;
@@ -256,19 +277,25 @@ final class ScenarioRunner {
         long before = peer.process().rssKib();
         Optional<SslContext> context = tls.forInbound(scenario.leg().inbound(), "TLSv1.3");
         long opening = System.nanoTime();
-        try (IdleConnections idle = IdleConnections.open(loader, peer.port(scenario.leg()), BenchPki.PROXY_NAME,
-                context, count, Duration.ofSeconds(30))) {
+        try (IdleConnections idle = IdleConnections.open(
+                loader, peer.port(scenario.leg()), BenchPki.PROXY_NAME, context, count, Duration.ofSeconds(30))) {
             double openSeconds = (System.nanoTime() - opening) / 1e9;
             Thread.sleep(settle.toMillis());
             long after = peer.process().rssKib();
             int held = idle.stillOpen();
-            String opened = String.format(java.util.Locale.ROOT, "opened %d in %.1f s, RSS %d → %d KiB",
-                    idle.established(), openSeconds, before, after);
+            String opened = String.format(
+                    java.util.Locale.ROOT,
+                    "opened %d in %.1f s, RSS %d → %d KiB",
+                    idle.established(),
+                    openSeconds,
+                    before,
+                    after);
             ResultRow.Builder row = ResultRow.builder(peer.name(), scenario)
                     .errors(idle.errors().total(), idle.errors().describe())
                     .note(idle.lastError().isEmpty() ? opened : opened + "; " + idle.lastError());
             if (idle.established() == 0) {
-                return row.failure("no idle connection could be established: " + idle.lastError()).build();
+                return row.failure("no idle connection could be established: " + idle.lastError())
+                        .build();
             }
             row.idle(held, (after - before) / (double) idle.established());
             if (count < options.idleConnections()) {

@@ -6,15 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.bench.report.BenchReport;
 import io.mtlsproxy.bench.report.MarkdownTable;
 import io.mtlsproxy.bench.report.ResultRow;
@@ -22,6 +13,13 @@ import io.mtlsproxy.bench.report.ResultsWriter;
 import io.mtlsproxy.bench.scenario.Scenario;
 import io.mtlsproxy.bench.scenario.Scenarios;
 import io.mtlsproxy.bench.scenario.Workload;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bench/run --quick} end to end, on real mtls-proxy (from the shaded jar the reactor built before this
@@ -36,11 +34,14 @@ class QuickBenchTest {
 
     @Test
     void quickRunAnswersEveryScenarioOnEveryPeerWithoutErrors(@TempDir Path out) throws Exception {
-        BenchOptions options = BenchOptions.quick(REPO).peers(PEERS).outDir(out)
-                .cpus(BenchOptions.quick(REPO).build().cpus().withoutLoaderPinning()).build();
+        BenchOptions options = BenchOptions.quick(REPO)
+                .peers(PEERS)
+                .outDir(out)
+                .cpus(BenchOptions.quick(REPO).build().cpus().withoutLoaderPinning())
+                .build();
         BenchReport report;
         List<ProcessHandle> processes;
-        BenchRun run = new BenchRun(options, line -> { });
+        BenchRun run = new BenchRun(options, line -> {});
         try (run) {
             report = run.run();
         } finally {
@@ -58,8 +59,11 @@ class QuickBenchTest {
         }
         assertTrue(problems.isEmpty(), String.join("\n", problems));
         // A cold JVM may answer nothing within a 0.2 s warm-up; but h2load must have run, over h2, without errors.
-        assertTrue(report.run().notes().stream().filter(n -> n.contains("HTTP/2 warm-up"))
-                .allMatch(n -> n.endsWith(" answers, errors none")), report.run().notes().toString());
+        assertTrue(
+                report.run().notes().stream()
+                        .filter(n -> n.contains("HTTP/2 warm-up"))
+                        .allMatch(n -> n.endsWith(" answers, errors none")),
+                report.run().notes().toString());
         assertEquals(PEERS.size() * Scenarios.QUICK_SUBSET.size(), report.rows().size());
         for (ResultRow row : report.rows()) {
             checkFigures(row, options);
@@ -77,13 +81,18 @@ class QuickBenchTest {
 
         assertFalse(processes.isEmpty());
         for (ProcessHandle p : processes) {
-            assertFalse(p.isAlive(), "process " + p.pid() + " " + p.info().commandLine().orElse("") + " still runs");
+            assertFalse(
+                    p.isAlive(),
+                    "process " + p.pid() + " " + p.info().commandLine().orElse("") + " still runs");
         }
     }
 
     private static void checkFigures(ResultRow row, BenchOptions options) {
         String where = row.peer() + " " + row.scenario();
-        Workload w = Scenarios.ALL.stream().filter(s -> s.id().equals(row.scenario())).findFirst().orElseThrow()
+        Workload w = Scenarios.ALL.stream()
+                .filter(s -> s.id().equals(row.scenario()))
+                .findFirst()
+                .orElseThrow()
                 .workload();
         if (w == Workload.IDLE) {
             assertEquals(options.idleConnections(), row.idleConnections(), where);
@@ -104,13 +113,19 @@ class QuickBenchTest {
         if (w.h2load()) {
             // h2load does not count body bytes.
             assertNull(row.megabytesPerSecond(), where);
-            assertTrue(row.note().startsWith("h2load, " + options.h2Connections() + " connections × "
-                    + options.h2Streams() + " streams"), where + ": " + row.note());
+            assertTrue(
+                    row.note()
+                            .startsWith("h2load, " + options.h2Connections() + " connections × " + options.h2Streams()
+                                    + " streams"),
+                    where + ": " + row.note());
         } else if (w.http2()) {
             // Over mTLS, every answer's body counted and checked (13 B each).
             assertEquals(13.0, row.megabytesPerSecond() * 1e6 / row.requestsPerSecond(), 0.01, where);
-            assertTrue(row.note().startsWith("load generator, " + options.h2Connections() + " connections × "
-                    + options.h2Streams() + " streams"), where + ": " + row.note());
+            assertTrue(
+                    row.note()
+                            .startsWith("load generator, " + options.h2Connections() + " connections × "
+                                    + options.h2Streams() + " streams"),
+                    where + ": " + row.note());
         }
         if (w == Workload.STREAM) {
             assertTrue(row.megabytesPerSecond() > 0, where);

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtlsproxy.core.testing.TestOrigin;
+import io.mtlsproxy.core.testing.TestPki;
+import io.mtlsproxy.core.testing.TestTls;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -21,18 +26,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.mtlsproxy.core.testing.TestOrigin;
-import io.mtlsproxy.core.testing.TestPki;
-import io.mtlsproxy.core.testing.TestTls;
 
 /** What a new user does with the release archive: unpack it, ask its version, check a config, run it. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -42,6 +39,7 @@ class ArchiveTest {
 
     @TempDir
     static Path dir;
+
     static UnpackedArchive archive;
 
     @BeforeAll
@@ -54,8 +52,10 @@ class ArchiveTest {
         UnpackedArchive.Result r = archive.run(dir, "--version");
         assertEquals(0, r.exit(), r.stderr());
         String first = r.stdout().lines().findFirst().orElse("");
-        assertTrue(first.matches("mtls-proxy " + UnpackedArchive.VERSION.replace(".", "\\.") + " \\(commit " + COMMIT
-                + "\\)"), first);
+        assertTrue(
+                first.matches(
+                        "mtls-proxy " + UnpackedArchive.VERSION.replace(".", "\\.") + " \\(commit " + COMMIT + "\\)"),
+                first);
         assertTrue(r.stdout().contains("\nnetty 4."), r.stdout());
         assertTrue(r.stdout().contains("\ntls provider: "), r.stdout());
     }
@@ -64,16 +64,27 @@ class ArchiveTest {
     void shipsTheLauncherLibConfSystemdLicenseAndAnSbomOfLib() throws Exception {
         Path home = archive.home;
         assertTrue(Files.isExecutable(home.resolve("bin/mtls-proxy")));
-        for (String file : List.of("conf/jvm.options", "conf/logback.xml", "conf/logback-json.xml",
-                "conf/mtls-proxy.conf", "conf/routes.d/payments.conf", "conf/prometheus/alerts.yml",
-                "systemd/mtls-proxy.service", "systemd/mtls-proxy.logrotate", "LICENSE", "README.md")) {
+        for (String file : List.of(
+                "conf/jvm.options",
+                "conf/logback.xml",
+                "conf/logback-json.xml",
+                "conf/mtls-proxy.conf",
+                "conf/routes.d/payments.conf",
+                "conf/prometheus/alerts.yml",
+                "systemd/mtls-proxy.service",
+                "systemd/mtls-proxy.logrotate",
+                "LICENSE",
+                "README.md")) {
             assertTrue(Files.isRegularFile(home.resolve(file)), file);
         }
         assertTrue(Files.isExecutable(home.resolve("conf/make-example-pki.sh")));
         try (Stream<Path> all = Files.walk(home)) {
             List<String> unwanted = all.map(p -> home.relativize(p).toString())
-                    .filter(p -> p.endsWith(".key") || p.endsWith(".p12") || p.endsWith("pom.xml")
-                            || p.startsWith("conf/pki") || p.contains("src/"))
+                    .filter(p -> p.endsWith(".key")
+                            || p.endsWith(".p12")
+                            || p.endsWith("pom.xml")
+                            || p.startsWith("conf/pki")
+                            || p.contains("src/"))
                     .toList();
             assertEquals(List.of(), unwanted, "no keys, no sources");
         }
@@ -84,13 +95,16 @@ class ArchiveTest {
         }
         assertTrue(jars.contains("proxy-admin-" + UnpackedArchive.VERSION + ".jar"), jars::toString);
         assertTrue(jars.stream().anyMatch(j -> j.startsWith("netty-tcnative-boringssl-static-")), jars::toString);
-        assertFalse(jars.stream().anyMatch(j -> j.startsWith("junit") || j.startsWith("testcontainers")),
+        assertFalse(
+                jars.stream().anyMatch(j -> j.startsWith("junit") || j.startsWith("testcontainers")),
                 "no test dependencies: " + jars);
 
         JsonNode bom = JSON.readTree(home.resolve("sbom.cdx.json").toFile());
         assertEquals("CycloneDX", bom.get("bomFormat").asText());
         Set<String> components = new HashSet<>();
-        bom.get("components").forEach(c -> components.add(c.get("name").asText() + "-" + c.get("version").asText()));
+        bom.get("components")
+                .forEach(c -> components.add(
+                        c.get("name").asText() + "-" + c.get("version").asText()));
         List<String> missing = new ArrayList<>();
         for (String jar : jars) {
             // name-version.jar, or name-version-classifier.jar (netty's native libraries)
@@ -118,7 +132,8 @@ class ArchiveTest {
         for (String source : sources) {
             assertTrue(source.startsWith(ContainerImageTest.UNPACKED + "/"), source);
             Path inArchive = archive.home.resolve(source.substring(ContainerImageTest.UNPACKED.length() + 1));
-            assertTrue(Files.exists(inArchive), "the Dockerfile copies " + source + ", the archive has no " + inArchive);
+            assertTrue(
+                    Files.exists(inArchive), "the Dockerfile copies " + source + ", the archive has no " + inArchive);
         }
     }
 
@@ -134,9 +149,11 @@ class ArchiveTest {
         TestPki.Leaf server = ca.server("localhost", "localhost");
         int admin = freePort();
         int edge = freePort();
-        try (TestOrigin alpha = TestOrigin.plain("alpha"); TestOrigin beta = TestOrigin.plain("beta")) {
+        try (TestOrigin alpha = TestOrigin.plain("alpha");
+                TestOrigin beta = TestOrigin.plain("beta")) {
             Path config = work.resolve("proxy.conf");
-            Files.writeString(config, """
+            Files.writeString(
+                    config, """
                     admin { bind = "127.0.0.1", port = %d }
                     access-log = off
                     shutdown-grace = 5s
@@ -155,20 +172,37 @@ class ArchiveTest {
             assertTrue(check.stdout().startsWith("configuration OK: "), check.stdout());
 
             Path err = work.resolve("stderr.txt");
-            Process proxy = archive.launcher(work, Map.of("MTLS_PROXY_JAVA_OPTS", UnpackedArchive.SMALL_JVM + " "
-                            + "-Dlogback.configurationFile=" + archive.home.resolve("conf/logback-json.xml")),
-                    "run", "--config", config.toString()).redirectError(err.toFile())
-                    .redirectOutput(work.resolve("stdout.txt").toFile()).start();
+            Process proxy = archive.launcher(
+                            work,
+                            Map.of(
+                                    "MTLS_PROXY_JAVA_OPTS",
+                                    UnpackedArchive.SMALL_JVM + " " + "-Dlogback.configurationFile="
+                                            + archive.home.resolve("conf/logback-json.xml")),
+                            "run",
+                            "--config",
+                            config.toString())
+                    .redirectError(err.toFile())
+                    .redirectOutput(work.resolve("stdout.txt").toFile())
+                    .start();
             try {
-                HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+                HttpClient plain = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(2))
+                        .build();
                 awaitReady(plain, admin, proxy, err);
 
-                HttpClient https = HttpClient.newBuilder().sslContext(TestTls.client(ca.certFile(), null))
-                        .connectTimeout(Duration.ofSeconds(5)).build();
-                assertTrue(get(https, "https://localhost:" + edge + "/alpha/one").body().startsWith("origin=alpha\n"));
-                assertTrue(get(https, "https://localhost:" + edge + "/beta/two").body().startsWith("origin=beta\n"));
+                HttpClient https = HttpClient.newBuilder()
+                        .sslContext(TestTls.client(ca.certFile(), null))
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .build();
+                assertTrue(get(https, "https://localhost:" + edge + "/alpha/one")
+                        .body()
+                        .startsWith("origin=alpha\n"));
+                assertTrue(get(https, "https://localhost:" + edge + "/beta/two")
+                        .body()
+                        .startsWith("origin=beta\n"));
 
-                JsonNode info = JSON.readTree(get(plain, "http://127.0.0.1:" + admin + "/server-info").body());
+                JsonNode info = JSON.readTree(
+                        get(plain, "http://127.0.0.1:" + admin + "/server-info").body());
                 assertEquals(UnpackedArchive.VERSION, info.get("version").asText());
                 assertTrue(info.get("commit").asText().matches(COMMIT), info::toString);
                 assertEquals(config.toString(), info.get("config").asText());
@@ -184,9 +218,14 @@ class ArchiveTest {
                     events.add(JSON.readTree(line)); // every operational log line is one JSON object
                 }
             }
-            assertTrue(events.stream().anyMatch(e -> e.path("level").asText().equals("INFO")
-                    && e.path("formattedMessage").asText().startsWith("admin endpoint")), events::toString);
-            assertTrue(events.stream().anyMatch(e -> e.path("formattedMessage").asText().equals("stopped")),
+            assertTrue(
+                    events.stream()
+                            .anyMatch(e -> e.path("level").asText().equals("INFO")
+                                    && e.path("formattedMessage").asText().startsWith("admin endpoint")),
+                    events::toString);
+            assertTrue(
+                    events.stream()
+                            .anyMatch(e -> e.path("formattedMessage").asText().equals("stopped")),
                     events::toString);
         }
     }
@@ -197,21 +236,39 @@ class ArchiveTest {
         Path work = Files.createDirectories(dir.resolve("demo"));
         Path out = work.resolve("stdout.txt");
         Path err = work.resolve("stderr.txt");
-        Process demo = archive.launcher(work, Map.of(), "demo", "--state-dir", work.resolve("state").toString(),
-                "--plain-port", "0", "--tls-port", "0", "--mtls-port", "0", "--admin-port", "0")
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process demo = archive.launcher(
+                        work,
+                        Map.of(),
+                        "demo",
+                        "--state-dir",
+                        work.resolve("state").toString(),
+                        "--plain-port",
+                        "0",
+                        "--tls-port",
+                        "0",
+                        "--mtls-port",
+                        "0",
+                        "--admin-port",
+                        "0")
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             List<String> curls = List.of();
             while (curls.size() < 9 && System.nanoTime() < deadline) {
                 assertTrue(demo.isAlive(), () -> "the demo exited: " + read(err));
                 Thread.sleep(200);
-                curls = Files.readAllLines(out).stream().map(String::trim)
-                        .filter(l -> l.startsWith("curl -sS") && l.contains("/hello?from=")).toList();
+                curls = Files.readAllLines(out).stream()
+                        .map(String::trim)
+                        .filter(l -> l.startsWith("curl -sS") && l.contains("/hello?from="))
+                        .toList();
             }
             assertEquals(9, curls.size(), () -> read(out) + read(err));
             String mtlsToMtls = curls.get(8);
-            Process curl = new ProcessBuilder("bash", "-c", mtlsToMtls).redirectErrorStream(true).start();
+            Process curl = new ProcessBuilder("bash", "-c", mtlsToMtls)
+                    .redirectErrorStream(true)
+                    .start();
             String answer = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(curl.waitFor(20, TimeUnit.SECONDS));
             assertTrue(answer.startsWith("hello from the mtls origin"), mtlsToMtls + ": " + answer);
@@ -239,7 +296,10 @@ class ArchiveTest {
     }
 
     private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        return client.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +44,8 @@ class ContainerImageTest {
     Path dir;
 
     private static GenericContainer<?> readOnly(GenericContainer<?> container) {
-        return container.withTmpFs(Map.of("/tmp", "rw,exec,nosuid,size=64m")) // netty-tcnative loads its library from /tmp
+        return container
+                .withTmpFs(Map.of("/tmp", "rw,exec,nosuid,size=64m")) // netty-tcnative loads its library from /tmp
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withReadonlyRootfs(true));
     }
 
@@ -56,8 +56,11 @@ class ContainerImageTest {
                 .waitingFor(Wait.forLogMessage(".*/mtls/hello\\?from=mtls.*\\n", 1)
                         .withStartupTimeout(Duration.ofMinutes(2)))) {
             demo.start();
-            List<String> commands = demo.getLogs(OutputFrame.OutputType.STDOUT).lines().map(String::trim)
-                    .filter(l -> l.startsWith("curl -sS") && l.contains("/hello?from=")).toList();
+            List<String> commands = demo.getLogs(OutputFrame.OutputType.STDOUT)
+                    .lines()
+                    .map(String::trim)
+                    .filter(l -> l.startsWith("curl -sS") && l.contains("/hello?from="))
+                    .toList();
             assertEquals(9, commands.size(), "3 inbound x 3 outbound: " + commands);
             for (String command : commands) {
                 Container.ExecResult r = demo.execInContainer("bash", "-c", command);
@@ -90,16 +93,25 @@ class ContainerImageTest {
             proxy.start();
             HttpClient client = HttpClient.newHttpClient();
             String base = "http://" + proxy.getHost() + ":" + proxy.getMappedPort(8443);
-            HttpResponse<String> ok = client.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
+            HttpResponse<String> ok = client.send(
+                    HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ok.statusCode());
             assertEquals("ok\n", ok.body());
-            assertEquals(502, client.send(HttpRequest.newBuilder(URI.create(base + "/other")).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(
+                    502,
+                    client.send(
+                                    HttpRequest.newBuilder(URI.create(base + "/other"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode());
 
             var docker = proxy.getDockerClient();
             docker.stopContainerCmd(proxy.getContainerId()).withTimeout(30).exec();
-            long exit = docker.inspectContainerCmd(proxy.getContainerId()).exec().getState().getExitCodeLong();
+            long exit = docker.inspectContainerCmd(proxy.getContainerId())
+                    .exec()
+                    .getState()
+                    .getExitCodeLong();
             String logs = proxy.getLogs();
             assertEquals(0, exit, logs);
             assertTrue(logs.contains("stop signal: draining") && logs.contains("stopped"), logs);

@@ -3,6 +3,7 @@ package io.mtlsproxy.dist;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.testing.ExternalProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import io.mtlsproxy.core.testing.ExternalProcess;
 
 /**
  * The release archive built by this same {@code mvn verify} (dist/target/mtls-proxy-VERSION.tar.gz), unpacked in an
@@ -45,7 +44,8 @@ final class UnpackedArchive {
     static UnpackedArchive unpack(Path dir) throws IOException, InterruptedException {
         Path into = Files.createDirectories(dir.resolve("install"));
         Process tar = new ProcessBuilder("tar", "-xzf", archive().toString(), "-C", into.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         String out = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(tar.waitFor(60, TimeUnit.SECONDS) && tar.exitValue() == 0, "tar: " + out);
         Path home = into.resolve("mtls-proxy-" + VERSION);
@@ -75,14 +75,16 @@ final class UnpackedArchive {
         return pb;
     }
 
-    record Result(int exit, String stdout, String stderr) {
-    }
+    record Result(int exit, String stdout, String stderr) {}
 
     /** Runs a command that ends by itself. */
     Result run(Path workDir, String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile(workDir, "out", ".txt");
         Path err = Files.createTempFile(workDir, "err", ".txt");
-        Process p = launcher(workDir, Map.of(), args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = launcher(workDir, Map.of(), args)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("bin/mtls-proxy " + String.join(" ", args) + " did not finish");

@@ -1,16 +1,15 @@
 package io.mtlsproxy.admin;
 
-import java.util.concurrent.Callable;
-
 import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.cli.CheckConfigCommand;
 import io.mtlsproxy.admin.cli.DemoCommand;
 import io.mtlsproxy.admin.cli.ExitCodes;
 import io.mtlsproxy.admin.cli.LogLevel;
-import io.mtlsproxy.admin.cli.pki.PkiCommand;
 import io.mtlsproxy.admin.cli.RenewCommand;
 import io.mtlsproxy.admin.cli.RunCommand;
 import io.mtlsproxy.admin.cli.UsageException;
+import io.mtlsproxy.admin.cli.pki.PkiCommand;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,20 +17,35 @@ import picocli.CommandLine.Command;
  * {@code mtls-proxy}: the one entry point of the jar and of {@code bin/mtls-proxy}. Without a command it prints its
  * usage on stderr and exits 2, as for any other usage error; {@code help [COMMAND]} and {@code --help} exit 0.
  */
-@Command(name = "mtls-proxy", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "mtls-proxy",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "A reverse proxy that terminates TLS or mutual TLS and opens plain, TLS or mTLS "
                 + "connections to origins.",
-        subcommands = {RunCommand.class, CheckConfigCommand.class, RenewCommand.class, DemoCommand.class,
+        subcommands = {
+            RunCommand.class,
+            CheckConfigCommand.class,
+            RenewCommand.class,
+            DemoCommand.class,
             PkiCommand.class,
-            CommandLine.HelpCommand.class},
-        footer = {"", ExitCodes.HELP, "",
+            CommandLine.HelpCommand.class
+        },
+        footer = {
+            "",
+            ExitCodes.HELP,
+            "",
             "Environment: MTLS_PROXY_JAVA_OPTS adds JVM options after conf/jvm.options (bin/mtls-proxy).",
-            "Logging: --log-level LEVEL, or conf/logback.xml (-Dmtlsproxy.log.level=LEVEL)."})
+            "Logging: --log-level LEVEL, or conf/logback.xml (-Dmtlsproxy.log.level=LEVEL)."
+        })
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
+    @CommandLine.Option(
+            names = "--log-level",
+            paramLabel = "LEVEL",
+            scope = CommandLine.ScopeType.INHERIT,
             description = "the log's level: ${COMPLETION-CANDIDATES} (default: INFO)")
     void logLevel(LogLevel level) {
         level.apply();
@@ -50,8 +64,10 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         // A bad argument gets one line and exit 2, never a stack trace.
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("mtls-proxy: " + ex.getMessage() + " (see: "
-                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+            ex.getCommandLine()
+                    .getErr()
+                    .println("mtls-proxy: " + ex.getMessage() + " (see: "
+                            + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return ExitCodes.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {

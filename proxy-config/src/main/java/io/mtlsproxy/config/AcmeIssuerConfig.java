@@ -12,9 +12,16 @@ import java.util.Optional;
  * {@code accountKey} is created (0600) on first use; {@code challengeListener} is the listener that answers
  * the validation: a TLS listener for {@code tls-alpn-01}, a plain one for {@code http-01}.
  */
-public record AcmeIssuerConfig(String name, URI directory, Optional<FileRef> trustCa, Path accountKey,
-                               List<String> contact, AcmeChallenge challenge, String challengeListener,
-                               Source source) implements IssuerConfig {
+public record AcmeIssuerConfig(
+        String name,
+        URI directory,
+        Optional<FileRef> trustCa,
+        Path accountKey,
+        List<String> contact,
+        AcmeChallenge challenge,
+        String challengeListener,
+        Source source)
+        implements IssuerConfig {
     public AcmeIssuerConfig {
         requireNonNull(name, "name");
         requireNonNull(directory, "directory");

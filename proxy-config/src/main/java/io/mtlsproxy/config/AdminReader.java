@@ -7,16 +7,14 @@ final class AdminReader {
     static final String HEALTH = "health";
     static final String AUTH = "auth";
 
-    private AdminReader() {
-    }
+    private AdminReader() {}
 
     static AdminConfig.Health health(Node h) {
         h.allowOnly("bind", "port");
         if (!h.has("port")) {
             h.missing("port", "the port of /healthz and /readyz, e.g. port = 9902");
         }
-        return new AdminConfig.Health(ConfigLoader.bindAddress(h, "0.0.0.0"),
-                Scalars.integer(h, "port", 0, 0, 65535));
+        return new AdminConfig.Health(ConfigLoader.bindAddress(h, "0.0.0.0"), Scalars.integer(h, "port", 0, 0, 65535));
     }
 
     static AdminConfig.Auth auth(Node a) {
@@ -29,18 +27,25 @@ final class AdminReader {
                     + " or tls { cert, key, client-ca })");
         }
         if (a.has("allow") && !a.has("tls")) {
-            a.error("allow", "an allow-list without tls can never see a client certificate (expected: tls { cert,"
-                    + " key, client-ca } next to it)");
+            a.error(
+                    "allow",
+                    "an allow-list without tls can never see a client certificate (expected: tls { cert,"
+                            + " key, client-ca } next to it)");
         }
         return new AdminConfig.Auth(token, tls, allow);
     }
 
     private static Optional<AdminConfig.Tls> tls(Node t) {
-        t.allowOnly(KeyMaterialReader.CERT, KeyMaterialReader.KEY, KeyMaterialReader.KEYSTORE,
-                KeyMaterialReader.KEYSTORE_PASSWORD, "client-ca");
+        t.allowOnly(
+                KeyMaterialReader.CERT,
+                KeyMaterialReader.KEY,
+                KeyMaterialReader.KEYSTORE,
+                KeyMaterialReader.KEYSTORE_PASSWORD,
+                "client-ca");
         Optional<KeyMaterial> certificate = KeyMaterialReader.read(t);
         if (certificate.isEmpty() && !KeyMaterialReader.mentionsAny(t)) {
-            t.missing(KeyMaterialReader.CERT, "the admin port's certificate, cert = \"admin.crt\", key = \"admin.key\"");
+            t.missing(
+                    KeyMaterialReader.CERT, "the admin port's certificate, cert = \"admin.crt\", key = \"admin.key\"");
         }
         if (!t.has("client-ca")) {
             t.missing("client-ca", "the CA of the operators' client certificates");

@@ -10,8 +10,12 @@ import java.util.List;
  * ending in {@code /*}. {@code awsVpceIds} match the AWS VPC endpoint a connection came through (PROXY v2 TLV
  * 0xEA), so that PrivateLink consumers can be told apart.
  */
-public record AllowList(List<String> subjects, List<String> dnsSans, List<String> uriSans,
-                        List<String> sha256Fingerprints, List<String> awsVpceIds) {
+public record AllowList(
+        List<String> subjects,
+        List<String> dnsSans,
+        List<String> uriSans,
+        List<String> sha256Fingerprints,
+        List<String> awsVpceIds) {
     public static final AllowList ANY = new AllowList(List.of(), List.of(), List.of(), List.of());
 
     public AllowList {
@@ -23,8 +27,8 @@ public record AllowList(List<String> subjects, List<String> dnsSans, List<String
     }
 
     /** Certificate entries only. */
-    public AllowList(List<String> subjects, List<String> dnsSans, List<String> uriSans,
-                     List<String> sha256Fingerprints) {
+    public AllowList(
+            List<String> subjects, List<String> dnsSans, List<String> uriSans, List<String> sha256Fingerprints) {
         this(subjects, dnsSans, uriSans, sha256Fingerprints, List.of());
     }
 

@@ -8,15 +8,15 @@ import java.util.List;
  * {@code tls.deny}: each entry checked, a bad one reported at its line, the good ones returned.
  */
 final class CertificateNameLists {
-    private CertificateNameLists() {
-    }
+    private CertificateNameLists() {}
 
     static List<String> subjects(Node parent) {
         List<String> out = new ArrayList<>();
         for (Node s : parent.stringList("subjects")) {
-            Syntax.checkDistinguishedName(s.string()).ifPresentOrElse(
-                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
-                    () -> out.add(s.string()));
+            Syntax.checkDistinguishedName(s.string())
+                    .ifPresentOrElse(
+                            expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
+                            () -> out.add(s.string()));
         }
         return out;
     }
@@ -25,9 +25,10 @@ final class CertificateNameLists {
     static List<String> uriSans(Node parent, boolean prefixAllowed) {
         List<String> out = new ArrayList<>();
         for (Node s : parent.stringList("uri-sans")) {
-            Syntax.checkUriSan(s.string(), prefixAllowed).ifPresentOrElse(
-                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
-                    () -> out.add(s.string()));
+            Syntax.checkUriSan(s.string(), prefixAllowed)
+                    .ifPresentOrElse(
+                            expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
+                            () -> out.add(s.string()));
         }
         return out;
     }
@@ -36,9 +37,11 @@ final class CertificateNameLists {
     static List<String> sha256Fingerprints(Node parent) {
         List<String> out = new ArrayList<>();
         for (Node s : parent.stringList("sha256-fingerprints")) {
-            Syntax.normalizeFingerprint(s.string()).ifPresentOrElse(out::add,
-                    () -> s.error(Syntax.quote(s.string()) + " (expected: a SHA-256 fingerprint: 64 hex digits,"
-                            + " colons allowed)"));
+            Syntax.normalizeFingerprint(s.string())
+                    .ifPresentOrElse(
+                            out::add,
+                            () -> s.error(Syntax.quote(s.string()) + " (expected: a SHA-256 fingerprint: 64 hex digits,"
+                                    + " colons allowed)"));
         }
         return out;
     }

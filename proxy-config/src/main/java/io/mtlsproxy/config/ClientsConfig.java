@@ -8,7 +8,8 @@ public record ClientsConfig(int maxTracked) {
 
     public ClientsConfig {
         if (maxTracked < 1 || maxTracked > MAX_TRACKED_LIMIT) {
-            throw new IllegalArgumentException("maxTracked: " + maxTracked + " (expected: 1.." + MAX_TRACKED_LIMIT + ")");
+            throw new IllegalArgumentException(
+                    "maxTracked: " + maxTracked + " (expected: 1.." + MAX_TRACKED_LIMIT + ")");
         }
     }
 }

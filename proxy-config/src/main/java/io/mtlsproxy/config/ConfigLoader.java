@@ -74,13 +74,29 @@ public final class ConfigLoader {
     }
 
     private ProxyConfig read(Path file, Node root) {
-        root.allowOnly("admin", "expiry", "listeners", "reload", "shutdown-grace", "access-log", "routes-dir",
-                ROUTES, "issuers", "renewal", FleetReader.SHUTDOWN, FleetReader.SESSION_TICKETS, "clients");
+        root.allowOnly(
+                "admin",
+                "expiry",
+                "listeners",
+                "reload",
+                "shutdown-grace",
+                "access-log",
+                "routes-dir",
+                ROUTES,
+                "issuers",
+                "renewal",
+                FleetReader.SHUTDOWN,
+                FleetReader.SESSION_TICKETS,
+                "clients");
         watched.add(absolute(file));
         AdminConfig admin = root.object("admin").map(ConfigLoader::admin).orElse(AdminConfig.DEFAULT);
-        Source adminPort = root.child("admin").flatMap(a -> a.child("port")).map(Node::source).orElse(root.source());
+        Source adminPort = root.child("admin")
+                .flatMap(a -> a.child("port"))
+                .map(Node::source)
+                .orElse(root.source());
         ExpiryConfig expiry = root.object("expiry").map(ConfigLoader::expiry).orElse(ExpiryConfig.DEFAULT);
-        ClientsConfig clients = root.object("clients").map(ConfigLoader::clients).orElse(ClientsConfig.DEFAULT);
+        ClientsConfig clients =
+                root.object("clients").map(ConfigLoader::clients).orElse(ClientsConfig.DEFAULT);
 
         List<ParsedListener> listeners = new ArrayList<>();
         if (!root.has("listeners")) {
@@ -101,26 +117,46 @@ public final class ConfigLoader {
         Optional<Path> routesDir = root.child("routes-dir").flatMap(ConfigLoader::routesDir);
         routesDir.ifPresent(dir -> routes.addAll(routeFiles(dir)));
 
-        Map<String, IssuerConfig> issuers = root.object("issuers").map(IssuerReader::issuers).orElse(Map.of());
-        RenewalConfig renewal = root.object("renewal").map(IssuerReader::renewal).orElse(RenewalConfig.DEFAULT);
+        Map<String, IssuerConfig> issuers =
+                root.object("issuers").map(IssuerReader::issuers).orElse(Map.of());
+        RenewalConfig renewal =
+                root.object("renewal").map(IssuerReader::renewal).orElse(RenewalConfig.DEFAULT);
 
         CrossChecks.check(admin, adminPort, listeners, routes, problems);
-        List<ListenerConfig> listenerConfigs = listeners.stream().map(ParsedListener::config).toList();
-        List<RouteConfig> routeConfigs = routes.stream().map(ParsedRoute::config).toList();
+        List<ListenerConfig> listenerConfigs =
+                listeners.stream().map(ParsedListener::config).toList();
+        List<RouteConfig> routeConfigs =
+                routes.stream().map(ParsedRoute::config).toList();
         RenewalChecks.check(issuers, listenerConfigs, routeConfigs, problems);
         watch(admin);
         listenerConfigs.forEach(this::watch);
         routeConfigs.forEach(this::watch);
-        return new ProxyConfig(absolute(file), admin, expiry, listenerConfigs, routeConfigs, reload, shutdown.grace(),
-                accessLog, routesDir.map(ConfigLoader::absolute), List.copyOf(watched), issuers, renewal,
-                shutdown.drainDelay(), ticketKeys, clients);
+        return new ProxyConfig(
+                absolute(file),
+                admin,
+                expiry,
+                listenerConfigs,
+                routeConfigs,
+                reload,
+                shutdown.grace(),
+                accessLog,
+                routesDir.map(ConfigLoader::absolute),
+                List.copyOf(watched),
+                issuers,
+                renewal,
+                shutdown.drainDelay(),
+                ticketKeys,
+                clients);
     }
 
     private static AdminConfig admin(Node a) {
         a.allowOnly("bind", "port", AdminReader.HEALTH, AdminReader.AUTH);
         String bind = bindAddress(a, AdminConfig.DEFAULT.bind());
         int port = Scalars.integer(a, "port", AdminConfig.DEFAULT.port(), 0, 65535);
-        return new AdminConfig(bind, port, a.object(AdminReader.HEALTH).map(AdminReader::health),
+        return new AdminConfig(
+                bind,
+                port,
+                a.object(AdminReader.HEALTH).map(AdminReader::health),
                 a.object(AdminReader.AUTH).map(AdminReader::auth));
     }
 
@@ -139,43 +175,53 @@ public final class ConfigLoader {
         Duration warn = Scalars.duration(e, "warn-before", d.warnBefore(), Duration.ofSeconds(1));
         Duration critical = Scalars.duration(e, "critical-before", d.criticalBefore(), Duration.ZERO);
         if (critical.compareTo(warn) >= 0) {
-            Node at = e.child("critical-before").or(() -> e.child("warn-before")).orElse(e);
-            e.problems().add(at.source(), e.pathOf("critical-before"), Scalars.format(critical)
-                    + " is not before warn-before " + Scalars.format(warn)
-                    + " (expected: critical-before < warn-before)");
+            Node at =
+                    e.child("critical-before").or(() -> e.child("warn-before")).orElse(e);
+            e.problems()
+                    .add(
+                            at.source(),
+                            e.pathOf("critical-before"),
+                            Scalars.format(critical)
+                                    + " is not before warn-before " + Scalars.format(warn)
+                                    + " (expected: critical-before < warn-before)");
         }
         return new ExpiryConfig(warn, critical);
     }
 
     private static ClientsConfig clients(Node c) {
         c.allowOnly("max-tracked");
-        return new ClientsConfig(Scalars.integer(c, "max-tracked", ClientsConfig.DEFAULT.maxTracked(), 1,
-                ClientsConfig.MAX_TRACKED_LIMIT));
+        return new ClientsConfig(Scalars.integer(
+                c, "max-tracked", ClientsConfig.DEFAULT.maxTracked(), 1, ClientsConfig.MAX_TRACKED_LIMIT));
     }
 
     private static ReloadConfig reload(Node r) {
         r.allowOnly("watch", "interval");
         ReloadConfig d = ReloadConfig.DEFAULT;
-        return new ReloadConfig(Scalars.bool(r, "watch", d.watch()),
+        return new ReloadConfig(
+                Scalars.bool(r, "watch", d.watch()),
                 Scalars.duration(r, "interval", d.interval(), MIN_RELOAD_INTERVAL));
     }
 
     /** {@code stdout}, {@code stderr}, {@code off}, or a file (stored as an absolute path). */
     private static String accessLog(Node root) {
-        return root.child("access-log").flatMap(n -> n.asText().map(text -> {
-            if (text.equals("stdout") || text.equals("stderr") || text.equals("off")) {
-                return text;
-            }
-            if (text.isBlank()) {
-                n.error("\"\" (expected: \"stdout\", \"stderr\", \"off\" or a file path)");
-                return "stdout";
-            }
-            return n.fileSystemPath(text).map(named -> {
-                Path p = n.directoryOfSource().resolve(named).normalize();
-                FileChecks.checkWritableLocation(p, n.source(), n.path(), n.problems());
-                return p.toString();
-            }).orElse("stdout");
-        })).orElse("stdout");
+        return root.child("access-log")
+                .flatMap(n -> n.asText().map(text -> {
+                    if (text.equals("stdout") || text.equals("stderr") || text.equals("off")) {
+                        return text;
+                    }
+                    if (text.isBlank()) {
+                        n.error("\"\" (expected: \"stdout\", \"stderr\", \"off\" or a file path)");
+                        return "stdout";
+                    }
+                    return n.fileSystemPath(text)
+                            .map(named -> {
+                                Path p = n.directoryOfSource().resolve(named).normalize();
+                                FileChecks.checkWritableLocation(p, n.source(), n.path(), n.problems());
+                                return p.toString();
+                            })
+                            .orElse("stdout");
+                }))
+                .orElse("stdout");
     }
 
     /**
@@ -183,15 +229,16 @@ public final class ConfigLoader {
      * main file gives relative route file names), so that errors read like the user's own paths.
      */
     private static Optional<Path> routesDir(Node n) {
-        return n.asText().flatMap(text -> n.fileSystemPath(text).flatMap(named -> {
-            Path dir = Path.of(n.source().file()).resolveSibling(named).normalize();
-            if (!Files.isDirectory(dir)) {
-                n.error(Syntax.quote(text) + ": no such directory: " + absolute(dir)
-                        + " (expected: a directory of *.conf route files)");
-                return Optional.empty();
-            }
-            return Optional.of(dir);
-        }));
+        return n.asText()
+                .flatMap(text -> n.fileSystemPath(text).flatMap(named -> {
+                    Path dir = Path.of(n.source().file()).resolveSibling(named).normalize();
+                    if (!Files.isDirectory(dir)) {
+                        n.error(Syntax.quote(text) + ": no such directory: " + absolute(dir)
+                                + " (expected: a directory of *.conf route files)");
+                        return Optional.empty();
+                    }
+                    return Optional.of(dir);
+                }));
     }
 
     /** Every {@code *.conf} of the routes directory, by name; each holds {@code routes = [...]} only. */

@@ -14,11 +14,14 @@ import java.util.Set;
 final class CrossChecks {
     private static final Set<String> WILDCARD_BINDS = Set.of("0.0.0.0", "::", "*");
 
-    private CrossChecks() {
-    }
+    private CrossChecks() {}
 
-    static void check(AdminConfig admin, Source adminPortSource, List<ParsedListener> listeners,
-                      List<ParsedRoute> routes, Problems problems) {
+    static void check(
+            AdminConfig admin,
+            Source adminPortSource,
+            List<ParsedListener> listeners,
+            List<ParsedRoute> routes,
+            Problems problems) {
         Map<String, ParsedListener> byName = uniqueListeners(listeners, problems);
         ports(admin, adminPortSource, listeners, problems);
         uniqueRouteNames(routes, problems);
@@ -28,22 +31,36 @@ final class CrossChecks {
             ParsedListener listener = byName.get(route.listener());
             if (listener == null) {
                 if (!route.listener().isEmpty()) {
-                    problems.add(r.listenerSource(), r.path() + ".listener", Syntax.quote(route.listener())
-                            + " names no listener (expected: one of " + String.join(", ", byName.keySet()) + ")"
-                            + DidYouMean.hint(route.listener(), byName.keySet()));
+                    problems.add(
+                            r.listenerSource(),
+                            r.path() + ".listener",
+                            Syntax.quote(route.listener())
+                                    + " names no listener (expected: one of " + String.join(", ", byName.keySet()) + ")"
+                                    + DidYouMean.hint(route.listener(), byName.keySet()));
                 }
                 continue;
             }
             uniqueMatch(r, matches, problems);
             TlsMode mode = listener.config().tls().mode();
-            r.identityDemand().filter(d -> mode != TlsMode.MTLS).ifPresent(d -> problems.add(d.source(), d.key(),
-                    d.what() + " can never be satisfied: listener " + Syntax.quote(listener.config().name())
-                            + " has tls.mode = " + mode.configName() + " and asks no client certificate"
-                            + " (expected: a listener with tls.mode = mtls)"));
-            if (route.protocol() == RouteProtocol.TCP && mode == TlsMode.NONE && route.match().host().isPresent()) {
-                problems.add(r.matchSource(), r.path() + ".match.host", "a tcp route on listener "
-                        + Syntax.quote(listener.config().name()) + " (tls.mode = none) cannot match a host: there is no"
-                        + " SNI (expected: no host, or a listener with TLS)");
+            r.identityDemand()
+                    .filter(d -> mode != TlsMode.MTLS)
+                    .ifPresent(d -> problems.add(
+                            d.source(),
+                            d.key(),
+                            d.what() + " can never be satisfied: listener "
+                                    + Syntax.quote(listener.config().name())
+                                    + " has tls.mode = " + mode.configName() + " and asks no client certificate"
+                                    + " (expected: a listener with tls.mode = mtls)"));
+            if (route.protocol() == RouteProtocol.TCP
+                    && mode == TlsMode.NONE
+                    && route.match().host().isPresent()) {
+                problems.add(
+                        r.matchSource(),
+                        r.path() + ".match.host",
+                        "a tcp route on listener "
+                                + Syntax.quote(listener.config().name())
+                                + " (tls.mode = none) cannot match a host: there is no"
+                                + " SNI (expected: no host, or a listener with TLS)");
             }
         }
     }
@@ -57,16 +74,19 @@ final class CrossChecks {
             }
             ParsedListener first = byName.putIfAbsent(name, l);
             if (first != null) {
-                problems.add(l.nameSource(), l.path() + ".name", "duplicate listener name " + Syntax.quote(name)
-                        + " (first defined at " + first.nameSource() + "; expected: a unique name)");
+                problems.add(
+                        l.nameSource(),
+                        l.path() + ".name",
+                        "duplicate listener name " + Syntax.quote(name) + " (first defined at " + first.nameSource()
+                                + "; expected: a unique name)");
             }
         }
         return byName;
     }
 
     /** Port 0 asks the kernel for a free port, so it never collides. */
-    private static void ports(AdminConfig admin, Source adminPortSource, List<ParsedListener> listeners,
-                              Problems problems) {
+    private static void ports(
+            AdminConfig admin, Source adminPortSource, List<ParsedListener> listeners, Problems problems) {
         for (int i = 0; i < listeners.size(); i++) {
             ListenerConfig l = listeners.get(i).config();
             if (l.port() == 0) {
@@ -75,17 +95,25 @@ final class CrossChecks {
             for (int j = 0; j < i; j++) {
                 ListenerConfig earlier = listeners.get(j).config();
                 if (earlier.port() == l.port() && overlap(earlier.bind(), l.bind())) {
-                    problems.add(listeners.get(i).portSource(), listeners.get(i).path() + ".port",
-                            l.port() + " on " + l.bind() + " is already used by listener " + Syntax.quote(earlier.name())
-                                    + " on " + earlier.bind() + " (" + listeners.get(j).portSource()
+                    problems.add(
+                            listeners.get(i).portSource(),
+                            listeners.get(i).path() + ".port",
+                            l.port() + " on " + l.bind() + " is already used by listener "
+                                    + Syntax.quote(earlier.name())
+                                    + " on " + earlier.bind() + " ("
+                                    + listeners.get(j).portSource()
                                     + "; expected: another port or a non-overlapping bind address)");
                     break;
                 }
             }
             if (admin.port() == l.port() && overlap(admin.bind(), l.bind())) {
-                problems.add(adminPortSource, "admin.port", admin.port() + " on " + admin.bind()
-                        + " is already used by listener " + Syntax.quote(l.name()) + " (" + listeners.get(i).portSource()
-                        + "; expected: another port)");
+                problems.add(
+                        adminPortSource,
+                        "admin.port",
+                        admin.port() + " on " + admin.bind()
+                                + " is already used by listener " + Syntax.quote(l.name()) + " ("
+                                + listeners.get(i).portSource()
+                                + "; expected: another port)");
             }
         }
     }
@@ -103,8 +131,11 @@ final class CrossChecks {
             }
             ParsedRoute first = byName.putIfAbsent(name, r);
             if (first != null) {
-                problems.add(r.nameSource(), r.path() + ".name", "duplicate route name " + Syntax.quote(name)
-                        + " (first defined at " + first.nameSource() + "; expected: a unique name)");
+                problems.add(
+                        r.nameSource(),
+                        r.path() + ".name",
+                        "duplicate route name " + Syntax.quote(name) + " (first defined at " + first.nameSource()
+                                + "; expected: a unique name)");
             }
         }
     }
@@ -112,14 +143,18 @@ final class CrossChecks {
     /** Two routes with the same listener, host and path-prefix: the second could never be chosen. */
     private static void uniqueMatch(ParsedRoute r, Map<String, ParsedRoute> seen, Problems problems) {
         Match m = r.config().match();
-        String key = r.config().listener() + "\u0000" + m.host().map(h -> h.toLowerCase(Locale.ROOT)).orElse("*")
-                + "\u0000" + m.pathPrefix();
+        String key = r.config().listener() + "\u0000"
+                + m.host().map(h -> h.toLowerCase(Locale.ROOT)).orElse("*") + "\u0000" + m.pathPrefix();
         ParsedRoute first = seen.putIfAbsent(key, r);
         if (first != null) {
-            problems.add(r.matchSource(), r.path() + ".match", "same match as route " + Syntax.quote(first.config().name())
-                    + " (" + first.matchSource() + "): listener " + r.config().listener() + ", host "
-                    + m.host().orElse("(any)") + ", path-prefix " + m.pathPrefix()
-                    + " (expected: a different host or path-prefix)");
+            problems.add(
+                    r.matchSource(),
+                    r.path() + ".match",
+                    "same match as route " + Syntax.quote(first.config().name())
+                            + " (" + first.matchSource() + "): listener "
+                            + r.config().listener() + ", host "
+                            + m.host().orElse("(any)") + ", path-prefix " + m.pathPrefix()
+                            + " (expected: a different host or path-prefix)");
         }
     }
 }

@@ -8,8 +8,7 @@ import java.util.Set;
  * /clients print them), {@code sha256Fingerprints} lowercase hex without colons, {@code subjects} RFC 2253
  * distinguished names (compared as X.500 names, not as text), {@code uriSans} exact URIs.
  */
-public record DenyList(Set<String> serials, Set<String> sha256Fingerprints, Set<String> subjects,
-                       Set<String> uriSans) {
+public record DenyList(Set<String> serials, Set<String> sha256Fingerprints, Set<String> subjects, Set<String> uriSans) {
     public static final DenyList EMPTY = new DenyList(Set.of(), Set.of(), Set.of(), Set.of());
 
     public DenyList {

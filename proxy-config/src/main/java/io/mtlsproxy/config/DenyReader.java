@@ -7,8 +7,7 @@ import java.util.Set;
 
 /** Reads a listener's {@code tls.deny} block; every bad entry is reported at its line. */
 final class DenyReader {
-    private DenyReader() {
-    }
+    private DenyReader() {}
 
     static DenyList read(Node d) {
         d.allowOnly("serials", "sha256-fingerprints", "subjects", "uri-sans");
@@ -22,7 +21,10 @@ final class DenyReader {
                         + " as /clients prints it)");
             }
         }
-        return new DenyList(serials, Set.copyOf(CertificateNameLists.sha256Fingerprints(d)),
-                Set.copyOf(CertificateNameLists.subjects(d)), Set.copyOf(CertificateNameLists.uriSans(d, false)));
+        return new DenyList(
+                serials,
+                Set.copyOf(CertificateNameLists.sha256Fingerprints(d)),
+                Set.copyOf(CertificateNameLists.subjects(d)),
+                Set.copyOf(CertificateNameLists.uriSans(d, false)));
     }
 }

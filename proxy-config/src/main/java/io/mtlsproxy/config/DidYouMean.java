@@ -8,8 +8,7 @@ import java.util.Optional;
 final class DidYouMean {
     private static final int MAX_DISTANCE = 2;
 
-    private DidYouMean() {
-    }
+    private DidYouMean() {}
 
     static Optional<String> suggest(String given, Collection<String> known) {
         String g = normalize(given);

@@ -8,8 +8,7 @@ import java.nio.file.Path;
  * inside a file (a PEM without a certificate, a key that does not match) is core's TlsMaterialCheck's job.
  */
 final class FileChecks {
-    private FileChecks() {
-    }
+    private FileChecks() {}
 
     static void checkReadableFile(FileRef ref, Problems problems) {
         Path p = ref.path();
@@ -28,8 +27,11 @@ final class FileChecks {
         if (Files.isDirectory(file)) {
             problems.add(source, key, "is a directory (expected: a file path, \"stdout\" or \"off\"): " + file);
         } else if (dir == null || !Files.isDirectory(dir)) {
-            problems.add(source, key, "no such directory: " + dir
-                    + " (expected: \"stdout\", \"stderr\", \"off\" or a path in an existing directory)");
+            problems.add(
+                    source,
+                    key,
+                    "no such directory: " + dir
+                            + " (expected: \"stdout\", \"stderr\", \"off\" or a path in an existing directory)");
         } else if (Files.exists(file) ? !Files.isWritable(file) : !Files.isWritable(dir)) {
             problems.add(source, key, "cannot be written (permission denied): " + file);
         }

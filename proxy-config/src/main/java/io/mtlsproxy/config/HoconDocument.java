@@ -1,11 +1,5 @@
 package io.mtlsproxy.config;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.Optional;
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
@@ -14,6 +8,11 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * One parsed HOCON file: the resolved tree (what the readers use) and the unresolved one (whose origins give the
@@ -35,7 +34,10 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
     static Optional<HoconDocument> parseFile(Path file, Map<String, String> env, Problems problems) {
         Source whole = new Source(file.toString(), 0);
         if (!Files.exists(file)) {
-            problems.add(whole, FILE_KEY, "no such file (looked for " + file.toAbsolutePath().normalize() + ")");
+            problems.add(
+                    whole,
+                    FILE_KEY,
+                    "no such file (looked for " + file.toAbsolutePath().normalize() + ")");
             return Optional.empty();
         }
         if (!Files.isRegularFile(file)) {
@@ -56,8 +58,8 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
     }
 
     /** Parses HOCON text as if it were {@code pretendFile} (relative paths resolve against its directory). */
-    static Optional<HoconDocument> parseString(String hocon, Path pretendFile, Map<String, String> env,
-                                               Problems problems) {
+    static Optional<HoconDocument> parseString(
+            String hocon, Path pretendFile, Map<String, String> env, Problems problems) {
         try {
             Config raw = ConfigFactory.parseString(hocon, options().setOriginDescription(pretendFile.toString()));
             return resolve(pretendFile, hocon, raw, env, problems);
@@ -72,13 +74,13 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
     }
 
     /** @param text the document's text, or null to read it from {@code file} should an error need it */
-    private static Optional<HoconDocument> resolve(Path file, String text, Config raw, Map<String, String> env,
-                                                   Problems problems) {
+    private static Optional<HoconDocument> resolve(
+            Path file, String text, Config raw, Map<String, String> env, Problems problems) {
         // Keys, not paths: an environment variable's name is never split at dots.
-        Config environment = ConfigValueFactory.fromMap(Map.copyOf(env), "environment variables").toConfig();
-        ConfigResolveOptions opts = ConfigResolveOptions.defaults()
-                .setUseSystemEnvironment(false)
-                .setAllowUnresolved(true);
+        Config environment = ConfigValueFactory.fromMap(Map.copyOf(env), "environment variables")
+                .toConfig();
+        ConfigResolveOptions opts =
+                ConfigResolveOptions.defaults().setUseSystemEnvironment(false).setAllowUnresolved(true);
         try {
             Config resolved = raw.resolveWith(raw.withFallback(environment), opts);
             return Optional.of(new HoconDocument(file, resolved.root(), raw.root()));
@@ -131,6 +133,8 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
             }
         }
         int at = text.indexOf("${");
-        return at < 0 ? 1 : (int) text.substring(0, at).chars().filter(c -> c == '\n').count() + 1;
+        return at < 0
+                ? 1
+                : (int) text.substring(0, at).chars().filter(c -> c == '\n').count() + 1;
     }
 }

@@ -17,19 +17,24 @@ import java.util.Optional;
  * surprise at the first renewal, weeks later.
  */
 final class IssuerReader {
-    private enum Type { ACME, LOCAL_CA, EXEC }
-
-    private IssuerReader() {
+    private enum Type {
+        ACME,
+        LOCAL_CA,
+        EXEC
     }
+
+    private IssuerReader() {}
 
     static Map<String, IssuerConfig> issuers(Node issuers) {
         Map<String, IssuerConfig> out = new LinkedHashMap<>();
         for (String name : issuers.keys()) {
-            issuers.object(name).flatMap(n -> {
-                Syntax.checkName(name).ifPresent(expected -> n.error(Syntax.quote(name) + " (expected: " + expected
-                        + ")"));
-                return issuer(name, n);
-            }).ifPresent(i -> out.put(name, i));
+            issuers.object(name)
+                    .flatMap(n -> {
+                        Syntax.checkName(name)
+                                .ifPresent(expected -> n.error(Syntax.quote(name) + " (expected: " + expected + ")"));
+                        return issuer(name, n);
+                    })
+                    .ifPresent(i -> out.put(name, i));
         }
         return out;
     }
@@ -39,23 +44,31 @@ final class IssuerReader {
         if (type.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(switch (type.get()) {
-            case ACME -> acme(name, n);
-            case LOCAL_CA -> localCa(name, n);
-            case EXEC -> exec(name, n);
-        });
+        return Optional.of(
+                switch (type.get()) {
+                    case ACME -> acme(name, n);
+                    case LOCAL_CA -> localCa(name, n);
+                    case EXEC -> exec(name, n);
+                });
     }
 
     private static IssuerConfig acme(String name, Node n) {
         n.allowOnly("type", "directory", "trust-ca", "account-key", "contact", "challenge", "challenge-listener");
-        URI directory = n.requiredText("directory", "the ACME server's directory URL, e.g."
-                + " \"https://acme-v02.api.letsencrypt.org/directory\"").flatMap(text -> url(n, text))
+        URI directory = n.requiredText(
+                        "directory",
+                        "the ACME server's directory URL, e.g." + " \"https://acme-v02.api.letsencrypt.org/directory\"")
+                .flatMap(text -> url(n, text))
                 .orElse(URI.create("https://invalid.invalid/"));
         Optional<FileRef> trustCa = n.file("trust-ca");
-        Path accountKey = n.child("account-key").flatMap(k -> k.asText().map(t -> k.directoryOfSource().resolve(t)
-                .normalize())).orElse(n.directoryOfSource().resolve(name + "-acme-account.key"));
-        FileChecks.checkWritableLocation(accountKey, n.child("account-key").map(Node::source).orElse(n.source()),
-                n.pathOf("account-key"), n.problems());
+        Path accountKey = n.child("account-key")
+                .flatMap(k ->
+                        k.asText().map(t -> k.directoryOfSource().resolve(t).normalize()))
+                .orElse(n.directoryOfSource().resolve(name + "-acme-account.key"));
+        FileChecks.checkWritableLocation(
+                accountKey,
+                n.child("account-key").map(Node::source).orElse(n.source()),
+                n.pathOf("account-key"),
+                n.problems());
         List<String> contact = new ArrayList<>();
         for (Node c : n.stringList("contact")) {
             if (!c.string().startsWith("mailto:")) {
@@ -65,15 +78,19 @@ final class IssuerReader {
             }
         }
         AcmeChallenge challenge = Scalars.enumValue(n, "challenge", AcmeChallenge.class, AcmeChallenge.TLS_ALPN_01);
-        String listener = n.requiredText("challenge-listener", "the listener that answers the ACME validation: a TLS"
-                + " listener on port 443 for tls-alpn-01, a plain one on port 80 for http-01").orElse("");
+        String listener = n.requiredText(
+                        "challenge-listener",
+                        "the listener that answers the ACME validation: a TLS"
+                                + " listener on port 443 for tls-alpn-01, a plain one on port 80 for http-01")
+                .orElse("");
         return new AcmeIssuerConfig(name, directory, trustCa, accountKey, contact, challenge, listener, n.source());
     }
 
     private static Optional<URI> url(Node n, String text) {
         try {
             URI uri = new URI(text.trim());
-            if (uri.isAbsolute() && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))
+            if (uri.isAbsolute()
+                    && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))
                     && uri.getHost() != null) {
                 return Optional.of(uri);
             }
@@ -87,18 +104,24 @@ final class IssuerReader {
     private static IssuerConfig localCa(String name, Node n) {
         n.allowOnly("type", "ca-dir", "validity");
         Path dir = n.requiredText("ca-dir", "a directory made by pki init-ca (ca.crt, ca.key)")
-                .map(t -> n.directoryOfSource().resolve(t).normalize()).orElse(n.directoryOfSource());
+                .map(t -> n.directoryOfSource().resolve(t).normalize())
+                .orElse(n.directoryOfSource());
         if (n.has("ca-dir")) {
             Source at = n.child("ca-dir").orElseThrow().source();
             List<String> missing = List.of("ca.crt", "ca.key").stream()
-                    .filter(file -> !Files.isReadable(dir.resolve(file))).toList();
+                    .filter(file -> !Files.isReadable(dir.resolve(file)))
+                    .toList();
             if (!missing.isEmpty()) {
-                n.problems().add(at, n.pathOf("ca-dir"), "no readable " + String.join(" or ", missing) + " in "
-                        + dir + " (expected: a directory made by pki init-ca)");
+                n.problems()
+                        .add(
+                                at,
+                                n.pathOf("ca-dir"),
+                                "no readable " + String.join(" or ", missing) + " in " + dir
+                                        + " (expected: a directory made by pki init-ca)");
             }
         }
-        Duration validity = Scalars.duration(n, "validity", LocalCaIssuerConfig.DEFAULT_VALIDITY,
-                Duration.ofSeconds(30));
+        Duration validity =
+                Scalars.duration(n, "validity", LocalCaIssuerConfig.DEFAULT_VALIDITY, Duration.ofSeconds(30));
         return new LocalCaIssuerConfig(name, dir, validity, n.source());
     }
 
@@ -110,7 +133,9 @@ final class IssuerReader {
             n.missing("command", "the signing command and its arguments, e.g. [\"/usr/local/bin/sign-csr\"]");
         } else {
             Path program = Path.of(command.get(0));
-            Path resolved = program.isAbsolute() ? program : n.directoryOfSource().resolve(program).normalize();
+            Path resolved = program.isAbsolute()
+                    ? program
+                    : n.directoryOfSource().resolve(program).normalize();
             if (command.get(0).contains("/") && !Files.isExecutable(resolved)) {
                 n.error("command", Syntax.quote(command.get(0)) + " is not an executable file: " + resolved);
             } else if (command.get(0).contains("/")) {
@@ -128,8 +153,10 @@ final class IssuerReader {
         Duration initial = Scalars.duration(r, "retry-initial", d.retryInitial(), second);
         Duration max = Scalars.duration(r, "retry-max", d.retryMax(), second);
         if (max.compareTo(initial) < 0) {
-            r.error("retry-max", Scalars.format(max) + " is shorter than retry-initial " + Scalars.format(initial)
-                    + " (expected: retry-initial <= retry-max)");
+            r.error(
+                    "retry-max",
+                    Scalars.format(max) + " is shorter than retry-initial " + Scalars.format(initial)
+                            + " (expected: retry-initial <= retry-max)");
         }
         return new RenewalConfig(Scalars.duration(r, "check-interval", d.checkInterval(), second), initial, max);
     }

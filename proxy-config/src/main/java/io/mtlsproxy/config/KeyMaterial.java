@@ -9,9 +9,14 @@ import java.util.Optional;
  * {@code keystore} with an optional password. The loader guarantees exactly one of the two forms is set.
  * {@code renew} is the certificate's {@code renew} block (PEM only: renewal writes key and certificate files).
  */
-public record KeyMaterial(Optional<FileRef> cert, Optional<FileRef> key, Optional<FileRef> keystore,
-                          Optional<String> keystorePassword, String keyPath, Source source,
-                          Optional<RenewSpec> renew) {
+public record KeyMaterial(
+        Optional<FileRef> cert,
+        Optional<FileRef> key,
+        Optional<FileRef> keystore,
+        Optional<String> keystorePassword,
+        String keyPath,
+        Source source,
+        Optional<RenewSpec> renew) {
     public KeyMaterial {
         requireNonNull(cert, "cert");
         requireNonNull(key, "key");
@@ -23,13 +28,19 @@ public record KeyMaterial(Optional<FileRef> cert, Optional<FileRef> key, Optiona
     }
 
     public static KeyMaterial pem(FileRef cert, FileRef key, String keyPath, Source source) {
-        return new KeyMaterial(Optional.of(cert), Optional.of(key), Optional.empty(), Optional.empty(), keyPath, source,
+        return new KeyMaterial(
+                Optional.of(cert),
+                Optional.of(key),
+                Optional.empty(),
+                Optional.empty(),
+                keyPath,
+                source,
                 Optional.empty());
     }
 
     public static KeyMaterial pkcs12(FileRef keystore, Optional<String> password, String keyPath, Source source) {
-        return new KeyMaterial(Optional.empty(), Optional.empty(), Optional.of(keystore), password, keyPath, source,
-                Optional.empty());
+        return new KeyMaterial(
+                Optional.empty(), Optional.empty(), Optional.of(keystore), password, keyPath, source, Optional.empty());
     }
 
     /** The same material with a {@code renew} block: the proxy renews this certificate itself. */

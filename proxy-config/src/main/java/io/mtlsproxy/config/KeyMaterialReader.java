@@ -14,8 +14,7 @@ final class KeyMaterialReader {
     static final String KEYSTORE_PASSWORD = "keystore-password";
     static final String RENEW = "renew";
 
-    private KeyMaterialReader() {
-    }
+    private KeyMaterialReader() {}
 
     static boolean mentionsAny(Node n) {
         return n.has(CERT) || n.has(KEY) || n.has(KEYSTORE) || n.has(KEYSTORE_PASSWORD);
@@ -29,8 +28,10 @@ final class KeyMaterialReader {
         Optional<String> password = n.text(KEYSTORE_PASSWORD);
         boolean pem = n.has(CERT) || n.has(KEY);
         if (n.has(KEYSTORE) && pem) {
-            n.error(KEYSTORE, "given together with " + (n.has(CERT) ? CERT : KEY)
-                    + " (expected: either cert + key, or keystore, not both)");
+            n.error(
+                    KEYSTORE,
+                    "given together with " + (n.has(CERT) ? CERT : KEY)
+                            + " (expected: either cert + key, or keystore, not both)");
         }
         if (n.has(KEYSTORE_PASSWORD) && !n.has(KEYSTORE)) {
             n.error(KEYSTORE_PASSWORD, "given without keystore (expected: keystore = \"x.p12\" next to it)");
@@ -49,7 +50,8 @@ final class KeyMaterialReader {
             return Optional.of(KeyMaterial.pkcs12(keystore.get(), password, n.path(), n.source()));
         }
         if (cert.isPresent() && key.isPresent()) {
-            return Optional.of(KeyMaterial.pem(cert.get(), key.get(), n.path(), n.source()).withRenew(renew));
+            return Optional.of(
+                    KeyMaterial.pem(cert.get(), key.get(), n.path(), n.source()).withRenew(renew));
         }
         return Optional.empty();
     }

@@ -3,8 +3,8 @@ package io.mtlsproxy.config;
 import static java.util.Objects.requireNonNull;
 
 /** One listening socket: where it binds, how it terminates TLS, and its limits. */
-public record ListenerConfig(String name, String bind, int port, boolean proxyProtocol, ListenerTls tls,
-                             Limits limits, Source source) {
+public record ListenerConfig(
+        String name, String bind, int port, boolean proxyProtocol, ListenerTls tls, Limits limits, Source source) {
     public ListenerConfig {
         requireNonNull(name, "name");
         requireNonNull(bind, "bind");

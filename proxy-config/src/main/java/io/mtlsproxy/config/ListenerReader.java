@@ -12,13 +12,13 @@ final class ListenerReader {
     static final Set<String> PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
     private static final int MAX_VERIFY_DEPTH = 10;
 
-    private ListenerReader() {
-    }
+    private ListenerReader() {}
 
     static ParsedListener read(Node n) {
         n.allowOnly("name", "bind", "port", "proxy-protocol", "tls", "limits");
         String name = n.requiredText("name", "a listener name, e.g. public").orElse("");
-        Syntax.checkName(name).filter(x -> n.has("name"))
+        Syntax.checkName(name)
+                .filter(x -> n.has("name"))
                 .ifPresent(expected -> n.error("name", Syntax.quote(name) + " (expected: " + expected + ")"));
         String bind = Syntax.unbracket(n.text("bind", "0.0.0.0"));
         if (!Syntax.isBindAddress(bind)) {
@@ -30,13 +30,25 @@ final class ListenerReader {
         Limits limits = n.object("limits").map(ListenerReader::limits).orElse(Limits.DEFAULT);
         Source nameSource = n.child("name").map(Node::source).orElse(n.source());
         Source portSource = n.child("port").map(Node::source).orElse(n.source());
-        return new ParsedListener(new ListenerConfig(name, bind, port, proxyProtocol, tls, limits, n.source()),
-                n.path(), nameSource, portSource);
+        return new ParsedListener(
+                new ListenerConfig(name, bind, port, proxyProtocol, tls, limits, n.source()),
+                n.path(),
+                nameSource,
+                portSource);
     }
 
     private static ListenerTls tls(Node t) {
-        t.allowOnly("mode", "client-auth", "certificates", "client-ca", "crl", "verify-depth", "protocols",
-                "sni-host-check", "deny", "close-revoked");
+        t.allowOnly(
+                "mode",
+                "client-auth",
+                "certificates",
+                "client-ca",
+                "crl",
+                "verify-depth",
+                "protocols",
+                "sni-host-check",
+                "deny",
+                "close-revoked");
         Optional<TlsMode> modeRead = Scalars.requiredEnum(t, "mode", TlsMode.class);
         TlsMode mode = modeRead.orElse(TlsMode.TLS);
         boolean mtls = mode == TlsMode.MTLS;
@@ -52,30 +64,44 @@ final class ListenerReader {
         if (modeRead.isPresent()) {
             checkAgainstMode(t, mode);
         }
-        return new ListenerTls(mode, clientAuth, mode == TlsMode.NONE ? List.of() : certificates,
-                mtls ? clientCa : Optional.empty(), mtls ? crl : Optional.empty(), verifyDepth, protocols,
-                sniHostCheck, mtls ? deny : DenyList.EMPTY, closeRevoked);
+        return new ListenerTls(
+                mode,
+                clientAuth,
+                mode == TlsMode.NONE ? List.of() : certificates,
+                mtls ? clientCa : Optional.empty(),
+                mtls ? crl : Optional.empty(),
+                verifyDepth,
+                protocols,
+                sniHostCheck,
+                mtls ? deny : DenyList.EMPTY,
+                closeRevoked);
     }
 
     /** Keys that the mode needs, or that it would silently ignore. */
     private static void checkAgainstMode(Node t, TlsMode mode) {
         Source modeLine = t.child("mode").map(Node::source).orElse(t.source());
-        for (String mtlsOnly : List.of("client-auth", "client-ca", "crl", "verify-depth", "deny",
-                "close-revoked")) {
+        for (String mtlsOnly : List.of("client-auth", "client-ca", "crl", "verify-depth", "deny", "close-revoked")) {
             if (mode != TlsMode.MTLS && t.has(mtlsOnly)) {
                 t.error(mtlsOnly, "applies to mode = mtls only (this listener has mode = " + mode.configName() + ")");
             }
         }
         if (mode == TlsMode.MTLS && !t.has("client-ca")) {
-            t.problems().add(modeLine, t.pathOf("client-ca"),
-                    "missing (expected: the CA bundle that verifies client certificates; required with mode = mtls)");
+            t.problems()
+                    .add(
+                            modeLine,
+                            t.pathOf("client-ca"),
+                            "missing (expected: the CA bundle that verifies client certificates; required with mode = mtls)");
         }
         if (mode == TlsMode.NONE && t.has("certificates")) {
             t.error("certificates", "given with mode = none (expected: mode = tls or mtls to use them)");
         }
         if (mode != TlsMode.NONE && !t.has("certificates")) {
-            t.problems().add(modeLine, t.pathOf("certificates"), "missing (expected: at least one"
-                    + " { cert, key } or { keystore } with mode = " + mode.configName() + ")");
+            t.problems()
+                    .add(
+                            modeLine,
+                            t.pathOf("certificates"),
+                            "missing (expected: at least one" + " { cert, key } or { keystore } with mode = "
+                                    + mode.configName() + ")");
         }
     }
 
@@ -83,8 +109,12 @@ final class ListenerReader {
         List<KeyMaterial> out = new ArrayList<>();
         List<Node> entries = t.objectList("certificates");
         for (Node entry : entries) {
-            entry.allowOnly(KeyMaterialReader.CERT, KeyMaterialReader.KEY, KeyMaterialReader.KEYSTORE,
-                    KeyMaterialReader.KEYSTORE_PASSWORD, KeyMaterialReader.RENEW);
+            entry.allowOnly(
+                    KeyMaterialReader.CERT,
+                    KeyMaterialReader.KEY,
+                    KeyMaterialReader.KEYSTORE,
+                    KeyMaterialReader.KEYSTORE_PASSWORD,
+                    KeyMaterialReader.RENEW);
             if (!KeyMaterialReader.mentionsAny(entry)) {
                 entry.error("empty (expected: { cert = \"x.crt\", key = \"x.key\" } or { keystore = \"x.p12\" })");
             }
@@ -121,8 +151,13 @@ final class ListenerReader {
     }
 
     private static Limits limits(Node l) {
-        l.allowOnly("max-connections", "max-header-size", "max-body-size", "handshake-timeout",
-                "request-header-timeout", "idle-timeout");
+        l.allowOnly(
+                "max-connections",
+                "max-header-size",
+                "max-body-size",
+                "handshake-timeout",
+                "request-header-timeout",
+                "idle-timeout");
         Limits d = Limits.DEFAULT;
         Duration ms = Duration.ofMillis(1);
         return new Limits(

@@ -10,9 +10,17 @@ import java.util.Optional;
  * is the default. {@code clientCa}, {@code crl} and {@code deny} are used in mode {@link TlsMode#MTLS} only;
  * {@code closeRevoked}: a reload that revokes or denies a connected client closes its connections.
  */
-public record ListenerTls(TlsMode mode, ClientAuth clientAuth, List<KeyMaterial> certificates,
-                          Optional<FileRef> clientCa, Optional<FileRef> crl, int verifyDepth,
-                          List<String> protocols, boolean sniHostCheck, DenyList deny, boolean closeRevoked) {
+public record ListenerTls(
+        TlsMode mode,
+        ClientAuth clientAuth,
+        List<KeyMaterial> certificates,
+        Optional<FileRef> clientCa,
+        Optional<FileRef> crl,
+        int verifyDepth,
+        List<String> protocols,
+        boolean sniHostCheck,
+        DenyList deny,
+        boolean closeRevoked) {
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     public static final int DEFAULT_VERIFY_DEPTH = 2;
 
@@ -27,21 +35,41 @@ public record ListenerTls(TlsMode mode, ClientAuth clientAuth, List<KeyMaterial>
     }
 
     /** Settings that close the connections of a client a reload revokes or denies (the default). */
-    public ListenerTls(TlsMode mode, ClientAuth clientAuth, List<KeyMaterial> certificates,
-                       Optional<FileRef> clientCa, Optional<FileRef> crl, int verifyDepth, List<String> protocols,
-                       boolean sniHostCheck, DenyList deny) {
+    public ListenerTls(
+            TlsMode mode,
+            ClientAuth clientAuth,
+            List<KeyMaterial> certificates,
+            Optional<FileRef> clientCa,
+            Optional<FileRef> crl,
+            int verifyDepth,
+            List<String> protocols,
+            boolean sniHostCheck,
+            DenyList deny) {
         this(mode, clientAuth, certificates, clientCa, crl, verifyDepth, protocols, sniHostCheck, deny, true);
     }
 
     /** Settings without a deny list. */
-    public ListenerTls(TlsMode mode, ClientAuth clientAuth, List<KeyMaterial> certificates,
-                       Optional<FileRef> clientCa, Optional<FileRef> crl, int verifyDepth, List<String> protocols,
-                       boolean sniHostCheck) {
+    public ListenerTls(
+            TlsMode mode,
+            ClientAuth clientAuth,
+            List<KeyMaterial> certificates,
+            Optional<FileRef> clientCa,
+            Optional<FileRef> crl,
+            int verifyDepth,
+            List<String> protocols,
+            boolean sniHostCheck) {
         this(mode, clientAuth, certificates, clientCa, crl, verifyDepth, protocols, sniHostCheck, DenyList.EMPTY);
     }
 
     public static ListenerTls plain() {
-        return new ListenerTls(TlsMode.NONE, ClientAuth.REQUIRED, List.of(), Optional.empty(), Optional.empty(),
-                DEFAULT_VERIFY_DEPTH, DEFAULT_PROTOCOLS, true);
+        return new ListenerTls(
+                TlsMode.NONE,
+                ClientAuth.REQUIRED,
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                DEFAULT_VERIFY_DEPTH,
+                DEFAULT_PROTOCOLS,
+                true);
     }
 }

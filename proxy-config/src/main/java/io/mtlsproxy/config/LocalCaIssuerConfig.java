@@ -6,8 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /** A CA directory made by {@code pki init-ca} ({@code ca.crt}, {@code ca.key}) that signs renewals itself. */
-public record LocalCaIssuerConfig(String name, Path caDir, Duration validity, Source source)
-        implements IssuerConfig {
+public record LocalCaIssuerConfig(String name, Path caDir, Duration validity, Source source) implements IssuerConfig {
     public static final Duration DEFAULT_VALIDITY = Duration.ofDays(30);
 
     public LocalCaIssuerConfig {

@@ -1,5 +1,11 @@
 package io.mtlsproxy.config;
 
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,13 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-
-import com.typesafe.config.ConfigList;
-import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigOrigin;
-import com.typesafe.config.ConfigRenderOptions;
-import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueType;
 
 /**
  * A value of the configuration tree with its key path ({@code listeners[0].tls}) and its source (file and line
@@ -30,12 +29,18 @@ final class Node {
     private final ConfigValue value;
     /** The same value before substitution, for the line its key was written on; may be null. */
     private final ConfigValue raw;
+
     private final Source source;
     /** An unresolvable substitution is reported once, however often its value is asked for. */
     private boolean unresolvedReported;
 
-    private Node(HoconDocument document, Problems problems, String path, ConfigValue value, ConfigValue raw,
-                 Source fallback) {
+    private Node(
+            HoconDocument document,
+            Problems problems,
+            String path,
+            ConfigValue value,
+            ConfigValue raw,
+            Source fallback) {
         this.document = document;
         this.problems = problems;
         this.path = path;
@@ -45,7 +50,12 @@ final class Node {
     }
 
     static Node root(HoconDocument document, Problems problems) {
-        return new Node(document, problems, "", document.resolved(), document.raw(),
+        return new Node(
+                document,
+                problems,
+                "",
+                document.resolved(),
+                document.raw(),
                 new Source(document.file().toString(), 1));
     }
 
@@ -115,8 +125,13 @@ final class Node {
             if (!knownSet.contains(key)) {
                 String suggestion = DidYouMean.hint(key, Arrays.asList(known));
                 String message = "unknown key" + (suggestion.isEmpty() ? hint : suggestion);
-                Node child = new Node(document, problems, pathOf(key), obj.get(key),
-                        raw instanceof ConfigObject r ? r.get(key) : null, source);
+                Node child = new Node(
+                        document,
+                        problems,
+                        pathOf(key),
+                        obj.get(key),
+                        raw instanceof ConfigObject r ? r.get(key) : null,
+                        source);
                 problems.add(child.source, child.path, message);
             }
         }
@@ -129,7 +144,9 @@ final class Node {
 
     /** The keys of this object, sorted (a map such as {@code issuers { NAME { ... } }}); empty for a non-object. */
     List<String> keys() {
-        return value instanceof ConfigObject obj ? obj.keySet().stream().sorted().toList() : List.of();
+        return value instanceof ConfigObject obj
+                ? obj.keySet().stream().sorted().toList()
+                : List.of();
     }
 
     /** The objects of the list at {@code key}; reports a non-list and every non-object element. */
@@ -145,7 +162,9 @@ final class Node {
     }
 
     boolean isEmptyList(String key) {
-        return child(key).map(c -> c.value() instanceof ConfigList l && l.isEmpty()).orElse(false);
+        return child(key)
+                .map(c -> c.value() instanceof ConfigList l && l.isEmpty())
+                .orElse(false);
     }
 
     private List<Node> elements() {
@@ -153,8 +172,13 @@ final class Node {
         ConfigList rawList = raw instanceof ConfigList r && r.size() == list.size() ? r : null;
         List<Node> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            out.add(new Node(document, problems, path + "[" + i + "]", list.get(i),
-                    rawList == null ? null : rawList.get(i), source));
+            out.add(new Node(
+                    document,
+                    problems,
+                    path + "[" + i + "]",
+                    list.get(i),
+                    rawList == null ? null : rawList.get(i),
+                    source));
         }
         return out;
     }
@@ -312,7 +336,8 @@ final class Node {
             }
             ConfigOrigin o = v.origin();
             if (o != null && o.lineNumber() > 0) {
-                String file = o.filename() != null ? o.filename() : document.file().toString();
+                String file =
+                        o.filename() != null ? o.filename() : document.file().toString();
                 return new Source(file, o.lineNumber());
             }
         }

@@ -20,11 +20,22 @@ import java.util.Optional;
  * drain of {@code shutdownGrace} begins. {@code sessionTicketKeys}: the file of ticket keys a fleet shares.
  * {@code clients}: how many client certificates /clients keeps.
  */
-public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
-                          List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace,
-                          String accessLog, Optional<Path> routesDir, List<Path> watchedFiles,
-                          Map<String, IssuerConfig> issuers, RenewalConfig renewal,
-                          Duration drainDelay, Optional<FileRef> sessionTicketKeys, ClientsConfig clients) {
+public record ProxyConfig(
+        Path file,
+        AdminConfig admin,
+        ExpiryConfig expiry,
+        List<ListenerConfig> listeners,
+        List<RouteConfig> routes,
+        ReloadConfig reload,
+        Duration shutdownGrace,
+        String accessLog,
+        Optional<Path> routesDir,
+        List<Path> watchedFiles,
+        Map<String, IssuerConfig> issuers,
+        RenewalConfig renewal,
+        Duration drainDelay,
+        Optional<FileRef> sessionTicketKeys,
+        ClientsConfig clients) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     public static final Duration DEFAULT_DRAIN_DELAY = Duration.ZERO;
 
@@ -47,29 +58,95 @@ public record ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, Lis
     }
 
     /** A configuration with the default {@code clients} block. */
-    public ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
-                       List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace, String accessLog,
-                       Optional<Path> routesDir, List<Path> watchedFiles, Map<String, IssuerConfig> issuers,
-                       RenewalConfig renewal, Duration drainDelay, Optional<FileRef> sessionTicketKeys) {
-        this(file, admin, expiry, listeners, routes, reload, shutdownGrace, accessLog, routesDir, watchedFiles,
-                issuers, renewal, drainDelay, sessionTicketKeys, ClientsConfig.DEFAULT);
+    public ProxyConfig(
+            Path file,
+            AdminConfig admin,
+            ExpiryConfig expiry,
+            List<ListenerConfig> listeners,
+            List<RouteConfig> routes,
+            ReloadConfig reload,
+            Duration shutdownGrace,
+            String accessLog,
+            Optional<Path> routesDir,
+            List<Path> watchedFiles,
+            Map<String, IssuerConfig> issuers,
+            RenewalConfig renewal,
+            Duration drainDelay,
+            Optional<FileRef> sessionTicketKeys) {
+        this(
+                file,
+                admin,
+                expiry,
+                listeners,
+                routes,
+                reload,
+                shutdownGrace,
+                accessLog,
+                routesDir,
+                watchedFiles,
+                issuers,
+                renewal,
+                drainDelay,
+                sessionTicketKeys,
+                ClientsConfig.DEFAULT);
     }
 
     /** A configuration without the fleet settings: no drain delay, per-process ticket keys. */
-    public ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
-                       List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace, String accessLog,
-                       Optional<Path> routesDir, List<Path> watchedFiles, Map<String, IssuerConfig> issuers,
-                       RenewalConfig renewal) {
-        this(file, admin, expiry, listeners, routes, reload, shutdownGrace, accessLog, routesDir, watchedFiles,
-                issuers, renewal, DEFAULT_DRAIN_DELAY, Optional.empty());
+    public ProxyConfig(
+            Path file,
+            AdminConfig admin,
+            ExpiryConfig expiry,
+            List<ListenerConfig> listeners,
+            List<RouteConfig> routes,
+            ReloadConfig reload,
+            Duration shutdownGrace,
+            String accessLog,
+            Optional<Path> routesDir,
+            List<Path> watchedFiles,
+            Map<String, IssuerConfig> issuers,
+            RenewalConfig renewal) {
+        this(
+                file,
+                admin,
+                expiry,
+                listeners,
+                routes,
+                reload,
+                shutdownGrace,
+                accessLog,
+                routesDir,
+                watchedFiles,
+                issuers,
+                renewal,
+                DEFAULT_DRAIN_DELAY,
+                Optional.empty());
     }
 
     /** A configuration without issuers (nothing renews itself) and without the fleet settings. */
-    public ProxyConfig(Path file, AdminConfig admin, ExpiryConfig expiry, List<ListenerConfig> listeners,
-                       List<RouteConfig> routes, ReloadConfig reload, Duration shutdownGrace, String accessLog,
-                       Optional<Path> routesDir, List<Path> watchedFiles) {
-        this(file, admin, expiry, listeners, routes, reload, shutdownGrace, accessLog, routesDir, watchedFiles,
-                Map.of(), RenewalConfig.DEFAULT);
+    public ProxyConfig(
+            Path file,
+            AdminConfig admin,
+            ExpiryConfig expiry,
+            List<ListenerConfig> listeners,
+            List<RouteConfig> routes,
+            ReloadConfig reload,
+            Duration shutdownGrace,
+            String accessLog,
+            Optional<Path> routesDir,
+            List<Path> watchedFiles) {
+        this(
+                file,
+                admin,
+                expiry,
+                listeners,
+                routes,
+                reload,
+                shutdownGrace,
+                accessLog,
+                routesDir,
+                watchedFiles,
+                Map.of(),
+                RenewalConfig.DEFAULT);
     }
 
     public Optional<ListenerConfig> listener(String name) {

@@ -7,16 +7,19 @@ import java.util.Optional;
 
 /** Reads a certificate's {@code renew { issuer, before, dns-sans, uri-sans, key-type }} block. */
 final class RenewReader {
-    private RenewReader() {
-    }
+    private RenewReader() {}
 
     static RenewSpec read(Node r) {
         r.allowOnly("issuer", "before", "dns-sans", "uri-sans", "key-type");
-        String issuer = r.requiredText("issuer", "the name of an issuer under issuers { ... }").orElse("");
+        String issuer = r.requiredText("issuer", "the name of an issuer under issuers { ... }")
+                .orElse("");
         RenewBefore before = r.child("before").map(RenewReader::before).orElse(RenewBefore.DEFAULT);
         Optional<List<String>> dns = r.has("dns-sans") ? Optional.of(names(r, "dns-sans", false)) : Optional.empty();
         Optional<List<String>> uris = r.has("uri-sans") ? Optional.of(names(r, "uri-sans", true)) : Optional.empty();
-        if (dns.isPresent() && uris.isPresent() && dns.get().isEmpty() && uris.get().isEmpty()) {
+        if (dns.isPresent()
+                && uris.isPresent()
+                && dns.get().isEmpty()
+                && uris.get().isEmpty()) {
             r.error("dns-sans", "empty, and so is uri-sans (expected: at least one name for the new certificate)");
         }
         RenewKeyType keyType = Scalars.enumValue(r, "key-type", RenewKeyType.class, RenewKeyType.EC_P256);
@@ -28,7 +31,8 @@ final class RenewReader {
         String text = n.asText().orElse("").trim();
         if (text.endsWith("%")) {
             try {
-                double percent = Double.parseDouble(text.substring(0, text.length() - 1).trim());
+                double percent =
+                        Double.parseDouble(text.substring(0, text.length() - 1).trim());
                 if (percent > 0 && percent < 100) {
                     return new RenewBefore(Optional.empty(), percent / 100);
                 }
@@ -46,7 +50,8 @@ final class RenewReader {
         List<String> out = new ArrayList<>();
         for (Node s : r.stringList(key)) {
             Optional<String> problem = uri ? Syntax.checkUriSan(s.string(), false) : Syntax.checkDnsSan(s.string());
-            problem.ifPresentOrElse(expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
+            problem.ifPresentOrElse(
+                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
                     () -> out.add(s.string()));
         }
         return out;

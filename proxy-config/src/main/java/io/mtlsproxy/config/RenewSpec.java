@@ -9,8 +9,13 @@ import java.util.Optional;
  * A certificate's {@code renew} block: which issuer, when, and what the new certificate names. Absent
  * {@code dnsSans}/{@code uriSans} mean "the current certificate's".
  */
-public record RenewSpec(String issuer, RenewBefore before, Optional<List<String>> dnsSans,
-                        Optional<List<String>> uriSans, RenewKeyType keyType, Source source) {
+public record RenewSpec(
+        String issuer,
+        RenewBefore before,
+        Optional<List<String>> dnsSans,
+        Optional<List<String>> uriSans,
+        RenewKeyType keyType,
+        Source source) {
     public RenewSpec {
         requireNonNull(issuer, "issuer");
         requireNonNull(before, "before");

@@ -7,32 +7,40 @@ import java.util.Optional;
 
 /** Reads one element of {@code routes = [...]}: match, protocol, client identity and upstream. */
 final class RouteReader {
-    private RouteReader() {
-    }
+    private RouteReader() {}
 
     static ParsedRoute read(Node n) {
         n.allowOnly("name", "listener", "match", "protocol", "client-identity", "forward-client-cert", "upstream");
         String name = n.requiredText("name", "a route name, e.g. orders").orElse("");
-        Syntax.checkName(name).filter(x -> n.has("name"))
+        Syntax.checkName(name)
+                .filter(x -> n.has("name"))
                 .ifPresent(expected -> n.error("name", Syntax.quote(name) + " (expected: " + expected + ")"));
-        String listener = n.requiredText("listener", "the name of the listener this route serves").orElse("");
+        String listener = n.requiredText("listener", "the name of the listener this route serves")
+                .orElse("");
         RouteProtocol protocol = Scalars.enumValue(n, "protocol", RouteProtocol.class, RouteProtocol.HTTP);
         Match match = n.object("match").map(m -> match(m, protocol)).orElse(new Match(Optional.empty(), "/"));
         Optional<Node> identityNode = n.object("client-identity");
         ClientIdentity identity = identityNode.map(RouteReader::clientIdentity).orElse(ClientIdentity.NONE);
-        ForwardClientCert forward = Scalars.enumValue(n, "forward-client-cert", ForwardClientCert.class,
-                ForwardClientCert.SANITIZE_SET);
-        UpstreamConfig upstream = n.object("upstream").map(u -> UpstreamReader.read(u, protocol))
+        ForwardClientCert forward =
+                Scalars.enumValue(n, "forward-client-cert", ForwardClientCert.class, ForwardClientCert.SANITIZE_SET);
+        UpstreamConfig upstream = n.object("upstream")
+                .map(u -> UpstreamReader.read(u, protocol))
                 .orElseGet(() -> {
                     if (!n.has("upstream")) {
                         n.missing("upstream", "upstream { endpoints = [\"host:port\"] }");
                     }
-                    return new UpstreamConfig(List.of(), UpstreamProtocol.H1, UpstreamTls.PLAIN,
-                            UpstreamConfig.DEFAULT_CONNECT_TIMEOUT, UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT,
+                    return new UpstreamConfig(
+                            List.of(),
+                            UpstreamProtocol.H1,
+                            UpstreamTls.PLAIN,
+                            UpstreamConfig.DEFAULT_CONNECT_TIMEOUT,
+                            UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT,
                             UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT);
                 });
         RouteConfig config = new RouteConfig(name, listener, match, protocol, identity, forward, upstream, n.source());
-        return new ParsedRoute(config, n.path(),
+        return new ParsedRoute(
+                config,
+                n.path(),
                 n.child("name").map(Node::source).orElse(n.source()),
                 n.child("listener").map(Node::source).orElse(n.source()),
                 n.child("match").map(Node::source).orElse(n.source()),
@@ -48,8 +56,10 @@ final class RouteReader {
         if (!prefix.startsWith("/")) {
             m.error("path-prefix", Syntax.quote(prefix) + " (expected: a path starting with /, e.g. \"/orders\")");
         } else if (protocol == RouteProtocol.TCP && !prefix.equals("/")) {
-            m.error("path-prefix", Syntax.quote(prefix) + " on a tcp route (expected: no path-prefix: a tcp route"
-                    + " relays bytes and never sees a path)");
+            m.error(
+                    "path-prefix",
+                    Syntax.quote(prefix) + " on a tcp route (expected: no path-prefix: a tcp route"
+                            + " relays bytes and never sees a path)");
         }
         return new Match(host, prefix.startsWith("/") ? prefix : "/" + prefix);
     }
@@ -68,8 +78,10 @@ final class RouteReader {
         List<String> dnsSans = new ArrayList<>();
         for (Node s : a.stringList("dns-sans")) {
             String v = s.string().trim().toLowerCase(Locale.ROOT);
-            Syntax.checkDnsSan(v).ifPresentOrElse(expected -> s.error(Syntax.quote(v) + " (expected: " + expected + ")"),
-                    () -> dnsSans.add(v));
+            Syntax.checkDnsSan(v)
+                    .ifPresentOrElse(
+                            expected -> s.error(Syntax.quote(v) + " (expected: " + expected + ")"),
+                            () -> dnsSans.add(v));
         }
         List<String> uriSans = CertificateNameLists.uriSans(a, true);
         List<String> fingerprints = CertificateNameLists.sha256Fingerprints(a);

@@ -16,8 +16,7 @@ import java.util.Optional;
  * element by element; a {@link Source} is equal to any other; everything else by {@code equals}.
  */
 public final class SameMeaning {
-    private SameMeaning() {
-    }
+    private SameMeaning() {}
 
     public static boolean test(Object a, Object b) {
         if (a == b) {
@@ -76,7 +75,8 @@ public final class SameMeaning {
             accessor.setAccessible(true); // package-private records of this module
             return accessor.invoke(record);
         } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new IllegalStateException("cannot read " + c.getName() + " of " + record.getClass().getName(), e);
+            throw new IllegalStateException(
+                    "cannot read " + c.getName() + " of " + record.getClass().getName(), e);
         }
     }
 }

@@ -1,13 +1,12 @@
 package io.mtlsproxy.config;
 
+import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
-
-import com.typesafe.config.ConfigValueType;
 
 /**
  * Typed reads of a child key: numbers, booleans, durations, sizes and enums. Each reports a wrong or
@@ -17,8 +16,7 @@ final class Scalars {
     /** A duration written without a unit: HOCON would read milliseconds, which nobody means by {@code 30}. */
     private static final Pattern UNITLESS = Pattern.compile("\\s*[0-9.]+\\s*");
 
-    private Scalars() {
-    }
+    private Scalars() {}
 
     static int integer(Node parent, String key, int defaultValue, int min, int max) {
         return parent.child(key).map(n -> integer(n, defaultValue, min, max)).orElse(defaultValue);
@@ -67,17 +65,19 @@ final class Scalars {
     }
 
     static boolean bool(Node parent, String key, boolean defaultValue) {
-        return parent.child(key).map(n -> {
-            if (n.type() == null) {
-                return defaultValue;
-            }
-            try {
-                return n.value().atKey("v").getBoolean("v");
-            } catch (com.typesafe.config.ConfigException e) {
-                n.error(n.describe() + " (expected: true or false)");
-                return defaultValue;
-            }
-        }).orElse(defaultValue);
+        return parent.child(key)
+                .map(n -> {
+                    if (n.type() == null) {
+                        return defaultValue;
+                    }
+                    try {
+                        return n.value().atKey("v").getBoolean("v");
+                    } catch (com.typesafe.config.ConfigException e) {
+                        n.error(n.describe() + " (expected: true or false)");
+                        return defaultValue;
+                    }
+                })
+                .orElse(defaultValue);
     }
 
     /** A duration with a HOCON unit ({@code 500ms}, {@code 30s}, {@code 7d}), at least {@code min}. */
@@ -90,8 +90,8 @@ final class Scalars {
         if (type == null) {
             return defaultValue;
         }
-        String expected = "(expected: a duration with a unit, e.g. 500ms, 30s, 5m, 7d, of at least "
-                + format(min) + ")";
+        String expected =
+                "(expected: a duration with a unit, e.g. 500ms, 30s, 5m, 7d, of at least " + format(min) + ")";
         String text = type == ConfigValueType.STRING || type == ConfigValueType.NUMBER ? n.string() : "";
         if (UNITLESS.matcher(text).matches() && !isZero(text)) {
             n.error(n.describe() + " " + expected);
@@ -138,23 +138,25 @@ final class Scalars {
 
     /** A size in bytes with an optional HOCON unit ({@code 16k} = 16384, {@code 10m} = 10 MiB), at least 1. */
     static long size(Node parent, String key, long defaultValue) {
-        return parent.child(key).map(n -> {
-            if (n.type() == null) {
-                return defaultValue;
-            }
-            long bytes;
-            try {
-                bytes = n.value().atKey("v").getBytes("v");
-            } catch (com.typesafe.config.ConfigException e) {
-                n.error(n.describe() + " (expected: a size such as 16k, 10m or 8192)");
-                return defaultValue;
-            }
-            if (bytes <= 0) {
-                n.error(n.string() + " (expected: a size greater than 0)");
-                return defaultValue;
-            }
-            return bytes;
-        }).orElse(defaultValue);
+        return parent.child(key)
+                .map(n -> {
+                    if (n.type() == null) {
+                        return defaultValue;
+                    }
+                    long bytes;
+                    try {
+                        bytes = n.value().atKey("v").getBytes("v");
+                    } catch (com.typesafe.config.ConfigException e) {
+                        n.error(n.describe() + " (expected: a size such as 16k, 10m or 8192)");
+                        return defaultValue;
+                    }
+                    if (bytes <= 0) {
+                        n.error(n.string() + " (expected: a size greater than 0)");
+                        return defaultValue;
+                    }
+                    return bytes;
+                })
+                .orElse(defaultValue);
     }
 
     /** An enum written lower-case with dashes: {@code report-only} is {@code REPORT_ONLY}. */

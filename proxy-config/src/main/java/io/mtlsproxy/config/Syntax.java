@@ -5,7 +5,6 @@ import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
-
 import javax.security.auth.x500.X500Principal;
 
 /**
@@ -21,8 +20,7 @@ final class Syntax {
     private static final Pattern IPV4 = Pattern.compile(
             "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
 
-    private Syntax() {
-    }
+    private Syntax() {}
 
     /** A string value as it appears in a message: in double quotes. */
     static String quote(String s) {
@@ -31,7 +29,8 @@ final class Syntax {
 
     /** Listener and route names end up in metric labels and log lines: keep them plain. */
     static Optional<String> checkName(String name) {
-        return NAME.matcher(name).matches() ? Optional.empty()
+        return NAME.matcher(name).matches()
+                ? Optional.empty()
                 : Optional.of("letters, digits, '.', '_' or '-', starting with a letter or digit");
     }
 
@@ -87,7 +86,8 @@ final class Syntax {
     /** A host name, or {@code *.} and a host name (one leftmost wildcard label). */
     static Optional<String> checkHostPattern(String host) {
         String h = host.startsWith("*.") ? host.substring(2) : host;
-        return isHostname(h) ? Optional.empty()
+        return isHostname(h)
+                ? Optional.empty()
                 : Optional.of("a host name such as api.example.com or *.example.com, without a port");
     }
 
@@ -135,8 +135,8 @@ final class Syntax {
         }
     }
 
-    static final String ENDPOINT_EXPECTED = "host:port with a port of 1..65535, e.g. \"10.0.0.5:9443\","
-            + " \"orders.internal:443\" or \"[::1]:9443\"";
+    static final String ENDPOINT_EXPECTED =
+            "host:port with a port of 1..65535, e.g. \"10.0.0.5:9443\"," + " \"orders.internal:443\" or \"[::1]:9443\"";
 
     /**
      * An absolute URI (a SPIFFE ID or any other scheme), optionally ending in {@code /*} to admit every URI under
@@ -154,7 +154,8 @@ final class Syntax {
             if (!uri.isAbsolute()) {
                 return Optional.of(expected);
             }
-            if (uri.getScheme().equalsIgnoreCase("spiffe") && (uri.getHost() == null || uri.getHost().isEmpty())) {
+            if (uri.getScheme().equalsIgnoreCase("spiffe")
+                    && (uri.getHost() == null || uri.getHost().isEmpty())) {
                 return Optional.of("a SPIFFE ID with a trust domain: spiffe://TRUST-DOMAIN/PATH");
             }
             return Optional.empty();
@@ -172,7 +173,8 @@ final class Syntax {
     static Optional<String> checkDistinguishedName(String dn) {
         try {
             new X500Principal(dn);
-            return dn.isBlank() ? Optional.of("a distinguished name such as CN=orders-client,O=Example")
+            return dn.isBlank()
+                    ? Optional.of("a distinguished name such as CN=orders-client,O=Example")
                     : Optional.empty();
         } catch (IllegalArgumentException e) {
             return Optional.of("a distinguished name such as CN=orders-client,O=Example");

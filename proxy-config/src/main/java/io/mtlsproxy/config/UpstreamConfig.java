@@ -9,9 +9,14 @@ import java.util.List;
  * Where a route's requests go: round-robin over endpoints (every address of a host name), with its own outbound
  * TLS. {@code dns} bounds how long a host name's records are trusted.
  */
-public record UpstreamConfig(List<Endpoint> endpoints, UpstreamProtocol protocol, UpstreamTls tls,
-                             Duration connectTimeout, Duration responseTimeout, int maxConnectionsPerEndpoint,
-                             Dns dns) {
+public record UpstreamConfig(
+        List<Endpoint> endpoints,
+        UpstreamProtocol protocol,
+        UpstreamTls tls,
+        Duration connectTimeout,
+        Duration responseTimeout,
+        int maxConnectionsPerEndpoint,
+        Dns dns) {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 256;
@@ -26,8 +31,13 @@ public record UpstreamConfig(List<Endpoint> endpoints, UpstreamProtocol protocol
     }
 
     /** Without a dns block: the default TTL bounds. */
-    public UpstreamConfig(List<Endpoint> endpoints, UpstreamProtocol protocol, UpstreamTls tls,
-                          Duration connectTimeout, Duration responseTimeout, int maxConnectionsPerEndpoint) {
+    public UpstreamConfig(
+            List<Endpoint> endpoints,
+            UpstreamProtocol protocol,
+            UpstreamTls tls,
+            Duration connectTimeout,
+            Duration responseTimeout,
+            int maxConnectionsPerEndpoint) {
         this(endpoints, protocol, tls, connectTimeout, responseTimeout, maxConnectionsPerEndpoint, Dns.DEFAULT);
     }
 

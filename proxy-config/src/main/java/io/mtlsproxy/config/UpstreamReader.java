@@ -9,12 +9,17 @@ import java.util.Optional;
 final class UpstreamReader {
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
 
-    private UpstreamReader() {
-    }
+    private UpstreamReader() {}
 
     static UpstreamConfig read(Node u, RouteProtocol routeProtocol) {
-        u.allowOnly("endpoints", "protocol", "tls", "connect-timeout", "response-timeout",
-                "max-connections-per-endpoint", "dns");
+        u.allowOnly(
+                "endpoints",
+                "protocol",
+                "tls",
+                "connect-timeout",
+                "response-timeout",
+                "max-connections-per-endpoint",
+                "dns");
         List<Endpoint> endpoints = new ArrayList<>();
         if (!u.has("endpoints")) {
             u.missing("endpoints", "a list of host:port, e.g. endpoints = [\"10.0.0.5:9443\"]");
@@ -22,19 +27,28 @@ final class UpstreamReader {
             u.error("endpoints", "empty (expected: at least one host:port)");
         }
         for (Node e : u.stringList("endpoints")) {
-            Syntax.parseEndpoint(e.string()).ifPresentOrElse(endpoints::add,
-                    () -> e.error(Syntax.quote(e.string()) + " (expected: " + Syntax.ENDPOINT_EXPECTED + ")"));
+            Syntax.parseEndpoint(e.string())
+                    .ifPresentOrElse(
+                            endpoints::add,
+                            () -> e.error(Syntax.quote(e.string()) + " (expected: " + Syntax.ENDPOINT_EXPECTED + ")"));
         }
         UpstreamProtocol protocol = Scalars.enumValue(u, "protocol", UpstreamProtocol.class, UpstreamProtocol.H1);
         if (routeProtocol == RouteProtocol.TCP && protocol == UpstreamProtocol.H2) {
             u.error("protocol", "h2 on a tcp route (expected: h1 or nothing: a tcp route relays bytes as they come)");
         }
         UpstreamTls tls = u.object("tls").map(UpstreamReader::tls).orElse(UpstreamTls.PLAIN);
-        return new UpstreamConfig(endpoints, protocol, tls,
+        return new UpstreamConfig(
+                endpoints,
+                protocol,
+                tls,
                 Scalars.duration(u, "connect-timeout", UpstreamConfig.DEFAULT_CONNECT_TIMEOUT, MIN_TIMEOUT),
                 Scalars.duration(u, "response-timeout", UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT, MIN_TIMEOUT),
-                Scalars.integer(u, "max-connections-per-endpoint", UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT,
-                        1, Integer.MAX_VALUE),
+                Scalars.integer(
+                        u,
+                        "max-connections-per-endpoint",
+                        UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT,
+                        1,
+                        Integer.MAX_VALUE),
                 u.object("dns").map(UpstreamReader::dns).orElse(UpstreamConfig.Dns.DEFAULT));
     }
 
@@ -44,29 +58,43 @@ final class UpstreamReader {
         Duration min = Scalars.duration(d, "min-ttl", defaults.minTtl(), Duration.ofSeconds(1));
         Duration max = Scalars.duration(d, "max-ttl", defaults.maxTtl(), Duration.ofSeconds(1));
         if (min.compareTo(max) > 0) {
-            d.error("min-ttl", Scalars.format(min) + " is above max-ttl " + Scalars.format(max)
-                    + " (expected: min-ttl <= max-ttl)");
+            d.error(
+                    "min-ttl",
+                    Scalars.format(min) + " is above max-ttl " + Scalars.format(max)
+                            + " (expected: min-ttl <= max-ttl)");
             return defaults;
         }
         return new UpstreamConfig.Dns(min, max);
     }
 
     private static UpstreamTls tls(Node t) {
-        t.allowOnly("mode", "trust-ca", "server-name", "verify-hostname", "expected-uri-sans",
-                KeyMaterialReader.CERT, KeyMaterialReader.KEY, KeyMaterialReader.KEYSTORE,
-                KeyMaterialReader.KEYSTORE_PASSWORD, KeyMaterialReader.RENEW);
+        t.allowOnly(
+                "mode",
+                "trust-ca",
+                "server-name",
+                "verify-hostname",
+                "expected-uri-sans",
+                KeyMaterialReader.CERT,
+                KeyMaterialReader.KEY,
+                KeyMaterialReader.KEYSTORE,
+                KeyMaterialReader.KEYSTORE_PASSWORD,
+                KeyMaterialReader.RENEW);
         Optional<UpstreamTlsMode> modeRead = Scalars.requiredEnum(t, "mode", UpstreamTlsMode.class);
         UpstreamTlsMode mode = modeRead.orElse(UpstreamTlsMode.TLS);
         Optional<FileRef> trustCa = t.file("trust-ca");
         Optional<String> serverName = t.text("server-name").map(String::trim);
-        serverName.filter(s -> !Syntax.isHostname(s) && !Syntax.isIpv6(s)).ifPresent(s -> t.error("server-name",
-                Syntax.quote(s) + " (expected: a host name such as orders.internal, without a port)"));
+        serverName
+                .filter(s -> !Syntax.isHostname(s) && !Syntax.isIpv6(s))
+                .ifPresent(s -> t.error(
+                        "server-name",
+                        Syntax.quote(s) + " (expected: a host name such as orders.internal, without a port)"));
         boolean verifyHostname = Scalars.bool(t, "verify-hostname", true);
         List<String> expectedUriSans = new ArrayList<>();
         for (Node s : t.stringList("expected-uri-sans")) {
-            Syntax.checkUriSan(s.string(), false).ifPresentOrElse(
-                    expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
-                    () -> expectedUriSans.add(s.string()));
+            Syntax.checkUriSan(s.string(), false)
+                    .ifPresentOrElse(
+                            expected -> s.error(Syntax.quote(s.string()) + " (expected: " + expected + ")"),
+                            () -> expectedUriSans.add(s.string()));
         }
         Optional<KeyMaterial> identity = KeyMaterialReader.read(t);
         if (modeRead.isPresent()) {
@@ -75,31 +103,51 @@ final class UpstreamReader {
         if (mode == UpstreamTlsMode.PLAIN) {
             return UpstreamTls.PLAIN;
         }
-        return new UpstreamTls(mode, trustCa, serverName, verifyHostname, expectedUriSans,
+        return new UpstreamTls(
+                mode,
+                trustCa,
+                serverName,
+                verifyHostname,
+                expectedUriSans,
                 mode == UpstreamTlsMode.MTLS ? identity : Optional.empty());
     }
 
     private static void checkAgainstMode(Node t, UpstreamTlsMode mode) {
         Source modeLine = t.child("mode").map(Node::source).orElse(t.source());
         if (mode == UpstreamTlsMode.PLAIN) {
-            for (String key : List.of("trust-ca", "server-name", "verify-hostname", "expected-uri-sans",
-                    KeyMaterialReader.CERT, KeyMaterialReader.KEY, KeyMaterialReader.KEYSTORE,
+            for (String key : List.of(
+                    "trust-ca",
+                    "server-name",
+                    "verify-hostname",
+                    "expected-uri-sans",
+                    KeyMaterialReader.CERT,
+                    KeyMaterialReader.KEY,
+                    KeyMaterialReader.KEYSTORE,
                     KeyMaterialReader.KEYSTORE_PASSWORD)) {
                 if (t.has(key)) {
                     t.error(key, "given with mode = plain (expected: mode = tls or mtls to use it)");
                 }
             }
         } else if (mode == UpstreamTlsMode.TLS) {
-            for (String key : List.of(KeyMaterialReader.CERT, KeyMaterialReader.KEY, KeyMaterialReader.KEYSTORE,
+            for (String key : List.of(
+                    KeyMaterialReader.CERT,
+                    KeyMaterialReader.KEY,
+                    KeyMaterialReader.KEYSTORE,
                     KeyMaterialReader.KEYSTORE_PASSWORD)) {
                 if (t.has(key)) {
-                    t.error(key, "a client identity is presented with mode = mtls only (expected: mode = mtls,"
-                            + " or no " + key + ")");
+                    t.error(
+                            key,
+                            "a client identity is presented with mode = mtls only (expected: mode = mtls," + " or no "
+                                    + key + ")");
                 }
             }
         } else if (!KeyMaterialReader.mentionsAny(t)) {
-            t.problems().add(modeLine, t.pathOf(KeyMaterialReader.CERT), "missing (expected: the route's client"
-                    + " identity for mode = mtls: cert + key, or keystore)");
+            t.problems()
+                    .add(
+                            modeLine,
+                            t.pathOf(KeyMaterialReader.CERT),
+                            "missing (expected: the route's client"
+                                    + " identity for mode = mtls: cert + key, or keystore)");
         }
     }
 }

@@ -10,11 +10,15 @@ import java.util.Optional;
  * the SNI and the name verified (default: the endpoint's host). {@code clientIdentity} is set in mode
  * {@link UpstreamTlsMode#MTLS} only.
  */
-public record UpstreamTls(UpstreamTlsMode mode, Optional<FileRef> trustCa, Optional<String> serverName,
-                          boolean verifyHostname, List<String> expectedUriSans,
-                          Optional<KeyMaterial> clientIdentity) {
-    public static final UpstreamTls PLAIN = new UpstreamTls(UpstreamTlsMode.PLAIN, Optional.empty(),
-            Optional.empty(), true, List.of(), Optional.empty());
+public record UpstreamTls(
+        UpstreamTlsMode mode,
+        Optional<FileRef> trustCa,
+        Optional<String> serverName,
+        boolean verifyHostname,
+        List<String> expectedUriSans,
+        Optional<KeyMaterial> clientIdentity) {
+    public static final UpstreamTls PLAIN = new UpstreamTls(
+            UpstreamTlsMode.PLAIN, Optional.empty(), Optional.empty(), true, List.of(), Optional.empty());
 
     public UpstreamTls {
         requireNonNull(mode, "mode");

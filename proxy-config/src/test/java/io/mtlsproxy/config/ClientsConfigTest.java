@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +32,8 @@ class ClientsConfigTest {
     @Test
     void readAndNormalized() throws Exception {
         ConfigFixture f = new ConfigFixture(dir);
-        ProxyConfig config = f.load("clients { max-tracked = 500 }\n" + LISTENER.formatted("""
+        ProxyConfig config =
+                f.load("clients { max-tracked = 500 }\n" + LISTENER.formatted("""
                   serials = ["00:1A:2b", "ff"]
                   sha256-fingerprints = ["AB:%s"]
                   subjects = ["CN=leaked,O=Example"]
@@ -66,13 +66,29 @@ class ClientsConfigTest {
                 """);
         List<ConfigError> e = f.errors(text);
         assertError(e, f.main(), 1, "clients.max-tracked", "expected");
-        assertError(e, f.main(), ConfigFixture.line(text, "not-hex"), "listeners[0].tls.deny.serials[0]",
+        assertError(
+                e,
+                f.main(),
+                ConfigFixture.line(text, "not-hex"),
+                "listeners[0].tls.deny.serials[0]",
                 "\"not-hex\" (expected: a serial number in hex");
-        assertError(e, f.main(), ConfigFixture.line(text, "\"abc\""), "listeners[0].tls.deny.sha256-fingerprints[0]",
+        assertError(
+                e,
+                f.main(),
+                ConfigFixture.line(text, "\"abc\""),
+                "listeners[0].tls.deny.sha256-fingerprints[0]",
                 "expected: a SHA-256 fingerprint");
-        assertError(e, f.main(), ConfigFixture.line(text, "not a dn"), "listeners[0].tls.deny.subjects[0]",
+        assertError(
+                e,
+                f.main(),
+                ConfigFixture.line(text, "not a dn"),
+                "listeners[0].tls.deny.subjects[0]",
                 "expected: a distinguished name");
-        assertError(e, f.main(), ConfigFixture.line(text, "relative/path"), "listeners[0].tls.deny.uri-sans[0]",
+        assertError(
+                e,
+                f.main(),
+                ConfigFixture.line(text, "relative/path"),
+                "listeners[0].tls.deny.uri-sans[0]",
                 "expected: an absolute URI");
         assertError(e, f.main(), ConfigFixture.line(text, "names"), "listeners[0].tls.deny.names", "");
         assertCount(6, e);

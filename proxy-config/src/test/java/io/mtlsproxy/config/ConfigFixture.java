@@ -17,8 +17,17 @@ import java.util.stream.Collectors;
  * under {@code pki/} (proxy-config checks that files exist; their contents are core's business).
  */
 final class ConfigFixture {
-    static final List<String> PKI_FILES = List.of("server.crt", "server.key", "other.crt", "other.key",
-            "clients-ca.crt", "crl.pem", "origin-ca.crt", "client.crt", "client.key", "proxy.p12");
+    static final List<String> PKI_FILES = List.of(
+            "server.crt",
+            "server.key",
+            "other.crt",
+            "other.key",
+            "clients-ca.crt",
+            "crl.pem",
+            "origin-ca.crt",
+            "client.crt",
+            "client.key",
+            "proxy.p12");
 
     private final Path dir;
     private Map<String, String> env = Map.of();
@@ -67,7 +76,8 @@ final class ConfigFixture {
     /** Loads a configuration that must fail, and returns its errors. */
     List<ConfigError> errors(String mainText) {
         write("mtls-proxy.conf", mainText);
-        return assertThrows(ConfigException.class, () -> ConfigLoader.load(main(), env)).errors();
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load(main(), env))
+                .errors();
     }
 
     /** The 1-based line of the first line of {@code text} that contains {@code marker}. */
@@ -84,7 +94,9 @@ final class ConfigFixture {
     /** Asserts that one error has exactly this file, line and key, and a message containing {@code fragment}. */
     static ConfigError assertError(List<ConfigError> errors, Path file, int line, String key, String fragment) {
         for (ConfigError e : errors) {
-            if (e.source().file().equals(file.toString()) && e.source().line() == line && e.key().equals(key)
+            if (e.source().file().equals(file.toString())
+                    && e.source().line() == line
+                    && e.key().equals(key)
                     && e.message().contains(fragment)) {
                 return e;
             }

@@ -4,15 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Pattern;
-
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
-import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
  * Fuzzes the HOCON configuration loader with any text: it returns a configuration or throws a
@@ -51,7 +50,8 @@ class ConfigLoaderFuzzTest {
                 var m = shape.matcher(err.toString());
                 boolean elsewhere = !err.source().file().equals(FILE.toString()); // a routes.d file, a cert file
                 assertTrue(elsewhere || m.matches(), "FILE:LINE: key: message, not: " + err);
-                assertTrue(elsewhere || err.source().line() >= 1 && err.source().line() <= lines,
+                assertTrue(
+                        elsewhere || err.source().line() >= 1 && err.source().line() <= lines,
                         "a line of the text (1.." + lines + "): " + err);
             }
         }

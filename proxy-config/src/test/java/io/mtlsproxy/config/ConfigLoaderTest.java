@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,7 +96,8 @@ class ConfigLoaderTest {
         assertEquals(new ExpiryConfig(Duration.ofDays(20), Duration.ofDays(5)), c.expiry());
         assertEquals(new ReloadConfig(false, Duration.ofSeconds(5)), c.reload());
         assertEquals(Duration.ofSeconds(12), c.shutdownGrace());
-        assertEquals(dir.resolve("logs/access.json").toAbsolutePath().normalize().toString(), c.accessLog());
+        assertEquals(
+                dir.resolve("logs/access.json").toAbsolutePath().normalize().toString(), c.accessLog());
         assertEquals(Optional.empty(), c.routesDir());
 
         ListenerConfig l = c.listeners().get(0);
@@ -112,7 +112,9 @@ class ConfigLoaderTest {
         assertEquals(2, tls.certificates().size());
         KeyMaterial pem = tls.certificates().get(0);
         assertEquals(dir.resolve("pki/server.crt"), pem.cert().orElseThrow().path());
-        assertEquals("listeners[0].tls.certificates[0].cert", pem.cert().orElseThrow().key());
+        assertEquals(
+                "listeners[0].tls.certificates[0].cert",
+                pem.cert().orElseThrow().key());
         assertEquals(12, pem.cert().orElseThrow().source().line());
         assertEquals(dir.resolve("pki/server.key"), pem.key().orElseThrow().path());
         assertEquals("listeners[0].tls.certificates[0]", pem.keyPath());
@@ -120,13 +122,21 @@ class ConfigLoaderTest {
         assertTrue(p12.isPkcs12());
         assertEquals(dir.resolve("pki/proxy.p12"), p12.keystore().orElseThrow().path());
         assertEquals(Optional.of("changeit"), p12.keystorePassword());
-        assertEquals(dir.resolve("pki/clients-ca.crt"), tls.clientCa().orElseThrow().path());
+        assertEquals(
+                dir.resolve("pki/clients-ca.crt"), tls.clientCa().orElseThrow().path());
         assertEquals(dir.resolve("pki/crl.pem"), tls.crl().orElseThrow().path());
         assertEquals(3, tls.verifyDepth());
         assertEquals(List.of("TLSv1.3"), tls.protocols());
         assertFalse(tls.sniHostCheck());
-        assertEquals(new Limits(100, 8 * 1024, 1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(3),
-                Duration.ofMinutes(2)), l.limits());
+        assertEquals(
+                new Limits(
+                        100,
+                        8 * 1024,
+                        1024 * 1024,
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(3),
+                        Duration.ofMinutes(2)),
+                l.limits());
 
         RouteConfig r = c.routes().get(0);
         assertEquals("orders", r.name());
@@ -138,20 +148,25 @@ class ConfigLoaderTest {
         AllowList allow = r.clientIdentity().allow();
         assertEquals(List.of("CN=orders-client,O=Example"), allow.subjects());
         assertEquals(List.of("*.clients.example.com"), allow.dnsSans());
-        assertEquals(List.of("spiffe://example.org/ns/prod/sa/checkout", "spiffe://example.org/ns/dev/*"),
-                allow.uriSans());
+        assertEquals(
+                List.of("spiffe://example.org/ns/prod/sa/checkout", "spiffe://example.org/ns/dev/*"), allow.uriSans());
         assertEquals(List.of("abcdef0123456789".repeat(4)), allow.sha256Fingerprints());
         assertEquals(ForwardClientCert.APPEND_FORWARD, r.forwardClientCert());
         UpstreamConfig u = r.upstream();
-        assertEquals(List.of(new Endpoint("10.0.0.5", 9443), new Endpoint("orders.internal", 9443),
-                new Endpoint("::1", 9443)), u.endpoints());
+        assertEquals(
+                List.of(
+                        new Endpoint("10.0.0.5", 9443),
+                        new Endpoint("orders.internal", 9443),
+                        new Endpoint("::1", 9443)),
+                u.endpoints());
         assertEquals(UpstreamProtocol.H2, u.protocol());
         assertEquals(Duration.ofMillis(1500), u.connectTimeout());
         assertEquals(Duration.ofMinutes(1), u.responseTimeout());
         assertEquals(16, u.maxConnectionsPerEndpoint());
         UpstreamTls ut = u.tls();
         assertEquals(UpstreamTlsMode.MTLS, ut.mode());
-        assertEquals(dir.resolve("pki/origin-ca.crt"), ut.trustCa().orElseThrow().path());
+        assertEquals(
+                dir.resolve("pki/origin-ca.crt"), ut.trustCa().orElseThrow().path());
         assertEquals(Optional.of("orders.internal"), ut.serverName());
         assertFalse(ut.verifyHostname());
         assertEquals(List.of("spiffe://example.org/ns/prod/sa/orders"), ut.expectedUriSans());
@@ -247,11 +262,17 @@ class ConfigLoaderTest {
                 routes-dir = "routes.d"
                 routes = [{ name = main, listener = edge, upstream { endpoints = ["main:8080"] } }]
                 """);
-        assertEquals(List.of("main", "orders", "billing"), c.routes().stream().map(RouteConfig::name).toList());
+        assertEquals(
+                List.of("main", "orders", "billing"),
+                c.routes().stream().map(RouteConfig::name).toList());
         assertEquals(Optional.of(dir.resolve("routes.d").toAbsolutePath().normalize()), c.routesDir());
         UpstreamTls billing = c.routes().get(2).upstream().tls();
-        assertEquals(dir.resolve("pki/origin-ca.crt"), billing.trustCa().orElseThrow().path());
-        assertEquals(dir.resolve("pki/client.key"), billing.clientIdentity().orElseThrow().key().orElseThrow().path());
+        assertEquals(
+                dir.resolve("pki/origin-ca.crt"),
+                billing.trustCa().orElseThrow().path());
+        assertEquals(
+                dir.resolve("pki/client.key"),
+                billing.clientIdentity().orElseThrow().key().orElseThrow().path());
         Source billingSource = c.routes().get(2).source();
         assertEquals(dir.resolve("routes.d/20-billing.conf").toString(), billingSource.file());
         assertEquals(1, billingSource.line());
@@ -272,19 +293,35 @@ class ConfigLoaderTest {
                                         { keystore = "pki/proxy.p12" }] } }]
                 """);
         Path abs = dir.toAbsolutePath().normalize();
-        assertEquals(List.of(abs.resolve("mtls-proxy.conf"), abs.resolve("routes.d/a.conf"),
-                abs.resolve("pki/server.crt"), abs.resolve("pki/server.key"), abs.resolve("pki/proxy.p12"),
-                abs.resolve("pki/clients-ca.crt"), abs.resolve("pki/crl.pem"), abs.resolve("pki/origin-ca.crt")),
+        assertEquals(
+                List.of(
+                        abs.resolve("mtls-proxy.conf"),
+                        abs.resolve("routes.d/a.conf"),
+                        abs.resolve("pki/server.crt"),
+                        abs.resolve("pki/server.key"),
+                        abs.resolve("pki/proxy.p12"),
+                        abs.resolve("pki/clients-ca.crt"),
+                        abs.resolve("pki/crl.pem"),
+                        abs.resolve("pki/origin-ca.crt")),
                 c.watchedFiles());
     }
 
     @Test
     void accessLogKeepsStdoutAndOff() throws Exception {
         ConfigFixture f = new ConfigFixture(dir);
-        assertEquals("off", f.load("listeners = [{ name = a, port = 0 }]\naccess-log = off\n").accessLog());
-        assertEquals("stdout", f.load("listeners = [{ name = a, port = 0 }]\naccess-log = stdout\n").accessLog());
+        assertEquals(
+                "off",
+                f.load("listeners = [{ name = a, port = 0 }]\naccess-log = off\n")
+                        .accessLog());
+        assertEquals(
+                "stdout",
+                f.load("listeners = [{ name = a, port = 0 }]\naccess-log = stdout\n")
+                        .accessLog());
         // the stream operations.md documents, not a file named "stderr" next to the configuration
-        assertEquals("stderr", f.load("listeners = [{ name = a, port = 0 }]\naccess-log = stderr\n").accessLog());
+        assertEquals(
+                "stderr",
+                f.load("listeners = [{ name = a, port = 0 }]\naccess-log = stderr\n")
+                        .accessLog());
     }
 
     @Test
@@ -294,11 +331,21 @@ class ConfigLoaderTest {
                 listeners = [{ name = a, port = 0
                   tls { mode = tls, certificates = [{ cert = "pki/server.crt", key = "pki/server.key" }] } }]
                 """, dir.resolve("virtual.conf"), Map.of());
-        assertEquals(dir.resolve("pki/server.crt"), c.listeners().get(0).tls().certificates().get(0).cert()
-                .orElseThrow().path());
-        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        assertEquals(
+                dir.resolve("pki/server.crt"),
+                c.listeners()
+                        .get(0)
+                        .tls()
+                        .certificates()
+                        .get(0)
+                        .cert()
+                        .orElseThrow()
+                        .path());
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                ConfigException.class,
                 () -> ConfigLoader.parse("\nlisteners = [{ name = a, port = -1 }]\n", dir.resolve("v.conf"), Map.of()));
-        assertEquals(dir.resolve("v.conf") + ":2: listeners[0].port: -1 (expected: 0..65535)",
+        assertEquals(
+                dir.resolve("v.conf") + ":2: listeners[0].port: -1 (expected: 0..65535)",
                 e.errors().get(0).toString());
     }
 }

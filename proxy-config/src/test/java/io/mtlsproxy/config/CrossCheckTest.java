@@ -5,7 +5,6 @@ import static io.mtlsproxy.config.ConfigFixture.assertError;
 
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +31,12 @@ class CrossCheckTest {
                   }
                 ]
                 """);
-        assertError(e, f.main(), 4, "listeners[1].name", "duplicate listener name \"edge\" (first defined at "
-                + f.main() + ":2");
+        assertError(
+                e,
+                f.main(),
+                4,
+                "listeners[1].name",
+                "duplicate listener name \"edge\" (first defined at " + f.main() + ":2");
         assertCount(1, e);
     }
 
@@ -52,7 +55,8 @@ class CrossCheckTest {
                   { name = g, bind = "::", port = 8081 }
                 ]
                 """);
-        assertError(e, f.main(), 5, "listeners[1].port", "8080 on 127.0.0.1 is already used by listener \"a\" on 0.0.0.0");
+        assertError(
+                e, f.main(), 5, "listeners[1].port", "8080 on 127.0.0.1 is already used by listener \"a\" on 0.0.0.0");
         // the admin endpoint (127.0.0.1:8081) and listener g (:::8081, every address) collide too
         assertError(e, f.main(), 1, "admin.port", "8081 on 127.0.0.1 is already used by listener \"g\"");
         assertCount(2, e);
@@ -68,8 +72,12 @@ class CrossCheckTest {
                   upstream { endpoints = ["a:80"] }
                 }]
                 """);
-        assertError(e, f.main(), 4, "routes[0].listener", "\"publik\" names no listener (expected: one of public,"
-                + " internal) (did you mean `public`?)");
+        assertError(
+                e,
+                f.main(),
+                4,
+                "routes[0].listener",
+                "\"publik\" names no listener (expected: one of public," + " internal) (did you mean `public`?)");
         assertCount(1, e);
     }
 
@@ -89,7 +97,8 @@ class CrossCheckTest {
                     upstream { endpoints = ["a:80"] } }
                 ]
                 """);
-        assertError(e, f.main(), 5, "routes[1].name", "duplicate route name \"one\" (first defined at " + f.main() + ":3");
+        assertError(
+                e, f.main(), 5, "routes[1].name", "duplicate route name \"one\" (first defined at " + f.main() + ":3");
         assertError(e, f.main(), 8, "routes[2].match", "same match as route \"one\" (" + f.main() + ":3)");
         assertCount(2, e);
     }
@@ -118,10 +127,18 @@ class CrossCheckTest {
                     upstream { endpoints = ["a:80"] } }
                 ]
                 """);
-        assertError(e, f.main(), 9, "routes[0].client-identity.require", "require = true can never be satisfied:"
-                + " listener \"lb\" has tls.mode = none");
-        assertError(e, f.main(), 14, "routes[1].client-identity.allow", "an allow-list can never be satisfied:"
-                + " listener \"tls\" has tls.mode = tls");
+        assertError(
+                e,
+                f.main(),
+                9,
+                "routes[0].client-identity.require",
+                "require = true can never be satisfied:" + " listener \"lb\" has tls.mode = none");
+        assertError(
+                e,
+                f.main(),
+                14,
+                "routes[1].client-identity.allow",
+                "an allow-list can never be satisfied:" + " listener \"tls\" has tls.mode = tls");
         assertCount(2, e);
     }
 

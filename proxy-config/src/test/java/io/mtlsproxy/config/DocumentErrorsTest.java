@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,7 +98,9 @@ class DocumentErrorsTest {
     void missingMainFile() {
         Path nope = dir.resolve("nope.conf");
         ConfigException ex = assertThrows(ConfigException.class, () -> ConfigLoader.load(nope, Map.of()));
-        assertEquals(nope + ":0: (file): no such file (looked for " + nope + ")", ex.errors().get(0).toString());
+        assertEquals(
+                nope + ":0: (file): no such file (looked for " + nope + ")",
+                ex.errors().get(0).toString());
     }
 
     @Test
@@ -146,10 +147,16 @@ class DocumentErrorsTest {
                 listeners = [{ name = edge, port = 0 }]
                 routes-dir = "routes.d"
                 """);
-        assertError(e, team, 6, "routes[0].upstream.tls.trust-ca", "no such file: " + dir.resolve("pki/missing-ca.crt"));
+        assertError(
+                e, team, 6, "routes[0].upstream.tls.trust-ca", "no such file: " + dir.resolve("pki/missing-ca.crt"));
         assertError(e, team, 9, "listeners", "unknown key (expected: a route file holds only routes = [...])");
-        assertEquals(1, e.stream().filter(x -> x.source().file().equals(broken.toString())
-                && x.key().equals("(syntax)")).count(), () -> ConfigFixture.render(e));
+        assertEquals(
+                1,
+                e.stream()
+                        .filter(x -> x.source().file().equals(broken.toString())
+                                && x.key().equals("(syntax)"))
+                        .count(),
+                () -> ConfigFixture.render(e));
         assertCount(3, e);
     }
 
@@ -173,7 +180,8 @@ class DocumentErrorsTest {
                 routes = [{ name = orders, listener = edge, match.path-prefix = "/orders"
                   upstream.endpoints = ["a:80"] }]
                 """);
-        assertError(e, team, 4, "routes[1].name", "duplicate route name \"orders\" (first defined at " + f.main() + ":3");
+        assertError(
+                e, team, 4, "routes[1].name", "duplicate route name \"orders\" (first defined at " + f.main() + ":3");
         assertCount(1, e);
     }
 
@@ -185,10 +193,11 @@ class DocumentErrorsTest {
         Path relative = Path.of("").toAbsolutePath().relativize(f.main().toAbsolutePath());
         ConfigException ex = assertThrows(ConfigException.class, () -> ConfigLoader.load(relative, Map.of()));
         Path relativeDir = relative.getParent();
-        assertEquals(List.of(
-                relative + ":1: listeners[0].port: \"x\" (expected: a number 0..65535)",
-                relativeDir.resolve("routes.d/a.conf") + ":1: routes[0].listener: \"nope\" names no listener"
-                        + " (expected: one of edge)"),
+        assertEquals(
+                List.of(
+                        relative + ":1: listeners[0].port: \"x\" (expected: a number 0..65535)",
+                        relativeDir.resolve("routes.d/a.conf") + ":1: routes[0].listener: \"nope\" names no listener"
+                                + " (expected: one of edge)"),
                 ex.errors().stream().map(ConfigError::toString).toList());
     }
 
@@ -205,8 +214,8 @@ class DocumentErrorsTest {
 
     @Test
     void errorToStringIsFileLineKeyMessage() {
-        ConfigError e = new ConfigError(new Source("conf/x.conf", 12), "listeners[0].tls.verify-depth",
-                "0 (expected: 1..10)");
+        ConfigError e =
+                new ConfigError(new Source("conf/x.conf", 12), "listeners[0].tls.verify-depth", "0 (expected: 1..10)");
         assertEquals("conf/x.conf:12: listeners[0].tls.verify-depth: 0 (expected: 1..10)", e.toString());
     }
 }

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,8 +32,11 @@ class FleetConfigTest {
                 """);
         assertEquals(Duration.ofSeconds(5), c.drainDelay());
         assertEquals(Duration.ofSeconds(20), c.shutdownGrace());
-        assertEquals(dir.resolve("tickets.key"), c.sessionTicketKeys().orElseThrow().path());
-        assertTrue(c.watchedFiles().contains(dir.resolve("tickets.key").toAbsolutePath().normalize()),
+        assertEquals(
+                dir.resolve("tickets.key"), c.sessionTicketKeys().orElseThrow().path());
+        assertTrue(
+                c.watchedFiles()
+                        .contains(dir.resolve("tickets.key").toAbsolutePath().normalize()),
                 "a new key file is picked up by the file watch");
     }
 
@@ -86,12 +88,17 @@ class FleetConfigTest {
                   }
                 }
                 """);
-        assertEquals(Optional.of(new AdminConfig.Health("0.0.0.0", 9902)), c.admin().health());
+        assertEquals(
+                Optional.of(new AdminConfig.Health("0.0.0.0", 9902)), c.admin().health());
         AdminConfig.Auth auth = c.admin().auth().orElseThrow();
         assertEquals(dir.resolve("admin.token"), auth.tokenFile().orElseThrow().path());
-        assertEquals(dir.resolve("pki/clients-ca.crt"), auth.tls().orElseThrow().clientCa().path());
+        assertEquals(
+                dir.resolve("pki/clients-ca.crt"),
+                auth.tls().orElseThrow().clientCa().path());
         assertEquals(List.of("CN=oncall"), auth.allow().subjects());
-        assertTrue(c.watchedFiles().contains(dir.resolve("admin.token").toAbsolutePath().normalize()),
+        assertTrue(
+                c.watchedFiles()
+                        .contains(dir.resolve("admin.token").toAbsolutePath().normalize()),
                 "a rotated token is picked up by the file watch");
     }
 
@@ -122,7 +129,9 @@ class FleetConfigTest {
                 routes = [{ name = app, listener = lb, upstream { endpoints = ["127.0.0.1:8081"] }
                   client-identity.allow.aws-vpce-ids = ["vpce-0123456789ABCDEF0"] }]
                 """);
-        assertEquals(List.of("vpce-0123456789abcdef0"), c.routes().get(0).clientIdentity().allow().awsVpceIds());
+        assertEquals(
+                List.of("vpce-0123456789abcdef0"),
+                c.routes().get(0).clientIdentity().allow().awsVpceIds());
         String bad = """
                 listeners = [{ name = lb, port = 8080, proxy-protocol = true }]
                 routes = [{ name = app, listener = lb, upstream { endpoints = ["127.0.0.1:8081"] }

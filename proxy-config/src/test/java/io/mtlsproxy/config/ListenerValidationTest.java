@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,8 +96,12 @@ class ListenerValidationTest {
                 }]
                 """;
         List<ConfigError> e = errors(text);
-        assertError(e, f.main(), 3, "listeners[0].tls.mode", "\"mtsl\" (expected: one of none, tls, mtls)"
-                + " (did you mean `mtls`?)");
+        assertError(
+                e,
+                f.main(),
+                3,
+                "listeners[0].tls.mode",
+                "\"mtsl\" (expected: one of none, tls, mtls)" + " (did you mean `mtls`?)");
         assertCount(1, e);
     }
 
@@ -164,7 +167,11 @@ class ListenerValidationTest {
                 }]
                 """;
         List<ConfigError> e = errors(text);
-        assertError(e, f.main(), 5, "listeners[0].tls.certificates[0].keystore",
+        assertError(
+                e,
+                f.main(),
+                5,
+                "listeners[0].tls.certificates[0].keystore",
                 "(expected: either cert + key, or keystore, not both)");
         assertError(e, f.main(), 6, "listeners[0].tls.certificates[1].key", "missing (expected: the private key");
         assertError(e, f.main(), 7, "listeners[0].tls.certificates[2].cert", "missing (expected: the certificate");
@@ -187,7 +194,12 @@ class ListenerValidationTest {
                 }]
                 """;
         List<ConfigError> e = f.errors(text);
-        assertError(e, f.main(), 4, "listeners[0].tls.certificates[0].cert", "no such file: " + dir.resolve("pki/nope.crt"));
+        assertError(
+                e,
+                f.main(),
+                4,
+                "listeners[0].tls.certificates[0].cert",
+                "no such file: " + dir.resolve("pki/nope.crt"));
         assertError(e, f.main(), 5, "listeners[0].tls.client-ca", "not a regular file");
         assertError(e, f.main(), 6, "listeners[0].tls.crl", "no such file: /definitely/not/here/crl.pem");
         assertCount(3, e);
@@ -244,8 +256,12 @@ class ListenerValidationTest {
                 """;
         List<ConfigError> e = errors(text);
         assertError(e, f.main(), 1, "admin.port", "99999 (expected: 0..65535)");
-        assertError(e, f.main(), 4, "expiry.critical-before", "14d is not before warn-before 7d"
-                + " (expected: critical-before < warn-before)");
+        assertError(
+                e,
+                f.main(),
+                4,
+                "expiry.critical-before",
+                "14d is not before warn-before 7d" + " (expected: critical-before < warn-before)");
         assertError(e, f.main(), 6, "reload.interval", "500ms (expected: at least 1s)");
         assertError(e, f.main(), 7, "access-log", "no such directory");
         assertError(e, f.main(), 8, "listeners[0].name", "\"bad name\" (expected: letters, digits");

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +37,8 @@ class RenewalConfigTest {
     @Test
     void everyIssuerTypeAndRenewBlockIsRead() throws Exception {
         ConfigFixture f = fixture();
-        ProxyConfig c = f.load("""
+        ProxyConfig c =
+                f.load("""
                 issuers {
                   public-acme {
                     type = acme
@@ -66,20 +66,29 @@ class RenewalConfigTest {
                         renew { issuer = lab, before = "25%", key-type = rsa-2048 } }
                 } }]
                 """.replace("state/acme.key", dir.resolve("acme.key").toString()));
-        assertEquals(List.of("lab", "public-acme", "vault"), List.copyOf(c.issuers().keySet()));
+        assertEquals(
+                List.of("lab", "public-acme", "vault"), List.copyOf(c.issuers().keySet()));
         AcmeIssuerConfig acme = (AcmeIssuerConfig) c.issuers().get("public-acme");
         assertEquals(AcmeChallenge.HTTP_01, acme.challenge());
         assertEquals(List.of("mailto:ops@example.com"), acme.contact());
         assertEquals(Duration.ofHours(24), ((LocalCaIssuerConfig) c.issuers().get("lab")).validity());
         ExecIssuerConfig vault = (ExecIssuerConfig) c.issuers().get("vault");
         assertEquals(List.of(dir.resolve("bin/sign-csr").toString(), "--role", "edge"), vault.command());
-        assertEquals(new RenewalConfig(Duration.ofMinutes(30), Duration.ofSeconds(30), Duration.ofHours(2)),
-                c.renewal());
+        assertEquals(
+                new RenewalConfig(Duration.ofMinutes(30), Duration.ofSeconds(30), Duration.ofHours(2)), c.renewal());
 
-        RenewSpec server = c.listeners().get(1).tls().certificates().get(0).renew().orElseThrow();
+        RenewSpec server =
+                c.listeners().get(1).tls().certificates().get(0).renew().orElseThrow();
         assertEquals(Optional.of(Duration.ofDays(30)), server.before().duration());
         assertEquals(Optional.of(List.of("api.example.com")), server.dnsSans());
-        RenewSpec client = c.routes().get(0).upstream().tls().clientIdentity().orElseThrow().renew().orElseThrow();
+        RenewSpec client = c.routes()
+                .get(0)
+                .upstream()
+                .tls()
+                .clientIdentity()
+                .orElseThrow()
+                .renew()
+                .orElseThrow();
         assertEquals(0.25, client.before().share());
         assertEquals(RenewKeyType.RSA_2048, client.keyType());
     }
@@ -88,12 +97,18 @@ class RenewalConfigTest {
     void aShareOfTheLifetimeAndADurationGiveTheRenewalTime() {
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
         Instant end = start.plus(Duration.ofDays(90));
-        assertEquals(end.minus(Duration.ofDays(30)), new RenewBefore(Optional.of(Duration.ofDays(30)), 0)
-                .renewAt(start, end));
-        assertEquals(start.plus(Duration.ofDays(60)), new RenewBefore(Optional.empty(), 1.0 / 3).renewAt(start, end)
-                .truncatedTo(java.time.temporal.ChronoUnit.DAYS));
-        assertEquals(start.plus(Duration.ofDays(45)), new RenewBefore(Optional.of(Duration.ofDays(365)), 0)
-                .renewAt(start, end), "a window longer than the lifetime counts as half of it");
+        assertEquals(
+                end.minus(Duration.ofDays(30)),
+                new RenewBefore(Optional.of(Duration.ofDays(30)), 0).renewAt(start, end));
+        assertEquals(
+                start.plus(Duration.ofDays(60)),
+                new RenewBefore(Optional.empty(), 1.0 / 3)
+                        .renewAt(start, end)
+                        .truncatedTo(java.time.temporal.ChronoUnit.DAYS));
+        assertEquals(
+                start.plus(Duration.ofDays(45)),
+                new RenewBefore(Optional.of(Duration.ofDays(365)), 0).renewAt(start, end),
+                "a window longer than the lifetime counts as half of it");
     }
 
     @Test
@@ -121,19 +136,27 @@ class RenewalConfigTest {
         List<ConfigError> e = f.errors(text);
         Path m = f.main();
         assertError(e, m, line(text, "broken-acme"), "issuers.broken-acme.directory", "missing");
-        assertError(e, m, line(text, "broken-acme"), "issuers.broken-acme.challenge-listener",
+        assertError(
+                e,
+                m,
+                line(text, "broken-acme"),
+                "issuers.broken-acme.challenge-listener",
                 "\"nowhere\" names no listener");
-        assertError(e, m, line(text, "wrong-listener"), "issuers.wrong-listener.challenge-listener",
+        assertError(
+                e,
+                m,
+                line(text, "wrong-listener"),
+                "issuers.wrong-listener.challenge-listener",
                 "cannot answer http-01");
         assertError(e, m, line(text, "kinds"), "issuers.kinds.type", "expected: one of acme, local-ca, exec");
         assertError(e, m, line(text, "lab {"), "issuers.lab.ca-dir", "no readable ca.crt");
         assertError(e, m, line(text, "vault"), "issuers.vault.command", "missing");
         assertError(e, m, line(text, "retry-max"), "renewal.retry-max", "shorter than retry-initial");
-        assertError(e, m, line(text, "labb"), "listeners[0].tls.certificates[0].renew.issuer",
-                "\"labb\" names no issuer");
+        assertError(
+                e, m, line(text, "labb"), "listeners[0].tls.certificates[0].renew.issuer", "\"labb\" names no issuer");
         assertError(e, m, line(text, "labb"), "listeners[0].tls.certificates[0].renew.before", "between 1% and 99%");
-        assertError(e, m, line(text, "proxy.p12"), "listeners[0].tls.certificates[1].renew",
-                "renewal writes PEM files");
+        assertError(
+                e, m, line(text, "proxy.p12"), "listeners[0].tls.certificates[1].renew", "renewal writes PEM files");
         assertCount(10, e);
     }
 
@@ -153,7 +176,8 @@ class RenewalConfigTest {
                     ] } }]
                     """;
             List<ConfigError> e = f.errors(text);
-            assertTrue(e.stream().anyMatch(x -> x.message().contains("its directory cannot be written")),
+            assertTrue(
+                    e.stream().anyMatch(x -> x.message().contains("its directory cannot be written")),
                     ConfigFixture.render(e));
         } finally {
             Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));

@@ -5,7 +5,6 @@ import static io.mtlsproxy.config.ConfigFixture.assertError;
 
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,7 +89,8 @@ class RouteValidationTest {
                 ]
                 """);
         assertError(e, f.main(), L + 4, "routes[0].match.path-prefix", "\"orders\" (expected: a path starting with /");
-        assertError(e, f.main(), L + 10, "routes[1].match.path-prefix", "\"/db\" on a tcp route (expected: no path-prefix");
+        assertError(
+                e, f.main(), L + 10, "routes[1].match.path-prefix", "\"/db\" on a tcp route (expected: no path-prefix");
         assertError(e, f.main(), L + 12, "routes[1].upstream.protocol", "h2 on a tcp route");
         assertCount(3, e);
     }
@@ -107,7 +107,8 @@ class RouteValidationTest {
                   }
                 }]
                 """);
-        assertError(e, f.main(), L + 4, "routes[0].upstream.tls.cert", "missing (expected: the route's client identity");
+        assertError(
+                e, f.main(), L + 4, "routes[0].upstream.tls.cert", "missing (expected: the route's client identity");
         assertCount(1, e);
     }
 
@@ -120,7 +121,8 @@ class RouteValidationTest {
                     tls { mode = mtls, keystore = "pki/proxy.p12", keystore-password = "pw" } } }]
                 """);
         KeyMaterial k = c.routes().get(0).upstream().tls().clientIdentity().orElseThrow();
-        org.junit.jupiter.api.Assertions.assertEquals(dir.resolve("pki/proxy.p12"), k.keystore().orElseThrow().path());
+        org.junit.jupiter.api.Assertions.assertEquals(
+                dir.resolve("pki/proxy.p12"), k.keystore().orElseThrow().path());
     }
 
     @Test
@@ -177,11 +179,21 @@ class RouteValidationTest {
                   upstream { endpoints = ["a:80"] }
                 }]
                 """);
-        assertError(e, f.main(), L + 8, "routes[0].client-identity.allow.uri-sans[3]", "\"just-a-name\" (expected: an absolute URI");
+        assertError(
+                e,
+                f.main(),
+                L + 8,
+                "routes[0].client-identity.allow.uri-sans[3]",
+                "\"just-a-name\" (expected: an absolute URI");
         assertError(e, f.main(), L + 9, "routes[0].client-identity.allow.uri-sans[4]", "expected: an absolute URI");
         assertError(e, f.main(), L + 10, "routes[0].client-identity.allow.uri-sans[5]", "with a trust domain");
         assertError(e, f.main(), L + 14, "routes[0].client-identity.allow.sha256-fingerprints[1]", "64 hex digits");
-        assertError(e, f.main(), L + 16, "routes[0].client-identity.allow.subjects[1]", "\"not a dn\" (expected: a distinguished name");
+        assertError(
+                e,
+                f.main(),
+                L + 16,
+                "routes[0].client-identity.allow.subjects[1]",
+                "\"not a dn\" (expected: a distinguished name");
         assertError(e, f.main(), L + 17, "routes[0].client-identity.allow.dns-sans[1]", "(expected: a DNS name");
         assertCount(6, e);
     }
@@ -197,7 +209,11 @@ class RouteValidationTest {
                 }]
                 """);
         assertError(e, f.main(), L + 2, "routes[0].protocol", "\"udp\" (expected: one of http, tcp)");
-        assertError(e, f.main(), L + 3, "routes[0].forward-client-cert",
+        assertError(
+                e,
+                f.main(),
+                L + 3,
+                "routes[0].forward-client-cert",
                 "(expected: one of sanitize, sanitize-set, append-forward) (did you mean `sanitize`?)");
         assertError(e, f.main(), L + 5, "routes[0].upstream.protocol", "\"h3\" (expected: one of h1, h2)");
         assertError(e, f.main(), L + 5, "routes[0].upstream.tls.mode", "\"ssl\" (expected: one of plain, tls, mtls)");

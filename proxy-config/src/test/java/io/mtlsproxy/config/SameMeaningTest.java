@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,17 +33,20 @@ class SameMeaningTest {
         ConfigFixture f = new ConfigFixture(dir);
         f.write("logs/.keep", "");
         ProxyConfig before = f.load(ConfigLoaderTest.FULL);
-        ProxyConfig hostname = f.load(ConfigLoaderTest.FULL.replace("server-name = \"orders.internal\"",
-                "server-name = \"orders2.internal\""));
-        assertFalse(SameMeaning.test(before.routes().get(0).upstream(), hostname.routes().get(0).upstream()));
+        ProxyConfig hostname = f.load(ConfigLoaderTest.FULL.replace(
+                "server-name = \"orders.internal\"", "server-name = \"orders2.internal\""));
+        assertFalse(SameMeaning.test(
+                before.routes().get(0).upstream(), hostname.routes().get(0).upstream()));
 
         ProxyConfig allowList = f.load(ConfigLoaderTest.FULL.replace("\"spiffe://example.org/ns/dev/*\"", ""));
         assertFalse(SameMeaning.test(before.routes().get(0), allowList.routes().get(0)));
 
         ProxyConfig depth = f.load(ConfigLoaderTest.FULL.replace("verify-depth = 3", "verify-depth = 4"));
-        assertFalse(SameMeaning.test(before.listeners().get(0), depth.listeners().get(0)));
+        assertFalse(
+                SameMeaning.test(before.listeners().get(0), depth.listeners().get(0)));
 
         ProxyConfig key = f.load(ConfigLoaderTest.FULL.replace("key = \"pki/client.key\"", "key = \"pki/other.key\""));
-        assertFalse(SameMeaning.test(before.routes().get(0).upstream(), key.routes().get(0).upstream()));
+        assertFalse(SameMeaning.test(
+                before.routes().get(0).upstream(), key.routes().get(0).upstream()));
     }
 }

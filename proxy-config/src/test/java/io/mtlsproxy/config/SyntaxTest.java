@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 
 /** The small value checks and the suggester, on their own. */
@@ -16,9 +15,19 @@ class SyntaxTest {
         assertEquals(Optional.of(new Endpoint("10.0.0.5", 9443)), Syntax.parseEndpoint("10.0.0.5:9443"));
         assertEquals(Optional.of(new Endpoint("orders.internal", 443)), Syntax.parseEndpoint("orders.internal:443"));
         assertEquals(Optional.of(new Endpoint("::1", 443)), Syntax.parseEndpoint("[::1]:443"));
-        assertEquals("[::1]:443", Syntax.parseEndpoint("[::1]:443").orElseThrow().toString());
-        for (String bad : List.of("10.0.0.5", "::1:443", "[::1]443", "host:", "host:65536", "host:0", ":80",
-                "[not-v6]:80", "two words:80", "host:80x")) {
+        assertEquals(
+                "[::1]:443", Syntax.parseEndpoint("[::1]:443").orElseThrow().toString());
+        for (String bad : List.of(
+                "10.0.0.5",
+                "::1:443",
+                "[::1]443",
+                "host:",
+                "host:65536",
+                "host:0",
+                ":80",
+                "[not-v6]:80",
+                "two words:80",
+                "host:80x")) {
             assertEquals(Optional.empty(), Syntax.parseEndpoint(bad), bad);
         }
     }

@@ -2,26 +2,12 @@ package io.mtlsproxy.core;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.Source;
-import io.mtlsproxy.core.reload.RevokedConnections;
 import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
@@ -36,6 +22,7 @@ import io.mtlsproxy.core.reload.ConfigSource;
 import io.mtlsproxy.core.reload.ProxyView;
 import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.reload.Reloadable;
+import io.mtlsproxy.core.reload.RevokedConnections;
 import io.mtlsproxy.core.reload.Snapshot;
 import io.mtlsproxy.core.reload.SnapshotBuilder;
 import io.mtlsproxy.core.reload.SnapshotDiff;
@@ -60,6 +47,17 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.NettyRuntime;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.internal.SystemPropertyUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The running proxy: binds every listener on one group of event loops (one per core by default), serves them from
@@ -87,8 +85,8 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
     private final Duration poolIdleTimeout;
     private final Optional<List<InetSocketAddress>> dnsServers;
     private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
-    private final ChannelGroup connections = new DefaultChannelGroup("client-connections",
-            GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup connections =
+            new DefaultChannelGroup("client-connections", GlobalEventExecutor.INSTANCE);
     private final Object reloadLock = new Object();
     private final AcmeChallenges acmeChallenges = new AcmeChallenges();
     private EventLoopGroup workers;
@@ -153,8 +151,11 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
             close();
             throw e;
         }
-        resolver = new EndpointResolver(() -> snapshot.routes().values().stream().map(r -> r.upstream()).toList(),
-                dns, ejection, () -> pools.evictRetired(workers));
+        resolver = new EndpointResolver(
+                () -> snapshot.routes().values().stream().map(r -> r.upstream()).toList(),
+                dns,
+                ejection,
+                () -> pools.evictRetired(workers));
         ready = true;
     }
 
@@ -184,21 +185,33 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ListenerInitializer(lc.name(), name -> snapshot.listener(name), metrics,
-                        (ch, listener) -> new HttpProxyHandler(context, listener.name()), connections::add)
+                .childHandler(new ListenerInitializer(
+                                lc.name(),
+                                name -> snapshot.listener(name),
+                                metrics,
+                                (ch, listener) -> new HttpProxyHandler(context, listener.name()),
+                                connections::add)
                         .protocolSwitch((ch, listener) -> ProtocolSwitch.forListener(context, listener))
-                        .challenges(new ChallengeResponders(acmeChallenges, () -> snapshot.config().issuers())));
+                        .challenges(new ChallengeResponders(
+                                acmeChallenges, () -> snapshot.config().issuers())));
         b.option(ChannelOption.ALLOCATOR, allocator).childOption(ChannelOption.ALLOCATOR, allocator);
         var future = b.bind(address.address()).awaitUninterruptibly();
         if (!future.isSuccess()) {
-            throw new IOException("listener " + lc.name() + ": cannot bind " + lc.bind() + ":" + lc.port() + ": "
-                    + future.cause().getMessage(), future.cause());
+            throw new IOException(
+                    "listener " + lc.name() + ": cannot bind " + lc.bind() + ":" + lc.port() + ": "
+                            + future.cause().getMessage(),
+                    future.cause());
         }
         Channel ch = future.channel();
         serverChannels.put(lc.name(), ch);
-        LOG.info("listener {} bound on {} (tls {}{})", lc.name(), ch.localAddress(), lc.tls().mode().configName(),
+        LOG.info(
+                "listener {} bound on {} (tls {}{})",
+                lc.name(),
+                ch.localAddress(),
+                lc.tls().mode().configName(),
                 lc.tls().mode() == io.mtlsproxy.config.TlsMode.MTLS
-                        ? ", client-auth " + lc.tls().clientAuth().name().toLowerCase(java.util.Locale.ROOT) : "");
+                        ? ", client-auth " + lc.tls().clientAuth().name().toLowerCase(java.util.Locale.ROOT)
+                        : "");
     }
 
     /** The port a listener is bound to (the real one when the configuration said 0). */
@@ -268,8 +281,8 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
                 return failed(e.errors());
             } catch (RuntimeException e) {
                 LOG.error("reload: unexpected failure while building the new configuration", e);
-                return failed(List.of(new ConfigError(new Source(old.config().file().toString(), 0), "(reload)",
-                        "unexpected failure: " + e)));
+                return failed(List.of(new ConfigError(
+                        new Source(old.config().file().toString(), 0), "(reload)", "unexpected failure: " + e)));
             }
             snapshot = built;
             metrics.clients().maxTracked(built.config().clients().maxTracked());
@@ -279,10 +292,13 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
             List<String> changed = SnapshotDiff.changes(old, built);
             LOG.info("reloaded {}: {}", built.config().file(), changed.isEmpty() ? "nothing changed" : changed);
             CertificateChanges.between(old, built).forEach(line -> LOG.info("reload: {}", line));
-            RevokedConnections.close(connections, name -> {
-                var listener = built.listener(name);
-                return listener == null || !listener.config().tls().closeRevoked() ? null : listener.tls();
-            }, metrics);
+            RevokedConnections.close(
+                    connections,
+                    name -> {
+                        var listener = built.listener(name);
+                        return listener == null || !listener.config().tls().closeRevoked() ? null : listener.tls();
+                    },
+                    metrics);
             return ReloadResult.success(changed);
         }
     }
@@ -437,6 +453,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
          * asks for it (about 8 % of the bytes allocated per proxied request).
          */
         private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+
         private EjectionPolicy ejection = EjectionPolicy.DEFAULT;
         private Duration poolIdleTimeout = Duration.ofSeconds(55);
         private Optional<List<InetSocketAddress>> dnsServers = Optional.empty();

@@ -24,8 +24,11 @@ public final class Transport {
     private final Class<? extends ServerChannel> serverChannelClass;
     private final Class<? extends Channel> channelClass;
 
-    private Transport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannelClass,
-                      Class<? extends Channel> channelClass) {
+    private Transport(
+            String name,
+            IoHandlerFactory ioHandlerFactory,
+            Class<? extends ServerChannel> serverChannelClass,
+            Class<? extends Channel> channelClass) {
         this.name = name;
         this.ioHandlerFactory = ioHandlerFactory;
         this.serverChannelClass = serverChannelClass;
@@ -39,8 +42,8 @@ public final class Transport {
 
     public static Transport epoll() {
         Epoll.ensureAvailability();
-        return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                EpollSocketChannel.class);
+        return new Transport(
+                "epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
     }
 
     public static Transport nio() {

@@ -2,6 +2,10 @@ package io.mtlsproxy.core;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.mtlsproxy.config.Limits;
+import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.core.testing.TestConfigs;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -9,7 +13,6 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,26 +20,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.mtlsproxy.config.Limits;
-import io.mtlsproxy.config.ListenerConfig;
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.core.testing.TestConfigs;
-
 /** A listener binds exactly the address given: "0.0.0.0" is IPv4 only, "::" is dual-stack (as the docs say). */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class BindAddressTest {
     @TempDir
     static Path dir;
+
     static ProxyServer proxy;
 
     @BeforeAll
     static void start() throws Exception {
         Assumptions.assumeTrue(ipv6Loopback(), "this machine has no IPv6 loopback");
         proxy = ProxyServer.builder().build();
-        proxy.start(TestConfigs.config(dir.resolve("proxy.conf"), List.of(
-                listener("ipv4", "0.0.0.0"), listener("any", "::")), List.of(
-                TestConfigs.route("ipv4", "ipv4").endpoint(9).build(),
-                TestConfigs.route("any", "any").endpoint(9).build())));
+        proxy.start(TestConfigs.config(
+                dir.resolve("proxy.conf"),
+                List.of(listener("ipv4", "0.0.0.0"), listener("any", "::")),
+                List.of(
+                        TestConfigs.route("ipv4", "ipv4").endpoint(9).build(),
+                        TestConfigs.route("any", "any").endpoint(9).build())));
     }
 
     @AfterAll

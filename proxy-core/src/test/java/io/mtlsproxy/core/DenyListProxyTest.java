@@ -3,18 +3,6 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.micrometer.core.instrument.Counter;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.DenyList;
@@ -28,6 +16,16 @@ import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestPki;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code tls.deny} through a running proxy: a client named by serial, SHA-256, subject or URI SAN is refused in the
@@ -38,6 +36,7 @@ import io.mtlsproxy.core.testing.TestPki;
 class DenyListProxyTest {
     @TempDir
     java.nio.file.Path dir;
+
     ProxyFixture fx;
     ProxyMetrics metrics;
     ProxyServer proxy;
@@ -58,12 +57,22 @@ class DenyListProxyTest {
     }
 
     private ProxyConfig config(DenyList deny, boolean closeRevoked) {
-        ListenerTls tls = new ListenerTls(TlsMode.MTLS, ClientAuth.REQUIRED,
+        ListenerTls tls = new ListenerTls(
+                TlsMode.MTLS,
+                ClientAuth.REQUIRED,
                 List.of(TestConfigs.pem(fx.proxyServer, "tls.certificates.0")),
-                Optional.of(TestConfigs.file(fx.clientCa.certFile(), "tls.client-ca")), Optional.empty(), 2,
-                ListenerTls.DEFAULT_PROTOCOLS, true, deny, closeRevoked);
-        return fx.config(List.of(TestConfigs.listener("edge", tls)),
-                List.of(TestConfigs.route("any", "edge").endpoint(fx.plainOrigin.port()).build()));
+                Optional.of(TestConfigs.file(fx.clientCa.certFile(), "tls.client-ca")),
+                Optional.empty(),
+                2,
+                ListenerTls.DEFAULT_PROTOCOLS,
+                true,
+                deny,
+                closeRevoked);
+        return fx.config(
+                List.of(TestConfigs.listener("edge", tls)),
+                List.of(TestConfigs.route("any", "edge")
+                        .endpoint(fx.plainOrigin.port())
+                        .build()));
     }
 
     /** 200 through the proxy, or -1 when the TLS connection was refused (with TLS 1.3: on the first read). */
@@ -76,8 +85,12 @@ class DenyListProxyTest {
     }
 
     private double denied() {
-        Counter c = metrics.registry().find("mtls_proxy_tls_handshakes").tag("name", "edge")
-                .tag("result", "failure").tag("reason", "denied").counter();
+        Counter c = metrics.registry()
+                .find("mtls_proxy_tls_handshakes")
+                .tag("name", "edge")
+                .tag("result", "failure")
+                .tag("reason", "denied")
+                .counter();
         return c == null ? 0 : c.count();
     }
 
@@ -120,7 +133,8 @@ class DenyListProxyTest {
         TestPki.Leaf other = fx.clientCa.client("other", "spiffe://example.org/ns/prod/sa/fine");
         proxy = ProxyServer.builder().metrics(metrics).build();
         fx.closeLater(proxy);
-        proxy.start(config(new DenyList(Set.of(),
+        proxy.start(config(new DenyList(
+                Set.of(),
                 Set.of(PeerIdentity.sha256Hex(byFingerprint.issued().certificate())),
                 Set.of("cn=by-subject"), // X.500 comparison: attribute case does not matter
                 Set.of("spiffe://example.org/ns/prod/sa/leaked"))));
@@ -133,8 +147,11 @@ class DenyListProxyTest {
     }
 
     private double closedConnections(String reason) {
-        Counter c = metrics.registry().find("mtls_proxy_revoked_connections_closed").tag("listener", "edge")
-                .tag("reason", reason).counter();
+        Counter c = metrics.registry()
+                .find("mtls_proxy_revoked_connections_closed")
+                .tag("listener", "edge")
+                .tag("reason", reason)
+                .counter();
         return c == null ? 0 : c.count();
     }
 
@@ -145,7 +162,7 @@ class DenyListProxyTest {
         fx.closeLater(proxy);
         proxy.start(config(DenyList.EMPTY));
         try (RawHttpClient denied = fx.connect(proxy, "edge", bad);
-             RawHttpClient other = fx.connect(proxy, "edge", fx.client)) {
+                RawHttpClient other = fx.connect(proxy, "edge", fx.client)) {
             assertEquals(200, denied.get("localhost", "/x").status());
             assertEquals(200, other.get("localhost", "/x").status());
 
@@ -168,7 +185,8 @@ class DenyListProxyTest {
         proxy.start(config(DenyList.EMPTY, false));
         try (RawHttpClient denied = fx.connect(proxy, "edge", bad)) {
             assertEquals(200, denied.get("localhost", "/x").status());
-            assertTrue(proxy.reload(config(serials(bad.serial().toString(16)), false)).ok());
+            assertTrue(proxy.reload(config(serials(bad.serial().toString(16)), false))
+                    .ok());
             assertEquals(200, denied.get("localhost", "/x").status(), "the open connection stays");
             assertEquals(0.0, closedConnections("denied"));
         }

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestConfigs;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,30 +16,29 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestConfigs;
-
 /** Drain: not ready, no new connections, idle ones closed, in-flight requests finish within the grace. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DrainTest {
     @TempDir
     Path dir;
+
     ProxyFixture fx;
     ProxyServer proxy;
 
     @BeforeEach
     void setUp() throws Exception {
         fx = new ProxyFixture(dir);
-        proxy = fx.start(List.of(TestConfigs.listener("plain", ListenerTls.plain())), List.of(
-                TestConfigs.route("slow", "plain").endpoint(fx.plainOrigin.port()).build()));
+        proxy = fx.start(
+                List.of(TestConfigs.listener("plain", ListenerTls.plain())),
+                List.of(TestConfigs.route("slow", "plain")
+                        .endpoint(fx.plainOrigin.port())
+                        .build()));
     }
 
     @AfterEach
@@ -56,7 +58,8 @@ class DrainTest {
     void inFlightRequestFinishesWhileNewConnectionsAreRefused() throws Exception {
         int port = proxy.port("plain");
         assertTrue(proxy.ready());
-        try (RawHttpClient idle = RawHttpClient.connect(port); RawHttpClient busy = RawHttpClient.connect(port)) {
+        try (RawHttpClient idle = RawHttpClient.connect(port);
+                RawHttpClient busy = RawHttpClient.connect(port)) {
             assertEquals(200, idle.get("localhost", "/warm-up").status());
             busy.send("GET /slow?ms=1000 HTTP/1.1\r\nHost: localhost\r\n\r\n");
             awaitOriginRequests(2);

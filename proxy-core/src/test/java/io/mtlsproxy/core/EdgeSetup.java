@@ -1,5 +1,9 @@
 package io.mtlsproxy.core;
 
+import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestPki;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.cert.X509CRL;
@@ -7,11 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-
-import io.mtlsproxy.config.ConfigLoader;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestPki;
 
 /**
  * An edge proxy run from files, as in production: {@code proxy.conf} with an mTLS listener {@code edge}
@@ -45,7 +44,8 @@ final class EdgeSetup {
 
     /** Writes proxy.conf with the listener certificate from PEM files, or from the PKCS#12 keystore. */
     void writeConfig(boolean pkcs12) {
-        String certificate = pkcs12 ? "{ keystore = \"server.p12\", keystore-password = \"" + P12_PASSWORD + "\" }"
+        String certificate = pkcs12
+                ? "{ keystore = \"server.p12\", keystore-password = \"" + P12_PASSWORD + "\" }"
                 : "{ cert = \"server.crt\", key = \"server.key\" }";
         files.text("proxy.conf", """
                 admin { port = 0 }
@@ -99,12 +99,20 @@ final class EdgeSetup {
 
     /** The serial of the certificate the running snapshot serves on the listener. */
     BigInteger servingSerial() {
-        return proxy.certificates().stream().filter(u -> u.usage().equals("listener-server")).findFirst()
-                .orElseThrow().certificate().getSerialNumber();
+        return proxy.certificates().stream()
+                .filter(u -> u.usage().equals("listener-server"))
+                .findFirst()
+                .orElseThrow()
+                .certificate()
+                .getSerialNumber();
     }
 
     double reloads(String result) {
-        return metrics.registry().get("mtls_proxy_config_reloads").tag("result", result).counter().count();
+        return metrics.registry()
+                .get("mtls_proxy_config_reloads")
+                .tag("result", result)
+                .counter()
+                .count();
     }
 
     /** A CRL of {@code ca} revoking {@code revoked}, next update in a week. */
@@ -113,7 +121,8 @@ final class EdgeSetup {
         for (TestPki.Leaf l : revoked) {
             serials.put(l.serial(), Instant.now().minusSeconds(30));
         }
-        return ca.authority().crl(serials, Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(7)));
+        return ca.authority()
+                .crl(serials, Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(7)));
     }
 
     void close() {

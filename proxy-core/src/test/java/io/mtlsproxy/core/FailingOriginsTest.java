@@ -4,6 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.config.RouteConfig;
+import io.mtlsproxy.core.identity.TlsFailureReason;
+import io.mtlsproxy.core.metrics.AccessLog;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.FaultyOrigin;
+import io.mtlsproxy.core.testing.LeakGuard;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.RecordingOrigin;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestPki;
+import io.mtlsproxy.core.upstream.EjectionPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,27 +30,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.config.RouteConfig;
-import io.mtlsproxy.core.metrics.AccessLog;
-import io.mtlsproxy.core.metrics.AccessLogEntry;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.identity.TlsFailureReason;
-import io.mtlsproxy.core.testing.FaultyOrigin;
-import io.mtlsproxy.core.testing.LeakGuard;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.RecordingOrigin;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestPki;
-import io.mtlsproxy.core.upstream.EjectionPolicy;
 
 /**
  * Origins that fail in every way a network lets them: refused connects, resets mid-response and mid-request-body,
@@ -52,6 +50,7 @@ class FailingOriginsTest {
 
     @TempDir
     static Path dir;
+
     static TestPki.Ca originCa;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final List<AccessLogEntry> accessLog = new CopyOnWriteArrayList<>();
@@ -94,10 +93,16 @@ class FailingOriginsTest {
 
     private void start(Duration ejectFor, RouteConfig... routes) throws Exception {
         AccessLog log = accessLog::add;
-        proxy = ProxyServer.builder().metrics(metrics).accessLog(log).workerThreads(1)
-                .ejection(new EjectionPolicy(2, ejectFor)).build();
-        proxy.start(TestConfigs.config(dir.resolve("proxy.conf"),
-                List.of(TestConfigs.listener("edge", ListenerTls.plain())), List.of(routes)));
+        proxy = ProxyServer.builder()
+                .metrics(metrics)
+                .accessLog(log)
+                .workerThreads(1)
+                .ejection(new EjectionPolicy(2, ejectFor))
+                .build();
+        proxy.start(TestConfigs.config(
+                dir.resolve("proxy.conf"),
+                List.of(TestConfigs.listener("edge", ListenerTls.plain())),
+                List.of(routes)));
     }
 
     private RawHttpClient.Response get(String path) throws IOException {
@@ -107,7 +112,10 @@ class FailingOriginsTest {
     }
 
     private double errors(String route, String reason) {
-        var c = metrics.registry().find("mtls_proxy_upstream_errors").tag("route", route).tag("reason", reason)
+        var c = metrics.registry()
+                .find("mtls_proxy_upstream_errors")
+                .tag("route", route)
+                .tag("reason", reason)
                 .counter();
         return c == null ? 0 : c.count();
     }
@@ -132,7 +140,10 @@ class FailingOriginsTest {
     void refusedConnectIsRetriedOnceOnAnotherEndpointForAGet() throws Exception {
         RecordingOrigin up = later(RecordingOrigin.start());
         int down = freePort();
-        start(TestConfigs.route("pair", "edge").endpoint(down).endpoint(up.port()).build());
+        start(TestConfigs.route("pair", "edge")
+                .endpoint(down)
+                .endpoint(up.port())
+                .build());
         for (int i = 0; i < 4; i++) {
             assertEquals(200, get("/get-" + i).status(), "request " + i);
         }
@@ -144,7 +155,10 @@ class FailingOriginsTest {
     void aPostIsNeverRetried() throws Exception {
         RecordingOrigin up = later(RecordingOrigin.start());
         int down = freePort();
-        start(TestConfigs.route("pair", "edge").endpoint(down).endpoint(up.port()).build());
+        start(TestConfigs.route("pair", "edge")
+                .endpoint(down)
+                .endpoint(up.port())
+                .build());
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             try (RawHttpClient c = RawHttpClient.connect(proxy.port("edge"))) {
@@ -152,7 +166,9 @@ class FailingOriginsTest {
                 statuses.add(c.read().status());
             }
         }
-        assertEquals(List.of(502, 200), statuses.stream().sorted((a, b) -> b - a).toList(),
+        assertEquals(
+                List.of(502, 200),
+                statuses.stream().sorted((a, b) -> b - a).toList(),
                 "round robin sends one POST to the dead endpoint, and it stays failed");
         assertEquals(1, up.requests().size());
     }
@@ -161,19 +177,32 @@ class FailingOriginsTest {
     void resetMidResponseCutsTheClientOffAndCountsAReset() throws Exception {
         FaultyOrigin origin = later(FaultyOrigin.start(FaultyOrigin.Fault.RESET_MID_RESPONSE));
         RecordingOrigin healthy = later(RecordingOrigin.start());
-        start(TestConfigs.route("reset", "edge").prefix("/reset").endpoint(origin.port()).build(),
-                TestConfigs.route("fine", "edge").prefix("/fine").endpoint(healthy.port()).build());
+        start(
+                TestConfigs.route("reset", "edge")
+                        .prefix("/reset")
+                        .endpoint(origin.port())
+                        .build(),
+                TestConfigs.route("fine", "edge")
+                        .prefix("/fine")
+                        .endpoint(healthy.port())
+                        .build());
         try (RawHttpClient c = RawHttpClient.connect(proxy.port("edge"))) {
             c.send("GET /reset/x HTTP/1.1\r\nHost: a.test\r\n\r\n");
             RawHttpClient.Response head = c.readHead();
             assertEquals(200, head.status(), "the head was already on its way");
             InputStream body = c.body(head);
-            assertThrows(IOException.class, () -> body.transferTo(OutputStream.nullOutputStream()),
+            assertThrows(
+                    IOException.class,
+                    () -> body.transferTo(OutputStream.nullOutputStream()),
                     "the body ends early: the client can tell");
         }
         await(() -> errors("reset", "reset") >= 1, "a reset counted");
-        await(() -> accessLog.stream().anyMatch(e -> "reset".equals(e.route()) && e.reason() != null
-                && e.reason().contains("mid-response")), "the access log saying why");
+        await(
+                () -> accessLog.stream()
+                        .anyMatch(e -> "reset".equals(e.route())
+                                && e.reason() != null
+                                && e.reason().contains("mid-response")),
+                "the access log saying why");
         assertEquals(200, get("/fine/x").status(), "the proxy carries on");
     }
 
@@ -206,26 +235,41 @@ class FailingOriginsTest {
     @Test
     void originTlsHandshakeThatHangsIs502WithinTheConnectTimeout() throws Exception {
         FaultyOrigin origin = later(FaultyOrigin.start(FaultyOrigin.Fault.SILENT));
-        start(TestConfigs.route("hang", "edge").endpoint(origin.port()).tls(originCa.certFile())
-                .serverName("localhost").connectTimeout(Duration.ofMillis(500)).build());
+        start(TestConfigs.route("hang", "edge")
+                .endpoint(origin.port())
+                .tls(originCa.certFile())
+                .serverName("localhost")
+                .connectTimeout(Duration.ofMillis(500))
+                .build());
         long start = System.nanoTime();
         RawHttpClient.Response r = get("/hang");
         long took = System.nanoTime() - start;
         assertEquals(502, r.status(), r.text());
         assertTrue(r.text().startsWith("TLS handshake with origin failed"), r.text());
         assertTrue(took < TimeUnit.SECONDS.toNanos(4), "took " + took / 1_000_000 + " ms");
-        await(() -> metrics.failures().snapshot().stream().anyMatch(f -> f.side() == ProxyMetrics.Side.UPSTREAM
-                && f.name().equals("hang") && f.reason() == TlsFailureReason.TIMEOUT), "/tls/failures: timeout");
+        await(
+                () -> metrics.failures().snapshot().stream()
+                        .anyMatch(f -> f.side() == ProxyMetrics.Side.UPSTREAM
+                                && f.name().equals("hang")
+                                && f.reason() == TlsFailureReason.TIMEOUT),
+                "/tls/failures: timeout");
     }
 
     @Test
     void originSilentPastResponseTimeoutIs504AndAStalledBodyIsCutOff() throws Exception {
         FaultyOrigin silent = later(FaultyOrigin.start(FaultyOrigin.Fault.SILENT));
         FaultyOrigin stalling = later(FaultyOrigin.start(FaultyOrigin.Fault.STALL_MID_RESPONSE));
-        start(TestConfigs.route("silent", "edge").prefix("/silent").endpoint(silent.port())
-                        .responseTimeout(Duration.ofMillis(400)).build(),
-                TestConfigs.route("stall", "edge").prefix("/stall").endpoint(stalling.port())
-                        .responseTimeout(Duration.ofMillis(400)).build());
+        start(
+                TestConfigs.route("silent", "edge")
+                        .prefix("/silent")
+                        .endpoint(silent.port())
+                        .responseTimeout(Duration.ofMillis(400))
+                        .build(),
+                TestConfigs.route("stall", "edge")
+                        .prefix("/stall")
+                        .endpoint(stalling.port())
+                        .responseTimeout(Duration.ofMillis(400))
+                        .build());
         RawHttpClient.Response r = get("/silent/x");
         assertEquals(504, r.status(), r.text());
         assertEquals(1, silent.accepted(), "a GET that reached the origin is not retried after a timeout");
@@ -244,7 +288,12 @@ class FailingOriginsTest {
         RecordingOrigin healthy = later(RecordingOrigin.start());
         int flaky = freePort();
         Duration ejectFor = Duration.ofSeconds(2); // long enough for the "not tried while ejected" part
-        start(ejectFor, TestConfigs.route("pool", "edge").endpoint(flaky).endpoint(healthy.port()).build());
+        start(
+                ejectFor,
+                TestConfigs.route("pool", "edge")
+                        .endpoint(flaky)
+                        .endpoint(healthy.port())
+                        .build());
         for (int i = 0; i < 6; i++) {
             assertEquals(200, get("/before-" + i).status(), "retried on the healthy endpoint");
         }
@@ -278,8 +327,12 @@ class FailingOriginsTest {
         RawHttpClient.Response unavailable = get("/x");
         assertEquals(503, unavailable.status());
         assertTrue(unavailable.text().startsWith("no healthy origin for route dead"), unavailable.text());
-        assertTrue(accessLog.stream().anyMatch(e -> e.status() == 503 && e.reason() != null
-                && e.reason().startsWith("no healthy origin")), "the access log says why");
+        assertTrue(
+                accessLog.stream()
+                        .anyMatch(e -> e.status() == 503
+                                && e.reason() != null
+                                && e.reason().startsWith("no healthy origin")),
+                "the access log says why");
 
         RecordingOrigin back = later(RecordingOrigin.start(a));
         long deadline = System.nanoTime() + EJECT_FOR.toNanos() * 10;

@@ -5,21 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import io.mtlsproxy.config.AllowList;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ClientIdentity;
@@ -32,6 +17,19 @@ import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** What reaches the origin, and what the proxy answers itself: headers, framing, limits, policies. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -46,6 +44,7 @@ class ForwardingTest {
 
     @TempDir
     static Path dir;
+
     static ProxyFixture fx;
     static ProxyServer proxy;
     static ProxyMetrics metrics = ProxyMetrics.inMemory();
@@ -58,30 +57,68 @@ class ForwardingTest {
         int origin = fx.plainOrigin.port();
         List<RouteConfig> routes = new java.util.ArrayList<>();
         for (String l : List.of("plain", "mtls")) {
-            routes.add(TestConfigs.route(l + "-sanitize", l).prefix("/sanitize").endpoint(origin)
-                    .forward(ForwardClientCert.SANITIZE).build());
-            routes.add(TestConfigs.route(l + "-set", l).prefix("/set").endpoint(origin)
-                    .forward(ForwardClientCert.SANITIZE_SET).build());
-            routes.add(TestConfigs.route(l + "-append", l).prefix("/append").endpoint(origin)
-                    .forward(ForwardClientCert.APPEND_FORWARD).build());
-            routes.add(TestConfigs.route(l + "-any", l).prefix("/").endpoint(origin).build());
+            routes.add(TestConfigs.route(l + "-sanitize", l)
+                    .prefix("/sanitize")
+                    .endpoint(origin)
+                    .forward(ForwardClientCert.SANITIZE)
+                    .build());
+            routes.add(TestConfigs.route(l + "-set", l)
+                    .prefix("/set")
+                    .endpoint(origin)
+                    .forward(ForwardClientCert.SANITIZE_SET)
+                    .build());
+            routes.add(TestConfigs.route(l + "-append", l)
+                    .prefix("/append")
+                    .endpoint(origin)
+                    .forward(ForwardClientCert.APPEND_FORWARD)
+                    .build());
+            routes.add(TestConfigs.route(l + "-any", l)
+                    .prefix("/")
+                    .endpoint(origin)
+                    .build());
         }
-        routes.add(TestConfigs.route("deny", "mtls").prefix("/deny").endpoint(origin).identity(new ClientIdentity(
-                false, IdentityMode.ENFORCE, new AllowList(List.of("CN=someone-else"), List.of(), List.of(),
-                List.of()))).build());
-        routes.add(TestConfigs.route("open", "optional").prefix("/open").endpoint(origin).build());
-        routes.add(TestConfigs.route("api", "plain").host("api.example.com").prefix("/a").endpoint(origin).build());
+        routes.add(TestConfigs.route("deny", "mtls")
+                .prefix("/deny")
+                .endpoint(origin)
+                .identity(new ClientIdentity(
+                        false,
+                        IdentityMode.ENFORCE,
+                        new AllowList(List.of("CN=someone-else"), List.of(), List.of(), List.of())))
+                .build());
+        routes.add(TestConfigs.route("open", "optional")
+                .prefix("/open")
+                .endpoint(origin)
+                .build());
+        routes.add(TestConfigs.route("api", "plain")
+                .host("api.example.com")
+                .prefix("/a")
+                .endpoint(origin)
+                .build());
         ClientIdentity required = new ClientIdentity(true, IdentityMode.ENFORCE, AllowList.ANY);
         ClientIdentity reportOnly = new ClientIdentity(true, IdentityMode.REPORT_ONLY, AllowList.ANY);
-        routes.add(TestConfigs.route("need", "optional").prefix("/need").endpoint(origin).identity(required).build());
-        routes.add(TestConfigs.route("report", "optional").prefix("/report").endpoint(origin).identity(reportOnly)
+        routes.add(TestConfigs.route("need", "optional")
+                .prefix("/need")
+                .endpoint(origin)
+                .identity(required)
                 .build());
-        proxy = fx.start(ProxyServer.builder().metrics(metrics).accessLog(LOGGED::add), List.of(
-                TestConfigs.listener("plain", ListenerTls.plain(), limits),
-                TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
-                        ClientAuth.REQUIRED, true), limits),
-                TestConfigs.listener("optional", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
-                        ClientAuth.OPTIONAL, true), limits)), routes);
+        routes.add(TestConfigs.route("report", "optional")
+                .prefix("/report")
+                .endpoint(origin)
+                .identity(reportOnly)
+                .build());
+        proxy = fx.start(
+                ProxyServer.builder().metrics(metrics).accessLog(LOGGED::add),
+                List.of(
+                        TestConfigs.listener("plain", ListenerTls.plain(), limits),
+                        TestConfigs.listener(
+                                "mtls",
+                                TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(), ClientAuth.REQUIRED, true),
+                                limits),
+                        TestConfigs.listener(
+                                "optional",
+                                TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(), ClientAuth.OPTIONAL, true),
+                                limits)),
+                routes);
     }
 
     @AfterAll
@@ -99,7 +136,9 @@ class ForwardingTest {
                     .read();
             assertEquals(200, r.status(), r::text);
             Echo e = Echo.parse(r.text());
-            assertEquals(0, e.headerNames().stream().filter(n -> n.contains("_")).count(),
+            assertEquals(
+                    0,
+                    e.headerNames().stream().filter(n -> n.contains("_")).count(),
                     "underscore variants dropped: " + e.headerNames());
             assertEquals(1, e.count("X-Forwarded-For"));
             assertEquals(listener.equals("plain") ? "http" : "https", e.header("X-Forwarded-Proto"));
@@ -125,7 +164,8 @@ class ForwardingTest {
         if (listener.equals("plain")) {
             assertNull(xfcc);
         } else {
-            assertTrue(xfcc.startsWith("Hash=") && xfcc.contains(";Subject=\"CN=client-a") && !xfcc.contains("evil"),
+            assertTrue(
+                    xfcc.startsWith("Hash=") && xfcc.contains(";Subject=\"CN=client-a") && !xfcc.contains("evil"),
                     xfcc);
         }
     }
@@ -161,13 +201,14 @@ class ForwardingTest {
     void hopByHopHeadersAreRemovedBothNamedAndNominated() throws Exception {
         try (RawHttpClient c = client("plain")) {
             RawHttpClient.Response r = c.send("GET /any HTTP/1.1\r\nHost: localhost\r\n"
-                    + "Connection: keep-alive, X-Hop, Host, Content-Length\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
-                    + "Upgrade: example/1\r\nProxy-Authorization: Basic eA==\r\nProxy-Connection: keep-alive\r\n"
-                    + "X-Hop: 1\r\nX-Keep: 2\r\n\r\n").read();
+                            + "Connection: keep-alive, X-Hop, Host, Content-Length\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
+                            + "Upgrade: example/1\r\nProxy-Authorization: Basic eA==\r\nProxy-Connection: keep-alive\r\n"
+                            + "X-Hop: 1\r\nX-Keep: 2\r\n\r\n")
+                    .read();
             Echo e = Echo.parse(r.text());
             assertEquals("2", e.header("X-Keep"));
-            for (String gone : List.of("Connection", "Keep-Alive", "TE", "Upgrade", "Proxy-Authorization",
-                    "Proxy-Connection", "X-Hop")) {
+            for (String gone : List.of(
+                    "Connection", "Keep-Alive", "TE", "Upgrade", "Proxy-Authorization", "Proxy-Connection", "X-Hop")) {
                 assertNull(e.header(gone), gone);
             }
             assertEquals("localhost", e.header("Host"));
@@ -210,7 +251,8 @@ class ForwardingTest {
         int before = fx.plainOrigin.requests();
         try (RawHttpClient c = client("plain")) {
             RawHttpClient.Response r = c.send("POST /any HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2000000\r\n"
-                    + "Expect: 100-continue\r\n\r\n").read();
+                            + "Expect: 100-continue\r\n\r\n")
+                    .read();
             assertEquals(413, r.status());
             assertEquals("close", r.header("Connection"));
         }
@@ -244,8 +286,9 @@ class ForwardingTest {
     @Test
     void oversizedHeadersAre431() throws Exception {
         try (RawHttpClient c = client("plain")) {
-            RawHttpClient.Response r = c.send("GET /any HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(8000)
-                    + "\r\n\r\n").read();
+            RawHttpClient.Response r = c.send(
+                            "GET /any HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(8000) + "\r\n\r\n")
+                    .read();
             assertEquals(431, r.status());
             assertTrue(c.awaitClosed());
         }
@@ -265,7 +308,8 @@ class ForwardingTest {
     void expectContinueIsAnsweredByTheProxyOnceTheOriginIsReachable() throws Exception {
         try (RawHttpClient c = client("plain")) {
             RawHttpClient.Response interim = c.send("PUT /any HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
-                    + "Expect: 100-continue\r\n\r\n").read();
+                            + "Expect: 100-continue\r\n\r\n")
+                    .read();
             assertEquals(100, interim.status());
             RawHttpClient.Response r = c.send("hello").read();
             assertEquals(200, r.status());
@@ -291,10 +335,22 @@ class ForwardingTest {
             assertTrue(r.text().contains("requires a client certificate"), r.text());
             assertEquals(200, c.get("localhost", "/report").status());
         }
-        assertEquals(1.0, metrics.registry().get("mtls_proxy_identity_denials").tag("route", "report")
-                .tag("mode", "report-only").counter().count());
-        assertEquals(1.0, metrics.registry().get("mtls_proxy_identity_denials").tag("route", "need")
-                .tag("mode", "enforce").counter().count());
+        assertEquals(
+                1.0,
+                metrics.registry()
+                        .get("mtls_proxy_identity_denials")
+                        .tag("route", "report")
+                        .tag("mode", "report-only")
+                        .counter()
+                        .count());
+        assertEquals(
+                1.0,
+                metrics.registry()
+                        .get("mtls_proxy_identity_denials")
+                        .tag("route", "need")
+                        .tag("mode", "enforce")
+                        .counter()
+                        .count());
     }
 
     @Test
@@ -309,13 +365,16 @@ class ForwardingTest {
 
     @Test
     void certificateThatFailedVerificationIs495WhereAnIdentityIsNeeded() throws Exception {
-        try (RawHttpClient c = RawHttpClient.connectTls(proxy.port("optional"), io.mtlsproxy.core.testing.TestTls
-                .client(fx.serverCa.certFile(), fx.proxyIdCa.client("stranger"), true), "localhost")) {
+        try (RawHttpClient c = RawHttpClient.connectTls(
+                proxy.port("optional"),
+                io.mtlsproxy.core.testing.TestTls.client(fx.serverCa.certFile(), fx.proxyIdCa.client("stranger"), true),
+                "localhost")) {
             assertEquals(495, c.get("localhost", "/need").status());
             RawHttpClient.Response open = c.get("localhost", "/open");
             assertEquals(200, open.status(), "a route that needs no identity admits the client as anonymous");
-            assertNull(Echo.parse(open.text()).header("X-Forwarded-Client-Cert"), "an unverified cert is never "
-                    + "forwarded");
+            assertNull(
+                    Echo.parse(open.text()).header("X-Forwarded-Client-Cert"),
+                    "an unverified cert is never " + "forwarded");
         }
     }
 
@@ -357,11 +416,19 @@ class ForwardingTest {
         assertEquals("-", notFound.route());
         assertEquals(404, notFound.status());
         assertEquals("no route for api.example.com/logged-404", notFound.reason());
-        assertEquals("no route for api.example.com/logged-404\n".length(), notFound.bytesOut(),
+        assertEquals(
+                "no route for api.example.com/logged-404\n".length(),
+                notFound.bytesOut(),
                 "the proxy's own answer counts its body, as a relayed one does");
         assertNull(notFound.clientSubject());
-        assertTrue(metrics.registry().get("mtls_proxy_requests").tag("listener", "plain").tag("route", "-")
-                .tag("status", "404").counter().count() >= 1);
+        assertTrue(metrics.registry()
+                        .get("mtls_proxy_requests")
+                        .tag("listener", "plain")
+                        .tag("route", "-")
+                        .tag("status", "404")
+                        .counter()
+                        .count()
+                >= 1);
     }
 
     @Test
@@ -380,7 +447,8 @@ class ForwardingTest {
     @Test
     void headResponsesCarryNoBody() throws Exception {
         try (RawHttpClient c = client("plain")) {
-            RawHttpClient.Response r = c.send("HEAD /any HTTP/1.1\r\nHost: localhost\r\n\r\n").read(true);
+            RawHttpClient.Response r =
+                    c.send("HEAD /any HTTP/1.1\r\nHost: localhost\r\n\r\n").read(true);
             assertEquals(200, r.status());
             assertTrue(Integer.parseInt(r.header("Content-Length")) > 0);
             assertEquals(200, c.get("localhost", "/any").status(), "the stream is still in step");
@@ -390,7 +458,8 @@ class ForwardingTest {
     @Test
     void http10ClientGetsItsResponseAndTheConnectionCloses() throws Exception {
         try (RawHttpClient c = client("plain")) {
-            RawHttpClient.Response r = c.send("GET /any HTTP/1.0\r\nHost: localhost\r\n\r\n").read();
+            RawHttpClient.Response r =
+                    c.send("GET /any HTTP/1.0\r\nHost: localhost\r\n\r\n").read();
             assertEquals(200, r.status());
             assertEquals("HTTP/1.1", Echo.parse(r.text()).fields().get("version"));
             assertTrue(c.awaitClosed());
@@ -401,7 +470,8 @@ class ForwardingTest {
     void chunkedRequestBodyIsForwardedChunked() throws Exception {
         try (RawHttpClient c = client("plain")) {
             RawHttpClient.Response r = c.send("POST /any HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
-                    + "\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").read();
+                            + "\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+                    .read();
             Echo e = Echo.parse(r.text());
             assertEquals("11", e.fields().get("body"));
             assertEquals("chunked", e.header("Transfer-Encoding"));

@@ -11,13 +11,6 @@ import static io.mtlsproxy.core.H2Frames.block;
 import static io.mtlsproxy.core.H2Frames.frame;
 import static io.mtlsproxy.core.H2Frames.headers;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-
 import io.mtlsproxy.core.testing.TestPki;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -43,6 +36,12 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * An HTTP/2 client that writes frames byte by byte, so that it can send what no real client would (frames on the
@@ -58,8 +57,7 @@ final class H2FrameClient implements AutoCloseable {
     }
 
     /** A response on one stream: its status and body. */
-    record Response(int status, String body) {
-    }
+    record Response(int status, String body) {}
 
     private final EventLoopGroup group;
     private volatile Channel ch;
@@ -74,8 +72,10 @@ final class H2FrameClient implements AutoCloseable {
 
     /** A client context with ALPN h2 only, trusting {@code ca} and presenting {@code client} (null: none). */
     static SslContext context(Path ca, TestPki.Leaf client) throws Exception {
-        SslContextBuilder b = SslContextBuilder.forClient().trustManager(ca.toFile())
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+        SslContextBuilder b = SslContextBuilder.forClient()
+                .trustManager(ca.toFile())
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2));
@@ -91,7 +91,9 @@ final class H2FrameClient implements AutoCloseable {
         try {
             H2FrameClient self = new H2FrameClient(group);
             SslHandler[] tlsHandler = new SslHandler[1];
-            Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+            Channel ch = new Bootstrap()
+                    .group(group)
+                    .channel(NioSocketChannel.class)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                     // a small, fixed receive buffer: a client that stops reading is felt by the server at once
                     .option(ChannelOption.SO_RCVBUF, 32 * 1024)
@@ -103,11 +105,16 @@ final class H2FrameClient implements AutoCloseable {
                             c.pipeline().addLast("tls", tlsHandler[0]);
                             c.pipeline().addLast("frames", new FrameRecorder(self));
                         }
-                    }).connect("127.0.0.1", port).sync().channel();
+                    })
+                    .connect("127.0.0.1", port)
+                    .sync()
+                    .channel();
             self.ch = ch;
             SslHandler tls = tlsHandler[0];
-            if (!tls.handshakeFuture().await(5, TimeUnit.SECONDS) || !tls.handshakeFuture().isSuccess()) {
-                throw new IllegalStateException("TLS handshake failed", tls.handshakeFuture().cause());
+            if (!tls.handshakeFuture().await(5, TimeUnit.SECONDS)
+                    || !tls.handshakeFuture().isSuccess()) {
+                throw new IllegalStateException(
+                        "TLS handshake failed", tls.handshakeFuture().cause());
             }
             if (!ApplicationProtocolNames.HTTP_2.equals(tls.applicationProtocol())) {
                 throw new IllegalStateException("the server did not choose h2: " + tls.applicationProtocol());
@@ -121,15 +128,18 @@ final class H2FrameClient implements AutoCloseable {
 
     /** The connection preface and an empty SETTINGS frame, as every client starts. */
     H2FrameClient preface() {
-        ch.eventLoop().submit(() -> {
-            ch.write(Unpooled.wrappedBuffer("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
-            ch.write(Unpooled.wrappedBuffer(frame(SETTINGS, 0, 0, new byte[0])));
-            prefaceSent = true;
-            if (settingsAckOwed) {
-                ch.write(Unpooled.wrappedBuffer(frame(SETTINGS, ACK, 0, new byte[0])));
-            }
-            ch.flush();
-        }).syncUninterruptibly();
+        ch.eventLoop()
+                .submit(() -> {
+                    ch.write(Unpooled.wrappedBuffer(
+                            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+                    ch.write(Unpooled.wrappedBuffer(frame(SETTINGS, 0, 0, new byte[0])));
+                    prefaceSent = true;
+                    if (settingsAckOwed) {
+                        ch.write(Unpooled.wrappedBuffer(frame(SETTINGS, ACK, 0, new byte[0])));
+                    }
+                    ch.flush();
+                })
+                .syncUninterruptibly();
         return this;
     }
 
@@ -158,8 +168,11 @@ final class H2FrameClient implements AutoCloseable {
 
     /** A GET of {@code path} on {@code stream}, with END_STREAM. */
     H2FrameClient get(int stream, String path) {
-        return send(headers(stream, true, true, block(":method", "GET", ":scheme", "https", ":authority",
-                "localhost", ":path", path)));
+        return send(headers(
+                stream,
+                true,
+                true,
+                block(":method", "GET", ":scheme", "https", ":authority", "localhost", ":path", path)));
     }
 
     /** Waits for the first recorded frame that matches (seen before or arriving within 10 s). */
@@ -186,7 +199,8 @@ final class H2FrameClient implements AutoCloseable {
 
     /** Waits for a complete response on {@code stream}; fails when the stream is reset instead. */
     Response awaitResponse(int stream) throws InterruptedException {
-        Frame end = await(f -> f.stream() == stream && (f.endStream() || f.type() == RST_STREAM),
+        Frame end = await(
+                f -> f.stream() == stream && (f.endStream() || f.type() == RST_STREAM),
                 "a response on stream " + stream);
         if (end.type() == RST_STREAM) {
             throw new AssertionError("stream " + stream + " was reset (" + end.code() + "): " + summary());
@@ -230,13 +244,17 @@ final class H2FrameClient implements AutoCloseable {
     String summary() {
         StringBuilder b = new StringBuilder();
         for (Frame f : frames) {
-            b.append(switch (f.type()) {
-                case DATA -> "DATA(" + f.stream() + ")";
-                case HEADERS -> "HEADERS(" + f.stream() + "," + f.headers().status() + ")";
-                case RST_STREAM -> "RST_STREAM(" + f.stream() + "," + f.code() + ")";
-                case GOAWAY -> "GOAWAY(last=" + f.lastStreamId() + "," + f.code() + "," + f.data() + ")";
-                default -> "type" + f.type() + "(" + f.stream() + ")";
-            }).append(' ');
+            b.append(
+                            switch (f.type()) {
+                                case DATA -> "DATA(" + f.stream() + ")";
+                                case HEADERS ->
+                                    "HEADERS(" + f.stream() + "," + f.headers().status() + ")";
+                                case RST_STREAM -> "RST_STREAM(" + f.stream() + "," + f.code() + ")";
+                                case GOAWAY ->
+                                    "GOAWAY(last=" + f.lastStreamId() + "," + f.code() + "," + f.data() + ")";
+                                default -> "type" + f.type() + "(" + f.stream() + ")";
+                            })
+                    .append(' ');
         }
         return b + (ch.isActive() ? "[open]" : "[closed]");
     }
@@ -290,20 +308,27 @@ final class H2FrameClient implements AutoCloseable {
             reader.readFrame(ctx, in, new Http2FrameAdapter() {
                 @Override
                 public int onDataRead(ChannelHandlerContext c, int stream, ByteBuf data, int padding, boolean end) {
-                    frames.add(new Frame(DATA, stream, end ? END_STREAM : 0, 0, 0, null,
-                            data.toString(StandardCharsets.UTF_8)));
+                    frames.add(new Frame(
+                            DATA, stream, end ? END_STREAM : 0, 0, 0, null, data.toString(StandardCharsets.UTF_8)));
                     return data.readableBytes() + padding;
                 }
 
                 @Override
-                public void onHeadersRead(ChannelHandlerContext c, int stream, Http2Headers headers, int padding,
-                                          boolean end) {
+                public void onHeadersRead(
+                        ChannelHandlerContext c, int stream, Http2Headers headers, int padding, boolean end) {
                     frames.add(new Frame(HEADERS, stream, end ? END_STREAM : 0, 0, 0, headers, null));
                 }
 
                 @Override
-                public void onHeadersRead(ChannelHandlerContext c, int stream, Http2Headers headers, int dependency,
-                                          short weight, boolean exclusive, int padding, boolean end) {
+                public void onHeadersRead(
+                        ChannelHandlerContext c,
+                        int stream,
+                        Http2Headers headers,
+                        int dependency,
+                        short weight,
+                        boolean exclusive,
+                        int padding,
+                        boolean end) {
                     onHeadersRead(c, stream, headers, padding, end);
                 }
 

@@ -21,8 +21,7 @@ final class H2Frames {
     static final int ACK = 0x1;
     static final int END_HEADERS = 0x4;
 
-    private H2Frames() {
-    }
+    private H2Frames() {}
 
     /** One frame: the 9-byte header (24-bit length, type, flags, stream id) and the payload. */
     static byte[] frame(int type, int flags, int stream, byte[] payload) {
@@ -81,8 +80,9 @@ final class H2Frames {
     }
 
     static byte[] windowUpdate(int stream, long increment) {
-        return frame(WINDOW_UPDATE, 0, stream, new byte[] {(byte) (increment >>> 24 & 0x7f),
-            (byte) (increment >>> 16), (byte) (increment >>> 8), (byte) increment});
+        return frame(WINDOW_UPDATE, 0, stream, new byte[] {
+            (byte) (increment >>> 24 & 0x7f), (byte) (increment >>> 16), (byte) (increment >>> 8), (byte) increment
+        });
     }
 
     /** A header block of (name, value) pairs exactly as given: HPACK literals without indexing, new names. */

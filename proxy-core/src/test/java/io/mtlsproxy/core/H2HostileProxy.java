@@ -3,15 +3,6 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
@@ -22,6 +13,13 @@ import io.mtlsproxy.core.testing.TestPki;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.ssl.SslContext;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the hostile HTTP/2 tests share: an mTLS listener (sni-host-check on, max-header-size 8 KiB, max-body-size
@@ -35,6 +33,7 @@ abstract class H2HostileProxy {
 
     @TempDir
     static Path dir;
+
     static RecordingOrigin origin;
     static ProxyServer proxy;
     static SslContext h2;
@@ -48,13 +47,20 @@ abstract class H2HostileProxy {
         ca = pki.ca("h2-hostile");
         origin = RecordingOrigin.start();
         allocator = new PooledByteBufAllocator(true);
-        Limits limits = new Limits(1000, MAX_HEADER_SIZE, 64 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5),
-                Duration.ofSeconds(30));
-        proxy = ProxyServer.builder().metrics(ProxyMetrics.inMemory()).allocator(allocator).build();
-        proxy.start(TestConfigs.config(dir.resolve("proxy.conf"), List.of(
-                TestConfigs.listener("mtls", TestConfigs.mtls(ca.server("proxy", "a.test", "b.test"), ca.certFile(),
-                        ClientAuth.REQUIRED, true), limits)), List.of(
-                TestConfigs.route("all", "mtls").endpoint(origin.port()).build())));
+        Limits limits = new Limits(
+                1000, MAX_HEADER_SIZE, 64 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30));
+        proxy = ProxyServer.builder()
+                .metrics(ProxyMetrics.inMemory())
+                .allocator(allocator)
+                .build();
+        proxy.start(TestConfigs.config(
+                dir.resolve("proxy.conf"),
+                List.of(TestConfigs.listener(
+                        "mtls",
+                        TestConfigs.mtls(
+                                ca.server("proxy", "a.test", "b.test"), ca.certFile(), ClientAuth.REQUIRED, true),
+                        limits)),
+                List.of(TestConfigs.route("all", "mtls").endpoint(origin.port()).build())));
         h2 = H2FrameClient.context(ca.certFile(), ca.client("client-a"));
     }
 
@@ -118,7 +124,8 @@ abstract class H2HostileProxy {
     static void assertOriginSawNoCompleteRequest(String what) throws InterruptedException {
         Thread.sleep(QUIET_MILLIS);
         List<RecordingOrigin.Recorded> seen = origin.requests();
-        assertTrue(seen.size() <= 1 && seen.stream().noneMatch(RecordingOrigin.Recorded::complete),
+        assertTrue(
+                seen.size() <= 1 && seen.stream().noneMatch(RecordingOrigin.Recorded::complete),
                 what + ": the origin saw " + seen);
     }
 

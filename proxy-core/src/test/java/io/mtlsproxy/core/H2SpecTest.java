@@ -3,14 +3,19 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.ExternalProcess;
+import io.mtlsproxy.core.testing.LeakGuard;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestOrigin;
+import io.mtlsproxy.core.testing.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import javax.xml.parsers.DocumentBuilderFactory;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
@@ -19,14 +24,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-
-import io.mtlsproxy.config.ClientAuth;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.testing.ExternalProcess;
-import io.mtlsproxy.core.testing.LeakGuard;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestOrigin;
-import io.mtlsproxy.core.testing.TestPki;
 
 /**
  * h2spec, the HTTP/2 conformance suite nobody on this team wrote (RFC 9113 and RFC 7541, 146 cases), against a TLS
@@ -41,6 +38,7 @@ class H2SpecTest {
 
     @TempDir
     static Path dir;
+
     static TestOrigin origin;
     static ProxyServer proxy;
 
@@ -52,11 +50,19 @@ class H2SpecTest {
         TestPki.Leaf server = ca.server("proxy", "localhost");
         origin = TestOrigin.plain("h2spec");
         proxy = ProxyServer.builder().metrics(ProxyMetrics.inMemory()).build();
-        proxy.start(TestConfigs.config(dir.resolve("proxy.conf"), List.of(
-                TestConfigs.listener("tls", TestConfigs.tls(server)),
-                TestConfigs.listener("mtls", TestConfigs.mtls(server, ca.certFile(), ClientAuth.OPTIONAL, false))),
-                List.of(TestConfigs.route("tls-all", "tls").endpoint(origin.port()).build(),
-                        TestConfigs.route("mtls-all", "mtls").endpoint(origin.port()).build())));
+        proxy.start(TestConfigs.config(
+                dir.resolve("proxy.conf"),
+                List.of(
+                        TestConfigs.listener("tls", TestConfigs.tls(server)),
+                        TestConfigs.listener(
+                                "mtls", TestConfigs.mtls(server, ca.certFile(), ClientAuth.OPTIONAL, false))),
+                List.of(
+                        TestConfigs.route("tls-all", "tls")
+                                .endpoint(origin.port())
+                                .build(),
+                        TestConfigs.route("mtls-all", "mtls")
+                                .endpoint(origin.port())
+                                .build())));
     }
 
     @AfterAll
@@ -75,9 +81,23 @@ class H2SpecTest {
     void everyCasePasses(String listener) throws Exception {
         Path report = dir.resolve("h2spec-" + listener + ".xml");
         int before = origin.requests();
-        ExternalProcess.Result run = ExternalProcess.run(List.of(h2spec().toString(), "-t", "-k",
-                "-h", "127.0.0.1", "-p", String.valueOf(proxy.port(listener)), "-P", "/h2spec/",
-                "-o", "5", "-j", report.toString()), null, 150);
+        ExternalProcess.Result run = ExternalProcess.run(
+                List.of(
+                        h2spec().toString(),
+                        "-t",
+                        "-k",
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        String.valueOf(proxy.port(listener)),
+                        "-P",
+                        "/h2spec/",
+                        "-o",
+                        "5",
+                        "-j",
+                        report.toString()),
+                null,
+                150);
         assertTrue(Files.exists(report), "h2spec wrote its report: " + run.stdout() + run.stderr());
         Report r = Report.read(report);
         assertEquals(CASES, r.cases(), "h2spec ran every case: " + run.stdout());
@@ -99,7 +119,9 @@ class H2SpecTest {
     /** What h2spec's JUnit report says: cases run, the failed ones (name and message), skipped ones. */
     record Report(int cases, List<String> failed, List<String> skipped) {
         static Report read(Path xml) throws Exception {
-            NodeList cases = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile())
+            NodeList cases = DocumentBuilderFactory.newInstance()
+                    .newDocumentBuilder()
+                    .parse(xml.toFile())
                     .getElementsByTagName("testcase");
             List<String> failed = new ArrayList<>();
             List<String> skipped = new ArrayList<>();

@@ -5,6 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.Limits;
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.CapturingAccessLog;
+import io.mtlsproxy.core.testing.HostileRequests;
+import io.mtlsproxy.core.testing.LeakGuard;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.RecordingOrigin;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,18 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import io.mtlsproxy.config.Limits;
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.core.metrics.AccessLogEntry;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.testing.CapturingAccessLog;
-import io.mtlsproxy.core.testing.HostileRequests;
-import io.mtlsproxy.core.testing.LeakGuard;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.RecordingOrigin;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestPki;
 
 /**
  * The corpus of malformed and smuggling requests in {@code hardening/hostile-requests.txt}: each is refused with the
@@ -54,6 +52,7 @@ class HostileRequestCorpusTest {
 
     @TempDir
     static Path dir;
+
     static RecordingOrigin origin;
     static ProxyServer proxy;
     static TestPki.Ca ca;
@@ -66,14 +65,24 @@ class HostileRequestCorpusTest {
         ca = pki.ca("corpus");
         TestPki.Leaf server = ca.server("proxy");
         origin = RecordingOrigin.start();
-        Limits limits = new Limits(1000, 8 * 1024, 1024, Duration.ofSeconds(5), Duration.ofSeconds(5),
-                Duration.ofSeconds(30));
-        proxy = ProxyServer.builder().metrics(ProxyMetrics.inMemory()).accessLog(log).build();
-        proxy.start(TestConfigs.config(dir.resolve("proxy.conf"), List.of(
-                TestConfigs.listener("plain", ListenerTls.plain(), limits),
-                TestConfigs.listener("tls", TestConfigs.tls(server), limits)), List.of(
-                TestConfigs.route("all", "plain").endpoint(origin.port()).build(),
-                TestConfigs.route("all-tls", "tls").endpoint(origin.port()).build())));
+        Limits limits =
+                new Limits(1000, 8 * 1024, 1024, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30));
+        proxy = ProxyServer.builder()
+                .metrics(ProxyMetrics.inMemory())
+                .accessLog(log)
+                .build();
+        proxy.start(TestConfigs.config(
+                dir.resolve("proxy.conf"),
+                List.of(
+                        TestConfigs.listener("plain", ListenerTls.plain(), limits),
+                        TestConfigs.listener("tls", TestConfigs.tls(server), limits)),
+                List.of(
+                        TestConfigs.route("all", "plain")
+                                .endpoint(origin.port())
+                                .build(),
+                        TestConfigs.route("all-tls", "tls")
+                                .endpoint(origin.port())
+                                .build())));
     }
 
     @AfterAll
@@ -117,7 +126,8 @@ class HostileRequestCorpusTest {
                 assertTrue(r.closes(), c.name() + ": " + r.text);
                 quiet();
                 List<RecordingOrigin.Recorded> seen = origin.requests();
-                assertTrue(seen.size() <= 1 && seen.stream().noneMatch(RecordingOrigin.Recorded::complete),
+                assertTrue(
+                        seen.size() <= 1 && seen.stream().noneMatch(RecordingOrigin.Recorded::complete),
                         c.name() + ": origin saw " + seen);
             } else if (expect.equals("close")) {
                 String text = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -168,8 +178,38 @@ class HostileRequestCorpusTest {
     @Test
     void sslv2HelloOnATlsPortGetsNoHttpAnswer() throws Exception {
         // an SSLv2-format ClientHello offering SSL 2.0 only (SSL2_CK_RC4_128_WITH_MD5)
-        assertNoHttpOnTls(new byte[] {(byte) 0x80, 0x1b, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x00, 0x00, 0x10,
-            0x01, 0x00, (byte) 0x80, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+        assertNoHttpOnTls(new byte[] {
+            (byte) 0x80,
+            0x1b,
+            0x01,
+            0x00,
+            0x02,
+            0x00,
+            0x03,
+            0x00,
+            0x00,
+            0x00,
+            0x10,
+            0x01,
+            0x00,
+            (byte) 0x80,
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+            7,
+            8,
+            9,
+            10,
+            11,
+            12,
+            13,
+            14,
+            15,
+            16
+        });
     }
 
     private void assertNoHttpOnTls(byte[] bytes) throws Exception {
@@ -201,8 +241,11 @@ class HostileRequestCorpusTest {
         assertNull(req.header("X-Forwarded-Client-Cert"), c.name() + ": no certificate, no XFCC");
         for (String name : req.names()) {
             assertFalse(name.contains("_"), c.name() + ": underscore header " + name + " reached the origin");
-            assertFalse(List.of("connection", "keep-alive", "te", "trailer", "upgrade").contains(name)
-                    || name.startsWith("proxy-"), c.name() + ": hop-by-hop " + name + " reached the origin");
+            assertFalse(
+                    List.of("connection", "keep-alive", "te", "trailer", "upgrade")
+                                    .contains(name)
+                            || name.startsWith("proxy-"),
+                    c.name() + ": hop-by-hop " + name + " reached the origin");
         }
         if (c.expect().startsWith("pass-without:")) {
             String name = c.expect().substring("pass-without:".length()).toLowerCase(Locale.ROOT);
@@ -308,8 +351,11 @@ class HostileRequestCorpusTest {
             """)
     void refusedInTheProductsWords(String name, String request, String method, String path, String reason)
             throws Exception {
-        String answer = sendForAnswer(request.replace("\\r", "\r").replace("\\n", "\n")
-                .replace("\\u0001", "\u0001").replace("\\u0002", "\u0002").replace("\\u0003", "\u0003"));
+        String answer = sendForAnswer(request.replace("\\r", "\r")
+                .replace("\\n", "\n")
+                .replace("\\u0001", "\u0001")
+                .replace("\\u0002", "\u0002")
+                .replace("\\u0003", "\u0003"));
         assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
         String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
         assertTrue(body.contains(reason), "answer: " + body);
@@ -332,7 +378,8 @@ class HostileRequestCorpusTest {
                 answer.write(b);
                 String text = answer.toString(StandardCharsets.UTF_8);
                 int headEnd = text.indexOf("\r\n\r\n");
-                var length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(text);
+                var length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)")
+                        .matcher(text);
                 if (headEnd >= 0 && length.find() && text.length() >= headEnd + 4 + Integer.parseInt(length.group(1))) {
                     break;
                 }

@@ -16,15 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.h2.H2Codecs;
+import io.netty.handler.codec.http2.Http2Error;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.mtlsproxy.core.h2.H2Codecs;
-import io.netty.handler.codec.http2.Http2Error;
 
 /**
  * Hostile HTTP/2 at the frame level, on an mTLS listener (checklist of RFC 9113 errors and the DoS protections of
@@ -35,12 +33,15 @@ import io.netty.handler.codec.http2.Http2Error;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class Http2HostileFramesTest extends H2HostileProxy {
-    private static final byte[] GET_FLOOD = block(":method", "GET", ":scheme", "https", ":authority", "localhost",
-            ":path", "/flood");
+    private static final byte[] GET_FLOOD =
+            block(":method", "GET", ":scheme", "https", ":authority", "localhost", ":path", "/flood");
 
     private static byte[] post(int stream, String path) {
-        return headers(stream, false, true, block(":method", "POST", ":scheme", "https", ":authority", "localhost",
-                ":path", path));
+        return headers(
+                stream,
+                false,
+                true,
+                block(":method", "POST", ":scheme", "https", ":authority", "localhost", ":path", path));
     }
 
     // ---- CONTINUATION floods (CVE-2024-27316 and kin) ----
@@ -96,9 +97,19 @@ class Http2HostileFramesTest extends H2HostileProxy {
     @Test
     void headerBlockOverMaxHeaderSizeGets431AndTheConnectionGoesOn() throws Exception {
         try (H2FrameClient c = open()) {
-            byte[] big = block(":method", "GET", ":scheme", "https", ":authority", "localhost", ":path", "/big",
-                    "x-big", "b".repeat(MAX_HEADER_SIZE + 500));
-            c.send(headers(1, true, false, Arrays.copyOf(big, 5000)),
+            byte[] big = block(
+                    ":method",
+                    "GET",
+                    ":scheme",
+                    "https",
+                    ":authority",
+                    "localhost",
+                    ":path",
+                    "/big",
+                    "x-big",
+                    "b".repeat(MAX_HEADER_SIZE + 500));
+            c.send(
+                    headers(1, true, false, Arrays.copyOf(big, 5000)),
                     continuation(1, true, Arrays.copyOfRange(big, 5000, big.length)));
             H2FrameClient.Response r = c.awaitResponse(1);
             assertEquals(431, r.status(), c.summary());
@@ -127,8 +138,19 @@ class Http2HostileFramesTest extends H2HostileProxy {
                 c.send(post(1 + 2 * i, "/open/" + i)); // bodies still to come: the streams stay open
             }
             for (int i = max; i < max + 3; i++) {
-                c.send(headers(1 + 2 * i, true, true, block(":method", "GET", ":scheme", "https",
-                        ":authority", "localhost", ":path", "/extra/" + i)));
+                c.send(headers(
+                        1 + 2 * i,
+                        true,
+                        true,
+                        block(
+                                ":method",
+                                "GET",
+                                ":scheme",
+                                "https",
+                                ":authority",
+                                "localhost",
+                                ":path",
+                                "/extra/" + i)));
                 assertStreamError(c, 1 + 2 * i, Http2Error.REFUSED_STREAM);
             }
             for (int i = 0; i < max; i++) {
@@ -139,7 +161,8 @@ class Http2HostileFramesTest extends H2HostileProxy {
             }
             Thread.sleep(60);
             assertEquals(max, origin.requests().size());
-            assertTrue(origin.requests().stream().allMatch(r -> r.uri().startsWith("/open/") && r.complete()),
+            assertTrue(
+                    origin.requests().stream().allMatch(r -> r.uri().startsWith("/open/") && r.complete()),
                     "no refused stream reached the origin");
             assertStillServes(c, 1 + 2 * (max + 3));
         }
@@ -368,8 +391,10 @@ class Http2HostileFramesTest extends H2HostileProxy {
             assertTrue(batches < 4000, "the proxy stopped the flood: " + c.summary());
             assertTrue(c.awaitClosed(10), "the proxy closed the connection: " + c.summary());
             // its GOAWAY queues behind the acks the client never read, and may be lost in the reset
-            assertTrue(c.frames().stream().noneMatch(f -> f.type() == H2Frames.GOAWAY)
-                    || c.awaitGoAway().code() == Http2Error.ENHANCE_YOUR_CALM.code(), c.summary());
+            assertTrue(
+                    c.frames().stream().noneMatch(f -> f.type() == H2Frames.GOAWAY)
+                            || c.awaitGoAway().code() == Http2Error.ENHANCE_YOUR_CALM.code(),
+                    c.summary());
         }
         assertBufferMemoryBounded("control frame flood");
         assertOriginSawNothing("connection error");

@@ -7,17 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.testing.RecordingOrigin;
+import io.netty.handler.codec.http2.Http2Error;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import io.mtlsproxy.core.testing.RecordingOrigin;
-import io.netty.handler.codec.http2.Http2Error;
 
 /**
  * Malformed and refused HTTP/2 requests (RFC 9113 §8, and the proxy's own request rules shared with HTTP/1.1): each
@@ -49,8 +47,19 @@ class Http2MalformedRequestsTest extends H2HostileProxy {
                 new Case("missing :path", RESET, ":method", "GET", ":scheme", "https", ":authority", "localhost"),
                 new Case("missing :scheme", RESET, ":method", "GET", ":authority", "localhost", ":path", "/x"),
                 new Case("empty :path", RESET, get("")),
-                new Case("pseudo-header after a regular one", RESET, ":method", "GET", ":scheme", "https",
-                        "x-a", "1", ":authority", "localhost", ":path", "/x"),
+                new Case(
+                        "pseudo-header after a regular one",
+                        RESET,
+                        ":method",
+                        "GET",
+                        ":scheme",
+                        "https",
+                        "x-a",
+                        "1",
+                        ":authority",
+                        "localhost",
+                        ":path",
+                        "/x"),
                 new Case(":path twice", RESET, get("/x", ":path", "/y")),
                 new Case("unknown pseudo-header", RESET, get("/x", ":evil", "1")),
                 new Case(":status in a request", RESET, get("/x", ":status", "200")),
@@ -75,8 +84,17 @@ class Http2MalformedRequestsTest extends H2HostileProxy {
                 new Case(":path not starting with /", "400", get("admin")),
                 new Case("http2-settings", "400", get("/x", "http2-settings", "AAMAAABkAAQAoAAAAAIAAAAA")),
                 new Case("unsupported expect", "417", get("/x", "expect", "teapot")),
-                new Case("userinfo in :authority", "400", ":method", "GET", ":scheme", "https",
-                        ":authority", "user@localhost", ":path", "/x"),
+                new Case(
+                        "userinfo in :authority",
+                        "400",
+                        ":method",
+                        "GET",
+                        ":scheme",
+                        "https",
+                        ":authority",
+                        "user@localhost",
+                        ":path",
+                        "/x"),
                 new Case("host other than :authority", RESET, get("/x", "host", "b.test")));
     }
 
@@ -90,7 +108,9 @@ class Http2MalformedRequestsTest extends H2HostileProxy {
             } else {
                 H2FrameClient.Response r = client.awaitResponse(1);
                 assertEquals(Integer.parseInt(c.expect()), r.status(), c.name() + ": " + r.body());
-                assertTrue(r.body().length() > 1 && r.body().indexOf('\n') >= r.body().length() - 1,
+                assertTrue(
+                        r.body().length() > 1
+                                && r.body().indexOf('\n') >= r.body().length() - 1,
                         c.name() + ": a one-line reason: " + r.body());
             }
             assertOriginSawNothing(c.name());
@@ -101,14 +121,17 @@ class Http2MalformedRequestsTest extends H2HostileProxy {
     @Test
     void authorityOtherThanTheSniGets421AsOnHttp1() throws Exception {
         try (H2FrameClient client = open("a.test")) {
-            client.send(headers(1, true, true, block(":method", "GET", ":scheme", "https", ":authority", "b.test",
-                    ":path", "/x")));
+            client.send(headers(
+                    1, true, true, block(":method", "GET", ":scheme", "https", ":authority", "b.test", ":path", "/x")));
             H2FrameClient.Response r = client.awaitResponse(1);
             assertEquals(421, r.status(), r.body());
             assertEquals("Host b.test does not match the TLS server name a.test\n", r.body());
             assertOriginSawNothing(":authority b.test on SNI a.test");
-            client.send(headers(3, true, true, block(":method", "GET", ":scheme", "https", ":authority", "a.test",
-                    ":path", "/after")));
+            client.send(headers(
+                    3,
+                    true,
+                    true,
+                    block(":method", "GET", ":scheme", "https", ":authority", "a.test", ":path", "/after")));
             assertEquals(200, client.awaitResponse(3).status(), client.summary());
         }
     }
@@ -136,8 +159,22 @@ class Http2MalformedRequestsTest extends H2HostileProxy {
 
     private static void contentLengthDisagrees(String declared, String sent) throws Exception {
         try (H2FrameClient client = open()) {
-            client.send(headers(1, false, true, block(":method", "POST", ":scheme", "https",
-                    ":authority", "localhost", ":path", "/upload", "content-length", declared)),
+            client.send(
+                    headers(
+                            1,
+                            false,
+                            true,
+                            block(
+                                    ":method",
+                                    "POST",
+                                    ":scheme",
+                                    "https",
+                                    ":authority",
+                                    "localhost",
+                                    ":path",
+                                    "/upload",
+                                    "content-length",
+                                    declared)),
                     data(1, true, sent));
             assertStreamError(client, 1, Http2Error.PROTOCOL_ERROR);
             assertOriginSawNoCompleteRequest("content-length " + declared + " with " + sent.length() + " bytes");

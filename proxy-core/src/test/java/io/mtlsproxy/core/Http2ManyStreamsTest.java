@@ -3,6 +3,10 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.metrics.AccessLogEntry;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.H2EchoOrigin;
+import io.mtlsproxy.core.testing.TestConfigs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,18 +14,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import io.mtlsproxy.core.metrics.AccessLogEntry;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.testing.H2EchoOrigin;
-import io.mtlsproxy.core.testing.TestConfigs;
 
 /**
  * Many HTTP/2 connections, each with many streams in flight, on one event loop, through a TLS listener: h2load
@@ -33,10 +31,12 @@ import io.mtlsproxy.core.testing.TestConfigs;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class Http2ManyStreamsTest {
-    private static final Pattern REQUESTS = Pattern.compile(
-            "requests: (\\d+) total, (\\d+) started, (\\d+) done, (\\d+) succeeded, (\\d+) failed");
+    private static final Pattern REQUESTS =
+            Pattern.compile("requests: (\\d+) total, (\\d+) started, (\\d+) done, (\\d+) succeeded, (\\d+) failed");
+
     @TempDir
     static Path dir;
+
     static ProxyFixture fx;
     static ProxyServer proxy;
     /** The first answer that was not a 200, to say why a run failed. */
@@ -46,15 +46,27 @@ class Http2ManyStreamsTest {
     static void start() throws Exception {
         fx = new ProxyFixture(dir);
         H2EchoOrigin h2Origin = fx.closeLater(new H2EchoOrigin("h2-origin", fx.originCert, fx.proxyIdCa.certFile()));
-        proxy = fx.start(ProxyServer.builder().metrics(ProxyMetrics.inMemory()).accessLog(e -> {
-            if (e.status() != 200 && firstRefusal == null) {
-                firstRefusal = e;
-            }
-        }).workerThreads(1),
+        proxy = fx.start(
+                ProxyServer.builder()
+                        .metrics(ProxyMetrics.inMemory())
+                        .accessLog(e -> {
+                            if (e.status() != 200 && firstRefusal == null) {
+                                firstRefusal = e;
+                            }
+                        })
+                        .workerThreads(1),
                 List.of(TestConfigs.listener("tls", TestConfigs.tls(fx.proxyServer))),
-                List.of(TestConfigs.route("to-h1", "tls").prefix("/h1").endpoint(fx.plainOrigin.port()).build(),
-                        ProtoConfigs.h2(TestConfigs.route("to-h2", "tls").prefix("/h2").endpoint(h2Origin.port())
-                                .mtls(fx.originCa.certFile(), fx.proxyId).serverName("localhost").build())));
+                List.of(
+                        TestConfigs.route("to-h1", "tls")
+                                .prefix("/h1")
+                                .endpoint(fx.plainOrigin.port())
+                                .build(),
+                        ProtoConfigs.h2(TestConfigs.route("to-h2", "tls")
+                                .prefix("/h2")
+                                .endpoint(h2Origin.port())
+                                .mtls(fx.originCa.certFile(), fx.proxyId)
+                                .serverName("localhost")
+                                .build())));
     }
 
     @AfterAll
@@ -67,10 +79,21 @@ class Http2ManyStreamsTest {
     void everyStreamOfEveryConnectionIsAnswered(String origin, int connections, int streams, int requests)
             throws Exception {
         Path out = Files.createTempFile(dir, "h2load", ".out");
-        Process p = new ProcessBuilder(h2load(), "--npn-list=h2", "-t", "1", "-c", String.valueOf(connections),
-                "-m", String.valueOf(streams), "-n", String.valueOf(requests),
-                "https://127.0.0.1:" + proxy.port("tls") + "/" + origin + "/echo")
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process p = new ProcessBuilder(
+                        h2load(),
+                        "--npn-list=h2",
+                        "-t",
+                        "1",
+                        "-c",
+                        String.valueOf(connections),
+                        "-m",
+                        String.valueOf(streams),
+                        "-n",
+                        String.valueOf(requests),
+                        "https://127.0.0.1:" + proxy.port("tls") + "/" + origin + "/echo")
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
         boolean ended = p.waitFor(60, TimeUnit.SECONDS);
         if (!ended) {
             p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);

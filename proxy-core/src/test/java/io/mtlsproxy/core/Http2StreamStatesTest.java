@@ -6,12 +6,10 @@ import static io.mtlsproxy.core.H2Frames.frame;
 import static io.mtlsproxy.core.H2Frames.headers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.netty.handler.codec.http2.Http2Error;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.netty.handler.codec.http2.Http2Error;
 
 /**
  * The stream states of RFC 9113 §5.1 where Netty's codec alone answers otherwise than the RFC asks (the three cases
@@ -20,8 +18,8 @@ import io.netty.handler.codec.http2.Http2Error;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class Http2StreamStatesTest extends H2HostileProxy {
-    private static final byte[] GET = block(":method", "GET", ":scheme", "https", ":authority", "localhost",
-            ":path", "/states");
+    private static final byte[] GET =
+            block(":method", "GET", ":scheme", "https", ":authority", "localhost", ":path", "/states");
 
     @Test
     void headersOnAHalfClosedRemoteStreamIsResetStreamClosed() throws Exception {

@@ -5,33 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
@@ -55,6 +28,31 @@ import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestOrigin;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.handler.codec.http2.Http2Error;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * HTTP/2 by ALPN on an mTLS listener: curl --http2 to an HTTP/1.1 and to an HTTP/2 origin (both mTLS), many
@@ -66,8 +64,10 @@ import io.netty.handler.codec.http2.Http2Error;
 class Http2Test {
     /** The access log's status of a request whose client went away (here: reset its stream) before the answer. */
     static final int CLIENT_CLOSED = 499;
+
     @TempDir
     static Path dir;
+
     static ProxyFixture fx;
     static ProxyServer proxy;
     static H2EchoOrigin h2Origin;
@@ -81,20 +81,43 @@ class Http2Test {
         fx = new ProxyFixture(dir);
         h2Origin = fx.closeLater(new H2EchoOrigin("h2-origin", fx.originCert, fx.proxyIdCa.certFile()));
         grpcOrigin = fx.closeLater(new GrpcEchoOrigin(fx.originCert, fx.proxyIdCa.certFile()));
-        proxy = fx.start(ProxyServer.builder().metrics(ProxyMetrics.inMemory()).accessLog(log).allocator(allocator),
-                List.of(TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
-                        ClientAuth.REQUIRED, true))),
-                List.of(TestConfigs.route("to-h1", "mtls").prefix("/h1").endpoint(fx.mtlsOrigin.port())
-                                .mtls(fx.originCa.certFile(), fx.proxyId).serverName("localhost").build(),
-                        ProtoConfigs.h2(TestConfigs.route("to-h2", "mtls").prefix("/h2").endpoint(h2Origin.port())
-                                .mtls(fx.originCa.certFile(), fx.proxyId).serverName("localhost").build()),
-                        ProtoConfigs.h2(TestConfigs.route("grpc", "mtls").prefix("/test.Echo/")
-                                .endpoint(grpcOrigin.port()).mtls(fx.originCa.certFile(), fx.proxyId)
-                                .serverName("localhost").build())));
-        grpc = Grpc.newChannelBuilderForAddress("127.0.0.1", proxy.port("mtls"), TlsChannelCredentials.newBuilder()
-                        .keyManager(fx.client.certFile().toFile(), fx.client.keyFile().toFile())
-                        .trustManager(fx.serverCa.certFile().toFile()).build())
-                .overrideAuthority("localhost").build();
+        proxy = fx.start(
+                ProxyServer.builder()
+                        .metrics(ProxyMetrics.inMemory())
+                        .accessLog(log)
+                        .allocator(allocator),
+                List.of(TestConfigs.listener(
+                        "mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(), ClientAuth.REQUIRED, true))),
+                List.of(
+                        TestConfigs.route("to-h1", "mtls")
+                                .prefix("/h1")
+                                .endpoint(fx.mtlsOrigin.port())
+                                .mtls(fx.originCa.certFile(), fx.proxyId)
+                                .serverName("localhost")
+                                .build(),
+                        ProtoConfigs.h2(TestConfigs.route("to-h2", "mtls")
+                                .prefix("/h2")
+                                .endpoint(h2Origin.port())
+                                .mtls(fx.originCa.certFile(), fx.proxyId)
+                                .serverName("localhost")
+                                .build()),
+                        ProtoConfigs.h2(TestConfigs.route("grpc", "mtls")
+                                .prefix("/test.Echo/")
+                                .endpoint(grpcOrigin.port())
+                                .mtls(fx.originCa.certFile(), fx.proxyId)
+                                .serverName("localhost")
+                                .build())));
+        grpc = Grpc.newChannelBuilderForAddress(
+                        "127.0.0.1",
+                        proxy.port("mtls"),
+                        TlsChannelCredentials.newBuilder()
+                                .keyManager(
+                                        fx.client.certFile().toFile(),
+                                        fx.client.keyFile().toFile())
+                                .trustManager(fx.serverCa.certFile().toFile())
+                                .build())
+                .overrideAuthority("localhost")
+                .build();
     }
 
     @AfterAll
@@ -109,12 +132,25 @@ class Http2Test {
     @CsvSource({"h1,mtls-origin,HTTP/1.1", "h2,h2-origin,h2"})
     void curlHttp2ThroughMutualTls(String path, String origin, String originVersion) throws Exception {
         int port = proxy.port("mtls");
-        Process p = new ProcessBuilder("curl", "--http2", "-sS", "--max-time", "10",
-                "--cacert", fx.serverCa.certFile().toString(),
-                "--cert", fx.client.certFile().toString(), "--key", fx.client.keyFile().toString(),
-                "--resolve", "localhost:" + port + ":127.0.0.1",
-                "-w", "\nhttp_version=%{http_version}\n",
-                "https://localhost:" + port + "/" + path + "/hello?q=1").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "curl",
+                        "--http2",
+                        "-sS",
+                        "--max-time",
+                        "10",
+                        "--cacert",
+                        fx.serverCa.certFile().toString(),
+                        "--cert",
+                        fx.client.certFile().toString(),
+                        "--key",
+                        fx.client.keyFile().toString(),
+                        "--resolve",
+                        "localhost:" + port + ":127.0.0.1",
+                        "-w",
+                        "\nhttp_version=%{http_version}\n",
+                        "https://localhost:" + port + "/" + path + "/hello?q=1")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(20, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
@@ -127,7 +163,8 @@ class Http2Test {
         assertTrue(echo.header("X-Forwarded-Client-Cert").contains("Subject=\"CN=client-a"), out);
         assertTrue(out.contains("version=" + originVersion), out);
         if (path.equals("h1")) { // (an h2 origin's own codec adds x-http2-* for itself)
-            assertTrue(echo.headerNames().stream().noneMatch(n -> n.toLowerCase().startsWith("x-http2-")), out);
+            assertTrue(
+                    echo.headerNames().stream().noneMatch(n -> n.toLowerCase().startsWith("x-http2-")), out);
         }
         AccessLogEntry e = log.await(x -> x.path().equals("/" + path + "/hello"));
         assertEquals(200, e.status());
@@ -137,14 +174,17 @@ class Http2Test {
     @ParameterizedTest(name = "100 streams at once → {0} origin")
     @ValueSource(strings = {"h1", "h2"})
     void concurrentStreamsOnOneConnectionEachGetTheirOwnAnswer(String path) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
-                .sslContext(fx.clientContext(fx.client)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_2)
+                .sslContext(fx.clientContext(fx.client))
+                .build();
         String base = "https://127.0.0.1:" + proxy.port("mtls") + "/" + path + "/";
         // one request first, so that the burst below shares its connection (streams answered in one batch)
         assertEquals(HttpClient.Version.HTTP_2, get(http, base + "echo?first").version());
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
-            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "echo?i=" + i)).build(),
+            answers.add(http.sendAsync(
+                    HttpRequest.newBuilder(URI.create(base + "echo?i=" + i)).build(),
                     HttpResponse.BodyHandlers.ofString()));
         }
         for (int i = 0; i < answers.size(); i++) {
@@ -157,12 +197,16 @@ class Http2Test {
 
     @Test
     void bodiesPastTheFlowControlWindowsBothWays() throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
-                .sslContext(fx.clientContext(fx.client)).build();
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_2)
+                .sslContext(fx.clientContext(fx.client))
+                .build();
         String base = "https://127.0.0.1:" + proxy.port("mtls") + "/h1/";
         long size = 6L * 1024 * 1024; // far past the 64 KiB stream and connection windows
-        HttpResponse<InputStream> down = http.send(HttpRequest.newBuilder(URI.create(base + "download?bytes=" + size))
-                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> down = http.send(
+                HttpRequest.newBuilder(URI.create(base + "download?bytes=" + size))
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, down.statusCode());
         assertEquals(HttpClient.Version.HTTP_2, down.version());
         long offset = 0;
@@ -180,10 +224,14 @@ class Http2Test {
 
         byte[] body = new byte[(int) size];
         new Random(7).nextBytes(body);
-        HttpResponse<String> up = http.send(HttpRequest.newBuilder(URI.create(base + "upload"))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> up = http.send(
+                HttpRequest.newBuilder(URI.create(base + "upload"))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, up.statusCode(), up::body);
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
         assertTrue(up.body().contains("sha256=" + sha) && up.body().contains("bytes=" + size), up.body());
     }
 
@@ -195,17 +243,24 @@ class Http2Test {
     void grpcUnaryKeepsTrailersAndStatus() {
         AtomicReference<Metadata> headers = new AtomicReference<>();
         AtomicReference<Metadata> trailers = new AtomicReference<>();
-        var channel = ClientInterceptors.intercept(grpc,
-                MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
-        byte[] answer = ClientCalls.blockingUnaryCall(channel, GrpcEchoOrigin.UNARY,
-                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "ping".getBytes(StandardCharsets.UTF_8));
+        var channel =
+                ClientInterceptors.intercept(grpc, MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
+        byte[] answer = ClientCalls.blockingUnaryCall(
+                channel,
+                GrpcEchoOrigin.UNARY,
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                "ping".getBytes(StandardCharsets.UTF_8));
         assertArrayEquals("echo:ping".getBytes(StandardCharsets.UTF_8), answer);
         String trailer = trailers.get().get(GrpcEchoOrigin.TRAILER);
         assertTrue(trailer.startsWith("xfcc=Hash="), "the origin's trailer, with the proxy's XFCC: " + trailer);
 
-        StatusRuntimeException denied = assertThrows(StatusRuntimeException.class, () ->
-                ClientCalls.blockingUnaryCall(grpc, GrpcEchoOrigin.DENY,
-                        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[0]));
+        StatusRuntimeException denied = assertThrows(
+                StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(
+                        grpc,
+                        GrpcEchoOrigin.DENY,
+                        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                        new byte[0]));
         assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode(), denied::toString);
         assertEquals("not you", denied.getStatus().getDescription());
     }
@@ -246,8 +301,10 @@ class Http2Test {
     @Test
     void rapidResetGetsGoawayAndOthersKeepWorking() throws Exception {
         byte[] ping = "before".getBytes(StandardCharsets.UTF_8);
-        assertArrayEquals("echo:before".getBytes(StandardCharsets.UTF_8), ClientCalls.blockingUnaryCall(grpc,
-                GrpcEchoOrigin.UNARY, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), ping));
+        assertArrayEquals(
+                "echo:before".getBytes(StandardCharsets.UTF_8),
+                ClientCalls.blockingUnaryCall(
+                        grpc, GrpcEchoOrigin.UNARY, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), ping));
         long resetBefore = log.count(e -> e.status() == CLIENT_CLOSED);
         RapidResetClient.Result r = RapidResetClient.burst(proxy.port("mtls"), fx, 2000);
         // the GOAWAY is written before the close, and the close lingers so that no TCP reset destroys it unread
@@ -255,10 +312,14 @@ class Http2Test {
         assertEquals(Http2Error.ENHANCE_YOUR_CALM.code(), r.errorCode(), "its error code: " + r);
         assertTrue(r.closed(), "the proxy closed the connection: " + r);
         long reset = log.count(e -> e.status() == CLIENT_CLOSED) - resetBefore;
-        assertTrue(reset <= H2Codecs.MAX_RST_PER_WINDOW + 1, "it served no stream past the limit: " + reset
-                + " reset requests, " + r);
-        byte[] after = ClientCalls.blockingUnaryCall(grpc, GrpcEchoOrigin.UNARY,
-                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "after".getBytes(StandardCharsets.UTF_8));
+        assertTrue(
+                reset <= H2Codecs.MAX_RST_PER_WINDOW + 1,
+                "it served no stream past the limit: " + reset + " reset requests, " + r);
+        byte[] after = ClientCalls.blockingUnaryCall(
+                grpc,
+                GrpcEchoOrigin.UNARY,
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                "after".getBytes(StandardCharsets.UTF_8));
         assertArrayEquals("echo:after".getBytes(StandardCharsets.UTF_8), after);
         long used = allocator.metric().usedDirectMemory() + allocator.metric().usedHeapMemory();
         assertTrue(used < 64L * 1024 * 1024, "bounded buffer memory after the burst: " + used);

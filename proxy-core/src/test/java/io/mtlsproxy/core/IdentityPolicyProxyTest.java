@@ -5,14 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.Counter;
+import io.mtlsproxy.config.AllowList;
+import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.ClientIdentity;
+import io.mtlsproxy.config.IdentityMode;
+import io.mtlsproxy.config.RouteConfig;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.identity.PeerIdentity;
+import io.mtlsproxy.core.metrics.AccessLog;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.Echo;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestPki;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.SSLContext;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,22 +33,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import io.micrometer.core.instrument.Counter;
-import io.mtlsproxy.config.AllowList;
-import io.mtlsproxy.config.ClientAuth;
-import io.mtlsproxy.config.ClientIdentity;
-import io.mtlsproxy.config.IdentityMode;
-import io.mtlsproxy.config.RouteConfig;
-import io.mtlsproxy.core.identity.PeerIdentity;
-import io.mtlsproxy.core.metrics.AccessLog;
-import io.mtlsproxy.core.metrics.AccessLogEntry;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.testing.Echo;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestPki;
 
 /**
  * Routes' client-identity policies through a running proxy, with real handshakes: every allow-list kind admitting
@@ -46,12 +43,14 @@ import io.mtlsproxy.core.testing.TestPki;
 class IdentityPolicyProxyTest {
     @TempDir
     static Path dir;
+
     static ProxyFixture fx;
     static ProxyServer proxy;
     static final ProxyMetrics metrics = ProxyMetrics.inMemory();
     static final ConcurrentLinkedQueue<AccessLogEntry> accessLog = new ConcurrentLinkedQueue<>();
     /** client-a: URI SAN spiffe://example.org/ns/prod/sa/checkout (from the fixture) */
     static TestPki.Leaf checkout;
+
     static TestPki.Leaf evil;
     static TestPki.Leaf prodItself;
     static TestPki.Leaf dotDot;
@@ -67,9 +66,17 @@ class IdentityPolicyProxyTest {
         evil = fx.clientCa.client("evil", "spiffe://example.org/ns/prod-evil/sa/checkout");
         prodItself = fx.clientCa.client("prod-itself", "spiffe://example.org/ns/prod");
         dotDot = fx.clientCa.client("dot-dot", "spiffe://example.org/ns/prod/../admin/sa/x");
-        batch = fx.clientCa.leaf("batch", CertificateSpec.client("orders-batch").organization("Example")
-                .dns("batch.clients.example.com").build());
-        deepDns = fx.clientCa.leaf("deep", CertificateSpec.client("deep").dns("a.batch.clients.example.com").build());
+        batch = fx.clientCa.leaf(
+                "batch",
+                CertificateSpec.client("orders-batch")
+                        .organization("Example")
+                        .dns("batch.clients.example.com")
+                        .build());
+        deepDns = fx.clientCa.leaf(
+                "deep",
+                CertificateSpec.client("deep")
+                        .dns("a.batch.clients.example.com")
+                        .build());
         rogue = fx.pki.ca("rogue").client("client-a", "spiffe://example.org/ns/prod/sa/checkout");
         expired = fx.clientCa.leaf("expired", TestPki.expiredClient("expired").build());
 
@@ -80,39 +87,88 @@ class IdentityPolicyProxyTest {
             colons.append(i == 0 ? "" : ":").append(batchPrint, i, i + 2);
         }
         List<RouteConfig> routes = new ArrayList<>();
-        routes.add(allow("subject", "mtls", new AllowList(List.of("O=Example, cn=orders-batch"), List.of(), List.of(),
-                List.of()), IdentityMode.ENFORCE, origin));
-        routes.add(allow("dns", "mtls", new AllowList(List.of(), List.of("*.clients.example.com"), List.of(),
-                List.of()), IdentityMode.ENFORCE, origin));
-        routes.add(allow("uri-exact", "mtls", new AllowList(List.of(), List.of(),
-                List.of("spiffe://example.org/ns/prod/sa/checkout"), List.of()), IdentityMode.ENFORCE, origin));
-        routes.add(allow("uri-prefix", "mtls", new AllowList(List.of(), List.of(),
-                List.of("spiffe://example.org/ns/prod/*"), List.of()), IdentityMode.ENFORCE, origin));
-        routes.add(allow("sha256", "mtls", new AllowList(List.of(), List.of(), List.of(),
-                List.of(colons.toString())), IdentityMode.ENFORCE, origin));
-        routes.add(allow("report", "mtls", new AllowList(List.of("CN=nobody"), List.of(), List.of(), List.of()),
-                IdentityMode.REPORT_ONLY, origin));
-        routes.add(TestConfigs.route("any-verified", "mtls").prefix("/any").endpoint(origin)
-                .identity(new ClientIdentity(true, IdentityMode.ENFORCE, AllowList.ANY)).build());
-        routes.add(TestConfigs.route("need", "optional").prefix("/need").endpoint(origin)
-                .identity(new ClientIdentity(true, IdentityMode.ENFORCE, AllowList.ANY)).build());
-        routes.add(allow("allow", "optional", new AllowList(List.of(), List.of(),
-                List.of("spiffe://example.org/ns/prod/*"), List.of()), IdentityMode.ENFORCE, origin));
-        routes.add(TestConfigs.route("open", "optional").prefix("/open").endpoint(origin).build());
-        routes.add(TestConfigs.route("unchecked", "no-host-check").prefix("/").endpoint(origin).build());
+        routes.add(allow(
+                "subject",
+                "mtls",
+                new AllowList(List.of("O=Example, cn=orders-batch"), List.of(), List.of(), List.of()),
+                IdentityMode.ENFORCE,
+                origin));
+        routes.add(allow(
+                "dns",
+                "mtls",
+                new AllowList(List.of(), List.of("*.clients.example.com"), List.of(), List.of()),
+                IdentityMode.ENFORCE,
+                origin));
+        routes.add(allow(
+                "uri-exact",
+                "mtls",
+                new AllowList(List.of(), List.of(), List.of("spiffe://example.org/ns/prod/sa/checkout"), List.of()),
+                IdentityMode.ENFORCE,
+                origin));
+        routes.add(allow(
+                "uri-prefix",
+                "mtls",
+                new AllowList(List.of(), List.of(), List.of("spiffe://example.org/ns/prod/*"), List.of()),
+                IdentityMode.ENFORCE,
+                origin));
+        routes.add(allow(
+                "sha256",
+                "mtls",
+                new AllowList(List.of(), List.of(), List.of(), List.of(colons.toString())),
+                IdentityMode.ENFORCE,
+                origin));
+        routes.add(allow(
+                "report",
+                "mtls",
+                new AllowList(List.of("CN=nobody"), List.of(), List.of(), List.of()),
+                IdentityMode.REPORT_ONLY,
+                origin));
+        routes.add(TestConfigs.route("any-verified", "mtls")
+                .prefix("/any")
+                .endpoint(origin)
+                .identity(new ClientIdentity(true, IdentityMode.ENFORCE, AllowList.ANY))
+                .build());
+        routes.add(TestConfigs.route("need", "optional")
+                .prefix("/need")
+                .endpoint(origin)
+                .identity(new ClientIdentity(true, IdentityMode.ENFORCE, AllowList.ANY))
+                .build());
+        routes.add(allow(
+                "allow",
+                "optional",
+                new AllowList(List.of(), List.of(), List.of("spiffe://example.org/ns/prod/*"), List.of()),
+                IdentityMode.ENFORCE,
+                origin));
+        routes.add(TestConfigs.route("open", "optional")
+                .prefix("/open")
+                .endpoint(origin)
+                .build());
+        routes.add(TestConfigs.route("unchecked", "no-host-check")
+                .prefix("/")
+                .endpoint(origin)
+                .build());
         AccessLog log = accessLog::add;
-        proxy = fx.start(ProxyServer.builder().metrics(metrics).accessLog(log), List.of(
-                TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
-                        ClientAuth.REQUIRED, true)),
-                TestConfigs.listener("optional", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
-                        ClientAuth.OPTIONAL, true)),
-                TestConfigs.listener("no-host-check", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
-                        ClientAuth.REQUIRED, false))), routes);
+        proxy = fx.start(
+                ProxyServer.builder().metrics(metrics).accessLog(log),
+                List.of(
+                        TestConfigs.listener(
+                                "mtls",
+                                TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(), ClientAuth.REQUIRED, true)),
+                        TestConfigs.listener(
+                                "optional",
+                                TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(), ClientAuth.OPTIONAL, true)),
+                        TestConfigs.listener(
+                                "no-host-check",
+                                TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(), ClientAuth.REQUIRED, false))),
+                routes);
     }
 
     private static RouteConfig allow(String name, String listener, AllowList allow, IdentityMode mode, int origin) {
-        return TestConfigs.route(name, listener).prefix("/" + name).endpoint(origin)
-                .identity(new ClientIdentity(false, mode, allow)).build();
+        return TestConfigs.route(name, listener)
+                .prefix("/" + name)
+                .endpoint(origin)
+                .identity(new ClientIdentity(false, mode, allow))
+                .build();
     }
 
     @AfterAll
@@ -137,15 +193,18 @@ class IdentityPolicyProxyTest {
 
     private static RawHttpClient.Response get(String listener, TestPki.Leaf cert, String path) throws Exception {
         // a JDK client only offers a certificate whose issuer the server named; curl offers its own whatever the CA
-        SSLContext context = cert == rogue ? PresentingClient.context(fx.serverCa.certFile(), cert)
-                : fx.clientContext(cert);
+        SSLContext context =
+                cert == rogue ? PresentingClient.context(fx.serverCa.certFile(), cert) : fx.clientContext(cert);
         try (RawHttpClient c = RawHttpClient.connectTls(proxy.port(listener), context, "localhost")) {
             return c.get("localhost", path);
         }
     }
 
     private static double denials(String route, String mode) {
-        Counter c = metrics.registry().find("mtls_proxy_identity_denials").tag("route", route).tag("mode", mode)
+        Counter c = metrics.registry()
+                .find("mtls_proxy_identity_denials")
+                .tag("route", route)
+                .tag("mode", mode)
                 .counter();
         return c == null ? 0 : c.count();
     }
@@ -153,18 +212,26 @@ class IdentityPolicyProxyTest {
     @ParameterizedTest(name = "{0} on /{1}: {2}")
     @CsvSource({
         // subject DN: compared as a name (attribute case, spacing and RDN order don't matter)
-        "batch, subject, 200", "checkout, subject, 403",
+        "batch, subject, 200",
+        "checkout, subject, 403",
         // DNS SAN wildcard: exactly one label
-        "batch, dns, 200", "deep-dns, dns, 403", "checkout, dns, 403",
+        "batch, dns, 200",
+        "deep-dns, dns, 403",
+        "checkout, dns, 403",
         // exact SPIFFE ID
-        "checkout, uri-exact, 200", "evil, uri-exact, 403",
+        "checkout, uri-exact, 200",
+        "evil, uri-exact, 403",
         // SPIFFE prefix .../ns/prod/*: below the segment only, never a sibling with the same leading characters
-        "checkout, uri-prefix, 200", "evil, uri-prefix, 403", "prod-itself, uri-prefix, 403",
+        "checkout, uri-prefix, 200",
+        "evil, uri-prefix, 403",
+        "prod-itself, uri-prefix, 403",
         "dot-dot, uri-prefix, 403",
         // SHA-256 fingerprint, written upper case with colons
-        "batch, sha256, 200", "checkout, sha256, 403",
+        "batch, sha256, 200",
+        "checkout, sha256, 403",
         // empty allow-list + require: any verified certificate
-        "checkout, any, 200", "evil, any, 200",
+        "checkout, any, 200",
+        "evil, any, 200",
     })
     void allowListsAdmitOrDeny(String client, String route, int status) throws Exception {
         String routeName = route.equals("any") ? "any-verified" : route;
@@ -185,11 +252,13 @@ class IdentityPolicyProxyTest {
         RawHttpClient.Response r = get("mtls", checkout, "/report/x");
         assertEquals(200, r.status(), r::toString);
         assertEquals(before + 1, denials("report", "report-only"));
-        AccessLogEntry entry = accessLog.stream().filter(e -> e.route().equals("report")).reduce((a, b) -> b)
+        AccessLogEntry entry = accessLog.stream()
+                .filter(e -> e.route().equals("report"))
+                .reduce((a, b) -> b)
                 .orElseThrow();
         assertEquals(200, entry.status());
-        assertTrue(entry.reason().startsWith("report-only: ") && entry.reason().contains("not allowed"),
-                entry.reason());
+        assertTrue(
+                entry.reason().startsWith("report-only: ") && entry.reason().contains("not allowed"), entry.reason());
         assertEquals(0.0, denials("report", "enforce"));
     }
 
@@ -206,8 +275,7 @@ class IdentityPolicyProxyTest {
         switch (status) {
             case 496 -> assertTrue(r.text().contains("requires a client certificate"), r.text());
             case 495 -> assertTrue(r.text().contains("failed verification"), r.text());
-            default -> {
-            }
+            default -> {}
         }
         if (status == 200) {
             String xfcc = Echo.parse(r.text()).header("X-Forwarded-Client-Cert");
@@ -232,8 +300,8 @@ class IdentityPolicyProxyTest {
 
     @Test
     void withoutTheHostCheckOrWithoutSniThereIsNo421() throws Exception {
-        try (RawHttpClient c = RawHttpClient.connectTls(proxy.port("no-host-check"), fx.clientContext(checkout),
-                "api.example.com")) {
+        try (RawHttpClient c =
+                RawHttpClient.connectTls(proxy.port("no-host-check"), fx.clientContext(checkout), "api.example.com")) {
             assertEquals(200, c.get("other.example.com", "/x").status());
         }
         // as nginx: a client that sent no SNI has no server name to contradict

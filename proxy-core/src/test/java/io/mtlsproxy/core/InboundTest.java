@@ -4,20 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.ListenerConfig;
@@ -27,12 +13,25 @@ import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestPki;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A required-mTLS listener fails the handshake itself for a bad client certificate; connection limits. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class InboundTest {
     @TempDir
     static Path dir;
+
     static ProxyFixture fx;
     static ProxyServer proxy;
     static ProxyMetrics metrics = ProxyMetrics.inMemory();
@@ -41,21 +40,33 @@ class InboundTest {
     @BeforeAll
     static void start() throws Exception {
         fx = new ProxyFixture(dir);
-        Limits limits = new Limits(20_000, 16 * 1024, 1024 * 1024, Duration.ofMillis(500), Duration.ofSeconds(5),
-                Duration.ofSeconds(30));
-        Limits two = new Limits(2, 16 * 1024, 1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5),
-                Duration.ofSeconds(30));
+        Limits limits = new Limits(
+                20_000, 16 * 1024, 1024 * 1024, Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(30));
+        Limits two = new Limits(
+                2, 16 * 1024, 1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30));
         revoked = fx.clientCa.client("revoked");
         Path crl = fx.clientCa.crl(revoked);
-        proxy = fx.start(ProxyServer.builder().metrics(metrics), List.of(
-                TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
-                        ClientAuth.REQUIRED, true, crl), limits),
-                TestConfigs.listener("small", ListenerTls.plain(), two),
-                new ListenerConfig("pp", "127.0.0.1", 0, true, ListenerTls.plain(), Limits.DEFAULT,
-                        TestConfigs.SOURCE)), List.of(
-                TestConfigs.route("p", "pp").endpoint(fx.plainOrigin.port()).build(),
-                TestConfigs.route("r", "mtls").endpoint(fx.plainOrigin.port()).build(),
-                TestConfigs.route("s", "small").endpoint(fx.plainOrigin.port()).build()));
+        proxy = fx.start(
+                ProxyServer.builder().metrics(metrics),
+                List.of(
+                        TestConfigs.listener(
+                                "mtls",
+                                TestConfigs.mtls(
+                                        fx.proxyServer, fx.clientCa.certFile(), ClientAuth.REQUIRED, true, crl),
+                                limits),
+                        TestConfigs.listener("small", ListenerTls.plain(), two),
+                        new ListenerConfig(
+                                "pp", "127.0.0.1", 0, true, ListenerTls.plain(), Limits.DEFAULT, TestConfigs.SOURCE)),
+                List.of(
+                        TestConfigs.route("p", "pp")
+                                .endpoint(fx.plainOrigin.port())
+                                .build(),
+                        TestConfigs.route("r", "mtls")
+                                .endpoint(fx.plainOrigin.port())
+                                .build(),
+                        TestConfigs.route("s", "small")
+                                .endpoint(fx.plainOrigin.port())
+                                .build()));
     }
 
     @AfterAll
@@ -64,8 +75,12 @@ class InboundTest {
     }
 
     private static double failures() {
-        var c = metrics.registry().find("mtls_proxy_tls_handshakes").tag("side", "inbound").tag("name", "mtls")
-                .tag("result", "failure").counters();
+        var c = metrics.registry()
+                .find("mtls_proxy_tls_handshakes")
+                .tag("side", "inbound")
+                .tag("name", "mtls")
+                .tag("result", "failure")
+                .counters();
         return c.stream().mapToDouble(x -> x.count()).sum();
     }
 
@@ -103,12 +118,14 @@ class InboundTest {
 
     @Test
     void expiredCertificateFailsTheHandshake() throws Exception {
-        assertRejected(fx.clientCa.leaf("expired", TestPki.expiredClient("expired").build()));
+        assertRejected(
+                fx.clientCa.leaf("expired", TestPki.expiredClient("expired").build()));
     }
 
     @Test
     void notYetValidCertificateFailsTheHandshake() throws Exception {
-        assertRejected(fx.clientCa.leaf("future", TestPki.notYetValidClient("future").build()));
+        assertRejected(
+                fx.clientCa.leaf("future", TestPki.notYetValidClient("future").build()));
     }
 
     @Test
@@ -123,7 +140,9 @@ class InboundTest {
             RawHttpClient.Response r = c.get("localhost", "/");
             assertEquals(200, r.status());
             assertEquals("203.0.113.7", Echo.parse(r.text()).header("X-Forwarded-For"));
-            assertEquals("203.0.113.7", Echo.parse(c.get("localhost", "/again").text()).header("X-Forwarded-For"));
+            assertEquals(
+                    "203.0.113.7",
+                    Echo.parse(c.get("localhost", "/again").text()).header("X-Forwarded-For"));
         }
     }
 
@@ -149,7 +168,8 @@ class InboundTest {
     @Test
     void connectionsPastTheLimitAreClosedAtOnce() throws Exception {
         int port = proxy.port("small");
-        try (RawHttpClient a = RawHttpClient.connect(port); RawHttpClient b = RawHttpClient.connect(port)) {
+        try (RawHttpClient a = RawHttpClient.connect(port);
+                RawHttpClient b = RawHttpClient.connect(port)) {
             assertEquals(200, a.get("localhost", "/").status());
             assertEquals(200, b.get("localhost", "/").status());
             try (RawHttpClient c = RawHttpClient.connect(port)) {

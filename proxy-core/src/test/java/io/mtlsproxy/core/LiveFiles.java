@@ -1,5 +1,8 @@
 package io.mtlsproxy.core;
 
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.Pkcs12;
+import io.mtlsproxy.core.testing.TestPki;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,10 +13,6 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.Pkcs12;
-import io.mtlsproxy.core.testing.TestPki;
 
 /**
  * A proxy's configuration directory as an operator has it: a HOCON file and the PEM, CRL and PKCS#12 files it

@@ -1,5 +1,8 @@
 package io.mtlsproxy.core;
 
+import io.mtlsproxy.core.testing.Echo;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestPki;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
@@ -9,12 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-
 import javax.net.ssl.SSLContext;
-
-import io.mtlsproxy.core.testing.Echo;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestPki;
 
 /**
  * A bounded load on an {@link EdgeSetup} proxy, on two threads: one keep-alive connection sending requests one
@@ -35,9 +33,11 @@ final class LoadLoop implements AutoCloseable {
     private final AtomicInteger reconnects = new AtomicInteger();
     /** the server serial of the keep-alive connection's session, the last one a new connection saw */
     private final AtomicReference<BigInteger> keepAliveServerSerial = new AtomicReference<>();
+
     private final AtomicReference<BigInteger> freshServerSerial = new AtomicReference<>();
     /** the client certificate serial the mTLS origin saw last, through either client */
     private final AtomicReference<String> upstreamClientSerial = new AtomicReference<>();
+
     private final AtomicReference<TestPki.Leaf> lastFreshClient = new AtomicReference<>();
     private final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_RUN_MILLIS);
     private volatile boolean running = true;

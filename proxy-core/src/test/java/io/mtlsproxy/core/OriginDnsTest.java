@@ -3,6 +3,12 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.core.testing.Echo;
+import io.mtlsproxy.core.testing.LeakGuard;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestDnsServer;
+import io.mtlsproxy.core.testing.TestOrigin;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -10,18 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.config.ConfigLoader;
-import io.mtlsproxy.core.testing.Echo;
-import io.mtlsproxy.core.testing.LeakGuard;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestDnsServer;
-import io.mtlsproxy.core.testing.TestOrigin;
 
 /**
  * Origins by host name, against a DNS server in the test: every A record is used round robin; the name is asked
@@ -32,6 +30,7 @@ import io.mtlsproxy.core.testing.TestOrigin;
 class OriginDnsTest {
     @TempDir
     Path dir;
+
     private TestDnsServer dns;
     private TestOrigin a;
     private TestOrigin b;

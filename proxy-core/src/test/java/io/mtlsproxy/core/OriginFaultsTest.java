@@ -4,6 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.config.RouteConfig;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.FaultyOrigin;
+import io.mtlsproxy.core.testing.ProcessOrigin;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,20 +21,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.config.RouteConfig;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.testing.FaultyOrigin;
-import io.mtlsproxy.core.testing.ProcessOrigin;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.netty.buffer.PooledByteBufAllocator;
 
 /**
  * Origins that fail as machines do, beyond {@code FailingOriginsTest}'s: one that accepts and never reads (a hung
@@ -38,6 +36,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 class OriginFaultsTest {
     @TempDir
     Path dir;
+
     private final PooledByteBufAllocator allocator = new PooledByteBufAllocator(true);
     private ProxyServer proxy;
     private FaultyOrigin deaf;
@@ -57,18 +56,28 @@ class OriginFaultsTest {
     }
 
     private void start(RouteConfig route) throws Exception {
-        proxy = ProxyServer.builder().metrics(ProxyMetrics.inMemory()).allocator(allocator).workerThreads(1).build();
+        proxy = ProxyServer.builder()
+                .metrics(ProxyMetrics.inMemory())
+                .allocator(allocator)
+                .workerThreads(1)
+                .build();
         // a body limit far above what the kernel's socket buffers can absorb, so that the proxy's own flow control
         // is what holds the upload back
-        proxy.start(TestConfigs.config(dir.resolve("proxy.conf"), List.of(TestConfigs.listener("edge",
-                ListenerTls.plain(), TestConfigs.limits(1L << 30, 8192, Duration.ofSeconds(10),
-                        Duration.ofSeconds(60)))), List.of(route)));
+        proxy.start(TestConfigs.config(
+                dir.resolve("proxy.conf"),
+                List.of(TestConfigs.listener(
+                        "edge",
+                        ListenerTls.plain(),
+                        TestConfigs.limits(1L << 30, 8192, Duration.ofSeconds(10), Duration.ofSeconds(60)))),
+                List.of(route)));
     }
 
     @Test
     void anOriginThatNeverReadsGets504AndHoldsNoMemory() throws Exception {
         deaf = FaultyOrigin.start(FaultyOrigin.Fault.NEVER_READS);
-        start(TestConfigs.route("deaf", "edge").endpoint(deaf.port()).responseTimeout(Duration.ofMillis(500))
+        start(TestConfigs.route("deaf", "edge")
+                .endpoint(deaf.port())
+                .responseTimeout(Duration.ofMillis(500))
                 .build());
         long body = 256L << 20;
         try (RawHttpClient c = RawHttpClient.connect(proxy.port("edge"))) {
@@ -80,7 +89,8 @@ class OriginFaultsTest {
             long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(took < 5000, "the 504 comes after response-timeout, not idle-timeout: " + took + " ms");
             sent.get(30, TimeUnit.SECONDS); // the client is not left blocked in its upload either
-            long held = allocator.metric().usedDirectMemory() + allocator.metric().usedHeapMemory();
+            long held =
+                    allocator.metric().usedDirectMemory() + allocator.metric().usedHeapMemory();
             assertTrue(held < 16L << 20, "buffer memory held for a deaf origin: " + held);
         }
     }
@@ -89,7 +99,10 @@ class OriginFaultsTest {
     void anOriginKilledMidResponseCutsTheClientOffAndTheRouteRecoversWithIt() throws Exception {
         killed = ProcessOrigin.start(0);
         int port = killed.port();
-        start(TestConfigs.route("killed", "edge").endpoint(port).responseTimeout(Duration.ofSeconds(5)).build());
+        start(TestConfigs.route("killed", "edge")
+                .endpoint(port)
+                .responseTimeout(Duration.ofSeconds(5))
+                .build());
         try (RawHttpClient c = RawHttpClient.connect(proxy.port("edge"))) {
             c.send("GET /big HTTP/1.1\r\nHost: a.test\r\n\r\n");
             RawHttpClient.Response head = c.readHead();
@@ -98,7 +111,9 @@ class OriginFaultsTest {
             in.readNBytes(256 * 1024); // mid-response
             killed.kill9();
             long start = System.nanoTime();
-            assertThrows(IOException.class, () -> in.transferTo(OutputStream.nullOutputStream()),
+            assertThrows(
+                    IOException.class,
+                    () -> in.transferTo(OutputStream.nullOutputStream()),
                     "the body ends short of its Content-Length: the client knows it is cut off");
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "at once, not after a timeout");
         }

@@ -3,6 +3,12 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.core.testing.Echo;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestOrigin;
+import io.mtlsproxy.core.upstream.EjectionPolicy;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,25 +16,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.core.testing.Echo;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestOrigin;
-import io.mtlsproxy.core.upstream.EjectionPolicy;
-
 /** Upstream keep-alive, round robin and passive ejection. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class PoolingTest {
     @TempDir
     Path dir;
+
     ProxyFixture fx;
 
     @BeforeEach
@@ -50,10 +49,14 @@ class PoolingTest {
     @Test
     void upstreamConnectionsAreReusedAcrossRequestsAndClients() throws Exception {
         // one event loop: every client connection shares one pool
-        ProxyServer proxy = fx.start(ProxyServer.builder().workerThreads(1), List.of(
-                TestConfigs.listener("plain", ListenerTls.plain())), List.of(
-                TestConfigs.route("tls", "plain").endpoint(fx.tlsOrigin.port()).tls(fx.originCa.certFile())
-                        .serverName("localhost").build()));
+        ProxyServer proxy = fx.start(
+                ProxyServer.builder().workerThreads(1),
+                List.of(TestConfigs.listener("plain", ListenerTls.plain())),
+                List.of(TestConfigs.route("tls", "plain")
+                        .endpoint(fx.tlsOrigin.port())
+                        .tls(fx.originCa.certFile())
+                        .serverName("localhost")
+                        .build()));
         int before = fx.tlsOrigin.connections();
         for (int client = 0; client < 3; client++) {
             try (RawHttpClient c = RawHttpClient.connect(proxy.port("plain"))) {
@@ -68,9 +71,14 @@ class PoolingTest {
 
     @Test
     void endpointsTakeTurns() throws Exception {
-        try (TestOrigin a = TestOrigin.plain("a"); TestOrigin b = TestOrigin.plain("b")) {
-            ProxyServer proxy = fx.start(List.of(TestConfigs.listener("plain", ListenerTls.plain())), List.of(
-                    TestConfigs.route("rr", "plain").endpoint(a.port()).endpoint(b.port()).build()));
+        try (TestOrigin a = TestOrigin.plain("a");
+                TestOrigin b = TestOrigin.plain("b")) {
+            ProxyServer proxy = fx.start(
+                    List.of(TestConfigs.listener("plain", ListenerTls.plain())),
+                    List.of(TestConfigs.route("rr", "plain")
+                            .endpoint(a.port())
+                            .endpoint(b.port())
+                            .build()));
             Map<String, Integer> seen = new HashMap<>();
             try (RawHttpClient c = RawHttpClient.connect(proxy.port("plain"))) {
                 for (int i = 0; i < 6; i++) {
@@ -84,9 +92,13 @@ class PoolingTest {
     @Test
     void failingEndpointIsEjectedThenTriedAgain() throws Exception {
         int down = closedPort();
-        ProxyServer proxy = fx.start(ProxyServer.builder().ejection(new EjectionPolicy(2, Duration.ofMillis(700))),
-                List.of(TestConfigs.listener("plain", ListenerTls.plain())), List.of(
-                        TestConfigs.route("rr", "plain").endpoint(down).endpoint(fx.plainOrigin.port()).build()));
+        ProxyServer proxy = fx.start(
+                ProxyServer.builder().ejection(new EjectionPolicy(2, Duration.ofMillis(700))),
+                List.of(TestConfigs.listener("plain", ListenerTls.plain())),
+                List.of(TestConfigs.route("rr", "plain")
+                        .endpoint(down)
+                        .endpoint(fx.plainOrigin.port())
+                        .build()));
         int failures = 0;
         try (RawHttpClient c = RawHttpClient.connect(proxy.port("plain"))) {
             for (int i = 0; i < 12; i++) {
@@ -106,14 +118,19 @@ class PoolingTest {
 
     /** A POST: a GET that fails to connect would be retried on the healthy endpoint (RetryPolicy). */
     private static int post(RawHttpClient c) throws java.io.IOException {
-        return c.send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n").read().status();
+        return c.send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
+                .read()
+                .status();
     }
 
     @Test
     void everyEndpointEjectedIs503() throws Exception {
-        ProxyServer proxy = fx.start(ProxyServer.builder().ejection(new EjectionPolicy(1, Duration.ofSeconds(30))),
-                List.of(TestConfigs.listener("plain", ListenerTls.plain())), List.of(
-                        TestConfigs.route("dead", "plain").endpoint(closedPort()).build()));
+        ProxyServer proxy = fx.start(
+                ProxyServer.builder().ejection(new EjectionPolicy(1, Duration.ofSeconds(30))),
+                List.of(TestConfigs.listener("plain", ListenerTls.plain())),
+                List.of(TestConfigs.route("dead", "plain")
+                        .endpoint(closedPort())
+                        .build()));
         try (RawHttpClient c = RawHttpClient.connect(proxy.port("plain"))) {
             assertEquals(502, c.get("localhost", "/").status());
             RawHttpClient.Response r = c.get("localhost", "/");

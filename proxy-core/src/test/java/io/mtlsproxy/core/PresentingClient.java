@@ -1,5 +1,7 @@
 package io.mtlsproxy.core;
 
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.testing.TestPki;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,23 +9,18 @@ import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
 
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.testing.TestPki;
-
 /**
  * A client that presents its certificate whatever CAs the server asks for, as curl and most non-JDK clients do
  * (the JDK's key manager only offers a certificate issued by a CA the server named).
  */
 final class PresentingClient {
-    private PresentingClient() {
-    }
+    private PresentingClient() {}
 
     static SSLContext context(Path serverCa, TestPki.Leaf leaf) {
         try {

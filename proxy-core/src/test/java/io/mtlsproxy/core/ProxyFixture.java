@@ -1,12 +1,5 @@
 package io.mtlsproxy.core;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
-import javax.net.ssl.SSLContext;
-
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
@@ -17,6 +10,11 @@ import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.testing.TestTls;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLContext;
 
 /**
  * The PKI and origins most data-path tests share: a CA for the proxy's server certificates, one for clients, one
@@ -82,7 +80,8 @@ final class ProxyFixture implements AutoCloseable {
 
     RawHttpClient connect(ProxyServer proxy, String listener, TestPki.Leaf cert) throws IOException {
         boolean tls = proxy.snapshot().listener(listener).tls().isPresent();
-        return tls ? RawHttpClient.connectTls(proxy.port(listener), clientContext(cert), "localhost")
+        return tls
+                ? RawHttpClient.connectTls(proxy.port(listener), clientContext(cert), "localhost")
                 : RawHttpClient.connect(proxy.port(listener));
     }
 

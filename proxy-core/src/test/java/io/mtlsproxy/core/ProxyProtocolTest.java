@@ -3,6 +3,18 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.AllowList;
+import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.ClientIdentity;
+import io.mtlsproxy.config.IdentityMode;
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.core.identity.TlsFailureReason;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.metrics.TlsFailure;
+import io.mtlsproxy.core.testing.CapturingAccessLog;
+import io.mtlsproxy.core.testing.Echo;
+import io.mtlsproxy.core.testing.TestConfigs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,27 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.SSLSocket;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.config.AllowList;
-import io.mtlsproxy.config.ClientAuth;
-import io.mtlsproxy.config.ClientIdentity;
-import io.mtlsproxy.config.IdentityMode;
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.core.metrics.AccessLogEntry;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.identity.TlsFailureReason;
-import io.mtlsproxy.core.testing.CapturingAccessLog;
-import io.mtlsproxy.core.testing.Echo;
-import io.mtlsproxy.core.testing.TestConfigs;
 
 /**
  * proxy-protocol = true: PROXY v1 and v2 headers (written raw, as a load balancer does) name the client that the
@@ -43,13 +40,13 @@ import io.mtlsproxy.core.testing.TestConfigs;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProxyProtocolTest {
     /** The v2 signature (RFC-like spec of HAProxy, section 2.2). */
-    private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54,
-        0x0A};
+    private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
 
     private static final String PARTNER_VPCE = "vpce-0123456789abcdef0";
 
     @TempDir
     static Path dir;
+
     static ProxyFixture fx;
     static ProxyServer proxy;
     static ProxyMetrics metrics = ProxyMetrics.inMemory();
@@ -58,18 +55,33 @@ class ProxyProtocolTest {
     @BeforeAll
     static void start() throws Exception {
         fx = new ProxyFixture(dir);
-        proxy = fx.start(ProxyServer.builder().metrics(metrics).accessLog(log), List.of(
-                ProtoConfigs.proxyProtocol(TestConfigs.listener("plain-pp", ListenerTls.plain())),
-                ProtoConfigs.proxyProtocol(TestConfigs.listener("mtls-pp", TestConfigs.mtls(fx.proxyServer,
-                        fx.clientCa.certFile(), ClientAuth.REQUIRED, false))),
-                TestConfigs.listener("plain", ListenerTls.plain())), List.of(
-                TestConfigs.route("r-plain-pp", "plain-pp").endpoint(fx.plainOrigin.port()).build(),
-                TestConfigs.route("r-mtls-pp", "mtls-pp").endpoint(fx.plainOrigin.port()).build(),
-                TestConfigs.route("r-plain", "plain").endpoint(fx.plainOrigin.port()).build(),
-                TestConfigs.route("r-privatelink", "plain-pp").prefix("/privatelink")
-                        .endpoint(fx.plainOrigin.port()).identity(new ClientIdentity(false, IdentityMode.ENFORCE,
-                                new AllowList(List.of(), List.of(), List.of(), List.of(), List.of(PARTNER_VPCE))))
-                        .build()));
+        proxy = fx.start(
+                ProxyServer.builder().metrics(metrics).accessLog(log),
+                List.of(
+                        ProtoConfigs.proxyProtocol(TestConfigs.listener("plain-pp", ListenerTls.plain())),
+                        ProtoConfigs.proxyProtocol(TestConfigs.listener(
+                                "mtls-pp",
+                                TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(), ClientAuth.REQUIRED, false))),
+                        TestConfigs.listener("plain", ListenerTls.plain())),
+                List.of(
+                        TestConfigs.route("r-plain-pp", "plain-pp")
+                                .endpoint(fx.plainOrigin.port())
+                                .build(),
+                        TestConfigs.route("r-mtls-pp", "mtls-pp")
+                                .endpoint(fx.plainOrigin.port())
+                                .build(),
+                        TestConfigs.route("r-plain", "plain")
+                                .endpoint(fx.plainOrigin.port())
+                                .build(),
+                        TestConfigs.route("r-privatelink", "plain-pp")
+                                .prefix("/privatelink")
+                                .endpoint(fx.plainOrigin.port())
+                                .identity(new ClientIdentity(
+                                        false,
+                                        IdentityMode.ENFORCE,
+                                        new AllowList(
+                                                List.of(), List.of(), List.of(), List.of(), List.of(PARTNER_VPCE))))
+                                .build()));
     }
 
     @AfterAll
@@ -93,7 +105,8 @@ class ProxyProtocolTest {
     void v2AddressBeforeTlsReachesTheOriginAndTheAccessLog() throws Exception {
         try (Socket raw = connect("mtls-pp")) {
             send(raw, v2Ipv6("2001:db8::7", 40000));
-            try (SSLSocket s = (SSLSocket) fx.clientContext(fx.client).getSocketFactory()
+            try (SSLSocket s = (SSLSocket) fx.clientContext(fx.client)
+                    .getSocketFactory()
                     .createSocket(raw, "localhost", raw.getPort(), false)) {
                 s.startHandshake();
                 send(s, get("/v2"));
@@ -112,11 +125,16 @@ class ProxyProtocolTest {
         assertEquals(PARTNER_VPCE, e.awsVpceId());
         assertEquals("198.51.100.20", e.remoteAddress());
 
-        assertEquals(403, privateLink("vpce-0fedcba9876543210", "/privatelink/stranger"),
+        assertEquals(
+                403,
+                privateLink("vpce-0fedcba9876543210", "/privatelink/stranger"),
                 "another endpoint is not on the list");
-        assertEquals("vpce-0fedcba9876543210", log.await(x -> x.path().equals("/privatelink/stranger")).awsVpceId());
+        assertEquals(
+                "vpce-0fedcba9876543210",
+                log.await(x -> x.path().equals("/privatelink/stranger")).awsVpceId());
         assertEquals(403, privateLink(null, "/privatelink/direct"), "no TLV: not through PrivateLink");
-        assertEquals(null, log.await(x -> x.path().equals("/privatelink/direct")).awsVpceId());
+        assertEquals(
+                null, log.await(x -> x.path().equals("/privatelink/direct")).awsVpceId());
     }
 
     /** A request after a v2 header over IPv4 with AWS's TLV (0xEA, subtype 1: the VPC endpoint ID); the status. */
@@ -154,8 +172,8 @@ class ProxyProtocolTest {
     void tlsFailureReportsTheProxiedAddress() throws Exception {
         try (Socket raw = connect("mtls-pp")) {
             send(raw, "PROXY TCP4 198.51.100.9 192.0.2.1 40001 443\r\n".getBytes(StandardCharsets.US_ASCII));
-            try (SSLSocket s = (SSLSocket) fx.clientContext(null).getSocketFactory()
-                    .createSocket(raw, "localhost", raw.getPort(), false)) {
+            try (SSLSocket s = (SSLSocket)
+                    fx.clientContext(null).getSocketFactory().createSocket(raw, "localhost", raw.getPort(), false)) {
                 s.startHandshake();
                 send(s, get("/no-cert"));
                 s.getInputStream().read(); // TLS 1.3: the refusal arrives on the first read
@@ -192,9 +210,17 @@ class ProxyProtocolTest {
     }
 
     private static double proxyProtocolRefusals(String listener) {
-        return metrics.registry().find("mtls_proxy_tls_handshakes").tag("side", "inbound").tag("name", listener)
-                .tag("result", "failure").tag("reason", "proxy_protocol").counters().stream()
-                .mapToDouble(c -> c.count()).sum();
+        return metrics
+                .registry()
+                .find("mtls_proxy_tls_handshakes")
+                .tag("side", "inbound")
+                .tag("name", listener)
+                .tag("result", "failure")
+                .tag("reason", "proxy_protocol")
+                .counters()
+                .stream()
+                .mapToDouble(c -> c.count())
+                .sum();
     }
 
     private static TlsFailure awaitFailure(String listener, TlsFailureReason reason) throws InterruptedException {

@@ -1,7 +1,5 @@
 package io.mtlsproxy.core;
 
-import java.util.concurrent.TimeUnit;
-
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -25,7 +23,7 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A deliberately rude HTTP/2 client (CVE-2023-44487): opens a stream with HEADERS and resets it at once, again and
@@ -33,30 +31,36 @@ import io.netty.handler.ssl.SslHandler;
  * close: the server has to.
  */
 final class RapidResetClient {
-    record Result(boolean goAway, long errorCode, boolean closed, int resetsSent, Throwable error) {
-    }
+    record Result(boolean goAway, long errorCode, boolean closed, int resetsSent, Throwable error) {}
 
-    private RapidResetClient() {
-    }
+    private RapidResetClient() {}
 
     static Result burst(int port, ProxyFixture fx, int streams) throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
-            SslContext ssl = SslContextBuilder.forClient().trustManager(fx.serverCa.certFile().toFile())
-                    .keyManager(fx.client.certFile().toFile(), fx.client.keyFile().toFile())
-                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            SslContext ssl = SslContextBuilder.forClient()
+                    .trustManager(fx.serverCa.certFile().toFile())
+                    .keyManager(
+                            fx.client.certFile().toFile(), fx.client.keyFile().toFile())
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                             ApplicationProtocolNames.HTTP_2))
                     .build();
             Rude rude = new Rude(streams);
-            Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+            Channel ch = new Bootstrap()
+                    .group(group)
+                    .channel(NioSocketChannel.class)
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel c) {
                             c.pipeline().addLast(ssl.newHandler(c.alloc(), "localhost", port), rude);
                         }
-                    }).connect("127.0.0.1", port).sync().channel();
+                    })
+                    .connect("127.0.0.1", port)
+                    .sync()
+                    .channel();
             boolean closed = ch.closeFuture().await(20, TimeUnit.SECONDS);
             return new Result(rude.goAway, rude.errorCode, closed, rude.sent, rude.error);
         } finally {
@@ -92,7 +96,10 @@ final class RapidResetClient {
         private void burst(ChannelHandlerContext ctx, int firstStream) {
             int stream = firstStream;
             for (int i = 0; i < 50 && sent < streams && !goAway && ctx.channel().isActive(); i++) {
-                Http2Headers h = new DefaultHttp2Headers().method("GET").scheme("https").authority("localhost")
+                Http2Headers h = new DefaultHttp2Headers()
+                        .method("GET")
+                        .scheme("https")
+                        .authority("localhost")
                         .path("/test.Echo/Unary");
                 writer.writeHeaders(ctx, stream, h, 0, false, ctx.newPromise());
                 writer.writeRstStream(ctx, stream, Http2Error.CANCEL.code(), ctx.newPromise());
@@ -140,4 +147,3 @@ final class RapidResetClient {
         }
     }
 }
-

@@ -7,22 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.math.BigInteger;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ReloadConfig;
+import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.reload.Reloader;
 import io.mtlsproxy.core.reload.Reloader.Trigger;
 import io.mtlsproxy.core.reload.ServerView;
@@ -30,7 +17,18 @@ import io.mtlsproxy.core.testing.Echo;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
-import io.mtlsproxy.core.reload.ReloadResult;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reloads of a proxy run from files, through the {@link Reloader}: what a failed reload keeps (everything), what a
@@ -44,6 +42,7 @@ class ReloadProxyTest {
 
     @TempDir
     Path dir;
+
     EdgeSetup edge;
     Reloader reloader;
     final LinkedBlockingQueue<ReloadResult> results = new LinkedBlockingQueue<>();
@@ -62,8 +61,8 @@ class ReloadProxyTest {
     }
 
     private void startReloader(boolean watch) {
-        reloader = Reloader.start(edge.proxy, edge.configFile(), new ReloadConfig(watch, Duration.ofMillis(100)),
-                results::add);
+        reloader = Reloader.start(
+                edge.proxy, edge.configFile(), new ReloadConfig(watch, Duration.ofMillis(100)), results::add);
     }
 
     private static void assertErrorLines(ReloadResult r, String expected) {
@@ -94,8 +93,9 @@ class ReloadProxyTest {
             assertEquals(2.0, edge.reloads("failure"));
 
             edge.writeConfig(false);
-            edge.files.text("proxy.conf", java.nio.file.Files.readString(edge.configFile())
-                    .replace("client-ca = ", "client-ca-file = "));
+            edge.files.text(
+                    "proxy.conf",
+                    java.nio.file.Files.readString(edge.configFile()).replace("client-ca = ", "client-ca-file = "));
             assertErrorLines(reloader.reload(Trigger.API), "unknown key");
             assertEquals(3.0, edge.reloads("failure"));
             assertEquals(0.0, edge.reloads("success"));
@@ -178,15 +178,17 @@ class ReloadProxyTest {
         // one client connection: upstream pools are per event loop, and a connection keeps its loop
         try (RawHttpClient c = edge.connect(edge.fx.client)) {
             assertEquals(200, c.get("localhost", "/plain/1").status());
-            assertEquals(edge.fx.proxyId.serial().toString(16),
+            assertEquals(
+                    edge.fx.proxyId.serial().toString(16),
                     Echo.parse(c.get("localhost", "/secure/1").text()).peerSerial());
             UpstreamCluster plain = edge.proxy.snapshot().routes().get("plain").upstream();
-            UpstreamCluster secure = edge.proxy.snapshot().routes().get("secure").upstream();
+            UpstreamCluster secure =
+                    edge.proxy.snapshot().routes().get("secure").upstream();
             int plainConnections = edge.fx.plainOrigin.connections();
             int secureConnections = edge.fx.mtlsOrigin.connections();
 
-            TestPki.Leaf renewedId = edge.fx.proxyIdCa.client("proxy-to-origin",
-                    "spiffe://example.org/ns/edge/sa/proxy");
+            TestPki.Leaf renewedId =
+                    edge.fx.proxyIdCa.client("proxy-to-origin", "spiffe://example.org/ns/edge/sa/proxy");
             edge.files.pair("proxy-id", renewedId, true);
             ReloadResult r = reloader.reload(Trigger.SIGNAL);
             assertTrue(r.ok(), r::toString);
@@ -196,8 +198,10 @@ class ReloadProxyTest {
 
             assertEquals(200, c.get("localhost", "/plain/2").status());
             assertEquals(plainConnections, edge.fx.plainOrigin.connections(), "the pooled connection was reused");
-            assertEquals(renewedId.serial().toString(16),
-                    Echo.parse(c.get("localhost", "/secure/2").text()).peerSerial(), "the new identity");
+            assertEquals(
+                    renewedId.serial().toString(16),
+                    Echo.parse(c.get("localhost", "/secure/2").text()).peerSerial(),
+                    "the new identity");
             assertEquals(secureConnections + 1, edge.fx.mtlsOrigin.connections(), "on a new connection");
         }
     }
@@ -210,12 +214,15 @@ class ReloadProxyTest {
             assertEquals(200, c.get("localhost", "/plain/1").status());
             assertEquals(200, c.get("localhost", "/secure/1").status());
             UpstreamCluster plain = edge.proxy.snapshot().routes().get("plain").upstream();
-            UpstreamCluster secure = edge.proxy.snapshot().routes().get("secure").upstream();
+            UpstreamCluster secure =
+                    edge.proxy.snapshot().routes().get("secure").upstream();
             int plainConnections = edge.fx.plainOrigin.connections();
             int secureConnections = edge.fx.mtlsOrigin.connections();
 
-            edge.files.text("proxy.conf", "# a note on top moves every line below it\n\n"
-                    + java.nio.file.Files.readString(edge.configFile()));
+            edge.files.text(
+                    "proxy.conf",
+                    "# a note on top moves every line below it\n\n"
+                            + java.nio.file.Files.readString(edge.configFile()));
             ReloadResult r = reloader.reload(Trigger.SIGNAL);
             assertTrue(r.ok(), r::toString);
             assertEquals(List.of(), r.changed(), "line numbers are where a setting is written, not what it says");
@@ -250,8 +257,9 @@ class ReloadProxyTest {
     void aReloadThatNeedsARestartIsRefused() throws Exception {
         edge.start(false);
         startReloader(false);
-        edge.files.text("proxy.conf", java.nio.file.Files.readString(edge.configFile())
-                .replace("port = 0\n  tls", "port = 1\n  tls"));
+        edge.files.text(
+                "proxy.conf",
+                java.nio.file.Files.readString(edge.configFile()).replace("port = 0\n  tls", "port = 1\n  tls"));
         ServerView view = new ServerView(edge.proxy);
         view.attach(reloader);
         assertErrorLines(view.reload(), "needs a restart");

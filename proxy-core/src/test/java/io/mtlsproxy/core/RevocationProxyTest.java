@@ -3,6 +3,20 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.Counter;
+import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.config.ProxyConfig;
+import io.mtlsproxy.config.TlsMode;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.metrics.TlsFailure;
+import io.mtlsproxy.core.reload.ReloadResult;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestPki;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,27 +25,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.micrometer.core.instrument.Counter;
-import io.mtlsproxy.config.ClientAuth;
-import io.mtlsproxy.config.ListenerConfig;
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.config.ProxyConfig;
-import io.mtlsproxy.config.TlsMode;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestPki;
-import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * A listener's CRL and verify-depth through a running proxy: a revoked client certificate fails the handshake, the
@@ -42,6 +40,7 @@ import io.mtlsproxy.core.reload.ReloadResult;
 class RevocationProxyTest {
     @TempDir
     Path dir;
+
     ProxyFixture fx;
     ProxyMetrics metrics;
     ProxyServer proxy;
@@ -60,13 +59,21 @@ class RevocationProxyTest {
     }
 
     private ProxyConfig config(Path clientCa, int verifyDepth) {
-        ListenerTls tls = new ListenerTls(TlsMode.MTLS, ClientAuth.REQUIRED,
+        ListenerTls tls = new ListenerTls(
+                TlsMode.MTLS,
+                ClientAuth.REQUIRED,
                 List.of(TestConfigs.pem(fx.proxyServer, "tls.certificates.0")),
                 Optional.of(TestConfigs.file(clientCa, "tls.client-ca")),
-                Optional.of(TestConfigs.file(crlFile, "tls.crl")), verifyDepth, ListenerTls.DEFAULT_PROTOCOLS, true);
+                Optional.of(TestConfigs.file(crlFile, "tls.crl")),
+                verifyDepth,
+                ListenerTls.DEFAULT_PROTOCOLS,
+                true);
         ListenerConfig listener = TestConfigs.listener("edge", tls);
-        return fx.config(List.of(listener),
-                List.of(TestConfigs.route("any", "edge").endpoint(fx.plainOrigin.port()).build()));
+        return fx.config(
+                List.of(listener),
+                List.of(TestConfigs.route("any", "edge")
+                        .endpoint(fx.plainOrigin.port())
+                        .build()));
     }
 
     private void start(ProxyConfig config) throws Exception {
@@ -91,8 +98,13 @@ class RevocationProxyTest {
     }
 
     private double refused(String reason) {
-        Counter c = metrics.registry().find("mtls_proxy_tls_handshakes").tag("side", "inbound").tag("name", "edge")
-                .tag("result", "failure").tag("reason", reason).counter();
+        Counter c = metrics.registry()
+                .find("mtls_proxy_tls_handshakes")
+                .tag("side", "inbound")
+                .tag("name", "edge")
+                .tag("result", "failure")
+                .tag("reason", reason)
+                .counter();
         return c == null ? 0 : c.count();
     }
 
@@ -126,7 +138,7 @@ class RevocationProxyTest {
         writeCrl(fx.clientCa, Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(7)));
         start(config(fx.clientCa.certFile(), 2));
         try (RawHttpClient revoked = fx.connect(proxy, "edge", soonRevoked);
-             RawHttpClient other = fx.connect(proxy, "edge", fx.client)) {
+                RawHttpClient other = fx.connect(proxy, "edge", fx.client)) {
             assertEquals(200, revoked.get("localhost", "/x").status());
             assertEquals(200, other.get("localhost", "/x").status());
             writeCrl(fx.clientCa, Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(7)), soonRevoked);
@@ -135,8 +147,11 @@ class RevocationProxyTest {
             assertTrue(revoked.awaitClosed(), "closed within a second of the reload");
             assertEquals(200, other.get("localhost", "/x").status(), "the others keep theirs");
         }
-        Counter closed = metrics.registry().find("mtls_proxy_revoked_connections_closed").tag("listener", "edge")
-                .tag("reason", "revoked").counter();
+        Counter closed = metrics.registry()
+                .find("mtls_proxy_revoked_connections_closed")
+                .tag("listener", "edge")
+                .tag("reason", "revoked")
+                .counter();
         assertEquals(1.0, closed == null ? 0 : closed.count());
     }
 
@@ -162,7 +177,10 @@ class RevocationProxyTest {
         TestPki.Leaf revokedPartner = partners.client("revoked-partner");
         TestPki.Leaf revokedOwn = fx.clientCa.client("revoked-own");
         Path bundle = dir.resolve("bundle.crt");
-        Pem.writePublic(bundle, fx.clientCa.authority().certificate(), partners.authority().certificate());
+        Pem.writePublic(
+                bundle,
+                fx.clientCa.authority().certificate(),
+                partners.authority().certificate());
         Path own = fx.clientCa.crl(revokedOwn);
         Path theirs = partners.crl(revokedPartner);
         var crls = new java.util.ArrayList<Object>(Pem.readCrls(Files.readAllBytes(own)));
@@ -181,8 +199,8 @@ class RevocationProxyTest {
     @Test
     void chainsLongerThanVerifyDepthAreRefused() throws Exception {
         TestPki.Ca issuing = fx.clientCa.intermediate("issuing");
-        TestPki.Leaf viaIntermediate = issuing.leaf("via-intermediate", CertificateSpec.client("via-intermediate")
-                .build());
+        TestPki.Leaf viaIntermediate = issuing.leaf(
+                "via-intermediate", CertificateSpec.client("via-intermediate").build());
         writeCrl(fx.clientCa, Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(7)));
         start(config(fx.clientCa.certFile(), 1));
         assertEquals(200, status(fx.client), "signed by the trusted CA itself: depth 1");

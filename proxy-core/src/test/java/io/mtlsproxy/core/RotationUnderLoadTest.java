@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.mtlsproxy.config.ReloadConfig;
+import io.mtlsproxy.core.reload.ReloadResult;
+import io.mtlsproxy.core.reload.Reloader;
+import io.mtlsproxy.core.testing.Echo;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestPki;
+import io.mtlsproxy.core.tls.CertificateUse;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -17,19 +24,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.config.ReloadConfig;
-import io.mtlsproxy.core.reload.Reloader;
-import io.mtlsproxy.core.testing.Echo;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestPki;
-import io.mtlsproxy.core.tls.CertificateUse;
-import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * The issue's rotation drill: while a bounded load runs (one keep-alive connection, one client making a new
@@ -42,6 +40,7 @@ import io.mtlsproxy.core.reload.ReloadResult;
 class RotationUnderLoadTest {
     @TempDir
     Path dir;
+
     EdgeSetup edge;
     Reloader reloader;
     LoadLoop load;
@@ -64,8 +63,8 @@ class RotationUnderLoadTest {
     void everyKindOfMaterialIsRotatedUnderLoadWithoutAFailedRequest() throws Exception {
         edge = new EdgeSetup(dir);
         edge.start(false);
-        reloader = Reloader.start(edge.proxy, edge.configFile(), new ReloadConfig(true, Duration.ofMillis(100)),
-                results::add);
+        reloader = Reloader.start(
+                edge.proxy, edge.configFile(), new ReloadConfig(true, Duration.ofMillis(100)), results::add);
         BigInteger firstServerSerial = edge.servingSerial();
         load = new LoadLoop(edge, edge.fx.client).start();
 
@@ -79,7 +78,8 @@ class RotationUnderLoadTest {
         assertEquals(List.of(), load.failures(), "no request failed");
         assertEquals(0, load.reconnects(), "the keep-alive connection was never closed");
         assertEquals(firstServerSerial, load.keepAliveServerSerial(), "and kept its first session throughout");
-        assertTrue(load.keepAliveRequests() >= 20 && load.freshRequests() >= 10,
+        assertTrue(
+                load.keepAliveRequests() >= 20 && load.freshRequests() >= 10,
                 "load ran: " + load.keepAliveRequests() + " keep-alive, " + load.freshRequests() + " new-connection");
         assertTrue(edge.reloads("failure") >= 1, "the half-written pair was refused");
         assertTrue(edge.reloads("success") >= 15, "every rotation was applied: " + edge.reloads("success"));
@@ -101,7 +101,9 @@ class RotationUnderLoadTest {
             } else {
                 edge.files.pair("server", renewed, true);
             }
-            awaitApplied("server certificate " + renewed.serial(), () -> renewed.serial().equals(edge.servingSerial()));
+            awaitApplied(
+                    "server certificate " + renewed.serial(),
+                    () -> renewed.serial().equals(edge.servingSerial()));
             assertEquals(renewed.serial(), edge.handshakeSerial(currentClient()), "a new handshake: the new serial");
             load.awaitFreshServerSerial(renewed.serial());
         }
@@ -115,8 +117,12 @@ class RotationUnderLoadTest {
     private TestPki.Ca rollOverClientCa(TestPki.Ca old, int generation) throws Exception {
         TestPki.Ca next = edge.fx.pki.ca("clients-" + generation);
         edge.files.caBundle("clients-ca.crt", old, next);
-        awaitApplied("client CA bundle with " + next.certFile(), () -> clientCas().equals(Set.of(old, next).stream()
-                .map(ca -> ca.authority().certificate()).collect(Collectors.toSet())));
+        awaitApplied(
+                "client CA bundle with " + next.certFile(),
+                () -> clientCas()
+                        .equals(Set.of(old, next).stream()
+                                .map(ca -> ca.authority().certificate())
+                                .collect(Collectors.toSet())));
 
         TestPki.Leaf oldClient = load.client.get();
         TestPki.Leaf nextClient = next.client("client-a", "spiffe://example.org/ns/prod/sa/checkout");
@@ -127,8 +133,9 @@ class RotationUnderLoadTest {
         edge.files.crls("clients.crl", crl);
         awaitApplied("CRL of " + next.certFile(), () -> crls().equals(List.of(crl)));
         edge.files.caBundle("clients-ca.crt", next);
-        awaitApplied("client CA bundle without the old CA", () -> clientCas().equals(Set.of(
-                next.authority().certificate())));
+        awaitApplied(
+                "client CA bundle without the old CA",
+                () -> clientCas().equals(Set.of(next.authority().certificate())));
         assertEquals(200, status(nextClient));
         assertEquals(-1, status(oldClient), "a new connection with an old-CA certificate is refused");
         return next;
@@ -151,12 +158,17 @@ class RotationUnderLoadTest {
     /** Three renewals of the route's client identity: the origin sees the new serial on the next request. */
     private void rotateUpstreamClientCertificate() throws Exception {
         for (int round = 0; round < 3; round++) {
-            TestPki.Leaf renewed = edge.fx.proxyIdCa.client("proxy-to-origin",
-                    "spiffe://example.org/ns/edge/sa/proxy");
+            TestPki.Leaf renewed = edge.fx.proxyIdCa.client("proxy-to-origin", "spiffe://example.org/ns/edge/sa/proxy");
             edge.files.pair("proxy-id", renewed, true);
-            awaitApplied("upstream client certificate " + renewed.serial(), () -> renewed.serial().equals(
-                    edge.proxy.certificates().stream().filter(u -> u.usage().equals(CertificateUse.UPSTREAM_CLIENT))
-                            .findFirst().orElseThrow().certificate().getSerialNumber()));
+            awaitApplied(
+                    "upstream client certificate " + renewed.serial(),
+                    () -> renewed.serial()
+                            .equals(edge.proxy.certificates().stream()
+                                    .filter(u -> u.usage().equals(CertificateUse.UPSTREAM_CLIENT))
+                                    .findFirst()
+                                    .orElseThrow()
+                                    .certificate()
+                                    .getSerialNumber()));
             try (RawHttpClient c = edge.connect(currentClient())) {
                 Echo echo = Echo.parse(c.get("localhost", "/secure/check").text());
                 assertEquals(renewed.serial().toString(16), echo.peerSerial(), "new requests: new identity");
@@ -170,8 +182,10 @@ class RotationUnderLoadTest {
     }
 
     private Set<X509Certificate> clientCas() {
-        return edge.proxy.certificates().stream().filter(u -> u.usage().equals(CertificateUse.LISTENER_CLIENT_CA))
-                .map(CertificateUse::certificate).collect(Collectors.toSet());
+        return edge.proxy.certificates().stream()
+                .filter(u -> u.usage().equals(CertificateUse.LISTENER_CLIENT_CA))
+                .map(CertificateUse::certificate)
+                .collect(Collectors.toSet());
     }
 
     private List<X509CRL> crls() {

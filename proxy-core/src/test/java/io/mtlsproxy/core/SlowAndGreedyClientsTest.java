@@ -4,6 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.Limits;
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.core.identity.TlsFailureReason;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.metrics.TlsFailure;
+import io.mtlsproxy.core.testing.LeakGuard;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.RecordingOrigin;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestPki;
+import io.mtlsproxy.core.testing.TestTls;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -19,26 +30,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.SSLContext;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.config.Limits;
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.identity.TlsFailureReason;
-import io.mtlsproxy.core.testing.LeakGuard;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.RecordingOrigin;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestPki;
-import io.mtlsproxy.core.testing.TestTls;
 
 /**
  * Clients that hold on to the proxy: slowloris heads (408, closed), silent or half-sent TLS handshakes (closed after
@@ -54,6 +51,7 @@ class SlowAndGreedyClientsTest {
 
     @TempDir
     static Path dir;
+
     static RecordingOrigin origin;
     static ProxyServer proxy;
     static ProxyMetrics metrics = ProxyMetrics.inMemory();
@@ -71,13 +69,18 @@ class SlowAndGreedyClientsTest {
         Limits limits = new Limits(1000, 4096, 64 * 1024, HANDSHAKE_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT);
         Limits few = new Limits(3, 4096, 64 * 1024, HANDSHAKE_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT);
         proxy = ProxyServer.builder().metrics(metrics).workerThreads(1).build();
-        proxy.start(TestConfigs.config(dir.resolve("proxy.conf"), List.of(
-                TestConfigs.listener("plain", ListenerTls.plain(), limits),
-                TestConfigs.listener("tls", TestConfigs.tls(server), limits),
-                TestConfigs.listener("few", TestConfigs.tls(server), few)), List.of(
-                TestConfigs.route("plain", "plain").endpoint(origin.port()).build(),
-                TestConfigs.route("tls", "tls").endpoint(origin.port()).build(),
-                TestConfigs.route("few", "few").endpoint(origin.port()).build())));
+        proxy.start(TestConfigs.config(
+                dir.resolve("proxy.conf"),
+                List.of(
+                        TestConfigs.listener("plain", ListenerTls.plain(), limits),
+                        TestConfigs.listener("tls", TestConfigs.tls(server), limits),
+                        TestConfigs.listener("few", TestConfigs.tls(server), few)),
+                List.of(
+                        TestConfigs.route("plain", "plain")
+                                .endpoint(origin.port())
+                                .build(),
+                        TestConfigs.route("tls", "tls").endpoint(origin.port()).build(),
+                        TestConfigs.route("few", "few").endpoint(origin.port()).build())));
     }
 
     @AfterAll
@@ -113,7 +116,8 @@ class SlowAndGreedyClientsTest {
             assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
             assertTrue(answer.contains("request headers not received within request-header-timeout"), answer);
         }
-        assertTrue(origin.requests().stream().noneMatch(r -> r.uri().startsWith("/loris")),
+        assertTrue(
+                origin.requests().stream().noneMatch(r -> r.uri().startsWith("/loris")),
                 "no trickled head reaches the origin");
     }
 
@@ -148,7 +152,8 @@ class SlowAndGreedyClientsTest {
             long start = System.nanoTime();
             assertEquals(-1, s.getInputStream().read());
             long took = System.nanoTime() - start;
-            assertTrue(took >= HANDSHAKE_TIMEOUT.toNanos() / 2 && took < HANDSHAKE_TIMEOUT.toNanos() * 4,
+            assertTrue(
+                    took >= HANDSHAKE_TIMEOUT.toNanos() / 2 && took < HANDSHAKE_TIMEOUT.toNanos() * 4,
                     "closed after " + took / 1_000_000 + " ms");
         }
         awaitTimeouts(before + 1);
@@ -215,15 +220,17 @@ class SlowAndGreedyClientsTest {
             out.write("GET / HTTP/1.1\r\nHost: a.test\r\nX-Endless: ".getBytes(StandardCharsets.ISO_8859_1));
             byte[] chunk = new byte[8192];
             java.util.Arrays.fill(chunk, (byte) 'a');
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    while (true) {
-                        out.write(chunk); // the proxy discards it after max-header-size, for a short while
-                    }
-                } catch (IOException closed) {
-                    // the proxy closed: what we wanted
-                }
-            }, pool);
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(
+                    () -> {
+                        try {
+                            while (true) {
+                                out.write(chunk); // the proxy discards it after max-header-size, for a short while
+                            }
+                        } catch (IOException closed) {
+                            // the proxy closed: what we wanted
+                        }
+                    },
+                    pool);
             String answer;
             try {
                 answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -238,7 +245,8 @@ class SlowAndGreedyClientsTest {
 
     private static int timeouts() {
         return (int) metrics.failures().snapshot().stream()
-                .filter(f -> f.reason() == TlsFailureReason.TIMEOUT && f.side() == ProxyMetrics.Side.INBOUND).count();
+                .filter(f -> f.reason() == TlsFailureReason.TIMEOUT && f.side() == ProxyMetrics.Side.INBOUND)
+                .count();
     }
 
     private static void awaitTimeouts(int atLeast) throws InterruptedException {

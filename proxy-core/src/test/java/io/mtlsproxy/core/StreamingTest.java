@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestOrigin;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -13,20 +19,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import io.mtlsproxy.config.ClientAuth;
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestOrigin;
-import io.netty.buffer.PooledByteBufAllocator;
 
 /**
  * 64 MiB each way through the proxy with a slow receiver on the far side: the bytes arrive intact and the proxy's
@@ -40,6 +38,7 @@ class StreamingTest {
 
     @TempDir
     static Path dir;
+
     static ProxyFixture fx;
     static ProxyServer proxy;
     static final PooledByteBufAllocator ALLOC = new PooledByteBufAllocator(true);
@@ -47,15 +46,34 @@ class StreamingTest {
     @BeforeAll
     static void start() throws Exception {
         fx = new ProxyFixture(dir);
-        proxy = fx.start(ProxyServer.builder().allocator(ALLOC).workerThreads(2), List.of(
-                TestConfigs.listener("plain", ListenerTls.plain(), TestConfigs.limits(SIZE * 2, 16 * 1024,
-                        java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(30))),
-                TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
-                        ClientAuth.REQUIRED, false), TestConfigs.limits(SIZE * 2, 16 * 1024,
-                        java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(30)))), List.of(
-                TestConfigs.route("plain", "plain").endpoint(fx.plainOrigin.port()).build(),
-                TestConfigs.route("mtls", "mtls").endpoint(fx.mtlsOrigin.port())
-                        .mtls(fx.originCa.certFile(), fx.proxyId).serverName("localhost").build()));
+        proxy = fx.start(
+                ProxyServer.builder().allocator(ALLOC).workerThreads(2),
+                List.of(
+                        TestConfigs.listener(
+                                "plain",
+                                ListenerTls.plain(),
+                                TestConfigs.limits(
+                                        SIZE * 2,
+                                        16 * 1024,
+                                        java.time.Duration.ofSeconds(10),
+                                        java.time.Duration.ofSeconds(30))),
+                        TestConfigs.listener(
+                                "mtls",
+                                TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(), ClientAuth.REQUIRED, false),
+                                TestConfigs.limits(
+                                        SIZE * 2,
+                                        16 * 1024,
+                                        java.time.Duration.ofSeconds(10),
+                                        java.time.Duration.ofSeconds(30)))),
+                List.of(
+                        TestConfigs.route("plain", "plain")
+                                .endpoint(fx.plainOrigin.port())
+                                .build(),
+                        TestConfigs.route("mtls", "mtls")
+                                .endpoint(fx.mtlsOrigin.port())
+                                .mtls(fx.originCa.certFile(), fx.proxyId)
+                                .serverName("localhost")
+                                .build()));
     }
 
     @AfterAll

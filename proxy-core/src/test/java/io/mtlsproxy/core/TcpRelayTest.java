@@ -4,29 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
@@ -53,6 +30,26 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * protocol = tcp: raw bytes relayed after TLS termination, chosen by listener and SNI, to plain, TLS and mTLS
@@ -64,6 +61,7 @@ import io.netty.handler.ssl.SslProvider;
 class TcpRelayTest {
     @TempDir
     static Path dir;
+
     static ProxyFixture fx;
     static ProxyServer proxy;
     static CapturingAccessLog log = new CapturingAccessLog();
@@ -81,26 +79,46 @@ class TcpRelayTest {
         mtlsEcho = fx.closeLater(new TcpEchoOrigin(originSide, true));
         halfEcho = fx.closeLater(new TcpEchoOrigin(null, false));
         var tls = TestConfigs.listener("tls", TestConfigs.tls(fx.proxyServer));
-        var mtls = TestConfigs.listener("mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(),
-                ClientAuth.REQUIRED, true));
+        var mtls = TestConfigs.listener(
+                "mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(), ClientAuth.REQUIRED, true));
         var plain = TestConfigs.listener("plain", io.mtlsproxy.config.ListenerTls.plain());
-        proxy = fx.start(ProxyServer.builder().metrics(ProxyMetrics.inMemory()).accessLog(log),
-                List.of(tls, mtls, plain), List.of(
-                        ProtoConfigs.tcp(TestConfigs.route("tcp-any", "plain").endpoint(plainEcho.port()).build()),
-                        ProtoConfigs.tcp(TestConfigs.route("tcp-plain", "tls").host("plain.example.com")
-                                .endpoint(plainEcho.port()).build()),
-                        ProtoConfigs.tcp(TestConfigs.route("tcp-tls", "tls").host("tls.example.com")
-                                .endpoint(tlsEcho.port()).tls(fx.originCa.certFile()).serverName("localhost")
+        proxy = fx.start(
+                ProxyServer.builder().metrics(ProxyMetrics.inMemory()).accessLog(log),
+                List.of(tls, mtls, plain),
+                List.of(
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-any", "plain")
+                                .endpoint(plainEcho.port())
                                 .build()),
-                        ProtoConfigs.tcp(TestConfigs.route("tcp-half", "tls").host("half.example.com")
-                                .endpoint(halfEcho.port()).build()),
-                        TestConfigs.route("http", "tls").host("localhost").endpoint(fx.plainOrigin.port()).build(),
-                        ProtoConfigs.tcp(TestConfigs.route("tcp-mtls", "mtls").host("mtls.example.com")
-                                .endpoint(mtlsEcho.port()).mtls(fx.originCa.certFile(), fx.proxyId)
-                                .serverName("localhost").build()),
-                        ProtoConfigs.tcp(TestConfigs.route("tcp-denied", "mtls").host("denied.example.com")
-                                .endpoint(mtlsEcho.port()).mtls(fx.originCa.certFile(), fx.proxyId)
-                                .serverName("localhost").identity(ProtoConfigs.allowUris("spiffe://example.org/other"))
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-plain", "tls")
+                                .host("plain.example.com")
+                                .endpoint(plainEcho.port())
+                                .build()),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-tls", "tls")
+                                .host("tls.example.com")
+                                .endpoint(tlsEcho.port())
+                                .tls(fx.originCa.certFile())
+                                .serverName("localhost")
+                                .build()),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-half", "tls")
+                                .host("half.example.com")
+                                .endpoint(halfEcho.port())
+                                .build()),
+                        TestConfigs.route("http", "tls")
+                                .host("localhost")
+                                .endpoint(fx.plainOrigin.port())
+                                .build(),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-mtls", "mtls")
+                                .host("mtls.example.com")
+                                .endpoint(mtlsEcho.port())
+                                .mtls(fx.originCa.certFile(), fx.proxyId)
+                                .serverName("localhost")
+                                .build()),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-denied", "mtls")
+                                .host("denied.example.com")
+                                .endpoint(mtlsEcho.port())
+                                .mtls(fx.originCa.certFile(), fx.proxyId)
+                                .serverName("localhost")
+                                .identity(ProtoConfigs.allowUris("spiffe://example.org/other"))
                                 .build())));
     }
 
@@ -183,13 +201,18 @@ class TcpRelayTest {
     void nettyClientClosesOutboundThenReads() throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
-            SslContext tls = SslContextBuilder.forClient().sslProvider(TlsProvider.provider())
-                    .trustManager(fx.serverCa.certFile().toFile()).endpointIdentificationAlgorithm(null)
-                    .protocols("TLSv1.3").build();
+            SslContext tls = SslContextBuilder.forClient()
+                    .sslProvider(TlsProvider.provider())
+                    .trustManager(fx.serverCa.certFile().toFile())
+                    .endpointIdentificationAlgorithm(null)
+                    .protocols("TLSv1.3")
+                    .build();
             CompletableFuture<String> outcome = new CompletableFuture<>();
             StringBuilder got = new StringBuilder();
             int port = proxy.port("tls");
-            Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+            Channel ch = new Bootstrap()
+                    .group(group)
+                    .channel(NioSocketChannel.class)
                     .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
@@ -216,10 +239,14 @@ class TcpRelayTest {
                                 }
                             });
                         }
-                    }).connect(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+                    })
+                    .connect(new InetSocketAddress("127.0.0.1", port))
+                    .sync()
+                    .channel();
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             ssl.handshakeFuture().sync();
-            ch.writeAndFlush(Unpooled.copiedBuffer("netty", StandardCharsets.US_ASCII)).sync();
+            ch.writeAndFlush(Unpooled.copiedBuffer("netty", StandardCharsets.US_ASCII))
+                    .sync();
             ssl.closeOutbound().sync();
             boolean halfClose = TlsProvider.provider() == SslProvider.JDK;
             assertEquals((halfClose ? "echo:netty" : "") + "|close_notify", outcome.get(10, TimeUnit.SECONDS));
@@ -240,8 +267,8 @@ class TcpRelayTest {
         try (Socket raw = new Socket()) {
             raw.connect(new InetSocketAddress("127.0.0.1", proxy.port("tls")), 5000);
             raw.setSoTimeout(10_000);
-            SSLSocket s = (SSLSocket) fx.clientContext(null).getSocketFactory().createSocket(raw, "localhost",
-                    raw.getPort(), false);
+            SSLSocket s = (SSLSocket)
+                    fx.clientContext(null).getSocketFactory().createSocket(raw, "localhost", raw.getPort(), false);
             SSLParameters p = s.getSSLParameters();
             p.setServerNames(List.of(new SNIHostName("half.example.com")));
             s.setSSLParameters(p);
@@ -282,8 +309,12 @@ class TcpRelayTest {
     }
 
     private static double denials(String route) {
-        var c = proxy.metrics().registry().find("mtls_proxy_identity_denials").tag("route", route)
-                .tag("mode", "enforce").counter();
+        var c = proxy.metrics()
+                .registry()
+                .find("mtls_proxy_identity_denials")
+                .tag("route", route)
+                .tag("mode", "enforce")
+                .counter();
         return c == null ? 0 : c.count();
     }
 

@@ -5,6 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.identity.TlsFailureReason;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.metrics.TlsFailure;
+import io.mtlsproxy.core.testing.ExternalProcess;
+import io.mtlsproxy.core.testing.LeakGuard;
+import io.mtlsproxy.core.testing.OpenSslRenegotiation;
+import io.mtlsproxy.core.testing.RecordingOrigin;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestPki;
+import io.mtlsproxy.core.tls.TlsProvider;
+import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,7 +26,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,20 +34,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import io.mtlsproxy.config.ClientAuth;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.identity.TlsFailureReason;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.testing.ExternalProcess;
-import io.mtlsproxy.core.testing.OpenSslRenegotiation;
-import io.mtlsproxy.core.testing.LeakGuard;
-import io.mtlsproxy.core.testing.RecordingOrigin;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestPki;
-import io.mtlsproxy.core.tls.TlsProvider;
-import io.netty.handler.ssl.SslProvider;
 
 /**
  * What TLS clients see of the proxy, checked with {@code openssl s_client} and curl against a TLS and an mTLS
@@ -49,6 +47,7 @@ import io.netty.handler.ssl.SslProvider;
 class TlsHardeningTest {
     @TempDir
     static Path dir;
+
     static RecordingOrigin origin;
     static ProxyServer proxy;
     static ProxyMetrics metrics = ProxyMetrics.inMemory();
@@ -71,16 +70,23 @@ class TlsHardeningTest {
         expired = clientCa.leaf("expired", TestPki.expiredClient("expired").build());
         revoked = clientCa.client("revoked");
         // a certificate for servers only (no clientAuth extended key usage) offered as a client's
-        serverAsClient = clientCa.leaf("server-as-client", CertificateSpec.server("web").dns("web").build());
+        serverAsClient = clientCa.leaf(
+                "server-as-client", CertificateSpec.server("web").dns("web").build());
         Path crl = clientCa.crl(revoked);
         origin = RecordingOrigin.start();
         proxy = ProxyServer.builder().metrics(metrics).build();
-        proxy.start(TestConfigs.config(dir.resolve("proxy.conf"), List.of(
-                TestConfigs.listener("tls", TestConfigs.tls(server)),
-                TestConfigs.listener("mtls", TestConfigs.mtls(server, clientCa.certFile(), ClientAuth.REQUIRED,
-                        false, crl))), List.of(
-                TestConfigs.route("tls", "tls").endpoint(origin.port()).build(),
-                TestConfigs.route("mtls", "mtls").endpoint(origin.port()).build())));
+        proxy.start(TestConfigs.config(
+                dir.resolve("proxy.conf"),
+                List.of(
+                        TestConfigs.listener("tls", TestConfigs.tls(server)),
+                        TestConfigs.listener(
+                                "mtls",
+                                TestConfigs.mtls(server, clientCa.certFile(), ClientAuth.REQUIRED, false, crl))),
+                List.of(
+                        TestConfigs.route("tls", "tls").endpoint(origin.port()).build(),
+                        TestConfigs.route("mtls", "mtls")
+                                .endpoint(origin.port())
+                                .build())));
     }
 
     @AfterAll
@@ -100,13 +106,23 @@ class TlsHardeningTest {
     }
 
     /** As {@link #sClient}, presenting {@code identity} (null: no certificate). */
-    private static ExternalProcess.Result sClientAs(TestPki.Leaf identity, String listener, String stdin,
-                                                    String... options) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ExternalProcess.binary("openssl"), "s_client",
-                "-connect", "127.0.0.1:" + proxy.port(listener), "-servername", "localhost",
-                "-CAfile", serverCa.certFile().toString()));
+    private static ExternalProcess.Result sClientAs(
+            TestPki.Leaf identity, String listener, String stdin, String... options) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                ExternalProcess.binary("openssl"),
+                "s_client",
+                "-connect",
+                "127.0.0.1:" + proxy.port(listener),
+                "-servername",
+                "localhost",
+                "-CAfile",
+                serverCa.certFile().toString()));
         if (identity != null) {
-            cmd.addAll(List.of("-cert", identity.certFile().toString(), "-key", identity.keyFile().toString()));
+            cmd.addAll(List.of(
+                    "-cert",
+                    identity.certFile().toString(),
+                    "-key",
+                    identity.keyFile().toString()));
         }
         cmd.addAll(List.of(options));
         return ExternalProcess.run(cmd, stdin, 20);
@@ -114,10 +130,20 @@ class TlsHardeningTest {
 
     /** curl over TLS {@code version} ("1.2", "1.3") to the mtls listener with {@code identity}; -v shows alerts. */
     private static String curlAs(TestPki.Leaf identity, String version, String... options) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ExternalProcess.binary("curl"), "-sSv", "--tlsv" + version,
-                "--tls-max", version, "--cacert", serverCa.certFile().toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                ExternalProcess.binary("curl"),
+                "-sSv",
+                "--tlsv" + version,
+                "--tls-max",
+                version,
+                "--cacert",
+                serverCa.certFile().toString()));
         if (identity != null) {
-            cmd.addAll(List.of("--cert", identity.certFile().toString(), "--key", identity.keyFile().toString()));
+            cmd.addAll(List.of(
+                    "--cert",
+                    identity.certFile().toString(),
+                    "--key",
+                    identity.keyFile().toString()));
         }
         cmd.addAll(List.of(options));
         cmd.add("https://localhost:" + proxy.port("mtls") + "/");
@@ -128,7 +154,9 @@ class TlsHardeningTest {
     private static final String GET = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 
     private static List<TlsFailure> failuresOf(String listener) {
-        return metrics.failures().snapshot().stream().filter(f -> f.name().equals(listener)).toList();
+        return metrics.failures().snapshot().stream()
+                .filter(f -> f.name().equals(listener))
+                .toList();
     }
 
     /** Waits for the proxy to log one more failed handshake on {@code listener} than {@code before}. */
@@ -160,13 +188,22 @@ class TlsHardeningTest {
             ExternalProcess.Result r = sClient(listener, GET, version, "-cipher", "DEFAULT:@SECLEVEL=0");
             assertNotEquals(0, r.exitCode(), version + ": " + r.stdout());
             assertFalse(r.stdout().contains("HTTP/1.1"), version);
-            assertEquals(TlsFailureReason.PROTOCOL_VERSION, awaitFailure(listener, before).reason(), version);
+            assertEquals(
+                    TlsFailureReason.PROTOCOL_VERSION,
+                    awaitFailure(listener, before).reason(),
+                    version);
         }
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"AES128-SHA", "AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES256-SHA384",
-        "DES-CBC3-SHA"})
+    @ValueSource(
+            strings = {
+                "AES128-SHA",
+                "AES256-GCM-SHA384",
+                "ECDHE-ECDSA-AES128-SHA",
+                "ECDHE-RSA-AES256-SHA384",
+                "DES-CBC3-SHA"
+            })
     void weakTls12CipherSuitesAreRefused(String suite) throws Exception {
         for (String listener : List.of("tls", "mtls")) {
             int before = failuresOf(listener).size();
@@ -182,8 +219,13 @@ class TlsHardeningTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"tls", "mtls"})
     void clientInitiatedRenegotiationIsRefused(String listener) throws Exception {
-        ExternalProcess.Result r = OpenSslRenegotiation.attempt(proxy.port(listener), serverCa.certFile(),
-                "-cert", client.certFile().toString(), "-key", client.keyFile().toString());
+        ExternalProcess.Result r = OpenSslRenegotiation.attempt(
+                proxy.port(listener),
+                serverCa.certFile(),
+                "-cert",
+                client.certFile().toString(),
+                "-key",
+                client.keyFile().toString());
         String all = r.stdout() + r.stderr();
         assertTrue(all.contains("RENEGOTIATING"), all);
         assertTrue(all.contains("alert no renegotiation"), "BoringSSL's answer to a renegotiation: " + all);
@@ -226,8 +268,7 @@ class TlsHardeningTest {
         for (String version : List.of("1.2", "1.3")) {
             Alert expected = version.equals("1.2") ? tls12 : tls13;
             int before = failuresOf("mtls").size();
-            ExternalProcess.Result r = sClientAs(identity, "mtls", GET, "-tls" + version.replace('.', '_'),
-                    "-ign_eof");
+            ExternalProcess.Result r = sClientAs(identity, "mtls", GET, "-tls" + version.replace('.', '_'), "-ign_eof");
             String out = r.stdout() + r.stderr();
             assertTrue(expected.seenBy(out), version + ": expected " + expected + " in " + out);
             assertFalse(out.contains("HTTP/1.1 200"), out);
@@ -270,8 +311,15 @@ class TlsHardeningTest {
     @ValueSource(strings = {"tls", "mtls"})
     void plainHttpOnATlsPortGetsA400ThatSaysWhy(String listener) throws Exception {
         int before = failuresOf(listener).size();
-        ExternalProcess.Result r = ExternalProcess.run(List.of(ExternalProcess.binary("curl"), "-sS",
-                "-w", "\n%{http_code}", "http://127.0.0.1:" + proxy.port(listener) + "/"), null, 20);
+        ExternalProcess.Result r = ExternalProcess.run(
+                List.of(
+                        ExternalProcess.binary("curl"),
+                        "-sS",
+                        "-w",
+                        "\n%{http_code}",
+                        "http://127.0.0.1:" + proxy.port(listener) + "/"),
+                null,
+                20);
         assertTrue(r.stdout().endsWith("\n400"), listener + ": " + r.stdout() + r.stderr());
         assertTrue(r.stdout().contains("The plain HTTP request was sent to HTTPS port"), r.stdout());
         TlsFailure listed = awaitFailure(listener, before);
@@ -284,8 +332,10 @@ class TlsHardeningTest {
             s.connect(new InetSocketAddress("127.0.0.1", proxy.port("tls")), 5000);
             s.setSoTimeout(10_000);
             String body = "x".repeat(200_000);
-            s.getOutputStream().write(("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
-                    + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length() + "\r\n\r\n"
+                                    + body)
+                            .getBytes(StandardCharsets.US_ASCII));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             s.getInputStream().transferTo(answer);
             String text = answer.toString(StandardCharsets.US_ASCII);

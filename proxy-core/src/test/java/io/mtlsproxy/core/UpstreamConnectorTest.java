@@ -3,29 +3,26 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.testing.CapturingAccessLog;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The one upstream connector seen from the two kinds of route that use it without a pool: an h2 route whose TLS
@@ -36,6 +33,7 @@ import io.mtlsproxy.core.testing.TestConfigs;
 class UpstreamConnectorTest {
     @TempDir
     static Path dir;
+
     static ProxyFixture fx;
     static ProxyServer proxy;
     static ProxyMetrics metrics = ProxyMetrics.inMemory();
@@ -44,14 +42,24 @@ class UpstreamConnectorTest {
     @BeforeAll
     static void start() throws Exception {
         fx = new ProxyFixture(dir);
-        proxy = fx.start(ProxyServer.builder().metrics(metrics).accessLog(log), List.of(
-                TestConfigs.listener("plain", ListenerTls.plain()),
-                TestConfigs.listener("tls", TestConfigs.tls(fx.proxyServer))), List.of(
-                ProtoConfigs.h2(TestConfigs.route("h1-only", "plain").prefix("/h1-only")
-                        .endpoint(fx.tlsOrigin.port()).tls(fx.originCa.certFile()).serverName("localhost").build()),
-                ProtoConfigs.tcp(TestConfigs.route("tcp-untrusted", "tls").host("untrusted.example.com")
-                        .endpoint(fx.tlsOrigin.port()).tls(fx.proxyIdCa.certFile()).serverName("localhost")
-                        .build())));
+        proxy = fx.start(
+                ProxyServer.builder().metrics(metrics).accessLog(log),
+                List.of(
+                        TestConfigs.listener("plain", ListenerTls.plain()),
+                        TestConfigs.listener("tls", TestConfigs.tls(fx.proxyServer))),
+                List.of(
+                        ProtoConfigs.h2(TestConfigs.route("h1-only", "plain")
+                                .prefix("/h1-only")
+                                .endpoint(fx.tlsOrigin.port())
+                                .tls(fx.originCa.certFile())
+                                .serverName("localhost")
+                                .build()),
+                        ProtoConfigs.tcp(TestConfigs.route("tcp-untrusted", "tls")
+                                .host("untrusted.example.com")
+                                .endpoint(fx.tlsOrigin.port())
+                                .tls(fx.proxyIdCa.certFile())
+                                .serverName("localhost")
+                                .build())));
     }
 
     @AfterAll
@@ -60,7 +68,10 @@ class UpstreamConnectorTest {
     }
 
     private static double errors(String route, String reason) {
-        var c = metrics.registry().find("mtls_proxy_upstream_errors").tag("route", route).tag("reason", reason)
+        var c = metrics.registry()
+                .find("mtls_proxy_upstream_errors")
+                .tag("route", route)
+                .tag("reason", reason)
                 .counter();
         return c == null ? 0 : c.count();
     }

@@ -3,6 +3,10 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestConfigs;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -12,28 +16,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestConfigs;
-
 /** Origins that cannot be reached, cannot be trusted or do not answer: 502 and 504 with a reason, and counted. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class UpstreamFailureTest {
     @TempDir
     static Path dir;
+
     static ProxyFixture fx;
     static ProxyServer proxy;
     static ProxyMetrics metrics = ProxyMetrics.inMemory();
     /** A listening socket whose accept queue is full: further SYNs are dropped, so connecting hangs. */
     static ServerSocket blackHole;
+
     static final List<Socket> FILLERS = new ArrayList<>();
 
     @BeforeAll
@@ -54,23 +54,53 @@ class UpstreamFailureTest {
                 break;
             }
         }
-        proxy = fx.start(ProxyServer.builder().metrics(metrics), List.of(
-                TestConfigs.listener("plain", ListenerTls.plain())), List.of(
-                TestConfigs.route("untrusted", "plain").prefix("/untrusted").endpoint(fx.tlsOrigin.port())
-                        .tls(fx.proxyIdCa.certFile()).serverName("localhost").build(),
-                TestConfigs.route("mismatch", "plain").prefix("/mismatch").endpoint(fx.tlsOrigin.port())
-                        .tls(fx.originCa.certFile()).serverName("wrong.example.com").build(),
-                TestConfigs.route("no-client-cert", "plain").prefix("/no-client-cert")
-                        .endpoint(fx.mtlsOrigin.port()).tls(fx.originCa.certFile()).serverName("localhost").build(),
-                TestConfigs.route("spiffe", "plain").prefix("/spiffe").endpoint(fx.tlsOrigin.port())
-                        .tls(fx.originCa.certFile()).serverName("localhost")
-                        .expectedUriSans("spiffe://example.org/ns/prod/sa/orders").build(),
-                TestConfigs.route("black-hole", "plain").prefix("/black-hole").endpoint(blackHole.getLocalPort())
-                        .connectTimeout(Duration.ofMillis(300)).build(),
-                TestConfigs.route("down", "plain").prefix("/down").endpoint(downPort).build(),
-                TestConfigs.route("hangup", "plain").prefix("/hangup").endpoint(fx.plainOrigin.port()).build(),
-                TestConfigs.route("slow", "plain").prefix("/slow").endpoint(fx.plainOrigin.port())
-                        .responseTimeout(Duration.ofMillis(300)).build()));
+        proxy = fx.start(
+                ProxyServer.builder().metrics(metrics),
+                List.of(TestConfigs.listener("plain", ListenerTls.plain())),
+                List.of(
+                        TestConfigs.route("untrusted", "plain")
+                                .prefix("/untrusted")
+                                .endpoint(fx.tlsOrigin.port())
+                                .tls(fx.proxyIdCa.certFile())
+                                .serverName("localhost")
+                                .build(),
+                        TestConfigs.route("mismatch", "plain")
+                                .prefix("/mismatch")
+                                .endpoint(fx.tlsOrigin.port())
+                                .tls(fx.originCa.certFile())
+                                .serverName("wrong.example.com")
+                                .build(),
+                        TestConfigs.route("no-client-cert", "plain")
+                                .prefix("/no-client-cert")
+                                .endpoint(fx.mtlsOrigin.port())
+                                .tls(fx.originCa.certFile())
+                                .serverName("localhost")
+                                .build(),
+                        TestConfigs.route("spiffe", "plain")
+                                .prefix("/spiffe")
+                                .endpoint(fx.tlsOrigin.port())
+                                .tls(fx.originCa.certFile())
+                                .serverName("localhost")
+                                .expectedUriSans("spiffe://example.org/ns/prod/sa/orders")
+                                .build(),
+                        TestConfigs.route("black-hole", "plain")
+                                .prefix("/black-hole")
+                                .endpoint(blackHole.getLocalPort())
+                                .connectTimeout(Duration.ofMillis(300))
+                                .build(),
+                        TestConfigs.route("down", "plain")
+                                .prefix("/down")
+                                .endpoint(downPort)
+                                .build(),
+                        TestConfigs.route("hangup", "plain")
+                                .prefix("/hangup")
+                                .endpoint(fx.plainOrigin.port())
+                                .build(),
+                        TestConfigs.route("slow", "plain")
+                                .prefix("/slow")
+                                .endpoint(fx.plainOrigin.port())
+                                .responseTimeout(Duration.ofMillis(300))
+                                .build()));
     }
 
     @AfterAll
@@ -89,14 +119,25 @@ class UpstreamFailureTest {
     }
 
     private static double errors(String route, String reason) {
-        var c = metrics.registry().find("mtls_proxy_upstream_errors").tag("route", route).tag("reason", reason)
+        var c = metrics.registry()
+                .find("mtls_proxy_upstream_errors")
+                .tag("route", route)
+                .tag("reason", reason)
                 .counter();
         return c == null ? 0 : c.count();
     }
 
     private static double handshakeFailures(String route) {
-        return metrics.registry().find("mtls_proxy_tls_handshakes").tag("side", "upstream").tag("name", route)
-                .tag("result", "failure").counters().stream().mapToDouble(c -> c.count()).sum();
+        return metrics
+                .registry()
+                .find("mtls_proxy_tls_handshakes")
+                .tag("side", "upstream")
+                .tag("name", route)
+                .tag("result", "failure")
+                .counters()
+                .stream()
+                .mapToDouble(c -> c.count())
+                .sum();
     }
 
     @Test
@@ -171,7 +212,13 @@ class UpstreamFailureTest {
         assertTrue(r.text().startsWith("origin did not answer within response-timeout of 300 ms"), r.text());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2));
         assertEquals(1.0, errors("slow", "timeout"));
-        assertEquals(1.0, metrics.registry().get("mtls_proxy_requests").tag("route", "slow").tag("status", "504")
-                .counter().count());
+        assertEquals(
+                1.0,
+                metrics.registry()
+                        .get("mtls_proxy_requests")
+                        .tag("route", "slow")
+                        .tag("status", "504")
+                        .counter()
+                        .count());
     }
 }

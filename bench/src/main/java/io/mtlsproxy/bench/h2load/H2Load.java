@@ -2,6 +2,11 @@ package io.mtlsproxy.bench.h2load;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.bench.load.ClientTls;
+import io.mtlsproxy.bench.load.ErrorCounts;
+import io.mtlsproxy.bench.load.LoadResult;
+import io.mtlsproxy.bench.process.Binaries;
+import io.mtlsproxy.bench.process.ManagedProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,12 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-
-import io.mtlsproxy.bench.load.ClientTls;
-import io.mtlsproxy.bench.load.ErrorCounts;
-import io.mtlsproxy.bench.load.LoadResult;
-import io.mtlsproxy.bench.process.Binaries;
-import io.mtlsproxy.bench.process.ManagedProcess;
 
 /**
  * Runs nghttp2's {@code h2load} (Debian's nghttp2-client) as the HTTP/2 load generator, because the Netty load
@@ -43,8 +42,7 @@ public final class H2Load {
     /** What h2load prints when its duration ended (once per thread); it exits right after, unless a client is late. */
     private static final String STOPPED = "Stopped all clients for thread";
 
-    private H2Load() {
-    }
+    private H2Load() {}
 
     /** h2load on PATH (or /usr/sbin), or empty. */
     public static Optional<Path> find() {
@@ -53,7 +51,8 @@ public final class H2Load {
 
     /** The command line (without the taskset prefix), with per-request lines going to {@code requestLog}. */
     static List<String> command(Path binary, H2LoadSpec spec, Path requestLog) {
-        List<String> cmd = new ArrayList<>(List.of(binary.toString(),
+        List<String> cmd = new ArrayList<>(List.of(
+                binary.toString(),
                 "--npn-list=h2",
                 "--clients=" + spec.connections(),
                 "--max-concurrent-streams=" + spec.streams(),
@@ -89,9 +88,10 @@ public final class H2Load {
         Path output = dir.resolve("h2load.out");
         Path requestLog = dir.resolve("requests.tsv");
         Files.deleteIfExists(requestLog);
-        Duration limit = spec.timingBased() ? spec.warmup().plus(spec.duration()).plus(EXIT_GRACE) : COUNTED_LIMIT;
-        ManagedProcess process = ManagedProcess.start("h2load", command(binary, spec, requestLog), spec.cpus(), dir,
-                output);
+        Duration limit =
+                spec.timingBased() ? spec.warmup().plus(spec.duration()).plus(EXIT_GRACE) : COUNTED_LIMIT;
+        ManagedProcess process =
+                ManagedProcess.start("h2load", command(binary, spec, requestLog), spec.cpus(), dir, output);
         OptionalInt exit;
         try {
             exit = process.awaitExit(limit);
@@ -99,13 +99,13 @@ public final class H2Load {
             process.close();
         }
         if (exit.isEmpty()) {
-            if (spec.timingBased() && Files.readString(output, StandardCharsets.UTF_8).contains(STOPPED)) {
+            if (spec.timingBased()
+                    && Files.readString(output, StandardCharsets.UTF_8).contains(STOPPED)) {
                 throw new IllegalStateException("still sending " + EXIT_GRACE.toSeconds() + " s after its duration "
                         + "ended: a connection came up after the window (its handshake took longer than warm-up + "
                         + "duration), and h2load never stops such a connection; " + process.logTail(3));
             }
-            throw new IllegalStateException("did not finish within " + limit.toSeconds() + " s; "
-                    + process.logTail(3));
+            throw new IllegalStateException("did not finish within " + limit.toSeconds() + " s; " + process.logTail(3));
         }
         if (exit.getAsInt() != 0) {
             throw new IllegalStateException("exited with code " + exit.getAsInt() + ": " + process.logTail(3));
@@ -121,8 +121,7 @@ public final class H2Load {
                     + (summary.applicationProtocol().isEmpty() ? "none" : summary.applicationProtocol()) + "); "
                     + process.logTail(3));
         }
-        RequestLog log = Files.exists(requestLog) ? RequestLog.read(requestLog)
-                : new RequestLog(0, 0, 0, 0, 0, 0);
+        RequestLog log = Files.exists(requestLog) ? RequestLog.read(requestLog) : new RequestLog(0, 0, 0, 0, 0, 0);
         return new H2LoadResult(result(spec, summary, log), summary);
     }
 
@@ -135,11 +134,27 @@ public final class H2Load {
     static LoadResult result(H2LoadSpec spec, H2LoadSummary s, RequestLog log) {
         long timeouts = Math.min(s.timeout(), s.errored());
         ErrorCounts errors = new ErrorCounts(s.notOk(), 0, s.errored() - timeouts, timeouts, 0, 0);
-        String lastError = errors.total() == 0 ? "" : "h2load: " + s.failed() + " failed (" + s.errored()
-                + " errored, " + s.timeout() + " timeout), status codes " + s.status3xx() + " 3xx, " + s.status4xx()
-                + " 4xx, " + s.status5xx() + " 5xx";
-        return new LoadResult(s.answers(), spec.duration().toNanos() / 1e9, log.p50Micros(), log.p99Micros(),
-                log.p999Micros(), log.maxMicros(), 0, 0, 0, 0, errors, s.tlsProtocol(), s.cipher(), lastError);
+        String lastError = errors.total() == 0
+                ? ""
+                : "h2load: " + s.failed() + " failed (" + s.errored()
+                        + " errored, " + s.timeout() + " timeout), status codes " + s.status3xx() + " 3xx, "
+                        + s.status4xx()
+                        + " 4xx, " + s.status5xx() + " 5xx";
+        return new LoadResult(
+                s.answers(),
+                spec.duration().toNanos() / 1e9,
+                log.p50Micros(),
+                log.p99Micros(),
+                log.p999Micros(),
+                log.maxMicros(),
+                0,
+                0,
+                0,
+                0,
+                errors,
+                s.tlsProtocol(),
+                s.cipher(),
+                lastError);
     }
 
     /** The row's figures, and h2load's own summary (for its request-time line). */

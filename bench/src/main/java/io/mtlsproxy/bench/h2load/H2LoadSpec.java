@@ -12,11 +12,28 @@ import java.util.Optional;
  * ({@code warmup}, then {@code duration}), or, when {@code requests} is above 0, ends once that many requests were
  * answered ({@link #counted}).
  */
-public record H2LoadSpec(int port, String serverName, String path, int connections, int streams, int threads,
-                         Duration warmup, Duration duration, Optional<String> cpus, long requests) {
+public record H2LoadSpec(
+        int port,
+        String serverName,
+        String path,
+        int connections,
+        int streams,
+        int threads,
+        Duration warmup,
+        Duration duration,
+        Optional<String> cpus,
+        long requests) {
     /** A timing-based run. */
-    public H2LoadSpec(int port, String serverName, String path, int connections, int streams, int threads,
-                      Duration warmup, Duration duration, Optional<String> cpus) {
+    public H2LoadSpec(
+            int port,
+            String serverName,
+            String path,
+            int connections,
+            int streams,
+            int threads,
+            Duration warmup,
+            Duration duration,
+            Optional<String> cpus) {
         this(port, serverName, path, connections, streams, threads, warmup, duration, cpus, 0);
     }
 
@@ -48,7 +65,16 @@ public record H2LoadSpec(int port, String serverName, String path, int connectio
      * end cannot depend on when the connections came up (see {@link H2Load}).
      */
     public H2LoadSpec counted(long total) {
-        return new H2LoadSpec(port, serverName, path, connections, streams, threads, Duration.ZERO, duration, cpus,
+        return new H2LoadSpec(
+                port,
+                serverName,
+                path,
+                connections,
+                streams,
+                threads,
+                Duration.ZERO,
+                duration,
+                cpus,
                 Math.max(total, connections));
     }
 

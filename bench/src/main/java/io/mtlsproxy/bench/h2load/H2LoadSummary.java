@@ -14,17 +14,32 @@ import java.util.regex.Pattern;
  * {@code timeout} streams are among the errored. TLS details and the ALPN result are empty when no connection got
  * that far.
  */
-public record H2LoadSummary(double requestsPerSecond, long total, long started, long done, long succeeded,
-                            long failed, long errored, long timeout, long status2xx, long status3xx,
-                            long status4xx, long status5xx, String tlsProtocol, String cipher,
-                            String applicationProtocol, RequestTime requestTime) {
+public record H2LoadSummary(
+        double requestsPerSecond,
+        long total,
+        long started,
+        long done,
+        long succeeded,
+        long failed,
+        long errored,
+        long timeout,
+        long status2xx,
+        long status3xx,
+        long status4xx,
+        long status5xx,
+        String tlsProtocol,
+        String cipher,
+        String applicationProtocol,
+        RequestTime requestTime) {
     private static final Pattern FINISHED = Pattern.compile("^finished in \\S+, ([\\d.]+) req/s", Pattern.MULTILINE);
-    private static final Pattern REQUESTS = Pattern.compile("^requests: (\\d+) total, (\\d+) started, (\\d+) done, "
-            + "(\\d+) succeeded, (\\d+) failed, (\\d+) errored(?:, (\\d+) timeout)?", Pattern.MULTILINE);
-    private static final Pattern STATUS = Pattern.compile("^status codes: (\\d+) 2xx, (\\d+) 3xx, (\\d+) 4xx, "
-            + "(\\d+) 5xx", Pattern.MULTILINE);
-    private static final Pattern REQUEST_TIME = Pattern.compile("^time for request:\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)"
-            + "\\s+(\\S+)", Pattern.MULTILINE);
+    private static final Pattern REQUESTS = Pattern.compile(
+            "^requests: (\\d+) total, (\\d+) started, (\\d+) done, "
+                    + "(\\d+) succeeded, (\\d+) failed, (\\d+) errored(?:, (\\d+) timeout)?",
+            Pattern.MULTILINE);
+    private static final Pattern STATUS =
+            Pattern.compile("^status codes: (\\d+) 2xx, (\\d+) 3xx, (\\d+) 4xx, " + "(\\d+) 5xx", Pattern.MULTILINE);
+    private static final Pattern REQUEST_TIME =
+            Pattern.compile("^time for request:\\s+(\\S+)\\s+(\\S+)\\s+(\\S+)" + "\\s+(\\S+)", Pattern.MULTILINE);
     private static final Pattern TLS_PROTOCOL = Pattern.compile("^TLS Protocol: (\\S+)", Pattern.MULTILINE);
     private static final Pattern CIPHER = Pattern.compile("^Cipher: (\\S+)", Pattern.MULTILINE);
     private static final Pattern ALPN = Pattern.compile("^Application protocol: (\\S+)", Pattern.MULTILINE);
@@ -70,12 +85,24 @@ public record H2LoadSummary(double requestsPerSecond, long total, long started, 
         Matcher requests = required(REQUESTS, output, "a 'requests: N total, …' line");
         Matcher status = required(STATUS, output, "a 'status codes: N 2xx, …' line");
         Matcher time = required(REQUEST_TIME, output, "a 'time for request:' line");
-        return new H2LoadSummary(Double.parseDouble(finished.group(1)), count(requests, 1), count(requests, 2),
-                count(requests, 3), count(requests, 4), count(requests, 5), count(requests, 6),
-                requests.group(7) == null ? 0 : count(requests, 7), count(status, 1), count(status, 2),
-                count(status, 3), count(status, 4), optional(TLS_PROTOCOL, output), optional(CIPHER, output),
-                optional(ALPN, output), new RequestTime(micros(time.group(1)), micros(time.group(2)),
-                micros(time.group(3)), micros(time.group(4))));
+        return new H2LoadSummary(
+                Double.parseDouble(finished.group(1)),
+                count(requests, 1),
+                count(requests, 2),
+                count(requests, 3),
+                count(requests, 4),
+                count(requests, 5),
+                count(requests, 6),
+                requests.group(7) == null ? 0 : count(requests, 7),
+                count(status, 1),
+                count(status, 2),
+                count(status, 3),
+                count(status, 4),
+                optional(TLS_PROTOCOL, output),
+                optional(CIPHER, output),
+                optional(ALPN, output),
+                new RequestTime(
+                        micros(time.group(1)), micros(time.group(2)), micros(time.group(3)), micros(time.group(4))));
     }
 
     /** h2load's durations: {@code 20us}, {@code 1.43ms}, {@code 3.06s}. */

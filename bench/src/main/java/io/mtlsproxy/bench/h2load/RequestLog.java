@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.HdrHistogram.Histogram;
 
 /**
@@ -16,8 +15,7 @@ import org.HdrHistogram.Histogram;
  * from sending the request to the end of the answer. h2load itself prints only min/max/mean/sd; this gives the
  * same percentiles as the other rows (HdrHistogram, 3 significant digits), over answered requests.
  */
-public record RequestLog(long answers, long failed, long p50Micros, long p99Micros, long p999Micros,
-                         long maxMicros) {
+public record RequestLog(long answers, long failed, long p50Micros, long p99Micros, long p999Micros, long maxMicros) {
     private static final long HIGHEST_MICROS = TimeUnit.HOURS.toMicros(1);
 
     public static RequestLog read(Path file) throws IOException {
@@ -37,8 +35,8 @@ public record RequestLog(long answers, long failed, long p50Micros, long p99Micr
             }
             String[] fields = line.split("\t");
             if (fields.length < 3) {
-                throw new IllegalArgumentException("h2load log line: " + line
-                        + " (expected: start time, status and duration, tab separated)");
+                throw new IllegalArgumentException(
+                        "h2load log line: " + line + " (expected: start time, status and duration, tab separated)");
             }
             if (Integer.parseInt(fields[1].trim()) < 0) {
                 failed[0]++;
@@ -47,7 +45,12 @@ public record RequestLog(long answers, long failed, long p50Micros, long p99Micr
             long micros = Long.parseLong(fields[2].trim());
             histogram.recordValue(Math.min(HIGHEST_MICROS, Math.max(1, micros)));
         });
-        return new RequestLog(histogram.getTotalCount(), failed[0], histogram.getValueAtPercentile(50),
-                histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9), histogram.getMaxValue());
+        return new RequestLog(
+                histogram.getTotalCount(),
+                failed[0],
+                histogram.getValueAtPercentile(50),
+                histogram.getValueAtPercentile(99),
+                histogram.getValueAtPercentile(99.9),
+                histogram.getMaxValue());
     }
 }

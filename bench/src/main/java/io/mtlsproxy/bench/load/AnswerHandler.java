@@ -24,7 +24,8 @@ final class AnswerHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-                driver.malformed(channel, "malformed answer: " + o.decoderResult().cause());
+                driver.malformed(
+                        channel, "malformed answer: " + o.decoderResult().cause());
                 return;
             }
             if (msg instanceof HttpResponse r) {

@@ -1,11 +1,5 @@
 package io.mtlsproxy.bench.load;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
-
-import javax.net.ssl.SSLException;
-
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSslContextOption;
@@ -13,6 +7,10 @@ import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SSLException;
 
 /**
  * The load generator's TLS client contexts (OpenSSL provider, i.e. netty-tcnative's BoringSSL). The client
@@ -26,8 +24,7 @@ public final class ClientTls {
     /** X25519 for the key exchange; P-256 too, because in TLS 1.2 the groups also say which ECDSA certificates the client accepts. */
     public static final String[] GROUPS = {"X25519", "P-256"};
 
-    private ClientTls() {
-    }
+    private ClientTls() {}
 
     /**
      * @param protocol {@code TLSv1.3} or {@code TLSv1.2}
@@ -60,9 +57,11 @@ public final class ClientTls {
         if (http2) {
             // NO_ADVERTISE/ACCEPT are the behaviours the OpenSSL provider supports; the choice is checked after the
             // handshake (H2Driver), where a peer that chose nothing is reported as such.
-            b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
                     ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2));
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    ApplicationProtocolNames.HTTP_2));
         }
         SslContext context = b.build();
         ((OpenSslSessionContext) context.sessionContext()).setSessionCacheEnabled(false);

@@ -1,7 +1,5 @@
 package io.mtlsproxy.bench.load;
 
-import java.util.concurrent.TimeUnit;
-
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -9,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What {@link Driver} (HTTP/1.1) and {@link H2Driver} (HTTP/2) share: one connection at a time, opened (and
@@ -24,6 +23,7 @@ abstract class ConnectionSlot implements LoadConnection {
     private Bootstrap bootstrap;
     /** The current connection; null between two. */
     Channel channel;
+
     boolean finished;
     /** The load generator closes the current connection itself: its end is no reconnect forced by the peer. */
     boolean closingOnPurpose;

@@ -1,13 +1,12 @@
 package io.mtlsproxy.bench.load;
 
-import java.util.concurrent.TimeUnit;
-
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslHandler;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection slot of the load generator, living on one event loop: connects (and handshakes),
@@ -19,6 +18,7 @@ final class Driver extends ConnectionSlot {
     private boolean inFlight;
     /** When the current request was due (open loop), sent (closed loop), or its connection began (new connection). */
     private long intended;
+
     private long inFlightSince;
     private int status;
     private boolean keepAlive;

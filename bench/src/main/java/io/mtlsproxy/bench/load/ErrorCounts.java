@@ -21,8 +21,14 @@ public record ErrorCounts(long status, long body, long reset, long timeout, long
     }
 
     public ErrorCounts plus(ErrorCounts o) {
-        return new ErrorCounts(status + o.status, body + o.body, reset + o.reset, timeout + o.timeout,
-                connect + o.connect, tls + o.tls, goaway + o.goaway);
+        return new ErrorCounts(
+                status + o.status,
+                body + o.body,
+                reset + o.reset,
+                timeout + o.timeout,
+                connect + o.connect,
+                tls + o.tls,
+                goaway + o.goaway);
     }
 
     /** {@code reset=2 timeout=1}, or {@code none}. */

@@ -1,8 +1,5 @@
 package io.mtlsproxy.bench.load;
 
-import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
-
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -24,6 +21,8 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One HTTP/2 connection of the load generator, on one event loop: connects, handshakes, insists on {@code h2} by
@@ -49,6 +48,7 @@ final class H2Driver extends ConnectionSlot {
     private final ArrayDeque<H2Exchange> free;
     /** Stream id → its exchange, for the streams in flight on the current connection. */
     private final IntObjectHashMap<H2Exchange> inFlight;
+
     private Http2ConnectionHandler h2;
     private ChannelHandlerContext h2Context;
     /** The peer sent GOAWAY: no new stream on this connection; it is replaced once its streams have ended. */
@@ -111,8 +111,10 @@ final class H2Driver extends ConnectionSlot {
         // The client sends no DATA, so the default weighted-fair distributor's per-stream priority state (a tenth
         // of what the codec allocated per request, JFR) buys nothing: the uniform one keeps none per stream.
         Http2Connection connection = new DefaultHttp2Connection(false);
-        connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
-                new UniformStreamByteDistributor(connection)));
+        connection
+                .remote()
+                .flowController(
+                        new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
         h2 = new Http2ConnectionHandlerBuilder()
                 .connection(connection) // a client's
                 .frameListener(new H2Answers(this))

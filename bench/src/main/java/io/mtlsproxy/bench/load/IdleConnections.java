@@ -1,12 +1,5 @@
 package io.mtlsproxy.bench.load;
 
-import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -22,6 +15,12 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Many connections that complete their TLS handshake and then send nothing: what a load balancer's pool of
@@ -44,11 +43,14 @@ public final class IdleConnections implements AutoCloseable {
     }
 
     /** Opens {@code count} connections to {@code port}, handshaking with {@code tls}; blocks until all were tried. */
-    public static IdleConnections open(LoadGenerator loader, int port, String serverName, Optional<SslContext> tls,
-                                       int count, Duration timeout) throws InterruptedException {
+    public static IdleConnections open(
+            LoadGenerator loader, int port, String serverName, Optional<SslContext> tls, int count, Duration timeout)
+            throws InterruptedException {
         IdleConnections idle = new IdleConnections(count);
         Semaphore slots = new Semaphore(IN_PROGRESS);
-        Bootstrap b = new Bootstrap().group(loader.group()).channel(loader.channelType())
+        Bootstrap b = new Bootstrap()
+                .group(loader.group())
+                .channel(loader.channelType())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

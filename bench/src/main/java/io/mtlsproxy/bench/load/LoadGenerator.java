@@ -1,13 +1,5 @@
 package io.mtlsproxy.bench.load;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-
-import org.HdrHistogram.Histogram;
-
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -20,6 +12,12 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.HdrHistogram.Histogram;
 
 /**
  * The load generator: a Netty client with a fixed number of event loops (one per core it was given), reused
@@ -59,8 +57,8 @@ public final class LoadGenerator implements AutoCloseable {
         for (int i = 0; i < loops.size(); i++) {
             int n = perLoopBase + (i < extra ? 1 : 0);
             // Each loop schedules its share of the rate, in proportion to its connections.
-            LoopContext ctx = new LoopContext(loops.get(i), spec, clock, channelType,
-                    spec.rate() * n / spec.connections());
+            LoopContext ctx =
+                    new LoopContext(loops.get(i), spec, clock, channelType, spec.rate() * n / spec.connections());
             for (int c = 0; c < n; c++) {
                 ctx.add(spec.http2() ? new H2Driver(ctx) : new Driver(ctx));
             }
@@ -68,7 +66,8 @@ public final class LoadGenerator implements AutoCloseable {
         }
         contexts.forEach(ctx -> ctx.loop.execute(ctx::start));
 
-        long deadline = clock.end() + spec.requestTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(DRAIN_GRACE_MILLIS);
+        long deadline =
+                clock.end() + spec.requestTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(DRAIN_GRACE_MILLIS);
         for (LoopContext ctx : contexts) {
             try {
                 ctx.done.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -130,9 +129,22 @@ public final class LoadGenerator implements AutoCloseable {
         long from = requests > 0 ? first : clock.measureFrom();
         long to = Math.max(clock.end(), last);
         double window = (to - from) / 1e9;
-        return new LoadResult(requests, window, all.getValueAtPercentile(50), all.getValueAtPercentile(99),
-                all.getValueAtPercentile(99.9), all.getMaxValue(), bytes, handshakes, resumed, reconnects, errors,
-                protocol, cipher, lastError, alpn);
+        return new LoadResult(
+                requests,
+                window,
+                all.getValueAtPercentile(50),
+                all.getValueAtPercentile(99),
+                all.getValueAtPercentile(99.9),
+                all.getMaxValue(),
+                bytes,
+                handshakes,
+                resumed,
+                reconnects,
+                errors,
+                protocol,
+                cipher,
+                lastError,
+                alpn);
     }
 
     @Override

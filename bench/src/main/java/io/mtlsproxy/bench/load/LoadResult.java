@@ -9,10 +9,22 @@ import static java.util.Objects.requireNonNull;
  * {@code lastError} is the message of the last error seen, empty when there was none. {@code applicationProtocol}
  * is what the first handshake chose by ALPN ({@code h2}), empty when nothing was offered or chosen.
  */
-public record LoadResult(long requests, double windowSeconds, long p50Micros, long p99Micros, long p999Micros,
-                         long maxMicros, long bodyBytes, long handshakes, long resumed, long reconnects,
-                         ErrorCounts errors, String tlsProtocol, String tlsCipher, String lastError,
-                         String applicationProtocol) {
+public record LoadResult(
+        long requests,
+        double windowSeconds,
+        long p50Micros,
+        long p99Micros,
+        long p999Micros,
+        long maxMicros,
+        long bodyBytes,
+        long handshakes,
+        long resumed,
+        long reconnects,
+        ErrorCounts errors,
+        String tlsProtocol,
+        String tlsCipher,
+        String lastError,
+        String applicationProtocol) {
     public LoadResult {
         requireNonNull(errors, "errors");
         requireNonNull(tlsProtocol, "tlsProtocol");
@@ -22,11 +34,37 @@ public record LoadResult(long requests, double windowSeconds, long p50Micros, lo
     }
 
     /** Without ALPN (h2load's results: it checks the protocol itself). */
-    public LoadResult(long requests, double windowSeconds, long p50Micros, long p99Micros, long p999Micros,
-                      long maxMicros, long bodyBytes, long handshakes, long resumed, long reconnects,
-                      ErrorCounts errors, String tlsProtocol, String tlsCipher, String lastError) {
-        this(requests, windowSeconds, p50Micros, p99Micros, p999Micros, maxMicros, bodyBytes, handshakes, resumed,
-                reconnects, errors, tlsProtocol, tlsCipher, lastError, "");
+    public LoadResult(
+            long requests,
+            double windowSeconds,
+            long p50Micros,
+            long p99Micros,
+            long p999Micros,
+            long maxMicros,
+            long bodyBytes,
+            long handshakes,
+            long resumed,
+            long reconnects,
+            ErrorCounts errors,
+            String tlsProtocol,
+            String tlsCipher,
+            String lastError) {
+        this(
+                requests,
+                windowSeconds,
+                p50Micros,
+                p99Micros,
+                p999Micros,
+                maxMicros,
+                bodyBytes,
+                handshakes,
+                resumed,
+                reconnects,
+                errors,
+                tlsProtocol,
+                tlsCipher,
+                lastError,
+                "");
     }
 
     public double requestsPerSecond() {

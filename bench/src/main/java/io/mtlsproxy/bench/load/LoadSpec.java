@@ -2,10 +2,9 @@ package io.mtlsproxy.bench.load;
 
 import static java.util.Objects.requireNonNull;
 
+import io.netty.handler.ssl.SslContext;
 import java.time.Duration;
 import java.util.Optional;
-
-import io.netty.handler.ssl.SslContext;
 
 /**
  * One load run against one port. Closed loop when {@code rate} is 0: {@code connections} connections each send
@@ -15,9 +14,20 @@ import io.netty.handler.ssl.SslContext;
  * HTTP/1.1 when {@code http2Streams} is 0; otherwise HTTP/2 (h2 by ALPN, so over TLS only), each connection keeping
  * {@code http2Streams} requests in flight, each stream a closed loop of its own.
  */
-public record LoadSpec(String host, int port, String serverName, Optional<SslContext> tls, String path,
-                       long expectedBodyBytes, boolean newConnectionPerRequest, int connections,
-                       Duration warmup, Duration duration, double rate, Duration requestTimeout, int http2Streams) {
+public record LoadSpec(
+        String host,
+        int port,
+        String serverName,
+        Optional<SslContext> tls,
+        String path,
+        long expectedBodyBytes,
+        boolean newConnectionPerRequest,
+        int connections,
+        Duration warmup,
+        Duration duration,
+        double rate,
+        Duration requestTimeout,
+        int http2Streams) {
     public LoadSpec {
         requireNonNull(host, "host");
         requireNonNull(serverName, "serverName");
@@ -141,8 +151,20 @@ public record LoadSpec(String host, int port, String serverName, Optional<SslCon
         }
 
         public LoadSpec build() {
-            return new LoadSpec(host, port, serverName, tls, path, expectedBodyBytes, newConnectionPerRequest,
-                    connections, warmup, duration, rate, requestTimeout, http2Streams);
+            return new LoadSpec(
+                    host,
+                    port,
+                    serverName,
+                    tls,
+                    path,
+                    expectedBodyBytes,
+                    newConnectionPerRequest,
+                    connections,
+                    warmup,
+                    duration,
+                    rate,
+                    requestTimeout,
+                    http2Streams);
         }
     }
 }

@@ -1,14 +1,5 @@
 package io.mtlsproxy.bench.load;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-
-import org.HdrHistogram.Histogram;
-
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
@@ -25,6 +16,13 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.internal.tcnative.SSL;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
 
 /**
  * Everything one event loop of the load generator owns during a run: its connections, its latency histogram
@@ -64,8 +62,12 @@ final class LoopContext {
     private final ArrayDeque<Driver> idle = new ArrayDeque<>();
     private ScheduledFuture<?> ticker;
 
-    LoopContext(EventLoop loop, LoadSpec spec, RunClock clock, Class<? extends SocketChannel> channelType,
-                double ratePerSecond) {
+    LoopContext(
+            EventLoop loop,
+            LoadSpec spec,
+            RunClock clock,
+            Class<? extends SocketChannel> channelType,
+            double ratePerSecond) {
         this.loop = loop;
         this.spec = spec;
         this.clock = clock;
@@ -89,14 +91,22 @@ final class LoopContext {
     }
 
     Bootstrap bootstrap() {
-        return new Bootstrap().group(loop).channel(channelType)
+        return new Bootstrap()
+                .group(loop)
+                .channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(spec.requestTimeout().toMillis(), 10_000));
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        Math.min(spec.requestTimeout().toMillis(), 10_000));
     }
 
     FullHttpRequest request() {
-        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, spec.path(), Unpooled.EMPTY_BUFFER,
-                headers, EmptyHttpHeaders.INSTANCE);
+        return new DefaultFullHttpRequest(
+                HttpVersion.HTTP_1_1,
+                HttpMethod.GET,
+                spec.path(),
+                Unpooled.EMPTY_BUFFER,
+                headers,
+                EmptyHttpHeaders.INSTANCE);
     }
 
     /** On the loop: starts every connection, the timeout sweeper and, in open loop, the schedule. */
@@ -245,13 +255,34 @@ final class LoopContext {
 
     /** On the loop: a copy of this loop's figures. */
     Snapshot snapshot() {
-        return new Snapshot(histogram.copy(), requests, bodyBytes, handshakes, resumed, reconnects,
-                errors.snapshot(), firstMeasured, lastCompletion, tlsProtocol, tlsCipher, lastError,
+        return new Snapshot(
+                histogram.copy(),
+                requests,
+                bodyBytes,
+                handshakes,
+                resumed,
+                reconnects,
+                errors.snapshot(),
+                firstMeasured,
+                lastCompletion,
+                tlsProtocol,
+                tlsCipher,
+                lastError,
                 applicationProtocol);
     }
 
-    record Snapshot(Histogram histogram, long requests, long bodyBytes, long handshakes, long resumed,
-                    long reconnects, ErrorCounts errors, long firstMeasured, long lastCompletion, String tlsProtocol,
-                    String tlsCipher, String lastError, String applicationProtocol) {
-    }
+    record Snapshot(
+            Histogram histogram,
+            long requests,
+            long bodyBytes,
+            long handshakes,
+            long resumed,
+            long reconnects,
+            ErrorCounts errors,
+            long firstMeasured,
+            long lastCompletion,
+            String tlsProtocol,
+            String tlsCipher,
+            String lastError,
+            String applicationProtocol) {}
 }

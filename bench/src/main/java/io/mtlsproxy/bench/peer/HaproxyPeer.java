@@ -2,6 +2,12 @@ package io.mtlsproxy.bench.peer;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.bench.pki.BenchPki;
+import io.mtlsproxy.bench.process.Binaries;
+import io.mtlsproxy.bench.process.ManagedProcess;
+import io.mtlsproxy.bench.process.Ports;
+import io.mtlsproxy.bench.scenario.Hop;
+import io.mtlsproxy.bench.scenario.Leg;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,13 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import io.mtlsproxy.bench.pki.BenchPki;
-import io.mtlsproxy.bench.process.Binaries;
-import io.mtlsproxy.bench.process.ManagedProcess;
-import io.mtlsproxy.bench.process.Ports;
-import io.mtlsproxy.bench.scenario.Hop;
-import io.mtlsproxy.bench.scenario.Leg;
 
 /**
  * HAProxy in HTTP mode, foreground, one thread per core it was given: a frontend per leg verifying client
@@ -53,8 +52,12 @@ public final class HaproxyPeer implements Peer {
         String conf = global(env, maxconn) + frontends(env.pki(), ports) + backends(env);
         Path file = dir.resolve("haproxy.cfg");
         Files.writeString(file, conf);
-        ManagedProcess process = ManagedProcess.start(name(), List.of(binary.toString(), "-f", file.toString(),
-                "-db"), Optional.of(env.cpus().peer()), dir, dir.resolve("haproxy.log"));
+        ManagedProcess process = ManagedProcess.start(
+                name(),
+                List.of(binary.toString(), "-f", file.toString(), "-db"),
+                Optional.of(env.cpus().peer()),
+                dir,
+                dir.resolve("haproxy.log"));
         try {
             process.awaitPorts(new ArrayList<>(ports.values()), Duration.ofSeconds(15));
         } catch (RuntimeException e) {
@@ -86,15 +89,17 @@ public final class HaproxyPeer implements Peer {
                   option forwardfor
                   http-reuse always
 
-                """.formatted(env.cpus().peerCores(), maxconn, TlsPolicy.TLS12_CIPHERS, TlsPolicy.TLS13_SUITES,
-                maxconn);
+                """.formatted(env.cpus().peerCores(), maxconn, TlsPolicy.TLS12_CIPHERS, TlsPolicy.TLS13_SUITES, maxconn);
     }
 
     private static String frontends(BenchPki pki, Map<Leg, Integer> ports) {
         StringBuilder b = new StringBuilder();
         ports.forEach((leg, port) -> {
-            b.append("frontend ").append(leg.id()).append('\n')
-                    .append("  bind 127.0.0.1:").append(port);
+            b.append("frontend ")
+                    .append(leg.id())
+                    .append('\n')
+                    .append("  bind 127.0.0.1:")
+                    .append(port);
             if (leg.inbound().encrypted()) {
                 // h2 and http/1.1 by ALPN, as mtls-proxy offers them on TLS and mTLS listeners.
                 b.append(" ssl crt ").append(pki.proxyCombined()).append(" alpn h2,http/1.1");
@@ -104,7 +109,8 @@ public final class HaproxyPeer implements Peer {
             }
             b.append('\n')
                     .append("  http-request set-header X-Forwarded-Proto ")
-                    .append(leg.inbound().encrypted() ? "https" : "http").append('\n')
+                    .append(leg.inbound().encrypted() ? "https" : "http")
+                    .append('\n')
                     .append("  http-request set-header X-Forwarded-Host %[req.hdr(host)]\n");
             // mtls-proxy's sanitize-set: the client's header is dropped, the proxy's own is set on mTLS legs.
             if (leg.inbound() == Hop.MTLS) {
@@ -122,12 +128,19 @@ public final class HaproxyPeer implements Peer {
         BenchPki pki = env.pki();
         StringBuilder b = new StringBuilder();
         for (Hop hop : Hop.values()) {
-            b.append("backend origin-").append(hop.id()).append('\n')
-                    .append("  server origin 127.0.0.1:").append(env.originPort(hop));
+            b.append("backend origin-")
+                    .append(hop.id())
+                    .append('\n')
+                    .append("  server origin 127.0.0.1:")
+                    .append(env.originPort(hop));
             if (hop.encrypted()) {
-                b.append(" ssl verify required ca-file ").append(pki.originCa())
-                        .append(" sni str(").append(BenchPki.ORIGIN_NAME).append(")")
-                        .append(" verifyhost ").append(BenchPki.ORIGIN_NAME);
+                b.append(" ssl verify required ca-file ")
+                        .append(pki.originCa())
+                        .append(" sni str(")
+                        .append(BenchPki.ORIGIN_NAME)
+                        .append(")")
+                        .append(" verifyhost ")
+                        .append(BenchPki.ORIGIN_NAME);
             }
             if (hop == Hop.MTLS) {
                 b.append(" crt ").append(pki.upstreamClientCombined());

@@ -1,5 +1,6 @@
 package io.mtlsproxy.bench.peer;
 
+import io.mtlsproxy.bench.process.ManagedProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,12 +8,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import io.mtlsproxy.bench.process.ManagedProcess;
-
 /** What the origin and the nginx peer share: the process-level config and how nginx is started. */
 final class Nginx {
-    private Nginx() {
-    }
+    private Nginx() {}
 
     /**
      * The top of an nginx.conf for a foreground nginx that keeps everything (pid, temp files) inside
@@ -58,15 +56,22 @@ final class Nginx {
         Path conf = dir.resolve("nginx.conf");
         Files.writeString(conf, config);
         check(binary, dir, conf);
-        return ManagedProcess.start(name, List.of(binary.toString(), "-p", dir.toString(), "-c", conf.toString(),
-                "-e", "stderr"), cpus, dir, dir.resolve("nginx.log"));
+        return ManagedProcess.start(
+                name,
+                List.of(binary.toString(), "-p", dir.toString(), "-c", conf.toString(), "-e", "stderr"),
+                cpus,
+                dir,
+                dir.resolve("nginx.log"));
     }
 
     /** {@code nginx -t}: a config mistake becomes a one-line reason instead of a port that never opens. */
     private static void check(Path binary, Path dir, Path conf) throws IOException {
         Path log = dir.resolve("nginx-t.log");
-        Process p = new ProcessBuilder(binary.toString(), "-t", "-q", "-p", dir.toString(), "-c", conf.toString(),
-                "-e", "stderr").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(
+                        binary.toString(), "-t", "-q", "-p", dir.toString(), "-c", conf.toString(), "-e", "stderr")
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         try {
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -1,5 +1,10 @@
 package io.mtlsproxy.bench.peer;
 
+import io.mtlsproxy.bench.pki.BenchPki;
+import io.mtlsproxy.bench.process.CpuPlan;
+import io.mtlsproxy.bench.process.ManagedProcess;
+import io.mtlsproxy.bench.process.Ports;
+import io.mtlsproxy.bench.scenario.Hop;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -9,12 +14,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
-
-import io.mtlsproxy.bench.pki.BenchPki;
-import io.mtlsproxy.bench.process.CpuPlan;
-import io.mtlsproxy.bench.process.ManagedProcess;
-import io.mtlsproxy.bench.process.Ports;
-import io.mtlsproxy.bench.scenario.Hop;
 
 /**
  * The origin every peer forwards to: one nginx on loopback with three ports, plain, TLS and mTLS (it verifies
@@ -35,24 +34,36 @@ public record Origin(ManagedProcess process, Map<Hop, Integer> ports) implements
         for (Hop hop : Hop.values()) {
             ports.put(hop, Ports.free());
         }
-        String locations = """
+        String locations =
+                """
                     location = /small { default_type text/plain; return 200 "%s"; }
                     location = /16k { default_type application/octet-stream; alias %s; }
                     location = /64m { default_type application/octet-stream; alias %s; }
                 """.formatted(SMALL_BODY.replace("\n", "\\n"), data.resolve("16k.bin"), data.resolve("64m.bin"));
-        StringBuilder conf = new StringBuilder(Nginx.prelude(dir, cpus.originCores(), 4096,
-                Math.min(fileLimit, 8192), root));
+        StringBuilder conf =
+                new StringBuilder(Nginx.prelude(dir, cpus.originCores(), 4096, Math.min(fileLimit, 8192), root));
         conf.append("  sendfile on;\n");
         conf.append("  ssl_certificate ").append(pki.originCert()).append(";\n");
         conf.append("  ssl_certificate_key ").append(pki.originKey()).append(";\n");
-        conf.append("  server {\n    listen 127.0.0.1:").append(ports.get(Hop.PLAIN)).append(";\n")
-                .append(locations).append("  }\n");
-        conf.append("  server {\n    listen 127.0.0.1:").append(ports.get(Hop.TLS)).append(" ssl;\n")
-                .append(locations).append("  }\n");
-        conf.append("  server {\n    listen 127.0.0.1:").append(ports.get(Hop.MTLS)).append(" ssl;\n")
-                .append("    ssl_client_certificate ").append(pki.originCa()).append(";\n")
+        conf.append("  server {\n    listen 127.0.0.1:")
+                .append(ports.get(Hop.PLAIN))
+                .append(";\n")
+                .append(locations)
+                .append("  }\n");
+        conf.append("  server {\n    listen 127.0.0.1:")
+                .append(ports.get(Hop.TLS))
+                .append(" ssl;\n")
+                .append(locations)
+                .append("  }\n");
+        conf.append("  server {\n    listen 127.0.0.1:")
+                .append(ports.get(Hop.MTLS))
+                .append(" ssl;\n")
+                .append("    ssl_client_certificate ")
+                .append(pki.originCa())
+                .append(";\n")
                 .append("    ssl_verify_client on;\n    ssl_verify_depth 2;\n")
-                .append(locations).append("  }\n");
+                .append(locations)
+                .append("  }\n");
         conf.append("}\n");
         ManagedProcess process = Nginx.start("origin", nginx, dir, conf.toString(), Optional.of(cpus.origin()));
         try {

@@ -2,20 +2,19 @@ package io.mtlsproxy.bench.peer;
 
 import static java.util.Objects.requireNonNull;
 
-import java.nio.file.Path;
-import java.util.Map;
-
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.mtlsproxy.bench.process.CpuPlan;
 import io.mtlsproxy.bench.scenario.Hop;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * What every peer is started with: the run directory (each peer gets a subdirectory), the shared PKI, the
  * origin's port for each outbound hop, the cores, and the hard open-file limit the peers inherit (a process
  * cannot raise its limit above it without CAP_SYS_RESOURCE, which a container often lacks even for root).
  */
-public record PeerEnvironment(Path runDir, BenchPki pki, Map<Hop, Integer> originPorts, CpuPlan cpus,
-                              long openFileLimit, boolean root) {
+public record PeerEnvironment(
+        Path runDir, BenchPki pki, Map<Hop, Integer> originPorts, CpuPlan cpus, long openFileLimit, boolean root) {
     public PeerEnvironment {
         requireNonNull(runDir, "runDir");
         requireNonNull(pki, "pki");

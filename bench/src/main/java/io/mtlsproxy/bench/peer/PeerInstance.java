@@ -2,10 +2,9 @@ package io.mtlsproxy.bench.peer;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.Map;
-
 import io.mtlsproxy.bench.process.ManagedProcess;
 import io.mtlsproxy.bench.scenario.Leg;
+import java.util.Map;
 
 /**
  * A running peer: its process, the port of each leg, and how many client connections its configuration lets it

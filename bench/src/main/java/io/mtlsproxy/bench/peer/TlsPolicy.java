@@ -7,10 +7,9 @@ package io.mtlsproxy.bench.peer;
  */
 final class TlsPolicy {
     static final String NGINX_PROTOCOLS = "TLSv1.2 TLSv1.3";
-    static final String TLS12_CIPHERS = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-            + "ECDHE-ECDSA-CHACHA20-POLY1305";
+    static final String TLS12_CIPHERS =
+            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" + "ECDHE-ECDSA-CHACHA20-POLY1305";
     static final String TLS13_SUITES = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
-    private TlsPolicy() {
-    }
+    private TlsPolicy() {}
 }

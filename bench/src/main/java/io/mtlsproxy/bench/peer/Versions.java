@@ -7,8 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The first line a command prints (versions for the results' header); "unknown" when it cannot run. */
 public final class Versions {
-    private Versions() {
-    }
+    private Versions() {}
 
     public static String firstLine(List<String> command) {
         try {

@@ -1,15 +1,14 @@
 package io.mtlsproxy.bench.pki;
 
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
 
 /**
  * The run's throwaway PKI, made at start under the run directory and deleted with it (keys are never
@@ -17,9 +16,20 @@ import io.mtlsproxy.core.certs.Pem;
  * generator's client certificate; the origin CA signs the origin's server certificate and the identity the
  * proxy presents to the mTLS origin. Every peer gets exactly these files. EC P-256 keys throughout.
  */
-public record BenchPki(Path dir, Path edgeCa, Path proxyCert, Path proxyKey, Path proxyCombined,
-                       Path loaderCert, Path loaderKey, Path originCa, Path originCert, Path originKey,
-                       Path upstreamClientCert, Path upstreamClientKey, Path upstreamClientCombined) {
+public record BenchPki(
+        Path dir,
+        Path edgeCa,
+        Path proxyCert,
+        Path proxyKey,
+        Path proxyCombined,
+        Path loaderCert,
+        Path loaderKey,
+        Path originCa,
+        Path originCert,
+        Path originKey,
+        Path upstreamClientCert,
+        Path upstreamClientKey,
+        Path upstreamClientCombined) {
     /** SNI, Host header and SAN of the proxy's listeners. */
     public static final String PROXY_NAME = "proxy.bench.local";
     /** SNI and verified name of the origin. */
@@ -30,21 +40,40 @@ public record BenchPki(Path dir, Path edgeCa, Path proxyCert, Path proxyKey, Pat
         // Long enough that mtls-proxy's inventory sees them as valid, not expiring (warn-before is 30 days).
         Duration validity = Duration.ofDays(90);
         CertificateAuthority edge = CertificateAuthority.createRoot("bench edge CA", validity, KeyAlgorithm.EC_P256);
-        CertificateAuthority origin = CertificateAuthority.createRoot("bench origin CA", validity,
-                KeyAlgorithm.EC_P256);
-        IssuedCertificate proxy = edge.issue(CertificateSpec.server(PROXY_NAME).dns(PROXY_NAME, "localhost")
-                .ip("127.0.0.1").validFor(validity).build());
-        IssuedCertificate loader = edge.issue(CertificateSpec.client("bench-loader").organization("mtls-bench")
-                .validFor(validity).build());
-        IssuedCertificate originServer = origin.issue(CertificateSpec.server(ORIGIN_NAME).dns(ORIGIN_NAME)
-                .ip("127.0.0.1").validFor(validity).build());
+        CertificateAuthority origin =
+                CertificateAuthority.createRoot("bench origin CA", validity, KeyAlgorithm.EC_P256);
+        IssuedCertificate proxy = edge.issue(CertificateSpec.server(PROXY_NAME)
+                .dns(PROXY_NAME, "localhost")
+                .ip("127.0.0.1")
+                .validFor(validity)
+                .build());
+        IssuedCertificate loader = edge.issue(CertificateSpec.client("bench-loader")
+                .organization("mtls-bench")
+                .validFor(validity)
+                .build());
+        IssuedCertificate originServer = origin.issue(CertificateSpec.server(ORIGIN_NAME)
+                .dns(ORIGIN_NAME)
+                .ip("127.0.0.1")
+                .validFor(validity)
+                .build());
         IssuedCertificate upstreamClient = origin.issue(CertificateSpec.client("bench-proxy")
-                .organization("mtls-bench").validFor(validity).build());
+                .organization("mtls-bench")
+                .validFor(validity)
+                .build());
 
-        BenchPki pki = new BenchPki(dir, dir.resolve("edge-ca.crt"), dir.resolve("proxy.crt"),
-                dir.resolve("proxy.key"), dir.resolve("proxy-combined.pem"), dir.resolve("loader.crt"),
-                dir.resolve("loader.key"), dir.resolve("origin-ca.crt"), dir.resolve("origin.crt"),
-                dir.resolve("origin.key"), dir.resolve("upstream-client.crt"), dir.resolve("upstream-client.key"),
+        BenchPki pki = new BenchPki(
+                dir,
+                dir.resolve("edge-ca.crt"),
+                dir.resolve("proxy.crt"),
+                dir.resolve("proxy.key"),
+                dir.resolve("proxy-combined.pem"),
+                dir.resolve("loader.crt"),
+                dir.resolve("loader.key"),
+                dir.resolve("origin-ca.crt"),
+                dir.resolve("origin.crt"),
+                dir.resolve("origin.key"),
+                dir.resolve("upstream-client.crt"),
+                dir.resolve("upstream-client.key"),
                 dir.resolve("upstream-client-combined.pem"));
         Pem.writePublic(pki.edgeCa, edge.certificate());
         Pem.writePublic(pki.originCa, origin.certificate());
@@ -60,7 +89,9 @@ public record BenchPki(Path dir, Path edgeCa, Path proxyCert, Path proxyKey, Pat
         Pem.writePublic(cert, issued.chain());
         Pem.writeKey(key, issued.privateKey());
         if (combined != null) {
-            Pem.writeAtomically(combined, Pem.encode(issued.chain(), issued.privateKey()),
+            Pem.writeAtomically(
+                    combined,
+                    Pem.encode(issued.chain(), issued.privateKey()),
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         }
     }

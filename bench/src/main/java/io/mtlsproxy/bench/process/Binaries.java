@@ -6,8 +6,7 @@ import java.util.Optional;
 
 /** Finds the external programs the harness starts: on PATH, then in /usr/sbin (where nginx and HAProxy live). */
 public final class Binaries {
-    private Binaries() {
-    }
+    private Binaries() {}
 
     public static Optional<Path> find(String name) {
         String path = System.getenv().getOrDefault("PATH", "");

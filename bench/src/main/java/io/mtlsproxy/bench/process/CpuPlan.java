@@ -64,8 +64,8 @@ public record CpuPlan(Optional<String> loader, String peer, String origin) {
                     n += to - from + 1;
                 }
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("cpu list: " + list
-                        + " (expected: taskset -c syntax such as 1 or 0,2-3)");
+                throw new IllegalArgumentException(
+                        "cpu list: " + list + " (expected: taskset -c syntax such as 1 or 0,2-3)");
             }
         }
         return n;

@@ -37,19 +37,23 @@ public final class ManagedProcess implements AutoCloseable {
      * Starts {@code command} in {@code workDir}, on the given cores when {@code cpus} is set. Output (stdout
      * and stderr) goes to {@code log}.
      */
-    public static ManagedProcess start(String name, List<String> command, Optional<String> cpus, Path workDir,
-                                       Path log) throws IOException {
+    public static ManagedProcess start(String name, List<String> command, Optional<String> cpus, Path workDir, Path log)
+            throws IOException {
         requireNonNull(name, "name");
         List<String> argv = new ArrayList<>();
         if (cpus.isPresent()) {
-            Path taskset = Binaries.find("taskset").orElseThrow(() ->
-                    new IOException("taskset not found (expected: util-linux's taskset on PATH for CPU pinning)"));
+            Path taskset = Binaries.find("taskset")
+                    .orElseThrow(() -> new IOException(
+                            "taskset not found (expected: util-linux's taskset on PATH for CPU pinning)"));
             argv.addAll(List.of(taskset.toString(), "-c", cpus.get()));
         }
         argv.addAll(command);
         Files.createDirectories(log.toAbsolutePath().getParent());
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder(argv)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         ManagedProcess p = new ManagedProcess(name, pb.start(), log);
         Processes.register(p);
         return p;

@@ -16,8 +16,7 @@ import java.util.Set;
 public final class Ports {
     private static final Set<Integer> GIVEN = new HashSet<>();
 
-    private Ports() {
-    }
+    private Ports() {}
 
     public static synchronized int free() {
         for (int attempt = 0; attempt < 100; attempt++) {

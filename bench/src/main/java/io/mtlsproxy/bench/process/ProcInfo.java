@@ -8,15 +8,16 @@ import java.util.stream.Stream;
 
 /** What /proc says about a process: resident memory, open-file limits, allowed cores. */
 public final class ProcInfo {
-    private ProcInfo() {
-    }
+    private ProcInfo() {}
 
     /**
      * VmRSS in KiB of a process and all its descendants (nginx: master and workers). A process that is gone
      * counts 0. Shared pages are counted in each process; the harness only uses differences.
      */
     public static long treeRssKib(ProcessHandle root) {
-        return Stream.concat(Stream.of(root), root.descendants()).mapToLong(p -> rssKib(p.pid())).sum();
+        return Stream.concat(Stream.of(root), root.descendants())
+                .mapToLong(p -> rssKib(p.pid()))
+                .sum();
     }
 
     public static long rssKib(long pid) {
@@ -26,7 +27,8 @@ public final class ProcInfo {
     /** Cores the kernel has online (whatever this process is pinned to), from /sys. */
     public static int onlineCpus() {
         try {
-            return CpuPlan.count(Files.readString(Path.of("/sys/devices/system/cpu/online")).trim());
+            return CpuPlan.count(
+                    Files.readString(Path.of("/sys/devices/system/cpu/online")).trim());
         } catch (IOException | IllegalArgumentException e) {
             return Runtime.getRuntime().availableProcessors();
         }
@@ -51,7 +53,8 @@ public final class ProcInfo {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
                 if (line.startsWith("Max open files")) {
-                    List<String> f = List.of(line.substring("Max open files".length()).trim().split("\\s+"));
+                    List<String> f = List.of(
+                            line.substring("Max open files".length()).trim().split("\\s+"));
                     return new long[] {limit(f.get(0)), limit(f.get(1))};
                 }
             }

@@ -13,8 +13,7 @@ public final class Processes {
     private static final Set<ManagedProcess> LIVE = new LinkedHashSet<>();
     private static boolean hookInstalled;
 
-    private Processes() {
-    }
+    private Processes() {}
 
     static synchronized void register(ManagedProcess p) {
         if (!hookInstalled) {

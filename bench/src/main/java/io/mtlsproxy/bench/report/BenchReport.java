@@ -2,10 +2,9 @@ package io.mtlsproxy.bench.report;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.bench.scenario.Metric;
 import java.util.List;
 import java.util.Optional;
-
-import io.mtlsproxy.bench.scenario.Metric;
 
 /** A finished run: how it was made and one row per peer and scenario. */
 public record BenchReport(RunInfo run, List<ResultRow> rows) {
@@ -23,30 +22,38 @@ public record BenchReport(RunInfo run, List<ResultRow> rows) {
      */
     public Optional<Comparison> comparison(String scenario) {
         Optional<ResultRow> subject = rows.stream()
-                .filter(r -> r.scenario().equals(scenario) && r.peer().equals(SUBJECT) && r.ok()
-                        && r.metricValue() != null)
+                .filter(r ->
+                        r.scenario().equals(scenario) && r.peer().equals(SUBJECT) && r.ok() && r.metricValue() != null)
                 .findFirst();
         if (subject.isEmpty()) {
             return Optional.empty();
         }
         Metric metric = subject.get().metric();
         Optional<ResultRow> best = rows.stream()
-                .filter(r -> r.scenario().equals(scenario) && !r.peer().equals(SUBJECT) && r.ok()
-                        && r.metricValue() != null && r.metricValue() > 0)
+                .filter(r -> r.scenario().equals(scenario)
+                        && !r.peer().equals(SUBJECT)
+                        && r.ok()
+                        && r.metricValue() != null
+                        && r.metricValue() > 0)
                 .reduce((a, b) -> better(metric, a, b));
         return best.map(b -> new Comparison(metric, b.peer(), subject.get().metricValue() / b.metricValue()));
     }
 
     private static ResultRow better(Metric metric, ResultRow a, ResultRow b) {
-        boolean aWins = metric.higherIsBetter() ? a.metricValue() >= b.metricValue()
-                : a.metricValue() <= b.metricValue();
+        boolean aWins =
+                metric.higherIsBetter() ? a.metricValue() >= b.metricValue() : a.metricValue() <= b.metricValue();
         return aWins ? a : b;
     }
 
     /** {@code ratio} = mtls-proxy / {@code bestPeer} on {@code metric}. */
     public record Comparison(Metric metric, String bestPeer, double ratio) {
         public String render() {
-            return String.format(java.util.Locale.ROOT, "%.2f× %s (%s%s)", ratio, bestPeer, metric.label(),
+            return String.format(
+                    java.util.Locale.ROOT,
+                    "%.2f× %s (%s%s)",
+                    ratio,
+                    bestPeer,
+                    metric.label(),
                     metric.higherIsBetter() ? "" : ", lower is better");
         }
     }

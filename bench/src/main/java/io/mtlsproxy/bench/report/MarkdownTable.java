@@ -9,25 +9,38 @@ import java.util.Map;
 public final class MarkdownTable {
     private static final String NONE = "—";
 
-    private MarkdownTable() {
-    }
+    private MarkdownTable() {}
 
     public static String render(BenchReport report) {
         RunInfo run = report.run();
         StringBuilder b = new StringBuilder();
-        b.append("# mtls-proxy bench").append(run.quick() ? " (quick: proves the harness, figures mean nothing)" : "")
+        b.append("# mtls-proxy bench")
+                .append(run.quick() ? " (quick: proves the harness, figures mean nothing)" : "")
                 .append("\n\n");
         b.append("- started: ").append(run.startedAt()).append('\n');
         b.append("- machine: ").append(run.machine()).append('\n');
-        b.append("- pinning: load generator on cpu ").append(run.loaderCpus()).append(" (")
-                .append(run.loaderThreads()).append(" event loop(s)); peer under test on cpu ").append(run.peerCpus())
-                .append(" (").append(run.peerWorkers()).append(" worker(s) each); origin nginx on cpu ")
-                .append(run.originCpus()).append('\n');
-        b.append(String.format(Locale.ROOT, "- each row: %.1f s measured after %.1f s warm-up; keep-alive: %d "
+        b.append("- pinning: load generator on cpu ")
+                .append(run.loaderCpus())
+                .append(" (")
+                .append(run.loaderThreads())
+                .append(" event loop(s)); peer under test on cpu ")
+                .append(run.peerCpus())
+                .append(" (")
+                .append(run.peerWorkers())
+                .append(" worker(s) each); origin nginx on cpu ")
+                .append(run.originCpus())
+                .append('\n');
+        b.append(String.format(
+                Locale.ROOT,
+                "- each row: %.1f s measured after %.1f s warm-up; keep-alive: %d "
                         + "connections, closed loop; handshakes: %d connections, new connection per request; "
                         + "fixed rate: %.0f req/s, open loop; idle: %d connections%n",
-                run.durationSeconds(), run.warmupSeconds(), run.connections(), run.handshakeConnections(),
-                run.rate(), run.idleConnections()));
+                run.durationSeconds(),
+                run.warmupSeconds(),
+                run.connections(),
+                run.handshakeConnections(),
+                run.rate(),
+                run.idleConnections()));
         for (Map.Entry<String, String> v : new java.util.TreeMap<>(run.versions()).entrySet()) {
             b.append("- ").append(v.getKey()).append(": ").append(v.getValue()).append('\n');
         }
@@ -37,24 +50,41 @@ public final class MarkdownTable {
         b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         List<String> footnotes = new ArrayList<>();
         for (ResultRow r : report.rows()) {
-            b.append("| ").append(r.peer()).append(" | ").append(cell(r.scenarioLabel())).append(" | ");
+            b.append("| ")
+                    .append(r.peer())
+                    .append(" | ")
+                    .append(cell(r.scenarioLabel()))
+                    .append(" | ");
             if (!r.ok()) {
-                b.append("**failed**: ").append(cell(r.failure()))
-                        .append(" | — | — | — | — | — | — | — | — |\n");
+                b.append("**failed**: ").append(cell(r.failure())).append(" | — | — | — | — | — | — | — | — |\n");
                 continue;
             }
             String comparison = r.peer().equals(BenchReport.SUBJECT)
-                    ? report.comparison(r.scenario()).map(BenchReport.Comparison::render).orElse(NONE) : NONE;
-            b.append(num(r.requestsPerSecond(), 0)).append(" | ")
-                    .append(num(r.megabytesPerSecond(), 1)).append(" | ")
-                    .append(num(r.p50Ms(), 3)).append(" | ")
-                    .append(num(r.p99Ms(), 3)).append(" | ")
-                    .append(num(r.p999Ms(), 3)).append(" | ")
-                    .append(r.errors()).append(" | ")
-                    .append(num(r.handshakesPerSecond(), 0)).append(" | ")
-                    .append(r.memoryPerIdleConnectionKib() == null ? NONE
-                            : num(r.memoryPerIdleConnectionKib(), 1) + " KiB").append(" | ")
-                    .append(comparison).append(" |\n");
+                    ? report.comparison(r.scenario())
+                            .map(BenchReport.Comparison::render)
+                            .orElse(NONE)
+                    : NONE;
+            b.append(num(r.requestsPerSecond(), 0))
+                    .append(" | ")
+                    .append(num(r.megabytesPerSecond(), 1))
+                    .append(" | ")
+                    .append(num(r.p50Ms(), 3))
+                    .append(" | ")
+                    .append(num(r.p99Ms(), 3))
+                    .append(" | ")
+                    .append(num(r.p999Ms(), 3))
+                    .append(" | ")
+                    .append(r.errors())
+                    .append(" | ")
+                    .append(num(r.handshakesPerSecond(), 0))
+                    .append(" | ")
+                    .append(
+                            r.memoryPerIdleConnectionKib() == null
+                                    ? NONE
+                                    : num(r.memoryPerIdleConnectionKib(), 1) + " KiB")
+                    .append(" | ")
+                    .append(comparison)
+                    .append(" |\n");
             if (r.errors() > 0) {
                 footnotes.add(r.peer() + ", " + r.scenarioLabel() + ": errors " + r.errorDetail()
                         + (r.note().isEmpty() ? "" : " — " + r.note()));

@@ -10,11 +10,26 @@ import io.mtlsproxy.bench.scenario.Scenario;
  * failed) is null. {@code failure} is empty when the row ran; otherwise it says why it did not (the figures are
  * then null). Latencies in milliseconds, memory in KiB per connection, throughput in MB (10^6 bytes) per second.
  */
-public record ResultRow(String peer, String scenario, String scenarioLabel, Metric metric, String failure,
-                        long requests, Double requestsPerSecond, Double megabytesPerSecond, Double p50Ms,
-                        Double p99Ms, Double p999Ms, long errors, String errorDetail, Double handshakesPerSecond,
-                        long resumedHandshakes, Double memoryPerIdleConnectionKib, Integer idleConnections,
-                        String tls, String note) {
+public record ResultRow(
+        String peer,
+        String scenario,
+        String scenarioLabel,
+        Metric metric,
+        String failure,
+        long requests,
+        Double requestsPerSecond,
+        Double megabytesPerSecond,
+        Double p50Ms,
+        Double p99Ms,
+        Double p999Ms,
+        long errors,
+        String errorDetail,
+        Double handshakesPerSecond,
+        long resumedHandshakes,
+        Double memoryPerIdleConnectionKib,
+        Integer idleConnections,
+        String tls,
+        String note) {
     public ResultRow {
         requireNonNull(peer, "peer");
         requireNonNull(scenario, "scenario");
@@ -42,7 +57,9 @@ public record ResultRow(String peer, String scenario, String scenarioLabel, Metr
     }
 
     public static ResultRow failed(String peer, Scenario scenario, String reason) {
-        return builder(peer, scenario).failure(reason.isBlank() ? "failed (no reason given)" : reason).build();
+        return builder(peer, scenario)
+                .failure(reason.isBlank() ? "failed (no reason given)" : reason)
+                .build();
     }
 
     public static Builder builder(String peer, Scenario scenario) {
@@ -125,9 +142,26 @@ public record ResultRow(String peer, String scenario, String scenarioLabel, Metr
         }
 
         public ResultRow build() {
-            return new ResultRow(peer, scenario.id(), scenario.label(), scenario.workload().metric(), failure,
-                    requests, requestsPerSecond, megabytesPerSecond, p50Ms, p99Ms, p999Ms, errors, errorDetail,
-                    handshakesPerSecond, resumedHandshakes, memoryPerIdleConnectionKib, idleConnections, tls, note);
+            return new ResultRow(
+                    peer,
+                    scenario.id(),
+                    scenario.label(),
+                    scenario.workload().metric(),
+                    failure,
+                    requests,
+                    requestsPerSecond,
+                    megabytesPerSecond,
+                    p50Ms,
+                    p99Ms,
+                    p999Ms,
+                    errors,
+                    errorDetail,
+                    handshakesPerSecond,
+                    resumedHandshakes,
+                    memoryPerIdleConnectionKib,
+                    idleConnections,
+                    tls,
+                    note);
         }
     }
 }

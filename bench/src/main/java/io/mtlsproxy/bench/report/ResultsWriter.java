@@ -1,5 +1,7 @@
 package io.mtlsproxy.bench.report;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,9 +12,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
 /**
  * Saves a report as {@code <timestamp>.md} and {@code <timestamp>.json} in the results directory and copies
  * both to {@code latest.md} / {@code latest.json}. Each file is written to a temporary name and renamed, so a
@@ -22,8 +21,7 @@ public final class ResultsWriter {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
-    private ResultsWriter() {
-    }
+    private ResultsWriter() {}
 
     /** Writes the four files and returns the timestamped Markdown and JSON paths. */
     public static List<Path> write(BenchReport report, String markdown, Path dir) throws IOException {

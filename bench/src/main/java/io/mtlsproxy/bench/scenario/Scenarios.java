@@ -23,8 +23,7 @@ public final class Scenarios {
             new Scenario(Leg.MTLS_PLAIN, Workload.IDLE),
             new Scenario(Leg.TLS_PLAIN, Workload.H2));
 
-    private Scenarios() {
-    }
+    private Scenarios() {}
 
     private static List<Scenario> catalog() {
         List<Scenario> all = new ArrayList<>();
@@ -55,8 +54,9 @@ public final class Scenarios {
             }
             List<Scenario> match = select(token);
             if (match.isEmpty()) {
-                throw new IllegalArgumentException("scenario: " + token + " (expected: all, quick, a workload ("
-                        + workloadIds() + ") or a scenario id such as " + ALL.get(0).id() + ")");
+                throw new IllegalArgumentException(
+                        "scenario: " + token + " (expected: all, quick, a workload (" + workloadIds()
+                                + ") or a scenario id such as " + ALL.get(0).id() + ")");
             }
             chosen.addAll(match);
         }

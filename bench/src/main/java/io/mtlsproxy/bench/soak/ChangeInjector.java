@@ -2,6 +2,10 @@ package io.mtlsproxy.bench.soak;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.bench.load.ClientTls;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -14,11 +18,6 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-
-import io.mtlsproxy.bench.load.ClientTls;
-import io.mtlsproxy.core.certs.CertificateDescription;
-import io.netty.handler.ssl.SslContext;
-import io.netty.util.ReferenceCountUtil;
 
 /**
  * Changes files under the running proxy on timers, one change at a time (so that each reload is attributable):
@@ -58,8 +57,14 @@ final class ChangeInjector implements AutoCloseable {
     private final Thread thread;
     private boolean extraRoutePresent;
 
-    ChangeInjector(Map<Kind, Duration> periods, SoakPki pki, SoakProxy proxy, SoakOrigin mtlsOrigin,
-                   Traffic traffic, Consumer<String> log, long startNanos) {
+    ChangeInjector(
+            Map<Kind, Duration> periods,
+            SoakPki pki,
+            SoakProxy proxy,
+            SoakOrigin mtlsOrigin,
+            Traffic traffic,
+            Consumer<String> log,
+            long startNanos) {
         this.periods = new EnumMap<>(periods);
         this.pki = requireNonNull(pki, "pki");
         this.proxy = requireNonNull(proxy, "proxy");
@@ -90,8 +95,8 @@ final class ChangeInjector implements AutoCloseable {
         for (Kind k : Kind.values()) {
             Duration every = periods.get(k);
             Tally t = tallies.get(k);
-            out.add(new SoakReport.ChangeOutcome(k.label, every == null ? 0 : every.toMillis() / 1000.0, t.done,
-                    t.verified, List.copyOf(t.notes)));
+            out.add(new SoakReport.ChangeOutcome(
+                    k.label, every == null ? 0 : every.toMillis() / 1000.0, t.done, t.verified, List.copyOf(t.notes)));
         }
         return out;
     }
@@ -102,7 +107,10 @@ final class ChangeInjector implements AutoCloseable {
         periods.forEach((k, every) -> next.put(k, now + every.toNanos() / 2 + k.ordinal() * 700_000_000L));
         try {
             while (!next.isEmpty()) {
-                Kind kind = next.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
+                Kind kind = next.entrySet().stream()
+                        .min(Map.Entry.comparingByValue())
+                        .orElseThrow()
+                        .getKey();
                 long wait = next.get(kind) - System.nanoTime();
                 if (stop.await(Math.max(0, wait), TimeUnit.NANOSECONDS)) {
                     return;
@@ -127,7 +135,8 @@ final class ChangeInjector implements AutoCloseable {
                     what = "serial " + hex(r.oldSerial()) + " -> " + hex(r.newSerial());
                     check = () -> {
                         Probe.Result p = probe(traffic.context("TLSv1.3"), "/tls/small");
-                        return p.status() == 200 && r.newSerial().equals(p.serverSerial()) ? Optional.empty()
+                        return p.status() == 200 && r.newSerial().equals(p.serverSerial())
+                                ? Optional.empty()
                                 : Optional.of("new connection saw " + describe(p));
                     };
                 }
@@ -137,19 +146,20 @@ final class ChangeInjector implements AutoCloseable {
                     check = () -> {
                         Probe.Result p = probe(traffic.context("TLSv1.3"), "/mtls/small");
                         return p.status() == 200 && mtlsOrigin.clientSerials().contains(r.newSerial())
-                                ? Optional.empty() : Optional.of("the mTLS origin has not seen the new serial ("
-                                + describe(p) + ")");
+                                ? Optional.empty()
+                                : Optional.of("the mTLS origin has not seen the new serial (" + describe(p) + ")");
                     };
                 }
                 case CRL -> {
                     SoakPki.Revoked rv = pki.revokeFreshClient();
                     what = "revoked " + hex(rv.serial()) + ", " + rv.crlEntries() + " entries";
                     check = () -> {
-                        SslContext revoked = ClientTls.create("TLSv1.3", pki.edgeCa(),
-                                Optional.of(new ClientTls.Identity(rv.cert(), rv.key())));
+                        SslContext revoked = ClientTls.create(
+                                "TLSv1.3", pki.edgeCa(), Optional.of(new ClientTls.Identity(rv.cert(), rv.key())));
                         try {
                             Probe.Result p = probe(revoked, "/tls/small");
-                            return p.answered() ? Optional.of("the revoked client got HTTP " + p.status())
+                            return p.answered()
+                                    ? Optional.of("the revoked client got HTTP " + p.status())
                                     : Optional.empty();
                         } finally {
                             ReferenceCountUtil.release(revoked);
@@ -168,9 +178,9 @@ final class ChangeInjector implements AutoCloseable {
                     int expected = add ? 200 : 404;
                     check = () -> {
                         Probe.Result p = probe(traffic.context("TLSv1.3"), "/extra/small");
-                        return p.status() == expected ? Optional.empty()
-                                : Optional.of("/extra/small answered " + describe(p) + " (expected: " + expected
-                                + ")");
+                        return p.status() == expected
+                                ? Optional.empty()
+                                : Optional.of("/extra/small answered " + describe(p) + " (expected: " + expected + ")");
                     };
                 }
                 default -> throw new IllegalStateException(kind.name());
@@ -183,8 +193,14 @@ final class ChangeInjector implements AutoCloseable {
         }
         double reloadSeconds = awaitReload(reloadsBefore);
         Optional<String> problem = verify(check);
-        String line = String.format(Locale.ROOT, "t+%.1fs %s: %s; reload %s; %s", elapsed(), kind.label, what,
-                reloadSeconds < 0 ? "NOT SEEN within " + RELOAD_WAIT.toSeconds() + " s"
+        String line = String.format(
+                Locale.ROOT,
+                "t+%.1fs %s: %s; reload %s; %s",
+                elapsed(),
+                kind.label,
+                what,
+                reloadSeconds < 0
+                        ? "NOT SEEN within " + RELOAD_WAIT.toSeconds() + " s"
                         : String.format(Locale.ROOT, "after %.1f s", reloadSeconds),
                 problem.map(p -> "NOT VERIFIED: " + p).orElse("verified"));
         log.accept(line);

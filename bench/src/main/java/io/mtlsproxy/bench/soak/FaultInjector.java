@@ -24,8 +24,13 @@ final class FaultInjector implements AutoCloseable {
     private final Thread thread;
     private volatile String problem = "";
 
-    FaultInjector(SoakOrigin faulty, FaultLog faults, Duration every, Duration downFor, Consumer<String> log,
-                  long startNanos) {
+    FaultInjector(
+            SoakOrigin faulty,
+            FaultLog faults,
+            Duration every,
+            Duration downFor,
+            Consumer<String> log,
+            long startNanos) {
         this.faulty = requireNonNull(faulty, "faulty");
         this.faults = requireNonNull(faults, "faults");
         this.every = requireNonNull(every, "every");
@@ -53,8 +58,13 @@ final class FaultInjector implements AutoCloseable {
                 long down = System.nanoTime();
                 faults.down(down);
                 faulty.stop();
-                log.accept(String.format(Locale.ROOT, "t+%.1fs origin fault: %s (127.0.0.1:%d) stopped for %d s",
-                        (down - startNanos) / 1e9, faulty.name(), faulty.port(), downFor.toSeconds()));
+                log.accept(String.format(
+                        Locale.ROOT,
+                        "t+%.1fs origin fault: %s (127.0.0.1:%d) stopped for %d s",
+                        (down - startNanos) / 1e9,
+                        faulty.name(),
+                        faulty.port(),
+                        downFor.toSeconds()));
                 stop.await(downFor.toMillis(), TimeUnit.MILLISECONDS);
                 bringBack();
                 next = Math.max(next + every.toNanos(), System.nanoTime());
@@ -70,8 +80,11 @@ final class FaultInjector implements AutoCloseable {
             try {
                 faulty.restart();
                 faults.up(System.nanoTime());
-                log.accept(String.format(Locale.ROOT, "t+%.1fs origin fault over: %s back up",
-                        (System.nanoTime() - startNanos) / 1e9, faulty.name()));
+                log.accept(String.format(
+                        Locale.ROOT,
+                        "t+%.1fs origin fault over: %s back up",
+                        (System.nanoTime() - startNanos) / 1e9,
+                        faulty.name()));
                 return;
             } catch (InterruptedException e) {
                 throw e;

@@ -16,8 +16,7 @@ final class Flatness {
     static final String TOO_FEW = "n/a (too few samples)";
     static final String INFO = "not judged";
 
-    private Flatness() {
-    }
+    private Flatness() {}
 
     /** How much growth still counts as flat. */
     record Tolerance(double absolute, double relative) {
@@ -39,11 +38,11 @@ final class Flatness {
     }
 
     /** {@code tolerance} null: reported, not judged (e.g. the heap's saw-tooth between collections). */
-    static SoakReport.SeriesVerdict judge(String series, String unit, List<double[]> points, double duration,
-                                          Tolerance tolerance) {
+    static SoakReport.SeriesVerdict judge(
+            String series, String unit, List<double[]> points, double duration, Tolerance tolerance) {
         if (points.isEmpty()) {
-            return new SoakReport.SeriesVerdict(series, unit, tolerance != null, 0, null, null, null, null, null,
-                    null, null, null, TOO_FEW);
+            return new SoakReport.SeriesVerdict(
+                    series, unit, tolerance != null, 0, null, null, null, null, null, null, null, null, TOO_FEW);
         }
         double min = Double.MAX_VALUE;
         double max = -Double.MAX_VALUE;
@@ -72,11 +71,25 @@ final class Flatness {
         } else {
             verdict = growth <= tol ? FLAT : GROWING;
         }
-        return new SoakReport.SeriesVerdict(series, unit, tolerance != null, points.size(), points.get(0)[1],
-                points.get(points.size() - 1)[1], min, max, middleMean, lastMean, growth, tol, verdict);
+        return new SoakReport.SeriesVerdict(
+                series,
+                unit,
+                tolerance != null,
+                points.size(),
+                points.get(0)[1],
+                points.get(points.size() - 1)[1],
+                min,
+                max,
+                middleMean,
+                lastMean,
+                growth,
+                tol,
+                verdict);
     }
 
     private static Double mean(List<Double> values) {
-        return values.isEmpty() ? null : values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        return values.isEmpty()
+                ? null
+                : values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
     }
 }

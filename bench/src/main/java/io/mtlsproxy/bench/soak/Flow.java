@@ -11,9 +11,18 @@ import java.util.List;
  * gets a new connection and full handshake, and the pause before a connection's next request. {@code faulty}
  * marks the route whose second endpoint the soak stops: only there are some failures expected.
  */
-public record Flow(String name, String method, String path, int uploadBytes, String expectedText,
-                   long expectedBytes, boolean newConnection, String protocol, int connections, Duration pause,
-                   boolean faulty) {
+public record Flow(
+        String name,
+        String method,
+        String path,
+        int uploadBytes,
+        String expectedText,
+        long expectedBytes,
+        boolean newConnection,
+        String protocol,
+        int connections,
+        Duration pause,
+        boolean faulty) {
     public static final int LARGE = 256 * 1024;
 
     public Flow {
@@ -45,18 +54,78 @@ public record Flow(String name, String method, String path, int uploadBytes, Str
         return List.of(
                 get("keepalive-tls", "/tls/small", 4, ms(25, intensity)),
                 get("keepalive-mtls", "/mtls/small", 4, ms(25, intensity)),
-                new Flow("newconn-tls13", "GET", "/mtls/small", 0, SoakOrigin.SMALL_BODY, -1, true, "TLSv1.3", 2,
-                        ms(100, intensity), false),
-                new Flow("newconn-tls12", "GET", "/tls/small", 0, SoakOrigin.SMALL_BODY, -1, true, "TLSv1.2", 1,
-                        ms(100, intensity), false),
-                new Flow("download-256k", "GET", "/tls/bytes/" + LARGE, 0, null, LARGE, false, "TLSv1.3", 1,
-                        ms(250, intensity), false),
-                new Flow("upload-256k", "POST", "/mtls/upload", LARGE, Integer.toString(LARGE), -1, false,
-                        "TLSv1.3", 1, ms(250, intensity), false),
-                new Flow("faulty-get", "GET", "/faulty/small", 0, SoakOrigin.SMALL_BODY, -1, false, "TLSv1.3", 2,
-                        ms(25, intensity), true),
-                new Flow("faulty-post", "POST", "/faulty/upload", 1024, "1024", -1, false, "TLSv1.3", 1,
-                        ms(50, intensity), true));
+                new Flow(
+                        "newconn-tls13",
+                        "GET",
+                        "/mtls/small",
+                        0,
+                        SoakOrigin.SMALL_BODY,
+                        -1,
+                        true,
+                        "TLSv1.3",
+                        2,
+                        ms(100, intensity),
+                        false),
+                new Flow(
+                        "newconn-tls12",
+                        "GET",
+                        "/tls/small",
+                        0,
+                        SoakOrigin.SMALL_BODY,
+                        -1,
+                        true,
+                        "TLSv1.2",
+                        1,
+                        ms(100, intensity),
+                        false),
+                new Flow(
+                        "download-256k",
+                        "GET",
+                        "/tls/bytes/" + LARGE,
+                        0,
+                        null,
+                        LARGE,
+                        false,
+                        "TLSv1.3",
+                        1,
+                        ms(250, intensity),
+                        false),
+                new Flow(
+                        "upload-256k",
+                        "POST",
+                        "/mtls/upload",
+                        LARGE,
+                        Integer.toString(LARGE),
+                        -1,
+                        false,
+                        "TLSv1.3",
+                        1,
+                        ms(250, intensity),
+                        false),
+                new Flow(
+                        "faulty-get",
+                        "GET",
+                        "/faulty/small",
+                        0,
+                        SoakOrigin.SMALL_BODY,
+                        -1,
+                        false,
+                        "TLSv1.3",
+                        2,
+                        ms(25, intensity),
+                        true),
+                new Flow(
+                        "faulty-post",
+                        "POST",
+                        "/faulty/upload",
+                        1024,
+                        "1024",
+                        -1,
+                        false,
+                        "TLSv1.3",
+                        1,
+                        ms(50, intensity),
+                        true));
     }
 
     /** {@code POST /tls/upload (256 KiB), keep-alive, TLSv1.3, 1 connection, 250 ms apart}. */
@@ -72,8 +141,7 @@ public record Flow(String name, String method, String path, int uploadBytes, Str
     }
 
     private static Flow get(String name, String path, int connections, Duration pause) {
-        return new Flow(name, "GET", path, 0, SoakOrigin.SMALL_BODY, -1, false, "TLSv1.3", connections, pause,
-                false);
+        return new Flow(name, "GET", path, 0, SoakOrigin.SMALL_BODY, -1, false, "TLSv1.3", connections, pause, false);
     }
 
     private static Duration ms(long millis, double intensity) {

@@ -1,10 +1,5 @@
 package io.mtlsproxy.bench.soak;
 
-import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -32,6 +27,10 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One connection slot of a {@link Flow}, living on one event loop for the whole soak: connect and handshake,
@@ -90,7 +89,13 @@ final class Lane {
         long attempt = System.nanoTime();
         bootstrap.connect("127.0.0.1", port).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
-                traffic.outcomes().failed(flow, "connect", attempt, System.nanoTime(), f.cause().toString());
+                traffic.outcomes()
+                        .failed(
+                                flow,
+                                "connect",
+                                attempt,
+                                System.nanoTime(),
+                                f.cause().toString());
                 loop.schedule(this::connect, RETRY_MILLIS, TimeUnit.MILLISECONDS);
                 return;
             }
@@ -129,8 +134,11 @@ final class Lane {
             ch.close();
             return;
         }
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(flow.method()),
-                flow.path(), upload.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(upload));
+        FullHttpRequest req = new DefaultFullHttpRequest(
+                HttpVersion.HTTP_1_1,
+                HttpMethod.valueOf(flow.method()),
+                flow.path(),
+                upload.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(upload));
         req.headers().set(HttpHeaderNames.HOST, BenchPki.PROXY_NAME);
         req.headers().set(HttpHeaderNames.USER_AGENT, "mtls-bench-soak");
         if (upload.length > 0) {
@@ -176,12 +184,13 @@ final class Lane {
         long now = System.nanoTime();
         if (status != 200) {
             traffic.outcomes().failed(flow, "status " + status, started, now, "HTTP " + status);
-        } else if (flow.expectedText() != null && !(bodyBytes == flow.expectedText().length()
-                && text.toString().equals(flow.expectedText()))) {
+        } else if (flow.expectedText() != null
+                && !(bodyBytes == flow.expectedText().length()
+                        && text.toString().equals(flow.expectedText()))) {
             traffic.outcomes().failed(flow, "body", started, now, bodyBytes + " bytes starting \"" + text + "\"");
         } else if (flow.expectedText() == null && bodyBytes != flow.expectedBytes()) {
-            traffic.outcomes().failed(flow, "body", started, now, bodyBytes + " bytes (expected: "
-                    + flow.expectedBytes() + ")");
+            traffic.outcomes()
+                    .failed(flow, "body", started, now, bodyBytes + " bytes (expected: " + flow.expectedBytes() + ")");
         } else {
             traffic.outcomes().ok(flow);
         }
@@ -196,8 +205,13 @@ final class Lane {
         if (ch == channel && inFlight) {
             inFlight = false;
             failedLast = true;
-            traffic.outcomes().failed(flow, "timeout", started, System.nanoTime(), "no answer within "
-                    + Traffic.REQUEST_TIMEOUT.toSeconds() + " s");
+            traffic.outcomes()
+                    .failed(
+                            flow,
+                            "timeout",
+                            started,
+                            System.nanoTime(),
+                            "no answer within " + Traffic.REQUEST_TIMEOUT.toSeconds() + " s");
             ch.close();
         }
     }
@@ -227,7 +241,8 @@ final class Lane {
             finish();
             return;
         }
-        long delay = failedLast ? RETRY_MILLIS : flow.newConnection() ? flow.pause().toMillis() : 0;
+        long delay =
+                failedLast ? RETRY_MILLIS : flow.newConnection() ? flow.pause().toMillis() : 0;
         loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
 

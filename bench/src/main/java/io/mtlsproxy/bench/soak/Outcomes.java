@@ -44,14 +44,23 @@ final class Outcomes {
 
     void failed(Flow flow, String kind, long requestStart, long requestEnd, String detail) {
         Tally t = tallies.get(flow.name());
-        boolean expected = flow.faulty() && (kind.equals("status 502") || kind.equals("status 503"))
+        boolean expected = flow.faulty()
+                && (kind.equals("status 502") || kind.equals("status 503"))
                 && faults.explains(requestStart, requestEnd);
-        (expected ? t.expected : t.unexpected).computeIfAbsent(kind, k -> new LongAdder()).increment();
+        (expected ? t.expected : t.unexpected)
+                .computeIfAbsent(kind, k -> new LongAdder())
+                .increment();
         if (!expected) {
             synchronized (unexpectedMessages) {
                 if (unexpectedMessages.size() < KEPT_MESSAGES) {
-                    unexpectedMessages.add(String.format(Locale.ROOT, "t+%.1fs %s %s %s: %s",
-                            (requestEnd - startNanos) / 1e9, flow.name(), flow.method(), flow.path(), detail));
+                    unexpectedMessages.add(String.format(
+                            Locale.ROOT,
+                            "t+%.1fs %s %s %s: %s",
+                            (requestEnd - startNanos) / 1e9,
+                            flow.name(),
+                            flow.method(),
+                            flow.path(),
+                            detail));
                 }
             }
         }
@@ -79,8 +88,11 @@ final class Outcomes {
 
     List<SoakReport.FlowOutcome> snapshot() {
         List<SoakReport.FlowOutcome> out = new ArrayList<>();
-        tallies.forEach((name, t) -> out.add(new SoakReport.FlowOutcome(name, flows.get(name).describe(),
-                t.connections.sum(), t.ok.sum(),
+        tallies.forEach((name, t) -> out.add(new SoakReport.FlowOutcome(
+                name,
+                flows.get(name).describe(),
+                t.connections.sum(),
+                t.ok.sum(),
                 counts(t.expected),
                 counts(t.unexpected))));
         return out;

@@ -1,13 +1,5 @@
 package io.mtlsproxy.bench.soak;
 
-import java.math.BigInteger;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -29,6 +21,13 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.math.BigInteger;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One request on a new connection, to check that an injected change took effect: the status of the answer (-1
@@ -36,8 +35,7 @@ import io.netty.util.ReferenceCountUtil;
  * client's handshake completes before the server rejects it) and the server certificate's serial.
  */
 final class Probe {
-    private Probe() {
-    }
+    private Probe() {}
 
     record Result(int status, BigInteger serverSerial, String failure) {
         boolean answered() {
@@ -49,14 +47,17 @@ final class Probe {
             throws InterruptedException {
         CompletableFuture<Result> result = new CompletableFuture<>();
         BigInteger[] serial = new BigInteger[1];
-        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        Bootstrap b = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         SslHandler ssl = tls.newHandler(ch.alloc(), BenchPki.PROXY_NAME, port);
                         ssl.handshakeFuture().addListener(f -> {
                             if (f.isSuccess()) {
-                                serial[0] = ((X509Certificate) ssl.engine().getSession().getPeerCertificates()[0])
+                                serial[0] = ((X509Certificate)
+                                                ssl.engine().getSession().getPeerCertificates()[0])
                                         .getSerialNumber();
                             }
                         });

@@ -17,8 +17,7 @@ final class PromText {
         this.lines = List.copyOf(lines);
     }
 
-    record Line(String name, Map<String, String> labels, double value) {
-    }
+    record Line(String name, Map<String, String> labels, double value) {}
 
     static PromText parse(String text) {
         List<Line> out = new ArrayList<>();

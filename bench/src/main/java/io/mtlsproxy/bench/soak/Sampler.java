@@ -2,6 +2,7 @@ package io.mtlsproxy.bench.soak;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.bench.process.ProcInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +15,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-
-import io.mtlsproxy.bench.process.ProcInfo;
 
 /**
  * Reads the proxy every {@code every}: heap, Netty's direct memory and the JVM's direct buffers, threads and the
@@ -116,12 +115,18 @@ final class Sampler implements AutoCloseable {
         }
         long pid = proxy.pid();
         Double heap = mib(m.sum("jvm_memory_used_bytes", "area", "heap"));
-        samples.add(new Sample((System.nanoTime() - startNanos) / 1e9, heap, collected ? heap : null,
+        samples.add(new Sample(
+                (System.nanoTime() - startNanos) / 1e9,
+                heap,
+                collected ? heap : null,
                 mib(m.sum("netty_allocator_memory_used", "memory_type", "direct")),
-                mib(m.sum("jvm_buffer_memory_used_bytes", "id", "direct")), openFds(pid),
-                value(m.sum("jvm_threads_live_threads")), ProcInfo.rssKib(pid) / 1024.0,
+                mib(m.sum("jvm_buffer_memory_used_bytes", "id", "direct")),
+                openFds(pid),
+                value(m.sum("jvm_threads_live_threads")),
+                ProcInfo.rssKib(pid) / 1024.0,
                 value(m.sum("mtls_proxy_config_reloads_total", "result", "success")),
-                value(m.sum("mtls_proxy_config_reloads_total", "result", "failure")), loadAverage()));
+                value(m.sum("mtls_proxy_config_reloads_total", "result", "failure")),
+                loadAverage()));
     }
 
     private static Double mib(double bytes) {
@@ -143,7 +148,8 @@ final class Sampler implements AutoCloseable {
     /** The 1-minute load average of the machine ({@code /proc/loadavg}); NaN off Linux. */
     static double loadAverage() {
         try {
-            return Double.parseDouble(Files.readAllLines(Path.of("/proc/loadavg")).get(0).trim().split("\\s+")[0]);
+            return Double.parseDouble(
+                    Files.readAllLines(Path.of("/proc/loadavg")).get(0).trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }

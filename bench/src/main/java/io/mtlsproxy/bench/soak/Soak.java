@@ -2,6 +2,19 @@ package io.mtlsproxy.bench.soak;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.bench.process.ManagedProcess;
+import io.mtlsproxy.bench.process.Ports;
+import io.mtlsproxy.bench.process.ProcInfo;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.ReferenceCounted;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,20 +31,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-
-import io.mtlsproxy.bench.process.ManagedProcess;
-import io.mtlsproxy.bench.process.Ports;
-import io.mtlsproxy.bench.process.ProcInfo;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.ReferenceCounted;
-import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * One soak: makes the PKI, starts the origins (in this process) and mtls-proxy (a real process), runs the mixed
@@ -61,20 +60,23 @@ public final class Soak implements AutoCloseable {
         progress.accept("run directory " + runDir);
         SoakPki pki = SoakPki.create(runDir.resolve("pki"));
 
-        EventLoopGroup originLoops = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("soak-origin", true),
-                NioIoHandler.newFactory());
+        EventLoopGroup originLoops = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory("soak-origin", true), NioIoHandler.newFactory());
         onClose(() -> originLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
         SslContext originTls = track(originContext(pki, false));
         SslContext originMtls = track(originContext(pki, true));
         SoakOrigin plain = track(SoakOrigin.start("plain origin", originLoops, Optional.empty(), Ports.free()));
         SoakOrigin tls = track(SoakOrigin.start("TLS origin", originLoops, Optional.of(originTls), Ports.free()));
         SoakOrigin mtls = track(SoakOrigin.start("mTLS origin", originLoops, Optional.of(originMtls), Ports.free()));
-        SoakOrigin faulty = track(SoakOrigin.start("faulty TLS endpoint", originLoops, Optional.of(originTls),
-                StablePorts.belowEphemeralRange()));
+        SoakOrigin faulty = track(SoakOrigin.start(
+                "faulty TLS endpoint", originLoops, Optional.of(originTls), StablePorts.belowEphemeralRange()));
 
         progress.accept("starting mtls-proxy");
-        SoakProxy proxy = track(SoakProxy.start(options.proxyJar(), options.proxyJvmOptions(),
-                runDir.resolve("mtls-proxy"), pki,
+        SoakProxy proxy = track(SoakProxy.start(
+                options.proxyJar(),
+                options.proxyJvmOptions(),
+                runDir.resolve("mtls-proxy"),
+                pki,
                 new SoakProxy.OriginPorts(tls.port(), mtls.port(), faulty.port(), plain.port())));
         proxyProcess = proxy.process();
         PromText before = PromText.parse(proxy.metrics());
@@ -92,11 +94,15 @@ public final class Soak implements AutoCloseable {
         periods.put(ChangeInjector.Kind.CRL, options.crlEvery());
         periods.put(ChangeInjector.Kind.ROUTE_EDIT, options.routeEditEvery());
         ChangeInjector changes = new ChangeInjector(periods, pki, proxy, mtls, traffic, progress, start);
-        FaultInjector faultInjector = new FaultInjector(faulty, faults, options.faultEvery(), options.faultFor(),
-                progress, start);
+        FaultInjector faultInjector =
+                new FaultInjector(faulty, faults, options.faultEvery(), options.faultFor(), progress, start);
 
-        progress.accept(String.format(Locale.ROOT, "soaking for %d s: %d flows, %d connections", 
-                options.duration().toSeconds(), flows.size(), flows.stream().mapToInt(Flow::connections).sum()));
+        progress.accept(String.format(
+                Locale.ROOT,
+                "soaking for %d s: %d flows, %d connections",
+                options.duration().toSeconds(),
+                flows.size(),
+                flows.stream().mapToInt(Flow::connections).sum()));
         traffic.start();
         sampler.start();
         changes.start();
@@ -118,8 +124,19 @@ public final class Soak implements AutoCloseable {
             problems.add("mtls-proxy died: " + proxy.exitReason());
         }
         PromText after = proxy.alive() ? PromText.parse(proxy.metrics()) : before;
-        return SoakVerdict.report(new SoakVerdict.Inputs(startedAt, options, actual, loadStart, outcomes,
-                changes.outcomes(), faults, faultInjector.problem(), sampler, before, after, problems));
+        return SoakVerdict.report(new SoakVerdict.Inputs(
+                startedAt,
+                options,
+                actual,
+                loadStart,
+                outcomes,
+                changes.outcomes(),
+                faults,
+                faultInjector.problem(),
+                sampler,
+                before,
+                after,
+                problems));
     }
 
     /** Waits out the duration, saying how it goes every 30 s; stops early if the proxy dies. */
@@ -134,9 +151,15 @@ public final class Soak implements AutoCloseable {
             }
             if (System.nanoTime() >= nextReport) {
                 nextReport += Duration.ofSeconds(30).toNanos();
-                long ok = outcomes.snapshot().stream().mapToLong(SoakReport.FlowOutcome::ok).sum();
-                progress.accept(String.format(Locale.ROOT, "t+%.0fs %d requests ok, %d unexpected errors, "
-                        + "load average %.1f", (System.nanoTime() - start) / 1e9, ok, outcomes.unexpectedTotal(),
+                long ok = outcomes.snapshot().stream()
+                        .mapToLong(SoakReport.FlowOutcome::ok)
+                        .sum();
+                progress.accept(String.format(
+                        Locale.ROOT,
+                        "t+%.0fs %d requests ok, %d unexpected errors, " + "load average %.1f",
+                        (System.nanoTime() - start) / 1e9,
+                        ok,
+                        outcomes.unexpectedTotal(),
                         Sampler.loadAverage()));
             }
         }
@@ -144,8 +167,10 @@ public final class Soak implements AutoCloseable {
 
     /** The origins' server context; the mTLS origin requires a client certificate from the origin CA. */
     private static SslContext originContext(SoakPki pki, boolean mutual) throws javax.net.ssl.SSLException {
-        SslContextBuilder b = SslContextBuilder.forServer(pki.originCert().toFile(), pki.originKey().toFile())
-                .sslProvider(SslProvider.OPENSSL).protocols("TLSv1.3", "TLSv1.2");
+        SslContextBuilder b = SslContextBuilder.forServer(
+                        pki.originCert().toFile(), pki.originKey().toFile())
+                .sslProvider(SslProvider.OPENSSL)
+                .protocols("TLSv1.3", "TLSv1.2");
         if (mutual) {
             b.trustManager(pki.originCa().toFile()).clientAuth(ClientAuth.REQUIRE);
         }

@@ -5,18 +5,21 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code bench/soak}: minutes of mixed load with rotations, reloads and origin faults; exits 1 unless it passed. */
-@Command(name = "bench/soak", mixinStandardHelpOptions = true,
-        description = {"Soaks mtls-proxy: mixed mTLS load for minutes while server and upstream client "
-                + "certificates are renewed, the CRL re-signed, a route file added and removed and an origin "
-                + "endpoint stopped and restarted; then checks zero unexpected errors and flat heap, direct "
-                + "memory, file descriptors and threads.",
-                "Writes bench/results/soak-<timestamp>.md and .json. Exit code 0: passed; 1: failed; 2: bad options."})
+@Command(
+        name = "bench/soak",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Soaks mtls-proxy: mixed mTLS load for minutes while server and upstream client "
+                    + "certificates are renewed, the CRL re-signed, a route file added and removed and an origin "
+                    + "endpoint stopped and restarted; then checks zero unexpected errors and flat heap, direct "
+                    + "memory, file descriptors and threads.",
+            "Writes bench/results/soak-<timestamp>.md and .json. Exit code 0: passed; 1: failed; 2: bad options."
+        })
 public final class SoakMain implements Callable<Integer> {
     @Option(names = "--minutes", paramLabel = "N", description = "Length of the soak (default: 5).")
     double minutes = 5;
@@ -24,18 +27,24 @@ public final class SoakMain implements Callable<Integer> {
     @Option(names = "--seconds", paramLabel = "S", description = "Length in seconds instead (overrides --minutes).")
     Double seconds;
 
-    @Option(names = "--rotate-every", paramLabel = "S",
+    @Option(
+            names = "--rotate-every",
+            paramLabel = "S",
             description = "Renew the server and the upstream client certificate every S seconds (default: 30).")
     Double rotateEvery;
 
     @Option(names = "--crl-every", paramLabel = "S", description = "Re-sign the CRL every S seconds (default: 40).")
     Double crlEvery;
 
-    @Option(names = "--route-edit-every", paramLabel = "S",
+    @Option(
+            names = "--route-edit-every",
+            paramLabel = "S",
             description = "Add or remove a route file every S seconds (default: 20).")
     Double routeEditEvery;
 
-    @Option(names = "--fault-every", paramLabel = "S",
+    @Option(
+            names = "--fault-every",
+            paramLabel = "S",
             description = "Stop the faulty origin endpoint every S seconds, the first at S/2 (default: 60).")
     Double faultEvery;
 
@@ -45,11 +54,15 @@ public final class SoakMain implements Callable<Integer> {
     @Option(names = "--sample-every", paramLabel = "S", description = "Read the proxy every S seconds (default: 5).")
     Double sampleEvery;
 
-    @Option(names = "--gc-every", paramLabel = "S",
+    @Option(
+            names = "--gc-every",
+            paramLabel = "S",
             description = "Force a full GC in the proxy before a reading every S seconds (default: 15).")
     Double gcEvery;
 
-    @Option(names = "--intensity", paramLabel = "X",
+    @Option(
+            names = "--intensity",
+            paramLabel = "X",
             description = "Divide every pause between requests by X (default: 1, about 400 requests/s at best).")
     Double intensity;
 
@@ -59,7 +72,9 @@ public final class SoakMain implements Callable<Integer> {
     @Option(names = "--repo", description = "Repository root (default: the current directory).")
     Path repo = Path.of("").toAbsolutePath();
 
-    @Option(names = "--proxy-jar", description = "mtls-proxy's shaded jar (default: proxy-admin/target/mtls-proxy.jar).")
+    @Option(
+            names = "--proxy-jar",
+            description = "mtls-proxy's shaded jar (default: proxy-admin/target/mtls-proxy.jar).")
     Path proxyJar;
 
     @Option(names = "--proxy-jvm-opts", description = "Extra JVM options for mtls-proxy, space separated.")

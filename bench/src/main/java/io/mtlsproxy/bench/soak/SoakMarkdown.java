@@ -8,8 +8,7 @@ import java.util.stream.Collectors;
 
 /** The soak's summary in Markdown: the verdict first, then traffic, injected changes, series, proxy counters. */
 public final class SoakMarkdown {
-    private SoakMarkdown() {
-    }
+    private SoakMarkdown() {}
 
     public static String render(SoakReport r) {
         StringBuilder b = new StringBuilder();
@@ -23,19 +22,39 @@ public final class SoakMarkdown {
             b.append('\n');
         }
         b.append("| | |\n|---|---|\n");
-        row(b, "duration", String.format(Locale.ROOT, "%.0f s of load (planned %.0f s)", r.actualSeconds(),
-                r.plannedSeconds()));
-        row(b, "machine", r.machine() + String.format(Locale.ROOT, "; load average %.1f at start, %.1f mean, "
-                + "%.1f at end (shared machine)", r.loadAverageStart(), r.loadAverageMean(), r.loadAverageEnd()));
+        row(
+                b,
+                "duration",
+                String.format(Locale.ROOT, "%.0f s of load (planned %.0f s)", r.actualSeconds(), r.plannedSeconds()));
+        row(
+                b,
+                "machine",
+                r.machine()
+                        + String.format(
+                                Locale.ROOT,
+                                "; load average %.1f at start, %.1f mean, " + "%.1f at end (shared machine)",
+                                r.loadAverageStart(),
+                                r.loadAverageMean(),
+                                r.loadAverageEnd()));
         row(b, "requests answered as expected", Long.toString(r.requestsOk()));
-        row(b, "expected errors", r.expectedErrors() + (r.expectedErrors() == 0 ? ""
-                : " (faulty route while its endpoint was down: " + kinds(sumKinds(r.flows(), true)) + ")"));
-        row(b, "**unexpected errors**", "**" + r.unexpectedErrors() + "**"
-                + (r.unexpectedErrors() == 0 ? "" : " (" + kinds(sumKinds(r.flows(), false)) + ")"));
-        row(b, "reloads (mtls_proxy_config_reloads_total)", r.reloadsOk() + " ok, " + r.reloadsFailed()
-                + " failed");
-        row(b, "origin faults", String.format(Locale.ROOT, "%d, %.0f s down in total", r.faults(),
-                r.faultDownSeconds()));
+        row(
+                b,
+                "expected errors",
+                r.expectedErrors()
+                        + (r.expectedErrors() == 0
+                                ? ""
+                                : " (faulty route while its endpoint was down: " + kinds(sumKinds(r.flows(), true))
+                                        + ")"));
+        row(
+                b,
+                "**unexpected errors**",
+                "**" + r.unexpectedErrors() + "**"
+                        + (r.unexpectedErrors() == 0 ? "" : " (" + kinds(sumKinds(r.flows(), false)) + ")"));
+        row(b, "reloads (mtls_proxy_config_reloads_total)", r.reloadsOk() + " ok, " + r.reloadsFailed() + " failed");
+        row(
+                b,
+                "origin faults",
+                String.format(Locale.ROOT, "%d, %.0f s down in total", r.faults(), r.faultDownSeconds()));
         row(b, "server certificates seen by new connections", Integer.toString(r.serverCertificatesSeen()));
         b.append('\n');
 
@@ -45,10 +64,19 @@ public final class SoakMarkdown {
                 .append("| flow | request | connections | ok | expected errors | unexpected errors |\n")
                 .append("|---|---|---:|---:|---|---|\n");
         for (SoakReport.FlowOutcome f : r.flows()) {
-            b.append("| ").append(f.flow()).append(" | ").append(f.request()).append(" | ")
-                    .append(f.connections()).append(" | ").append(f.ok()).append(" | ")
-                    .append(f.expected().isEmpty() ? "0" : kinds(f.expected())).append(" | ")
-                    .append(f.unexpected().isEmpty() ? "0" : "**" + kinds(f.unexpected()) + "**").append(" |\n");
+            b.append("| ")
+                    .append(f.flow())
+                    .append(" | ")
+                    .append(f.request())
+                    .append(" | ")
+                    .append(f.connections())
+                    .append(" | ")
+                    .append(f.ok())
+                    .append(" | ")
+                    .append(f.expected().isEmpty() ? "0" : kinds(f.expected()))
+                    .append(" | ")
+                    .append(f.unexpected().isEmpty() ? "0" : "**" + kinds(f.unexpected()) + "**")
+                    .append(" |\n");
         }
         if (!r.unexpectedSamples().isEmpty()) {
             b.append("\nFirst unexpected errors:\n\n");
@@ -58,45 +86,78 @@ public final class SoakMarkdown {
         b.append("\n## Injected changes (picked up by the file watcher, then checked with a new connection)\n\n")
                 .append("| change | every | done | reloaded and verified |\n|---|---:|---:|---:|\n");
         for (SoakReport.ChangeOutcome c : r.changes()) {
-            b.append("| ").append(c.change()).append(" | ").append(num(c.everySeconds())).append(" s | ")
-                    .append(c.done()).append(" | ").append(c.verified()).append(" |\n");
+            b.append("| ")
+                    .append(c.change())
+                    .append(" | ")
+                    .append(num(c.everySeconds()))
+                    .append(" s | ")
+                    .append(c.done())
+                    .append(" | ")
+                    .append(c.verified())
+                    .append(" |\n");
         }
-        r.changes().stream().flatMap(c -> c.notes().stream()).forEach(n -> b.append("\n- ").append(n));
+        r.changes().stream()
+                .flatMap(c -> c.notes().stream())
+                .forEach(n -> b.append("\n- ").append(n));
 
         b.append("\n## Memory, descriptors, threads of the proxy process\n\n")
                 .append("Warm-up is the first third; \"flat\" means the mean of the last third exceeds the mean of "
-                        + "the middle third by no more than the tolerance. ").append(r.gcNote()).append(".\n\n")
+                        + "the middle third by no more than the tolerance. ")
+                .append(r.gcNote())
+                .append(".\n\n")
                 .append("| series | samples | start | end | min | max | mean, middle third | mean, last third "
                         + "| growth | tolerance | verdict |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (SoakReport.SeriesVerdict v : r.series()) {
-            b.append("| ").append(v.series()).append(" (").append(v.unit()).append(") | ").append(v.samples())
-                    .append(" | ").append(num(v.start())).append(" | ").append(num(v.end())).append(" | ")
-                    .append(num(v.min())).append(" | ").append(num(v.max())).append(" | ")
-                    .append(num(v.middleMean())).append(" | ").append(num(v.lastMean())).append(" | ")
-                    .append(signed(v.growth())).append(" | ").append(num(v.tolerance())).append(" | ")
+            b.append("| ")
+                    .append(v.series())
+                    .append(" (")
+                    .append(v.unit())
+                    .append(") | ")
+                    .append(v.samples())
+                    .append(" | ")
+                    .append(num(v.start()))
+                    .append(" | ")
+                    .append(num(v.end()))
+                    .append(" | ")
+                    .append(num(v.min()))
+                    .append(" | ")
+                    .append(num(v.max()))
+                    .append(" | ")
+                    .append(num(v.middleMean()))
+                    .append(" | ")
+                    .append(num(v.lastMean()))
+                    .append(" | ")
+                    .append(signed(v.growth()))
+                    .append(" | ")
+                    .append(num(v.tolerance()))
+                    .append(" | ")
                     .append(Flatness.GROWING.equals(v.verdict()) ? "**" + v.verdict() + "**" : v.verdict())
                     .append(" |\n");
         }
 
         b.append("\n## The proxy's own counters during the soak\n\n");
         row(b.append("| | |\n|---|---|\n"), "mtls_proxy_requests_total by status", kinds(r.proxyRequestsByStatus()));
-        row(b, "mtls_proxy_upstream_errors_total by reason", r.upstreamErrorsByReason().isEmpty() ? "none"
-                : kinds(r.upstreamErrorsByReason()));
+        row(
+                b,
+                "mtls_proxy_upstream_errors_total by reason",
+                r.upstreamErrorsByReason().isEmpty() ? "none" : kinds(r.upstreamErrorsByReason()));
 
         b.append("\n## Settings\n\n| | |\n|---|---|\n");
-        r.settings().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        r.settings().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
                 .forEach(e -> row(b, e.getKey(), e.getValue()));
         return b.toString();
     }
 
     private static Map<String, Long> sumKinds(List<SoakReport.FlowOutcome> flows, boolean expected) {
-        return flows.stream().flatMap(f -> (expected ? f.expected() : f.unexpected()).entrySet().stream())
-                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, Long::sum,
-                        TreeMap::new));
+        return flows.stream()
+                .flatMap(f -> (expected ? f.expected() : f.unexpected()).entrySet().stream())
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, Long::sum, TreeMap::new));
     }
 
     private static String kinds(Map<String, ? extends Number> m) {
-        return m.entrySet().stream().map(e -> e.getKey() + ": " + num(e.getValue().doubleValue()))
+        return m.entrySet().stream()
+                .map(e -> e.getKey() + ": " + num(e.getValue().doubleValue()))
                 .collect(Collectors.joining(", "));
     }
 
@@ -108,7 +169,8 @@ public final class SoakMarkdown {
         if (v == null || v.isNaN()) {
             return "–";
         }
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString(v.longValue())
+        return v == Math.rint(v) && Math.abs(v) < 1e15
+                ? Long.toString(v.longValue())
                 : String.format(Locale.ROOT, "%.1f", v);
     }
 

@@ -13,10 +13,21 @@ import java.util.Map;
  * and a full GC forced, how hard the load pushes, and where things are. {@link #defaults} is the 5-minute soak;
  * the builder changes single settings (the command line and the test use it).
  */
-public record SoakOptions(Duration duration, Duration rotateEvery, Duration crlEvery, Duration routeEditEvery,
-                          Duration faultEvery, Duration faultFor, Duration sampleEvery, Duration gcEvery,
-                          double intensity, int loadThreads, Path outDir, Path proxyJar,
-                          List<String> proxyJvmOptions, boolean keepRunDir) {
+public record SoakOptions(
+        Duration duration,
+        Duration rotateEvery,
+        Duration crlEvery,
+        Duration routeEditEvery,
+        Duration faultEvery,
+        Duration faultFor,
+        Duration sampleEvery,
+        Duration gcEvery,
+        double intensity,
+        int loadThreads,
+        Path outDir,
+        Path proxyJar,
+        List<String> proxyJvmOptions,
+        boolean keepRunDir) {
     public SoakOptions {
         positive("duration", duration);
         positive("rotate-every", rotateEvery);
@@ -163,8 +174,21 @@ public record SoakOptions(Duration duration, Duration rotateEvery, Duration crlE
         }
 
         public SoakOptions build() {
-            return new SoakOptions(duration, rotateEvery, crlEvery, routeEditEvery, faultEvery, faultFor,
-                    sampleEvery, gcEvery, intensity, loadThreads, outDir, proxyJar, proxyJvmOptions, keepRunDir);
+            return new SoakOptions(
+                    duration,
+                    rotateEvery,
+                    crlEvery,
+                    routeEditEvery,
+                    faultEvery,
+                    faultFor,
+                    sampleEvery,
+                    gcEvery,
+                    intensity,
+                    loadThreads,
+                    outDir,
+                    proxyJar,
+                    proxyJvmOptions,
+                    keepRunDir);
         }
     }
 }

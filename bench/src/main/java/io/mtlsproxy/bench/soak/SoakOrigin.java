@@ -2,16 +2,6 @@ package io.mtlsproxy.bench.soak;
 
 import static java.util.Objects.requireNonNull;
 
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-
-import javax.net.ssl.SSLPeerUnverifiedException;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -43,6 +33,14 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The soak's origin, in the soak process: plain, TLS or mTLS on one loopback port. It answers any path (the proxy
@@ -56,6 +54,7 @@ public final class SoakOrigin implements AutoCloseable {
     public static final String SMALL_BODY = "hello, world\n";
     /** The largest {@code /bytes/N} answer. */
     public static final int MAX_BYTES = 1 << 20;
+
     private static final ByteBuf BYTES = Unpooled.unreleasableBuffer(
             Unpooled.wrappedBuffer(new byte[MAX_BYTES]).asReadOnly());
 
@@ -100,7 +99,9 @@ public final class SoakOrigin implements AutoCloseable {
         if (up()) {
             return;
         }
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -110,7 +111,10 @@ public final class SoakOrigin implements AutoCloseable {
                         ch.pipeline().addLast("http", new HttpServerCodec());
                         ch.pipeline().addLast("answer", new Answer());
                     }
-                }).bind("127.0.0.1", port).sync().channel();
+                })
+                .bind("127.0.0.1", port)
+                .sync()
+                .channel();
     }
 
     /** Like a crash: the listener goes (new connections are refused) and every open connection is reset. */
@@ -188,7 +192,8 @@ public final class SoakOrigin implements AutoCloseable {
                 body = Unpooled.copiedBuffer(Long.toString(received), StandardCharsets.US_ASCII);
             } else {
                 int n = requestedBytes(uri);
-                body = n >= 0 ? BYTES.retainedSlice(0, n)
+                body = n >= 0
+                        ? BYTES.retainedSlice(0, n)
                         : Unpooled.copiedBuffer(SMALL_BODY, StandardCharsets.US_ASCII);
             }
             FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);

@@ -2,6 +2,15 @@ package io.mtlsproxy.bench.soak;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.bench.pki.BenchPki;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.ca.RevocationReason;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiException;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -10,16 +19,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-
-import io.mtlsproxy.bench.pki.BenchPki;
-import io.mtlsproxy.core.ca.CaDirectory;
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.PkiException;
-import io.mtlsproxy.core.ca.RevocationReason;
 
 /**
  * The soak's throwaway PKI, kept as CA directories (unlike the bench's, whose CA keys are thrown away) because
@@ -68,20 +67,49 @@ public final class SoakPki {
      * identity the proxy presents to the mTLS origin.
      */
     public static SoakPki create(Path dir) throws IOException, PkiException {
-        CaDirectory edge = CaDirectory.create(dir.resolve("edge-ca"),
-                CertificateAuthority.createRoot("soak edge CA", VALIDITY, KeyAlgorithm.EC_P256), false);
-        CaDirectory origin = CaDirectory.create(dir.resolve("origin-ca"),
-                CertificateAuthority.createRoot("soak origin CA", VALIDITY, KeyAlgorithm.EC_P256), false);
+        CaDirectory edge = CaDirectory.create(
+                dir.resolve("edge-ca"),
+                CertificateAuthority.createRoot("soak edge CA", VALIDITY, KeyAlgorithm.EC_P256),
+                false);
+        CaDirectory origin = CaDirectory.create(
+                dir.resolve("origin-ca"),
+                CertificateAuthority.createRoot("soak origin CA", VALIDITY, KeyAlgorithm.EC_P256),
+                false);
         SoakPki pki = new SoakPki(dir, edge, origin);
-        pki.currentProxy = write(edge.authority().issue(CertificateSpec.server(BenchPki.PROXY_NAME)
-                .dns(BenchPki.PROXY_NAME, "localhost").ip("127.0.0.1").validFor(VALIDITY).build()),
-                pki.proxyCert, pki.proxyKey);
-        write(edge.authority().issue(CertificateSpec.client("soak-loader").organization("mtls-soak")
-                .validFor(VALIDITY).build()), pki.loaderCert, pki.loaderKey);
-        write(origin.authority().issue(CertificateSpec.server(BenchPki.ORIGIN_NAME).dns(BenchPki.ORIGIN_NAME)
-                .ip("127.0.0.1").validFor(VALIDITY).build()), pki.originCert, pki.originKey);
-        pki.currentUpstream = write(origin.authority().issue(CertificateSpec.client("soak-proxy")
-                .organization("mtls-soak").validFor(VALIDITY).build()), pki.upstreamCert, pki.upstreamKey);
+        pki.currentProxy = write(
+                edge.authority()
+                        .issue(CertificateSpec.server(BenchPki.PROXY_NAME)
+                                .dns(BenchPki.PROXY_NAME, "localhost")
+                                .ip("127.0.0.1")
+                                .validFor(VALIDITY)
+                                .build()),
+                pki.proxyCert,
+                pki.proxyKey);
+        write(
+                edge.authority()
+                        .issue(CertificateSpec.client("soak-loader")
+                                .organization("mtls-soak")
+                                .validFor(VALIDITY)
+                                .build()),
+                pki.loaderCert,
+                pki.loaderKey);
+        write(
+                origin.authority()
+                        .issue(CertificateSpec.server(BenchPki.ORIGIN_NAME)
+                                .dns(BenchPki.ORIGIN_NAME)
+                                .ip("127.0.0.1")
+                                .validFor(VALIDITY)
+                                .build()),
+                pki.originCert,
+                pki.originKey);
+        pki.currentUpstream = write(
+                origin.authority()
+                        .issue(CertificateSpec.client("soak-proxy")
+                                .organization("mtls-soak")
+                                .validFor(VALIDITY)
+                                .build()),
+                pki.upstreamCert,
+                pki.upstreamKey);
         // The listener names a CRL from the start, so that every re-sign is a change of a watched file.
         edge.revoke(edge.crlFile(), List.of(), RevocationReason.UNSPECIFIED, Instant.now(), CRL_NEXT_UPDATE);
         return pki;
@@ -111,8 +139,7 @@ public final class SoakPki {
     private static Renewal renew(CaDirectory ca, X509Certificate old, Path cert, Path key) throws IOException {
         Instant notBefore = Instant.now().minus(BACKDATE);
         KeyPair fresh = KeyAlgorithm.of(old.getPublicKey()).generate();
-        X509Certificate renewed = ca.authority().reissue(old, fresh.getPublic(), notBefore,
-                notBefore.plus(VALIDITY));
+        X509Certificate renewed = ca.authority().reissue(old, fresh.getPublic(), notBefore, notBefore.plus(VALIDITY));
         Pem.writeKey(key, fresh.getPrivate());
         Pem.writePublic(cert, ca.bundle(renewed));
         return new Renewal(old.getSerialNumber(), renewed.getSerialNumber(), renewed);
@@ -126,11 +153,18 @@ public final class SoakPki {
         revokedCount++;
         Path cert = dir.resolve("revoked-" + revokedCount + ".crt");
         Path key = dir.resolve("revoked-" + revokedCount + ".key");
-        X509Certificate c = write(edge.authority().issue(CertificateSpec.client("soak-revoked-" + revokedCount)
-                .organization("mtls-soak").validFor(VALIDITY).build()), cert, key);
-        CaDirectory.CrlUpdate update = edge.revoke(edge.crlFile(), List.of(c), RevocationReason.KEY_COMPROMISE,
-                Instant.now(), CRL_NEXT_UPDATE);
-        return new Revoked(c.getSerialNumber(), cert, key, update.description().entries().size());
+        X509Certificate c = write(
+                edge.authority()
+                        .issue(CertificateSpec.client("soak-revoked-" + revokedCount)
+                                .organization("mtls-soak")
+                                .validFor(VALIDITY)
+                                .build()),
+                cert,
+                key);
+        CaDirectory.CrlUpdate update = edge.revoke(
+                edge.crlFile(), List.of(c), RevocationReason.KEY_COMPROMISE, Instant.now(), CRL_NEXT_UPDATE);
+        return new Revoked(
+                c.getSerialNumber(), cert, key, update.description().entries().size());
     }
 
     public Path edgeCa() {
@@ -187,6 +221,5 @@ public final class SoakPki {
     }
 
     /** A client certificate that is on the CRL now (with its files, for the probe), and the CRL's size. */
-    public record Revoked(BigInteger serial, Path cert, Path key, int crlEntries) {
-    }
+    public record Revoked(BigInteger serial, Path cert, Path key, int crlEntries) {}
 }

@@ -1,7 +1,9 @@
 package io.mtlsproxy.bench.soak;
 
-import static java.util.Objects.requireNonNull;
-
+import io.mtlsproxy.bench.pki.BenchPki;
+import io.mtlsproxy.bench.process.Binaries;
+import io.mtlsproxy.bench.process.ManagedProcess;
+import io.mtlsproxy.bench.process.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,11 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import io.mtlsproxy.bench.pki.BenchPki;
-import io.mtlsproxy.bench.process.Binaries;
-import io.mtlsproxy.bench.process.ManagedProcess;
-import io.mtlsproxy.bench.process.Ports;
 
 /**
  * mtls-proxy as a real process, started as the bench starts it ({@code java -jar mtls-proxy.jar run --config
@@ -40,7 +37,8 @@ public final class SoakProxy implements AutoCloseable {
     private final Path routesDir;
     private final int extraOriginPort;
     private final Path jcmdLog;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private SoakProxy(ManagedProcess process, int port, int adminPort, Path routesDir, int extraOriginPort) {
         this.process = process;
@@ -52,8 +50,7 @@ public final class SoakProxy implements AutoCloseable {
     }
 
     /** The origins' ports: TLS, mTLS, the faulty TLS endpoint, and a plain one for route {@code extra}. */
-    public record OriginPorts(int tls, int mtls, int faultyTls, int plain) {
-    }
+    public record OriginPorts(int tls, int mtls, int faultyTls, int plain) {}
 
     public static SoakProxy start(Path jar, List<String> jvmOptions, Path dir, SoakPki pki, OriginPorts origins)
             throws IOException {
@@ -71,10 +68,10 @@ public final class SoakProxy implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "run", "--config",
-                conf.toString()));
-        ManagedProcess process = ManagedProcess.start("mtls-proxy", cmd, Optional.empty(), dir,
-                dir.resolve("mtls-proxy.log"));
+        cmd.addAll(List.of(
+                "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "run", "--config", conf.toString()));
+        ManagedProcess process =
+                ManagedProcess.start("mtls-proxy", cmd, Optional.empty(), dir, dir.resolve("mtls-proxy.log"));
         try {
             process.awaitPorts(List.of(port, adminPort), STARTUP);
         } catch (RuntimeException e) {
@@ -112,21 +109,32 @@ public final class SoakProxy implements AutoCloseable {
                 %s
                 %s
                 ]
-                """.formatted(adminPort, LISTENER, port, q(pki.proxyCert()), q(pki.proxyKey()), q(pki.edgeCa()),
+                """.formatted(
+                adminPort,
+                LISTENER,
+                port,
+                q(pki.proxyCert()),
+                q(pki.proxyKey()),
+                q(pki.edgeCa()),
                 q(pki.crl()),
                 route("tls", "/tls/", List.of(origins.tls()), originTls(pki, "tls")),
-                route("mtls", "/mtls/", List.of(origins.mtls()), originTls(pki, "mtls")
-                        + ", cert = " + q(pki.upstreamCert()) + ", key = " + q(pki.upstreamKey())),
+                route(
+                        "mtls",
+                        "/mtls/",
+                        List.of(origins.mtls()),
+                        originTls(pki, "mtls") + ", cert = " + q(pki.upstreamCert()) + ", key = "
+                                + q(pki.upstreamKey())),
                 route("faulty", "/faulty/", List.of(origins.tls(), origins.faultyTls()), originTls(pki, "tls")));
     }
 
     private static String originTls(SoakPki pki, String mode) {
-        return "mode = " + mode + ", trust-ca = " + q(pki.originCa()) + ", server-name = \""
-                + BenchPki.ORIGIN_NAME + "\"";
+        return "mode = " + mode + ", trust-ca = " + q(pki.originCa()) + ", server-name = \"" + BenchPki.ORIGIN_NAME
+                + "\"";
     }
 
     private static String route(String name, String prefix, List<Integer> endpoints, String tls) {
-        List<String> eps = endpoints.stream().map(p -> "\"127.0.0.1:" + p + "\"").toList();
+        List<String> eps =
+                endpoints.stream().map(p -> "\"127.0.0.1:" + p + "\"").toList();
         return "  { name = \"" + name + "\", listener = \"" + LISTENER + "\", match { path-prefix = \"" + prefix
                 + "\" }\n    upstream { endpoints = [" + String.join(", ", eps) + "], tls { " + tls
                 + " }, response-timeout = 15s } }";
@@ -134,11 +142,13 @@ public final class SoakProxy implements AutoCloseable {
 
     /** Writes {@code routes.d/extra.conf} (by rename): route {@code extra}, {@code /extra/} to the plain origin. */
     public void addExtraRoute() throws IOException {
-        String file = "routes = [\n" + route("extra", "/extra/", List.of(extraOriginPort), "mode = plain")
-                + "\n]\n";
+        String file = "routes = [\n" + route("extra", "/extra/", List.of(extraOriginPort), "mode = plain") + "\n]\n";
         Path tmp = routesDir.resolve("." + EXTRA_ROUTE_FILE + ".tmp");
         Files.writeString(tmp, file, StandardCharsets.UTF_8);
-        Files.move(tmp, routesDir.resolve(EXTRA_ROUTE_FILE), StandardCopyOption.ATOMIC_MOVE,
+        Files.move(
+                tmp,
+                routesDir.resolve(EXTRA_ROUTE_FILE),
+                StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
@@ -168,8 +178,11 @@ public final class SoakProxy implements AutoCloseable {
 
     /** {@code GET /metrics}: the Prometheus text. */
     public String metrics() throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort
-                + "/metrics")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IOException("GET /metrics answered " + r.statusCode());
         }
@@ -187,13 +200,19 @@ public final class SoakProxy implements AutoCloseable {
         }
         try {
             Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid()), "GC.run")
-                    .redirectErrorStream(true).redirectOutput(jcmdLog.toFile()).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(jcmdLog.toFile())
+                    .start();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return Optional.of("jcmd GC.run did not finish in 30 s");
             }
-            return p.exitValue() == 0 ? Optional.empty() : Optional.of("jcmd GC.run exited " + p.exitValue()
-                    + ": " + Files.readString(jcmdLog, StandardCharsets.UTF_8).strip().replace('\n', ' '));
+            return p.exitValue() == 0
+                    ? Optional.empty()
+                    : Optional.of("jcmd GC.run exited " + p.exitValue() + ": "
+                            + Files.readString(jcmdLog, StandardCharsets.UTF_8)
+                                    .strip()
+                                    .replace('\n', ' '));
         } catch (IOException e) {
             return Optional.of("jcmd GC.run: " + e.getMessage());
         }

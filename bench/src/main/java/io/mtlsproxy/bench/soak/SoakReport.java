@@ -10,14 +10,33 @@ import java.util.Map;
  * {@code problems} is empty: zero unexpected errors, every injected change seen by a reload and verified on the
  * wire, no failed reload, every judged series flat, and the proxy alive to the end.
  */
-public record SoakReport(String startedAt, double plannedSeconds, double actualSeconds, String machine,
-                         double loadAverageStart, double loadAverageMean, double loadAverageEnd,
-                         Map<String, String> settings, List<FlowOutcome> flows, long requestsOk,
-                         long expectedErrors, long unexpectedErrors, List<String> unexpectedSamples,
-                         List<ChangeOutcome> changes, int faults, double faultDownSeconds, long reloadsOk,
-                         long reloadsFailed, int serverCertificatesSeen, Map<String, Double> proxyRequestsByStatus,
-                         Map<String, Double> upstreamErrorsByReason, List<SeriesVerdict> series, String gcNote,
-                         List<Sample> samples, boolean passed, List<String> problems) {
+public record SoakReport(
+        String startedAt,
+        double plannedSeconds,
+        double actualSeconds,
+        String machine,
+        double loadAverageStart,
+        double loadAverageMean,
+        double loadAverageEnd,
+        Map<String, String> settings,
+        List<FlowOutcome> flows,
+        long requestsOk,
+        long expectedErrors,
+        long unexpectedErrors,
+        List<String> unexpectedSamples,
+        List<ChangeOutcome> changes,
+        int faults,
+        double faultDownSeconds,
+        long reloadsOk,
+        long reloadsFailed,
+        int serverCertificatesSeen,
+        Map<String, Double> proxyRequestsByStatus,
+        Map<String, Double> upstreamErrorsByReason,
+        List<SeriesVerdict> series,
+        String gcNote,
+        List<Sample> samples,
+        boolean passed,
+        List<String> problems) {
     public SoakReport {
         requireNonNull(startedAt, "startedAt");
         settings = Map.copyOf(settings);
@@ -33,8 +52,13 @@ public record SoakReport(String startedAt, double plannedSeconds, double actualS
      * One flow's connections (handshakes completed) and requests: answered as expected, and failures by kind,
      * explained by a fault or not.
      */
-    public record FlowOutcome(String flow, String request, long connections, long ok, Map<String, Long> expected,
-                              Map<String, Long> unexpected) {
+    public record FlowOutcome(
+            String flow,
+            String request,
+            long connections,
+            long ok,
+            Map<String, Long> expected,
+            Map<String, Long> unexpected) {
         public long expectedTotal() {
             return expected.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -45,12 +69,21 @@ public record SoakReport(String startedAt, double plannedSeconds, double actualS
     }
 
     /** One kind of injected change: how often it was made, and how often its reload and effect were seen. */
-    public record ChangeOutcome(String change, double everySeconds, int done, int verified, List<String> notes) {
-    }
+    public record ChangeOutcome(String change, double everySeconds, int done, int verified, List<String> notes) {}
 
     /** One series' figures over the soak and its verdict (see {@link Flatness}). */
-    public record SeriesVerdict(String series, String unit, boolean judged, int samples, Double start, Double end,
-                                Double min, Double max, Double middleMean, Double lastMean, Double growth,
-                                Double tolerance, String verdict) {
-    }
+    public record SeriesVerdict(
+            String series,
+            String unit,
+            boolean judged,
+            int samples,
+            Double start,
+            Double end,
+            Double min,
+            Double max,
+            Double middleMean,
+            Double lastMean,
+            Double growth,
+            Double tolerance,
+            String verdict) {}
 }

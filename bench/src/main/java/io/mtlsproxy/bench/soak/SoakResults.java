@@ -1,5 +1,7 @@
 package io.mtlsproxy.bench.soak;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,16 +12,12 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
 /** Saves a soak as {@code soak-<timestamp>.md} and {@code .json} (UTC), each by rename. */
 public final class SoakResults {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
-    private SoakResults() {
-    }
+    private SoakResults() {}
 
     public static List<Path> write(SoakReport report, String markdown, Path dir) throws IOException {
         Files.createDirectories(dir);

@@ -12,19 +12,26 @@ import java.util.function.Function;
  * that fail it. The series and their tolerances are here, in one place, with the reason for each.
  */
 final class SoakVerdict {
-    private SoakVerdict() {
-    }
+    private SoakVerdict() {}
 
     /** Everything the verdict needs, gathered at the end of a soak. */
-    record Inputs(String startedAt, SoakOptions options, double actualSeconds, double loadAverageStart,
-                  Outcomes outcomes, List<SoakReport.ChangeOutcome> changes, FaultLog faults, String faultProblem,
-                  Sampler sampler, PromText before, PromText after, List<String> problems) {
-    }
+    record Inputs(
+            String startedAt,
+            SoakOptions options,
+            double actualSeconds,
+            double loadAverageStart,
+            Outcomes outcomes,
+            List<SoakReport.ChangeOutcome> changes,
+            FaultLog faults,
+            String faultProblem,
+            Sampler sampler,
+            PromText before,
+            PromText after,
+            List<String> problems) {}
 
     /** A series: how to read it from a sample, and how much growth is still flat (null: reported only). */
-    private record Series(String name, String unit, Function<Sample, ? extends Number> value,
-                          Flatness.Tolerance tolerance) {
-    }
+    private record Series(
+            String name, String unit, Function<Sample, ? extends Number> value, Flatness.Tolerance tolerance) {}
 
     private static final List<Series> SERIES = List.of(
             // The live set after a full GC: the one heap figure a leak must move. Tight enough that 150 KiB kept
@@ -46,8 +53,11 @@ final class SoakVerdict {
         List<String> problems = new ArrayList<>(in.problems());
         List<SoakReport.FlowOutcome> flows = in.outcomes().snapshot();
         long ok = flows.stream().mapToLong(SoakReport.FlowOutcome::ok).sum();
-        long expected = flows.stream().mapToLong(SoakReport.FlowOutcome::expectedTotal).sum();
-        long unexpected = flows.stream().mapToLong(SoakReport.FlowOutcome::unexpectedTotal).sum();
+        long expected =
+                flows.stream().mapToLong(SoakReport.FlowOutcome::expectedTotal).sum();
+        long unexpected = flows.stream()
+                .mapToLong(SoakReport.FlowOutcome::unexpectedTotal)
+                .sum();
         List<String> unexpectedSamples = in.outcomes().unexpectedMessages();
         if (unexpected > 0) {
             problems.add(unexpected + " unexpected errors, the first: " + unexpectedSamples.get(0));
@@ -80,31 +90,62 @@ final class SoakVerdict {
         double duration = in.options().duration().toMillis() / 1000.0;
         List<SoakReport.SeriesVerdict> verdicts = new ArrayList<>();
         for (Series s : SERIES) {
-            SoakReport.SeriesVerdict v = Flatness.judge(s.name(), s.unit(), Flatness.points(samples, s.value()),
-                    duration, s.tolerance());
+            SoakReport.SeriesVerdict v =
+                    Flatness.judge(s.name(), s.unit(), Flatness.points(samples, s.value()), duration, s.tolerance());
             verdicts.add(v);
             if (Flatness.GROWING.equals(v.verdict())) {
-                problems.add(String.format(Locale.ROOT, "%s grew by %.1f %s from the middle to the last third "
-                        + "(tolerance %.1f)", s.name(), v.growth(), s.unit(), v.tolerance()));
+                problems.add(String.format(
+                        Locale.ROOT,
+                        "%s grew by %.1f %s from the middle to the last third " + "(tolerance %.1f)",
+                        s.name(),
+                        v.growth(),
+                        s.unit(),
+                        v.tolerance()));
             }
         }
         String gcNote = in.sampler().gcProblem().isEmpty()
-                ? "A full GC was forced (jcmd PID GC.run) every " + in.options().gcEvery().toSeconds()
-                + " s before the reading" : "no forced GC: " + in.sampler().gcProblem();
+                ? "A full GC was forced (jcmd PID GC.run) every "
+                        + in.options().gcEvery().toSeconds() + " s before the reading"
+                : "no forced GC: " + in.sampler().gcProblem();
         if (!in.sampler().readProblem().isEmpty()) {
             gcNote += "; a reading failed: " + in.sampler().readProblem();
         }
-        double loadMean = samples.stream().mapToDouble(Sample::loadAverage).filter(d -> !Double.isNaN(d))
-                .average().orElse(Double.NaN);
-        return new SoakReport(in.startedAt(), duration, in.actualSeconds(), Soak.machine(), in.loadAverageStart(),
-                loadMean, Sampler.loadAverage(), in.options().describe(), flows, ok, expected, unexpected,
-                unexpectedSamples, in.changes(), faults, in.faults().downSeconds(System.nanoTime()), reloadsOk,
-                reloadsFailed, in.outcomes().serverCertificatesSeen(),
-                delta(in.before().sumBy("mtls_proxy_requests_total", "status"),
+        double loadMean = samples.stream()
+                .mapToDouble(Sample::loadAverage)
+                .filter(d -> !Double.isNaN(d))
+                .average()
+                .orElse(Double.NaN);
+        return new SoakReport(
+                in.startedAt(),
+                duration,
+                in.actualSeconds(),
+                Soak.machine(),
+                in.loadAverageStart(),
+                loadMean,
+                Sampler.loadAverage(),
+                in.options().describe(),
+                flows,
+                ok,
+                expected,
+                unexpected,
+                unexpectedSamples,
+                in.changes(),
+                faults,
+                in.faults().downSeconds(System.nanoTime()),
+                reloadsOk,
+                reloadsFailed,
+                in.outcomes().serverCertificatesSeen(),
+                delta(
+                        in.before().sumBy("mtls_proxy_requests_total", "status"),
                         in.after().sumBy("mtls_proxy_requests_total", "status")),
-                delta(in.before().sumBy("mtls_proxy_upstream_errors_total", "reason"),
+                delta(
+                        in.before().sumBy("mtls_proxy_upstream_errors_total", "reason"),
                         in.after().sumBy("mtls_proxy_upstream_errors_total", "reason")),
-                verdicts, gcNote, samples, problems.isEmpty(), problems);
+                verdicts,
+                gcNote,
+                samples,
+                problems.isEmpty(),
+                problems);
     }
 
     private static long delta(Inputs in, String result) {

@@ -13,8 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * opens many), and the restart would then fail to bind.
  */
 final class StablePorts {
-    private StablePorts() {
-    }
+    private StablePorts() {}
 
     static int belowEphemeralRange() {
         int low = ephemeralLow();
@@ -34,7 +33,9 @@ final class StablePorts {
     private static int ephemeralLow() {
         try {
             // readAllLines, not readString: /proc files report size 0, and readString then stops short.
-            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
+            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    .get(0)
+                    .trim();
             return Integer.parseInt(range.split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 32_768; // Linux's default

@@ -2,17 +2,6 @@ package io.mtlsproxy.bench.soak;
 
 import static java.util.Objects.requireNonNull;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-
-import javax.net.ssl.SSLException;
-
 import io.mtlsproxy.bench.load.ClientTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
@@ -24,6 +13,15 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * The soak's load: every {@link Flow}'s connections, spread over a few event loops, running until {@link #stop}.
@@ -43,8 +41,8 @@ final class Traffic implements AutoCloseable {
 
     Traffic(SoakPki pki, int port, List<Flow> flows, Outcomes outcomes, int threads) throws SSLException {
         this.outcomes = requireNonNull(outcomes, "outcomes");
-        this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("soak-load", true),
-                NioIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(
+                threads, new DefaultThreadFactory("soak-load", true), NioIoHandler.newFactory());
         try {
             ClientTls.Identity identity = new ClientTls.Identity(pki.loaderCert(), pki.loaderKey());
             for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
@@ -67,14 +65,16 @@ final class Traffic implements AutoCloseable {
     SslContext context(String protocol) {
         SslContext c = contexts.get(protocol);
         if (c == null) {
-            throw new IllegalArgumentException("protocol: " + protocol + " (expected: one of " + contexts.keySet()
-                    + ")");
+            throw new IllegalArgumentException(
+                    "protocol: " + protocol + " (expected: one of " + contexts.keySet() + ")");
         }
         return c;
     }
 
     Bootstrap bootstrap(EventLoop loop) {
-        return new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        return new Bootstrap()
+                .group(loop)
+                .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000);
     }

@@ -4,18 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.bench.load.ErrorCounts;
+import io.mtlsproxy.bench.load.LoadResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.bench.load.ErrorCounts;
-import io.mtlsproxy.bench.load.LoadResult;
 
 class H2LoadTest {
     /** What h2load 1.52 printed for a 2 s run after 0.5 s of warm-up against mtls-proxy (progress lines cut). */
@@ -58,8 +56,16 @@ class H2LoadTest {
             time for request:       42us      1.20s      589us      1.43ms    90.58%
             """;
 
-    private static final H2LoadSpec SPEC = new H2LoadSpec(8443, "proxy.bench.local", "/small", 16, 10, 2,
-            Duration.ofMillis(500), Duration.ofSeconds(2), Optional.of("0"));
+    private static final H2LoadSpec SPEC = new H2LoadSpec(
+            8443,
+            "proxy.bench.local",
+            "/small",
+            16,
+            10,
+            2,
+            Duration.ofMillis(500),
+            Duration.ofSeconds(2),
+            Optional.of("0"));
 
     @Test
     void readsTheSummaryOfATimingBasedRun() {
@@ -72,7 +78,9 @@ class H2LoadTest {
         assertEquals("TLS_AES_128_GCM_SHA256", s.cipher());
         assertEquals("h2", s.applicationProtocol());
         assertEquals(new H2LoadSummary.RequestTime(66_190, 683_060, 240_310, 138_260), s.requestTime());
-        assertEquals("min 66.19 ms, mean 240.31 ms, sd 138.26 ms, max 683.06 ms", s.requestTime().describe());
+        assertEquals(
+                "min 66.19 ms, mean 240.31 ms, sd 138.26 ms, max 683.06 ms",
+                s.requestTime().describe());
 
         LoadResult r = H2Load.result(SPEC, s, new RequestLog(1542, 0, 207_000, 666_000, 683_000, 683_060));
         assertEquals(1542, r.requests());
@@ -97,7 +105,8 @@ class H2LoadTest {
 
     @Test
     void anOutputWithoutSummarySaysWhatWasExpected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> H2LoadSummary.parse("starting benchmark...\nNo supported protocol was negotiated.\n"));
         assertEquals("h2load printed no summary (expected: a 'finished in …, N req/s' line)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> H2LoadSummary.micros("12 parsecs"));
@@ -122,14 +131,25 @@ class H2LoadTest {
     @Test
     void offersOnlyH2AndTheLoadGeneratorsTlsChoices() {
         List<String> cmd = H2Load.command(Path.of("/usr/bin/h2load"), SPEC, Path.of("/run/requests.tsv"));
-        assertEquals(List.of("/usr/bin/h2load", "--npn-list=h2", "--clients=16", "--max-concurrent-streams=10",
-                "--threads=2", "--duration=2000ms", "--warm-up-time=500ms",
-                "--tls13-ciphers=TLS_AES_128_GCM_SHA256", "--ciphers=ECDHE-ECDSA-AES128-GCM-SHA256",
-                "--groups=X25519:P-256", "--header=:authority: proxy.bench.local",
-                "--log-file=/run/requests.tsv", "--connect-to=127.0.0.1:8443",
-                "https://proxy.bench.local:8443/small"), cmd);
-        H2LoadSpec oneClient = new H2LoadSpec(8443, "proxy.bench.local", "/small", 1, 1, 4, Duration.ZERO,
-                Duration.ofMillis(300), Optional.empty());
+        assertEquals(
+                List.of(
+                        "/usr/bin/h2load",
+                        "--npn-list=h2",
+                        "--clients=16",
+                        "--max-concurrent-streams=10",
+                        "--threads=2",
+                        "--duration=2000ms",
+                        "--warm-up-time=500ms",
+                        "--tls13-ciphers=TLS_AES_128_GCM_SHA256",
+                        "--ciphers=ECDHE-ECDSA-AES128-GCM-SHA256",
+                        "--groups=X25519:P-256",
+                        "--header=:authority: proxy.bench.local",
+                        "--log-file=/run/requests.tsv",
+                        "--connect-to=127.0.0.1:8443",
+                        "https://proxy.bench.local:8443/small"),
+                cmd);
+        H2LoadSpec oneClient = new H2LoadSpec(
+                8443, "proxy.bench.local", "/small", 1, 1, 4, Duration.ZERO, Duration.ofMillis(300), Optional.empty());
         List<String> single = H2Load.command(Path.of("h2load"), oneClient, Path.of("log"));
         assertTrue(single.contains("--threads=1"), "h2load refuses more threads than clients: " + single);
         assertTrue(single.stream().noneMatch(a -> a.startsWith("--warm-up-time")), single.toString());
@@ -140,12 +160,19 @@ class H2LoadTest {
     void aServerThatDoesNotAgreeToHttp2FailsTheRunInsteadOfFallingBack(@TempDir Path dir) throws Exception {
         Path h2load = H2Load.find().orElseThrow(() -> new AssertionError("h2load (nghttp2-client) is not installed"));
         try (Http1OnlyTlsServer server = Http1OnlyTlsServer.start(dir.resolve("pki"))) {
-            H2LoadSpec spec = new H2LoadSpec(server.port(), "proxy.bench.local", "/small", 2, 2, 1, Duration.ZERO,
-                    Duration.ofMillis(300), Optional.empty());
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> H2Load.run(h2load, spec, dir.resolve("run")));
-            assertTrue(e.getMessage().startsWith("no HTTP/2 (expected: h2 chosen by ALPN, got: none)"),
-                    e.getMessage());
+            H2LoadSpec spec = new H2LoadSpec(
+                    server.port(),
+                    "proxy.bench.local",
+                    "/small",
+                    2,
+                    2,
+                    1,
+                    Duration.ZERO,
+                    Duration.ofMillis(300),
+                    Optional.empty());
+            IllegalStateException e =
+                    assertThrows(IllegalStateException.class, () -> H2Load.run(h2load, spec, dir.resolve("run")));
+            assertTrue(e.getMessage().startsWith("no HTTP/2 (expected: h2 chosen by ALPN, got: none)"), e.getMessage());
         }
     }
 
@@ -159,14 +186,25 @@ class H2LoadTest {
     void aTimedRunWhoseConnectionsComeUpAfterItsWindowFailsFastAndSaysWhy(@TempDir Path dir) throws Exception {
         Path h2load = H2Load.find().orElseThrow(() -> new AssertionError("h2load (nghttp2-client) is not installed"));
         try (SlowHandshakeH2Server server = SlowHandshakeH2Server.start(dir.resolve("pki"), 800)) {
-            H2LoadSpec spec = new H2LoadSpec(server.port(), "proxy.bench.local", "/small", 2, 2, 1, Duration.ZERO,
-                    Duration.ofMillis(200), Optional.empty());
+            H2LoadSpec spec = new H2LoadSpec(
+                    server.port(),
+                    "proxy.bench.local",
+                    "/small",
+                    2,
+                    2,
+                    1,
+                    Duration.ZERO,
+                    Duration.ofMillis(200),
+                    Optional.empty());
             long start = System.nanoTime();
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> H2Load.run(h2load, spec, dir.resolve("run")));
+            IllegalStateException e =
+                    assertThrows(IllegalStateException.class, () -> H2Load.run(h2load, spec, dir.resolve("run")));
             long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-            assertTrue(e.getMessage().startsWith("still sending " + H2Load.EXIT_GRACE.toSeconds()
-                    + " s after its duration ended: a connection came up after the window"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("still sending " + H2Load.EXIT_GRACE.toSeconds()
+                                    + " s after its duration ended: a connection came up after the window"),
+                    e.getMessage());
             assertTrue(server.answered.get() > 0, "the late connections did send (and were answered)");
             assertTrue(seconds < H2Load.EXIT_GRACE.toSeconds() + 5, "stopped " + seconds + " s after start");
         }
@@ -178,8 +216,17 @@ class H2LoadTest {
     void aCountedRunEndsAfterItsRequestsEvenWhenItsConnectionsComeUpLate(@TempDir Path dir) throws Exception {
         Path h2load = H2Load.find().orElseThrow(() -> new AssertionError("h2load (nghttp2-client) is not installed"));
         try (SlowHandshakeH2Server server = SlowHandshakeH2Server.start(dir.resolve("pki"), 800)) {
-            H2LoadSpec spec = new H2LoadSpec(server.port(), "proxy.bench.local", "/small", 2, 2, 1, Duration.ZERO,
-                    Duration.ofMillis(200), Optional.empty()).counted(300);
+            H2LoadSpec spec = new H2LoadSpec(
+                            server.port(),
+                            "proxy.bench.local",
+                            "/small",
+                            2,
+                            2,
+                            1,
+                            Duration.ZERO,
+                            Duration.ofMillis(200),
+                            Optional.empty())
+                    .counted(300);
             assertTrue(H2Load.command(h2load, spec, dir.resolve("log")).contains("--requests=300"));
             H2Load.H2LoadResult r = H2Load.run(h2load, spec, dir.resolve("run"));
             assertEquals(300, r.summary().succeeded(), r.summary().toString());

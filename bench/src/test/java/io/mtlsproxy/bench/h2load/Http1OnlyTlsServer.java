@@ -1,9 +1,5 @@
 package io.mtlsproxy.bench.h2load;
 
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -20,6 +16,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /** A TLS server that agrees to http/1.1 only by ALPN, like a peer without HTTP/2 (it never needs to answer). */
 final class Http1OnlyTlsServer implements AutoCloseable {
@@ -29,21 +28,27 @@ final class Http1OnlyTlsServer implements AutoCloseable {
 
     private Http1OnlyTlsServer(SslContext context) throws InterruptedException {
         this.context = context;
-        this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(context.newHandler(ch.alloc()), new HttpServerCodec());
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     static Http1OnlyTlsServer start(Path pkiDir) throws Exception {
         BenchPki pki = BenchPki.create(pkiDir);
-        SslContext context = SslContextBuilder.forServer(pki.proxyCert().toFile(), pki.proxyKey().toFile())
+        SslContext context = SslContextBuilder.forServer(
+                        pki.proxyCert().toFile(), pki.proxyKey().toFile())
                 .sslProvider(SslProvider.OPENSSL)
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_1_1))

@@ -1,10 +1,5 @@
 package io.mtlsproxy.bench.h2load;
 
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -29,6 +24,10 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An HTTP/2 server over TLS that starts reading each connection (and so its handshake) only {@code delayMillis}
@@ -43,28 +42,42 @@ final class SlowHandshakeH2Server implements AutoCloseable {
 
     private SlowHandshakeH2Server(SslContext context, long delayMillis) throws InterruptedException {
         this.context = context;
-        this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         // nothing reads the ClientHello until the TLS handler is there (an SslHandler reads its
                         // handshake even without AUTO_READ)
-                        ch.eventLoop().schedule(() -> {
-                            ch.pipeline().addLast(context.newHandler(ch.alloc()),
-                                    Http2FrameCodecBuilder.forServer().build(), new Answers());
-                            ch.config().setAutoRead(true);
-                        }, delayMillis, TimeUnit.MILLISECONDS);
+                        ch.eventLoop()
+                                .schedule(
+                                        () -> {
+                                            ch.pipeline()
+                                                    .addLast(
+                                                            context.newHandler(ch.alloc()),
+                                                            Http2FrameCodecBuilder.forServer()
+                                                                    .build(),
+                                                            new Answers());
+                                            ch.config().setAutoRead(true);
+                                        },
+                                        delayMillis,
+                                        TimeUnit.MILLISECONDS);
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     static SlowHandshakeH2Server start(Path pkiDir, long delayMillis) throws Exception {
         BenchPki pki = BenchPki.create(pkiDir);
-        SslContext context = SslContextBuilder.forServer(pki.proxyCert().toFile(), pki.proxyKey().toFile())
+        SslContext context = SslContextBuilder.forServer(
+                        pki.proxyCert().toFile(), pki.proxyKey().toFile())
                 .sslProvider(SslProvider.OPENSSL)
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2))

@@ -4,26 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.bench.load.H2TestServer.Answer;
+import io.mtlsproxy.bench.pki.BenchPki;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.mtlsproxy.bench.load.H2TestServer.Answer;
-import io.mtlsproxy.bench.pki.BenchPki;
-import io.netty.handler.ssl.SslContext;
-import io.netty.util.ReferenceCountUtil;
-
 /** The load generator's HTTP/2 mode against a real HTTP/2 server over mutual TLS. */
 @Timeout(60)
 class H2LoadGeneratorTest {
     @TempDir
     static Path dir;
+
     private static BenchPki pki;
     private static SslContext mtlsH2;
     private static LoadGenerator loader;
@@ -31,8 +30,8 @@ class H2LoadGeneratorTest {
     @BeforeAll
     static void start() throws Exception {
         pki = BenchPki.create(dir.resolve("pki"));
-        mtlsH2 = ClientTls.create("TLSv1.3", pki.edgeCa(),
-                Optional.of(new ClientTls.Identity(pki.loaderCert(), pki.loaderKey())), true);
+        mtlsH2 = ClientTls.create(
+                "TLSv1.3", pki.edgeCa(), Optional.of(new ClientTls.Identity(pki.loaderCert(), pki.loaderKey())), true);
         loader = new LoadGenerator(1);
     }
 
@@ -43,15 +42,20 @@ class H2LoadGeneratorTest {
     }
 
     private static LoadSpec.Builder spec(H2TestServer server, int connections, int streams, long millis) {
-        return LoadSpec.builder(server.port()).serverName(BenchPki.PROXY_NAME).tls(mtlsH2)
-                .request("/small", H2TestServer.BODY.length()).connections(connections).http2(streams)
+        return LoadSpec.builder(server.port())
+                .serverName(BenchPki.PROXY_NAME)
+                .tls(mtlsH2)
+                .request("/small", H2TestServer.BODY.length())
+                .connections(connections)
+                .http2(streams)
                 .duration(Duration.ofMillis(millis));
     }
 
     @Test
     void keepsEveryStreamOfEveryConnectionBusyOverMutualTls() throws Exception {
         try (H2TestServer server = new H2TestServer(pki, "h2", 2, n -> Answer.OK)) {
-            LoadResult r = loader.run(spec(server, 2, 4, 500).warmup(Duration.ofMillis(100)).build());
+            LoadResult r = loader.run(
+                    spec(server, 2, 4, 500).warmup(Duration.ofMillis(100)).build());
             assertEquals(ErrorCounts.NONE, r.errors(), r.lastError());
             assertTrue(r.requests() > 0, "answers counted");
             assertEquals(13 * r.requests(), r.bodyBytes());
@@ -67,12 +71,15 @@ class H2LoadGeneratorTest {
 
     @Test
     void answersOutside2xxAndResetStreamsAreErrorsAndTheConnectionCarriesOn() throws Exception {
-        try (H2TestServer server = new H2TestServer(pki, "h2", 0,
-                n -> n % 10 == 0 ? Answer.UNAVAILABLE : n % 10 == 1 ? Answer.RESET : Answer.OK)) {
+        try (H2TestServer server = new H2TestServer(
+                pki, "h2", 0, n -> n % 10 == 0 ? Answer.UNAVAILABLE : n % 10 == 1 ? Answer.RESET : Answer.OK)) {
             LoadResult r = loader.run(spec(server, 1, 4, 300).build());
             assertTrue(r.errors().status() > 0, r.errors().describe());
             assertTrue(r.errors().reset() > 0, r.errors().describe());
-            assertEquals(r.errors().status() + r.errors().reset(), r.errors().total(), r.errors().describe());
+            assertEquals(
+                    r.errors().status() + r.errors().reset(),
+                    r.errors().total(),
+                    r.errors().describe());
             assertTrue(r.requests() > 20, "streams after the errors: " + r.requests());
             assertEquals(0, r.reconnects(), "RST_STREAM ends a stream, not the connection");
             assertEquals(1, server.connections.get());
@@ -86,7 +93,10 @@ class H2LoadGeneratorTest {
             assertEquals(1, r.errors().goaway(), r.errors().describe());
             // Streams the client opened before it read the GOAWAY, past the server's last stream, were cut off.
             assertTrue(r.errors().reset() <= 4, r.errors().describe());
-            assertEquals(r.errors().goaway() + r.errors().reset(), r.errors().total(), r.errors().describe());
+            assertEquals(
+                    r.errors().goaway() + r.errors().reset(),
+                    r.errors().total(),
+                    r.errors().describe());
             assertEquals(1, r.reconnects());
             assertEquals(2, server.connections.get());
             assertTrue(server.requests() > 30, "the new connection carried on: " + server.requests());
@@ -96,7 +106,9 @@ class H2LoadGeneratorTest {
     @Test
     void aStreamWithoutEndStreamTimesOutAndIsReplaced() throws Exception {
         try (H2TestServer server = new H2TestServer(pki, "h2", 0, n -> n == 5 ? Answer.STALL : Answer.OK)) {
-            LoadResult r = loader.run(spec(server, 1, 2, 600).requestTimeout(Duration.ofMillis(200)).build());
+            LoadResult r = loader.run(spec(server, 1, 2, 600)
+                    .requestTimeout(Duration.ofMillis(200))
+                    .build());
             assertEquals(1, r.errors().timeout(), r.errors().describe() + " " + r.lastError());
             assertEquals(1, r.errors().total(), r.errors().describe());
             assertTrue(r.lastError().startsWith("no END_STREAM within 200 ms"), r.lastError());
@@ -115,7 +127,8 @@ class H2LoadGeneratorTest {
             assertEquals("", r.applicationProtocol());
             assertEquals(2, r.errors().tls(), r.errors().describe());
             assertEquals(2, r.errors().total(), r.errors().describe());
-            assertTrue(r.lastError().startsWith("no HTTP/2: the peer chose no protocol by ALPN (expected: h2)"),
+            assertTrue(
+                    r.lastError().startsWith("no HTTP/2: the peer chose no protocol by ALPN (expected: h2)"),
                     r.lastError());
             assertEquals(0, server.requests());
         }
@@ -123,11 +136,16 @@ class H2LoadGeneratorTest {
 
     @Test
     void http2NeedsTlsAndTheClosedLoop() {
-        IllegalArgumentException plain = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException plain = assertThrows(
+                IllegalArgumentException.class,
                 () -> LoadSpec.builder(443).http2(4).build());
-        assertTrue(plain.getMessage().startsWith("http2Streams: 4 needs TLS (h2 is chosen by ALPN)"),
-                plain.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> LoadSpec.builder(443).tls(mtlsH2).http2(4).rate(10).build());
-        assertThrows(IllegalArgumentException.class, () -> LoadSpec.builder(443).http2(-1).build());
+        assertTrue(
+                plain.getMessage().startsWith("http2Streams: 4 needs TLS (h2 is chosen by ALPN)"), plain.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LoadSpec.builder(443).tls(mtlsH2).http2(4).rate(10).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LoadSpec.builder(443).http2(-1).build());
     }
 }

@@ -1,16 +1,5 @@
 package io.mtlsproxy.bench.load;
 
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongFunction;
-
-import javax.net.ssl.SSLPeerUnverifiedException;
-
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -40,6 +29,15 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * An HTTP/2 server over mutual TLS for load generator tests (the bench PKI's proxy certificate; client
@@ -48,7 +46,13 @@ import io.netty.util.ReferenceCountUtil;
  * streams open at once on one connection, and the client certificates it verified.
  */
 final class H2TestServer implements AutoCloseable {
-    enum Answer { OK, UNAVAILABLE, RESET, STALL, GOAWAY_THEN_OK }
+    enum Answer {
+        OK,
+        UNAVAILABLE,
+        RESET,
+        STALL,
+        GOAWAY_THEN_OK
+    }
 
     static final String BODY = "hello, world\n";
 
@@ -65,16 +69,21 @@ final class H2TestServer implements AutoCloseable {
      * @param answers request number (from 1) → how to answer it
      */
     H2TestServer(BenchPki pki, String alpn, long delayMillis, LongFunction<Answer> answers) throws Exception {
-        context = SslContextBuilder.forServer(pki.proxyCert().toFile(), pki.proxyKey().toFile())
+        context = SslContextBuilder.forServer(
+                        pki.proxyCert().toFile(), pki.proxyKey().toFile())
                 .sslProvider(SslProvider.OPENSSL)
                 .trustManager(pki.edgeCa().toFile())
                 .clientAuth(ClientAuth.REQUIRE)
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        alpn))
                 .build();
         byte[] body = BODY.getBytes(StandardCharsets.US_ASCII);
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -83,17 +92,25 @@ final class H2TestServer implements AutoCloseable {
                         ssl.handshakeFuture().addListener(f -> {
                             if (f.isSuccess()) {
                                 try {
-                                    clientSubjects.add(ssl.engine().getSession().getPeerPrincipal().getName());
+                                    clientSubjects.add(ssl.engine()
+                                            .getSession()
+                                            .getPeerPrincipal()
+                                            .getName());
                                 } catch (SSLPeerUnverifiedException e) {
                                     ch.close();
                                 }
                             }
                         });
-                        ch.pipeline().addLast(ssl, Http2FrameCodecBuilder.forServer().build(),
-                                new Streams(body, delayMillis, answers));
+                        ch.pipeline()
+                                .addLast(
+                                        ssl,
+                                        Http2FrameCodecBuilder.forServer().build(),
+                                        new Streams(body, delayMillis, answers));
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     int port() {
@@ -146,10 +163,11 @@ final class H2TestServer implements AutoCloseable {
             }
             switch (answer) {
                 case OK -> ok(ctx, stream);
-                case UNAVAILABLE -> ctx.writeAndFlush(new DefaultHttp2HeadersFrame(
-                        new DefaultHttp2Headers().status("503"), true).stream(stream));
+                case UNAVAILABLE ->
+                    ctx.writeAndFlush(
+                            new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("503"), true).stream(stream));
                 case RESET -> ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR).stream(stream));
-                case STALL -> { }
+                case STALL -> {}
                 case GOAWAY_THEN_OK -> {
                     // before the answer, so the client hears of it before it would open the next stream
                     ctx.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));

@@ -3,14 +3,12 @@ package io.mtlsproxy.bench.load;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.bench.process.Ports;
 import java.time.Duration;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.mtlsproxy.bench.process.Ports;
 
 @Timeout(60)
 class LoadGeneratorTest {
@@ -29,8 +27,12 @@ class LoadGeneratorTest {
     @Test
     void closedLoopCountsAnswersAndTheirBodies() throws Exception {
         try (TestHttpServer server = new TestHttpServer(200, "hello, world\n", t -> 0L)) {
-            LoadResult r = loader.run(LoadSpec.builder(server.port()).request("/small", 13).connections(4)
-                    .warmup(Duration.ofMillis(100)).duration(Duration.ofMillis(400)).build());
+            LoadResult r = loader.run(LoadSpec.builder(server.port())
+                    .request("/small", 13)
+                    .connections(4)
+                    .warmup(Duration.ofMillis(100))
+                    .duration(Duration.ofMillis(400))
+                    .build());
             assertEquals(ErrorCounts.NONE, r.errors(), r.lastError());
             assertTrue(r.requests() > 0, "answers counted");
             assertEquals(13 * r.requests(), r.bodyBytes());
@@ -42,15 +44,19 @@ class LoadGeneratorTest {
     @Test
     void answersOutside2xxAndBodiesOfTheWrongLengthAreErrors() throws Exception {
         try (TestHttpServer unavailable = new TestHttpServer(503, "busy", t -> 0L);
-             TestHttpServer shortBody = new TestHttpServer(200, "short", t -> 0L)) {
-            LoadResult status = loader.run(LoadSpec.builder(unavailable.port()).request("/", 4)
-                    .duration(Duration.ofMillis(200)).build());
+                TestHttpServer shortBody = new TestHttpServer(200, "short", t -> 0L)) {
+            LoadResult status = loader.run(LoadSpec.builder(unavailable.port())
+                    .request("/", 4)
+                    .duration(Duration.ofMillis(200))
+                    .build());
             assertTrue(status.errors().status() > 0, status.errors().describe());
             assertEquals(status.errors().status(), status.errors().total());
             assertEquals("HTTP 503", status.lastError());
 
-            LoadResult body = loader.run(LoadSpec.builder(shortBody.port()).request("/", 13)
-                    .duration(Duration.ofMillis(200)).build());
+            LoadResult body = loader.run(LoadSpec.builder(shortBody.port())
+                    .request("/", 13)
+                    .duration(Duration.ofMillis(200))
+                    .build());
             assertTrue(body.errors().body() > 0, body.errors().describe());
             assertEquals(body.errors().body(), body.errors().total());
         }
@@ -59,8 +65,12 @@ class LoadGeneratorTest {
     @Test
     void newConnectionPerRequestOpensOneConnectionPerAnswer() throws Exception {
         try (TestHttpServer server = new TestHttpServer(200, "hello, world\n", t -> 0L)) {
-            LoadResult r = loader.run(LoadSpec.builder(server.port()).request("/small", 13).connections(2)
-                    .newConnectionPerRequest(true).duration(Duration.ofMillis(300)).build());
+            LoadResult r = loader.run(LoadSpec.builder(server.port())
+                    .request("/small", 13)
+                    .connections(2)
+                    .newConnectionPerRequest(true)
+                    .duration(Duration.ofMillis(300))
+                    .build());
             assertEquals(ErrorCounts.NONE, r.errors(), r.lastError());
             assertTrue(r.requests() > 0);
             assertEquals(0, r.reconnects(), "closing after each answer is on purpose, not a reconnect");
@@ -70,7 +80,10 @@ class LoadGeneratorTest {
     @Test
     void refusedConnectionsAreConnectErrors() throws Exception {
         int nobody = Ports.free();
-        LoadResult r = loader.run(LoadSpec.builder(nobody).request("/", 13).duration(Duration.ofMillis(200)).build());
+        LoadResult r = loader.run(LoadSpec.builder(nobody)
+                .request("/", 13)
+                .duration(Duration.ofMillis(200))
+                .build());
         assertEquals(0, r.requests());
         assertTrue(r.errors().connect() > 0, r.errors().describe());
     }
@@ -89,8 +102,12 @@ class LoadGeneratorTest {
             return t >= stallFrom && t < stallTo ? (stallTo - t) / 1_000_000 : 0L;
         })) {
             window[0] = System.nanoTime();
-            LoadResult r = loader.run(LoadSpec.builder(server.port()).request("/small", 13).connections(1)
-                    .rate(200).duration(Duration.ofSeconds(1)).build());
+            LoadResult r = loader.run(LoadSpec.builder(server.port())
+                    .request("/small", 13)
+                    .connections(1)
+                    .rate(200)
+                    .duration(Duration.ofSeconds(1))
+                    .build());
             assertEquals(ErrorCounts.NONE, r.errors(), r.lastError());
             assertTrue(r.requests() >= 190 && r.requests() <= 201, "the schedule is kept: " + r.requests());
             assertTrue(r.p99Micros() >= 300_000, "stall visible at p99: " + r.p99Micros() + " µs");

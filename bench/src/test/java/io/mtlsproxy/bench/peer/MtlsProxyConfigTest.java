@@ -3,14 +3,6 @@ package io.mtlsproxy.bench.peer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.mtlsproxy.bench.process.CpuPlan;
 import io.mtlsproxy.bench.scenario.Hop;
@@ -21,14 +13,25 @@ import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.config.UpstreamTlsMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The config the harness writes for mtls-proxy is one the proxy's own loader accepts, with the legs it means. */
 class MtlsProxyConfigTest {
     @Test
     void generatedConfigLoadsWithOneListenerAndRoutePerLeg(@TempDir Path dir) throws Exception {
         BenchPki pki = BenchPki.create(dir.resolve("pki"));
-        PeerEnvironment env = new PeerEnvironment(dir, pki, Map.of(Hop.PLAIN, 20001, Hop.TLS, 20002, Hop.MTLS, 20003),
-                CpuPlan.defaults(2), 20_000, false);
+        PeerEnvironment env = new PeerEnvironment(
+                dir,
+                pki,
+                Map.of(Hop.PLAIN, 20001, Hop.TLS, 20002, Hop.MTLS, 20003),
+                CpuPlan.defaults(2),
+                20_000,
+                false);
         Map<Leg, Integer> ports = new LinkedHashMap<>();
         int port = 21000;
         for (Leg leg : Leg.ALL) {
@@ -46,20 +49,30 @@ class MtlsProxyConfigTest {
         for (Leg leg : Leg.ALL) {
             ListenerConfig l = config.listener(leg.id()).orElseThrow();
             assertEquals(ports.get(leg), l.port());
-            assertEquals(switch (leg.inbound()) {
-                case PLAIN -> TlsMode.NONE;
-                case TLS -> TlsMode.TLS;
-                case MTLS -> TlsMode.MTLS;
-            }, l.tls().mode(), leg.id());
+            assertEquals(
+                    switch (leg.inbound()) {
+                        case PLAIN -> TlsMode.NONE;
+                        case TLS -> TlsMode.TLS;
+                        case MTLS -> TlsMode.MTLS;
+                    },
+                    l.tls().mode(),
+                    leg.id());
             assertTrue(l.limits().maxConnections() >= 10_000, "room for the idle scenario");
-            RouteConfig r = config.routes().stream().filter(x -> x.listener().equals(leg.id())).findFirst()
+            RouteConfig r = config.routes().stream()
+                    .filter(x -> x.listener().equals(leg.id()))
+                    .findFirst()
                     .orElseThrow();
-            assertEquals(env.originPort(leg.outbound()), r.upstream().endpoints().get(0).port());
-            assertEquals(switch (leg.outbound()) {
-                case PLAIN -> UpstreamTlsMode.PLAIN;
-                case TLS -> UpstreamTlsMode.TLS;
-                case MTLS -> UpstreamTlsMode.MTLS;
-            }, r.upstream().tls().mode(), leg.id());
+            assertEquals(
+                    env.originPort(leg.outbound()),
+                    r.upstream().endpoints().get(0).port());
+            assertEquals(
+                    switch (leg.outbound()) {
+                        case PLAIN -> UpstreamTlsMode.PLAIN;
+                        case TLS -> UpstreamTlsMode.TLS;
+                        case MTLS -> UpstreamTlsMode.MTLS;
+                    },
+                    r.upstream().tls().mode(),
+                    leg.id());
         }
     }
 }

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.bench.process.CpuPlan;
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
-
-import io.mtlsproxy.bench.process.CpuPlan;
 
 class ScenariosTest {
     @Test
@@ -28,7 +26,8 @@ class ScenariosTest {
         assertEquals(Scenarios.ALL, Scenarios.parse("all"));
         assertEquals(Scenarios.QUICK_SUBSET.size(), Scenarios.parse("quick").size());
         List<Scenario> chosen = Scenarios.parse("handshake-tls12, mtls-plain-small,handshake-tls13");
-        assertEquals(List.of("mtls-plain-small", "mtls-plain-handshake-tls13", "mtls-plain-handshake-tls12"),
+        assertEquals(
+                List.of("mtls-plain-small", "mtls-plain-handshake-tls13", "mtls-plain-handshake-tls12"),
                 chosen.stream().map(Scenario::id).toList());
         assertEquals(5, Scenarios.parse("16k").size());
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class FlatnessTest {
@@ -28,10 +27,15 @@ class FlatnessTest {
 
     @Test
     void tooFewSamplesAndUnjudgedSeriesSaySo() {
-        assertEquals(Flatness.TOO_FEW, Flatness.judge("x", "", List.of(new double[] {50, 1}), 60, TOLERANCE)
-                .verdict());
-        assertEquals(Flatness.TOO_FEW, Flatness.judge("x", "", List.of(), 60, TOLERANCE).verdict());
-        assertEquals(Flatness.INFO, Flatness.judge("x", "", series(t -> t), 60, null).verdict());
+        assertEquals(
+                Flatness.TOO_FEW,
+                Flatness.judge("x", "", List.of(new double[] {50, 1}), 60, TOLERANCE)
+                        .verdict());
+        assertEquals(
+                Flatness.TOO_FEW,
+                Flatness.judge("x", "", List.of(), 60, TOLERANCE).verdict());
+        assertEquals(
+                Flatness.INFO, Flatness.judge("x", "", series(t -> t), 60, null).verdict());
     }
 
     /** One point every 5 s over 60 s. */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class PromTextTest {
@@ -33,7 +32,8 @@ class PromTextTest {
     @Test
     void readsEscapedLabelValues() {
         PromText m = PromText.parse(TEXT);
-        assertEquals(1727996.0, m.sum("mtls_proxy_certificate_expires_in_seconds", "subject",
-                "O=Example\\, Inc.,CN=\"api\""));
+        assertEquals(
+                1727996.0,
+                m.sum("mtls_proxy_certificate_expires_in_seconds", "subject", "O=Example\\, Inc.,CN=\"api\""));
     }
 }

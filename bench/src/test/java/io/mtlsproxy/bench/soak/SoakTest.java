@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,14 +25,20 @@ class SoakTest {
 
     @Test
     void shortSoakHasNoUnexpectedErrorsAndEveryChangeTakesEffect(@TempDir Path out) throws Exception {
-        SoakOptions options = SoakOptions.defaults(REPO).duration(Duration.ofSeconds(20))
-                .rotateEvery(Duration.ofSeconds(4)).crlEvery(Duration.ofSeconds(5))
-                .routeEditEvery(Duration.ofSeconds(4)).faultEvery(Duration.ofSeconds(16))
-                .faultFor(Duration.ofSeconds(3)).sampleEvery(Duration.ofSeconds(2)).gcEvery(Duration.ofSeconds(4))
-                .outDir(out).build();
+        SoakOptions options = SoakOptions.defaults(REPO)
+                .duration(Duration.ofSeconds(20))
+                .rotateEvery(Duration.ofSeconds(4))
+                .crlEvery(Duration.ofSeconds(5))
+                .routeEditEvery(Duration.ofSeconds(4))
+                .faultEvery(Duration.ofSeconds(16))
+                .faultFor(Duration.ofSeconds(3))
+                .sampleEvery(Duration.ofSeconds(2))
+                .gcEvery(Duration.ofSeconds(4))
+                .outDir(out)
+                .build();
         SoakReport report;
         List<ProcessHandle> processes;
-        Soak soak = new Soak(options, line -> { });
+        Soak soak = new Soak(options, line -> {});
         try (soak) {
             report = soak.run();
         } finally {
@@ -50,14 +55,17 @@ class SoakTest {
             assertTrue(c.done() >= 1, c.change() + " never happened\n" + md);
             assertEquals(c.done(), c.verified(), c.change() + "\n" + md);
         }
-        long changes = report.changes().stream().mapToInt(SoakReport.ChangeOutcome::done).sum();
+        long changes = report.changes().stream()
+                .mapToInt(SoakReport.ChangeOutcome::done)
+                .sum();
         assertTrue(report.reloadsOk() >= changes, md);
         assertEquals(0, report.reloadsFailed(), md);
         assertEquals(1, report.faults(), md);
         // New connections saw the first certificate and every renewed one (the last may land as the load stops).
         int serverRenewals = report.changes().get(0).done();
         assertTrue(report.serverCertificatesSeen() >= serverRenewals, md);
-        assertTrue(report.series().stream().allMatch(s -> s.series().startsWith("heap after") || s.samples() > 2),
+        assertTrue(
+                report.series().stream().allMatch(s -> s.series().startsWith("heap after") || s.samples() > 2),
                 "a reading every 2 s of every series (the forced GC depends on jcmd attaching)\n" + md);
 
         List<Path> files = SoakResults.write(report, md, out);
@@ -66,7 +74,9 @@ class SoakTest {
 
         assertFalse(processes.isEmpty());
         for (ProcessHandle p : processes) {
-            assertFalse(p.isAlive(), "process " + p.pid() + " " + p.info().commandLine().orElse("") + " still runs");
+            assertFalse(
+                    p.isAlive(),
+                    "process " + p.pid() + " " + p.info().commandLine().orElse("") + " still runs");
         }
     }
 }

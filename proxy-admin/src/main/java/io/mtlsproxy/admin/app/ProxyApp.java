@@ -2,16 +2,6 @@ package io.mtlsproxy.admin.app;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.mtlsproxy.admin.build.BuildInfo;
 import io.mtlsproxy.admin.log.AccessLogs;
 import io.mtlsproxy.admin.metrics.PrometheusRegistry;
@@ -23,15 +13,23 @@ import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ConfigWarnings;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.core.ProxyServer;
-import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.reload.Reloader;
+import io.mtlsproxy.core.reload.ServerView;
 import io.mtlsproxy.core.renew.Issuers;
 import io.mtlsproxy.core.renew.RenewalScheduler;
 import io.mtlsproxy.core.renew.Renewals;
 import io.mtlsproxy.core.renew.acme.AcmeIssuer;
-import io.mtlsproxy.core.reload.ServerView;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The composition root of a running proxy: configuration → core's {@link ProxyServer} → the admin endpoint, the
@@ -51,8 +49,13 @@ public final class ProxyApp implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    private ProxyApp(PrometheusRegistry registry, AccessLog accessLog, ProxyServer proxy, AdminServer admin,
-                     Reloader reloader, RenewalScheduler renewals) {
+    private ProxyApp(
+            PrometheusRegistry registry,
+            AccessLog accessLog,
+            ProxyServer proxy,
+            AdminServer admin,
+            Reloader reloader,
+            RenewalScheduler renewals) {
         this.renewals = renewals;
         this.registry = registry;
         this.accessLog = accessLog;
@@ -84,21 +87,31 @@ public final class ProxyApp implements AutoCloseable {
         RenewalScheduler renewals = null;
         try {
             accessLog = AccessLogs.open(config.accessLog(), registry.registry());
-            proxy = ProxyServer.builder().metrics(new ProxyMetrics(registry.registry())).accessLog(accessLog).build();
+            proxy = ProxyServer.builder()
+                    .metrics(new ProxyMetrics(registry.registry()))
+                    .accessLog(accessLog)
+                    .build();
             proxy.prepare(config); // bad key material fails here, before anything is bound
             ConfigWarnings.of(config).forEach(w -> LOG.warn("{}", w)); // as check-config prints them
             // the admin endpoint comes first, so /readyz answers 503 until every listener is bound
             ProxyServer server = proxy;
             AtomicReference<Reloader> reloads = new AtomicReference<>();
             // a renewal loads the new files through the one reload path, as SIGHUP would
-            renewals = new RenewalScheduler(issuers(proxy), registry.registry(),
+            renewals = new RenewalScheduler(
+                    issuers(proxy),
+                    registry.registry(),
                     () -> reloads.get().reload(Reloader.Trigger.RENEWAL).ok());
             ServerView view = new ServerView(server);
             ServerInfo info = new ServerInfo(BuildInfo.current(), reloadFrom, Clock.systemUTC());
-            admin = AdminServer.builder(view, registry.registry()).config(config.admin()).renewals(renewals)
+            admin = AdminServer.builder(view, registry.registry())
+                    .config(config.admin())
+                    .renewals(renewals)
                     .access(AdminAccess.of(config.admin()))
-                    .expiry(() -> server.snapshot() == null ? config.expiry() : server.snapshot().config().expiry())
-                    .serverInfo(info).start();
+                    .expiry(() -> server.snapshot() == null
+                            ? config.expiry()
+                            : server.snapshot().config().expiry())
+                    .serverInfo(info)
+                    .start();
             LOG.info("admin endpoint on http://{}:{}/", config.admin().bind(), admin.port());
             proxy.start(config);
             AdminServer adminServer = admin;

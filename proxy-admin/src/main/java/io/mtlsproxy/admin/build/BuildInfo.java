@@ -1,16 +1,15 @@
 package io.mtlsproxy.admin.build;
 
+import io.mtlsproxy.core.tls.TlsProvider;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.Version;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
-
-import io.mtlsproxy.core.tls.TlsProvider;
-import io.netty.handler.ssl.OpenSsl;
-import io.netty.handler.ssl.SslProvider;
-import io.netty.util.Version;
 
 /**
  * What this binary is: the project version and git commit Maven wrote into {@code build-info.properties}, and the
@@ -52,8 +51,12 @@ public record BuildInfo(String version, String commit, String netty, String tlsP
         String library = provider == SslProvider.JDK
                 ? "JDK " + System.getProperty("java.vendor") + " " + System.getProperty("java.version")
                 : OpenSsl.versionString() + " (netty-tcnative " + filled(p.getProperty("tcnative")) + ")";
-        return new BuildInfo(filled(p.getProperty("version")), filled(p.getProperty("commit")),
-                netty == null ? UNKNOWN : netty.artifactVersion(), provider.name().toLowerCase(Locale.ROOT), library);
+        return new BuildInfo(
+                filled(p.getProperty("version")),
+                filled(p.getProperty("commit")),
+                netty == null ? UNKNOWN : netty.artifactVersion(),
+                provider.name().toLowerCase(Locale.ROOT),
+                library);
     }
 
     /** A value Maven did not fill in is still its {@code ${placeholder}}. */

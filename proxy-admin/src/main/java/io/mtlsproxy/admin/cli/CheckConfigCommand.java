@@ -1,16 +1,5 @@
 package io.mtlsproxy.admin.cli;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
-
 import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
@@ -26,6 +15,16 @@ import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.ExpiryState;
 import io.mtlsproxy.core.tls.TlsMaterialCheck;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,11 +37,16 @@ import picocli.CommandLine.Spec;
  * any warnings ({@code FILE:LINE: key: warning: message}, see {@link ConfigWarnings}) on stderr.
  * Exit 1 is never used for a configuration problem, so scripts can tell "bad config" from "tool broke".
  */
-@Command(name = "check-config", mixinStandardHelpOptions = true,
+@Command(
+        name = "check-config",
+        mixinStandardHelpOptions = true,
         description = "Validates a configuration: exit 0 and a summary, or every error as FILE:LINE: key: message"
                 + " on stderr and exit 2.")
 public final class CheckConfigCommand implements Callable<Integer> {
-    @Option(names = "--config", required = true, paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            required = true,
+            paramLabel = "FILE",
             description = "The main configuration file (its routes-dir is read too).")
     Path config;
 
@@ -88,26 +92,41 @@ public final class CheckConfigCommand implements Callable<Integer> {
         long files = c.routes().stream().map(r -> r.source().file()).distinct().count();
         s.append("configuration OK: ").append(c.file());
         c.routesDir().ifPresent(d -> s.append(" + routes-dir ").append(d));
-        s.append(" (").append(count(c.routes().size(), "route")).append(" from ").append(count(files, "file"))
+        s.append(" (")
+                .append(count(c.routes().size(), "route"))
+                .append(" from ")
+                .append(count(files, "file"))
                 .append(")\n");
-        s.append("admin: http://").append(hostPort(c.admin().bind(), c.admin().port()))
-                .append("   access-log: ").append(c.accessLog()).append('\n');
+        s.append("admin: http://")
+                .append(hostPort(c.admin().bind(), c.admin().port()))
+                .append("   access-log: ")
+                .append(c.accessLog())
+                .append('\n');
 
         Table listeners = new Table("name", "address", "tls", "client-auth", "certificates", "proxy-protocol");
         for (ListenerConfig l : c.listeners()) {
             TlsMode mode = l.tls().mode();
-            listeners.row(l.name(), hostPort(l.bind(), l.port()), mode.configName(),
+            listeners.row(
+                    l.name(),
+                    hostPort(l.bind(), l.port()),
+                    mode.configName(),
                     mode == TlsMode.MTLS ? lower(l.tls().clientAuth()) : "-",
-                    mode == TlsMode.NONE ? "-" : String.valueOf(l.tls().certificates().size()),
+                    mode == TlsMode.NONE
+                            ? "-"
+                            : String.valueOf(l.tls().certificates().size()),
                     l.proxyProtocol() ? "yes" : "no");
         }
         s.append("\nlisteners (").append(c.listeners().size()).append("):\n").append(listeners);
 
         Table routes = new Table("name", "listener", "match", "protocol", "identity", "upstream", "endpoints");
         for (RouteConfig r : c.routes()) {
-            routes.row(r.name(), r.listener(), r.match().host().orElse("*") + r.match().pathPrefix(),
-                    lower(r.protocol()), identity(r), lower(r.upstream().tls().mode())
-                            + (r.upstream().protocol() == UpstreamProtocol.H2 ? "/h2" : ""),
+            routes.row(
+                    r.name(),
+                    r.listener(),
+                    r.match().host().orElse("*") + r.match().pathPrefix(),
+                    lower(r.protocol()),
+                    identity(r),
+                    lower(r.upstream().tls().mode()) + (r.upstream().protocol() == UpstreamProtocol.H2 ? "/h2" : ""),
                     r.upstream().endpoints().stream().map(Object::toString).collect(Collectors.joining(", ")));
         }
         s.append("\nroutes (").append(c.routes().size()).append("):\n").append(routes);
@@ -115,19 +134,35 @@ public final class CheckConfigCommand implements Callable<Integer> {
         Table certs = new Table("usage", "owner", "subject", "until", "days left", "state");
         for (CertificateUse u : material.certificates()) {
             X509Certificate x = u.certificate();
-            certs.row(u.usage(), u.owner(), x.getSubjectX500Principal().getName(),
-                    x.getNotAfter().toInstant().toString(), daysLeft(x.getNotAfter().toInstant(), now),
+            certs.row(
+                    u.usage(),
+                    u.owner(),
+                    x.getSubjectX500Principal().getName(),
+                    x.getNotAfter().toInstant().toString(),
+                    daysLeft(x.getNotAfter().toInstant(), now),
                     ExpiryState.of(x, now, c.expiry()).label());
         }
         for (CrlUse crl : material.crls()) {
-            Instant next = crl.crl().getNextUpdate() == null ? null : crl.crl().getNextUpdate().toInstant();
-            certs.row(CrlUse.LISTENER_CRL, crl.owner(), crl.crl().getIssuerX500Principal().getName(),
-                    next == null ? "-" : next.toString(), next == null ? "-" : daysLeft(next, now),
+            Instant next = crl.crl().getNextUpdate() == null
+                    ? null
+                    : crl.crl().getNextUpdate().toInstant();
+            certs.row(
+                    CrlUse.LISTENER_CRL,
+                    crl.owner(),
+                    crl.crl().getIssuerX500Principal().getName(),
+                    next == null ? "-" : next.toString(),
+                    next == null ? "-" : daysLeft(next, now),
                     next != null && next.isBefore(now) ? "stale" : "valid");
         }
-        s.append("\ncertificates (").append(material.certificates().size()).append(")")
-                .append(material.crls().isEmpty() ? "" : " and CRLs (" + material.crls().size() + ")")
-                .append(":\n").append(certs.isEmpty() ? "  (none loaded)\n" : certs.toString());
+        s.append("\ncertificates (")
+                .append(material.certificates().size())
+                .append(")")
+                .append(
+                        material.crls().isEmpty()
+                                ? ""
+                                : " and CRLs (" + material.crls().size() + ")")
+                .append(":\n")
+                .append(certs.isEmpty() ? "  (none loaded)\n" : certs.toString());
         return s.toString();
     }
 
@@ -137,7 +172,9 @@ public final class CheckConfigCommand implements Callable<Integer> {
             return "-";
         }
         String what = id.allow().admitsAnyVerified() ? "any verified" : "allow-list";
-        return what + (id.require() ? ", required" : "") + (id.mode() == IdentityMode.REPORT_ONLY ? ", report-only" : "");
+        return what
+                + (id.require() ? ", required" : "")
+                + (id.mode() == IdentityMode.REPORT_ONLY ? ", report-only" : "");
     }
 
     /** "1 route", "2 routes". */

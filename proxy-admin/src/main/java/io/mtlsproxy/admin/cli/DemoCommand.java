@@ -1,24 +1,27 @@
 package io.mtlsproxy.admin.cli;
 
+import io.mtlsproxy.admin.demo.Demo;
+import io.mtlsproxy.config.ConfigException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-
-import io.mtlsproxy.admin.demo.Demo;
-import io.mtlsproxy.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
         description = "Runs the embedded default: a throwaway PKI, demo origins (plain, TLS, mTLS) and a proxy "
                 + "over every inbound x outbound combination, with ready-to-paste curl commands.")
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--state-dir", paramLabel = "DIR",
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
             description = "where the PKI and demo.conf go (default: a new temporary directory)")
     Path stateDir;
 
@@ -80,8 +83,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             err().println("mtls-proxy demo: removed " + dir + " (its throwaway PKI)");
         } catch (java.io.IOException e) {
-            err().println("mtls-proxy demo: could not remove " + dir + ", which holds private keys: "
-                    + e.getMessage());
+            err().println("mtls-proxy demo: could not remove " + dir + ", which holds private keys: " + e.getMessage());
         }
     }
 }

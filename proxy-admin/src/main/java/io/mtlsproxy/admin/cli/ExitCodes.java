@@ -10,6 +10,5 @@ public final class ExitCodes {
             + "error: the message says what and where); 2 a usage or configuration error (every configuration "
             + "error printed as FILE:LINE: key: message).";
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 }

@@ -1,9 +1,8 @@
 package io.mtlsproxy.admin.cli;
 
-import org.slf4j.LoggerFactory;
-
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code --log-level}: the level of the proxy's own log (stderr), set on logback's root logger when the option is
@@ -11,7 +10,11 @@ import ch.qos.logback.classic.Logger;
  * Without the option the level is logback's: INFO, or {@code -Dmtlsproxy.log.level} with conf/logback.xml.
  */
 public enum LogLevel {
-    ERROR, WARN, INFO, DEBUG, TRACE;
+    ERROR,
+    WARN,
+    INFO,
+    DEBUG,
+    TRACE;
 
     public void apply() {
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.toLevel(name()));

@@ -1,17 +1,16 @@
 package io.mtlsproxy.admin.cli;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-
 import io.mtlsproxy.admin.app.ProxyApp;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.renew.RenewalPass;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,10 +23,14 @@ import picocli.CommandLine.Spec;
  * {@code POST /renew} on a running one). Exit 0: all renewed or nothing due; 1: a renewal failed; 2: a
  * configuration problem.
  */
-@Command(name = "renew", mixinStandardHelpOptions = true,
-        description = {"Renews every certificate with a renew block that is due, once, and exits.",
-                "Exit 0: all renewed or nothing due; 1: a renewal failed; 2: a configuration problem.",
-                "On a running proxy use POST /renew on its admin endpoint instead."})
+@Command(
+        name = "renew",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Renews every certificate with a renew block that is due, once, and exits.",
+            "Exit 0: all renewed or nothing due; 1: a renewal failed; 2: a configuration problem.",
+            "On a running proxy use POST /renew on its admin endpoint instead."
+        })
 public final class RenewCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "The main configuration file.")
     Path config;
@@ -73,8 +76,9 @@ public final class RenewCommand implements Callable<Integer> {
             lines = RenewalPass.run(loaded, ProxyApp.issuers(null), only, force, dryRun);
         }
         for (RenewalPass.Line l : lines) {
-            (l.failed() ? err : out).println(l.result() + ": " + l.usage() + " " + l.owner() + " (issuer "
-                    + l.issuer() + "): " + l.detail());
+            (l.failed() ? err : out)
+                    .println(l.result() + ": " + l.usage() + " " + l.owner() + " (issuer " + l.issuer() + "): "
+                            + l.detail());
         }
         out.flush();
         err.flush();

@@ -1,31 +1,35 @@
 package io.mtlsproxy.admin.cli;
 
+import io.mtlsproxy.admin.app.ProxyApp;
+import io.mtlsproxy.config.ConfigError;
+import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.core.reload.Reloader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.mtlsproxy.admin.app.ProxyApp;
-import io.mtlsproxy.config.ConfigError;
-import io.mtlsproxy.config.ConfigException;
-import io.mtlsproxy.core.reload.Reloader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
         description = "Runs the proxy until SIGTERM/SIGINT (graceful drain); reloads on SIGHUP; "
                 + "reopens the access log file on SIGUSR1.",
-        footer = {"",
+        footer = {
+            "",
             "Admin endpoint: plain HTTP on the configuration's admin.bind:admin.port (default 127.0.0.1:9901):"
-                + " /healthz, /readyz, /metrics, /certs, /tls/failures, POST /reload.",
-            "", ExitCodes.HELP + " Exit 0 also after a drain on SIGTERM/SIGINT.",
-            "", "Environment: MTLS_PROXY_JAVA_OPTS adds JVM options after conf/jvm.options (bin/mtls-proxy),"
-                + " e.g. MTLS_PROXY_JAVA_OPTS=\"-Xms1g -Xmx1g\".",
-            "Logging: on stderr; --log-level LEVEL, or conf/logback.xml (-Dmtlsproxy.log.level=LEVEL)."})
+                    + " /healthz, /readyz, /metrics, /certs, /tls/failures, POST /reload.",
+            "",
+            ExitCodes.HELP + " Exit 0 also after a drain on SIGTERM/SIGINT.",
+            "",
+            "Environment: MTLS_PROXY_JAVA_OPTS adds JVM options after conf/jvm.options (bin/mtls-proxy),"
+                    + " e.g. MTLS_PROXY_JAVA_OPTS=\"-Xms1g -Xmx1g\".",
+            "Logging: on stderr; --log-level LEVEL, or conf/logback.xml (-Dmtlsproxy.log.level=LEVEL)."
+        })
 public final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 

@@ -11,8 +11,7 @@ import org.slf4j.LoggerFactory;
 final class Signals {
     private static final Logger LOG = LoggerFactory.getLogger(Signals.class);
 
-    private Signals() {
-    }
+    private Signals() {}
 
     static void onStop(Runnable action) {
         Runnable once = new Runnable() {

@@ -2,12 +2,6 @@ package io.mtlsproxy.admin.demo;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
-
-import javax.net.ssl.SSLPeerUnverifiedException;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -30,6 +24,10 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * A demo origin app: answers every request with what it saw — which origin it is, the path, the forwarded
@@ -50,7 +48,9 @@ public final class DemoOrigin implements AutoCloseable {
     public static DemoOrigin start(String name, EventLoopGroup group, int port, SslContext tls)
             throws InterruptedException {
         requireNonNull(name, "name");
-        ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -90,17 +90,24 @@ public final class DemoOrigin implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             StringBuilder body = new StringBuilder();
             body.append("hello from the ").append(name).append(" origin\n");
-            body.append("request: ").append(req.method()).append(' ').append(req.uri()).append('\n');
-            body.append("host: ").append(req.headers().get(HttpHeaderNames.HOST)).append('\n');
-            for (String h : new String[] {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
-                    "x-forwarded-client-cert"}) {
+            body.append("request: ")
+                    .append(req.method())
+                    .append(' ')
+                    .append(req.uri())
+                    .append('\n');
+            body.append("host: ")
+                    .append(req.headers().get(HttpHeaderNames.HOST))
+                    .append('\n');
+            for (String h :
+                    new String[] {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-client-cert"
+                    }) {
                 if (req.headers().contains(h)) {
                     body.append(h).append(": ").append(req.headers().get(h)).append('\n');
                 }
             }
             body.append("proxy's client certificate: ").append(peerSubject(ctx)).append('\n');
-            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+            FullHttpResponse res = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
             res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
             res.headers().set("x-origin", name);
@@ -129,7 +136,8 @@ public final class DemoOrigin implements AutoCloseable {
             }
             try {
                 return ((X509Certificate) tls.engine().getSession().getPeerCertificates()[0])
-                        .getSubjectX500Principal().getName();
+                        .getSubjectX500Principal()
+                        .getName();
             } catch (SSLPeerUnverifiedException e) {
                 return "(none)";
             }

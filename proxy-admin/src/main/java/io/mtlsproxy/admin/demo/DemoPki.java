@@ -1,14 +1,13 @@
 package io.mtlsproxy.admin.demo;
 
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
 
 /**
  * The demo's throwaway PKI, two trust domains as in a real deployment: the edge CA (the proxy's server
@@ -73,24 +72,52 @@ public record DemoPki(Path dir) {
     /** Makes every certificate and key under {@code dir} (keys 0600). */
     public static DemoPki create(Path dir) throws IOException {
         DemoPki pki = new DemoPki(dir);
-        CertificateAuthority edge = CertificateAuthority.createRoot("mtls-proxy demo edge CA", Duration.ofDays(3650),
-                KeyAlgorithm.EC_P256);
-        CertificateAuthority origin = CertificateAuthority.createRoot("mtls-proxy demo origin CA",
-                Duration.ofDays(3650), KeyAlgorithm.EC_P256);
+        CertificateAuthority edge =
+                CertificateAuthority.createRoot("mtls-proxy demo edge CA", Duration.ofDays(3650), KeyAlgorithm.EC_P256);
+        CertificateAuthority origin = CertificateAuthority.createRoot(
+                "mtls-proxy demo origin CA", Duration.ofDays(3650), KeyAlgorithm.EC_P256);
         Pem.writePublic(pki.edgeCa(), edge.certificate());
         Pem.writePublic(pki.originCa(), origin.certificate());
-        write(edge.issue(CertificateSpec.server("localhost").dns("localhost").ip("127.0.0.1")
-                .validFor(Duration.ofDays(365)).build()), pki.proxyCert(), pki.proxyKey());
-        write(edge.issue(CertificateSpec.client("demo-client").organization("mtls-proxy demo")
-                .uri(CLIENT_SPIFFE_ID).validFor(Duration.ofDays(365)).build()), pki.clientCert(), pki.clientKey());
-        write(origin.issue(CertificateSpec.server("localhost").dns("localhost").ip("127.0.0.1")
-                .validFor(Duration.ofDays(365)).build()), pki.originCert(), pki.originKey());
-        write(origin.issue(CertificateSpec.client("mtls-proxy").organization("mtls-proxy demo")
-                .uri("spiffe://demo.local/ns/edge/sa/mtls-proxy").validFor(Duration.ofDays(365)).build()),
-                pki.proxyClientCert(), pki.proxyClientKey());
+        write(
+                edge.issue(CertificateSpec.server("localhost")
+                        .dns("localhost")
+                        .ip("127.0.0.1")
+                        .validFor(Duration.ofDays(365))
+                        .build()),
+                pki.proxyCert(),
+                pki.proxyKey());
+        write(
+                edge.issue(CertificateSpec.client("demo-client")
+                        .organization("mtls-proxy demo")
+                        .uri(CLIENT_SPIFFE_ID)
+                        .validFor(Duration.ofDays(365))
+                        .build()),
+                pki.clientCert(),
+                pki.clientKey());
+        write(
+                origin.issue(CertificateSpec.server("localhost")
+                        .dns("localhost")
+                        .ip("127.0.0.1")
+                        .validFor(Duration.ofDays(365))
+                        .build()),
+                pki.originCert(),
+                pki.originKey());
+        write(
+                origin.issue(CertificateSpec.client("mtls-proxy")
+                        .organization("mtls-proxy demo")
+                        .uri("spiffe://demo.local/ns/edge/sa/mtls-proxy")
+                        .validFor(Duration.ofDays(365))
+                        .build()),
+                pki.proxyClientCert(),
+                pki.proxyClientKey());
         // one certificate, named so, expires in 20 days on purpose: /certs and the log show it as "expiring"
-        write(edge.issue(CertificateSpec.server("expiring-example").dns(EXPIRING_NAME)
-                .validFor(Duration.ofDays(EXPIRING_DAYS)).build()), pki.expiringCert(), pki.expiringKey());
+        write(
+                edge.issue(CertificateSpec.server("expiring-example")
+                        .dns(EXPIRING_NAME)
+                        .validFor(Duration.ofDays(EXPIRING_DAYS))
+                        .build()),
+                pki.expiringCert(),
+                pki.expiringKey());
         return pki;
     }
 

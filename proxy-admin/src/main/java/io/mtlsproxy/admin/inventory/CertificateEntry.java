@@ -2,21 +2,29 @@ package io.mtlsproxy.admin.inventory;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.tls.CertificateUse;
+import io.mtlsproxy.core.tls.ExpiryState;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
 
-import io.mtlsproxy.core.tls.CertificateUse;
-import io.mtlsproxy.core.tls.ExpiryState;
-
 /**
  * One certificate in use, as the last inventory evaluation saw it. {@code state} is as of that evaluation;
  * the time left is computed by whoever reads it, against their own clock.
  */
-public record CertificateEntry(String usage, String owner, Path path, String subject, String issuer, String serial,
-                               List<String> sans, String sha256, Instant notBefore, Instant notAfter,
-                               ExpiryState state) {
+public record CertificateEntry(
+        String usage,
+        String owner,
+        Path path,
+        String subject,
+        String issuer,
+        String serial,
+        List<String> sans,
+        String sha256,
+        Instant notBefore,
+        Instant notAfter,
+        ExpiryState state) {
     public CertificateEntry {
         requireNonNull(usage, "usage");
         requireNonNull(owner, "owner");
@@ -27,10 +35,18 @@ public record CertificateEntry(String usage, String owner, Path path, String sub
 
     static CertificateEntry of(CertificateUse use, ExpiryState state) {
         X509Certificate c = use.certificate();
-        return new CertificateEntry(use.usage(), use.owner(), use.path(),
-                CertificateFacts.name(c.getSubjectX500Principal()), CertificateFacts.name(c.getIssuerX500Principal()),
-                CertificateFacts.serial(c), CertificateFacts.sans(c), CertificateFacts.sha256(c),
-                c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), state);
+        return new CertificateEntry(
+                use.usage(),
+                use.owner(),
+                use.path(),
+                CertificateFacts.name(c.getSubjectX500Principal()),
+                CertificateFacts.name(c.getIssuerX500Principal()),
+                CertificateFacts.serial(c),
+                CertificateFacts.sans(c),
+                CertificateFacts.sha256(c),
+                c.getNotBefore().toInstant(),
+                c.getNotAfter().toInstant(),
+                state);
     }
 
     /** Seconds until notAfter; negative once expired. */
@@ -43,6 +59,5 @@ public record CertificateEntry(String usage, String owner, Path path, String sub
         return new SeriesKey(usage, owner, subject, serial);
     }
 
-    record SeriesKey(String usage, String owner, String subject, String serial) {
-    }
+    record SeriesKey(String usage, String owner, String subject, String serial) {}
 }

@@ -1,17 +1,14 @@
 package io.mtlsproxy.admin.inventory;
 
-import java.security.cert.X509Certificate;
-import java.util.List;
-
-import javax.security.auth.x500.X500Principal;
-
 import io.mtlsproxy.core.certs.CertificateDescription;
 import io.mtlsproxy.core.certs.SubjectAltName;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.security.auth.x500.X500Principal;
 
 /** How /certs spells a certificate's names, serial, SANs and fingerprint. */
 public final class CertificateFacts {
-    private CertificateFacts() {
-    }
+    private CertificateFacts() {}
 
     /** RFC 2253, as OpenSSL's {@code -nameopt RFC2253} and the allow-list's {@code subjects} spell it. */
     public static String name(X500Principal principal) {

@@ -2,6 +2,15 @@ package io.mtlsproxy.admin.inventory;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.mtlsproxy.config.ExpiryConfig;
+import io.mtlsproxy.core.metrics.MetricNames;
+import io.mtlsproxy.core.reload.ProxyView;
+import io.mtlsproxy.core.tls.CertificateUse;
+import io.mtlsproxy.core.tls.CrlUse;
+import io.mtlsproxy.core.tls.ExpiryState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,19 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.mtlsproxy.config.ExpiryConfig;
-import io.mtlsproxy.core.reload.ProxyView;
-import io.mtlsproxy.core.metrics.MetricNames;
-import io.mtlsproxy.core.tls.CertificateUse;
-import io.mtlsproxy.core.tls.CrlUse;
-import io.mtlsproxy.core.tls.ExpiryState;
 
 /**
  * Every certificate and CRL the proxy holds, evaluated against the expiry thresholds on a timer and after each
@@ -47,6 +45,7 @@ public final class CertificateInventory implements AutoCloseable {
     private volatile InventorySnapshot snapshot = InventorySnapshot.EMPTY;
     /** guarded by this: the series registered for the previous evaluation and the state last reported */
     private final Map<CertificateEntry.SeriesKey, Tracked<ExpiryState>> certificates = new HashMap<>();
+
     private final Map<CrlEntry.SeriesKey, Tracked<CrlEntry.State>> crls = new HashMap<>();
     private final ClientExpiry clientExpiry;
     private ScheduledExecutorService timer;
@@ -59,8 +58,8 @@ public final class CertificateInventory implements AutoCloseable {
      * @param thresholds read at each evaluation, so that a reload that changes {@code expiry} takes effect at
      *     the next one (pass {@code () -> currentConfig().expiry()})
      */
-    public CertificateInventory(ProxyView view, MeterRegistry registry, Supplier<ExpiryConfig> thresholds,
-                                Clock clock) {
+    public CertificateInventory(
+            ProxyView view, MeterRegistry registry, Supplier<ExpiryConfig> thresholds, Clock clock) {
         this.view = requireNonNull(view, "view");
         this.registry = requireNonNull(registry, "registry");
         this.thresholds = requireNonNull(thresholds, "thresholds");
@@ -140,12 +139,17 @@ public final class CertificateInventory implements AutoCloseable {
             long notAfter = e.notAfter().getEpochSecond();
             List<Meter> meters = List.of(
                     Gauge.builder(MetricNames.CERTIFICATE_NOT_AFTER, () -> notAfter)
-                            .description("Certificate notAfter as Unix time").tags(tags).strongReference(true)
+                            .description("Certificate notAfter as Unix time")
+                            .tags(tags)
+                            .strongReference(true)
                             .register(registry),
-                    Gauge.builder(MetricNames.CERTIFICATE_EXPIRES_IN,
+                    Gauge.builder(
+                                    MetricNames.CERTIFICATE_EXPIRES_IN,
                                     () -> notAfter - clock.instant().getEpochSecond())
                             .description("Seconds until the certificate expires; negative once expired")
-                            .tags(tags).strongReference(true).register(registry));
+                            .tags(tags)
+                            .strongReference(true)
+                            .register(registry));
             tracked = new Tracked<>(meters);
             certificates.put(e.seriesKey(), tracked);
         }
@@ -159,10 +163,14 @@ public final class CertificateInventory implements AutoCloseable {
     private void trackCrl(CrlEntry e) {
         Tracked<CrlEntry.State> tracked = crls.get(e.seriesKey());
         if (tracked == null) {
-            List<Meter> meters = e.nextUpdate() == null ? List.of() : List.of(
-                    Gauge.builder(MetricNames.CRL_NEXT_UPDATE, () -> e.nextUpdate().getEpochSecond())
+            List<Meter> meters = e.nextUpdate() == null
+                    ? List.of()
+                    : List.of(Gauge.builder(
+                                    MetricNames.CRL_NEXT_UPDATE,
+                                    () -> e.nextUpdate().getEpochSecond())
                             .description("CRL nextUpdate as Unix time; stale once it is in the past")
-                            .tags("owner", e.owner(), "issuer", e.issuer()).strongReference(true)
+                            .tags("owner", e.owner(), "issuer", e.issuer())
+                            .strongReference(true)
                             .register(registry));
             tracked = new Tracked<>(meters);
             crls.put(e.seriesKey(), tracked);
@@ -170,8 +178,9 @@ public final class CertificateInventory implements AutoCloseable {
         CrlEntry.State was = tracked.state;
         if (was != e.state() && (was != null || e.state() != CrlEntry.State.VALID)) {
             String line = "CRL state changed: owner={} issuer=\"{}\" path={} state={} (was {}) next_update={}";
-            Object[] args = {e.owner(), e.issuer(), e.path(), e.state().label(), was == null ? "unseen"
-                    : was.label(), e.nextUpdate()};
+            Object[] args = {
+                e.owner(), e.issuer(), e.path(), e.state().label(), was == null ? "unseen" : was.label(), e.nextUpdate()
+            };
             if (e.state() == CrlEntry.State.STALE) {
                 log.warn(line, args);
             } else {
@@ -185,8 +194,17 @@ public final class CertificateInventory implements AutoCloseable {
         long daysLeft = Duration.ofSeconds(e.expiresInSeconds(now)).toDays();
         String line = "certificate state changed: usage={} owner={} subject=\"{}\" serial={} state={} (was {})"
                 + " days_left={} not_after={} path={}";
-        Object[] args = {e.usage(), e.owner(), e.subject(), e.serial(), e.state().label(),
-                was == null ? "unseen" : was.label(), daysLeft, e.notAfter(), e.path()};
+        Object[] args = {
+            e.usage(),
+            e.owner(),
+            e.subject(),
+            e.serial(),
+            e.state().label(),
+            was == null ? "unseen" : was.label(),
+            daysLeft,
+            e.notAfter(),
+            e.path()
+        };
         if (e.state() == ExpiryState.VALID) {
             log.info(line, args);
         } else {

@@ -2,16 +2,14 @@ package io.mtlsproxy.admin.inventory;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.tls.CrlUse;
 import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.time.Instant;
 import java.util.Locale;
 
-import io.mtlsproxy.core.tls.CrlUse;
-
 /** One CRL a listener enforces, as the last inventory evaluation saw it. {@code nextUpdate} is null when absent. */
-public record CrlEntry(String owner, Path path, String issuer, Instant thisUpdate, Instant nextUpdate,
-                       State state) {
+public record CrlEntry(String owner, Path path, String issuer, Instant thisUpdate, Instant nextUpdate, State state) {
     public CrlEntry {
         requireNonNull(owner, "owner");
         requireNonNull(path, "path");
@@ -23,8 +21,13 @@ public record CrlEntry(String owner, Path path, String issuer, Instant thisUpdat
         X509CRL crl = use.crl();
         Instant next = crl.getNextUpdate() == null ? null : crl.getNextUpdate().toInstant();
         State state = next != null && !now.isBefore(next) ? State.STALE : State.VALID;
-        return new CrlEntry(use.owner(), use.path(), CertificateFacts.name(crl.getIssuerX500Principal()),
-                crl.getThisUpdate().toInstant(), next, state);
+        return new CrlEntry(
+                use.owner(),
+                use.path(),
+                CertificateFacts.name(crl.getIssuerX500Principal()),
+                crl.getThisUpdate().toInstant(),
+                next,
+                state);
     }
 
     public String usage() {
@@ -35,12 +38,12 @@ public record CrlEntry(String owner, Path path, String issuer, Instant thisUpdat
         return new SeriesKey(owner, issuer);
     }
 
-    record SeriesKey(String owner, String issuer) {
-    }
+    record SeriesKey(String owner, String issuer) {}
 
     /** A CRL is stale once its nextUpdate has passed: the issuer promised a newer one by then. */
     public enum State {
-        VALID, STALE;
+        VALID,
+        STALE;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);

@@ -7,13 +7,12 @@ import java.time.temporal.ChronoUnit;
 
 /** RFC 3339 timestamps in UTC ({@code Z}), as every JSON answer and log line of the admin plane writes them. */
 public final class Rfc3339 {
-    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssX")
-            .withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter MILLIS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSX")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter SECONDS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssX").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter MILLIS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
 
-    private Rfc3339() {
-    }
+    private Rfc3339() {}
 
     /** {@code 2026-03-01T12:00:00Z}: certificate and CRL dates, which X.509 keeps to the second. Null stays null. */
     public static String seconds(Instant instant) {

@@ -1,5 +1,8 @@
 package io.mtlsproxy.admin.log;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.mtlsproxy.core.metrics.AccessLog;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -7,14 +10,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.mtlsproxy.core.metrics.AccessLog;
-
 /** Opens the access log the {@code access-log} setting names: {@code "stdout"}, {@code "off"}, or a file path. */
 public final class AccessLogs {
-    private AccessLogs() {
-    }
+    private AccessLogs() {}
 
     /**
      * {@code "off"} → {@link AccessLog#OFF} (nothing is built or queued); {@code "stdout"} or {@code "stderr"} →
@@ -35,12 +33,14 @@ public final class AccessLogs {
             case "off" -> {
                 return AccessLog.OFF;
             }
-            case "" -> throw new IllegalArgumentException(
-                    "access-log: empty (expected: \"stdout\", \"off\" or a file path)");
-            case "stdout" -> log = new JsonAccessLog(new FileOutputStream(FileDescriptor.out), false,
-                    JsonAccessLog.DEFAULT_CAPACITY);
-            case "stderr" -> log = new JsonAccessLog(new FileOutputStream(FileDescriptor.err), false,
-                    JsonAccessLog.DEFAULT_CAPACITY);
+            case "" ->
+                throw new IllegalArgumentException("access-log: empty (expected: \"stdout\", \"off\" or a file path)");
+            case "stdout" ->
+                log = new JsonAccessLog(
+                        new FileOutputStream(FileDescriptor.out), false, JsonAccessLog.DEFAULT_CAPACITY);
+            case "stderr" ->
+                log = new JsonAccessLog(
+                        new FileOutputStream(FileDescriptor.err), false, JsonAccessLog.DEFAULT_CAPACITY);
             default -> log = appendingTo(Path.of(value));
         }
         if (registry != null) {
@@ -55,8 +55,7 @@ public final class AccessLogs {
         try {
             return JsonAccessLog.appendingTo(file, JsonAccessLog.DEFAULT_CAPACITY);
         } catch (IOException e) {
-            throw new UncheckedIOException("access-log: cannot open " + file + " for appending: " + e.getMessage(),
-                    e);
+            throw new UncheckedIOException("access-log: cannot open " + file + " for appending: " + e.getMessage(), e);
         }
     }
 

@@ -2,6 +2,11 @@ package io.mtlsproxy.admin.log;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.mtlsproxy.admin.json.Rfc3339;
+import io.mtlsproxy.core.metrics.AccessLog;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,16 +19,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-
-import io.mtlsproxy.admin.json.Rfc3339;
-import io.mtlsproxy.core.metrics.AccessLog;
-import io.mtlsproxy.core.metrics.AccessLogEntry;
 
 /**
  * The access log: one JSON object per line per request. Event loops only offer the entry to a bounded queue;
@@ -39,8 +36,7 @@ import io.mtlsproxy.core.metrics.AccessLogEntry;
 public final class JsonAccessLog implements AccessLog {
     public static final int DEFAULT_CAPACITY = 16_384;
     private static final Logger log = LoggerFactory.getLogger(JsonAccessLog.class);
-    private static final JsonFactory JSON = new JsonFactory()
-            .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    private static final JsonFactory JSON = new JsonFactory().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
 
     private final BlockingQueue<AccessLogEntry> queue;
     private final Path file;
@@ -56,6 +52,7 @@ public final class JsonAccessLog implements AccessLog {
     private FileChannel channel;
     /** The lines of one burst, formatted in memory before they go out in one write. */
     private final ByteArrayOutputStream burst = new ByteArrayOutputStream(64 * 1024);
+
     private volatile boolean reopenRequested;
     private volatile boolean closed;
 
@@ -154,8 +151,8 @@ public final class JsonAccessLog implements AccessLog {
                 } catch (IOException e) {
                     dropped.addAndGet(lines);
                     if (!failing) {
-                        log.error("access log write failed; dropping entries until it succeeds again: {}",
-                                e.toString());
+                        log.error(
+                                "access log write failed; dropping entries until it succeeds again: {}", e.toString());
                         failing = true;
                     }
                 }
@@ -247,8 +244,7 @@ public final class JsonAccessLog implements AccessLog {
 
     /** The JSON of one line; a separate class so that the field list reads in one place. */
     static final class AccessLogLine {
-        private AccessLogLine() {
-        }
+        private AccessLogLine() {}
 
         static void write(JsonGenerator g, AccessLogEntry e) throws IOException {
             g.writeStartObject();

@@ -1,10 +1,9 @@
 package io.mtlsproxy.admin.metrics;
 
-import java.util.List;
-import java.util.Map;
-
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Fixes what Micrometer's stock binders would otherwise make {@code promtool check metrics} reject, so that the
@@ -21,8 +20,7 @@ final class ExpositionFilters {
             "netty.allocator.pooled.chunk.size", "Chunk size of the pooled Netty allocator",
             "netty.allocator.pooled.threadlocal.caches", "Thread-local caches of the pooled Netty allocator");
 
-    private ExpositionFilters() {
-    }
+    private ExpositionFilters() {}
 
     static List<MeterFilter> all() {
         return List.of(
@@ -50,8 +48,12 @@ final class ExpositionFilters {
                     return id;
                 }
                 String help = HELP.getOrDefault(id.getName(), "Micrometer meter " + id.getName());
-                return new Meter.Id(id.getName(), io.micrometer.core.instrument.Tags.of(id.getTagsAsIterable()),
-                        id.getBaseUnit(), help, id.getType());
+                return new Meter.Id(
+                        id.getName(),
+                        io.micrometer.core.instrument.Tags.of(id.getTagsAsIterable()),
+                        id.getBaseUnit(),
+                        help,
+                        id.getType());
             }
         };
     }

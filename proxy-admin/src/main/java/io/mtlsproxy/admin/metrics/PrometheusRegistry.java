@@ -1,8 +1,5 @@
 package io.mtlsproxy.admin.metrics;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -19,6 +16,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.prometheus.metrics.core.metrics.Info;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The process's one Prometheus registry: the proxy's own meters go in through {@code ProxyMetrics}, and this
@@ -75,9 +74,11 @@ public final class PrometheusRegistry implements AutoCloseable {
      * its own, since Micrometer strips the {@code _info} suffix from a gauge's name.
      */
     private static Info buildInfo(BuildInfo build) {
-        Info info = Info.builder().name(BUILD_INFO_METRIC)
+        Info info = Info.builder()
+                .name(BUILD_INFO_METRIC)
                 .help("Always 1: the version, git commit and TLS provider of the running proxy")
-                .labelNames("version", "commit", "tls_provider").build();
+                .labelNames("version", "commit", "tls_provider")
+                .build();
         info.setLabelValues(build.version(), build.commit(), build.tlsProvider());
         return info;
     }

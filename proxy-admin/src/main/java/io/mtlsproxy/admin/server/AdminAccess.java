@@ -1,13 +1,5 @@
 package io.mtlsproxy.admin.server;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.List;
-import java.util.Optional;
-
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ClientIdentity;
@@ -27,6 +19,13 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Who may call the admin endpoints other than health ({@code admin.auth}): a bearer token read from a file, a
@@ -38,8 +37,7 @@ public final class AdminAccess {
     public static final AdminAccess OPEN = new AdminAccess(Optional.empty(), Optional.empty(), null);
 
     /** A refused call: 401 (no or bad credentials) or 403 (an identity the allow-list does not admit). */
-    record Refusal(HttpResponseStatus status, String reason) {
-    }
+    record Refusal(HttpResponseStatus status, String reason) {}
 
     private final Optional<FileRef> tokenFile;
     private final Optional<SslContext> tls;
@@ -60,10 +58,11 @@ public final class AdminAccess {
         AdminConfig.Auth auth = config.auth().get();
         Optional<SslContext> tls = Optional.empty();
         if (auth.tls().isPresent()) {
-            tls = Optional.of(ServerTls.build(asListener(config, auth.tls().get())).defaultContext());
+            tls = Optional.of(
+                    ServerTls.build(asListener(config, auth.tls().get())).defaultContext());
         }
-        AdminAccess access = new AdminAccess(auth.tokenFile(), tls,
-                IdentityPolicy.of(new ClientIdentity(true, IdentityMode.ENFORCE, auth.allow())));
+        AdminAccess access = new AdminAccess(
+                auth.tokenFile(), tls, IdentityPolicy.of(new ClientIdentity(true, IdentityMode.ENFORCE, auth.allow())));
         access.reloadToken();
         return access;
     }
@@ -74,10 +73,22 @@ public final class AdminAccess {
      * certificate gets a 401 that says why, and the refusal is logged, rather than a bare handshake alert.
      */
     private static ListenerConfig asListener(AdminConfig config, AdminConfig.Tls tls) {
-        ListenerTls listenerTls = new ListenerTls(TlsMode.MTLS, ClientAuth.OPTIONAL, List.of(tls.certificate()),
-                Optional.of(tls.clientCa()), Optional.empty(), ListenerTls.DEFAULT_VERIFY_DEPTH,
-                ListenerTls.DEFAULT_PROTOCOLS, false);
-        return new ListenerConfig("admin", config.bind(), config.port(), false, listenerTls, Limits.DEFAULT,
+        ListenerTls listenerTls = new ListenerTls(
+                TlsMode.MTLS,
+                ClientAuth.OPTIONAL,
+                List.of(tls.certificate()),
+                Optional.of(tls.clientCa()),
+                Optional.empty(),
+                ListenerTls.DEFAULT_VERIFY_DEPTH,
+                ListenerTls.DEFAULT_PROTOCOLS,
+                false);
+        return new ListenerConfig(
+                "admin",
+                config.bind(),
+                config.port(),
+                false,
+                listenerTls,
+                Limits.DEFAULT,
                 tls.clientCa().source());
     }
 
@@ -134,10 +145,13 @@ public final class AdminAccess {
         return switch (policy.evaluate(peer)) {
             case ADMIT -> Optional.empty();
             case NO_CERTIFICATE -> Optional.of(new Refusal(HttpResponseStatus.UNAUTHORIZED, "no client certificate"));
-            case BAD_CERTIFICATE -> Optional.of(new Refusal(HttpResponseStatus.UNAUTHORIZED,
-                    "client certificate failed verification: " + peer.verificationError()));
-            case NOT_ALLOWED -> Optional.of(new Refusal(HttpResponseStatus.FORBIDDEN,
-                    "client certificate not in admin.auth.allow: " + peer.subject()));
+            case BAD_CERTIFICATE ->
+                Optional.of(new Refusal(
+                        HttpResponseStatus.UNAUTHORIZED,
+                        "client certificate failed verification: " + peer.verificationError()));
+            case NOT_ALLOWED ->
+                Optional.of(new Refusal(
+                        HttpResponseStatus.FORBIDDEN, "client certificate not in admin.auth.allow: " + peer.subject()));
         };
     }
 

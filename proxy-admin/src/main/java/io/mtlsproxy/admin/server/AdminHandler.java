@@ -9,19 +9,6 @@ import static io.netty.handler.codec.http.HttpResponseStatus.OK;
 import static io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE;
 import static io.netty.handler.codec.http.HttpResponseStatus.UNPROCESSABLE_ENTITY;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
-import java.util.function.Predicate;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.admin.json.Json;
@@ -44,6 +31,17 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Answers the admin endpoints. Runs on the admin server's own event loop: everything here is an in-memory
@@ -83,9 +81,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * @param access     who may call the endpoints other than health
      * @param healthOnly the health port: /healthz and /readyz only, open to all
      */
-    AdminHandler(ProxyView view, PrometheusMeterRegistry registry, CertificateInventory inventory,
-                 Executor reloadExecutor, Renewals renewals, ServerInfo serverInfo, AdminAccess access,
-                 boolean healthOnly) {
+    AdminHandler(
+            ProxyView view,
+            PrometheusMeterRegistry registry,
+            CertificateInventory inventory,
+            Executor reloadExecutor,
+            Renewals renewals,
+            ServerInfo serverInfo,
+            AdminAccess access,
+            boolean healthOnly) {
         this.renewals = renewals;
         this.view = view;
         this.serverInfo = serverInfo;
@@ -109,8 +113,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         HttpMethod allowed = ENDPOINTS.get(uri.path());
         if (healthOnly && !health(uri.path())) {
-            send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
-                    + " (expected: /healthz, /readyz; this is the health port)"));
+            send(
+                    ctx,
+                    request,
+                    text(
+                            NOT_FOUND,
+                            "no such endpoint: " + uri.path()
+                                    + " (expected: /healthz, /readyz; this is the health port)"));
             return;
         }
         if (allowed != null && !health(uri.path())) {
@@ -121,9 +130,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         if (allowed == null) {
-            send(ctx, request, text(NOT_FOUND, "no such endpoint: " + uri.path()
-                    + " (expected: /healthz, /readyz, /metrics, /certs, /clients, /tls/failures, /server-info,"
-                    + " POST /reload, POST /renew)"));
+            send(
+                    ctx,
+                    request,
+                    text(
+                            NOT_FOUND,
+                            "no such endpoint: " + uri.path()
+                                    + " (expected: /healthz, /readyz, /metrics, /certs, /clients, /tls/failures, /server-info,"
+                                    + " POST /reload, POST /renew)"));
             return;
         }
         if (!allowed.equals(request.method())) {
@@ -135,11 +149,21 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         switch (uri.path()) {
             case "/healthz" -> send(ctx, request, text(OK, "ok"));
             case "/readyz" -> send(ctx, request, readiness());
-            case "/metrics" -> send(ctx, request, response(OK, METRICS_CONTENT_TYPE,
-                    registry.scrape().getBytes(StandardCharsets.UTF_8)));
+            case "/metrics" ->
+                send(
+                        ctx,
+                        request,
+                        response(OK, METRICS_CONTENT_TYPE, registry.scrape().getBytes(StandardCharsets.UTF_8)));
             case "/certs" -> send(ctx, request, certs(uri.parameters().getOrDefault("state", List.of())));
-            case "/tls/failures" -> send(ctx, request, json(OK, TlsFailuresReport.of(
-                    view.metrics().failures().snapshot(), inventory.clock().instant())));
+            case "/tls/failures" ->
+                send(
+                        ctx,
+                        request,
+                        json(
+                                OK,
+                                TlsFailuresReport.of(
+                                        view.metrics().failures().snapshot(),
+                                        inventory.clock().instant())));
             case "/clients" -> send(ctx, request, clients(uri.parameters()));
             case "/server-info" -> send(ctx, request, json(OK, serverInfo.report()));
             case "/reload" -> reload(ctx, request);
@@ -149,10 +173,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** 401 or 403, logged: an admin call from someone without the credentials is worth an operator's look. */
-    private static void refuse(ChannelHandlerContext ctx, FullHttpRequest request, String path,
-                               AdminAccess.Refusal refusal) {
-        log.warn("admin: refused {} {} from {}: {} {}", request.method(), path, ctx.channel().remoteAddress(),
-                refusal.status().code(), refusal.reason());
+    private static void refuse(
+            ChannelHandlerContext ctx, FullHttpRequest request, String path, AdminAccess.Refusal refusal) {
+        log.warn(
+                "admin: refused {} {} from {}: {} {}",
+                request.method(),
+                path,
+                ctx.channel().remoteAddress(),
+                refusal.status().code(),
+                refusal.reason());
         FullHttpResponse response = text(refusal.status(), refusal.reason());
         if (refusal.status().equals(HttpResponseStatus.UNAUTHORIZED)) {
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mtls-proxy admin\"");
@@ -174,8 +203,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (IllegalArgumentException e) {
             return text(BAD_REQUEST, e.getMessage());
         }
-        return json(OK, CertsReport.of(inventory.snapshot(), inventory.clock().instant(), states,
-                renewals.statuses()));
+        return json(OK, CertsReport.of(inventory.snapshot(), inventory.clock().instant(), states, renewals.statuses()));
     }
 
     private FullHttpResponse clients(Map<String, List<String>> params) {
@@ -187,8 +215,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         Set<String> listeners = Set.copyOf(params.getOrDefault("listener", List.of()));
         var clients = view.metrics().clients();
-        return json(OK, ClientsReport.of(clients.snapshot(), clients.dropped(), inventory.clock().instant(),
-                inventory.thresholds(), states, listeners));
+        return json(
+                OK,
+                ClientsReport.of(
+                        clients.snapshot(),
+                        clients.dropped(),
+                        inventory.clock().instant(),
+                        inventory.thresholds(),
+                        states,
+                        listeners));
     }
 
     /**
@@ -196,58 +231,84 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * written from there: 200 with what was renewed, 502 with why not, 404 for an owner with no renew block.
      */
     private void renew(ChannelHandlerContext ctx, FullHttpRequest request, Map<String, List<String>> params) {
-        Optional<String> owner = params.getOrDefault("owner", List.of()).stream().findFirst();
-        Optional<String> usage = params.getOrDefault("usage", List.of()).stream().findFirst();
+        Optional<String> owner =
+                params.getOrDefault("owner", List.of()).stream().findFirst();
+        Optional<String> usage =
+                params.getOrDefault("usage", List.of()).stream().findFirst();
         Predicate<RenewalStatus> filter = s -> owner.map(s.owner()::equals).orElse(true)
                 && usage.map(s.usage()::equals).orElse(true);
-        if ((owner.isPresent() || usage.isPresent()) && renewals.statuses().stream().noneMatch(filter)) {
-            send(ctx, request, text(NOT_FOUND, "no certificate with a renew block for"
-                    + owner.map(o -> " owner " + o).orElse("") + usage.map(u -> " usage " + u).orElse("")));
+        if ((owner.isPresent() || usage.isPresent())
+                && renewals.statuses().stream().noneMatch(filter)) {
+            send(
+                    ctx,
+                    request,
+                    text(
+                            NOT_FOUND,
+                            "no certificate with a renew block for"
+                                    + owner.map(o -> " owner " + o).orElse("")
+                                    + usage.map(u -> " usage " + u).orElse("")));
             return;
         }
         request.retain();
-        renewals.renewNow(filter).handle((outcome, error) -> {
-            if (error != null) {
-                log.error("renewal requested on the admin endpoint failed", error);
-                return json(INTERNAL_SERVER_ERROR, new RenewReport("error", List.of(), List.of(error.toString())));
-            }
-            log.info("renewal requested on the admin endpoint: renewed {}, errors {}", outcome.renewed(),
-                    outcome.errors());
-            inventory.refresh();
-            return json(outcome.ok() ? OK : BAD_GATEWAY, RenewReport.of(outcome));
-        }).whenComplete((response, error) -> {
-            try {
-                send(ctx, request, response != null ? response
-                        : text(INTERNAL_SERVER_ERROR, "renew answer failed: " + error));
-            } finally {
-                request.release();
-            }
-        });
+        renewals.renewNow(filter)
+                .handle((outcome, error) -> {
+                    if (error != null) {
+                        log.error("renewal requested on the admin endpoint failed", error);
+                        return json(
+                                INTERNAL_SERVER_ERROR, new RenewReport("error", List.of(), List.of(error.toString())));
+                    }
+                    log.info(
+                            "renewal requested on the admin endpoint: renewed {}, errors {}",
+                            outcome.renewed(),
+                            outcome.errors());
+                    inventory.refresh();
+                    return json(outcome.ok() ? OK : BAD_GATEWAY, RenewReport.of(outcome));
+                })
+                .whenComplete((response, error) -> {
+                    try {
+                        send(
+                                ctx,
+                                request,
+                                response != null
+                                        ? response
+                                        : text(INTERNAL_SERVER_ERROR, "renew answer failed: " + error));
+                    } finally {
+                        request.release();
+                    }
+                });
     }
 
     /** Reads files, so never on this event loop; the request is retained until the answer is written. */
     private void reload(ChannelHandlerContext ctx, FullHttpRequest request) {
         request.retain();
-        CompletableFuture.supplyAsync(view::reload, reloadExecutor).handle((result, error) -> {
-            FullHttpResponse response;
-            if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
-                log.error("reload requested on the admin endpoint failed", cause);
-                response = json(UNPROCESSABLE_ENTITY, ReloadReport.crashed(cause));
-            } else {
-                logResult(result); // the reload's owner refreshed the inventory (ProxyApp: the reloader's listener)
-                response = json(result.ok() ? OK : UNPROCESSABLE_ENTITY, ReloadReport.of(result));
-            }
-            return response;
-        }).whenComplete((response, error) -> {
-            try {
-                send(ctx, request, response != null ? response
-                        : text(INTERNAL_SERVER_ERROR, "reload answer failed: " + error));
-            } finally {
-                request.release();
-            }
-        });
+        CompletableFuture.supplyAsync(view::reload, reloadExecutor)
+                .handle((result, error) -> {
+                    FullHttpResponse response;
+                    if (error != null) {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause()
+                                : error;
+                        log.error("reload requested on the admin endpoint failed", cause);
+                        response = json(UNPROCESSABLE_ENTITY, ReloadReport.crashed(cause));
+                    } else {
+                        logResult(result); // the reload's owner refreshed the inventory (ProxyApp: the reloader's
+                        // listener)
+                        response = json(result.ok() ? OK : UNPROCESSABLE_ENTITY, ReloadReport.of(result));
+                    }
+                    return response;
+                })
+                .whenComplete((response, error) -> {
+                    try {
+                        send(
+                                ctx,
+                                request,
+                                response != null
+                                        ? response
+                                        : text(INTERNAL_SERVER_ERROR, "reload answer failed: " + error));
+                    } finally {
+                        request.release();
+                    }
+                });
     }
 
     private static void logResult(ReloadResult result) {
@@ -277,9 +338,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private static FullHttpResponse response(HttpResponseStatus status, String contentType, byte[] body) {
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.wrappedBuffer(body));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType)
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
                 .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         return response;

@@ -2,18 +2,6 @@ package io.mtlsproxy.admin.server;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetSocketAddress;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,8 +10,8 @@ import io.mtlsproxy.admin.inventory.CertificateInventory;
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ExpiryConfig;
-import io.mtlsproxy.core.reload.ProxyView;
 import io.mtlsproxy.core.net.BindAddress;
+import io.mtlsproxy.core.reload.ProxyView;
 import io.mtlsproxy.core.renew.Renewals;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -40,6 +28,16 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin endpoint: plain HTTP on its own port, served by its own one-thread event loop so that a slow
@@ -68,9 +66,15 @@ public final class AdminServer implements AutoCloseable {
     private final Gauge ready;
     private final MeterRegistry registry;
 
-    private AdminServer(EventLoopGroup group, ExecutorService reloadExecutor, CertificateInventory inventory,
-                        Channel channel, Channel healthChannel, AdminAccess access, Gauge ready,
-                        MeterRegistry registry) {
+    private AdminServer(
+            EventLoopGroup group,
+            ExecutorService reloadExecutor,
+            CertificateInventory inventory,
+            Channel channel,
+            Channel healthChannel,
+            AdminAccess access,
+            Gauge ready,
+            MeterRegistry registry) {
         this.healthChannel = healthChannel;
         this.access = access;
         this.ready = ready;
@@ -82,8 +86,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** Binds {@code config.bind():config.port()} (port 0: any free port, see {@link #port()}) and serves. */
-    public static AdminServer start(AdminConfig config, ProxyView view, PrometheusMeterRegistry registry,
-                                    ExpiryConfig expiry) {
+    public static AdminServer start(
+            AdminConfig config, ProxyView view, PrometheusMeterRegistry registry, ExpiryConfig expiry) {
         return builder(view, registry).config(config).expiry(expiry).start();
     }
 
@@ -207,22 +211,30 @@ public final class AdminServer implements AutoCloseable {
          */
         public AdminServer start() {
             CertificateInventory inventory = new CertificateInventory(view, registry, expiry, clock);
-            EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("admin", true),
-                    NioIoHandler.newFactory());
-            ExecutorService reloads = Executors.newSingleThreadExecutor(new DefaultThreadFactory("admin-reload",
-                    true));
+            EventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                    1, new DefaultThreadFactory("admin", true), NioIoHandler.newFactory());
+            ExecutorService reloads = Executors.newSingleThreadExecutor(new DefaultThreadFactory("admin-reload", true));
             Channel channel = null;
             Channel healthChannel = null;
             String address = config.bind() + ":" + config.port();
             try {
                 ServerInfo info = serverInfo != null ? serverInfo : new ServerInfo(BuildInfo.current(), null, clock);
-                channel = bind(new AdminHandler(view, registry, inventory, reloads, renewals, info, access, false),
-                        group, config.bind(), config.port(), access.sslContext());
+                channel = bind(
+                        new AdminHandler(view, registry, inventory, reloads, renewals, info, access, false),
+                        group,
+                        config.bind(),
+                        config.port(),
+                        access.sslContext());
                 if (config.health().isPresent()) {
                     AdminConfig.Health health = config.health().get();
                     address = health.bind() + ":" + health.port();
-                    healthChannel = bind(new AdminHandler(view, registry, inventory, reloads, renewals, info,
-                            AdminAccess.OPEN, true), group, health.bind(), health.port(), Optional.empty());
+                    healthChannel = bind(
+                            new AdminHandler(
+                                    view, registry, inventory, reloads, renewals, info, AdminAccess.OPEN, true),
+                            group,
+                            health.bind(),
+                            health.port(),
+                            Optional.empty());
                 }
             } catch (Exception e) { // bind() rethrows java.net.BindException without declaring it
                 if (channel != null) {
@@ -247,18 +259,27 @@ public final class AdminServer implements AutoCloseable {
             // readiness as a metric too, so that an alert can tell "up but not serving" from "down"
             Gauge ready = Gauge.builder(READY_METRIC, view, v -> v.ready() && !v.draining() ? 1 : 0)
                     .description("1 when /readyz answers 200: every listener bound, not draining")
-                    .strongReference(true).register(registry);
-            AdminServer server = new AdminServer(group, reloads, inventory, channel, healthChannel, access, ready,
-                    registry);
-            log.info("admin endpoint listening on {}://{}:{}/{}", access.sslContext().isPresent() ? "https" : "http",
-                    config.bind(), server.port(), config.auth().isPresent() ? " (auth required)" : "");
-            server.healthPort().ifPresent(port -> log.info("admin health endpoint (/healthz, /readyz) listening on"
-                    + " http://{}:{}/", config.health().get().bind(), port));
+                    .strongReference(true)
+                    .register(registry);
+            AdminServer server =
+                    new AdminServer(group, reloads, inventory, channel, healthChannel, access, ready, registry);
+            log.info(
+                    "admin endpoint listening on {}://{}:{}/{}",
+                    access.sslContext().isPresent() ? "https" : "http",
+                    config.bind(),
+                    server.port(),
+                    config.auth().isPresent() ? " (auth required)" : "");
+            server.healthPort()
+                    .ifPresent(port -> log.info(
+                            "admin health endpoint (/healthz, /readyz) listening on" + " http://{}:{}/",
+                            config.health().get().bind(),
+                            port));
             return server;
         }
 
-        private static Channel bind(AdminHandler handler, EventLoopGroup group, String bind, int port,
-                                    Optional<SslContext> tls) throws java.net.UnknownHostException {
+        private static Channel bind(
+                AdminHandler handler, EventLoopGroup group, String bind, int port, Optional<SslContext> tls)
+                throws java.net.UnknownHostException {
             BindAddress address = BindAddress.of(bind, port);
             return new ServerBootstrap()
                     .group(group)
@@ -268,15 +289,16 @@ public final class AdminServer implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ChannelPipeline p = ch.pipeline();
                             tls.ifPresent(context -> p.addLast("tls", context.newHandler(ch.alloc())));
-                            p.addLast("idle", new IdleStateHandler(0, 0, IDLE_TIMEOUT.toSeconds(),
-                                    TimeUnit.SECONDS));
+                            p.addLast("idle", new IdleStateHandler(0, 0, IDLE_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
                             p.addLast("http", new HttpServerCodec());
                             p.addLast("keep-alive", new HttpServerKeepAliveHandler());
                             p.addLast("aggregate", new HttpObjectAggregator(MAX_REQUEST_BYTES));
                             p.addLast("admin", handler);
                         }
                     })
-                    .bind(address.address()).syncUninterruptibly().channel();
+                    .bind(address.address())
+                    .syncUninterruptibly()
+                    .channel();
         }
     }
 }

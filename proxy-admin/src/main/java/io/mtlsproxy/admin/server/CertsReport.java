@@ -1,5 +1,12 @@
 package io.mtlsproxy.admin.server;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.mtlsproxy.admin.inventory.CertificateEntry;
+import io.mtlsproxy.admin.inventory.CrlEntry;
+import io.mtlsproxy.admin.inventory.InventorySnapshot;
+import io.mtlsproxy.admin.json.Rfc3339;
+import io.mtlsproxy.core.renew.RenewalStatus;
+import io.mtlsproxy.core.tls.ExpiryState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -7,15 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-
-import io.mtlsproxy.admin.inventory.CertificateEntry;
-import io.mtlsproxy.admin.inventory.CrlEntry;
-import io.mtlsproxy.admin.inventory.InventorySnapshot;
-import io.mtlsproxy.admin.json.Rfc3339;
-import io.mtlsproxy.core.renew.RenewalStatus;
-import io.mtlsproxy.core.tls.ExpiryState;
 
 /**
  * The body of {@code GET /certs}: the inventory's last evaluation, certificates then CRLs. {@code state} is the
@@ -40,21 +38,38 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
     }
 
     /** With the {@code renewal} object of every certificate that has a {@code renew} block. */
-    static CertsReport of(InventorySnapshot snapshot, Instant now, Set<String> states,
-                          Collection<RenewalStatus> renewals) {
+    static CertsReport of(
+            InventorySnapshot snapshot, Instant now, Set<String> states, Collection<RenewalStatus> renewals) {
         List<Object> entries = new ArrayList<>();
         for (CertificateEntry c : snapshot.certificates()) {
             if (states.isEmpty() || states.contains(c.state().label())) {
-                entries.add(new Certificate(c.usage(), c.owner(), c.path().toString(), c.subject(), c.issuer(),
-                        c.serial(), c.sans(), c.sha256(), Rfc3339.seconds(c.notBefore()),
-                        Rfc3339.seconds(c.notAfter()), c.expiresInSeconds(now), c.state().label(),
-                        RenewalJson.find(renewals, c.usage(), c.owner(), c.path().toString())));
+                entries.add(new Certificate(
+                        c.usage(),
+                        c.owner(),
+                        c.path().toString(),
+                        c.subject(),
+                        c.issuer(),
+                        c.serial(),
+                        c.sans(),
+                        c.sha256(),
+                        Rfc3339.seconds(c.notBefore()),
+                        Rfc3339.seconds(c.notAfter()),
+                        c.expiresInSeconds(now),
+                        c.state().label(),
+                        RenewalJson.find(
+                                renewals, c.usage(), c.owner(), c.path().toString())));
             }
         }
         for (CrlEntry c : snapshot.crls()) {
             if (states.isEmpty() || states.contains(c.state().label())) {
-                entries.add(new Crl(c.usage(), c.owner(), c.path().toString(), c.issuer(),
-                        Rfc3339.seconds(c.thisUpdate()), Rfc3339.seconds(c.nextUpdate()), c.state().label()));
+                entries.add(new Crl(
+                        c.usage(),
+                        c.owner(),
+                        c.path().toString(),
+                        c.issuer(),
+                        Rfc3339.seconds(c.thisUpdate()),
+                        Rfc3339.seconds(c.nextUpdate()),
+                        c.state().label()));
             }
         }
         return new CertsReport(Rfc3339.millis(now), Rfc3339.millis(snapshot.evaluatedAt()), entries);
@@ -80,12 +95,27 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
         return out;
     }
 
-    record Certificate(String usage, String owner, String path, String subject, String issuer, String serial,
-                       List<String> sans, String sha256, String notBefore, String notAfter, long expiresInSeconds,
-                       String state, @JsonInclude(JsonInclude.Include.NON_NULL) RenewalJson renewal) {
-    }
+    record Certificate(
+            String usage,
+            String owner,
+            String path,
+            String subject,
+            String issuer,
+            String serial,
+            List<String> sans,
+            String sha256,
+            String notBefore,
+            String notAfter,
+            long expiresInSeconds,
+            String state,
+            @JsonInclude(JsonInclude.Include.NON_NULL) RenewalJson renewal) {}
 
-    record Crl(String usage, String owner, String path, String issuer, String thisUpdate, String nextUpdate,
-               String state) {
-    }
+    record Crl(
+            String usage,
+            String owner,
+            String path,
+            String issuer,
+            String thisUpdate,
+            String nextUpdate,
+            String state) {}
 }

@@ -1,14 +1,13 @@
 package io.mtlsproxy.admin.server;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-
 import io.mtlsproxy.admin.json.Rfc3339;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.core.clients.ClientRecord;
 import io.mtlsproxy.core.tls.ExpiryState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The body of {@code GET /clients}: every tracked client certificate, most recently seen first, its {@code state}
@@ -20,26 +19,55 @@ record ClientsReport(String generatedAt, long dropped, List<Client> clients) {
      * @param states    the states to keep (as {@link CertsReport#parseStates} reads them); empty keeps all
      * @param listeners the listeners to keep; empty keeps all
      */
-    static ClientsReport of(List<ClientRecord> leastRecentFirst, long dropped, Instant now, ExpiryConfig limits,
-                            Set<String> states, Set<String> listeners) {
+    static ClientsReport of(
+            List<ClientRecord> leastRecentFirst,
+            long dropped,
+            Instant now,
+            ExpiryConfig limits,
+            Set<String> states,
+            Set<String> listeners) {
         List<Client> out = new ArrayList<>();
         for (int i = leastRecentFirst.size() - 1; i >= 0; i--) {
             ClientRecord c = leastRecentFirst.get(i);
-            String state = ExpiryState.of(c.notBefore(), c.notAfter(), now, limits).label();
+            String state =
+                    ExpiryState.of(c.notBefore(), c.notAfter(), now, limits).label();
             if ((states.isEmpty() || states.contains(state))
                     && (listeners.isEmpty() || listeners.contains(c.listener()))) {
-                out.add(new Client(c.listener(), c.subject(), c.issuer(), c.serial(), c.sha256(), c.uriSans(),
-                        c.dnsSans(), Rfc3339.seconds(c.notBefore()), Rfc3339.seconds(c.notAfter()),
-                        c.notAfter().getEpochSecond() - now.getEpochSecond(), state,
-                        Rfc3339.millis(c.firstSeen()), Rfc3339.millis(c.lastSeen()), c.handshakes(), c.denials()));
+                out.add(new Client(
+                        c.listener(),
+                        c.subject(),
+                        c.issuer(),
+                        c.serial(),
+                        c.sha256(),
+                        c.uriSans(),
+                        c.dnsSans(),
+                        Rfc3339.seconds(c.notBefore()),
+                        Rfc3339.seconds(c.notAfter()),
+                        c.notAfter().getEpochSecond() - now.getEpochSecond(),
+                        state,
+                        Rfc3339.millis(c.firstSeen()),
+                        Rfc3339.millis(c.lastSeen()),
+                        c.handshakes(),
+                        c.denials()));
             }
         }
         return new ClientsReport(Rfc3339.millis(now), dropped, out);
     }
 
-    record Client(String listener, String subject, String issuer, String serial, String sha256,
-                  List<String> uriSans, List<String> dnsSans, String notBefore, String notAfter,
-                  long expiresInSeconds, String state, String firstSeen, String lastSeen, long handshakes,
-                  long denials) {
-    }
+    record Client(
+            String listener,
+            String subject,
+            String issuer,
+            String serial,
+            String sha256,
+            List<String> uriSans,
+            List<String> dnsSans,
+            String notBefore,
+            String notAfter,
+            long expiresInSeconds,
+            String state,
+            String firstSeen,
+            String lastSeen,
+            long handshakes,
+            long denials) {}
 }

@@ -1,8 +1,7 @@
 package io.mtlsproxy.admin.server;
 
-import java.util.List;
-
 import io.mtlsproxy.core.renew.RenewalOutcome;
+import java.util.List;
 
 /** The body of {@code POST /renew}: {@code ok} with what was renewed, or {@code error} with why not. */
 record RenewReport(String result, List<String> renewed, List<String> errors) {

@@ -2,15 +2,14 @@ package io.mtlsproxy.admin.server;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.admin.build.BuildInfo;
+import io.mtlsproxy.admin.json.Rfc3339;
+import io.mtlsproxy.core.reload.ReloadResult;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.mtlsproxy.admin.build.BuildInfo;
-import io.mtlsproxy.admin.json.Rfc3339;
-import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * What {@code GET /server-info} answers: which build runs, since when, from which file, and how the last reload
@@ -37,15 +36,25 @@ public final class ServerInfo {
 
     Report report() {
         Instant now = clock.instant();
-        return new Report(build.version(), build.commit(), build.tlsProvider(), Rfc3339.millis(startedAt),
+        return new Report(
+                build.version(),
+                build.commit(),
+                build.tlsProvider(),
+                Rfc3339.millis(startedAt),
                 Duration.between(startedAt, now).toSeconds(),
-                config == null ? null : config.toAbsolutePath().normalize().toString(), lastReload.get());
+                config == null ? null : config.toAbsolutePath().normalize().toString(),
+                lastReload.get());
     }
 
     /** {@code last_reload} is null until the first reload (the start is not one). */
-    record Report(String version, String commit, String tlsProvider, String startedAt, long uptimeSeconds,
-                  String config, LastReload lastReload) {
-        record LastReload(String time, String result) {
-        }
+    record Report(
+            String version,
+            String commit,
+            String tlsProvider,
+            String startedAt,
+            long uptimeSeconds,
+            String config,
+            LastReload lastReload) {
+        record LastReload(String time, String result) {}
     }
 }

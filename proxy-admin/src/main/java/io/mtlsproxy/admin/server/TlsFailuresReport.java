@@ -1,13 +1,11 @@
 package io.mtlsproxy.admin.server;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.mtlsproxy.admin.json.Rfc3339;
+import io.mtlsproxy.core.metrics.TlsFailure;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-
-import io.mtlsproxy.admin.json.Rfc3339;
-import io.mtlsproxy.core.metrics.TlsFailure;
 
 /** The body of {@code GET /tls/failures}: the recent failed handshakes of both sides, newest first. */
 record TlsFailuresReport(String generatedAt, List<Failure> failures) {
@@ -15,8 +13,16 @@ record TlsFailuresReport(String generatedAt, List<Failure> failures) {
         List<Failure> out = new ArrayList<>(oldestFirst.size());
         for (int i = oldestFirst.size() - 1; i >= 0; i--) {
             TlsFailure f = oldestFirst.get(i);
-            out.add(new Failure(Rfc3339.millis(f.time()), f.side().label(), f.name(), f.remoteAddress(), f.sni(),
-                    f.reason().label(), f.detail(), f.peerSubject(), f.clockSkewSeconds()));
+            out.add(new Failure(
+                    Rfc3339.millis(f.time()),
+                    f.side().label(),
+                    f.name(),
+                    f.remoteAddress(),
+                    f.sni(),
+                    f.reason().label(),
+                    f.detail(),
+                    f.peerSubject(),
+                    f.clockSkewSeconds()));
         }
         return new TlsFailuresReport(Rfc3339.millis(now), out);
     }
@@ -25,8 +31,14 @@ record TlsFailuresReport(String generatedAt, List<Failure> failures) {
      * {@code name} is the listener for side {@code inbound}, the route for side {@code upstream};
      * {@code clock_skew_seconds} appears on {@code expired} and {@code not_yet_valid} entries only.
      */
-    record Failure(String time, String side, String name, String remoteAddress, String sni, String reason,
-                   String detail, String peerSubject,
-                   @JsonInclude(JsonInclude.Include.NON_NULL) Long clockSkewSeconds) {
-    }
+    record Failure(
+            String time,
+            String side,
+            String name,
+            String remoteAddress,
+            String sni,
+            String reason,
+            String detail,
+            String peerSubject,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long clockSkewSeconds) {}
 }

@@ -4,16 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.testing.OneRouteConfig;
+import io.mtlsproxy.core.reload.ReloadResult;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.admin.testing.OneRouteConfig;
-import io.mtlsproxy.core.reload.ReloadResult;
 
 /**
  * {@code mtls-proxy run --config conf/mtls-proxy.conf} names the file relatively; its reloads must load it under
@@ -39,7 +37,8 @@ class ProxyAppReloadTest {
             OneRouteConfig.breakIt(file);
             ReloadResult refused = app.reload();
             assertFalse(refused.ok());
-            assertTrue(refused.errors().get(0).toString().startsWith(relative + ":"),
+            assertTrue(
+                    refused.errors().get(0).toString().startsWith(relative + ":"),
                     () -> "named as on the command line: " + refused.errors());
         }
     }

@@ -3,15 +3,13 @@ package io.mtlsproxy.admin.build;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-
-import org.junit.jupiter.api.Test;
-
 import io.mtlsproxy.admin.Main;
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
 
 /** {@code mtls-proxy --version}: what a bug report needs, filled in by the build, never "dev". */
 class VersionOptionTest {

@@ -3,19 +3,6 @@ package io.mtlsproxy.admin.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.admin.Main;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ProxyConfig;
@@ -24,12 +11,22 @@ import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.ca.KeyAlgorithm;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.TlsMaterialCheck;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 @Timeout(60)
 class CheckConfigCommandTest {
     /** The repository's conf/ (surefire runs in the module directory). */
-
     @TempDir
     Path dir;
 
@@ -61,8 +58,20 @@ class CheckConfigCommandTest {
         assertEquals("", r.err());
         assertEquals(0, r.exit());
         assertTrue(r.out().startsWith("configuration OK: "), r.out());
-        for (String expected : List.of("public", "0.0.0.0:8443", "mtls", "required", "web", "lb",
-                "orders", "catalog", "website", "legacy", "payments", "ledger", "payments.internal:9443",
+        for (String expected : List.of(
+                "public",
+                "0.0.0.0:8443",
+                "mtls",
+                "required",
+                "web",
+                "lb",
+                "orders",
+                "catalog",
+                "website",
+                "legacy",
+                "payments",
+                "ledger",
+                "payments.internal:9443",
                 "api.example.com/orders")) {
             assertTrue(r.out().contains(expected), () -> expected + " not in:\n" + r.out());
         }
@@ -81,12 +90,18 @@ class CheckConfigCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("configuration OK: "), r.out());
         assertEquals(2, r.errLines().size(), r.err());
-        assertEquals(main + ":" + blockOf(main, "name = catalog") + ": routes.catalog.upstream.protocol: warning: h2, "
-                + "but clients of listener public can only speak HTTP/1.1: its tcp route ledger (" + routes + ":"
-                + blockOf(routes, "name = ledger") + ") turns HTTP/2 off there, and gRPC needs HTTP/2 end to end "
-                + "(put tcp routes on a listener of their own)", r.errLines().get(1));
-        assertEquals(main + ":" + blockOf(main, "name = ledger") + ": listeners.ledger: warning: no route names this "
-                + "listener: every request to it gets 404", r.errLines().get(0));
+        assertEquals(
+                main + ":" + blockOf(main, "name = catalog") + ": routes.catalog.upstream.protocol: warning: h2, "
+                        + "but clients of listener public can only speak HTTP/1.1: its tcp route ledger (" + routes
+                        + ":"
+                        + blockOf(routes, "name = ledger")
+                        + ") turns HTTP/2 off there, and gRPC needs HTTP/2 end to end "
+                        + "(put tcp routes on a listener of their own)",
+                r.errLines().get(1));
+        assertEquals(
+                main + ":" + blockOf(main, "name = ledger") + ": listeners.ledger: warning: no route names this "
+                        + "listener: every request to it gets 404",
+                r.errLines().get(0));
     }
 
     @Test
@@ -115,8 +130,11 @@ class CheckConfigCommandTest {
         }
         Path routeFile = conf.resolve("routes.d/payments.conf");
         int line = lineOf(routeFile, "trust-ca = \"../pki/payments-ca/ca.crt\"");
-        assertTrue(r.errLines().contains(routeFile + ":" + line + ": routes[0].upstream.tls.trust-ca: no such file: "
-                + conf.resolve("pki/payments-ca/ca.crt")), r.err());
+        assertTrue(
+                r.errLines()
+                        .contains(routeFile + ":" + line + ": routes[0].upstream.tls.trust-ca: no such file: "
+                                + conf.resolve("pki/payments-ca/ca.crt")),
+                r.err());
     }
 
     /** The line of the "{" that opens the block holding {@code marker}: a listener's or route's own line. */
@@ -159,11 +177,12 @@ class CheckConfigCommandTest {
         Run r = run("check-config", "--config", file.toString());
         assertEquals(2, r.exit());
         assertEquals("", r.out());
-        assertEquals(List.of(
-                file + ":3: listeners[0].port: \"abc\" (expected: a number 0..65535)",
-                file + ":5: listeners[0].tls.client-ca: missing (expected: the CA bundle that verifies client"
-                        + " certificates; required with mode = mtls)",
-                file + ":7: listeners[0].tls.verify-dept: unknown key (did you mean `verify-depth`?)"),
+        assertEquals(
+                List.of(
+                        file + ":3: listeners[0].port: \"abc\" (expected: a number 0..65535)",
+                        file + ":5: listeners[0].tls.client-ca: missing (expected: the CA bundle that verifies client"
+                                + " certificates; required with mode = mtls)",
+                        file + ":7: listeners[0].tls.verify-dept: unknown key (did you mean `verify-depth`?)"),
                 r.errLines());
     }
 
@@ -198,18 +217,29 @@ class CheckConfigCommandTest {
                 """);
         ProxyConfig config = ConfigLoader.load(dir.resolve("lb.conf"), java.util.Map.of());
         Instant now = Instant.now();
-        CertificateAuthority ca = CertificateAuthority.createRoot("Summary CA", Duration.ofDays(3650),
-                KeyAlgorithm.EC_P256);
-        var leaf = ca.issue(CertificateSpec.server("api.example.com").dns("api.example.com")
-                .validity(now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(20)).plusSeconds(60)).build());
-        TlsMaterialCheck.Result material = new TlsMaterialCheck.Result(List.of(), List.of(
-                new CertificateUse(CertificateUse.LISTENER_SERVER, "lb", dir.resolve("x.crt"), leaf.certificate())),
+        CertificateAuthority ca =
+                CertificateAuthority.createRoot("Summary CA", Duration.ofDays(3650), KeyAlgorithm.EC_P256);
+        var leaf = ca.issue(CertificateSpec.server("api.example.com")
+                .dns("api.example.com")
+                .validity(
+                        now.minus(Duration.ofDays(1)),
+                        now.plus(Duration.ofDays(20)).plusSeconds(60))
+                .build());
+        TlsMaterialCheck.Result material = new TlsMaterialCheck.Result(
+                List.of(),
+                List.of(new CertificateUse(
+                        CertificateUse.LISTENER_SERVER, "lb", dir.resolve("x.crt"), leaf.certificate())),
                 List.of());
         String summary = CheckConfigCommand.summary(config, material, now);
-        String row = summary.lines().filter(l -> l.contains("listener-server")).findFirst().orElseThrow();
+        String row = summary.lines()
+                .filter(l -> l.contains("listener-server"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(row.matches("\\s+listener-server\\s+lb\\s+CN=api\\.example\\.com\\s+\\S+Z\\s+20\\s+expiring"), row);
         assertTrue(summary.contains("[::]:8080"), summary);
-        assertTrue(summary.lines().anyMatch(l -> l.matches("\\s+app\\s+lb\\s+\\*/app\\s+http\\s+-\\s+plain/h2\\s+\\[::1]:8081")),
+        assertTrue(
+                summary.lines()
+                        .anyMatch(l -> l.matches("\\s+app\\s+lb\\s+\\*/app\\s+http\\s+-\\s+plain/h2\\s+\\[::1]:8081")),
                 summary);
     }
 }

@@ -3,18 +3,16 @@ package io.mtlsproxy.admin.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import io.mtlsproxy.admin.cli.pki.PkiCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
-
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import io.mtlsproxy.admin.cli.pki.PkiCli;
 
 /** The command line's contract: help, usage errors and their exit codes, and --log-level. */
 class CommandLineTest {
@@ -57,8 +55,13 @@ class CommandLineTest {
     void runHelpNamesTheAdminPortTheJavaOptionsTheExitCodesAndTheLogLevel() {
         for (PkiCli.Result r : List.of(run("run", "--help"), run("help", "run"))) {
             assertEquals(0, r.exit(), r.err());
-            for (String expected : List.of("admin.port", "127.0.0.1:9901", "MTLS_PROXY_JAVA_OPTS", "Exit codes:",
-                    "2 a usage or configuration error", "--log-level")) {
+            for (String expected : List.of(
+                    "admin.port",
+                    "127.0.0.1:9901",
+                    "MTLS_PROXY_JAVA_OPTS",
+                    "Exit codes:",
+                    "2 a usage or configuration error",
+                    "--log-level")) {
                 assertTrue(r.out().replaceAll("\\s+", " ").contains(expected), expected + " in " + r.out());
             }
         }
@@ -79,9 +82,15 @@ class CommandLineTest {
                 listeners = [{ name = edge, bind = "127.0.0.1", port = 8080 }]
                 routes = [{ name = app, listener = edge, upstream.endpoints = ["127.0.0.1:9"] }]
                 """);
-        assertEquals(0, run("check-config", "--log-level", "debug", "--config", file.toString()).exit());
+        assertEquals(
+                0,
+                run("check-config", "--log-level", "debug", "--config", file.toString())
+                        .exit());
         assertEquals(Level.DEBUG, root().getLevel());
-        assertEquals(0, run("--log-level", "warn", "check-config", "--config", file.toString()).exit());
+        assertEquals(
+                0,
+                run("--log-level", "warn", "check-config", "--config", file.toString())
+                        .exit());
         assertEquals(Level.WARN, root().getLevel());
     }
 }

@@ -20,8 +20,11 @@ record ConsoleBlocks(List<Step> steps) {
             List<String> lines = output.lines().toList();
             int at = 0;
             for (String want : shown) {
-                Pattern p = Pattern.compile(String.join(".*", java.util.Arrays.stream(want.split("…", -1))
-                        .map(Pattern::quote).toList()));
+                Pattern p = Pattern.compile(String.join(
+                        ".*",
+                        java.util.Arrays.stream(want.split("…", -1))
+                                .map(Pattern::quote)
+                                .toList()));
                 while (at < lines.size() && !p.matcher(lines.get(at)).matches()) {
                     at++;
                 }

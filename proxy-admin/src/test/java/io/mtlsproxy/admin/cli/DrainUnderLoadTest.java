@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.testing.ProxyProcess;
+import io.mtlsproxy.admin.testing.TcpBalancer;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestOrigin;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.file.Files;
@@ -17,16 +21,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.admin.testing.ProxyProcess;
-import io.mtlsproxy.admin.testing.TcpBalancer;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestOrigin;
 
 /**
  * SIGTERM to a real {@code run} process in the middle of a bounded load: /readyz turns 503, the listener stops
@@ -40,6 +38,7 @@ class DrainUnderLoadTest {
 
     @TempDir
     Path dir;
+
     private ProxyProcess proxy;
     private Process process;
     private TestOrigin origin;
@@ -111,19 +110,23 @@ class DrainUnderLoadTest {
             assertEquals("", problem, "a worker saw a broken response");
         }
         assertTrue(completedAfterTerm.get() >= 1, "requests in flight at the signal completed after it");
-        assertEquals(origin.requests(), ok.get(),
-                "every request that reached the origin got its complete 200 back");
+        assertEquals(origin.requests(), ok.get(), "every request that reached the origin got its complete 200 back");
         assertFalse(proxy.output().contains("LEAK:"), "no leaked buffer in the proxy");
-        assertTrue(proxy.output().lines().anyMatch(l -> l.contains("drained") && !l.contains("cut off")),
-                proxy.output());
+        assertTrue(
+                proxy.output().lines().anyMatch(l -> l.contains("drained") && !l.contains("cut off")), proxy.output());
     }
 
     /**
      * One client of the load: keep-alive requests to a slow path, one at a time, reconnecting when the proxy closes
      * the connection, until the proxy refuses connections. Returns "" or what was wrong with a response.
      */
-    private static String load(int port, int id, AtomicBoolean stop, AtomicInteger ok, AtomicBoolean termSent,
-                               AtomicInteger completedAfterTerm) {
+    private static String load(
+            int port,
+            int id,
+            AtomicBoolean stop,
+            AtomicInteger ok,
+            AtomicBoolean termSent,
+            AtomicInteger completedAfterTerm) {
         int n = 0;
         while (!stop.get()) {
             RawHttpClient c;

@@ -1,5 +1,10 @@
 package io.mtlsproxy.admin.cli;
 
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,12 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
 
 /**
  * The files conf/make-example-pki.sh makes with the pki commands, made in-process (the test must not depend on
@@ -52,14 +51,28 @@ final class ExamplePki {
         for (String host : new String[] {"api.example.com", "ledger.example.com", "www.example.com"}) {
             leaf(edge, "server", CertificateSpec.server(host).dns(host).build());
         }
-        IssuedCertificate old = leaf(clients, "clients", CertificateSpec.client("old-partner").build());
-        Pem.writePublic(pki.resolve("clients-ca/crl.pem"), clients.crl(
-                Map.of(old.certificate().getSerialNumber(), Instant.now().minusSeconds(5)),
-                Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(7))));
-        leaf(origin, "proxy", CertificateSpec.client("proxy-to-orders")
-                .uri("spiffe://example.org/ns/edge/sa/mtls-proxy").build());
-        leaf(payments, "proxy", CertificateSpec.client("proxy-to-payments")
-                .uri("spiffe://example.org/ns/edge/sa/mtls-proxy").build());
+        IssuedCertificate old =
+                leaf(clients, "clients", CertificateSpec.client("old-partner").build());
+        Pem.writePublic(
+                pki.resolve("clients-ca/crl.pem"),
+                clients.crl(
+                        Map.of(
+                                old.certificate().getSerialNumber(),
+                                Instant.now().minusSeconds(5)),
+                        Instant.now().minusSeconds(60),
+                        Instant.now().plus(Duration.ofDays(7))));
+        leaf(
+                origin,
+                "proxy",
+                CertificateSpec.client("proxy-to-orders")
+                        .uri("spiffe://example.org/ns/edge/sa/mtls-proxy")
+                        .build());
+        leaf(
+                payments,
+                "proxy",
+                CertificateSpec.client("proxy-to-payments")
+                        .uri("spiffe://example.org/ns/edge/sa/mtls-proxy")
+                        .build());
     }
 
     private CertificateAuthority ca(String dir, String cn) throws IOException {

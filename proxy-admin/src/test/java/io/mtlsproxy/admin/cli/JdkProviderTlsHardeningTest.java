@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.core.testing.ExternalProcess;
+import io.mtlsproxy.core.testing.OpenSslRenegotiation;
+import io.mtlsproxy.core.testing.TestOrigin;
+import io.mtlsproxy.core.testing.TestPki;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,17 +22,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.admin.Main;
-import io.mtlsproxy.core.testing.ExternalProcess;
-import io.mtlsproxy.core.testing.OpenSslRenegotiation;
-import io.mtlsproxy.core.testing.TestOrigin;
-import io.mtlsproxy.core.testing.TestPki;
 
 /**
  * The JDK's TLS provider (the fallback when BoringSSL cannot load) is as strict as BoringSSL: no renegotiation,
@@ -41,6 +39,7 @@ class JdkProviderTlsHardeningTest {
 
     @TempDir
     Path dir;
+
     private Process process;
     private TestOrigin origin;
     private final LinkedBlockingQueue<String> log = new LinkedBlockingQueue<>();
@@ -74,11 +73,20 @@ class JdkProviderTlsHardeningTest {
                             upstream.endpoints = ["127.0.0.1:%d"] }]
                 """.formatted(server.certFile(), server.keyFile(), origin.port()));
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(java, "-Dmtlsproxy.tls.provider=jdk", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "run", "--config", conf.toString()).redirectErrorStream(true).start();
+        process = new ProcessBuilder(
+                        java,
+                        "-Dmtlsproxy.tls.provider=jdk",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Main.class.getName(),
+                        "run",
+                        "--config",
+                        conf.toString())
+                .redirectErrorStream(true)
+                .start();
         Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     log.add(line);
@@ -114,8 +122,15 @@ class JdkProviderTlsHardeningTest {
 
     private static ExternalProcess.Result sClient(int port, TestPki.Ca ca, String stdin, String... options)
             throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ExternalProcess.binary("openssl"), "s_client",
-                "-connect", "127.0.0.1:" + port, "-servername", "localhost", "-CAfile", ca.certFile().toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                ExternalProcess.binary("openssl"),
+                "s_client",
+                "-connect",
+                "127.0.0.1:" + port,
+                "-servername",
+                "localhost",
+                "-CAfile",
+                ca.certFile().toString()));
         cmd.addAll(List.of(options));
         return ExternalProcess.run(cmd, stdin, 20);
     }

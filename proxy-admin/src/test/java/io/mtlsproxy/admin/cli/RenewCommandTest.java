@@ -5,6 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiFiles;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -12,20 +20,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.admin.Main;
-import io.mtlsproxy.core.ca.CaDirectory;
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.PkiFiles;
 import picocli.CommandLine;
 
 /** {@code mtls-proxy renew}: one pass for cron, a dry run to try an issuer, and exit codes scripts can trust. */
@@ -33,10 +31,10 @@ import picocli.CommandLine;
 class RenewCommandTest {
     @TempDir
     Path dir;
+
     private Path config;
 
-    private record Run(int exit, String out, String err) {
-    }
+    private record Run(int exit, String out, String err) {}
 
     private static Run run(String... args) {
         StringWriter out = new StringWriter();
@@ -50,11 +48,15 @@ class RenewCommandTest {
 
     @BeforeEach
     void labWithAFreshCertificate() throws Exception {
-        CaDirectory lab = CaDirectory.create(dir.resolve("lab"), CertificateAuthority.createRoot("Lab CA",
-                Duration.ofDays(30), KeyAlgorithm.EC_P256), false);
-        IssuedCertificate cert = lab.authority().issue(CertificateSpec.server("api.example.com")
-                .dns("api.example.com").validity(Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(10)))
-                .build());
+        CaDirectory lab = CaDirectory.create(
+                dir.resolve("lab"),
+                CertificateAuthority.createRoot("Lab CA", Duration.ofDays(30), KeyAlgorithm.EC_P256),
+                false);
+        IssuedCertificate cert = lab.authority()
+                .issue(CertificateSpec.server("api.example.com")
+                        .dns("api.example.com")
+                        .validity(Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofDays(10)))
+                        .build());
         Pem.writeKey(dir.resolve("api.key"), cert.privateKey());
         Pem.writePublic(dir.resolve("api.crt"), cert.certificate());
         config = dir.resolve("proxy.conf");
@@ -87,13 +89,18 @@ class RenewCommandTest {
 
     @Test
     void aForcedPassRenewsAndAFailedOneExitsOne() throws Exception {
-        String oldSerial = PkiFiles.firstCertificate(dir.resolve("api.crt")).getSerialNumber().toString(16);
+        String oldSerial = PkiFiles.firstCertificate(dir.resolve("api.crt"))
+                .getSerialNumber()
+                .toString(16);
         Run renewed = run("renew", "--config", config.toString(), "--owner", "public", "--force");
         assertEquals(0, renewed.exit(), renewed.err());
         assertTrue(renewed.out().startsWith("renewed: listener-server public"), renewed.out());
         assertFalse(renewed.out().contains(oldSerial));
-        assertFalse(oldSerial.equals(PkiFiles.firstCertificate(dir.resolve("api.crt")).getSerialNumber()
-                .toString(16)), "a new certificate on disk");
+        assertFalse(
+                oldSerial.equals(PkiFiles.firstCertificate(dir.resolve("api.crt"))
+                        .getSerialNumber()
+                        .toString(16)),
+                "a new certificate on disk");
 
         Files.delete(dir.resolve("lab/ca.key")); // the CA's key went away after the config was checked
         Files.writeString(dir.resolve("lab/ca.key"), "not a key");

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestOrigin;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
@@ -19,15 +22,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.admin.Main;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestOrigin;
 
 /**
  * {@code run} as an operator runs it: a separate JVM, SIGHUP reloads, SIGTERM drains (the in-flight request
@@ -39,6 +37,7 @@ class RunCommandTest {
 
     @TempDir
     Path dir;
+
     private Process process;
     private TestOrigin origin;
     private final LinkedBlockingQueue<String> log = new LinkedBlockingQueue<>();
@@ -86,7 +85,11 @@ class RunCommandTest {
     }
 
     private void signal(String name) throws Exception {
-        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor());
+        assertEquals(
+                0,
+                new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                        .start()
+                        .waitFor());
     }
 
     /** Starts {@code run --config conf} in its own JVM; returns the listener's port. */
@@ -97,11 +100,19 @@ class RunCommandTest {
 
     private void launch(Path conf) throws java.io.IOException {
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
-                "--config", conf.toString()).redirectErrorStream(true).start();
+        process = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Main.class.getName(),
+                        "run",
+                        "--config",
+                        conf.toString())
+                .redirectErrorStream(true)
+                .start();
         Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     log.add(line);
@@ -125,8 +136,13 @@ class RunCommandTest {
             assertEquals(200, c.get("localhost", "/main/x").status());
             assertEquals(404, c.get("localhost", "/second/x").status());
         }
-        Files.writeString(conf, config(origin.port(), ", { name = second, listener = edge, "
-                + "match.path-prefix = \"/second\", upstream.endpoints = [\"127.0.0.1:" + origin.port() + "\"] }"));
+        Files.writeString(
+                conf,
+                config(
+                        origin.port(),
+                        ", { name = second, listener = edge, "
+                                + "match.path-prefix = \"/second\", upstream.endpoints = [\"127.0.0.1:" + origin.port()
+                                + "\"] }"));
         signal("HUP");
         await(Pattern.compile("reloaded .*routes\\.second \\(added\\)"));
         try (RawHttpClient c = RawHttpClient.connect(port)) {
@@ -143,7 +159,8 @@ class RunCommandTest {
             signal("TERM");
             await(Pattern.compile("draining"));
             Thread.sleep(100);
-            assertThrows(ConnectException.class, () -> RawHttpClient.connect(port).close());
+            assertThrows(
+                    ConnectException.class, () -> RawHttpClient.connect(port).close());
             RawHttpClient.Response r = busy.read();
             assertEquals(200, r.status(), "the in-flight request finishes");
             assertEquals("close", r.header("Connection"));
@@ -181,8 +198,8 @@ class RunCommandTest {
         Path accessLog = dir.resolve("access.log");
         Path rotated = dir.resolve("access.log.1");
         Path conf = dir.resolve("proxy.conf");
-        Files.writeString(conf, config(origin.port(), "").replace("access-log = \"off\"",
-                "access-log = \"" + accessLog + "\""));
+        Files.writeString(
+                conf, config(origin.port(), "").replace("access-log = \"off\"", "access-log = \"" + accessLog + "\""));
         int port = startRun(conf);
         try (RawHttpClient c = RawHttpClient.connect(port)) {
             assertEquals(200, c.get("localhost", "/main/before").status());
@@ -235,8 +252,8 @@ class RunCommandTest {
 
     @Test
     void aPortInUseIsOneLineWithExit1() throws Exception {
-        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
-                java.net.InetAddress.getByName("127.0.0.1"))) {
+        try (java.net.ServerSocket taken =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             Path conf = dir.resolve("taken.conf");
             Files.writeString(conf, """
                     admin { bind = "127.0.0.1", port = 0 }

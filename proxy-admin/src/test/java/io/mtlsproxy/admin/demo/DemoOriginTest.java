@@ -3,19 +3,6 @@ package io.mtlsproxy.admin.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.slf4j.LoggerFactory;
-
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -24,6 +11,17 @@ import io.netty.channel.DefaultChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /**
  * A demo origin whose client goes away mid-request (the proxy does so when its own client resets an HTTP/2 stream,
@@ -64,8 +62,9 @@ class DemoOriginTest {
     void aClientGoneMidRequestIsClosedWithoutAWarning() throws Exception {
         for (int i = 0; i < 5; i++) {
             try (Socket s = new Socket("127.0.0.1", origin.port())) {
-                s.getOutputStream().write(("POST /half HTTP/1.1\r\nHost: origin\r\nContent-Length: 100\r\n\r\nabc")
-                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream()
+                        .write(("POST /half HTTP/1.1\r\nHost: origin\r\nContent-Length: 100\r\n\r\nabc")
+                                .getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
                 if (i % 2 == 0) {
                     s.setSoLinger(true, 0); // a TCP reset: "Connection reset" on the origin's side

@@ -3,6 +3,7 @@ package io.mtlsproxy.admin.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.testing.RawHttpClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -10,11 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.mtlsproxy.core.testing.RawHttpClient;
 
 /**
  * The proxy runs out of file descriptors: it is started with {@code ulimit -n 256} and more idle connections are

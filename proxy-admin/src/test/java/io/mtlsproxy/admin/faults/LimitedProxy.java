@@ -1,15 +1,13 @@
 package io.mtlsproxy.admin.faults;
 
+import io.mtlsproxy.admin.testing.ProxyProcess;
+import io.mtlsproxy.core.testing.TestOrigin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.admin.testing.ProxyProcess;
-import io.mtlsproxy.core.testing.TestOrigin;
 
 /**
  * What the tests of machine limits share: a proxy process with one plain listener {@code edge} (header and idle
@@ -21,6 +19,7 @@ abstract class LimitedProxy {
 
     @TempDir
     Path dir;
+
     ProxyProcess proxy;
     private TestOrigin origin;
 

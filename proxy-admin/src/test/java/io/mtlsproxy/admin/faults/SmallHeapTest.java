@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.testing.RawHttpClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -11,11 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.mtlsproxy.core.testing.RawHttpClient;
 
 /**
  * 10,000 idle connections against a heap small enough that they press on it ({@code -Xmx24m}: about 6,000 of
@@ -32,8 +30,7 @@ class SmallHeapTest extends LimitedProxy {
 
     @Test
     void tenThousandIdleConnectionsOnASmallHeapNeitherCrashNorStopService() throws Exception {
-        int port = start("ulimit -n 20000", "-Xmx24m", "-XX:+UseSerialGC",
-                "-XX:+ExitOnOutOfMemoryError");
+        int port = start("ulimit -n 20000", "-Xmx24m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
 
         for (int i = 0; i < IDLE; i++) {
             SocketChannel s = SocketChannel.open();
@@ -50,7 +47,10 @@ class SmallHeapTest extends LimitedProxy {
         proxy.await(Pattern.compile("heap nearly full .*: refusing new connections"));
         try (RawHttpClient c = RawHttpClient.connect(port)) {
             // refused: closed at once, before the request is read (no answer, no hang)
-            assertTrue(c.timeout(5000).send("GET /pressed HTTP/1.1\r\nHost: a\r\n\r\n").awaitClosed(),
+            assertTrue(
+                    c.timeout(5000)
+                            .send("GET /pressed HTTP/1.1\r\nHost: a\r\n\r\n")
+                            .awaitClosed(),
                     "a new connection is closed while the heap is pressed");
         } catch (IOException resetOnSend) {
             // closed before the request went out: refused as well

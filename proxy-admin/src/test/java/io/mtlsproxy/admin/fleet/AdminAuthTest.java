@@ -4,19 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
-
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -25,6 +12,17 @@ import io.mtlsproxy.admin.testing.AdminClient;
 import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.testing.TestTls;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin plane of a replica others can reach: /healthz and /readyz on their own port; every other path behind
@@ -35,6 +33,7 @@ import io.mtlsproxy.core.testing.TestTls;
 class AdminAuthTest {
     @TempDir
     Path dir;
+
     private TestOrigin origin;
     private ProxyApp app;
     private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
@@ -72,7 +71,9 @@ class AdminAuthTest {
     }
 
     private List<String> refusals() {
-        return logged.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("refused"))
+        return logged.list.stream()
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("refused"))
                 .toList();
     }
 
@@ -94,7 +95,9 @@ class AdminAuthTest {
         assertEquals(401, anonymous.bearer("s3cret-two").get("/certs").statusCode());
         assertEquals(200, anonymous.bearer("s3cret-one").get("/metrics").statusCode());
         assertEquals(2 + 1, refusals().size(), "each refusal is logged: " + refusals());
-        assertTrue(refusals().get(0).contains("GET /metrics") && refusals().get(0).contains("401"), refusals().get(0));
+        assertTrue(
+                refusals().get(0).contains("GET /metrics") && refusals().get(0).contains("401"),
+                refusals().get(0));
 
         AdminClient health = new AdminClient(app.admin().healthPort().orElseThrow());
         assertEquals(200, health.get("/readyz").statusCode());
@@ -135,11 +138,13 @@ class AdminAuthTest {
         assertEquals(401, noCert.get("/metrics").statusCode());
         assertEquals(200, noCert.get("/healthz").statusCode(), "health stays open on the admin port too");
 
-        AdminClient stranger = AdminClient.https(port,
-                TestTls.client(serverCa.certFile(), strangers.client("oncall"), true));
+        AdminClient stranger =
+                AdminClient.https(port, TestTls.client(serverCa.certFile(), strangers.client("oncall"), true));
         assertEquals(401, stranger.get("/metrics").statusCode(), "a certificate of another CA, same name");
 
-        assertThrows(UncheckedIOException.class, () -> new AdminClient(port).get("/metrics"),
+        assertThrows(
+                UncheckedIOException.class,
+                () -> new AdminClient(port).get("/metrics"),
                 "plain HTTP is not spoken on an mTLS admin port");
         assertEquals(3, refusals().size(), refusals().toString());
     }

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.app.ProxyApp;
+import io.mtlsproxy.admin.testing.ProxyProcess;
+import io.mtlsproxy.admin.testing.TcpBalancer;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestOrigin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,17 +22,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.admin.app.ProxyApp;
-import io.mtlsproxy.admin.testing.ProxyProcess;
-import io.mtlsproxy.admin.testing.TcpBalancer;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestOrigin;
 
 /**
  * A rollout behind a network load balancer: two replicas behind a {@link TcpBalancer} that sends new connections
@@ -43,6 +41,7 @@ class DrainDelayRolloutTest {
 
     @TempDir
     Path dir;
+
     private TestOrigin origin;
     private ProxyProcess rolled;
     private ProxyApp stays;
@@ -87,8 +86,11 @@ class DrainDelayRolloutTest {
         stays = ProxyApp.start(config("stays", "shutdown-grace = 10s"));
         int rolledAdmin = rolled.adminPort();
         int rolledPort = rolled.listenerPort("edge");
-        balancer = new TcpBalancer(List.of(new TcpBalancer.Backend(rolledPort, rolledAdmin),
-                new TcpBalancer.Backend(stays.port("edge"), stays.adminPort())), 100);
+        balancer = new TcpBalancer(
+                List.of(
+                        new TcpBalancer.Backend(rolledPort, rolledAdmin),
+                        new TcpBalancer.Backend(stays.port("edge"), stays.adminPort())),
+                100);
         assertEquals(2, balancer.ready().size(), "both replicas are ready before the rollout");
 
         AtomicBoolean stop = new AtomicBoolean();
@@ -146,8 +148,7 @@ class DrainDelayRolloutTest {
     }
 
     /** One client that opens a connection per request (Connection: close). */
-    private void newConnections(int id, AtomicBoolean stop, AtomicInteger ok,
-                                ConcurrentLinkedQueue<String> failures) {
+    private void newConnections(int id, AtomicBoolean stop, AtomicInteger ok, ConcurrentLinkedQueue<String> failures) {
         int n = 0;
         while (!stop.get()) {
             try (RawHttpClient c = RawHttpClient.connect(balancer.port()).timeout(10_000)) {

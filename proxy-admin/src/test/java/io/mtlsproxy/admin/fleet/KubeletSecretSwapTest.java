@@ -4,26 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.math.BigInteger;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.cert.X509Certificate;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import javax.net.ssl.SSLContext;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.admin.app.ProxyApp;
 import io.mtlsproxy.admin.testing.KubeletSecretVolume;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.testing.TestTls;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * cert-manager renews, the kubelet swaps the Secret volume's {@code ..data} symlink, and the proxy's file watch
@@ -33,6 +30,7 @@ import io.mtlsproxy.core.testing.TestTls;
 class KubeletSecretSwapTest {
     @TempDir
     Path dir;
+
     private TestOrigin origin;
     private ProxyApp app;
 
@@ -56,10 +54,10 @@ class KubeletSecretSwapTest {
         TestPki pki = new TestPki(dir.resolve("issuer"));
         TestPki.Ca ca = pki.ca("cluster-issuer");
         TestPki.Ca clients = pki.ca("clients");
-        KubeletSecretVolume volume = KubeletSecretVolume.mount(dir.resolve("etc/mtls-proxy/tls"),
-                secret(ca.server("edge"), ca));
-        KubeletSecretVolume clientCa = KubeletSecretVolume.mount(dir.resolve("etc/mtls-proxy/client-ca"),
-                Map.of("ca.crt", clients.certFile()));
+        KubeletSecretVolume volume =
+                KubeletSecretVolume.mount(dir.resolve("etc/mtls-proxy/tls"), secret(ca.server("edge"), ca));
+        KubeletSecretVolume clientCa = KubeletSecretVolume.mount(
+                dir.resolve("etc/mtls-proxy/client-ca"), Map.of("ca.crt", clients.certFile()));
         Path conf = dir.resolve("etc/mtls-proxy/proxy.conf");
         Files.writeString(conf, """
                 admin { bind = "127.0.0.1", port = 0 }

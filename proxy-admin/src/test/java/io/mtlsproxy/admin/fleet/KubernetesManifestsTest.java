@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.mtlsproxy.admin.testing.Tools;
+import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.config.ProxyConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,19 +20,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
-import io.mtlsproxy.admin.testing.Tools;
-import io.mtlsproxy.config.ConfigLoader;
-import io.mtlsproxy.config.ListenerConfig;
-import io.mtlsproxy.config.ProxyConfig;
 
 /**
  * deploy/kubernetes/ agrees with itself and with the proxy: the ConfigMap's configuration loads when exactly the
@@ -47,7 +44,8 @@ class KubernetesManifestsTest {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
         objects = new ArrayList<>();
         try (Stream<Path> files = Files.list(Tools.repoRoot().resolve("deploy/kubernetes"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+            for (Path f :
+                    files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
                 try (var docs = yaml.readerFor(JsonNode.class).readValues(f.toFile())) {
                     while (docs.hasNext()) {
                         JsonNode doc = (JsonNode) docs.next();
@@ -61,13 +59,17 @@ class KubernetesManifestsTest {
     }
 
     private static JsonNode object(String kind, String name) {
-        return objects.stream().filter(o -> o.path("kind").asText().equals(kind)
-                && o.path("metadata").path("name").asText().equals(name)).findFirst()
+        return objects.stream()
+                .filter(o -> o.path("kind").asText().equals(kind)
+                        && o.path("metadata").path("name").asText().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in deploy/kubernetes"));
     }
 
     private static List<JsonNode> all(String kind) {
-        return objects.stream().filter(o -> o.path("kind").asText().equals(kind)).toList();
+        return objects.stream()
+                .filter(o -> o.path("kind").asText().equals(kind))
+                .toList();
     }
 
     private static JsonNode pod() {
@@ -88,7 +90,10 @@ class KubernetesManifestsTest {
         }
         if (volume.has("configMap")) {
             List<String> keys = new ArrayList<>();
-            object("ConfigMap", source.path("name").asText()).path("data").fieldNames().forEachRemaining(keys::add);
+            object("ConfigMap", source.path("name").asText())
+                    .path("data")
+                    .fieldNames()
+                    .forEachRemaining(keys::add);
             return keys;
         }
         String secret = source.path("secretName").asText();
@@ -116,10 +121,19 @@ class KubernetesManifestsTest {
             Path at = dir.resolve(mount.path("mountPath").asText().substring(1));
             Files.createDirectories(at);
             for (String key : keysOf(volume)) {
-                Files.writeString(at.resolve(key), volume.has("configMap")
-                        ? object("ConfigMap", volume.path("configMap").path("name").asText()).path("data")
-                                .path(key).asText().replace(MOUNT_ROOT, dir + MOUNT_ROOT)
-                        : "");
+                Files.writeString(
+                        at.resolve(key),
+                        volume.has("configMap")
+                                ? object(
+                                                "ConfigMap",
+                                                volume.path("configMap")
+                                                        .path("name")
+                                                        .asText())
+                                        .path("data")
+                                        .path(key)
+                                        .asText()
+                                        .replace(MOUNT_ROOT, dir + MOUNT_ROOT)
+                                : "");
             }
         }
         List<String> args = new ArrayList<>();
@@ -149,7 +163,8 @@ class KubernetesManifestsTest {
         assertTrue(config.admin().auth().flatMap(a -> a.tokenFile()).isPresent());
         assertEquals(1, config.routes().size(), "the routes ConfigMap is the routes-dir");
         ListenerConfig listener = config.listeners().get(0);
-        assertTrue(listener.tls().certificates().get(0).cert().orElseThrow().path().endsWith("tls/tls.crt"));
+        assertTrue(
+                listener.tls().certificates().get(0).cert().orElseThrow().path().endsWith("tls/tls.crt"));
         assertTrue(listener.tls().clientCa().orElseThrow().path().endsWith("clients-ca/ca.crt"));
     }
 
@@ -158,7 +173,8 @@ class KubernetesManifestsTest {
         ProxyConfig config = loadAsMounted();
         int listenerPort = config.listeners().get(0).port();
         int health = config.admin().health().orElseThrow().port();
-        assertEquals(listenerPort, containerPort(container().path("ports").get(0).path("name")));
+        assertEquals(
+                listenerPort, containerPort(container().path("ports").get(0).path("name")));
         assertEquals(config.admin().port(), containerPort(new ObjectMapper().valueToTree("admin")));
         JsonNode readiness = container().path("readinessProbe").path("httpGet");
         assertEquals("/readyz", readiness.path("path").asText());
@@ -169,27 +185,48 @@ class KubernetesManifestsTest {
 
         JsonNode lb = object("Service", "mtls-proxy");
         assertEquals("LoadBalancer", lb.path("spec").path("type").asText());
-        assertEquals(listenerPort, containerPort(lb.path("spec").path("ports").get(0).path("targetPort")));
+        assertEquals(
+                listenerPort, containerPort(lb.path("spec").path("ports").get(0).path("targetPort")));
         JsonNode annotations = lb.path("metadata").path("annotations");
-        assertEquals("*", annotations.path("service.beta.kubernetes.io/aws-load-balancer-proxy-protocol").asText());
+        assertEquals(
+                "*",
+                annotations
+                        .path("service.beta.kubernetes.io/aws-load-balancer-proxy-protocol")
+                        .asText());
         assertTrue(config.listeners().get(0).proxyProtocol(), "PROXY v2 on both sides");
-        assertEquals("/readyz", annotations.path("service.beta.kubernetes.io/aws-load-balancer-healthcheck-path")
-                .asText());
-        assertEquals(String.valueOf(health),
-                annotations.path("service.beta.kubernetes.io/aws-load-balancer-healthcheck-port").asText());
+        assertEquals(
+                "/readyz",
+                annotations
+                        .path("service.beta.kubernetes.io/aws-load-balancer-healthcheck-path")
+                        .asText());
+        assertEquals(
+                String.valueOf(health),
+                annotations
+                        .path("service.beta.kubernetes.io/aws-load-balancer-healthcheck-port")
+                        .asText());
 
         JsonNode adminService = object("Service", "mtls-proxy-admin");
-        assertEquals(config.admin().port(),
+        assertEquals(
+                config.admin().port(),
                 containerPort(adminService.path("spec").path("ports").get(0).path("targetPort")));
-        JsonNode scrape = object("ServiceMonitor", "mtls-proxy").path("spec").path("endpoints").get(0);
-        assertEquals(adminService.path("spec").path("ports").get(0).path("name").asText(),
+        JsonNode scrape = object("ServiceMonitor", "mtls-proxy")
+                .path("spec")
+                .path("endpoints")
+                .get(0);
+        assertEquals(
+                adminService.path("spec").path("ports").get(0).path("name").asText(),
                 scrape.path("port").asText());
         assertEquals("/metrics", scrape.path("path").asText());
         JsonNode token = scrape.path("authorization").path("credentials");
         Set<String> tokenKeys = new HashSet<>();
         for (JsonNode v : pod().path("volumes")) {
-            if (v.path("secret").path("secretName").asText().equals(token.path("name").asText())) {
-                v.path("secret").path("items").forEach(i -> tokenKeys.add(i.path("key").asText()));
+            if (v.path("secret")
+                    .path("secretName")
+                    .asText()
+                    .equals(token.path("name").asText())) {
+                v.path("secret")
+                        .path("items")
+                        .forEach(i -> tokenKeys.add(i.path("key").asText()));
             }
         }
         assertTrue(tokenKeys.contains(token.path("key").asText()), "Prometheus sends the token the proxy reads");
@@ -200,12 +237,19 @@ class KubernetesManifestsTest {
         ProxyConfig config = loadAsMounted();
         long needed = config.drainDelay().plus(config.shutdownGrace()).toSeconds();
         assertTrue(config.drainDelay().toSeconds() > 0, "a drain delay for the load balancer");
-        assertTrue(pod().path("terminationGracePeriodSeconds").asLong() > needed,
+        assertTrue(
+                pod().path("terminationGracePeriodSeconds").asLong() > needed,
                 "terminationGracePeriodSeconds above drain-delay + grace = " + needed);
         assertTrue(pod().path("securityContext").path("runAsNonRoot").asBoolean());
         assertTrue(pod().path("securityContext").path("runAsUser").asLong() > 0);
-        assertTrue(container().path("securityContext").path("readOnlyRootFilesystem").asBoolean());
-        assertFalse(container().path("securityContext").path("allowPrivilegeEscalation").asBoolean(true));
+        assertTrue(container()
+                .path("securityContext")
+                .path("readOnlyRootFilesystem")
+                .asBoolean());
+        assertFalse(container()
+                .path("securityContext")
+                .path("allowPrivilegeEscalation")
+                .asBoolean(true));
     }
 
     @Test
@@ -227,7 +271,8 @@ class KubernetesManifestsTest {
             }
         }
         assertTrue(adminRule, "the policy has a rule for the admin port");
-        assertEquals(List.of("Ingress"), List.of(policy.path("policyTypes").get(0).asText()));
+        assertEquals(
+                List.of("Ingress"), List.of(policy.path("policyTypes").get(0).asText()));
         object("PodDisruptionBudget", "mtls-proxy");
         JsonNode hpa = object("HorizontalPodAutoscaler", "mtls-proxy").path("spec");
         assertEquals("mtls-proxy", hpa.path("scaleTargetRef").path("name").asText());

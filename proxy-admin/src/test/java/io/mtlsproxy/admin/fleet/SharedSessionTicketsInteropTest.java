@@ -5,18 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.admin.testing.AdminClient;
 import io.mtlsproxy.admin.testing.ProxyProcess;
 import io.mtlsproxy.core.testing.ExternalProcess;
@@ -24,6 +12,16 @@ import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.netty.handler.ssl.SslProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two proxy processes with one {@code session-tickets.keys} file, driven by {@code openssl s_client}: a TLS 1.3
@@ -37,6 +35,7 @@ class SharedSessionTicketsInteropTest {
 
     @TempDir
     Path dir;
+
     private TestOrigin origin;
     private final List<ProxyProcess> replicas = new ArrayList<>();
     private TestPki.Ca serverCa;
@@ -50,8 +49,7 @@ class SharedSessionTicketsInteropTest {
         }
     }
 
-    private record Replica(ProxyProcess process, int port, AdminClient admin) {
-    }
+    private record Replica(ProxyProcess process, int port, AdminClient admin) {}
 
     private Replica start(String name, Path server) throws Exception {
         Path conf = dir.resolve(name + ".conf");
@@ -87,11 +85,23 @@ class SharedSessionTicketsInteropTest {
     /** A TLS 1.3 connection with the client's certificate; saves the session, or offers the saved one. */
     private ExternalProcess.Result connect(Replica r, TestPki.Leaf client, Path session, boolean resume)
             throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ExternalProcess.binary("openssl"), "s_client", "-tls1_3",
-                "-connect", "127.0.0.1:" + r.port(), "-servername", "localhost",
-                "-CAfile", serverCa.certFile().toString(),
-                "-cert", client.certFile().toString(), "-key", client.keyFile().toString(), "-ign_eof",
-                resume ? "-sess_in" : "-sess_out", session.toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                ExternalProcess.binary("openssl"),
+                "s_client",
+                "-tls1_3",
+                "-connect",
+                "127.0.0.1:" + r.port(),
+                "-servername",
+                "localhost",
+                "-CAfile",
+                serverCa.certFile().toString(),
+                "-cert",
+                client.certFile().toString(),
+                "-key",
+                client.keyFile().toString(),
+                "-ign_eof",
+                resume ? "-sess_in" : "-sess_out",
+                session.toString()));
         return ExternalProcess.run(cmd, GET, 20);
     }
 

@@ -3,20 +3,6 @@ package io.mtlsproxy.admin.inventory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
-
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -31,13 +17,27 @@ import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** State changes are reported once, gauges follow the view's current certificates, the timer keeps up. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class CertificateInventoryTest {
     static final Instant START = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
     @TempDir
     Path dir;
+
     Certificates pki;
     MutableClock clock;
     PrometheusMeterRegistry registry;
@@ -78,23 +78,33 @@ class CertificateInventoryTest {
         assertEquals(1, warnings().size());
         String expiring = warnings().get(0);
         String serial = cert.certificate().getSerialNumber().toString(16);
-        assertTrue(expiring.contains("usage=listener-server") && expiring.contains("owner=public")
-                && expiring.contains("subject=\"CN=api,O=Example\"") && expiring.contains("serial=" + serial)
-                && expiring.contains("state=expiring (was valid)") && expiring.contains("days_left=25"), expiring);
+        assertTrue(
+                expiring.contains("usage=listener-server")
+                        && expiring.contains("owner=public")
+                        && expiring.contains("subject=\"CN=api,O=Example\"")
+                        && expiring.contains("serial=" + serial)
+                        && expiring.contains("state=expiring (was valid)")
+                        && expiring.contains("days_left=25"),
+                expiring);
 
         clock.advance(Duration.ofDays(20)); // 5 days left
         inventory.refresh();
         inventory.refresh();
         assertEquals(2, warnings().size());
-        assertTrue(warnings().get(1).contains("state=critical (was expiring)"), warnings().get(1));
+        assertTrue(
+                warnings().get(1).contains("state=critical (was expiring)"),
+                warnings().get(1));
 
         clock.advance(Duration.ofDays(6)); // a day past
         inventory.refresh();
         inventory.refresh();
         assertEquals(3, warnings().size());
-        assertTrue(warnings().get(2).contains("state=expired (was critical)")
-                && warnings().get(2).contains("days_left=-1"), warnings().get(2));
-        assertEquals("expired", inventory.snapshot().certificates().get(0).state().label());
+        assertTrue(
+                warnings().get(2).contains("state=expired (was critical)")
+                        && warnings().get(2).contains("days_left=-1"),
+                warnings().get(2));
+        assertEquals(
+                "expired", inventory.snapshot().certificates().get(0).state().label());
     }
 
     @Test
@@ -104,7 +114,9 @@ class CertificateInventoryTest {
         inventory.refresh();
         inventory.refresh();
         assertEquals(1, warnings().size());
-        assertTrue(warnings().get(0).contains("state=critical (was unseen)"), warnings().get(0));
+        assertTrue(
+                warnings().get(0).contains("state=critical (was unseen)"),
+                warnings().get(0));
     }
 
     @Test
@@ -116,8 +128,10 @@ class CertificateInventoryTest {
         inventory.refresh();
         inventory.refresh();
         assertEquals(1, warnings().size());
-        assertTrue(warnings().get(0).contains("CRL state changed: owner=public")
-                && warnings().get(0).contains("state=stale (was valid)"), warnings().get(0));
+        assertTrue(
+                warnings().get(0).contains("CRL state changed: owner=public")
+                        && warnings().get(0).contains("state=stale (was valid)"),
+                warnings().get(0));
         assertEquals(CrlEntry.State.STALE, inventory.snapshot().crls().get(0).state());
     }
 
@@ -153,13 +167,17 @@ class CertificateInventoryTest {
         inventory.refresh();
         List<Gauge> series = gauges("mtls_proxy_certificate_expires_in_seconds");
         assertEquals(1, series.size());
-        assertEquals(renewed.certificate().getSerialNumber().toString(16), series.get(0).getId().getTag("serial"));
+        assertEquals(
+                renewed.certificate().getSerialNumber().toString(16),
+                series.get(0).getId().getTag("serial"));
         assertEquals(Duration.ofDays(365).toSeconds(), (long) series.get(0).value());
     }
 
     @Test
     void aCaTrustedByTwoRoutesHasASeriesPerRoute() {
-        view.certificates(List.of(pki.caUse("upstream-trust", "orders"), pki.caUse("upstream-trust", "billing"),
+        view.certificates(List.of(
+                pki.caUse("upstream-trust", "orders"),
+                pki.caUse("upstream-trust", "billing"),
                 pki.caUse("upstream-trust", "billing")));
         inventory.refresh();
         assertEquals(3, inventory.snapshot().certificates().size());
@@ -184,9 +202,12 @@ class CertificateInventoryTest {
         var limits = new java.util.concurrent.atomic.AtomicReference<>(ExpiryConfig.DEFAULT);
         try (CertificateInventory following = new CertificateInventory(view, registry, limits::get, clock)) {
             view.certificates(List.of(pki.server("listener-server", "public", "api", Duration.ofDays(45))));
-            assertEquals("valid", following.refresh().certificates().get(0).state().label());
+            assertEquals(
+                    "valid", following.refresh().certificates().get(0).state().label());
             limits.set(new ExpiryConfig(Duration.ofDays(60), Duration.ofDays(14))); // a reload raised warn-before
-            assertEquals("expiring", following.refresh().certificates().get(0).state().label());
+            assertEquals(
+                    "expiring",
+                    following.refresh().certificates().get(0).state().label());
         }
     }
 
@@ -203,7 +224,9 @@ class CertificateInventoryTest {
     }
 
     private List<String> warnings() {
-        return logs.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+        return logs.list.stream()
+                .filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage)
                 .toList();
     }
 }

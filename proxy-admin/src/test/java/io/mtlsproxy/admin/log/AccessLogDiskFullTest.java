@@ -4,18 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.mtlsproxy.admin.testing.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.admin.testing.Tools;
 
 /**
  * The access log's disk fills up, for real: the log file is on a 64 KiB tmpfs, most of it taken by another file.
@@ -28,6 +26,7 @@ import io.mtlsproxy.admin.testing.Tools;
 class AccessLogDiskFullTest {
     @TempDir
     Path dir;
+
     Path mount;
 
     @BeforeEach
@@ -75,7 +74,10 @@ class AccessLogDiskFullTest {
         assertEquals(logged, lines(file) + log.dropped(), "every line is written or counted as dropped");
         log.close();
         for (String line : Files.readAllLines(file)) {
-            assertEquals("public", JsonAccessLogTest.JSON.readTree(line).get("listener").asText(), line);
+            assertEquals(
+                    "public",
+                    JsonAccessLogTest.JSON.readTree(line).get("listener").asText(),
+                    line);
         }
     }
 

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mtlsproxy.core.metrics.AccessLog;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -16,35 +21,58 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.mtlsproxy.core.metrics.AccessLog;
-import io.mtlsproxy.core.metrics.AccessLogEntry;
 
 /** One JSON line per request, written off the caller's thread; "off" writes nothing; a full queue drops. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class JsonAccessLogTest {
     static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     Path dir;
 
     static AccessLogEntry withIdentity() {
-        return new AccessLogEntry(Instant.parse("2026-03-01T10:00:00.123456Z"), "public", "orders",
-                "203.0.113.7:51234", "GET", "/orders/42?x=1", 200, 0, 1234, 1_532,
-                "10.0.0.5:9443", "CN=checkout,O=Example", List.of("spiffe://example.org/ns/prod/sa/checkout"),
-                "3f".repeat(32), "CN=Example clients CA 2026", "1a2b3c", null);
+        return new AccessLogEntry(
+                Instant.parse("2026-03-01T10:00:00.123456Z"),
+                "public",
+                "orders",
+                "203.0.113.7:51234",
+                "GET",
+                "/orders/42?x=1",
+                200,
+                0,
+                1234,
+                1_532,
+                "10.0.0.5:9443",
+                "CN=checkout,O=Example",
+                List.of("spiffe://example.org/ns/prod/sa/checkout"),
+                "3f".repeat(32),
+                "CN=Example clients CA 2026",
+                "1a2b3c",
+                null);
     }
 
     static AccessLogEntry anonymousDenied() {
-        return new AccessLogEntry(Instant.parse("2026-03-01T10:00:01Z"), "public", null, "203.0.113.8:40000",
-                "POST", "/nowhere", 404, 17, 18, 250, null, null, List.of(), null, null, null, "no route matches");
+        return new AccessLogEntry(
+                Instant.parse("2026-03-01T10:00:01Z"),
+                "public",
+                null,
+                "203.0.113.8:40000",
+                "POST",
+                "/nowhere",
+                404,
+                17,
+                18,
+                250,
+                null,
+                null,
+                List.of(),
+                null,
+                null,
+                null,
+                "no route matches");
     }
 
     @Test
@@ -52,9 +80,24 @@ class JsonAccessLogTest {
         Path file = dir.resolve("privatelink.log");
         AccessLogEntry e = withIdentity();
         try (AccessLog log = AccessLogs.open(file.toString())) {
-            log.log(new AccessLogEntry(e.time(), e.listener(), e.route(), e.remoteAddress(), e.method(), e.path(),
-                    e.status(), e.bytesIn(), e.bytesOut(), e.durationMicros(), e.upstreamEndpoint(),
-                    e.clientSubject(), e.clientUriSans(), e.clientSha256(), e.clientIssuer(), e.clientSerial(), e.reason(),
+            log.log(new AccessLogEntry(
+                    e.time(),
+                    e.listener(),
+                    e.route(),
+                    e.remoteAddress(),
+                    e.method(),
+                    e.path(),
+                    e.status(),
+                    e.bytesIn(),
+                    e.bytesOut(),
+                    e.durationMicros(),
+                    e.upstreamEndpoint(),
+                    e.clientSubject(),
+                    e.clientUriSans(),
+                    e.clientSha256(),
+                    e.clientIssuer(),
+                    e.clientSerial(),
+                    e.reason(),
                     "vpce-0123456789abcdef0"));
         }
         JsonNode line = JSON.readTree(Files.readAllLines(file).get(0));
@@ -72,8 +115,22 @@ class JsonAccessLogTest {
         List<String> lines = Files.readAllLines(file);
         assertEquals(2, lines.size());
         JsonNode first = JSON.readTree(lines.get(0));
-        assertEquals(List.of("time", "listener", "route", "remote_address", "method", "path", "status", "bytes_in",
-                "bytes_out", "duration_ms", "upstream", "client", "reason"), names(first));
+        assertEquals(
+                List.of(
+                        "time",
+                        "listener",
+                        "route",
+                        "remote_address",
+                        "method",
+                        "path",
+                        "status",
+                        "bytes_in",
+                        "bytes_out",
+                        "duration_ms",
+                        "upstream",
+                        "client",
+                        "reason"),
+                names(first));
         assertEquals("2026-03-01T10:00:00.123Z", first.get("time").asText());
         assertEquals("public", first.get("listener").asText());
         assertEquals("orders", first.get("route").asText());
@@ -87,7 +144,9 @@ class JsonAccessLogTest {
         assertEquals("10.0.0.5:9443", first.get("upstream").asText());
         JsonNode client = first.get("client");
         assertEquals("CN=checkout,O=Example", client.get("subject").asText());
-        assertEquals("spiffe://example.org/ns/prod/sa/checkout", client.get("uri_sans").get(0).asText());
+        assertEquals(
+                "spiffe://example.org/ns/prod/sa/checkout",
+                client.get("uri_sans").get(0).asText());
         assertEquals("3f".repeat(32), client.get("sha256").asText());
         assertEquals("CN=Example clients CA 2026", client.get("issuer").asText(), "which CA: old or new");
         assertEquals("1a2b3c", client.get("serial").asText());
@@ -164,7 +223,8 @@ class JsonAccessLogTest {
         assertEquals(96, log.dropped()); // 4 queued behind the one being written
         unblock.countDown();
         log.close();
-        String out = new String(written.stream().reduce(new byte[0], JsonAccessLogTest::concat),
+        String out = new String(
+                written.stream().reduce(new byte[0], JsonAccessLogTest::concat),
                 java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(5, out.lines().count());
     }
@@ -216,7 +276,8 @@ class JsonAccessLogTest {
         log.reopen();
         log.log(withIdentity());
         log.close();
-        assertEquals(1, out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().count());
+        assertEquals(
+                1, out.toString(java.nio.charset.StandardCharsets.UTF_8).lines().count());
         assertFalse(out.closed, "a stream the log does not own stays open");
     }
 
@@ -249,7 +310,9 @@ class JsonAccessLogTest {
         AccessLog log = AccessLogs.open(file.toString(), registry);
         log.close();
         log.log(withIdentity()); // after close: dropped
-        assertEquals(1.0, registry.get("mtls_proxy_access_log_dropped").functionCounter().count());
+        assertEquals(
+                1.0,
+                registry.get("mtls_proxy_access_log_dropped").functionCounter().count());
     }
 
     private List<Path> listFiles() {

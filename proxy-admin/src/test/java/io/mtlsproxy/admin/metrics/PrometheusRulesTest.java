@@ -3,14 +3,12 @@ package io.mtlsproxy.admin.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.testing.Tools;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import io.mtlsproxy.admin.testing.Tools;
 
 /** conf/prometheus as shipped: rules and config valid, and the alerts fire on the series they are meant for. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -26,7 +24,8 @@ class PrometheusRulesTest {
 
     @Test
     void exampleConfigIsValidAndLoadsTheRules() {
-        Tools.Result r = promtool("check", "config", DIR.resolve("prometheus.yml").toString());
+        Tools.Result r =
+                promtool("check", "config", DIR.resolve("prometheus.yml").toString());
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.output().contains("1 rule files found"), r.output());
     }
@@ -34,7 +33,8 @@ class PrometheusRulesTest {
     /** alerts_test.yml feeds series shaped like the proxy's and expects each alert (and its silence). */
     @Test
     void alertsFireAsTheirUnitTestsExpect() {
-        Tools.Result r = promtool("test", "rules", DIR.resolve("alerts_test.yml").toString());
+        Tools.Result r =
+                promtool("test", "rules", DIR.resolve("alerts_test.yml").toString());
         assertEquals(0, r.exit(), r.output());
     }
 

@@ -3,6 +3,16 @@ package io.mtlsproxy.admin.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtlsproxy.admin.server.AdminServer;
+import io.mtlsproxy.admin.testing.Certificates;
+import io.mtlsproxy.admin.testing.FakeProxyView;
+import io.mtlsproxy.admin.testing.Tools;
+import io.mtlsproxy.config.AdminConfig;
+import io.mtlsproxy.config.ExpiryConfig;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.tls.CertificateUse;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -17,24 +27,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.mtlsproxy.admin.server.AdminServer;
-import io.mtlsproxy.admin.testing.Certificates;
-import io.mtlsproxy.admin.testing.FakeProxyView;
-import io.mtlsproxy.admin.testing.Tools;
-import io.mtlsproxy.config.AdminConfig;
-import io.mtlsproxy.config.ExpiryConfig;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.tls.CertificateUse;
 
 /**
  * A real Prometheus server scrapes the admin endpoint every second with the shipped alert rules loaded: the
@@ -43,9 +40,12 @@ import io.mtlsproxy.core.tls.CertificateUse;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PrometheusScrapeTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
     @TempDir
     static Path dir;
+
     static PrometheusRegistry registry;
     static AdminServer admin;
     static Process prometheus;
@@ -59,7 +59,8 @@ class PrometheusScrapeTest {
         Certificates pki = new Certificates(dir, Instant.now());
         listenerCert = pki.server("listener-server", "public", "api", Duration.ofDays(60));
         criticalCert = pki.server("upstream-client", "orders", "orders-client", Duration.ofDays(3));
-        FakeProxyView view = new FakeProxyView(new ProxyMetrics(registry.registry())).ready(true)
+        FakeProxyView view = new FakeProxyView(new ProxyMetrics(registry.registry()))
+                .ready(true)
                 .certificates(List.of(listenerCert, criticalCert));
         admin = AdminServer.start(new AdminConfig("127.0.0.1", 0), view, registry.registry(), ExpiryConfig.DEFAULT);
 
@@ -76,10 +77,14 @@ class PrometheusScrapeTest {
                     static_configs:
                       - targets: ["127.0.0.1:%d"]
                 """.formatted(Tools.repoRoot().resolve("conf/prometheus/alerts.yml"), admin.port()));
-        prometheus = new ProcessBuilder(Tools.binary("prometheus").toString(),
-                "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
-                "--web.listen-address=127.0.0.1:" + prometheusPort)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        prometheus = new ProcessBuilder(
+                        Tools.binary("prometheus").toString(),
+                        "--config.file=" + config,
+                        "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                        "--web.listen-address=127.0.0.1:" + prometheusPort)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("prometheus.log").toFile())
+                .start();
     }
 
     @AfterAll
@@ -106,7 +111,9 @@ class PrometheusScrapeTest {
         assertEquals("mtls-proxy", metric.get("job").asText());
         assertEquals("public", metric.get("owner").asText());
         assertEquals("CN=api,O=Example", metric.get("subject").asText());
-        assertEquals(listenerCert.certificate().getSerialNumber().toString(16), metric.get("serial").asText());
+        assertEquals(
+                listenerCert.certificate().getSerialNumber().toString(16),
+                metric.get("serial").asText());
         double seconds = Double.parseDouble(result.get(0).get("value").get(1).asText());
         assertTrue(Math.abs(seconds - Duration.ofDays(60).toSeconds()) < 120, "expires in ~60 days: " + seconds);
     }
@@ -125,7 +132,13 @@ class PrometheusScrapeTest {
             }
         }
         assertEquals(12, rules);
-        assertEquals(1.0, Double.parseDouble(awaitResult("mtls_proxy_ready").get(0).get("value").get(1).asText()));
+        assertEquals(
+                1.0,
+                Double.parseDouble(awaitResult("mtls_proxy_ready")
+                        .get(0)
+                        .get("value")
+                        .get(1)
+                        .asText()));
     }
 
     /** Polls an instant query until it returns series (scrapes are every second; startup takes a few). */
@@ -150,8 +163,10 @@ class PrometheusScrapeTest {
     }
 
     private static JsonNode api(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + prometheusPort + path)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse<String> response = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + prometheusPort + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }

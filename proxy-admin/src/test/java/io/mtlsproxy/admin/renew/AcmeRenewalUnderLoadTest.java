@@ -5,6 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mtlsproxy.admin.app.ProxyApp;
+import io.mtlsproxy.admin.testing.AdminClient;
+import io.mtlsproxy.admin.testing.PromText;
+import io.mtlsproxy.admin.testing.RequestLoad;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.testing.NginxOrigin;
+import io.mtlsproxy.core.testing.PebbleServer;
+import io.mtlsproxy.core.testing.TestOrigin;
+import io.mtlsproxy.core.testing.TestPki;
 import java.math.BigInteger;
 import java.net.Socket;
 import java.net.URI;
@@ -19,31 +29,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.mtlsproxy.admin.app.ProxyApp;
-import io.mtlsproxy.admin.testing.AdminClient;
-import io.mtlsproxy.admin.testing.PromText;
-import io.mtlsproxy.admin.testing.RequestLoad;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.testing.NginxOrigin;
-import io.mtlsproxy.core.testing.PebbleServer;
-import io.mtlsproxy.core.testing.TestOrigin;
-import io.mtlsproxy.core.testing.TestPki;
 
 /**
  * A public certificate from a real ACME server (Pebble, with real validation) renews under traffic: keep-alive
@@ -78,7 +74,7 @@ class AcmeRenewalUnderLoadTest {
         int tlsPort = NginxOrigin.freePort();
         int httpPort = NginxOrigin.freePort();
         try (PebbleServer pebble = PebbleServer.start(dir.resolve("pebble"), httpPort, tlsPort);
-             TestOrigin origin = TestOrigin.plain("app")) {
+                TestOrigin origin = TestOrigin.plain("app")) {
             Files.writeString(dir.resolve("proxy.conf"), """
                     admin { port = 0 }
                     access-log = off
@@ -104,22 +100,33 @@ class AcmeRenewalUnderLoadTest {
                       { name = app, listener = public, upstream.endpoints = ["127.0.0.1:%d"] }
                       { name = plain, listener = acme-http, upstream.endpoints = ["127.0.0.1:%d"] }
                     ]
-                    """.formatted(pebble.directory(), pebble.trustCa(), http01 ? "http-01" : "tls-alpn-01",
-                    http01 ? "acme-http" : "public", tlsPort, clients.certFile(), HOST, httpPort, origin.port(),
-                    origin.port()));
+                    """.formatted(
+                            pebble.directory(),
+                            pebble.trustCa(),
+                            http01 ? "http-01" : "tls-alpn-01",
+                            http01 ? "acme-http" : "public",
+                            tlsPort,
+                            clients.certFile(),
+                            HOST,
+                            httpPort,
+                            origin.port(),
+                            origin.port()));
             Files.createDirectories(dir.resolve("state"));
             Files.copy(first.certFile(), dir.resolve("state/api.crt"));
             Files.copy(first.keyFile(), dir.resolve("state/api.key"));
             Path trust = dir.resolve("trust.pem");
-            Files.writeString(trust, Files.readString(edge.certFile()) + Pem.encode(pebble.rootCa().toArray()));
+            Files.writeString(
+                    trust,
+                    Files.readString(edge.certFile())
+                            + Pem.encode(pebble.rootCa().toArray()));
             SSLContext tls = clientContext(trust, client);
 
             try (ProxyApp app = ProxyApp.start(dir.resolve("proxy.conf"))) {
                 AdminClient admin = new AdminClient(app.adminPort());
                 BigInteger before = servedSerial(tls, tlsPort);
                 assertEquals(first.serial(), before);
-                RequestLoad load = new RequestLoad(URI.create("https://127.0.0.1:" + tlsPort + "/"), tls, 4, 2,
-                        body -> { });
+                RequestLoad load =
+                        new RequestLoad(URI.create("https://127.0.0.1:" + tlsPort + "/"), tls, 4, 2, body -> {});
                 long renewMillis;
                 try {
                     Thread.sleep(1500); // traffic first
@@ -139,9 +146,12 @@ class AcmeRenewalUnderLoadTest {
                 assertEquals(after.toString(16), entry.get("serial").asText(), entry::toString);
                 assertTrue(entry.get("issuer").asText().contains("Pebble"), entry::toString);
                 assertTrue(entry.get("renewal").hasNonNull("last_success"), entry::toString);
-                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-                        Files.getPosixFilePermissions(dir.resolve("state/account.key"))));
-                System.out.printf("acme renewal under load (%s): %d ms for POST /renew, %d requests ok, 0 failed%n",
+                assertEquals(
+                        "rw-------",
+                        java.nio.file.attribute.PosixFilePermissions.toString(
+                                Files.getPosixFilePermissions(dir.resolve("state/account.key"))));
+                System.out.printf(
+                        "acme renewal under load (%s): %d ms for POST /renew, %d requests ok, 0 failed%n",
                         http01 ? "http-01" : "tls-alpn-01", renewMillis, load.succeeded());
             }
         }
@@ -157,8 +167,12 @@ class AcmeRenewalUnderLoadTest {
         TestPki pki = new TestPki(dir.resolve("pki"));
         TestPki.Ca edge = pki.ca("edge");
         Instant now = Instant.now();
-        TestPki.Leaf first = edge.leaf("api", io.mtlsproxy.core.ca.CertificateSpec.server(HOST).dns(HOST)
-                .validity(now.minus(Duration.ofHours(1)), now.plus(Duration.ofHours(1))).build());
+        TestPki.Leaf first = edge.leaf(
+                "api",
+                io.mtlsproxy.core.ca.CertificateSpec.server(HOST)
+                        .dns(HOST)
+                        .validity(now.minus(Duration.ofHours(1)), now.plus(Duration.ofHours(1)))
+                        .build());
         int tlsPort = NginxOrigin.freePort();
         try (PebbleServer pebble = PebbleServer.start(dir.resolve("pebble"), NginxOrigin.freePort(), tlsPort)) {
             pebble.close(); // the ACME server is down from the start
@@ -190,14 +204,19 @@ class AcmeRenewalUnderLoadTest {
                     renewal = RenewalBackoffTest.serverEntry(admin).get("renewal");
                     if (renewal != null && renewal.hasNonNull("last_attempt")) {
                         Instant last = Instant.parse(renewal.get("last_attempt").asText());
-                        if (attempts.isEmpty() || !attempts.get(attempts.size() - 1).equals(last)) {
+                        if (attempts.isEmpty()
+                                || !attempts.get(attempts.size() - 1).equals(last)) {
                             attempts.add(last);
                         }
                     }
                     Thread.sleep(100);
                 }
                 JsonNode failing = renewal;
-                for (int i = 0; i < 100 && (failing == null || !failing.get("state").asText().equals("failing")); i++) {
+                for (int i = 0;
+                        i < 100
+                                && (failing == null
+                                        || !failing.get("state").asText().equals("failing"));
+                        i++) {
                     Thread.sleep(50); // an attempt may be running at this instant
                     failing = RenewalBackoffTest.serverEntry(admin).get("renewal");
                 }
@@ -205,21 +224,28 @@ class AcmeRenewalUnderLoadTest {
                 assertEquals("failing", failed.get("state").asText(), failed::toString);
                 assertTrue(failed.get("last_error").asText().startsWith("acme: cannot reach"), failed::toString);
                 assertTrue(failed.get("attempts").asInt() >= 3, failed::toString);
-                assertEquals(1.0, PromText.samples(admin.get("/metrics").body(),
-                        "mtls_proxy_certificate_renewal_failing").get(0).value());
+                assertEquals(
+                        1.0,
+                        PromText.samples(admin.get("/metrics").body(), "mtls_proxy_certificate_renewal_failing")
+                                .get(0)
+                                .value());
                 assertEquals(first.serial(), servedSerial(tls, tlsPort), "the old certificate keeps serving");
-                long firstGap = Duration.between(attempts.get(0), attempts.get(1)).toSeconds();
-                long lastGap = Duration.between(attempts.get(2), attempts.get(3)).toSeconds();
+                long firstGap =
+                        Duration.between(attempts.get(0), attempts.get(1)).toSeconds();
+                long lastGap =
+                        Duration.between(attempts.get(2), attempts.get(3)).toSeconds();
                 assertTrue(lastGap > firstGap, () -> "growing waits between attempts: " + attempts);
                 System.out.println("acme backoff: attempts at " + attempts);
 
                 pebble.restart();
                 Path trust = dir.resolve("trust.pem");
-                Files.writeString(trust, Files.readString(edge.certFile()) + Pem.encode(pebble.rootCa().toArray()));
+                Files.writeString(
+                        trust,
+                        Files.readString(edge.certFile())
+                                + Pem.encode(pebble.rootCa().toArray()));
                 SSLContext both = clientContext(trust, null);
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (System.nanoTime() < until
-                        && first.serial().equals(servedSerial(both, tlsPort))) {
+                while (System.nanoTime() < until && first.serial().equals(servedSerial(both, tlsPort))) {
                     Thread.sleep(200);
                 }
                 assertNotEquals(first.serial(), servedSerial(both, tlsPort), "renewed once Pebble is back");
@@ -245,7 +271,10 @@ class AcmeRenewalUnderLoadTest {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         if (client != null) {
-            keys.setKeyEntry("client", client.issued().privateKey(), new char[0],
+            keys.setKeyEntry(
+                    "client",
+                    client.issued().privateKey(),
+                    new char[0],
                     client.issued().chain().toArray(X509Certificate[]::new));
         }
         kmf.init(keys, new char[0]);

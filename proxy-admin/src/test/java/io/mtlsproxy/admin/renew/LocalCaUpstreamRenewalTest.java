@@ -3,6 +3,19 @@ package io.mtlsproxy.admin.renew;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mtlsproxy.admin.app.ProxyApp;
+import io.mtlsproxy.admin.testing.AdminClient;
+import io.mtlsproxy.admin.testing.RequestLoad;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.SubjectAltName;
+import io.mtlsproxy.core.testing.NginxOrigin;
+import io.mtlsproxy.core.testing.TestPki;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -17,25 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.mtlsproxy.admin.app.ProxyApp;
-import io.mtlsproxy.admin.testing.AdminClient;
-import io.mtlsproxy.admin.testing.RequestLoad;
-import io.mtlsproxy.core.ca.CaDirectory;
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.SubjectAltName;
-import io.mtlsproxy.core.testing.NginxOrigin;
-import io.mtlsproxy.core.testing.TestPki;
 
 /**
  * The Aembit story: the proxy's identity towards an origin is a short-lived SPIFFE certificate from a local CA,
@@ -60,11 +57,16 @@ class LocalCaUpstreamRenewalTest {
         long minutes = Long.getLong("renewal.soak.minutes", 3);
         TestPki pki = new TestPki(dir.resolve("pki"));
         TestPki.Leaf originCert = pki.ca("origin").server("origin", "localhost");
-        CaDirectory lab = CaDirectory.create(dir.resolve("lab"), CertificateAuthority.createRoot("Lab CA",
-                Duration.ofDays(30), KeyAlgorithm.EC_P256), false);
+        CaDirectory lab = CaDirectory.create(
+                dir.resolve("lab"),
+                CertificateAuthority.createRoot("Lab CA", Duration.ofDays(30), KeyAlgorithm.EC_P256),
+                false);
         Path identity = Files.createDirectories(dir.resolve("identity"));
-        IssuedCertificate first = lab.authority().issue(CertificateSpec.client("edge-proxy").uri(SPIFFE_ID)
-                .validFor(Duration.ofMinutes(2)).build());
+        IssuedCertificate first = lab.authority()
+                .issue(CertificateSpec.client("edge-proxy")
+                        .uri(SPIFFE_ID)
+                        .validFor(Duration.ofMinutes(2))
+                        .build());
         Pem.writeKey(identity.resolve("proxy.key"), first.privateKey());
         Pem.writePublic(identity.resolve("proxy.crt"), first.certificate());
 
@@ -125,7 +127,8 @@ class LocalCaUpstreamRenewalTest {
                 assertEquals("scheduled", renewal.get("state").asText(), entry::toString);
                 assertTrue(renewal.hasNonNull("last_success"), entry::toString);
                 assertEquals(0, renewal.get("attempts").asInt(), entry::toString);
-                System.out.printf("renewal soak: %d min, %d requests ok, 0 failed, %d serials seen by nginx%n",
+                System.out.printf(
+                        "renewal soak: %d min, %d requests ok, 0 failed, %d serials seen by nginx%n",
                         minutes, load.succeeded(), serials.size());
             }
         }
@@ -148,7 +151,9 @@ class LocalCaUpstreamRenewalTest {
         } catch (java.security.cert.CertificateException e) {
             throw new AssertionError("nginx returned an unreadable client certificate: " + pem, e);
         }
-        return SubjectAltName.of(cert).stream().filter(s -> s.kind() == SubjectAltName.Kind.URI)
-                .map(SubjectAltName::value).toList();
+        return SubjectAltName.of(cert).stream()
+                .filter(s -> s.kind() == SubjectAltName.Kind.URI)
+                .map(SubjectAltName::value)
+                .toList();
     }
 }

@@ -4,6 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mtlsproxy.admin.app.ProxyApp;
+import io.mtlsproxy.admin.testing.AdminClient;
+import io.mtlsproxy.admin.testing.PromText;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.testing.TestTls;
 import java.math.BigInteger;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -15,26 +26,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.mtlsproxy.admin.app.ProxyApp;
-import io.mtlsproxy.admin.testing.AdminClient;
-import io.mtlsproxy.admin.testing.PromText;
-import io.mtlsproxy.core.ca.CaDirectory;
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.testing.TestTls;
 
 /**
  * The issuer is down (its signing script fails): the proxy keeps serving the certificate it has, retries with
@@ -48,11 +44,16 @@ class RenewalBackoffTest {
 
     @Test
     void aFailingIssuerBacksOffVisiblyAndTheNextAttemptAfterItsReturnRenews() throws Exception {
-        CaDirectory ca = CaDirectory.create(dir.resolve("ca"), CertificateAuthority.createRoot("Ops CA",
-                Duration.ofDays(30), KeyAlgorithm.EC_P256), false);
+        CaDirectory ca = CaDirectory.create(
+                dir.resolve("ca"),
+                CertificateAuthority.createRoot("Ops CA", Duration.ofDays(30), KeyAlgorithm.EC_P256),
+                false);
         Instant now = Instant.now();
-        IssuedCertificate current = ca.authority().issue(CertificateSpec.server("localhost").dns("localhost")
-                .validity(now.minus(Duration.ofHours(1)), now.plus(Duration.ofHours(1))).build());
+        IssuedCertificate current = ca.authority()
+                .issue(CertificateSpec.server("localhost")
+                        .dns("localhost")
+                        .validity(now.minus(Duration.ofHours(1)), now.plus(Duration.ofHours(1)))
+                        .build());
         Pem.writeKey(dir.resolve("server.key"), current.privateKey());
         Pem.writePublic(dir.resolve("server.crt"), current.certificate());
         Path calls = dir.resolve("calls.log");
@@ -97,19 +98,23 @@ class RenewalBackoffTest {
             JsonNode renewal = serverEntry(admin).get("renewal");
             assertEquals("failing", renewal.get("state").asText(), renewal::toString);
             assertTrue(renewal.get("attempts").asInt() >= 4, renewal::toString);
-            assertTrue(renewal.get("last_error").asText().contains("exited 7; stderr: step-ca: connection refused"),
+            assertTrue(
+                    renewal.get("last_error").asText().contains("exited 7; stderr: step-ca: connection refused"),
                     renewal::toString);
             assertTrue(renewal.get("last_success").isNull(), renewal::toString);
             String metrics = admin.get("/metrics").body();
             assertEquals(1.0, value(metrics, "mtls_proxy_certificate_renewal_failing"), metrics);
             assertTrue(value(metrics, "mtls_proxy_certificate_renewals_total") >= 4, metrics);
-            assertEquals(current.certificate().getSerialNumber(), servedSerial(client, port),
+            assertEquals(
+                    current.certificate().getSerialNumber(),
+                    servedSerial(client, port),
                     "the running certificate keeps serving");
 
             Files.writeString(dir.resolve("issuer-up"), "");
             HttpResponse<String> renewNow = admin.post("/renew?owner=public");
             assertEquals(200, renewNow.statusCode(), renewNow.body());
-            assertEquals("{\"result\":\"ok\",\"renewed\":[\"listener-server public\"],\"errors\":[]}",
+            assertEquals(
+                    "{\"result\":\"ok\",\"renewed\":[\"listener-server public\"],\"errors\":[]}",
                     renewNow.body().strip());
             BigInteger renewed = servedSerial(client, port);
             assertNotEquals(current.certificate().getSerialNumber(), renewed, "a new handshake gets the new one");
@@ -128,7 +133,9 @@ class RenewalBackoffTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
         while (System.nanoTime() < deadline) {
             if (Files.exists(calls)) {
-                List<Double> times = Files.readAllLines(calls).stream().map(Double::parseDouble).toList();
+                List<Double> times = Files.readAllLines(calls).stream()
+                        .map(Double::parseDouble)
+                        .toList();
                 if (times.size() >= count) {
                     return times.subList(0, count);
                 }
@@ -149,7 +156,9 @@ class RenewalBackoffTest {
     }
 
     private static double value(String exposition, String name) {
-        return PromText.samples(exposition, name).stream().mapToDouble(PromText.Sample::value).sum();
+        return PromText.samples(exposition, name).stream()
+                .mapToDouble(PromText.Sample::value)
+                .sum();
     }
 
     private static BigInteger servedSerial(SSLContext client, int port) throws Exception {

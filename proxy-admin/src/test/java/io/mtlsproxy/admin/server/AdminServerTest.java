@@ -5,18 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mtlsproxy.admin.testing.AdminClient;
@@ -25,10 +14,18 @@ import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.config.Source;
-import io.mtlsproxy.core.reload.ReloadResult;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.identity.TlsFailureReason;
+import io.mtlsproxy.core.reload.ReloadResult;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The admin endpoints over real HTTP on loopback, against a fake view of the proxy. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -101,31 +98,40 @@ class AdminServerTest {
         view.onReload(() -> ReloadResult.success(List.of("listeners.public.tls", "routes.orders")));
         var response = client.post("/reload");
         assertEquals(200, response.statusCode());
-        assertEquals("application/json", response.headers().firstValue("content-type").orElse(""));
+        assertEquals(
+                "application/json",
+                response.headers().firstValue("content-type").orElse(""));
         JsonNode body = AdminClient.json(response);
         assertEquals("ok", body.get("result").asText());
         assertEquals(List.of("listeners.public.tls", "routes.orders"), CertsEndpointTest.strings(body.get("changed")));
         assertEquals(List.of("result", "changed"), CertsEndpointTest.fieldNames(body));
         assertEquals(1, view.reloadThreads.size());
-        assertTrue(view.reloadThreads.get(0).startsWith("admin-reload"),
+        assertTrue(
+                view.reloadThreads.get(0).startsWith("admin-reload"),
                 "reload ran on " + view.reloadThreads.get(0) + ", expected the reload thread, not the event loop");
     }
 
     @Test
     void reloadErrorIs422WithFileLineKeyMessage() {
         view.onReload(() -> ReloadResult.failure(List.of(
-                new ConfigError(new Source("/etc/mtls-proxy/proxy.conf", 12), "listeners[0].tls.verify-depth",
+                new ConfigError(
+                        new Source("/etc/mtls-proxy/proxy.conf", 12),
+                        "listeners[0].tls.verify-depth",
                         "0 (expected: 1..10)"),
-                new ConfigError(new Source("/etc/mtls-proxy/routes.d/orders.conf", 3), "routes[0].listener",
+                new ConfigError(
+                        new Source("/etc/mtls-proxy/routes.d/orders.conf", 3),
+                        "routes[0].listener",
                         "no listener named publik (expected one of: public)"))));
         var response = client.post("/reload");
         assertEquals(422, response.statusCode());
         JsonNode body = AdminClient.json(response);
         assertEquals("error", body.get("result").asText());
-        assertEquals(List.of(
-                "/etc/mtls-proxy/proxy.conf:12: listeners[0].tls.verify-depth: 0 (expected: 1..10)",
-                "/etc/mtls-proxy/routes.d/orders.conf:3: routes[0].listener: no listener named publik "
-                        + "(expected one of: public)"), CertsEndpointTest.strings(body.get("errors")));
+        assertEquals(
+                List.of(
+                        "/etc/mtls-proxy/proxy.conf:12: listeners[0].tls.verify-depth: 0 (expected: 1..10)",
+                        "/etc/mtls-proxy/routes.d/orders.conf:3: routes[0].listener: no listener named publik "
+                                + "(expected one of: public)"),
+                CertsEndpointTest.strings(body.get("errors")));
         assertEquals(List.of("result", "errors"), CertsEndpointTest.fieldNames(body));
     }
 
@@ -164,11 +170,24 @@ class AdminServerTest {
         ProxyMetrics metrics = view.metrics();
         Instant t1 = Instant.parse("2026-03-01T10:00:00.123Z");
         Instant t2 = Instant.parse("2026-03-01T10:00:05Z");
-        metrics.handshakeFailed(new TlsFailure(t1, ProxyMetrics.Side.INBOUND, "public", "203.0.113.7:51234",
-                "api.example.com", TlsFailureReason.UNKNOWN_CA, "unable to find valid certification path",
+        metrics.handshakeFailed(new TlsFailure(
+                t1,
+                ProxyMetrics.Side.INBOUND,
+                "public",
+                "203.0.113.7:51234",
+                "api.example.com",
+                TlsFailureReason.UNKNOWN_CA,
+                "unable to find valid certification path",
                 "CN=mallory,O=Elsewhere"));
-        metrics.handshakeFailed(new TlsFailure(t2, ProxyMetrics.Side.UPSTREAM, "orders", "10.0.0.5:9443",
-                "orders.internal", TlsFailureReason.HOSTNAME_MISMATCH, "no SAN matches orders.internal", null));
+        metrics.handshakeFailed(new TlsFailure(
+                t2,
+                ProxyMetrics.Side.UPSTREAM,
+                "orders",
+                "10.0.0.5:9443",
+                "orders.internal",
+                TlsFailureReason.HOSTNAME_MISMATCH,
+                "no SAN matches orders.internal",
+                null));
         var response = client.get("/tls/failures");
         assertEquals(200, response.statusCode());
         JsonNode failures = AdminClient.json(response).get("failures");
@@ -180,7 +199,8 @@ class AdminServerTest {
         assertEquals("hostname_mismatch", upstream.get("reason").asText());
         assertTrue(upstream.get("peer_subject").isNull());
         JsonNode inbound = failures.get(1);
-        assertEquals(List.of("time", "side", "name", "remote_address", "sni", "reason", "detail", "peer_subject"),
+        assertEquals(
+                List.of("time", "side", "name", "remote_address", "sni", "reason", "detail", "peer_subject"),
                 CertsEndpointTest.fieldNames(inbound));
         assertEquals("2026-03-01T10:00:00.123Z", inbound.get("time").asText());
         assertEquals("inbound", inbound.get("side").asText());
@@ -188,16 +208,26 @@ class AdminServerTest {
         assertEquals("203.0.113.7:51234", inbound.get("remote_address").asText());
         assertEquals("api.example.com", inbound.get("sni").asText());
         assertEquals("unknown_ca", inbound.get("reason").asText());
-        assertEquals("unable to find valid certification path", inbound.get("detail").asText());
+        assertEquals(
+                "unable to find valid certification path", inbound.get("detail").asText());
         assertEquals("CN=mallory,O=Elsewhere", inbound.get("peer_subject").asText());
     }
 
     @Test
     void anExpiredEntryCarriesItsClockSkew() {
-        view.metrics().handshakeFailed(new TlsFailure(Instant.now(), ProxyMetrics.Side.INBOUND, "public",
-                "203.0.113.7:51234", null, TlsFailureReason.EXPIRED, "certificate CN=late expired on ...",
-                "CN=late", 42L));
-        JsonNode entry = AdminClient.json(client.get("/tls/failures")).get("failures").get(0);
+        view.metrics()
+                .handshakeFailed(new TlsFailure(
+                        Instant.now(),
+                        ProxyMetrics.Side.INBOUND,
+                        "public",
+                        "203.0.113.7:51234",
+                        null,
+                        TlsFailureReason.EXPIRED,
+                        "certificate CN=late expired on ...",
+                        "CN=late",
+                        42L));
+        JsonNode entry =
+                AdminClient.json(client.get("/tls/failures")).get("failures").get(0);
         assertEquals("expired", entry.get("reason").asText());
         assertEquals(42, entry.get("clock_skew_seconds").asLong());
     }
@@ -205,8 +235,16 @@ class AdminServerTest {
     @Test
     void tlsFailuresKeepsTheLastHundred() {
         for (int i = 0; i < 130; i++) {
-            view.metrics().handshakeFailed(new TlsFailure(Instant.now(), ProxyMetrics.Side.INBOUND, "l" + i,
-                    "127.0.0.1:1", null, TlsFailureReason.TIMEOUT, "handshake timed out", null));
+            view.metrics()
+                    .handshakeFailed(new TlsFailure(
+                            Instant.now(),
+                            ProxyMetrics.Side.INBOUND,
+                            "l" + i,
+                            "127.0.0.1:1",
+                            null,
+                            TlsFailureReason.TIMEOUT,
+                            "handshake timed out",
+                            null));
         }
         JsonNode failures = AdminClient.json(client.get("/tls/failures")).get("failures");
         assertEquals(100, failures.size());
@@ -216,9 +254,12 @@ class AdminServerTest {
 
     @Test
     void aTakenPortIsAClearError() {
-        var conflict = assertThrows(IllegalStateException.class, () -> AdminServer.start(
-                new AdminConfig("127.0.0.1", server.port()), view, registry, ExpiryConfig.DEFAULT));
-        assertTrue(conflict.getMessage().startsWith("admin: cannot listen on 127.0.0.1:" + server.port()),
+        var conflict = assertThrows(
+                IllegalStateException.class,
+                () -> AdminServer.start(
+                        new AdminConfig("127.0.0.1", server.port()), view, registry, ExpiryConfig.DEFAULT));
+        assertTrue(
+                conflict.getMessage().startsWith("admin: cannot listen on 127.0.0.1:" + server.port()),
                 conflict.getMessage());
     }
 }

@@ -3,6 +3,15 @@ package io.mtlsproxy.admin.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtlsproxy.admin.inventory.CertificateEntry;
+import io.mtlsproxy.admin.inventory.CrlEntry;
+import io.mtlsproxy.admin.inventory.InventorySnapshot;
+import io.mtlsproxy.admin.json.Json;
+import io.mtlsproxy.core.tls.ExpiryState;
 import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -11,17 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.mtlsproxy.admin.inventory.CertificateEntry;
-import io.mtlsproxy.admin.inventory.CrlEntry;
-import io.mtlsproxy.admin.inventory.InventorySnapshot;
-import io.mtlsproxy.admin.json.Json;
-import io.mtlsproxy.core.tls.ExpiryState;
 
 /**
  * Fuzzes the {@code GET /certs} body with what certificates and the configuration put in it: subjects, issuers,
@@ -39,21 +37,36 @@ class CertsReportFuzzTest {
         List<CrlEntry> crls = new ArrayList<>();
         int n = data.consumeInt(1, 3);
         for (int i = 0; i < n; i++) {
-            certs.add(new CertificateEntry(data.consumeString(20), data.consumeString(20),
-                    Path.of("/etc/proxy", data.consumeString(30).replace('\0', '_')), data.consumeString(100),
-                    data.consumeString(100), data.consumeString(40), List.of(data.consumeString(50),
-                    data.consumeString(50)), data.consumeString(64), instant(data), instant(data),
+            certs.add(new CertificateEntry(
+                    data.consumeString(20),
+                    data.consumeString(20),
+                    Path.of("/etc/proxy", data.consumeString(30).replace('\0', '_')),
+                    data.consumeString(100),
+                    data.consumeString(100),
+                    data.consumeString(40),
+                    List.of(data.consumeString(50), data.consumeString(50)),
+                    data.consumeString(64),
+                    instant(data),
+                    instant(data),
                     data.pickValue(ExpiryState.values())));
         }
         if (data.consumeBoolean()) {
-            crls.add(new CrlEntry(data.consumeString(20), Path.of("/etc/proxy/ca.crl"), data.consumeString(100),
-                    instant(data), data.consumeBoolean() ? null : instant(data), data.pickValue(CrlEntry.State.values())));
+            crls.add(new CrlEntry(
+                    data.consumeString(20),
+                    Path.of("/etc/proxy/ca.crl"),
+                    data.consumeString(100),
+                    instant(data),
+                    data.consumeBoolean() ? null : instant(data),
+                    data.pickValue(CrlEntry.State.values())));
         }
         Instant now = instant(data);
         byte[] body = Json.bytes(CertsReport.of(new InventorySnapshot(instant(data), certs, crls), now, Set.of()));
 
-        StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)); // valid UTF-8
+        StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(body)); // valid UTF-8
         JsonNode doc = STRICT.readTree(body);
         assertTrue(doc.isObject(), "one object");
         JsonNode entries = doc.get("certificates");

@@ -3,6 +3,20 @@ package io.mtlsproxy.admin.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mtlsproxy.admin.testing.AdminClient;
+import io.mtlsproxy.admin.testing.PromText;
+import io.mtlsproxy.config.AdminConfig;
+import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.core.ProxyServer;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestOrigin;
+import io.mtlsproxy.core.testing.TestPki;
+import io.mtlsproxy.core.testing.TestTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,28 +26,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.mtlsproxy.admin.testing.AdminClient;
-import io.mtlsproxy.admin.testing.PromText;
-import io.mtlsproxy.config.AdminConfig;
-import io.mtlsproxy.config.ConfigLoader;
-import io.mtlsproxy.core.ProxyServer;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestOrigin;
-import io.mtlsproxy.core.testing.TestPki;
-import io.mtlsproxy.core.testing.TestTls;
 
 /**
  * {@code GET /clients} after real mTLS handshakes: 1,000 distinct client certificates through a listener with
@@ -47,6 +44,7 @@ class ClientsEndpointTest {
 
     @TempDir
     Path dir;
+
     TestPki pki;
     TestPki.Ca serverCa;
     TestPki.Ca clientCa;
@@ -72,11 +70,14 @@ class ClientsEndpointTest {
                   tls { mode = mtls, certificates = [{ cert = "%s", key = "%s" }], client-ca = "%s" }
                 }]
                 routes = [{ name = app, listener = edge, upstream.endpoints = ["127.0.0.1:%d"] }]
-                """.formatted(MAX_TRACKED, server.certFile(), server.keyFile(), clientCa.certFile(), origin.port()));
+                """.formatted(
+                        MAX_TRACKED, server.certFile(), server.keyFile(), clientCa.certFile(), origin.port()));
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         proxy = ProxyServer.builder().metrics(new ProxyMetrics(registry)).build();
         proxy.start(ConfigLoader.load(conf));
-        admin = AdminServer.builder(proxy, registry).config(new AdminConfig("127.0.0.1", 0)).start();
+        admin = AdminServer.builder(proxy, registry)
+                .config(new AdminConfig("127.0.0.1", 0))
+                .start();
         client = new AdminClient(admin.port());
     }
 
@@ -95,8 +96,8 @@ class ClientsEndpointTest {
 
     /** One request as a client of its own certificate: answered, so its handshake was recorded first. */
     private void visit(TestPki.Leaf leaf) throws Exception {
-        try (RawHttpClient c = RawHttpClient.connectTls(proxy.port("edge"),
-                TestTls.client(serverCa.certFile(), leaf), "localhost")) {
+        try (RawHttpClient c =
+                RawHttpClient.connectTls(proxy.port("edge"), TestTls.client(serverCa.certFile(), leaf), "localhost")) {
             assertEquals(200, c.get("localhost", "/").status());
         }
     }
@@ -104,10 +105,12 @@ class ClientsEndpointTest {
     /** Client {@code i}: the last 15 expire soon, 10 within warn-before (30 days), 5 within critical-before (7). */
     private TestPki.Leaf issue(int i) {
         Instant now = Instant.now();
-        Duration left = i >= CLIENTS - 5 ? Duration.ofDays(3) : i >= CLIENTS - 15 ? Duration.ofDays(20)
-                : Duration.ofDays(365);
-        CertificateSpec spec = CertificateSpec.client("client-" + i).uri("spiffe://example.org/client/" + i)
-                .validity(now.minus(Duration.ofHours(1)), now.plus(left)).build();
+        Duration left =
+                i >= CLIENTS - 5 ? Duration.ofDays(3) : i >= CLIENTS - 15 ? Duration.ofDays(20) : Duration.ofDays(365);
+        CertificateSpec spec = CertificateSpec.client("client-" + i)
+                .uri("spiffe://example.org/client/" + i)
+                .validity(now.minus(Duration.ofHours(1)), now.plus(left))
+                .build();
         return new TestPki.Leaf(clientCa.authority().issue(spec), null, null);
     }
 
@@ -126,29 +129,66 @@ class ClientsEndpointTest {
             assertTrue(subjects.contains("CN=client-" + i), "client-" + i + " is among the 500 most recent");
         }
         JsonNode newest = clients.get(0);
-        assertEquals(List.of("listener", "subject", "issuer", "serial", "sha256", "uri_sans", "dns_sans",
-                "not_before", "not_after", "expires_in_seconds", "state", "first_seen", "last_seen", "handshakes",
-                "denials"), CertsEndpointTest.fieldNames(newest));
+        assertEquals(
+                List.of(
+                        "listener",
+                        "subject",
+                        "issuer",
+                        "serial",
+                        "sha256",
+                        "uri_sans",
+                        "dns_sans",
+                        "not_before",
+                        "not_after",
+                        "expires_in_seconds",
+                        "state",
+                        "first_seen",
+                        "last_seen",
+                        "handshakes",
+                        "denials"),
+                CertsEndpointTest.fieldNames(newest));
         assertEquals("edge", newest.get("listener").asText());
         assertEquals("CN=client-" + (CLIENTS - 1), newest.get("subject").asText());
-        assertEquals("spiffe://example.org/client/" + (CLIENTS - 1), newest.get("uri_sans").get(0).asText());
+        assertEquals(
+                "spiffe://example.org/client/" + (CLIENTS - 1),
+                newest.get("uri_sans").get(0).asText());
         assertEquals("critical", newest.get("state").asText());
         assertEquals(1, newest.get("handshakes").asLong());
         assertEquals(0, newest.get("denials").asLong());
         assertEquals(64, newest.get("sha256").asText().length());
 
-        assertEquals(5, AdminClient.json(client.get("/clients?state=critical")).get("clients").size());
-        assertEquals(15, AdminClient.json(client.get("/clients?state=expiring,critical")).get("clients").size());
-        assertEquals(MAX_TRACKED, AdminClient.json(client.get("/clients?listener=edge")).get("clients").size());
-        assertEquals(0, AdminClient.json(client.get("/clients?listener=other")).get("clients").size());
+        assertEquals(
+                5,
+                AdminClient.json(client.get("/clients?state=critical"))
+                        .get("clients")
+                        .size());
+        assertEquals(
+                15,
+                AdminClient.json(client.get("/clients?state=expiring,critical"))
+                        .get("clients")
+                        .size());
+        assertEquals(
+                MAX_TRACKED,
+                AdminClient.json(client.get("/clients?listener=edge"))
+                        .get("clients")
+                        .size());
+        assertEquals(
+                0,
+                AdminClient.json(client.get("/clients?listener=other"))
+                        .get("clients")
+                        .size());
         assertEquals(400, client.get("/clients?state=bogus").statusCode());
 
         admin.inventory().refresh(); // what the timer does every minute
         String metrics = client.get("/metrics").body();
-        assertEquals(Map.of("valid", 485.0, "expiring", 10.0, "critical", 5.0, "expired", 0.0,
-                "not_yet_valid", 0.0), byState(metrics));
-        assertEquals(CLIENTS - MAX_TRACKED, PromText.samples(metrics, "mtls_proxy_clients_dropped_total")
-                .get(0).value());
+        assertEquals(
+                Map.of("valid", 485.0, "expiring", 10.0, "critical", 5.0, "expired", 0.0, "not_yet_valid", 0.0),
+                byState(metrics));
+        assertEquals(
+                CLIENTS - MAX_TRACKED,
+                PromText.samples(metrics, "mtls_proxy_clients_dropped_total")
+                        .get(0)
+                        .value());
     }
 
     @Test
@@ -162,7 +202,11 @@ class ClientsEndpointTest {
         assertEquals(2, clients.size());
         assertEquals("CN=client-0", clients.get(0).get("subject").asText(), "most recently seen first");
         assertEquals(3, clients.get(0).get("handshakes").asLong());
-        assertTrue(clients.get(0).get("first_seen").asText().compareTo(clients.get(0).get("last_seen").asText()) < 0);
+        assertTrue(clients.get(0)
+                        .get("first_seen")
+                        .asText()
+                        .compareTo(clients.get(0).get("last_seen").asText())
+                < 0);
     }
 
     private static Map<String, Double> byState(String metrics) {

@@ -4,6 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.admin.testing.AdminClient;
+import io.mtlsproxy.config.AdminConfig;
+import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.config.ReloadConfig;
+import io.mtlsproxy.core.ProxyServer;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.reload.Reloader;
+import io.mtlsproxy.core.reload.ServerView;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestOrigin;
+import io.mtlsproxy.core.testing.TestPki;
+import io.mtlsproxy.core.testing.TestTls;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -19,33 +38,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.mtlsproxy.admin.Main;
-import io.mtlsproxy.admin.testing.AdminClient;
-import io.mtlsproxy.config.AdminConfig;
-import io.mtlsproxy.config.ConfigLoader;
-import io.mtlsproxy.config.ReloadConfig;
-import io.mtlsproxy.core.ProxyServer;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.reload.Reloader;
-import io.mtlsproxy.core.reload.ServerView;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestOrigin;
-import io.mtlsproxy.core.testing.TestPki;
-import io.mtlsproxy.core.testing.TestTls;
 import picocli.CommandLine;
 
 /**
@@ -58,6 +55,7 @@ import picocli.CommandLine;
 class RotationEndpointTest {
     @TempDir
     Path dir;
+
     TestOrigin origin;
     ProxyServer proxy;
     Reloader reloader;
@@ -81,8 +79,19 @@ class RotationEndpointTest {
     @BeforeEach
     void start() throws Exception {
         pki("pki", "init-ca", "--out", p("edge-ca"), "--cn", "Edge CA");
-        pki("pki", "issue", "--ca", p("edge-ca"), "--type", "server", "--cn", "localhost", "--ip", "127.0.0.1",
-                "--out", p("pki"));
+        pki(
+                "pki",
+                "issue",
+                "--ca",
+                p("edge-ca"),
+                "--type",
+                "server",
+                "--cn",
+                "localhost",
+                "--ip",
+                "127.0.0.1",
+                "--out",
+                p("pki"));
         pki("pki", "init-ca", "--out", p("clients-ca"), "--cn", "Clients CA");
         pki("pki", "issue", "--ca", p("clients-ca"), "--type", "client", "--cn", "orders-client", "--out", p("pki"));
         pki("pki", "revoke", "--ca", p("clients-ca"));
@@ -106,15 +115,16 @@ class RotationEndpointTest {
         proxy = ProxyServer.builder().metrics(new ProxyMetrics(registry)).build();
         proxy.start(ConfigLoader.load(p("proxy.conf")));
         AtomicReference<AdminServer> adminRef = new AtomicReference<>();
-        reloader = Reloader.start(proxy, p("proxy.conf"), new ReloadConfig(false, Duration.ofSeconds(10)),
-                result -> {
-                    if (adminRef.get() != null) {
-                        adminRef.get().inventory().refresh();
-                    }
-                });
+        reloader = Reloader.start(proxy, p("proxy.conf"), new ReloadConfig(false, Duration.ofSeconds(10)), result -> {
+            if (adminRef.get() != null) {
+                adminRef.get().inventory().refresh();
+            }
+        });
         ServerView view = new ServerView(proxy);
         view.attach(reloader);
-        admin = AdminServer.builder(view, registry).config(new AdminConfig("127.0.0.1", 0)).start();
+        admin = AdminServer.builder(view, registry)
+                .config(new AdminConfig("127.0.0.1", 0))
+                .start();
         adminRef.set(admin);
         client = new AdminClient(admin.port());
     }
@@ -145,24 +155,31 @@ class RotationEndpointTest {
     }
 
     private static String serialOf(Path pem) throws Exception {
-        return Pem.readCertificates(Files.readAllBytes(pem)).get(0).getSerialNumber().toString(16);
+        return Pem.readCertificates(Files.readAllBytes(pem))
+                .get(0)
+                .getSerialNumber()
+                .toString(16);
     }
 
     /** A new mTLS connection as orders-client. */
     private RawHttpClient connect() throws Exception {
-        return RawHttpClient.connectTls(proxy.port("edge"), TestTls.client(p("edge-ca/ca.crt"), orders()),
-                "localhost");
+        return RawHttpClient.connectTls(proxy.port("edge"), TestTls.client(p("edge-ca/ca.crt"), orders()), "localhost");
     }
 
     private TestPki.Leaf orders() throws Exception {
         var cert = Pem.readCertificates(Files.readAllBytes(p("pki/orders-client.crt")));
         var key = Pem.readPrivateKey(Files.readAllBytes(p("pki/orders-client.key")));
-        return new TestPki.Leaf(new IssuedCertificate(cert.get(0), key, List.of()),
-                p("pki/orders-client.crt"), p("pki/orders-client.key"));
+        return new TestPki.Leaf(
+                new IssuedCertificate(cert.get(0), key, List.of()),
+                p("pki/orders-client.crt"),
+                p("pki/orders-client.key"));
     }
 
     private double failures() {
-        return registry.get("mtls_proxy_config_reloads").tag("result", "failure").counter().count();
+        return registry.get("mtls_proxy_config_reloads")
+                .tag("result", "failure")
+                .counter()
+                .count();
     }
 
     @Test
@@ -175,7 +192,9 @@ class RotationEndpointTest {
         assertNotEquals(before, renewed);
         HttpResponse<String> ok = client.post("/reload");
         assertEquals(200, ok.statusCode(), ok::body);
-        assertEquals("{\"result\":\"ok\",\"changed\":[\"listeners.edge.tls\"]}", ok.body().strip());
+        assertEquals(
+                "{\"result\":\"ok\",\"changed\":[\"listeners.edge.tls\"]}",
+                ok.body().strip());
         assertEquals(renewed, entry("listener-server").get("serial").asText());
         try (RawHttpClient c = connect()) {
             X509Certificate served = c.serverCertificate();
@@ -210,10 +229,15 @@ class RotationEndpointTest {
 
         CertificateAuthority ca = new CertificateAuthority(
                 Pem.readCertificates(Files.readAllBytes(p("clients-ca/ca.crt"))).get(0),
-                Pem.readPrivateKey(Files.readAllBytes(p("clients-ca/ca.key"))), List.of());
+                Pem.readPrivateKey(Files.readAllBytes(p("clients-ca/ca.key"))),
+                List.of());
         Instant now = Instant.now();
-        Pem.writePublic(p("clients-ca/crl.pem"), ca.crl(Map.of(orders().serial(), now.minus(Duration.ofDays(2))),
-                now.minus(Duration.ofDays(9)), now.minus(Duration.ofDays(2))));
+        Pem.writePublic(
+                p("clients-ca/crl.pem"),
+                ca.crl(
+                        Map.of(orders().serial(), now.minus(Duration.ofDays(2))),
+                        now.minus(Duration.ofDays(9)),
+                        now.minus(Duration.ofDays(2))));
         HttpResponse<String> ok = client.post("/reload");
         assertEquals(200, ok.statusCode(), ok::body);
         JsonNode crl = entry("listener-crl");

@@ -4,30 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mtlsproxy.admin.app.ProxyApp;
+import io.mtlsproxy.admin.metrics.PrometheusRegistry;
+import io.mtlsproxy.admin.testing.AdminClient;
+import io.mtlsproxy.admin.testing.OneRouteConfig;
+import io.mtlsproxy.admin.testing.PromText;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import io.mtlsproxy.admin.app.ProxyApp;
-import io.mtlsproxy.admin.metrics.PrometheusRegistry;
-import io.mtlsproxy.admin.testing.AdminClient;
-import io.mtlsproxy.admin.testing.OneRouteConfig;
-import io.mtlsproxy.admin.testing.PromText;
 
 /** A fleet tool asks each proxy what it runs: /server-info and mtls_proxy_build_info say the same thing. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ServerInfoEndpointTest {
     /** What Maven wrote at build time: never "dev", never a placeholder. */
     private static final String VERSION = "\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?";
+
     private static final String COMMIT = "[0-9a-f]{12}";
 
     @TempDir
@@ -43,7 +41,8 @@ class ServerInfoEndpointTest {
             JsonNode info = AdminClient.json(admin.get("/server-info"));
             assertTrue(info.get("version").asText().matches(VERSION), info::toString);
             assertTrue(info.get("commit").asText().matches(COMMIT), info::toString);
-            assertTrue(List.of("openssl", "jdk").contains(info.get("tls_provider").asText()), info::toString);
+            assertTrue(
+                    List.of("openssl", "jdk").contains(info.get("tls_provider").asText()), info::toString);
             assertFalse(Instant.parse(info.get("started_at").asText()).isBefore(before), info::toString);
             assertTrue(info.get("uptime_seconds").asLong() >= 0, info::toString);
             assertEquals(file.toAbsolutePath().toString(), info.get("config").asText());
@@ -64,8 +63,15 @@ class ServerInfoEndpointTest {
             List<PromText.Sample> build = PromText.samples(metrics.body(), PrometheusRegistry.BUILD_INFO_METRIC);
             assertEquals(1, build.size(), metrics.body());
             assertEquals(1.0, build.get(0).value());
-            assertEquals(Map.of("version", info.get("version").asText(), "commit", info.get("commit").asText(),
-                    "tls_provider", info.get("tls_provider").asText()), build.get(0).labels());
+            assertEquals(
+                    Map.of(
+                            "version",
+                            info.get("version").asText(),
+                            "commit",
+                            info.get("commit").asText(),
+                            "tls_provider",
+                            info.get("tls_provider").asText()),
+                    build.get(0).labels());
         }
     }
 }

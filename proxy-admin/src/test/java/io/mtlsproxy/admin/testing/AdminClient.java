@@ -1,5 +1,7 @@
 package io.mtlsproxy.admin.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -7,11 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-
 import javax.net.ssl.SSLContext;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** Calls to an admin endpoint on loopback, with timeouts: plain HTTP, or HTTPS with a client certificate. */
 public final class AdminClient {
@@ -32,8 +30,13 @@ public final class AdminClient {
 
     /** HTTPS to 127.0.0.1 with this client TLS (trust, and the client certificate if any). */
     public static AdminClient https(int port, SSLContext tls) {
-        return new AdminClient(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build(),
-                "https://127.0.0.1:" + port, null);
+        return new AdminClient(
+                HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .sslContext(tls)
+                        .build(),
+                "https://127.0.0.1:" + port,
+                null);
     }
 
     /** The same client, sending {@code Authorization: Bearer TOKEN}. */
@@ -59,7 +62,8 @@ public final class AdminClient {
     }
 
     private HttpResponse<String> send(String method, String path, Duration timeout) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(timeout)
                 .method(method, HttpRequest.BodyPublishers.noBody());
         if (bearer != null) {
             request.header("Authorization", "Bearer " + bearer);

@@ -1,14 +1,13 @@
 package io.mtlsproxy.admin.testing;
 
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.reload.ProxyView;
+import io.mtlsproxy.core.reload.ReloadResult;
+import io.mtlsproxy.core.tls.CertificateUse;
+import io.mtlsproxy.core.tls.CrlUse;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
-
-import io.mtlsproxy.core.reload.ProxyView;
-import io.mtlsproxy.core.reload.ReloadResult;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.tls.CertificateUse;
-import io.mtlsproxy.core.tls.CrlUse;
 
 /**
  * A stand-in for the running proxy behind the admin endpoint. The certificates it lists are real ones made at

@@ -63,8 +63,8 @@ public final class KubeletSecretVolume {
     }
 
     private Path writePayload(Map<String, Path> payload) throws IOException {
-        Path ts = dir.resolve(".." + LocalDateTime.now().format(STAMP) + "."
-                + String.format("%09d", SEQUENCE.incrementAndGet()));
+        Path ts = dir.resolve(
+                ".." + LocalDateTime.now().format(STAMP) + "." + String.format("%09d", SEQUENCE.incrementAndGet()));
         Files.createDirectory(ts);
         for (Map.Entry<String, Path> e : payload.entrySet()) {
             Files.copy(e.getValue(), ts.resolve(e.getKey()));

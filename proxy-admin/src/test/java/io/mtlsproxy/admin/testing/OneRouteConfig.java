@@ -9,8 +9,7 @@ import java.nio.file.Path;
  * to a closed port, no access log, no file watch (the tests reload explicitly).
  */
 public final class OneRouteConfig {
-    private OneRouteConfig() {
-    }
+    private OneRouteConfig() {}
 
     public static Path write(Path file) throws IOException {
         return Files.writeString(file, """

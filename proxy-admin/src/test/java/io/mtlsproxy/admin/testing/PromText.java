@@ -7,11 +7,9 @@ import java.util.Map;
 
 /** Just enough of a Prometheus text-format parser to find series by name and labels in a test. */
 public final class PromText {
-    public record Sample(String name, Map<String, String> labels, double value) {
-    }
+    public record Sample(String name, Map<String, String> labels, double value) {}
 
-    private PromText() {
-    }
+    private PromText() {}
 
     public static List<Sample> samples(String exposition, String name) {
         List<Sample> out = new ArrayList<>();
@@ -25,8 +23,8 @@ public final class PromText {
             if (!metric.equals(name)) {
                 continue;
             }
-            Map<String, String> labels = brace >= 0 ? labels(line.substring(brace + 1, line.lastIndexOf('}')))
-                    : Map.of();
+            Map<String, String> labels =
+                    brace >= 0 ? labels(line.substring(brace + 1, line.lastIndexOf('}'))) : Map.of();
             out.add(new Sample(metric, labels, Double.parseDouble(line.substring(space + 1))));
         }
         return out;

@@ -1,5 +1,6 @@
 package io.mtlsproxy.admin.testing;
 
+import io.mtlsproxy.admin.Main;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,8 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.mtlsproxy.admin.Main;
-
 /**
  * The proxy as operators run it ({@code run --config}), in its own JVM with this test's class path, its output
  * collected line by line. {@code shellLimits} (e.g. {@code "ulimit -n 256"}) run in a shell that then execs the
@@ -31,18 +30,20 @@ public final class ProxyProcess implements AutoCloseable {
 
     private ProxyProcess(Process process) {
         this.process = process;
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    unread.add(line);
-                    lines.add(line);
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        }, "proxy-process-output");
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            unread.add(line);
+                            lines.add(line);
+                        }
+                    } catch (IOException ignored) {
+                        // the process ended
+                    }
+                },
+                "proxy-process-output");
         reader.setDaemon(true);
         reader.start();
     }
@@ -52,14 +53,19 @@ public final class ProxyProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(jvmArgs));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
-                "--config", conf.toString()));
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "run",
+                "--config",
+                conf.toString()));
         if (shellLimits != null) {
-            Path script = Files.writeString(conf.resolveSibling("run-limited.sh"),
-                    shellLimits + "\nexec \"$@\"\n");
+            Path script = Files.writeString(conf.resolveSibling("run-limited.sh"), shellLimits + "\nexec \"$@\"\n");
             command.addAll(0, List.of("bash", script.toString()));
         }
-        return new ProxyProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+        return new ProxyProcess(
+                new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
     /** {@code run --config FILE} as an operator runs it (signals reach it), with paranoid leak detection. */
@@ -74,12 +80,15 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** The port of a listener, once it is bound. */
     public int listenerPort(String name) throws InterruptedException {
-        return Integer.parseInt(await(Pattern.compile("listener " + Pattern.quote(name)
-                + " bound on /127\\.0\\.0\\.1:(\\d+)")).group(1));
+        return Integer.parseInt(
+                await(Pattern.compile("listener " + Pattern.quote(name) + " bound on /127\\.0\\.0\\.1:(\\d+)"))
+                        .group(1));
     }
 
     public void signal(String name) throws IOException, InterruptedException {
-        int exit = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
+        int exit = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                .start()
+                .waitFor();
         if (exit != 0) {
             throw new AssertionError("kill -" + name + " exited " + exit);
         }

@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-
 import javax.net.ssl.SSLContext;
 
 /**
@@ -43,36 +42,41 @@ public final class RequestLoad implements AutoCloseable {
     }
 
     private static HttpClient client(SSLContext tls) {
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5));
+        HttpClient.Builder b =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
         if (tls != null) {
             b.sslContext(tls);
         }
         return b.build();
     }
 
-    private Thread start(String name, Supplier<HttpClient> clients, URI uri, Consumer<String> onResponse,
-                         long pauseMillis) {
-        Thread t = new Thread(() -> {
-            while (running.get()) {
-                HttpClient client = clients.get();
-                try {
-                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                            .build(), HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() == 200) {
-                        ok.incrementAndGet();
-                        onResponse.accept(r.body());
-                    } else {
-                        failures.add(r.statusCode() + " " + r.body().strip());
+    private Thread start(
+            String name, Supplier<HttpClient> clients, URI uri, Consumer<String> onResponse, long pauseMillis) {
+        Thread t = new Thread(
+                () -> {
+                    while (running.get()) {
+                        HttpClient client = clients.get();
+                        try {
+                            HttpResponse<String> r = client.send(
+                                    HttpRequest.newBuilder(uri)
+                                            .timeout(Duration.ofSeconds(10))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            if (r.statusCode() == 200) {
+                                ok.incrementAndGet();
+                                onResponse.accept(r.body());
+                            } else {
+                                failures.add(r.statusCode() + " " + r.body().strip());
+                            }
+                            Thread.sleep(pauseMillis);
+                        } catch (InterruptedException e) {
+                            return;
+                        } catch (Exception e) {
+                            failures.add(e.toString());
+                        }
                     }
-                    Thread.sleep(pauseMillis);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (Exception e) {
-                    failures.add(e.toString());
-                }
-            }
-        }, "load-" + name);
+                },
+                "load-" + name);
         t.setDaemon(true);
         t.start();
         return t;

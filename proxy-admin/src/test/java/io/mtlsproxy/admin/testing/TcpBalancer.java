@@ -25,8 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TcpBalancer implements AutoCloseable {
     /** A target: the proxy's listener port and its admin (health) port. */
-    public record Backend(int port, int healthPort) {
-    }
+    public record Backend(int port, int healthPort) {}
 
     private final List<Backend> backends;
     private final List<Backend> ready = new CopyOnWriteArrayList<>();
@@ -173,8 +172,8 @@ public final class TcpBalancer implements AutoCloseable {
     /** The status of GET /readyz on 127.0.0.1:port; -1 when nothing answers (the process is gone). */
     public static int readyz(int port) {
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/readyz").toURL()
-                    .openConnection();
+            HttpURLConnection c = (HttpURLConnection)
+                    URI.create("http://127.0.0.1:" + port + "/readyz").toURL().openConnection();
             c.setConnectTimeout(1000);
             c.setReadTimeout(2000); // a cold JVM on a busy machine answers its first call slowly
             try {

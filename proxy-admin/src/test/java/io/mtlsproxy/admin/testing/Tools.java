@@ -10,8 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /** External programs the tests drive (promtool, prometheus), found on PATH, and the repository root. */
 public final class Tools {
-    private Tools() {
-    }
+    private Tools() {}
 
     /** An executable on PATH or in /usr/sbin; fails the test (CI installs it) when absent. */
     public static Path binary(String name) {
@@ -36,8 +35,7 @@ public final class Tools {
     }
 
     /** What a finished program said and how it exited. */
-    public record Result(int exit, String output) {
-    }
+    public record Result(int exit, String output) {}
 
     /** Runs a command with {@code stdin} as its input, stderr merged into the output, within 60 seconds. */
     public static Result run(String stdin, List<String> command) {
@@ -47,8 +45,10 @@ public final class Tools {
     /** As {@link #run(String, List)}, in the working directory {@code dir} (null: this process's). */
     public static Result run(String stdin, List<String> command, Path dir) {
         try {
-            Process p = new ProcessBuilder(command).directory(dir == null ? null : dir.toFile())
-                    .redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(command)
+                    .directory(dir == null ? null : dir.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             try (var in = p.getOutputStream()) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
             }

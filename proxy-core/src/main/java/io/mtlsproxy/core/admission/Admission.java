@@ -1,12 +1,11 @@
 package io.mtlsproxy.core.admission;
 
-import java.util.List;
-
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.routing.Route;
+import java.util.List;
 
 /**
  * The one security decision of the data path: which route a request goes to and whether this client may use it.
@@ -20,14 +19,15 @@ public final class Admission {
     /** The per-route gates, in order; the first that denies answers. */
     static final List<RouteGate> GATES = List.of(new IdentityGate());
 
-    private Admission() {
-    }
+    private Admission() {}
 
     /** An HTTP request for {@code host} (normalized) and {@code path} on {@code listener}. */
-    public static Verdict http(Listener listener, InboundConnection conn, String host, String path,
-                               ProxyMetrics metrics) {
+    public static Verdict http(
+            Listener listener, InboundConnection conn, String host, String path, ProxyMetrics metrics) {
         String sni = conn.sni();
-        if (listener.mode() == TlsMode.MTLS && listener.config().tls().sniHostCheck() && sni != null
+        if (listener.mode() == TlsMode.MTLS
+                && listener.config().tls().sniHostCheck()
+                && sni != null
                 && !sni.equals(host)) {
             return new Verdict.Answer(421, "Host " + host + " does not match the TLS server name " + sni, null);
         }

@@ -18,7 +18,8 @@ final class IdentityGate implements RouteGate {
             return Check.PASS;
         }
         metrics.identityDenied(conn.listener(), conn.peer(), route.name(), policy.enforced()); // /clients counts it too
-        return policy.enforced() ? Check.deny(decision.status(), decision.reason())
+        return policy.enforced()
+                ? Check.deny(decision.status(), decision.reason())
                 : Check.note("report-only: " + decision.reason());
     }
 }

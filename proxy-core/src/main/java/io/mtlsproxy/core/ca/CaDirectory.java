@@ -2,6 +2,10 @@ package io.mtlsproxy.core.ca;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.PkiFiles;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -18,11 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import io.mtlsproxy.core.certs.CertificateDescription;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.PkiException;
-import io.mtlsproxy.core.certs.PkiFiles;
 
 /**
  * A CA kept in a directory, as {@code pki init-ca} makes it and the other {@code pki} commands use it:
@@ -98,8 +97,9 @@ public final class CaDirectory {
         }
         X509Certificate cert = PkiFiles.firstCertificate(certFile);
         if (cert.getBasicConstraints() < 0) {
-            throw new PkiException(certFile + ": " + cert.getSubjectX500Principal().getName()
-                    + " is not a CA certificate (expected: basicConstraints CA:TRUE)");
+            throw new PkiException(
+                    certFile + ": " + cert.getSubjectX500Principal().getName()
+                            + " is not a CA certificate (expected: basicConstraints CA:TRUE)");
         }
         PrivateKey key = PkiFiles.privateKey(keyFile);
         if (!KeyAlgorithm.isPair(cert.getPublicKey(), key)) {
@@ -114,8 +114,8 @@ public final class CaDirectory {
         boolean selfSigned = cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal());
         if (!Files.exists(chainFile)) {
             if (!selfSigned) {
-                throw new PkiException(dir + ": " + CERT_FILE + " is an intermediate CA but there is no "
-                        + CHAIN_FILE + " (expected: its issuers, nearest first, up to and including the root)");
+                throw new PkiException(dir + ": " + CERT_FILE + " is an intermediate CA but there is no " + CHAIN_FILE
+                        + " (expected: its issuers, nearest first, up to and including the root)");
             }
             return List.of();
         }
@@ -159,8 +159,8 @@ public final class CaDirectory {
 
     /** Keeps a copy of a certificate this CA signed as {@code issued/SERIAL.pem} (0644). */
     public Path record(X509Certificate issued) throws IOException {
-        Path file = dir.resolve(ISSUED_DIR).resolve(CertificateDescription.serialHex(issued.getSerialNumber())
-                + ".pem");
+        Path file =
+                dir.resolve(ISSUED_DIR).resolve(CertificateDescription.serialHex(issued.getSerialNumber()) + ".pem");
         Pem.writePublic(file, issued);
         return file;
     }
@@ -168,7 +168,8 @@ public final class CaDirectory {
     /** Refuses a certificate this CA did not sign; {@code source} names where it came from in the message. */
     public void requireIssued(X509Certificate candidate, Object source) throws PkiException {
         if (!authority.isIssuerOf(candidate)) {
-            throw new PkiException(source + ": " + candidate.getSubjectX500Principal().getName()
+            throw new PkiException(source + ": "
+                    + candidate.getSubjectX500Principal().getName()
                     + " was issued by " + candidate.getIssuerX500Principal().getName() + ", not by this CA ("
                     + authority.certificate().getSubjectX500Principal().getName() + ")");
         }
@@ -180,8 +181,13 @@ public final class CaDirectory {
      * With no certificates this just re-signs: a CRL must be re-published before its nextUpdate passes, or
      * verifiers that require a current CRL reject every client.
      */
-    public CrlUpdate revoke(Path crlFile, List<X509Certificate> certificates, RevocationReason reason, Instant now,
-                            Duration nextUpdateIn) throws IOException, PkiException {
+    public CrlUpdate revoke(
+            Path crlFile,
+            List<X509Certificate> certificates,
+            RevocationReason reason,
+            Instant now,
+            Duration nextUpdateIn)
+            throws IOException, PkiException {
         for (X509Certificate c : certificates) {
             requireIssued(c, c.getSubjectX500Principal().getName());
         }
@@ -205,15 +211,18 @@ public final class CaDirectory {
                 added.add(serial);
             }
         }
-        X509CRL crl = authority.crl(List.copyOf(entries.values()), at.minus(CLOCK_SKEW), at.plus(nextUpdateIn),
-                number);
+        X509CRL crl = authority.crl(List.copyOf(entries.values()), at.minus(CLOCK_SKEW), at.plus(nextUpdateIn), number);
         Pem.writePublic(crlFile, crl);
         return new CrlUpdate(crlFile, crl, CrlDescription.of(crl), added, already);
     }
 
     /** What {@link #revoke} did: the CRL written, and which serials were new or already listed. */
-    public record CrlUpdate(Path file, X509CRL crl, CrlDescription description, List<BigInteger> added,
-                            List<BigInteger> alreadyRevoked) {
+    public record CrlUpdate(
+            Path file,
+            X509CRL crl,
+            CrlDescription description,
+            List<BigInteger> added,
+            List<BigInteger> alreadyRevoked) {
         public CrlUpdate {
             added = List.copyOf(added);
             alreadyRevoked = List.copyOf(alreadyRevoked);
@@ -238,8 +247,9 @@ public final class CaDirectory {
         try {
             crl.verify(authority.certificate().getPublicKey());
         } catch (GeneralSecurityException e) {
-            throw new PkiException(file + ": a CRL of " + crl.getIssuerX500Principal().getName()
-                    + " not signed by this CA (expected: this CA's CRL, or no file to start a new one)");
+            throw new PkiException(
+                    file + ": a CRL of " + crl.getIssuerX500Principal().getName()
+                            + " not signed by this CA (expected: this CA's CRL, or no file to start a new one)");
         }
         return crl;
     }

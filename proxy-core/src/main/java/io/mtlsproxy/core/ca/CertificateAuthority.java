@@ -2,6 +2,9 @@ package io.mtlsproxy.core.ca;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.SubjectAltName;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -15,9 +18,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.pkcs.Attribute;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -25,15 +26,15 @@ import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
-import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -48,10 +49,6 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
-
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.certs.PkiException;
-import io.mtlsproxy.core.certs.SubjectAltName;
 
 /**
  * A certificate authority that signs leaves, intermediates and CRLs with BouncyCastle. Used by the
@@ -72,30 +69,32 @@ public final class CertificateAuthority {
     }
 
     /** A self-signed root CA valid from five minutes ago for {@code validity}. */
-    public static CertificateAuthority createRoot(String commonName, java.time.Duration validity,
-                                                  KeyAlgorithm algorithm) {
+    public static CertificateAuthority createRoot(
+            String commonName, java.time.Duration validity, KeyAlgorithm algorithm) {
         Instant now = Instant.now();
         return createRoot(commonName, now.minusSeconds(300), now.plus(validity), algorithm);
     }
 
-    public static CertificateAuthority createRoot(String commonName, Instant notBefore, Instant notAfter,
-                                                  KeyAlgorithm algorithm) {
+    public static CertificateAuthority createRoot(
+            String commonName, Instant notBefore, Instant notAfter, KeyAlgorithm algorithm) {
         return createRoot(commonName, null, notBefore, notAfter, algorithm);
     }
 
     /** A self-signed root CA named {@code CN=commonName[,O=organization]}. */
-    public static CertificateAuthority createRoot(String commonName, String organization, Instant notBefore,
-                                                  Instant notAfter, KeyAlgorithm algorithm) {
+    public static CertificateAuthority createRoot(
+            String commonName, String organization, Instant notBefore, Instant notAfter, KeyAlgorithm algorithm) {
         requireNonNull(commonName, "commonName");
         KeyPair keys = algorithm.generate();
         X500Name name = name(commonName, organization);
         try {
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), Date.from(notBefore),
-                    Date.from(notAfter), name, keys.getPublic());
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    name, serial(), Date.from(notBefore), Date.from(notAfter), name, keys.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign
-                    | KeyUsage.digitalSignature));
+            b.addExtension(
+                    Extension.keyUsage,
+                    true,
+                    new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
             X509Certificate cert = sign(b, keys.getPrivate());
             return new CertificateAuthority(cert, keys.getPrivate(), List.of());
@@ -127,23 +126,32 @@ public final class CertificateAuthority {
     public X509Certificate sign(CertificateSpec spec, PublicKey subjectKey) {
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(spec.notBefore()), Date.from(spec.notAfter()),
-                    x500(name(spec.commonName(), spec.organization())), subjectKey);
-            b.addExtension(Extension.authorityKeyIdentifier, false,
-                    ext.createAuthorityKeyIdentifier(certificate));
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    certificate,
+                    serial(),
+                    Date.from(spec.notBefore()),
+                    Date.from(spec.notAfter()),
+                    x500(name(spec.commonName(), spec.organization())),
+                    subjectKey);
+            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
             switch (spec.usage()) {
                 case INTERMEDIATE_CA -> {
                     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-                    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign
-                            | KeyUsage.digitalSignature));
+                    b.addExtension(
+                            Extension.keyUsage,
+                            true,
+                            new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
                 }
                 case SERVER, CLIENT -> {
                     addLeafConstraints(b, subjectKey);
-                    b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                            spec.usage() == CertificateSpec.Usage.SERVER ? KeyPurposeId.id_kp_serverAuth
-                                    : KeyPurposeId.id_kp_clientAuth));
+                    b.addExtension(
+                            Extension.extendedKeyUsage,
+                            false,
+                            new ExtendedKeyUsage(
+                                    spec.usage() == CertificateSpec.Usage.SERVER
+                                            ? KeyPurposeId.id_kp_serverAuth
+                                            : KeyPurposeId.id_kp_clientAuth));
                 }
             }
             // DNS names and URIs go in as given: tests need odd ones on purpose (the CLI checks them strictly).
@@ -155,8 +163,8 @@ public final class CertificateAuthority {
             }
             spec.uris().forEach(u -> sans.add(new GeneralName(GeneralName.uniformResourceIdentifier, u)));
             if (!sans.isEmpty()) {
-                b.addExtension(Extension.subjectAlternativeName, false,
-                        new GeneralNames(sans.toArray(GeneralName[]::new)));
+                b.addExtension(
+                        Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
             }
             return sign(b, privateKey);
         } catch (GeneralSecurityException | CertIOException e) {
@@ -169,17 +177,22 @@ public final class CertificateAuthority {
      * same subjectAltName and extendedKeyUsage extensions (copied verbatim), a fresh serial and validity. This is
      * {@code pki renew}: the peer keeps its identity, only key, serial and dates change.
      */
-    public X509Certificate reissue(X509Certificate previous, PublicKey subjectKey, Instant notBefore,
-                                   Instant notAfter) {
+    public X509Certificate reissue(
+            X509Certificate previous, PublicKey subjectKey, Instant notBefore, Instant notAfter) {
         requireNonNull(previous, "previous");
         if (previous.getBasicConstraints() >= 0) {
-            throw new IllegalArgumentException(previous.getSubjectX500Principal().getName()
-                    + " is a CA certificate (expected: a server or client certificate)");
+            throw new IllegalArgumentException(previous.getSubjectX500Principal()
+                            .getName() + " is a CA certificate (expected: a server or client certificate)");
         }
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(notBefore), Date.from(notAfter), previous.getSubjectX500Principal(), subjectKey);
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    certificate,
+                    serial(),
+                    Date.from(notBefore),
+                    Date.from(notAfter),
+                    previous.getSubjectX500Principal(),
+                    subjectKey);
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
             addLeafConstraints(b, subjectKey);
@@ -200,8 +213,9 @@ public final class CertificateAuthority {
      * checked first, proving the requester holds the key), this CA's leaf constraints, a fresh serial. For a
      * {@code local-ca} renewal: the key was made by the proxy and never leaves it.
      */
-    public X509Certificate signRequest(PKCS10CertificationRequest csr, CertificateSpec.Usage usage, Instant notBefore,
-                                       Instant notAfter) throws PkiException {
+    public X509Certificate signRequest(
+            PKCS10CertificationRequest csr, CertificateSpec.Usage usage, Instant notBefore, Instant notAfter)
+            throws PkiException {
         try {
             JcaPKCS10CertificationRequest request = new JcaPKCS10CertificationRequest(csr);
             PublicKey subjectKey = request.getPublicKey();
@@ -209,13 +223,23 @@ public final class CertificateAuthority {
                 throw new PkiException("the certificate signing request's signature does not verify");
             }
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(), Date.from(notBefore),
-                    Date.from(notAfter), x500(csr.getSubject()), subjectKey);
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    certificate,
+                    serial(),
+                    Date.from(notBefore),
+                    Date.from(notAfter),
+                    x500(csr.getSubject()),
+                    subjectKey);
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
             addLeafConstraints(b, subjectKey);
-            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                    usage == CertificateSpec.Usage.SERVER ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth));
+            b.addExtension(
+                    Extension.extendedKeyUsage,
+                    false,
+                    new ExtendedKeyUsage(
+                            usage == CertificateSpec.Usage.SERVER
+                                    ? KeyPurposeId.id_kp_serverAuth
+                                    : KeyPurposeId.id_kp_clientAuth));
             for (Attribute a : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
                 Extension san = Extensions.getInstance(a.getAttrValues().getObjectAt(0))
                         .getExtension(Extension.subjectAlternativeName);
@@ -286,18 +310,19 @@ public final class CertificateAuthority {
     /** A CRL with these entries and this cRLNumber (which must grow with every CRL a CA publishes). */
     public X509CRL crl(List<Revocation> entries, Instant thisUpdate, Instant nextUpdate, BigInteger number) {
         try {
-            X509v2CRLBuilder b = new JcaX509v2CRLBuilder(certificate.getSubjectX500Principal(),
-                    Date.from(thisUpdate));
+            X509v2CRLBuilder b = new JcaX509v2CRLBuilder(certificate.getSubjectX500Principal(), Date.from(thisUpdate));
             b.setNextUpdate(Date.from(nextUpdate));
             for (Revocation e : entries) {
                 // BouncyCastle writes no reasonCode for 0, as RFC 5280 asks for "unspecified".
                 b.addCRLEntry(e.serial(), Date.from(e.revokedAt()), e.reason().code());
             }
-            b.addExtension(Extension.authorityKeyIdentifier, false,
+            b.addExtension(
+                    Extension.authorityKeyIdentifier,
+                    false,
                     new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(certificate));
             b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(number));
-            ContentSigner signer = new JcaContentSignerBuilder(KeyAlgorithm.signatureAlgorithmFor(privateKey))
-                    .build(privateKey);
+            ContentSigner signer =
+                    new JcaContentSignerBuilder(KeyAlgorithm.signatureAlgorithmFor(privateKey)).build(privateKey);
             return new JcaX509CRLConverter().getCRL(b.build(signer));
         } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
             throw new IllegalStateException("cannot sign CRL", e);
@@ -317,8 +342,8 @@ public final class CertificateAuthority {
     private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signingKey)
             throws GeneralSecurityException {
         try {
-            ContentSigner signer = new JcaContentSignerBuilder(KeyAlgorithm.signatureAlgorithmFor(signingKey))
-                    .build(signingKey);
+            ContentSigner signer =
+                    new JcaContentSignerBuilder(KeyAlgorithm.signatureAlgorithmFor(signingKey)).build(signingKey);
             return new JcaX509CertificateConverter().getCertificate(b.build(signer));
         } catch (OperatorCreationException e) {
             throw new GeneralSecurityException(e);

@@ -8,10 +8,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** What a leaf certificate should say. Built with {@link #server(String)} or {@link #client(String)}. */
-public record CertificateSpec(Usage usage, String commonName, String organization, List<String> dnsNames,
-                              List<String> ipAddresses, List<String> uris, Instant notBefore, Instant notAfter,
-                              KeyAlgorithm keyAlgorithm) {
-    public enum Usage { SERVER, CLIENT, INTERMEDIATE_CA }
+public record CertificateSpec(
+        Usage usage,
+        String commonName,
+        String organization,
+        List<String> dnsNames,
+        List<String> ipAddresses,
+        List<String> uris,
+        Instant notBefore,
+        Instant notAfter,
+        KeyAlgorithm keyAlgorithm) {
+    public enum Usage {
+        SERVER,
+        CLIENT,
+        INTERMEDIATE_CA
+    }
 
     public CertificateSpec {
         requireNonNull(usage, "usage");
@@ -93,8 +104,8 @@ public record CertificateSpec(Usage usage, String commonName, String organizatio
 
         public CertificateSpec build() {
             Instant end = notAfter != null ? notAfter : notBefore.plus(validity).plus(Duration.ofMinutes(5));
-            return new CertificateSpec(usage, commonName, organization, dnsNames, ipAddresses, uris, notBefore, end,
-                    keyAlgorithm);
+            return new CertificateSpec(
+                    usage, commonName, organization, dnsNames, ipAddresses, uris, notBefore, end, keyAlgorithm);
         }
     }
 }

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
@@ -20,8 +19,12 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
  * What a CRL says: its issuer, number, this/next update and every entry. {@code nextUpdate} may be absent
  * (RFC 5280 requires it, some CAs omit it); such a CRL is never stale.
  */
-public record CrlDescription(String issuer, Optional<BigInteger> number, Instant thisUpdate,
-                             Optional<Instant> nextUpdate, List<Revocation> entries) {
+public record CrlDescription(
+        String issuer,
+        Optional<BigInteger> number,
+        Instant thisUpdate,
+        Optional<Instant> nextUpdate,
+        List<Revocation> entries) {
     public CrlDescription {
         requireNonNull(issuer, "issuer");
         requireNonNull(number, "number");
@@ -34,15 +37,20 @@ public record CrlDescription(String issuer, Optional<BigInteger> number, Instant
         List<Revocation> entries = new ArrayList<>();
         if (crl.getRevokedCertificates() != null) {
             for (X509CRLEntry e : crl.getRevokedCertificates()) {
-                RevocationReason reason = e.getRevocationReason() == null ? RevocationReason.UNSPECIFIED
+                RevocationReason reason = e.getRevocationReason() == null
+                        ? RevocationReason.UNSPECIFIED
                         : RevocationReason.ofCode(e.getRevocationReason().ordinal()); // ordinal == RFC code
-                entries.add(new Revocation(e.getSerialNumber(), e.getRevocationDate().toInstant(), reason));
+                entries.add(new Revocation(
+                        e.getSerialNumber(), e.getRevocationDate().toInstant(), reason));
             }
         }
         entries.sort(Comparator.comparing(Revocation::revokedAt).thenComparing(Revocation::serial));
-        return new CrlDescription(crl.getIssuerX500Principal().getName(), number(crl),
+        return new CrlDescription(
+                crl.getIssuerX500Principal().getName(),
+                number(crl),
                 crl.getThisUpdate().toInstant(),
-                Optional.ofNullable(crl.getNextUpdate()).map(java.util.Date::toInstant), entries);
+                Optional.ofNullable(crl.getNextUpdate()).map(java.util.Date::toInstant),
+                entries);
     }
 
     /** True once nextUpdate has passed: verifiers that insist on a current CRL then reject every client. */

@@ -1,5 +1,6 @@
 package io.mtlsproxy.core.ca;
 
+import io.mtlsproxy.core.certs.CertificateDescription;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -9,8 +10,6 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Locale;
-
-import io.mtlsproxy.core.certs.CertificateDescription;
 
 /** Key types the PKI tooling makes. EC P-256 is the default, as the seeds recommend. */
 public enum KeyAlgorithm {
@@ -61,8 +60,9 @@ public enum KeyAlgorithm {
             case "EC P-256" -> EC_P256;
             case "RSA 2048" -> RSA_2048;
             case "RSA 4096" -> RSA_4096;
-            default -> throw new IllegalArgumentException("key: " + type
-                    + " (expected: a key the PKI tooling makes: ec-p256, rsa-2048 or rsa-4096)");
+            default ->
+                throw new IllegalArgumentException(
+                        "key: " + type + " (expected: a key the PKI tooling makes: ec-p256, rsa-2048 or rsa-4096)");
         };
     }
 

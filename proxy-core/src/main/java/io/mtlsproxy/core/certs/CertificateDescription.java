@@ -21,9 +21,17 @@ import java.util.List;
  * its validity and its SHA-256 fingerprint. Serial and fingerprint are lowercase hex without separators, as
  * {@code /certs} prints them, so that the two can be compared with grep.
  */
-public record CertificateDescription(String subject, String issuer, String serial, List<SubjectAltName> sans,
-                                     String keyType, List<String> extendedKeyUsages, boolean ca,
-                                     Instant notBefore, Instant notAfter, String sha256) {
+public record CertificateDescription(
+        String subject,
+        String issuer,
+        String serial,
+        List<SubjectAltName> sans,
+        String keyType,
+        List<String> extendedKeyUsages,
+        boolean ca,
+        Instant notBefore,
+        Instant notAfter,
+        String sha256) {
     private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
     private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
@@ -96,11 +104,12 @@ public record CertificateDescription(String subject, String issuer, String seria
             List<String> oids = certificate.getExtendedKeyUsage();
             if (oids != null) {
                 for (String oid : oids) {
-                    out.add(switch (oid) {
-                        case SERVER_AUTH -> "serverAuth";
-                        case CLIENT_AUTH -> "clientAuth";
-                        default -> oid;
-                    });
+                    out.add(
+                            switch (oid) {
+                                case SERVER_AUTH -> "serverAuth";
+                                case CLIENT_AUTH -> "clientAuth";
+                                default -> oid;
+                            });
                 }
             }
         } catch (CertificateParsingException e) {

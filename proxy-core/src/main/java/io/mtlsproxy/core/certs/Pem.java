@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -39,8 +38,7 @@ public final class Pem {
     private static final Set<PosixFilePermission> KEY_MODE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> CERT_MODE = PosixFilePermissions.fromString("rw-r--r--");
 
-    private Pem() {
-    }
+    private Pem() {}
 
     public static String encode(Object... objects) {
         StringWriter out = new StringWriter();
@@ -152,8 +150,8 @@ public final class Pem {
     public static void writeAtomically(Path file, String content, Set<PosixFilePermission> mode) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp",
-                PosixFilePermissions.asFileAttribute(mode));
+        Path tmp =
+                Files.createTempFile(dir, "." + file.getFileName(), ".tmp", PosixFilePermissions.asFileAttribute(mode));
         try {
             Files.writeString(tmp, content, StandardCharsets.US_ASCII);
             Files.setPosixFilePermissions(tmp, mode);

@@ -11,7 +11,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-
 import org.bouncycastle.asn1.ASN1InputStream;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -20,8 +19,7 @@ import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 
 /** Reads a PKCS#12 keystore: the first key entry's chain and key, or every certificate it holds. */
 public final class Pkcs12 {
-    private Pkcs12() {
-    }
+    private Pkcs12() {}
 
     /** The first private-key entry: its chain (leaf first) and key. */
     public static IssuedCertificate readKeyEntry(byte[] content, char[] password)
@@ -60,7 +58,8 @@ public final class Pkcs12 {
     }
 
     /** Writes a keystore holding one key entry (for tests and tools; mode 0600 by atomic rename). */
-    public static byte[] encode(IssuedCertificate issued, char[] password) throws IOException, GeneralSecurityException {
+    public static byte[] encode(IssuedCertificate issued, char[] password)
+            throws IOException, GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("key", issued.privateKey(), password, issued.chain().toArray(Certificate[]::new));
@@ -85,7 +84,8 @@ public final class Pkcs12 {
             if (!(pfx.getObjectAt(0) instanceof ASN1Integer version) || !version.hasValue(3)) {
                 return false;
             }
-            return pfx.getObjectAt(1) instanceof ASN1Sequence authSafe && authSafe.size() >= 1
+            return pfx.getObjectAt(1) instanceof ASN1Sequence authSafe
+                    && authSafe.size() >= 1
                     && authSafe.getObjectAt(0) instanceof ASN1ObjectIdentifier type
                     && (type.equals(PKCSObjectIdentifiers.data) || type.equals(PKCSObjectIdentifiers.signedData));
         } catch (IOException | RuntimeException e) {

@@ -10,8 +10,7 @@ import java.util.List;
 
 /** Reads the certificate and key files the {@code pki} commands are given, with errors that name the file. */
 public final class PkiFiles {
-    private PkiFiles() {
-    }
+    private PkiFiles() {}
 
     /** Every certificate of a PEM bundle or DER file, leaf first as written. */
     public static List<X509Certificate> certificates(Path file) throws IOException, PkiException {

@@ -11,7 +11,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
-
 import org.bouncycastle.util.IPAddress;
 
 /**
@@ -20,7 +19,13 @@ import org.bouncycastle.util.IPAddress;
  */
 public record SubjectAltName(Kind kind, String value) {
     /** The SAN types a TLS peer is identified by; anything else is {@code OTHER}. */
-    public enum Kind { DNS, IP, URI, EMAIL, OTHER }
+    public enum Kind {
+        DNS,
+        IP,
+        URI,
+        EMAIL,
+        OTHER
+    }
 
     private static final Pattern DNS_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Pattern TRUST_DOMAIN = Pattern.compile("[a-z0-9._-]+");
@@ -158,7 +163,8 @@ public record SubjectAltName(Kind kind, String value) {
 
     private static String spiffeProblem(String uri) {
         if (!uri.startsWith("spiffe://")) {
-            return uri.toLowerCase(Locale.ROOT).startsWith("spiffe://") ? "the scheme in lowercase"
+            return uri.toLowerCase(Locale.ROOT).startsWith("spiffe://")
+                    ? "the scheme in lowercase"
                     : "the spiffe scheme";
         }
         if (uri.length() > 2048) {
@@ -174,7 +180,9 @@ public record SubjectAltName(Kind kind, String value) {
             return "a workload path after the trust domain";
         }
         for (String segment : rest.substring(slash + 1).split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")
+            if (segment.isEmpty()
+                    || segment.equals(".")
+                    || segment.equals("..")
                     || !PATH_SEGMENT.matcher(segment).matches()) {
                 return "path segments of letters, digits, '.', '-', '_' (no empty, '.' or '..' segment, "
                         + "no query or fragment)";

@@ -2,6 +2,7 @@ package io.mtlsproxy.core.clients;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.identity.PeerIdentity;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,8 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-
-import io.mtlsproxy.core.identity.PeerIdentity;
 
 /**
  * Every client certificate seen in a completed handshake, per listener, the least recently seen dropped first
@@ -23,6 +22,7 @@ public final class ClientInventory {
 
     /** access order: iteration starts at the least recently seen */
     private final LinkedHashMap<ClientKey, Entry> entries = new LinkedHashMap<>(64, 0.75f, true);
+
     private final AtomicLong dropped = new AtomicLong();
     private int maxTracked;
 
@@ -114,8 +114,16 @@ public final class ClientInventory {
 
         Entry(PeerIdentity peer, X509Certificate leaf, Instant now) {
             // the identity without its chain: the strings stay, the certificates go
-            this.peer = new PeerIdentity(List.of(), peer.verified(), peer.verificationError(), peer.subject(),
-                    peer.dnsSans(), peer.uriSans(), peer.sha256(), peer.issuer(), peer.serial());
+            this.peer = new PeerIdentity(
+                    List.of(),
+                    peer.verified(),
+                    peer.verificationError(),
+                    peer.subject(),
+                    peer.dnsSans(),
+                    peer.uriSans(),
+                    peer.sha256(),
+                    peer.issuer(),
+                    peer.serial());
             this.notBefore = leaf.getNotBefore().toInstant();
             this.notAfter = leaf.getNotAfter().toInstant();
             this.firstSeen = now;
@@ -123,8 +131,20 @@ public final class ClientInventory {
         }
 
         ClientRecord record(ClientKey key) {
-            return new ClientRecord(key.listener(), peer.subject(), peer.issuer(), peer.serial(), peer.sha256(),
-                    peer.uriSans(), peer.dnsSans(), notBefore, notAfter, firstSeen, lastSeen, handshakes, denials);
+            return new ClientRecord(
+                    key.listener(),
+                    peer.subject(),
+                    peer.issuer(),
+                    peer.serial(),
+                    peer.sha256(),
+                    peer.uriSans(),
+                    peer.dnsSans(),
+                    notBefore,
+                    notAfter,
+                    firstSeen,
+                    lastSeen,
+                    handshakes,
+                    denials);
         }
     }
 }

@@ -1,5 +1,4 @@
 package io.mtlsproxy.core.clients;
 
 /** One client certificate (its SHA-256) on one listener. */
-public record ClientKey(String listener, String sha256) {
-}
+public record ClientKey(String listener, String sha256) {}

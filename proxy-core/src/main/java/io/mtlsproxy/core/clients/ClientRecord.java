@@ -8,9 +8,20 @@ import java.util.List;
  * Holds the certificate's facts, never the certificate itself: an entry costs a few hundred bytes.
  * {@code denials} counts requests a route's identity allow-list refused.
  */
-public record ClientRecord(String listener, String subject, String issuer, String serial, String sha256,
-                           List<String> uriSans, List<String> dnsSans, Instant notBefore, Instant notAfter,
-                           Instant firstSeen, Instant lastSeen, long handshakes, long denials) {
+public record ClientRecord(
+        String listener,
+        String subject,
+        String issuer,
+        String serial,
+        String sha256,
+        List<String> uriSans,
+        List<String> dnsSans,
+        Instant notBefore,
+        Instant notAfter,
+        Instant firstSeen,
+        Instant lastSeen,
+        long handshakes,
+        long denials) {
     public ClientRecord {
         uriSans = List.copyOf(uriSans);
         dnsSans = List.copyOf(dnsSans);

@@ -1,8 +1,7 @@
 package io.mtlsproxy.core.forward;
 
-import javax.security.auth.x500.X500Principal;
-
 import io.mtlsproxy.core.identity.PeerIdentity;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * The proxy's element of {@code X-Forwarded-Client-Cert}, in Envoy's format:
@@ -11,8 +10,7 @@ import io.mtlsproxy.core.identity.PeerIdentity;
  * quoted, and quotes inside escaped, so an attacker-chosen subject cannot forge a second element or field.
  */
 final class ClientCertHeader {
-    private ClientCertHeader() {
-    }
+    private ClientCertHeader() {}
 
     /** The element, or null when no verified certificate was presented. */
     static String element(PeerIdentity peer) {
@@ -21,7 +19,8 @@ final class ClientCertHeader {
         }
         StringBuilder b = new StringBuilder(256);
         b.append("Hash=").append(peer.sha256() != null ? peer.sha256() : PeerIdentity.sha256Hex(peer.leaf()));
-        String subject = peer.subject() != null ? peer.subject()
+        String subject = peer.subject() != null
+                ? peer.subject()
                 : peer.leaf().getSubjectX500Principal().getName(X500Principal.RFC2253);
         b.append(";Subject=").append(quoted(subject));
         for (String uri : peer.uriSans()) {

@@ -53,8 +53,10 @@ final class ClientWrites {
         }
         HttpResponse h = heldHead;
         heldHead = null;
-        return ctx.writeAndFlush(new DefaultFullHttpResponse(h.protocolVersion(), h.status(), last.content(),
-                h.headers(), last.trailingHeaders()), promise); // takes over the body's reference
+        return ctx.writeAndFlush(
+                new DefaultFullHttpResponse(
+                        h.protocolVersion(), h.status(), last.content(), h.headers(), last.trailingHeaders()),
+                promise); // takes over the body's reference
     }
 
     /** The exchange ended without the client seeing this response. */

@@ -40,8 +40,7 @@ import io.netty.util.concurrent.Future;
  */
 final class Exchange implements UpstreamHandler.Sink {
     /** What the client asked for, as far as the response's framing is concerned. */
-    record ClientSide(boolean keepAlive, boolean http10, boolean head, boolean expectContinue) {
-    }
+    record ClientSide(boolean keepAlive, boolean http10, boolean head, boolean expectContinue) {}
 
     /** Where the exchange stands; the request body may still be going out in any state before DONE. */
     private enum State {
@@ -80,8 +79,16 @@ final class Exchange implements UpstreamHandler.Sink {
      * A {@link FullHttpRequest} {@code request} is one without a body (neither chunked nor a Content-Length above
      * 0): it goes out whole, and the empty end the decoder delivers after its head is dropped.
      */
-    Exchange(HttpProxyHandler owner, ChannelHandlerContext ctx, ForwardingContext fc, Route route,
-             HttpRequest request, RequestLog log, ClientSide client, long maxBody, ResponseTimeout responseTimeout) {
+    Exchange(
+            HttpProxyHandler owner,
+            ChannelHandlerContext ctx,
+            ForwardingContext fc,
+            Route route,
+            HttpRequest request,
+            RequestLog log,
+            ClientSide client,
+            long maxBody,
+            ResponseTimeout responseTimeout) {
         this.owner = requireNonNull(owner, "owner");
         this.ctx = requireNonNull(ctx, "ctx");
         this.fc = requireNonNull(fc, "fc");
@@ -94,7 +101,8 @@ final class Exchange implements UpstreamHandler.Sink {
         this.responseTimeout = requireNonNull(responseTimeout, "responseTimeout");
         this.responseTimeoutNanos = route.upstream().config().responseTimeout().toNanos();
         this.toClient = new ClientWrites(ctx, owner);
-        this.attempt = new UpstreamAttempt(fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
+        this.attempt = new UpstreamAttempt(
+                fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
         responseTimeout.activity();
     }
 
@@ -148,8 +156,8 @@ final class Exchange implements UpstreamHandler.Sink {
         state = State.FORWARDING;
         toOrigin.connected(ch, this);
         if (client.expectContinue() && !attempt.retried()) {
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
+            ctx.writeAndFlush(new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
         toOrigin.head(request);
         if (bodyless) {
@@ -231,7 +239,8 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         if (msg.decoderResult().isFailure()) {
             ReferenceCountUtil.release(msg);
-            originBroke("origin sent a malformed response: " + msg.decoderResult().cause().getMessage());
+            originBroke("origin sent a malformed response: "
+                    + msg.decoderResult().cause().getMessage());
             return;
         }
         if (msg instanceof HttpResponse resp) {
@@ -311,10 +320,15 @@ final class Exchange implements UpstreamHandler.Sink {
         if (state == State.DONE) {
             return;
         }
-        UpstreamFailure failure = cause == null ? UpstreamFailure.closed(attempt.endpoint())
+        UpstreamFailure failure = cause == null
+                ? UpstreamFailure.closed(attempt.endpoint())
                 : UpstreamFailure.classify(cause, attempt.endpoint());
-        if (state == State.FORWARDING && requestSent && bodyBytes == 0 && RetryPolicy.mayRetry(request)
-                && toOrigin.reused() && attempt.retryFresh()) {
+        if (state == State.FORWARDING
+                && requestSent
+                && bodyBytes == 0
+                && RetryPolicy.mayRetry(request)
+                && toOrigin.reused()
+                && attempt.retryFresh()) {
             // most likely a pooled connection the origin closed as it was reused; the request can be repeated
             // safely (RFC 9110 §9.2.2), so it gets one more try on a new connection
             toOrigin.lost();
@@ -346,8 +360,8 @@ final class Exchange implements UpstreamHandler.Sink {
     }
 
     private void originBroke(String reason) {
-        UpstreamFailure failure = new UpstreamFailure(UpstreamErrorReason.RESET, 502,
-                reason + " (" + attempt.endpoint() + ")", null);
+        UpstreamFailure failure =
+                new UpstreamFailure(UpstreamErrorReason.RESET, 502, reason + " (" + attempt.endpoint() + ")", null);
         attempt.count(failure);
         end(failure, reason);
     }

@@ -1,14 +1,13 @@
 package io.mtlsproxy.core.forward;
 
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-
 import io.mtlsproxy.config.ForwardClientCert;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 
 /**
  * X-Forwarded-For, -Proto, -Host and -Client-Cert are the proxy's alone. Whatever the client sent under these
@@ -28,8 +27,7 @@ final class ForwardedHeaders {
     private static final AsciiString HTTPS = AsciiString.cached("https");
     private static final AsciiString HTTP = AsciiString.cached("http");
 
-    private ForwardedHeaders() {
-    }
+    private ForwardedHeaders() {}
 
     /** True for any spelling of a forwarded header: case-insensitive, '_' standing for '-'. */
     static boolean isForwardedHeader(CharSequence name) {
@@ -73,8 +71,8 @@ final class ForwardedHeaders {
         String cert = switch (mode) {
             case SANITIZE -> null;
             case SANITIZE_SET -> element;
-            case APPEND_FORWARD -> priorCert == null ? element
-                    : element == null ? priorCert : priorCert + "," + element;
+            case APPEND_FORWARD ->
+                priorCert == null ? element : element == null ? priorCert : priorCert + "," + element;
         };
         if (cert != null) {
             headers.add(XFCC_NAME, cert);

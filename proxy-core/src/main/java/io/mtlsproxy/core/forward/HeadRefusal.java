@@ -19,8 +19,10 @@ record HeadRefusal(int status, String reason) {
         if (cause instanceof TooLongHttpLineException) {
             return new HeadRefusal(414, "request line too long");
         }
-        return new HeadRefusal(400, "malformed request: "
-                + (cause instanceof TooLongFrameException ? "too long" : RefusalWording.of(cause)));
+        return new HeadRefusal(
+                400,
+                "malformed request: "
+                        + (cause instanceof TooLongFrameException ? "too long" : RefusalWording.of(cause)));
     }
 
     /** An Expect other than 100-continue (417) or a declared body over max-body-size (413); null: none. */
@@ -31,8 +33,8 @@ record HeadRefusal(int status, String reason) {
         }
         long declared = HttpUtil.getContentLength(req, -1L);
         if (declared > maxBody) {
-            return new HeadRefusal(413, "request body of " + declared + " bytes exceeds max-body-size of " + maxBody
-                    + " bytes");
+            return new HeadRefusal(
+                    413, "request body of " + declared + " bytes exceeds max-body-size of " + maxBody + " bytes");
         }
         return null;
     }

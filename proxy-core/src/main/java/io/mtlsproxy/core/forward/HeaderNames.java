@@ -5,8 +5,7 @@ package io.mtlsproxy.core.forward;
  * against the hop-by-hop and forwarded names, and lower-casing each name into a new String showed in profiles.
  */
 final class HeaderNames {
-    private HeaderNames() {
-    }
+    private HeaderNames() {}
 
     /** {@code name} equals {@code lower} (a lower-case ASCII name) ignoring ASCII case. */
     static boolean is(CharSequence name, String lower) {

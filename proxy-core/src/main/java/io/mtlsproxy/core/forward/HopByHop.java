@@ -1,13 +1,12 @@
 package io.mtlsproxy.core.forward;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and never cross the proxy: Connection, Keep-Alive,
@@ -19,14 +18,14 @@ import io.netty.handler.codec.http.HttpHeaders;
  * them; only a header to remove costs an allocation.
  */
 final class HopByHop {
-    private HopByHop() {
-    }
+    private HopByHop() {}
 
     static void strip(HttpHeaders headers) {
         List<CharSequence> remove = null;
         if (headers.contains(HttpHeaderNames.CONNECTION)) {
-            for (Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
-                 values.hasNext(); ) {
+            for (Iterator<? extends CharSequence> values =
+                            headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
+                    values.hasNext(); ) {
                 remove = nominated(values.next(), remove);
             }
         }
@@ -57,8 +56,7 @@ final class HopByHop {
     }
 
     /** The hop-by-hop names that are not a Proxy-* prefix (the headers' remove ignores case). */
-    private static final String[] FIXED = {"connection", "keep-alive", "te", "trailer", "transfer-encoding",
-        "upgrade"};
+    private static final String[] FIXED = {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"};
 
     /** The index of {@code name} (any case) in {@link #FIXED}, -1 for another name. */
     private static int fixedIndex(CharSequence name) {
@@ -74,10 +72,14 @@ final class HopByHop {
     static boolean always(CharSequence name) {
         return switch (name.length()) {
             case 2 -> HeaderNames.is(name, "te");
-            case 7 -> HeaderNames.is(name, "trailer") || HeaderNames.is(name, "upgrade")
-                    || HeaderNames.startsWith(name, "proxy-");
-            case 10 -> HeaderNames.is(name, "connection") || HeaderNames.is(name, "keep-alive")
-                    || HeaderNames.startsWith(name, "proxy-");
+            case 7 ->
+                HeaderNames.is(name, "trailer")
+                        || HeaderNames.is(name, "upgrade")
+                        || HeaderNames.startsWith(name, "proxy-");
+            case 10 ->
+                HeaderNames.is(name, "connection")
+                        || HeaderNames.is(name, "keep-alive")
+                        || HeaderNames.startsWith(name, "proxy-");
             case 17 -> HeaderNames.is(name, "transfer-encoding") || HeaderNames.startsWith(name, "proxy-");
             default -> HeaderNames.startsWith(name, "proxy-");
         };
@@ -103,7 +105,9 @@ final class HopByHop {
             if (start < end) {
                 CharSequence token = value.subSequence(start, end);
                 // a hop-by-hop name goes anyway; Host, Content-Length and the forwarded headers never go
-                if (!always(token) && !HeaderNames.is(token, "host") && !HeaderNames.is(token, "content-length")
+                if (!always(token)
+                        && !HeaderNames.is(token, "host")
+                        && !HeaderNames.is(token, "content-length")
                         && !ForwardedHeaders.isForwardedHeader(token)) {
                     remove = add(remove, token.toString().toLowerCase(Locale.ROOT));
                 }

@@ -2,9 +2,6 @@ package io.mtlsproxy.core.forward;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
-
 import io.mtlsproxy.core.admission.Admission;
 import io.mtlsproxy.core.admission.Verdict;
 import io.mtlsproxy.core.inbound.InboundConnection;
@@ -30,6 +27,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The last handler of a client connection: takes one request at a time, answers it itself (4xx, 5xx) or hands it
@@ -41,7 +40,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     /** How long a connection being closed keeps swallowing an unread request body, so the answer is not reset. */
     private static final long LINGER_MILLIS = 2000;
 
-    private enum Phase { IDLE, FORWARDING, DISCARDING, CLOSING }
+    private enum Phase {
+        IDLE,
+        FORWARDING,
+        DISCARDING,
+        CLOSING
+    }
 
     private final ForwardingContext fc;
     private final String listenerName;
@@ -49,6 +53,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     /** void promise for HTTP/1.1 writes nobody waits for; null on HTTP/2 streams (see {@link #untrackedWrite}) */
     private ChannelPromise untracked;
+
     private InboundConnection conn;
     private ResponseTimeout responseTimeout;
     private Phase phase = Phase.IDLE;
@@ -137,8 +142,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             if (phase == Phase.IDLE && !requestInFlight) {
                 if (expired.partial()) {
                     requestKeepAlive = false;
-                    answer(new RequestLog(conn, "-", "-"), 408,
-                            "request headers not received within request-header-timeout", true);
+                    answer(
+                            new RequestLog(conn, "-", "-"),
+                            408,
+                            "request headers not received within request-header-timeout",
+                            true);
                 } else {
                     ctx.close();
                 }
@@ -276,8 +284,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             answer(log, r.status, r.getMessage(), true);
             return;
         }
-        Verdict verdict = Admission.http(listener, conn, Router.normalizeHost(target.host()), target.path(),
-                fc.metrics());
+        Verdict verdict =
+                Admission.http(listener, conn, Router.normalizeHost(target.host()), target.path(), fc.metrics());
         if (verdict instanceof Verdict.Answer a) {
             log.route(a.route() == null ? "-" : a.route().name());
             answer(log, a.status(), a.reason(), false);
@@ -306,9 +314,20 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             new WebSocketTunnel(this, ctx, fc, route, upstreamRequest, log).start();
             return;
         }
-        exchange = new Exchange(this, ctx, fc, route, upstreamRequest, log, new Exchange.ClientSide(
-                requestKeepAlive, req.protocolVersion().equals(HttpVersion.HTTP_1_0), requestHead, expectContinue),
-                maxBody, responseTimeout);
+        exchange = new Exchange(
+                this,
+                ctx,
+                fc,
+                route,
+                upstreamRequest,
+                log,
+                new Exchange.ClientSide(
+                        requestKeepAlive,
+                        req.protocolVersion().equals(HttpVersion.HTTP_1_0),
+                        requestHead,
+                        expectContinue),
+                maxBody,
+                responseTimeout);
         exchange.start();
     }
 
@@ -319,8 +338,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     void answer(RequestLog log, int status, String reason, boolean close) {
         exchange = null;
         boolean keepAlive = !close && keepsAlive(requestKeepAlive);
-        FullHttpResponse answer = ProxyAnswer.of(ProxyAnswer.status(status), reason, !keepAlive, requestHead,
-                ctx.alloc());
+        FullHttpResponse answer =
+                ProxyAnswer.of(ProxyAnswer.status(status), reason, !keepAlive, requestHead, ctx.alloc());
         log.status(status);
         log.reason(reason);
         log.addBytesOut(answer.content().readableBytes()); // the body the client gets, as for a relayed response
@@ -362,7 +381,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             phase = Phase.CLOSING;
             dropBacklog(); // requests after a closing answer are never served
             written.addListener(f -> {
-                if ((requestInFlight && requestHasBody || unreadAfterMalformed) && ctx.channel().isActive()) {
+                if ((requestInFlight && requestHasBody || unreadAfterMalformed)
+                        && ctx.channel().isActive()) {
                     lingering = true;
                     ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
                     maybeRead();

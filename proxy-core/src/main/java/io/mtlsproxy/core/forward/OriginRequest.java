@@ -18,11 +18,10 @@ import io.netty.handler.codec.http.HttpVersion;
  * request without a body becomes one full message, so that its head and end are encoded and sent as one buffer.
  */
 final class OriginRequest {
-    private OriginRequest() {
-    }
+    private OriginRequest() {}
 
-    static HttpRequest of(HttpRequest req, RequestTarget target, Route route, InboundConnection conn,
-                          boolean bodyless) {
+    static HttpRequest of(
+            HttpRequest req, RequestTarget target, Route route, InboundConnection conn, boolean bodyless) {
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
         HttpHeaders h = req.headers();
         HopByHop.strip(h);
@@ -34,8 +33,13 @@ final class OriginRequest {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         if (bodyless) {
-            return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, req.method(), target.uri(), Unpooled.EMPTY_BUFFER,
-                    h, EmptyHttpHeaders.INSTANCE);
+            return new DefaultFullHttpRequest(
+                    HttpVersion.HTTP_1_1,
+                    req.method(),
+                    target.uri(),
+                    Unpooled.EMPTY_BUFFER,
+                    h,
+                    EmptyHttpHeaders.INSTANCE);
         }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), target.uri(), h);
     }

@@ -1,12 +1,11 @@
 package io.mtlsproxy.core.forward;
 
-import java.util.ArrayDeque;
-
 import io.mtlsproxy.core.upstream.UpstreamHandler;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayDeque;
 
 /**
  * A request's writes to its origin connection, batched: body pieces that arrive while the connection is being

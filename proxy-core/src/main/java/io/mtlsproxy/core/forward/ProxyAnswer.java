@@ -1,7 +1,5 @@
 package io.mtlsproxy.core.forward;
 
-import java.nio.charset.StandardCharsets;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -11,17 +9,18 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
 
 /** The answers the proxy makes itself: a status and a one-line plain-text reason (DESIGN.md: status codes). */
 final class ProxyAnswer {
     /** nginx's names for the client-certificate answers. */
     static final HttpResponseStatus CERTIFICATE_ERROR = new HttpResponseStatus(495, "SSL Certificate Error");
+
     static final HttpResponseStatus CERTIFICATE_REQUIRED = new HttpResponseStatus(496, "SSL Certificate Required");
     /** Logged (never sent) when the client went away before its response was complete, as nginx does. */
     static final int CLIENT_CLOSED = 499;
 
-    private ProxyAnswer() {
-    }
+    private ProxyAnswer() {}
 
     static HttpResponseStatus status(int code) {
         return switch (code) {
@@ -32,10 +31,11 @@ final class ProxyAnswer {
     }
 
     /** {@code headRequest}: the body is left out but its length still announced. */
-    static FullHttpResponse of(HttpResponseStatus status, String reason, boolean close, boolean headRequest,
-                               ByteBufAllocator alloc) {
+    static FullHttpResponse of(
+            HttpResponseStatus status, String reason, boolean close, boolean headRequest, ByteBufAllocator alloc) {
         byte[] text = (reason + "\n").getBytes(StandardCharsets.UTF_8);
-        ByteBuf body = headRequest ? Unpooled.EMPTY_BUFFER : alloc.buffer(text.length).writeBytes(text);
+        ByteBuf body =
+                headRequest ? Unpooled.EMPTY_BUFFER : alloc.buffer(text.length).writeBytes(text);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);

@@ -1,8 +1,5 @@
 package io.mtlsproxy.core.forward;
 
-import java.time.Instant;
-import java.util.List;
-
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.metrics.AccessLog;
@@ -10,6 +7,8 @@ import io.mtlsproxy.core.metrics.AccessLogEntry;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.upstream.UpstreamAttempt;
 import io.mtlsproxy.core.upstream.UpstreamFailure;
+import java.time.Instant;
+import java.util.List;
 
 /** One request's record: counted in the metrics and written to the access log exactly once, when it ends. */
 final class RequestLog {
@@ -84,9 +83,24 @@ final class RequestLog {
         metrics.requestCompleted(conn.listener(), route, status, nanos);
         if (accessLog.enabled()) {
             PeerIdentity peer = conn.peer();
-            accessLog.log(new AccessLogEntry(Instant.now(), conn.listener(), route, conn.remoteAddress(), method, path,
-                    status, bytesIn, bytesOut, nanos / 1000, upstream, peer.subject(),
-                    peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), peer.issuer(), peer.serial(), reason,
+            accessLog.log(new AccessLogEntry(
+                    Instant.now(),
+                    conn.listener(),
+                    route,
+                    conn.remoteAddress(),
+                    method,
+                    path,
+                    status,
+                    bytesIn,
+                    bytesOut,
+                    nanos / 1000,
+                    upstream,
+                    peer.subject(),
+                    peer.presented() ? peer.uriSans() : List.of(),
+                    peer.sha256(),
+                    peer.issuer(),
+                    peer.serial(),
+                    reason,
                     conn.awsVpceId()));
         }
     }

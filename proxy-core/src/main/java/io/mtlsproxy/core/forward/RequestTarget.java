@@ -1,10 +1,9 @@
 package io.mtlsproxy.core.forward;
 
-import java.util.Iterator;
-
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.Iterator;
 
 /**
  * Where a request goes: its Host (validated) and its target in origin form. Strict where ambiguity could let a
@@ -40,8 +39,9 @@ record RequestTarget(String host, String uri, String path) {
             int authorityStart = uri.indexOf("//") + 2;
             int pathStart = indexOfAny(uri, authorityStart);
             host = uri.substring(authorityStart, pathStart);
-            uri = pathStart == uri.length() ? "/" : uri.charAt(pathStart) == '/' ? uri.substring(pathStart)
-                    : "/" + uri.substring(pathStart);
+            uri = pathStart == uri.length()
+                    ? "/"
+                    : uri.charAt(pathStart) == '/' ? uri.substring(pathStart) : "/" + uri.substring(pathStart);
         } else if (!uri.startsWith("/") && !(uri.equals("*") && HttpMethod.OPTIONS.equals(req.method()))) {
             throw new Rejected(400, "invalid request target (expected: a path starting with /)");
         }
@@ -107,8 +107,13 @@ record RequestTarget(String host, String uri, String path) {
             }
             for (int i = 0; i < name.length(); i++) {
                 char c = name.charAt(i);
-                boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                        || c == '-' || c == '.' || c == '_' || c == '~';
+                boolean ok = c >= 'a' && c <= 'z'
+                        || c >= 'A' && c <= 'Z'
+                        || c >= '0' && c <= '9'
+                        || c == '-'
+                        || c == '.'
+                        || c == '_'
+                        || c == '~';
                 if (!ok) {
                     return c == '@' ? "userinfo is not allowed" : "bad character in host name";
                 }

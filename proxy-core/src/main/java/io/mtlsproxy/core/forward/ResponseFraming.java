@@ -13,11 +13,9 @@ import io.netty.handler.codec.http.HttpVersion;
  */
 final class ResponseFraming {
     /** What the head implies: whether the client connection must close, and whether the origin's may be reused. */
-    record Outcome(boolean closeClient, boolean originReusable) {
-    }
+    record Outcome(boolean closeClient, boolean originReusable) {}
 
-    private ResponseFraming() {
-    }
+    private ResponseFraming() {}
 
     static Outcome apply(HttpResponse resp, Exchange.ClientSide client, boolean closeRequested) {
         int code = resp.status().code();

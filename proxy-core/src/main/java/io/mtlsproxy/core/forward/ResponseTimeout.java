@@ -2,10 +2,9 @@ package io.mtlsproxy.core.forward;
 
 import static java.util.Objects.requireNonNull;
 
+import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-
-import io.netty.util.concurrent.EventExecutor;
 
 /**
  * {@code response-timeout}: fires once the origin has been silent that long while the proxy was waiting for it,

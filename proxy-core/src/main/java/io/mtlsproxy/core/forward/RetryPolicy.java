@@ -1,11 +1,10 @@
 package io.mtlsproxy.core.forward;
 
-import java.util.Set;
-
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
+import java.util.Set;
 
 /**
  * Which requests the proxy may send a second time on its own: idempotent methods (RFC 9110 §9.2.2) without a body.
@@ -15,11 +14,10 @@ import io.netty.handler.codec.http.HttpUtil;
  * to have been closed by the origin while it sat idle.
  */
 final class RetryPolicy {
-    private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS,
-            HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
+    private static final Set<HttpMethod> IDEMPOTENT = Set.of(
+            HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.TRACE);
 
-    private RetryPolicy() {
-    }
+    private RetryPolicy() {}
 
     static boolean mayRetry(HttpRequest request) {
         return IDEMPOTENT.contains(request.method())

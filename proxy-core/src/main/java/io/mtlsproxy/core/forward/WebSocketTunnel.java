@@ -2,11 +2,6 @@ package io.mtlsproxy.core.forward;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.ArrayDeque;
-import java.util.Locale;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-
 import io.mtlsproxy.core.relay.ByteRelay;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.upstream.UpstreamAttempt;
@@ -30,6 +25,10 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import java.util.ArrayDeque;
+import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An HTTP/1.1 {@code Upgrade: websocket} request passed through to the route's origin over its outbound mode
@@ -52,15 +51,21 @@ final class WebSocketTunnel {
     private ScheduledFuture<?> answerTimer;
     private boolean done;
 
-    WebSocketTunnel(HttpProxyHandler owner, ChannelHandlerContext ctx, ForwardingContext fc, Route route,
-                    HttpRequest request, RequestLog log) {
+    WebSocketTunnel(
+            HttpProxyHandler owner,
+            ChannelHandlerContext ctx,
+            ForwardingContext fc,
+            Route route,
+            HttpRequest request,
+            RequestLog log) {
         this.owner = requireNonNull(owner, "owner");
         this.ctx = requireNonNull(ctx, "ctx");
         this.fc = requireNonNull(fc, "fc");
         this.route = requireNonNull(route, "route");
         this.request = requireNonNull(request, "request");
         this.log = requireNonNull(log, "log");
-        this.attempt = new UpstreamAttempt(fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
+        this.attempt = new UpstreamAttempt(
+                fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
     }
 
     /** True for a WebSocket opening handshake (RFC 6455 §4.1): GET, Upgrade: websocket, Connection: upgrade. */
@@ -115,14 +120,19 @@ final class WebSocketTunnel {
         upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         upstream.read();
         long timeout = route.upstream().config().responseTimeout().toNanos();
-        answerTimer = ctx.executor().schedule(() -> {
-            if (!done) {
-                UpstreamFailure t = UpstreamFailure.timeout("origin did not answer the WebSocket handshake within"
-                        + " response-timeout (" + attempt.endpoint() + ")");
-                attempt.count(t);
-                fail(t);
-            }
-        }, timeout, TimeUnit.NANOSECONDS);
+        answerTimer = ctx.executor()
+                .schedule(
+                        () -> {
+                            if (!done) {
+                                UpstreamFailure t =
+                                        UpstreamFailure.timeout("origin did not answer the WebSocket handshake within"
+                                                + " response-timeout (" + attempt.endpoint() + ")");
+                                attempt.count(t);
+                                fail(t);
+                            }
+                        },
+                        timeout,
+                        TimeUnit.NANOSECONDS);
     }
 
     private void clientClosed() {

@@ -34,13 +34,19 @@ public final class ControlFloodGuard extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if ((msg instanceof Http2SettingsFrame || msg instanceof Http2PingFrame ping && !ping.ack())
-                && !ctx.channel().isWritable() && ++whileBlocked > MAX_WHILE_BLOCKED) {
+                && !ctx.channel().isWritable()
+                && ++whileBlocked > MAX_WHILE_BLOCKED) {
             if (whileBlocked == MAX_WHILE_BLOCKED + 1) {
                 // as Netty's own control frame limit does: GOAWAY by the codec, then a close below the codec, as
                 // the codec's own close is graceful and would wait for a flush that never comes
                 ChannelHandlerContext codecCtx = ctx.pipeline().context(codec);
-                codec.onError(codecCtx, true, Http2Exception.connectionError(Http2Error.ENHANCE_YOUR_CALM,
-                        "%d SETTINGS or PING frames while their acks are not read", MAX_WHILE_BLOCKED));
+                codec.onError(
+                        codecCtx,
+                        true,
+                        Http2Exception.connectionError(
+                                Http2Error.ENHANCE_YOUR_CALM,
+                                "%d SETTINGS or PING frames while their acks are not read",
+                                MAX_WHILE_BLOCKED));
                 codecCtx.close();
             }
             return; // these frames carry no buffers

@@ -1,10 +1,5 @@
 package io.mtlsproxy.core.h2;
 
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -19,6 +14,10 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 
 /**
  * On an HTTP/2 stream, after {@code Http2StreamFrameToHttpObjectCodec}: a HEADERS frame that ends the stream comes
@@ -32,8 +31,7 @@ public final class FullMessageSplitter extends ChannelInboundHandlerAdapter {
     public static final FullMessageSplitter INSTANCE = new FullMessageSplitter();
     private static final String EXTENSION_PREFIX = "x-http2-";
 
-    private FullMessageSplitter() {
-    }
+    private FullMessageSplitter() {}
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -57,7 +55,7 @@ public final class FullMessageSplitter extends ChannelInboundHandlerAdapter {
     private static void dropExtensionHeaders(HttpRequest req) {
         HttpHeaders headers = req.headers();
         List<CharSequence> found = null;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext();) {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
             CharSequence name = it.next().getKey();
             if (AsciiString.regionMatches(name, true, 0, EXTENSION_PREFIX, 0, EXTENSION_PREFIX.length())) {
                 if (found == null) {

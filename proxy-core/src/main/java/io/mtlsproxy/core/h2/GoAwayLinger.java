@@ -1,7 +1,5 @@
 package io.mtlsproxy.core.h2;
 
-import java.util.concurrent.TimeUnit;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,6 +9,7 @@ import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Goes right before a client connection's HTTP/2 codec. When the codec closes the connection after a GOAWAY that
@@ -57,9 +56,13 @@ public final class GoAwayLinger extends ChannelDuplexHandler {
         }
         lingering = true;
         ctx.flush();
-        ScheduledFuture<?> deadline = ctx.executor().schedule(() -> {
-            ctx.close();
-        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> deadline = ctx.executor()
+                .schedule(
+                        () -> {
+                            ctx.close();
+                        },
+                        LINGER_MILLIS,
+                        TimeUnit.MILLISECONDS);
         ctx.channel().closeFuture().addListener(f -> deadline.cancel(false));
     }
 

@@ -42,8 +42,7 @@ public final class H2Codecs {
     /** Streams' flushes held back at most, before the connection is flushed anyway. */
     private static final int FLUSH_BATCH_LIMIT = 256;
 
-    private H2Codecs() {
-    }
+    private H2Codecs() {}
 
     /** The codec of a client connection that negotiated h2. */
     public static Http2FrameCodec server(Limits limits) {
@@ -71,8 +70,8 @@ public final class H2Codecs {
      */
     public static Http2FrameCodec client() {
         return Http2FrameCodecBuilder.forClient()
-                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)
-                        .maxHeaderListSize(64 * 1024))
+                .initialSettings(
+                        Http2Settings.defaultSettings().pushEnabled(false).maxHeaderListSize(64 * 1024))
                 .encoderEnforceMaxConcurrentStreams(true)
                 .validateHeaders(true)
                 .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)

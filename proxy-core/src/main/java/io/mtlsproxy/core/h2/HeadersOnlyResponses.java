@@ -30,11 +30,12 @@ public final class HeadersOnlyResponses extends ChannelDuplexHandler {
             ChannelPromise hp = headPromise;
             head = null;
             headPromise = null;
-            if (msg instanceof LastHttpContent last && !last.content().isReadable()
+            if (msg instanceof LastHttpContent last
+                    && !last.content().isReadable()
                     && last.trailingHeaders().isEmpty()) {
                 last.release();
-                FullHttpResponse full = new DefaultFullHttpResponse(h.protocolVersion(), h.status(),
-                        Unpooled.EMPTY_BUFFER, h.headers(), EmptyHttpHeaders.INSTANCE);
+                FullHttpResponse full = new DefaultFullHttpResponse(
+                        h.protocolVersion(), h.status(), Unpooled.EMPTY_BUFFER, h.headers(), EmptyHttpHeaders.INSTANCE);
                 ctx.write(full).addListener(f -> {
                     if (f.isSuccess()) {
                         hp.trySuccess();
@@ -48,7 +49,8 @@ public final class HeadersOnlyResponses extends ChannelDuplexHandler {
             }
             ctx.write(h, hp);
         }
-        if (msg instanceof HttpResponse r && !(msg instanceof LastHttpContent)
+        if (msg instanceof HttpResponse r
+                && !(msg instanceof LastHttpContent)
                 && r.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
             head = r;
             headPromise = promise;

@@ -25,8 +25,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 public final class StreamErrors extends ChannelInboundHandlerAdapter {
     public static final StreamErrors INSTANCE = new StreamErrors();
 
-    private StreamErrors() {
-    }
+    private StreamErrors() {}
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

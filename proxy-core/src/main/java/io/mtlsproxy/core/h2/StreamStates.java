@@ -41,8 +41,13 @@ public final class StreamStates extends Http2FrameLogger {
     }
 
     @Override
-    public void logHeaders(Direction direction, ChannelHandlerContext ctx, int streamId, Http2Headers headers,
-            int padding, boolean endStream) {
+    public void logHeaders(
+            Direction direction,
+            ChannelHandlerContext ctx,
+            int streamId,
+            Http2Headers headers,
+            int padding,
+            boolean endStream) {
         super.logHeaders(direction, ctx, streamId, headers, padding, endStream);
         if (direction == Direction.INBOUND) {
             inboundHeaders(ctx, streamId);
@@ -50,8 +55,16 @@ public final class StreamStates extends Http2FrameLogger {
     }
 
     @Override
-    public void logHeaders(Direction direction, ChannelHandlerContext ctx, int streamId, Http2Headers headers,
-            int streamDependency, short weight, boolean exclusive, int padding, boolean endStream) {
+    public void logHeaders(
+            Direction direction,
+            ChannelHandlerContext ctx,
+            int streamId,
+            Http2Headers headers,
+            int streamDependency,
+            short weight,
+            boolean exclusive,
+            int padding,
+            boolean endStream) {
         super.logHeaders(direction, ctx, streamId, headers, streamDependency, weight, exclusive, padding, endStream);
         if (direction == Direction.INBOUND) {
             inboundHeaders(ctx, streamId);
@@ -74,8 +87,8 @@ public final class StreamStates extends Http2FrameLogger {
         Http2Stream stream = connection.stream(streamId);
         if (stream != null) {
             if (stream.state() == Http2Stream.State.HALF_CLOSED_REMOTE) {
-                throw refuse(Http2Exception.streamError(streamId, Http2Error.STREAM_CLOSED,
-                        "HEADERS on stream %d, which the client ended", streamId));
+                throw refuse(Http2Exception.streamError(
+                        streamId, Http2Error.STREAM_CLOSED, "HEADERS on stream %d, which the client ended", streamId));
             }
             return;
         }
@@ -87,12 +100,17 @@ public final class StreamStates extends Http2FrameLogger {
             return;
         }
         if (!isSet(opened, streamId)) {
-            throw refuse(Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR,
-                    "HEADERS on stream %d after stream %d: stream identifiers must increase", streamId, highest));
+            throw refuse(Http2Exception.connectionError(
+                    Http2Error.PROTOCOL_ERROR,
+                    "HEADERS on stream %d after stream %d: stream identifiers must increase",
+                    streamId,
+                    highest));
         }
         if (!isSet(reset, streamId)) {
-            throw refuse(Http2Exception.connectionError(Http2Error.STREAM_CLOSED,
-                    "HEADERS on stream %d, which the client ended and which is closed", streamId));
+            throw refuse(Http2Exception.connectionError(
+                    Http2Error.STREAM_CLOSED,
+                    "HEADERS on stream %d, which the client ended and which is closed",
+                    streamId));
         }
     }
 

@@ -6,12 +6,9 @@ import java.security.cert.X509Certificate;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
-
-import io.mtlsproxy.core.identity.TlsFailureReason;
 
 /**
  * How the server's verdict on a client certificate reaches {@link PeerIdentity}. Under
@@ -29,8 +26,7 @@ public final class ClientVerification {
 
     private static final Map<SSLSessionContext, Verifier> VERIFIERS = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private ClientVerification() {
-    }
+    private ClientVerification() {}
 
     /** A verdict on a presented chain. */
     public record Outcome(boolean verified, TlsFailureReason reason, String error) {

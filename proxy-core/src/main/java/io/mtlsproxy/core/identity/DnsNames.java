@@ -9,8 +9,7 @@ import java.util.Locale;
  * Partial-label wildcards ({@code f*.example.com}) and wildcards over a single label ({@code *.com}) never match.
  */
 public final class DnsNames {
-    private DnsNames() {
-    }
+    private DnsNames() {}
 
     public static String normalize(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);

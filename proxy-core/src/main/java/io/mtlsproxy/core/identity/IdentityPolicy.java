@@ -2,18 +2,16 @@ package io.mtlsproxy.core.identity;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.AllowList;
+import io.mtlsproxy.config.ClientIdentity;
+import io.mtlsproxy.config.IdentityMode;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-
 import javax.security.auth.x500.X500Principal;
-
-import io.mtlsproxy.config.AllowList;
-import io.mtlsproxy.config.ClientIdentity;
-import io.mtlsproxy.config.IdentityMode;
 
 /**
  * A route's client-identity policy, compiled once per load: who may use the route, checked per request against
@@ -33,7 +31,12 @@ import io.mtlsproxy.config.IdentityMode;
  */
 public final class IdentityPolicy {
     /** The kinds of allow-list entries a route may have. */
-    public enum Kind { SUBJECTS, DNS_SANS, URI_SANS, SHA256_FINGERPRINTS }
+    public enum Kind {
+        SUBJECTS,
+        DNS_SANS,
+        URI_SANS,
+        SHA256_FINGERPRINTS
+    }
 
     private final boolean require;
     private final IdentityMode mode;
@@ -201,8 +204,12 @@ public final class IdentityPolicy {
             }
             for (int i = 0; i < segment.length(); i++) {
                 char c = segment.charAt(i);
-                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                        || c == '-' || c == '.' || c == '_';
+                boolean ok = (c >= 'a' && c <= 'z')
+                        || (c >= 'A' && c <= 'Z')
+                        || (c >= '0' && c <= '9')
+                        || c == '-'
+                        || c == '.'
+                        || c == '_';
                 if (!ok) {
                     return false;
                 }

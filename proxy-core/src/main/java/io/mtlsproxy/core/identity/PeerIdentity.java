@@ -1,16 +1,14 @@
 package io.mtlsproxy.core.identity;
 
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import java.util.List;
-
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
-
 import io.mtlsproxy.core.certs.CertificateDescription;
 import io.mtlsproxy.core.certs.SubjectAltName;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * The client's certificate identity, stored on the channel once after the handshake and read everywhere else
@@ -20,15 +18,21 @@ import io.netty.util.AttributeKey;
  * {@code sha256} the lowercase hex SHA-256 of the leaf's DER; {@code issuer} (RFC 2253) and {@code serial} (lowercase
  * hex, as /certs spells it) tell the CA apart during a client-CA rollover.
  */
-public record PeerIdentity(List<X509Certificate> chain, boolean verified, String verificationError,
-                           String subject, List<String> dnsSans, List<String> uriSans, String sha256, String issuer,
-                           String serial) {
+public record PeerIdentity(
+        List<X509Certificate> chain,
+        boolean verified,
+        String verificationError,
+        String subject,
+        List<String> dnsSans,
+        List<String> uriSans,
+        String sha256,
+        String issuer,
+        String serial) {
     public static final AttributeKey<PeerIdentity> KEY = AttributeKey.valueOf("mtls-proxy.peer-identity");
 
     /** No certificate presented. */
-    public static final PeerIdentity ANONYMOUS = new PeerIdentity(List.of(), false, null, null, List.of(),
-            List.of(), null, null, null);
-
+    public static final PeerIdentity ANONYMOUS =
+            new PeerIdentity(List.of(), false, null, null, List.of(), List.of(), null, null, null);
 
     public PeerIdentity {
         chain = List.copyOf(chain);
@@ -67,9 +71,16 @@ public record PeerIdentity(List<X509Certificate> chain, boolean verified, String
         X509Certificate leaf = chain.get(0);
         List<String> dns = SubjectAltName.values(leaf, SubjectAltName.Kind.DNS);
         List<String> uris = SubjectAltName.values(leaf, SubjectAltName.Kind.URI);
-        return new PeerIdentity(chain, verified, verified ? null : verificationError,
-                leaf.getSubjectX500Principal().getName(), dns, uris, sha256Hex(leaf),
-                leaf.getIssuerX500Principal().getName(), leaf.getSerialNumber().toString(16));
+        return new PeerIdentity(
+                chain,
+                verified,
+                verified ? null : verificationError,
+                leaf.getSubjectX500Principal().getName(),
+                dns,
+                uris,
+                sha256Hex(leaf),
+                leaf.getIssuerX500Principal().getName(),
+                leaf.getSerialNumber().toString(16));
     }
 
     /** Lowercase hex SHA-256 of the certificate's DER, without separators. */

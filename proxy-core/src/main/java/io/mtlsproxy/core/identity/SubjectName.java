@@ -5,9 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 
@@ -31,8 +29,10 @@ final class SubjectName {
         try {
             return new SubjectName(new X500Principal(dn));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("subject: \"" + dn + "\" is not a distinguished name (expected e.g. "
-                    + "\"CN=orders-client,O=Example\"): " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "subject: \"" + dn + "\" is not a distinguished name (expected e.g. "
+                            + "\"CN=orders-client,O=Example\"): " + e.getMessage(),
+                    e);
         }
     }
 
@@ -46,8 +46,7 @@ final class SubjectName {
         List<String> out = new ArrayList<>(rdns.length);
         for (RDN rdn : rdns) {
             try {
-                out.add(new X500Principal(new X500Name(new RDN[] {rdn}).getEncoded())
-                        .getName(X500Principal.CANONICAL));
+                out.add(new X500Principal(new X500Name(new RDN[] {rdn}).getEncoded()).getName(X500Principal.CANONICAL));
             } catch (java.io.IOException e) {
                 throw new IllegalArgumentException("unencodable RDN in " + principal, e);
             }

@@ -6,8 +6,18 @@ package io.mtlsproxy.core.identity;
  * {@code DENIED}: a valid client certificate the listener's {@code tls.deny} names.
  */
 public enum TlsFailureReason {
-    NO_CLIENT_CERT, UNKNOWN_CA, EXPIRED, NOT_YET_VALID, REVOKED, BAD_CERTIFICATE, HOSTNAME_MISMATCH,
-    PROTOCOL_VERSION, TIMEOUT, PROXY_PROTOCOL, DENIED, OTHER;
+    NO_CLIENT_CERT,
+    UNKNOWN_CA,
+    EXPIRED,
+    NOT_YET_VALID,
+    REVOKED,
+    BAD_CERTIFICATE,
+    HOSTNAME_MISMATCH,
+    PROTOCOL_VERSION,
+    TIMEOUT,
+    PROXY_PROTOCOL,
+    DENIED,
+    OTHER;
 
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT);

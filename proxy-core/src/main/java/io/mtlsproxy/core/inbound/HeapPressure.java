@@ -6,7 +6,6 @@ import java.lang.management.MemoryType;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +28,7 @@ final class HeapPressure {
     private static volatile long lastRecheck;
     private static volatile long lastWarning;
 
-    private HeapPressure() {
-    }
+    private HeapPressure() {}
 
     /** True while the old generation holds more than {@link #THRESHOLD} of its maximum in live objects. */
     static boolean high() {
@@ -51,9 +49,12 @@ final class HeapPressure {
         }
         if (now - lastWarning > TimeUnit.MINUTES.toNanos(1)) {
             lastWarning = now;
-            LOG.warn("heap nearly full ({} of {} bytes live in {} after its last collection): refusing new "
-                    + "connections until it is not", pool.getCollectionUsage().getUsed(),
-                    pool.getUsage().getMax(), pool.getName());
+            LOG.warn(
+                    "heap nearly full ({} of {} bytes live in {} after its last collection): refusing new "
+                            + "connections until it is not",
+                    pool.getCollectionUsage().getUsed(),
+                    pool.getUsage().getMax(),
+                    pool.getName());
         }
     }
 

@@ -2,13 +2,12 @@ package io.mtlsproxy.core.inbound;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.function.Function;
-
 import io.mtlsproxy.core.identity.PeerIdentity;
-import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.mtlsproxy.core.net.ClientAddress;
+import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import java.util.function.Function;
 
 /**
  * What the data path knows about one client connection: its listener, whether it is TLS, the client's address,

@@ -2,12 +2,11 @@ package io.mtlsproxy.core.inbound;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.Optional;
-
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.routing.Router;
 import io.mtlsproxy.core.tls.ServerTls;
+import java.util.Optional;
 
 /**
  * A listener of one snapshot: its settings, its TLS contexts (absent in mode none), its HTTP routing table and the

@@ -2,11 +2,6 @@ package io.mtlsproxy.core.inbound;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
-import java.util.function.Consumer;
-import java.util.function.Function;
-
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
@@ -18,10 +13,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SniHandler;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
@@ -38,8 +36,9 @@ import io.netty.handler.ssl.SniHandler;
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
     /** The HTTP/1.1 handlers {@link #initChannel} adds, by name, with the proxy handler last. */
-    private static final String[] HTTP1_HANDLERS = {"request-head-start", "http-encoder", "http-decoder",
-        "request-validator", "request-header-timeout", "proxy"};
+    private static final String[] HTTP1_HANDLERS = {
+        "request-head-start", "http-encoder", "http-decoder", "request-validator", "request-header-timeout", "proxy"
+    };
 
     private final String name;
     private final Function<String, Listener> current;
@@ -55,9 +54,12 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
      * @param proxyHandler makes the connection's last handler (the HTTP proxy)
      * @param onAccept     sees every accepted connection (drain tracks them)
      */
-    public ListenerInitializer(String name, Function<String, Listener> current, ProxyMetrics metrics,
-                               BiFunction<Channel, Listener, ChannelHandler> proxyHandler,
-                               Consumer<Channel> onAccept) {
+    public ListenerInitializer(
+            String name,
+            Function<String, Listener> current,
+            ProxyMetrics metrics,
+            BiFunction<Channel, Listener, ChannelHandler> proxyHandler,
+            Consumer<Channel> onAccept) {
         this.name = requireNonNull(name, "name");
         this.current = requireNonNull(current, "current");
         this.metrics = requireNonNull(metrics, "metrics");
@@ -98,8 +100,9 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         if (listener.config().proxyProtocol()) {
             // before TLS: the load balancer's header names the client; without it the connection is closed
             p.addLast("proxy-protocol", ProxyProtocolReader.decoder());
-            p.addLast("proxy-protocol-reader", new ProxyProtocolReader(limits.handshakeTimeout().toMillis(),
-                    metrics, name));
+            p.addLast(
+                    "proxy-protocol-reader",
+                    new ProxyProtocolReader(limits.handshakeTimeout().toMillis(), metrics, name));
         }
         if (secure) {
             ChannelHandler acme = challenges.tlsAlpn01(listener.config());
@@ -109,15 +112,19 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             p.addLast("plain-http", new PlainHttpOnTlsPort(metrics, name)); // 400 rather than silence
             // the SNI handler picks the certificate by name, then replaces itself with the SslHandler ("tls");
             // handshake-timeout bounds the wait for the ClientHello and the handshake alike
-            p.addLast("sni", new SniHandler(listener.tls().orElseThrow().sniMapping(),
-                    limits.handshakeTimeout().toMillis()));
+            p.addLast(
+                    "sni",
+                    new SniHandler(
+                            listener.tls().orElseThrow().sniMapping(),
+                            limits.handshakeTimeout().toMillis()));
             p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, name));
         }
         ChannelHandler protocol = protocolSwitch.apply(ch, listener);
         if (protocol != null) {
             p.addLast("protocol", protocol);
         }
-        RequestHeaderTimeout headerTimeout = new RequestHeaderTimeout(limits.requestHeaderTimeout().toMillis());
+        RequestHeaderTimeout headerTimeout =
+                new RequestHeaderTimeout(limits.requestHeaderTimeout().toMillis());
         p.addLast("request-head-start", headerTimeout.headStart());
         p.addLast("http-encoder", new HttpResponseEncoder());
         p.addLast("http-decoder", new StrictRequestDecoder(decoderConfig(limits)));

@@ -2,12 +2,9 @@ package io.mtlsproxy.core.inbound;
 
 import static java.util.Objects.requireNonNull;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.net.ClientAddress;
 import io.mtlsproxy.core.net.LingeringClose;
 import io.netty.buffer.ByteBuf;
@@ -16,6 +13,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 
 /**
  * On a TLS listener, answers a plain HTTP request with 400 as nginx does, instead of a handshake that dies
@@ -27,7 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 public final class PlainHttpOnTlsPort extends ChannelInboundHandlerAdapter {
     static final String MESSAGE = "The plain HTTP request was sent to HTTPS port";
     private static final byte[] ANSWER = ("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
-            + "Content-Length: " + (MESSAGE.length() + 1) + "\r\nConnection: close\r\n\r\n" + MESSAGE + "\n")
+                    + "Content-Length: " + (MESSAGE.length() + 1) + "\r\nConnection: close\r\n\r\n" + MESSAGE + "\n")
             .getBytes(StandardCharsets.US_ASCII);
 
     private final ProxyMetrics metrics;
@@ -57,9 +56,15 @@ public final class PlainHttpOnTlsPort extends ChannelInboundHandlerAdapter {
         }
         bytes.release();
         answered = true;
-        metrics.handshakeFailed(new TlsFailure(Instant.now(), ProxyMetrics.Side.INBOUND, listener,
-                ClientAddress.hostAndPort(ctx.channel()), null, TlsFailureReason.OTHER,
-                "a plain HTTP request was sent to this TLS port (answered 400)", null));
+        metrics.handshakeFailed(new TlsFailure(
+                Instant.now(),
+                ProxyMetrics.Side.INBOUND,
+                listener,
+                ClientAddress.hostAndPort(ctx.channel()),
+                null,
+                TlsFailureReason.OTHER,
+                "a plain HTTP request was sent to this TLS port (answered 400)",
+                null));
         LingeringClose.arm(ctx.channel()); // let the client read the answer even if it is still sending
         ctx.writeAndFlush(Unpooled.wrappedBuffer(ANSWER)).addListener(ChannelFutureListener.CLOSE);
     }

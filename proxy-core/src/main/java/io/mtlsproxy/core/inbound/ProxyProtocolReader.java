@@ -2,20 +2,9 @@ package io.mtlsproxy.core.inbound;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.net.ClientAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,6 +16,15 @@ import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.handler.codec.haproxy.HAProxyTLV;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code proxy-protocol = true}: the first bytes of every connection must be a PROXY v1 or v2 header (decoded by
@@ -157,10 +155,11 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
     static String awsVpceId(HAProxyMessage header) {
         for (HAProxyTLV tlv : header.tlvs()) {
             ByteBuf value = tlv.content();
-            if (tlv.typeByteValue() == AWS_TLV && value.readableBytes() > 1
+            if (tlv.typeByteValue() == AWS_TLV
+                    && value.readableBytes() > 1
                     && value.getByte(value.readerIndex()) == AWS_SUBTYPE_VPCE_ID) {
-                String id = value.toString(value.readerIndex() + 1, value.readableBytes() - 1,
-                        StandardCharsets.US_ASCII);
+                String id =
+                        value.toString(value.readerIndex() + 1, value.readableBytes() - 1, StandardCharsets.US_ASCII);
                 return VPCE_ID.matcher(id).matches() ? id : null;
             }
         }
@@ -169,8 +168,13 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
 
     private void arm(ChannelHandlerContext ctx) {
         if (timer == null && timeoutMillis > 0) {
-            timer = ctx.executor().schedule(() -> refuse(ctx, "no PROXY protocol header within "
-                    + timeoutMillis + " ms (handshake-timeout)"), timeoutMillis, TimeUnit.MILLISECONDS);
+            timer = ctx.executor()
+                    .schedule(
+                            () -> refuse(
+                                    ctx,
+                                    "no PROXY protocol header within " + timeoutMillis + " ms (handshake-timeout)"),
+                            timeoutMillis,
+                            TimeUnit.MILLISECONDS);
         }
     }
 
@@ -180,10 +184,21 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
             refused = true;
             cancel();
             String remote = ClientAddress.hostAndPort(ctx.channel());
-            LOG.info("listener {}: closed the connection from {}: {}; does the load balancer send the PROXY "
-                    + "protocol (haproxy: send-proxy, nginx: proxy_protocol on)?", listener, remote, why);
-            metrics.handshakeFailed(new TlsFailure(Instant.now(), ProxyMetrics.Side.INBOUND, listener, remote, null,
-                    TlsFailureReason.PROXY_PROTOCOL, why + " (proxy-protocol = true)", null));
+            LOG.info(
+                    "listener {}: closed the connection from {}: {}; does the load balancer send the PROXY "
+                            + "protocol (haproxy: send-proxy, nginx: proxy_protocol on)?",
+                    listener,
+                    remote,
+                    why);
+            metrics.handshakeFailed(new TlsFailure(
+                    Instant.now(),
+                    ProxyMetrics.Side.INBOUND,
+                    listener,
+                    remote,
+                    null,
+                    TlsFailureReason.PROXY_PROTOCOL,
+                    why + " (proxy-protocol = true)",
+                    null));
         }
         ctx.close();
     }

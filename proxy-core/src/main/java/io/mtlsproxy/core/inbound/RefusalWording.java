@@ -9,18 +9,20 @@ import java.util.List;
  * Our own {@link RequestHeadScanner}'s reasons, and anything not listed, pass unchanged.
  */
 public final class RefusalWording {
-    private record Rule(String fragment, String wording) {
-    }
+    private record Rule(String fragment, String wording) {}
 
     private static final List<Rule> RULES = List.of(
-            new Rule("Content-Length are not allowed", "Content-Length together with Transfer-Encoding (send one, "
-                    + "not both: the two could frame the body differently)"),
+            new Rule(
+                    "Content-Length are not allowed",
+                    "Content-Length together with Transfer-Encoding (send one, "
+                            + "not both: the two could frame the body differently)"),
             new Rule("Multiple Content-Length values", "several different Content-Length values"),
             new Rule("Content-Length value", "Content-Length is not a number"),
             new Rule("Transfer-Encoding header is only allowed", "Transfer-Encoding in an HTTP/1.0 request"),
             new Rule("final transfer coding must be chunked", "Transfer-Encoding must end with chunked"),
             new Rule("chunked must be the last encoding", "Transfer-Encoding must end with chunked"),
-            new Rule("chunked transfer coding must not be applied more than once",
+            new Rule(
+                    "chunked transfer coding must not be applied more than once",
                     "Transfer-Encoding names chunked twice"),
             new Rule("header name can only contain", "invalid character in a header name"),
             new Rule("header value contains prohibited character", "invalid character in a header value"),
@@ -33,8 +35,7 @@ public final class RefusalWording {
             new Rule("nvalid version", "unsupported HTTP version (expected: HTTP/1.1 or HTTP/1.0)"),
             new Rule("prohibited trailing header", "a header that is not allowed in the trailers"));
 
-    private RefusalWording() {
-    }
+    private RefusalWording() {}
 
     /** The reason for a refused head, from the decoder's failure. */
     public static String of(Throwable failure) {

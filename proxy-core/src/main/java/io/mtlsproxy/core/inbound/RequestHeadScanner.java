@@ -17,7 +17,18 @@ import io.netty.util.ByteProcessor;
 final class RequestHeadScanner {
     private static final byte[] VERSION = {'H', 'T', 'T', 'P', '/', '1', '.'};
 
-    private enum State { START, METHOD, TARGET, VERSION, VERSION_CR, VERSION_LF, LINE_START, LINE, END_CR, DONE }
+    private enum State {
+        START,
+        METHOD,
+        TARGET,
+        VERSION,
+        VERSION_CR,
+        VERSION_LF,
+        LINE_START,
+        LINE,
+        END_CR,
+        DONE
+    }
 
     private State state = State.START;
     private int count;
@@ -78,9 +89,11 @@ final class RequestHeadScanner {
                 } else if (b > 0x20 && b < 0x7f) {
                     count++;
                 } else {
-                    throw new IllegalArgumentException(count == 0 ? "invalid request line (expected: one space "
-                            + "before the target)" : "invalid character 0x" + Integer.toHexString(b)
-                            + " in request target (expected: visible ASCII)");
+                    throw new IllegalArgumentException(
+                            count == 0
+                                    ? "invalid request line (expected: one space " + "before the target)"
+                                    : "invalid character 0x" + Integer.toHexString(b)
+                                            + " in request target (expected: visible ASCII)");
                 }
             }
             case VERSION -> {
@@ -127,8 +140,23 @@ final class RequestHeadScanner {
 
     /** RFC 9110 §5.6.2 tchar. */
     static boolean isTchar(int b) {
-        return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
-                || b == '!' || b == '#' || b == '$' || b == '%' || b == '&' || b == '\'' || b == '*' || b == '+'
-                || b == '-' || b == '.' || b == '^' || b == '_' || b == '`' || b == '|' || b == '~';
+        return b >= 'a' && b <= 'z'
+                || b >= 'A' && b <= 'Z'
+                || b >= '0' && b <= '9'
+                || b == '!'
+                || b == '#'
+                || b == '$'
+                || b == '%'
+                || b == '&'
+                || b == '\''
+                || b == '*'
+                || b == '+'
+                || b == '-'
+                || b == '.'
+                || b == '^'
+                || b == '_'
+                || b == '`'
+                || b == '|'
+                || b == '~';
     }
 }

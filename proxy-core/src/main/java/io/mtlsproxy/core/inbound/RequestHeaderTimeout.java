@@ -1,8 +1,5 @@
 package io.mtlsproxy.core.inbound;
 
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,6 +9,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code request-header-timeout}: a request's head must be complete within the limit of its first byte (of the
@@ -27,8 +26,7 @@ import io.netty.handler.codec.http.LastHttpContent;
  */
 public final class RequestHeaderTimeout extends ChannelDuplexHandler {
     /** The event fired when a head did not arrive in time; {@code partial} when some of it had. */
-    public record Expired(boolean partial) {
-    }
+    public record Expired(boolean partial) {}
 
     private final long timeoutNanos;
     private ScheduledFuture<?> timer;
@@ -93,8 +91,8 @@ public final class RequestHeaderTimeout extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof LastHttpContent && !(msg instanceof HttpResponse r
-                && r.status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
+        if (msg instanceof LastHttpContent
+                && !(msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
             // the final response is complete: the next request's clock starts with its first byte
             responseOpen = false;
         }

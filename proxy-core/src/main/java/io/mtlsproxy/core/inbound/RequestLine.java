@@ -1,9 +1,8 @@
 package io.mtlsproxy.core.inbound;
 
-import java.nio.charset.StandardCharsets;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The method and target of a refused request's first line, for the access log: what the client really sent
@@ -38,8 +37,8 @@ record RequestLine(String method, String target) {
 
     private static boolean startsWith(ByteBuf in, byte[] prefix) {
         return in.readableBytes() >= prefix.length
-                && ByteBufUtil.equals(in, in.readerIndex(), io.netty.buffer.Unpooled.wrappedBuffer(prefix), 0,
-                prefix.length);
+                && ByteBufUtil.equals(
+                        in, in.readerIndex(), io.netty.buffer.Unpooled.wrappedBuffer(prefix), 0, prefix.length);
     }
 
     private static boolean isToken(String s) {

@@ -1,7 +1,5 @@
 package io.mtlsproxy.core.inbound;
 
-import java.util.Locale;
-
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -13,6 +11,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Locale;
 
 /**
  * Refuses decoded requests that are well-formed HTTP but that the proxy will not carry, because the origin could
@@ -38,10 +37,12 @@ public final class RequestValidator extends ChannelInboundHandlerAdapter {
                 refused = true;
                 req.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(problem)));
             }
-        } else if (msg instanceof LastHttpContent last && !last.trailingHeaders().isEmpty()
+        } else if (msg instanceof LastHttpContent last
+                && !last.trailingHeaders().isEmpty()
                 && last.decoderResult().isSuccess()) {
             msg = new DefaultLastHttpContent(last.content()); // takes over the content's reference
-        } else if (msg instanceof HttpRequest || msg instanceof HttpContent c && c.decoderResult().isFailure()) {
+        } else if (msg instanceof HttpRequest
+                || msg instanceof HttpContent c && c.decoderResult().isFailure()) {
             refused = true; // the decoder gave up: it discards the rest itself, and so do we
         }
         ctx.fireChannelRead(msg);
@@ -51,8 +52,7 @@ public final class RequestValidator extends ChannelInboundHandlerAdapter {
     static final class RequestRules {
         private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
 
-        private RequestRules() {
-        }
+        private RequestRules() {}
 
         /** Null when the request may be forwarded; else the reason for a 400. */
         static String problem(HttpRequest req) {
@@ -105,8 +105,10 @@ public final class RequestValidator extends ChannelInboundHandlerAdapter {
                 if (c == '\\') {
                     return "backslash in the request path";
                 }
-                if (c == '%' && (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0
-                        || Character.digit(path.charAt(i + 2), 16) < 0)) {
+                if (c == '%'
+                        && (i + 2 >= path.length()
+                                || Character.digit(path.charAt(i + 1), 16) < 0
+                                || Character.digit(path.charAt(i + 2), 16) < 0)) {
                     return "malformed percent-encoding in the request path";
                 }
             }

@@ -1,7 +1,5 @@
 package io.mtlsproxy.core.inbound;
 
-import java.util.List;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,6 +12,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.util.List;
 
 /**
  * Netty's request decoder with a {@link RequestHeadScanner} in front of each request head: the raw head bytes are
@@ -38,8 +37,8 @@ public final class StrictRequestDecoder extends HttpRequestDecoder {
     @Override
     protected HttpMessage createInvalidMessage() {
         RequestLine sent = line == null ? RequestLine.UNKNOWN : line;
-        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.valueOf(sent.method()), sent.target(),
-                Unpooled.EMPTY_BUFFER);
+        return new DefaultFullHttpRequest(
+                HttpVersion.HTTP_1_0, HttpMethod.valueOf(sent.method()), sent.target(), Unpooled.EMPTY_BUFFER);
     }
 
     @Override

@@ -7,8 +7,7 @@ package io.mtlsproxy.core.metrics;
 public interface AccessLog extends AutoCloseable {
     AccessLog OFF = new AccessLog() {
         @Override
-        public void log(AccessLogEntry entry) {
-        }
+        public void log(AccessLogEntry entry) {}
 
         @Override
         public boolean enabled() {
@@ -24,6 +23,5 @@ public interface AccessLog extends AutoCloseable {
     }
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

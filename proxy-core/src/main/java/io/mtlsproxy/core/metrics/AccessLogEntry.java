@@ -10,17 +10,62 @@ import java.util.List;
  * from new-CA clients by the issuer); {@code awsVpceId} is set when the connection came through an AWS
  * PrivateLink endpoint (PROXY v2 TLV 0xEA).
  */
-public record AccessLogEntry(Instant time, String listener, String route, String remoteAddress, String method,
-                             String path, int status, long bytesIn, long bytesOut, long durationMicros,
-                             String upstreamEndpoint, String clientSubject, List<String> clientUriSans,
-                             String clientSha256, String clientIssuer, String clientSerial, String reason,
-                             String awsVpceId) {
+public record AccessLogEntry(
+        Instant time,
+        String listener,
+        String route,
+        String remoteAddress,
+        String method,
+        String path,
+        int status,
+        long bytesIn,
+        long bytesOut,
+        long durationMicros,
+        String upstreamEndpoint,
+        String clientSubject,
+        List<String> clientUriSans,
+        String clientSha256,
+        String clientIssuer,
+        String clientSerial,
+        String reason,
+        String awsVpceId) {
     /** Not through PrivateLink. */
-    public AccessLogEntry(Instant time, String listener, String route, String remoteAddress, String method,
-                          String path, int status, long bytesIn, long bytesOut, long durationMicros,
-                          String upstreamEndpoint, String clientSubject, List<String> clientUriSans,
-                          String clientSha256, String clientIssuer, String clientSerial, String reason) {
-        this(time, listener, route, remoteAddress, method, path, status, bytesIn, bytesOut, durationMicros,
-                upstreamEndpoint, clientSubject, clientUriSans, clientSha256, clientIssuer, clientSerial, reason, null);
+    public AccessLogEntry(
+            Instant time,
+            String listener,
+            String route,
+            String remoteAddress,
+            String method,
+            String path,
+            int status,
+            long bytesIn,
+            long bytesOut,
+            long durationMicros,
+            String upstreamEndpoint,
+            String clientSubject,
+            List<String> clientUriSans,
+            String clientSha256,
+            String clientIssuer,
+            String clientSerial,
+            String reason) {
+        this(
+                time,
+                listener,
+                route,
+                remoteAddress,
+                method,
+                path,
+                status,
+                bytesIn,
+                bytesOut,
+                durationMicros,
+                upstreamEndpoint,
+                clientSubject,
+                clientUriSans,
+                clientSha256,
+                clientIssuer,
+                clientSerial,
+                reason,
+                null);
     }
 }

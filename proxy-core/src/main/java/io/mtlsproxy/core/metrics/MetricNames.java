@@ -21,6 +21,5 @@ public final class MetricNames {
     public static final String CLIENTS_DROPPED = "mtls_proxy_clients_dropped_total";
     public static final String REVOKED_CONNECTIONS_CLOSED = "mtls_proxy_revoked_connections_closed_total";
 
-    private MetricNames() {
-    }
+    private MetricNames() {}
 }

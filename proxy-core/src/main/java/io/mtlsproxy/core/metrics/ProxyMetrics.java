@@ -2,12 +2,6 @@ package io.mtlsproxy.core.metrics;
 
 import static java.util.Objects.requireNonNull;
 
-import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -15,9 +9,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.clients.ClientInventory;
 import io.mtlsproxy.core.identity.PeerIdentity;
+import io.mtlsproxy.core.identity.TlsFailureReason;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The data path's instruments, named as in DESIGN.md. Core speaks only Micrometer's API; the admin module
@@ -35,11 +34,13 @@ public final class ProxyMetrics {
         Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10),
         Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
         Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
-        Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+        Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)
+    };
 
     /** Client certificate lifetime buckets, in seconds: 1, 3, 7, 14, 30, 90, 180, 365 days. */
     static final double[] REMAINING_BUCKETS = {
-        86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 90 * 86_400, 180 * 86_400, 365 * 86_400};
+        86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 90 * 86_400, 180 * 86_400, 365 * 86_400
+    };
 
     private final MeterRegistry registry;
     private final TlsFailureLog failures = new TlsFailureLog(100);
@@ -50,6 +51,7 @@ public final class ProxyMetrics {
             new ConcurrentHashMap<>();
     /** Successful handshakes by name, one map per side: counted per handshake without building a key. */
     private final ConcurrentHashMap<String, Counter> inboundHandshakes = new ConcurrentHashMap<>();
+
     private final ConcurrentHashMap<String, Counter> upstreamHandshakes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> connections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, DistributionSummary> remaining = new ConcurrentHashMap<>();
@@ -102,7 +104,9 @@ public final class ProxyMetrics {
         return connections.computeIfAbsent(listener, l -> {
             AtomicInteger value = new AtomicInteger();
             Gauge.builder("mtls_proxy_active_connections", value, AtomicInteger::get)
-                    .description("Open client connections").tag("listener", l).strongReference(true)
+                    .description("Open client connections")
+                    .tag("listener", l)
+                    .strongReference(true)
                     .register(registry);
             return value;
         });
@@ -112,26 +116,57 @@ public final class ProxyMetrics {
         ConcurrentHashMap<String, Counter> byName = side == Side.INBOUND ? inboundHandshakes : upstreamHandshakes;
         Counter c = byName.get(name);
         if (c == null) {
-            c = byName.computeIfAbsent(name, k -> counter("mtls_proxy_tls_handshakes", HANDSHAKES_HELP,
-                    "side", side.label(), "name", name, "result", "success", "reason", "none"));
+            c = byName.computeIfAbsent(
+                    name,
+                    k -> counter(
+                            "mtls_proxy_tls_handshakes",
+                            HANDSHAKES_HELP,
+                            "side",
+                            side.label(),
+                            "name",
+                            name,
+                            "result",
+                            "success",
+                            "reason",
+                            "none"));
         }
         c.increment();
     }
 
     public void handshakeFailed(TlsFailure failure) {
-        counter("mtls_proxy_tls_handshakes", HANDSHAKES_HELP, "side", failure.side().label(),
-                "name", failure.name(), "result", "failure", "reason", failure.reason().label()).increment();
+        counter(
+                        "mtls_proxy_tls_handshakes",
+                        HANDSHAKES_HELP,
+                        "side",
+                        failure.side().label(),
+                        "name",
+                        failure.name(),
+                        "result",
+                        "failure",
+                        "reason",
+                        failure.reason().label())
+                .increment();
         failures.add(failure);
     }
 
     public void upstreamError(String route, UpstreamErrorReason reason) {
-        counter("mtls_proxy_upstream_errors", "Failed requests to origins, by route and reason",
-                "route", route, "reason", reason.label()).increment();
+        counter(
+                        "mtls_proxy_upstream_errors",
+                        "Failed requests to origins, by route and reason",
+                        "route",
+                        route,
+                        "reason",
+                        reason.label())
+                .increment();
     }
 
     public void configReload(boolean success) {
-        counter("mtls_proxy_config_reloads", "Configuration reloads by result",
-                "result", success ? "success" : "failure").increment();
+        counter(
+                        "mtls_proxy_config_reloads",
+                        "Configuration reloads by result",
+                        "result",
+                        success ? "success" : "failure")
+                .increment();
     }
 
     /** A request of {@code peer} on {@code listener} that the route's allow-list did not admit. */
@@ -142,27 +177,39 @@ public final class ProxyMetrics {
 
     /** An open connection closed because a reload revoked or denied its client ({@code reason}). */
     public void revokedConnectionClosed(String listener, TlsFailureReason reason) {
-        counter("mtls_proxy_revoked_connections_closed",
-                "Open client connections closed because a reload revoked or denied their client",
-                "listener", listener, "reason", reason.label()).increment();
+        counter(
+                        "mtls_proxy_revoked_connections_closed",
+                        "Open client connections closed because a reload revoked or denied their client",
+                        "listener",
+                        listener,
+                        "reason",
+                        reason.label())
+                .increment();
     }
 
     public void identityDenied(String route, boolean enforced) {
-        counter("mtls_proxy_identity_denials", "Client certificates the route's allow-list did not admit",
-                "route", route, "mode", enforced ? "enforce" : "report-only").increment();
+        counter(
+                        "mtls_proxy_identity_denials",
+                        "Client certificates the route's allow-list did not admit",
+                        "route",
+                        route,
+                        "mode",
+                        enforced ? "enforce" : "report-only")
+                .increment();
     }
 
     /** Remaining lifetime of a client certificate seen in a handshake. */
     public void clientCertificateSeen(String listener, long remainingSeconds) {
         DistributionSummary summary = remaining.get(listener);
         if (summary == null) {
-            summary = remaining.computeIfAbsent(listener, l -> DistributionSummary
-                    .builder("mtls_proxy_client_cert_remaining")
-                    .description("Remaining lifetime of client certificates seen in handshakes")
-                    .baseUnit("seconds")
-                    .tag("listener", l)
-                    .serviceLevelObjectives(REMAINING_BUCKETS)
-                    .register(registry));
+            summary = remaining.computeIfAbsent(
+                    listener,
+                    l -> DistributionSummary.builder("mtls_proxy_client_cert_remaining")
+                            .description("Remaining lifetime of client certificates seen in handshakes")
+                            .baseUnit("seconds")
+                            .tag("listener", l)
+                            .serviceLevelObjectives(REMAINING_BUCKETS)
+                            .register(registry));
         }
         summary.record(Math.max(0, remainingSeconds));
     }
@@ -174,8 +221,9 @@ public final class ProxyMetrics {
         for (String t : tags) {
             key.append('\0').append(t);
         }
-        return counters.computeIfAbsent(key.toString(), k -> Counter.builder(name).description(help)
-                .tags(tags).register(registry));
+        return counters.computeIfAbsent(
+                key.toString(),
+                k -> Counter.builder(name).description(help).tags(tags).register(registry));
     }
 
     /**
@@ -189,7 +237,8 @@ public final class ProxyMetrics {
         private final String listener;
         private final String route;
         private final Timer duration;
-        private final AtomicReferenceArray<Counter> byStatus = new AtomicReferenceArray<>(LAST_STATUS - FIRST_STATUS + 1);
+        private final AtomicReferenceArray<Counter> byStatus =
+                new AtomicReferenceArray<>(LAST_STATUS - FIRST_STATUS + 1);
 
         private RequestMeters(String listener, String route) {
             this.listener = listener;
@@ -219,15 +268,22 @@ public final class ProxyMetrics {
         }
 
         private Counter newCounter(int status) {
-            return ProxyMetrics.this.counter("mtls_proxy_requests",
+            return ProxyMetrics.this.counter(
+                    "mtls_proxy_requests",
                     "Requests answered, by listener, route and status code",
-                    "listener", listener, "route", route, "status", Integer.toString(status));
+                    "listener",
+                    listener,
+                    "route",
+                    route,
+                    "status",
+                    Integer.toString(status));
         }
     }
 
     /** Which side of the proxy a handshake was on. */
     public enum Side {
-        INBOUND, UPSTREAM;
+        INBOUND,
+        UPSTREAM;
 
         public String label() {
             return this == INBOUND ? "inbound" : "upstream";

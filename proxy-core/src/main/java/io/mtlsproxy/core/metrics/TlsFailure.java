@@ -2,17 +2,24 @@ package io.mtlsproxy.core.metrics;
 
 import static java.util.Objects.requireNonNull;
 
-import java.time.Instant;
-
 import io.mtlsproxy.core.identity.TlsFailureReason;
+import java.time.Instant;
 
 /**
  * One failed handshake as /tls/failures shows it. {@code name} is the listener (inbound) or route (upstream);
  * {@code sni} and {@code peerSubject} are null when unknown. {@code clockSkewSeconds}, for {@code expired} and
  * {@code not_yet_valid} only: how far off the proxy's clock would have to be for the certificate to pass.
  */
-public record TlsFailure(Instant time, ProxyMetrics.Side side, String name, String remoteAddress, String sni,
-                         TlsFailureReason reason, String detail, String peerSubject, Long clockSkewSeconds) {
+public record TlsFailure(
+        Instant time,
+        ProxyMetrics.Side side,
+        String name,
+        String remoteAddress,
+        String sni,
+        TlsFailureReason reason,
+        String detail,
+        String peerSubject,
+        Long clockSkewSeconds) {
     public TlsFailure {
         requireNonNull(time, "time");
         requireNonNull(side, "side");
@@ -21,8 +28,15 @@ public record TlsFailure(Instant time, ProxyMetrics.Side side, String name, Stri
     }
 
     /** A failure without a validity window to measure. */
-    public TlsFailure(Instant time, ProxyMetrics.Side side, String name, String remoteAddress, String sni,
-                      TlsFailureReason reason, String detail, String peerSubject) {
+    public TlsFailure(
+            Instant time,
+            ProxyMetrics.Side side,
+            String name,
+            String remoteAddress,
+            String sni,
+            TlsFailureReason reason,
+            String detail,
+            String peerSubject) {
         this(time, side, name, remoteAddress, sni, reason, detail, peerSubject, null);
     }
 }

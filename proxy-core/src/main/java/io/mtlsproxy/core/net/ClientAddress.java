@@ -1,10 +1,9 @@
 package io.mtlsproxy.core.net;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * The address of the client a connection serves. Usually the socket's peer; behind a load balancer that speaks the
@@ -18,8 +17,7 @@ public final class ClientAddress {
     /** The AWS VPC endpoint ID of a PrivateLink connection (PROXY v2 TLV 0xEA), set with PROXIED. */
     public static final AttributeKey<String> AWS_VPCE_ID = AttributeKey.valueOf("mtls-proxy.aws-vpce-id");
 
-    private ClientAddress() {
-    }
+    private ClientAddress() {}
 
     /** The client's address: the PROXY header's source when one was read, else the socket's peer. */
     public static SocketAddress of(Channel channel) {
@@ -36,7 +34,9 @@ public final class ClientAddress {
     public static String host(Channel channel) {
         SocketAddress a = of(channel);
         if (a instanceof InetSocketAddress inet) {
-            return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+            return inet.getAddress() == null
+                    ? inet.getHostString()
+                    : inet.getAddress().getHostAddress();
         }
         return String.valueOf(a);
     }

@@ -1,7 +1,5 @@
 package io.mtlsproxy.core.net;
 
-import java.util.concurrent.TimeUnit;
-
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,6 +9,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * nginx's lingering close, for a connection refused with a last word (a TLS alert, a 400): when armed, a close
@@ -43,9 +42,13 @@ public final class LingeringClose extends ChannelDuplexHandler {
         }
         lingering = true;
         ch.closeFuture().addListener(f -> promise.trySuccess());
-        ScheduledFuture<?> timer = ctx.executor().schedule(() -> {
-            ctx.close();
-        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timer = ctx.executor()
+                .schedule(
+                        () -> {
+                            ctx.close();
+                        },
+                        LINGER_MILLIS,
+                        TimeUnit.MILLISECONDS);
         ch.closeFuture().addListener(f -> timer.cancel(false));
         ctx.flush();
         duplex.shutdownOutput().addListener(f -> {

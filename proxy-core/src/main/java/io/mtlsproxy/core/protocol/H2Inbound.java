@@ -3,16 +3,16 @@ package io.mtlsproxy.core.protocol;
 import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
-import io.mtlsproxy.core.inbound.RequestValidator;
 import io.mtlsproxy.core.h2.ControlFloodGuard;
 import io.mtlsproxy.core.h2.FullMessageSplitter;
 import io.mtlsproxy.core.h2.GoAwayLinger;
 import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.h2.HeadersOnlyResponses;
 import io.mtlsproxy.core.h2.StreamErrors;
+import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
-import io.mtlsproxy.core.identity.PeerIdentity;
+import io.mtlsproxy.core.inbound.RequestValidator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -39,8 +39,7 @@ import io.netty.handler.timeout.IdleStateEvent;
  * closes a client that floods SETTINGS or PING frames without reading their acks.
  */
 final class H2Inbound {
-    private H2Inbound() {
-    }
+    private H2Inbound() {}
 
     static void install(ChannelPipeline p, ForwardingContext fc, Listener listener, InboundConnection conn) {
         Http2FrameCodec codec = H2Codecs.server(listener.config().limits());

@@ -2,13 +2,11 @@ package io.mtlsproxy.core.protocol;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.ArrayDeque;
-
 import io.mtlsproxy.core.admission.Admission;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.inbound.InboundConnection;
-import io.mtlsproxy.core.inbound.ListenerInitializer;
 import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.inbound.ListenerInitializer;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tcp.TcpProxy;
 import io.mtlsproxy.core.tls.HandshakeObserver;
@@ -18,6 +16,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.util.ArrayDeque;
 
 /**
  * Decides what a client connection speaks, once the TLS handshake says enough (on a plain listener: at once):
@@ -32,8 +31,8 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
  */
 public final class ProtocolSwitch extends ChannelInboundHandlerAdapter {
     /** The listener's HTTP/1.1 handlers, removed when the connection speaks something else. */
-
     private final ForwardingContext fc;
+
     private final Listener listener;
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private boolean decided;

@@ -1,16 +1,14 @@
 package io.mtlsproxy.core.reload;
 
-import java.util.List;
-
 import io.mtlsproxy.config.UpstreamProtocol;
+import java.util.List;
 
 /** Which application protocols a listener offers and a route asks for by ALPN. */
 final class Alpn {
     static final String H2 = "h2";
     static final String HTTP_1_1 = "http/1.1";
 
-    private Alpn() {
-    }
+    private Alpn() {}
 
     /**
      * h2 then http/1.1 for a listener of HTTP routes. A listener with tcp routes does not offer h2: the proxy cannot

@@ -1,5 +1,7 @@
 package io.mtlsproxy.core.reload;
 
+import io.mtlsproxy.core.tls.CertificateUse;
+import io.mtlsproxy.core.tls.CrlUse;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -7,17 +9,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import io.mtlsproxy.core.tls.CertificateUse;
-import io.mtlsproxy.core.tls.CrlUse;
-
 /**
  * The certificates and CRLs a reload brought in and took out, one line each, so that an operator who rotated a
  * certificate sees in the log which serial the proxy now serves ({@code listener edge: listener-server in use:
  * CN=api, serial 5f3a…, not after 2026-05-01T00:00:00Z}) without reading /certs.
  */
 public final class CertificateChanges {
-    private CertificateChanges() {
-    }
+    private CertificateChanges() {}
 
     public static List<String> between(Snapshot old, Snapshot next) {
         List<String> lines = new ArrayList<>();
@@ -43,12 +41,15 @@ public final class CertificateChanges {
     }
 
     private static String describe(X509Certificate c) {
-        return c.getSubjectX500Principal().getName() + ", serial " + c.getSerialNumber().toString(16)
-                + ", not after " + c.getNotAfter().toInstant();
+        return c.getSubjectX500Principal().getName() + ", serial "
+                + c.getSerialNumber().toString(16) + ", not after "
+                + c.getNotAfter().toInstant();
     }
 
     private static String describe(X509CRL crl) {
-        int revoked = crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size();
+        int revoked = crl.getRevokedCertificates() == null
+                ? 0
+                : crl.getRevokedCertificates().size();
         return crl.getIssuerX500Principal().getName() + ", " + revoked + " revoked, this update "
                 + crl.getThisUpdate().toInstant() + ", next update "
                 + (crl.getNextUpdate() == null ? "none" : crl.getNextUpdate().toInstant());
@@ -74,9 +75,7 @@ public final class CertificateChanges {
         return (usage.startsWith("listener") ? "listener " : "route ") + owner;
     }
 
-    private record Key(String owner, String usage, X509Certificate certificate) {
-    }
+    private record Key(String owner, String usage, X509Certificate certificate) {}
 
-    private record CrlKey(String owner, X509CRL crl) {
-    }
+    private record CrlKey(String owner, X509CRL crl) {}
 }

@@ -1,15 +1,14 @@
 package io.mtlsproxy.core.reload;
 
-import java.security.cert.X509Certificate;
-import java.util.List;
-import java.util.Optional;
-
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.SameMeaning;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.ClientTls;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Decides whether a reloaded route may keep the running snapshot's upstream cluster. Upstream pools are keyed by
@@ -22,8 +21,7 @@ import io.mtlsproxy.core.upstream.UpstreamCluster;
  * anchors therefore never sends a new request over a connection made with the old ones.
  */
 final class ClusterCarryOver {
-    private ClusterCarryOver() {
-    }
+    private ClusterCarryOver() {}
 
     /** The previous snapshot's cluster for {@code next}, when it may serve on unchanged; empty otherwise. */
     static Optional<UpstreamCluster> reusable(Snapshot previous, RouteConfig next, Optional<ClientTls> nextTls) {
@@ -42,6 +40,9 @@ final class ClusterCarryOver {
     }
 
     private static List<X509Certificate> material(Optional<ClientTls> tls) {
-        return tls.map(t -> t.certificates().stream().map(CertificateUse::certificate).toList()).orElse(List.of());
+        return tls.map(t -> t.certificates().stream()
+                        .map(CertificateUse::certificate)
+                        .toList())
+                .orElse(List.of());
     }
 }

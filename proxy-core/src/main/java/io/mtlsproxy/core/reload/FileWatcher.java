@@ -18,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +36,7 @@ public final class FileWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FileWatcher.class);
     /** How long files must stay unchanged before a reload: at most this, and at most half the interval. */
     static final Duration MAX_SETTLE = Duration.ofMillis(500);
+
     private static final int MAX_SETTLE_ROUNDS = 10;
 
     private final Supplier<Collection<Path>> files;
@@ -51,8 +51,11 @@ public final class FileWatcher implements AutoCloseable {
      * @param routesDir a directory whose {@code *.conf} files are watched too, so added or removed route files count
      * @param onChange called on the watcher's thread when something changed
      */
-    public FileWatcher(Supplier<Collection<Path>> files, Supplier<Optional<Path>> routesDir, Duration interval,
-                       Runnable onChange) {
+    public FileWatcher(
+            Supplier<Collection<Path>> files,
+            Supplier<Optional<Path>> routesDir,
+            Duration interval,
+            Runnable onChange) {
         this.files = requireNonNull(files, "files");
         this.routesDir = requireNonNull(routesDir, "routesDir");
         this.onChange = requireNonNull(onChange, "onChange");

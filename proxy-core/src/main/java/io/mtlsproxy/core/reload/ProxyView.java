@@ -1,10 +1,9 @@
 package io.mtlsproxy.core.reload;
 
-import java.util.List;
-
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
+import java.util.List;
 
 /**
  * What the admin plane may see of a running proxy: small, read-only, never blocking a data-path event loop.

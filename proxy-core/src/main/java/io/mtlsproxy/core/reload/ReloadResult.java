@@ -1,8 +1,7 @@
 package io.mtlsproxy.core.reload;
 
-import java.util.List;
-
 import io.mtlsproxy.config.ConfigError;
+import java.util.List;
 
 /** What a reload did: what changed ({@code listeners.public.tls}, {@code routes.orders}, ...), or why it failed. */
 public record ReloadResult(boolean ok, List<String> changed, List<ConfigError> errors) {

@@ -2,6 +2,8 @@ package io.mtlsproxy.core.reload;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.config.ReloadConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -14,12 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.mtlsproxy.config.ConfigLoader;
-import io.mtlsproxy.config.ReloadConfig;
 
 /**
  * Runs every reload of one proxy on one thread, whatever asked for it: a watched file that changed
@@ -63,11 +61,13 @@ public final class Reloader implements AutoCloseable {
     private final ExecutorService thread;
     /** guarded by this: the reload that was asked for and has not started yet, and who asked */
     private CompletableFuture<ReloadResult> pending;
+
     private final Set<Trigger> pendingTriggers = new LinkedHashSet<>();
     /** guarded by this */
     private FileWatcher watcher;
     /** guarded by this: the configuration's own {@code reload} settings when the watcher was last (re)started */
     private ReloadConfig configured;
+
     private boolean closed;
 
     private Reloader(Reloadable server, Path configFile, Consumer<ReloadResult> onResult) {
@@ -88,8 +88,8 @@ public final class Reloader implements AutoCloseable {
      * restarts the watcher with it. {@code onResult} sees every reload's result on the reload thread (refresh
      * the certificate inventory there); it must not block for long.
      */
-    public static Reloader start(Reloadable server, Path configFile, ReloadConfig settings,
-                                 Consumer<ReloadResult> onResult) {
+    public static Reloader start(
+            Reloadable server, Path configFile, ReloadConfig settings, Consumer<ReloadResult> onResult) {
         requireNonNull(server, "server");
         requireNonNull(configFile, "configFile");
         requireNonNull(settings, "settings");
@@ -141,7 +141,10 @@ public final class Reloader implements AutoCloseable {
             triggers = new ArrayList<>(pendingTriggers);
             pendingTriggers.clear();
         }
-        LOG.info("reloading {} ({})", configFile, String.join(", ", triggers.stream().map(Trigger::toString).toList()));
+        LOG.info(
+                "reloading {} ({})",
+                configFile,
+                String.join(", ", triggers.stream().map(Trigger::toString).toList()));
         ReloadResult result;
         try {
             result = server.reload(() -> ConfigLoader.load(configFile));
@@ -167,7 +170,10 @@ public final class Reloader implements AutoCloseable {
         if (closed || now.equals(configured)) {
             return;
         }
-        LOG.info("reload settings changed: watch = {}, interval = {} s", now.watch(), now.interval().toSeconds());
+        LOG.info(
+                "reload settings changed: watch = {}, interval = {} s",
+                now.watch(),
+                now.interval().toSeconds());
         configured = now;
         if (watcher != null) {
             watcher.close(); // it may be waiting on this very reload; it stops after it
@@ -180,9 +186,15 @@ public final class Reloader implements AutoCloseable {
         if (!settings.watch()) {
             return;
         }
-        watcher = new FileWatcher(this::watchedFiles, () -> server.snapshot().config().routesDir(),
-                settings.interval(), () -> request(Trigger.FILE_CHANGE).join());
-        LOG.info("watching {} file(s) for changes every {} ms", watchedFiles().size(), settings.interval().toMillis());
+        watcher = new FileWatcher(
+                this::watchedFiles,
+                () -> server.snapshot().config().routesDir(),
+                settings.interval(),
+                () -> request(Trigger.FILE_CHANGE).join());
+        LOG.info(
+                "watching {} file(s) for changes every {} ms",
+                watchedFiles().size(),
+                settings.interval().toMillis());
     }
 
     private List<Path> watchedFiles() {

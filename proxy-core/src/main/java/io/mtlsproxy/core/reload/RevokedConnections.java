@@ -1,19 +1,17 @@
 package io.mtlsproxy.core.reload;
 
-import java.util.Optional;
-import java.util.function.Function;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.identity.ClientVerification;
 import io.mtlsproxy.core.identity.PeerIdentity;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.tls.ServerTls;
 import io.netty.channel.Channel;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * After a reload: every open client connection whose certificate the listener's new trust now revokes or denies
@@ -24,16 +22,15 @@ import io.netty.channel.Channel;
 public final class RevokedConnections {
     private static final Logger LOG = LoggerFactory.getLogger(RevokedConnections.class);
 
-    private RevokedConnections() {
-    }
+    private RevokedConnections() {}
 
     /**
      * @param listeners a listener's TLS in the snapshot just swapped in, empty for a plain listener, null when the
      *                  reload removed it; only listeners with {@code close-revoked} should be answered
      * @return how many connections were asked to close
      */
-    public static int close(Iterable<Channel> connections, Function<String, Optional<ServerTls>> listeners,
-                            ProxyMetrics metrics) {
+    public static int close(
+            Iterable<Channel> connections, Function<String, Optional<ServerTls>> listeners, ProxyMetrics metrics) {
         int closed = 0;
         for (Channel ch : connections) {
             InboundConnection conn = InboundConnection.of(ch);
@@ -47,9 +44,15 @@ public final class RevokedConnections {
             }
             ClientVerification.Outcome outcome = tls.get().judgeClient(peer.chain());
             if (outcome.reason() == TlsFailureReason.REVOKED || outcome.reason() == TlsFailureReason.DENIED) {
-                LOG.info("closing a connection of a client the reload {}: listener={} subject=\"{}\" serial={}"
-                                + " remote={} ({})", outcome.reason() == TlsFailureReason.REVOKED ? "revoked" : "denied",
-                        conn.listener(), peer.subject(), peer.serial(), conn.remoteAddress(), outcome.error());
+                LOG.info(
+                        "closing a connection of a client the reload {}: listener={} subject=\"{}\" serial={}"
+                                + " remote={} ({})",
+                        outcome.reason() == TlsFailureReason.REVOKED ? "revoked" : "denied",
+                        conn.listener(),
+                        peer.subject(),
+                        peer.serial(),
+                        conn.remoteAddress(),
+                        outcome.error());
                 metrics.revokedConnectionClosed(conn.listener(), outcome.reason());
                 ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
                 closed++;

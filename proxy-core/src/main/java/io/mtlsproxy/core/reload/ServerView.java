@@ -2,11 +2,10 @@ package io.mtlsproxy.core.reload;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.List;
-
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
+import java.util.List;
 
 /**
  * What the admin endpoint sees of the proxy server: its state as it is, with {@code reload()} (POST /reload)

@@ -2,6 +2,12 @@ package io.mtlsproxy.core.reload;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.ProxyConfig;
+import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.routing.Route;
+import io.mtlsproxy.core.tls.CertificateUse;
+import io.mtlsproxy.core.tls.CrlUse;
+import io.mtlsproxy.core.upstream.UpstreamEndpoint;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -9,13 +15,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import io.mtlsproxy.config.ProxyConfig;
-import io.mtlsproxy.core.inbound.Listener;
-import io.mtlsproxy.core.routing.Route;
-import io.mtlsproxy.core.tls.CertificateUse;
-import io.mtlsproxy.core.tls.CrlUse;
-import io.mtlsproxy.core.upstream.UpstreamEndpoint;
 
 /**
  * Everything a connection needs, built once from one configuration and never changed: listeners with their TLS

@@ -2,18 +2,6 @@ package io.mtlsproxy.core.reload;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.Endpoint;
@@ -32,13 +20,23 @@ import io.mtlsproxy.core.tls.ClientTls;
 import io.mtlsproxy.core.tls.ServerTls;
 import io.mtlsproxy.core.tls.TicketKeys;
 import io.mtlsproxy.core.tls.TlsProvider;
-import io.netty.handler.ssl.SslProvider;
-import io.netty.util.NetUtil;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
 import io.mtlsproxy.core.upstream.EndpointResolver;
 import io.mtlsproxy.core.upstream.OriginDns;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
 import io.mtlsproxy.core.upstream.UpstreamEndpoint;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds a {@link Snapshot} from a configuration: every SslContext (once per load, never per connection), every
@@ -73,31 +71,35 @@ public final class SnapshotBuilder {
         Map<String, List<Route>> tcpByListener = new HashMap<>();
         for (RouteConfig rc : config.routes()) {
             if (config.listener(rc.listener()).isEmpty()) {
-                errors.add(new ConfigError(rc.source(), "routes." + rc.name() + ".listener",
-                        "unknown listener " + rc.listener()));
+                errors.add(new ConfigError(
+                        rc.source(), "routes." + rc.name() + ".listener", "unknown listener " + rc.listener()));
                 continue;
             }
             if (rc.upstream().endpoints().isEmpty()) {
-                errors.add(new ConfigError(rc.source(), "routes." + rc.name() + ".upstream.endpoints",
+                errors.add(new ConfigError(
+                        rc.source(),
+                        "routes." + rc.name() + ".upstream.endpoints",
                         "empty (expected: at least one host:port)"));
                 continue;
             }
             Optional<ClientTls> tls = Optional.empty();
             if (rc.upstream().tls().mode() != UpstreamTlsMode.PLAIN) {
                 try {
-                    tls = Optional.of(ClientTls.build(rc, Alpn.upstream(rc.upstream().protocol())));
+                    tls = Optional.of(
+                            ClientTls.build(rc, Alpn.upstream(rc.upstream().protocol())));
                 } catch (ConfigException e) {
                     errors.addAll(e.errors());
                     continue;
                 }
             }
             Optional<ClientTls> upstreamTls = tls;
-            UpstreamCluster cluster = ClusterCarryOver.reusable(previous, rc, tls)
-                    .orElseGet(() -> newCluster(rc, upstreamTls));
+            UpstreamCluster cluster =
+                    ClusterCarryOver.reusable(previous, rc, tls).orElseGet(() -> newCluster(rc, upstreamTls));
             Route route = new Route(rc, IdentityPolicy.of(rc.clientIdentity()), cluster);
             routes.put(rc.name(), route);
             (rc.protocol() == RouteProtocol.TCP ? tcpByListener : byListener)
-                    .computeIfAbsent(rc.listener(), k -> new ArrayList<>()).add(route);
+                    .computeIfAbsent(rc.listener(), k -> new ArrayList<>())
+                    .add(route);
         }
         Optional<TicketKeys> tickets = ticketKeys(config, errors);
         Map<String, Listener> listeners = new LinkedHashMap<>();
@@ -105,15 +107,23 @@ public final class SnapshotBuilder {
             Optional<ServerTls> tls = Optional.empty();
             if (lc.tls().mode() != TlsMode.NONE) {
                 try {
-                    tls = Optional.of(ServerTls.build(lc, Alpn.listener(byListener.containsKey(lc.name()),
-                            tcpByListener.containsKey(lc.name())), tickets, routePolicy(config, lc)));
+                    tls = Optional.of(ServerTls.build(
+                            lc,
+                            Alpn.listener(byListener.containsKey(lc.name()), tcpByListener.containsKey(lc.name())),
+                            tickets,
+                            routePolicy(config, lc)));
                 } catch (ConfigException e) {
                     errors.addAll(e.errors());
                     continue;
                 }
             }
-            listeners.put(lc.name(), new Listener(lc, tls, Router.of(byListener.getOrDefault(lc.name(), List.of())),
-                    Router.of(tcpByListener.getOrDefault(lc.name(), List.of()))));
+            listeners.put(
+                    lc.name(),
+                    new Listener(
+                            lc,
+                            tls,
+                            Router.of(byListener.getOrDefault(lc.name(), List.of())),
+                            Router.of(tcpByListener.getOrDefault(lc.name(), List.of()))));
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
@@ -166,7 +176,10 @@ public final class SnapshotBuilder {
             try {
                 OriginDns.Answer answer = dns.resolveNow(e.host());
                 answer.addresses().forEach(a -> endpoints.add(new UpstreamEndpoint(rc.name(), e, a, ejection)));
-                due.put(e, System.nanoTime() + rc.upstream().dns().clamp(answer.ttl()).toNanos());
+                due.put(
+                        e,
+                        System.nanoTime()
+                                + rc.upstream().dns().clamp(answer.ttl()).toNanos());
             } catch (UnknownHostException failure) {
                 // not fatal: DNS may come up after the proxy; requests get 502 until it resolves
                 String error = "cannot resolve " + e.host() + ": " + failure.getMessage();

@@ -1,20 +1,18 @@
 package io.mtlsproxy.core.reload;
 
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.SameMeaning;
 import io.mtlsproxy.core.tls.CertificateUse;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 
 /** What a reload changes, in the names of ReloadResult ({@code listeners.public.tls}, {@code routes.orders}). */
 public final class SnapshotDiff {
-    private SnapshotDiff() {
-    }
+    private SnapshotDiff() {}
 
     /**
      * Problems that a reload cannot apply: sockets are bound once, so adding, removing or re-binding a listener
@@ -25,18 +23,25 @@ public final class SnapshotDiff {
         for (ListenerConfig n : next.listeners()) {
             var old = running.listener(n.name());
             if (old.isEmpty()) {
-                errors.add(new ConfigError(n.source(), "listeners." + n.name(),
+                errors.add(new ConfigError(
+                        n.source(),
+                        "listeners." + n.name(),
                         "a new listener needs a restart (reload keeps the bound sockets)"));
-            } else if (!old.get().bind().equals(n.bind()) || old.get().port() != n.port()
+            } else if (!old.get().bind().equals(n.bind())
+                    || old.get().port() != n.port()
                     || old.get().proxyProtocol() != n.proxyProtocol()) {
-                errors.add(new ConfigError(n.source(), "listeners." + n.name(),
+                errors.add(new ConfigError(
+                        n.source(),
+                        "listeners." + n.name(),
                         "bind, port or proxy-protocol changed: needs a restart (reload keeps the bound sockets)"));
             }
         }
         for (ListenerConfig o : running.listeners()) {
             if (next.listener(o.name()).isEmpty()) {
-                errors.add(new ConfigError(new io.mtlsproxy.config.Source(next.file().toString(), 0),
-                        "listeners." + o.name(), "removing a listener needs a restart"));
+                errors.add(new ConfigError(
+                        new io.mtlsproxy.config.Source(next.file().toString(), 0),
+                        "listeners." + o.name(),
+                        "removing a listener needs a restart"));
             }
         }
         return errors;
@@ -48,23 +53,41 @@ public final class SnapshotDiff {
             ListenerConfig o = old.config().listener(n.name()).orElse(null);
             if (!SameMeaning.test(o, n)) {
                 changed.add("listeners." + n.name());
-            } else if (!certificates(old.listener(n.name()).tls().map(t -> t.certificates()).orElse(List.of()))
-                    .equals(certificates(next.listener(n.name()).tls().map(t -> t.certificates()).orElse(List.of())))
+            } else if (!certificates(old.listener(n.name())
+                                    .tls()
+                                    .map(t -> t.certificates())
+                                    .orElse(List.of()))
+                            .equals(certificates(next.listener(n.name())
+                                    .tls()
+                                    .map(t -> t.certificates())
+                                    .orElse(List.of())))
                     || !crlsEqual(old, next, n.name())) {
                 changed.add("listeners." + n.name() + ".tls");
             }
         }
         for (RouteConfig n : next.config().routes()) {
-            RouteConfig o = old.config().routes().stream().filter(r -> r.name().equals(n.name())).findFirst()
+            RouteConfig o = old.config().routes().stream()
+                    .filter(r -> r.name().equals(n.name()))
+                    .findFirst()
                     .orElse(null);
             if (o == null) {
                 changed.add("routes." + n.name() + " (added)");
             } else if (!SameMeaning.test(o, n)) {
                 changed.add("routes." + n.name());
-            } else if (old.routes().containsKey(n.name()) && next.routes().containsKey(n.name())
-                    && !certificates(old.routes().get(n.name()).upstream().tls().map(t -> t.certificates())
-                    .orElse(List.of())).equals(certificates(next.routes().get(n.name()).upstream().tls()
-                    .map(t -> t.certificates()).orElse(List.of())))) {
+            } else if (old.routes().containsKey(n.name())
+                    && next.routes().containsKey(n.name())
+                    && !certificates(old.routes()
+                                    .get(n.name())
+                                    .upstream()
+                                    .tls()
+                                    .map(t -> t.certificates())
+                                    .orElse(List.of()))
+                            .equals(certificates(next.routes()
+                                    .get(n.name())
+                                    .upstream()
+                                    .tls()
+                                    .map(t -> t.certificates())
+                                    .orElse(List.of())))) {
                 changed.add("routes." + n.name() + ".upstream.tls");
             }
         }
@@ -83,6 +106,9 @@ public final class SnapshotDiff {
     private static boolean crlsEqual(Snapshot old, Snapshot next, String listener) {
         var a = old.listener(listener).tls().map(t -> t.crls()).orElse(List.of());
         var b = next.listener(listener).tls().map(t -> t.crls()).orElse(List.of());
-        return a.stream().map(c -> c.crl()).toList().equals(b.stream().map(c -> c.crl()).toList());
+        return a.stream()
+                .map(c -> c.crl())
+                .toList()
+                .equals(b.stream().map(c -> c.crl()).toList());
     }
 }

@@ -1,15 +1,14 @@
 package io.mtlsproxy.core.renew;
 
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.PkiFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
-
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.PkiException;
-import io.mtlsproxy.core.certs.PkiFiles;
 
 /**
  * One renewal attempt, start to end: a fresh key and CSR, the issuer's chain, the proof of that chain, then the
@@ -18,17 +17,23 @@ import io.mtlsproxy.core.certs.PkiFiles;
  * chain is proven, so a failed attempt leaves the files and the running certificate as they were.
  */
 final class CertificateRenewer {
-    private CertificateRenewer() {
-    }
+    private CertificateRenewer() {}
 
     /** @return the new leaf; with {@code dryRun} it is proven but nothing is written */
     static X509Certificate renew(RenewalTarget target, Issuer issuer, boolean dryRun) throws IssueException {
         X509Certificate previous = current(target);
         CsrBuilder.Pending pending = CsrBuilder.build(target.usage(), target.owner(), previous, target.spec());
         List<X509Certificate> chain = issuer.issue(pending.request());
-        boolean namesFromPrevious = target.spec().dnsSans().isEmpty() && target.spec().uriSans().isEmpty();
-        ChainCheck.verify(chain, pending.keys().getPublic(), pending.request(), previous, namesFromPrevious,
-                issuer.trustAnchors(), Instant.now());
+        boolean namesFromPrevious =
+                target.spec().dnsSans().isEmpty() && target.spec().uriSans().isEmpty();
+        ChainCheck.verify(
+                chain,
+                pending.keys().getPublic(),
+                pending.request(),
+                previous,
+                namesFromPrevious,
+                issuer.trustAnchors(),
+                Instant.now());
         if (!dryRun) {
             write(target, pending, chain);
         }
@@ -40,8 +45,8 @@ final class CertificateRenewer {
         try {
             return PkiFiles.firstCertificate(target.certFile());
         } catch (IOException | PkiException e) {
-            throw new IssueException("cannot read the current certificate " + target.certFile() + ": "
-                    + e.getMessage(), e);
+            throw new IssueException(
+                    "cannot read the current certificate " + target.certFile() + ": " + e.getMessage(), e);
         }
     }
 
@@ -62,8 +67,9 @@ final class CertificateRenewer {
             Pem.writePublic(target.certFile(), chain.toArray());
         } catch (IOException e) {
             restore(target, oldKey);
-            throw new IssueException("cannot write " + target.certFile() + ": " + e.getMessage()
-                    + " (the previous key was put back)", e);
+            throw new IssueException(
+                    "cannot write " + target.certFile() + ": " + e.getMessage() + " (the previous key was put back)",
+                    e);
         }
     }
 

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Base64;
 import java.util.List;
-
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
 /**
@@ -14,8 +13,13 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
  * for issuers that do not parse CSRs themselves, the same names decoded. {@code usage} is
  * {@code listener-server} or {@code upstream-client}; {@code owner} the listener or route.
  */
-public record CertificateRequest(String usage, String owner, PKCS10CertificationRequest csr, String commonName,
-                                 List<String> dnsNames, List<String> uriNames) {
+public record CertificateRequest(
+        String usage,
+        String owner,
+        PKCS10CertificationRequest csr,
+        String commonName,
+        List<String> dnsNames,
+        List<String> uriNames) {
     public CertificateRequest {
         requireNonNull(usage, "usage");
         requireNonNull(owner, "owner");

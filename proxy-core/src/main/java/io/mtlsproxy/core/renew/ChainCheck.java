@@ -1,5 +1,7 @@
 package io.mtlsproxy.core.renew;
 
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.SubjectAltName;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
@@ -9,9 +11,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-
-import io.mtlsproxy.core.certs.CertificateDescription;
-import io.mtlsproxy.core.certs.SubjectAltName;
 
 /**
  * Proves a chain from an issuer before anything is written: it is for our new key, it names at least what the
@@ -24,12 +23,17 @@ final class ChainCheck {
     /** How far in the future a fresh certificate's notBefore may lie (an issuer whose clock runs ahead). */
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
 
-    private ChainCheck() {
-    }
+    private ChainCheck() {}
 
-    static void verify(List<X509Certificate> chain, PublicKey ourKey, CertificateRequest request,
-                       X509Certificate previous, boolean namesFromPrevious, List<X509Certificate> anchors,
-                       Instant now) throws IssueException {
+    static void verify(
+            List<X509Certificate> chain,
+            PublicKey ourKey,
+            CertificateRequest request,
+            X509Certificate previous,
+            boolean namesFromPrevious,
+            List<X509Certificate> anchors,
+            Instant now)
+            throws IssueException {
         if (chain.isEmpty()) {
             throw new IssueException("the issuer returned no certificate");
         }
@@ -76,9 +80,11 @@ final class ChainCheck {
     /** DNS, URI and IP SANs as {@code KIND:value}, the identity a peer may check. */
     private static List<String> names(X509Certificate cert) {
         return SubjectAltName.of(cert).stream()
-                .filter(s -> s.kind() == SubjectAltName.Kind.DNS || s.kind() == SubjectAltName.Kind.URI
+                .filter(s -> s.kind() == SubjectAltName.Kind.DNS
+                        || s.kind() == SubjectAltName.Kind.URI
                         || s.kind() == SubjectAltName.Kind.IP)
-                .map(SubjectAltName::toString).toList();
+                .map(SubjectAltName::toString)
+                .toList();
     }
 
     private static boolean signs(X509Certificate issuer, X509Certificate subject) {

@@ -1,13 +1,14 @@
 package io.mtlsproxy.core.renew;
 
+import io.mtlsproxy.config.RenewSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.SubjectAltName;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
 import javax.security.auth.x500.X500Principal;
-
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -20,28 +21,23 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
-import io.mtlsproxy.config.RenewSpec;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.SubjectAltName;
-
 /**
  * Makes the new key and its CSR. The key is generated here and stays in this process; the CSR carries the
  * current certificate's subject and SANs unless the {@code renew} block names others.
  */
 final class CsrBuilder {
-    private CsrBuilder() {
-    }
+    private CsrBuilder() {}
 
     /** A fresh key and the request an issuer signs. */
-    record Pending(KeyPair keys, CertificateRequest request) {
-    }
+    record Pending(KeyPair keys, CertificateRequest request) {}
 
     static Pending build(String usage, String owner, X509Certificate current, RenewSpec spec) throws IssueException {
         List<SubjectAltName> sans = SubjectAltName.of(current);
         List<String> dns = spec.dnsSans().orElseGet(() -> names(sans, SubjectAltName.Kind.DNS));
         List<String> uris = spec.uriSans().orElseGet(() -> names(sans, SubjectAltName.Kind.URI));
         // IP SANs have no key of their own: kept from the current certificate unless the names are given
-        List<String> ips = spec.dnsSans().isPresent() || spec.uriSans().isPresent() ? List.of()
+        List<String> ips = spec.dnsSans().isPresent() || spec.uriSans().isPresent()
+                ? List.of()
                 : names(sans, SubjectAltName.Kind.IP);
         if (dns.isEmpty() && uris.isEmpty()) {
             throw new IssueException("the current certificate has no DNS or URI SAN to renew for (expected: "
@@ -59,8 +55,8 @@ final class CsrBuilder {
             }
             uris.forEach(u -> names.add(new GeneralName(GeneralName.uniformResourceIdentifier, u)));
             ExtensionsGenerator extensions = new ExtensionsGenerator();
-            extensions.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(names.toArray(GeneralName[]::new)));
+            extensions.addExtension(
+                    Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
             PKCS10CertificationRequest csr = new JcaPKCS10CertificationRequestBuilder(subject, keys.getPublic())
                     .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate())
                     .build(new JcaContentSignerBuilder(algorithm.signatureAlgorithm()).build(keys.getPrivate()));
@@ -71,12 +67,16 @@ final class CsrBuilder {
     }
 
     private static List<String> names(List<SubjectAltName> sans, SubjectAltName.Kind kind) {
-        return sans.stream().filter(s -> s.kind() == kind).map(SubjectAltName::value).toList();
+        return sans.stream()
+                .filter(s -> s.kind() == kind)
+                .map(SubjectAltName::value)
+                .toList();
     }
 
     private static Optional<String> commonName(X500Principal subject) {
         var rdns = new X500Name(subject.getName()).getRDNs(BCStyle.CN);
-        return rdns.length == 0 ? Optional.empty()
+        return rdns.length == 0
+                ? Optional.empty()
                 : Optional.of(rdns[0].getFirst().getValue().toString());
     }
 }

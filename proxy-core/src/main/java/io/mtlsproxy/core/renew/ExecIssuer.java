@@ -1,5 +1,7 @@
 package io.mtlsproxy.core.renew;
 
+import io.mtlsproxy.config.ExecIssuerConfig;
+import io.mtlsproxy.core.certs.Pem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,9 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import io.mtlsproxy.config.ExecIssuerConfig;
-import io.mtlsproxy.core.certs.Pem;
 
 /**
  * Runs an operator's signing command (step-ca, Vault, an in-house CA) with the CSR in a private temporary
@@ -43,7 +42,8 @@ final class ExecIssuer implements Issuer {
             Path stderr = work.resolve("stderr.txt");
             Files.writeString(csr, request.pem(), StandardCharsets.US_ASCII);
             ProcessBuilder pb = new ProcessBuilder(config.command())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(stderr.toFile());
             Map<String, String> env = pb.environment();
@@ -55,8 +55,8 @@ final class ExecIssuer implements Issuer {
             if (!process.waitFor(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
-                throw new IssueException(name + ": no answer within " + config.timeout().toSeconds()
-                        + " s (killed)" + tail(stderr));
+                throw new IssueException(
+                        name + ": no answer within " + config.timeout().toSeconds() + " s (killed)" + tail(stderr));
             }
             int exit = process.exitValue();
             if (exit != 0) {
@@ -91,7 +91,9 @@ final class ExecIssuer implements Issuer {
     /** The last lines of the command's stderr, for {@code last_error}. */
     private static String tail(Path stderr) {
         try {
-            String text = Files.exists(stderr) ? Files.readString(stderr, StandardCharsets.UTF_8).strip() : "";
+            String text = Files.exists(stderr)
+                    ? Files.readString(stderr, StandardCharsets.UTF_8).strip()
+                    : "";
             if (text.isEmpty()) {
                 return "";
             }

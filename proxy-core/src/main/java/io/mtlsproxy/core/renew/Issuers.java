@@ -1,11 +1,10 @@
 package io.mtlsproxy.core.renew;
 
-import java.util.function.Function;
-
 import io.mtlsproxy.config.AcmeIssuerConfig;
 import io.mtlsproxy.config.ExecIssuerConfig;
 import io.mtlsproxy.config.IssuerConfig;
 import io.mtlsproxy.config.LocalCaIssuerConfig;
+import java.util.function.Function;
 
 /**
  * Makes the {@link Issuer} of an issuer's configuration. ACME needs the running proxy's challenge board, so its

@@ -1,15 +1,14 @@
 package io.mtlsproxy.core.renew;
 
+import io.mtlsproxy.config.LocalCaIssuerConfig;
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.certs.PkiException;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-
-import io.mtlsproxy.config.LocalCaIssuerConfig;
-import io.mtlsproxy.core.ca.CaDirectory;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.PkiException;
 
 /**
  * Signs with a CA directory made by {@code pki init-ca}: labs, internal meshes, and short-lived SPIFFE client
@@ -32,7 +31,8 @@ final class LocalCaIssuer implements Issuer {
         Instant now = Instant.now();
         // backdated for verifiers whose clock runs slow, but never by much of a short lifetime, which would
         // make the certificate due for renewal the moment it is issued
-        Duration backdate = BACKDATE.compareTo(config.validity().dividedBy(10)) < 0 ? BACKDATE
+        Duration backdate = BACKDATE.compareTo(config.validity().dividedBy(10)) < 0
+                ? BACKDATE
                 : config.validity().dividedBy(10);
         Instant notAfter = now.plus(config.validity());
         Instant caEnd = ca.authority().certificate().getNotAfter().toInstant();
@@ -40,8 +40,12 @@ final class LocalCaIssuer implements Issuer {
             notAfter = caEnd; // a leaf never outlives its CA; the check-interval renews it again before then
         }
         try {
-            X509Certificate leaf = ca.authority().signRequest(request.csr(), request.forServer()
-                    ? CertificateSpec.Usage.SERVER : CertificateSpec.Usage.CLIENT, now.minus(backdate), notAfter);
+            X509Certificate leaf = ca.authority()
+                    .signRequest(
+                            request.csr(),
+                            request.forServer() ? CertificateSpec.Usage.SERVER : CertificateSpec.Usage.CLIENT,
+                            now.minus(backdate),
+                            notAfter);
             ca.record(leaf);
             return ca.bundle(leaf);
         } catch (PkiException | IOException e) {

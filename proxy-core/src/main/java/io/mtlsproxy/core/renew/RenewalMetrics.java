@@ -1,15 +1,14 @@
 package io.mtlsproxy.core.renew;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * {@code mtls_proxy_certificate_renewals_total{usage,owner,issuer,result}},
@@ -33,10 +32,19 @@ final class RenewalMetrics {
     }
 
     void attempted(RenewalTarget t, boolean success) {
-        Counter.builder(RENEWALS).description("Certificate renewal attempts by result")
-                .tags("usage", t.usage(), "owner", t.owner(), "issuer", t.issuer().name(),
-                        "result", success ? "success" : "failure")
-                .register(registry).increment();
+        Counter.builder(RENEWALS)
+                .description("Certificate renewal attempts by result")
+                .tags(
+                        "usage",
+                        t.usage(),
+                        "owner",
+                        t.owner(),
+                        "issuer",
+                        t.issuer().name(),
+                        "result",
+                        success ? "success" : "failure")
+                .register(registry)
+                .increment();
     }
 
     /** Registers the gauges of every (usage, owner) that renews and removes those of the ones that stopped. */
@@ -50,22 +58,32 @@ final class RenewalMetrics {
             }
             return false;
         });
-        wanted.forEach((k, t) -> gauges.computeIfAbsent(k, x -> List.of(
-                Gauge.builder(RENEW_AT, () -> renewAt(t.usage(), t.owner()))
-                        .description("When the certificate is due for renewal (Unix time)")
-                        .tags("usage", t.usage(), "owner", t.owner()).register(registry),
-                Gauge.builder(FAILING, () -> failing(t.usage(), t.owner()))
-                        .description("1 while the certificate's last renewal attempt failed")
-                        .tags("usage", t.usage(), "owner", t.owner()).register(registry))));
+        wanted.forEach((k, t) -> gauges.computeIfAbsent(
+                k,
+                x -> List.of(
+                        Gauge.builder(RENEW_AT, () -> renewAt(t.usage(), t.owner()))
+                                .description("When the certificate is due for renewal (Unix time)")
+                                .tags("usage", t.usage(), "owner", t.owner())
+                                .register(registry),
+                        Gauge.builder(FAILING, () -> failing(t.usage(), t.owner()))
+                                .description("1 while the certificate's last renewal attempt failed")
+                                .tags("usage", t.usage(), "owner", t.owner())
+                                .register(registry))));
     }
 
     private double renewAt(String usage, String owner) {
-        return statuses.get().stream().filter(s -> s.usage().equals(usage) && s.owner().equals(owner))
-                .flatMap(s -> s.renewAt().stream()).mapToLong(i -> i.getEpochSecond()).min().orElse(0);
+        return statuses.get().stream()
+                .filter(s -> s.usage().equals(usage) && s.owner().equals(owner))
+                .flatMap(s -> s.renewAt().stream())
+                .mapToLong(i -> i.getEpochSecond())
+                .min()
+                .orElse(0);
     }
 
     private double failing(String usage, String owner) {
-        return statuses.get().stream().anyMatch(s -> s.usage().equals(usage) && s.owner().equals(owner)
-                && s.failing()) ? 1 : 0;
+        return statuses.get().stream()
+                        .anyMatch(s -> s.usage().equals(usage) && s.owner().equals(owner) && s.failing())
+                ? 1
+                : 0;
     }
 }

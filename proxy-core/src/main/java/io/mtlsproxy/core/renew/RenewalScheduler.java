@@ -2,6 +2,10 @@ package io.mtlsproxy.core.renew;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.mtlsproxy.config.ProxyConfig;
+import io.mtlsproxy.config.RenewalConfig;
+import io.mtlsproxy.core.certs.CertificateDescription;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,14 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.micrometer.core.instrument.MeterRegistry;
-import io.mtlsproxy.config.ProxyConfig;
-import io.mtlsproxy.config.RenewalConfig;
-import io.mtlsproxy.core.certs.CertificateDescription;
 
 /**
  * The one scheduler of every certificate that renews itself (certmagic's shape): one thread, woken at the
@@ -152,20 +150,30 @@ public final class RenewalScheduler implements Renewals, AutoCloseable {
             e.state = RenewalStatus.SCHEDULED;
             e.renewAt = renewAt(t, leaf);
             metrics.attempted(t, true);
-            LOG.info("renewal: {} {} renewed by {} in {} ms: serial {}, valid until {}", t.usage(), t.owner(),
-                    t.issuer().name(), Duration.between(started, e.lastSuccess).toMillis(),
-                    CertificateDescription.serialHex(leaf.getSerialNumber()), leaf.getNotAfter().toInstant());
+            LOG.info(
+                    "renewal: {} {} renewed by {} in {} ms: serial {}, valid until {}",
+                    t.usage(),
+                    t.owner(),
+                    t.issuer().name(),
+                    Duration.between(started, e.lastSuccess).toMillis(),
+                    CertificateDescription.serialHex(leaf.getSerialNumber()),
+                    leaf.getNotAfter().toInstant());
             return Optional.empty();
         } catch (IssueException | RuntimeException ex) {
             String message = ex instanceof IssueException ? ex.getMessage() : "unexpected: " + ex;
             e.failures++;
             e.lastError = message;
             e.state = RenewalStatus.FAILING;
-            e.retryAt = Instant.now().plus(new Backoff(settings.retryInitial(), settings.retryMax())
-                    .after(e.failures, random));
+            e.retryAt = Instant.now()
+                    .plus(new Backoff(settings.retryInitial(), settings.retryMax()).after(e.failures, random));
             metrics.attempted(t, false);
-            LOG.warn("renewal: {} {} failed (attempt {}, next at {}): {}", t.usage(), t.owner(), e.failures,
-                    e.retryAt, message);
+            LOG.warn(
+                    "renewal: {} {} failed (attempt {}, next at {}): {}",
+                    t.usage(),
+                    t.owner(),
+                    e.failures,
+                    e.retryAt,
+                    message);
             return Optional.of(t.usage() + " " + t.owner() + ": " + message);
         } finally {
             publish();
@@ -174,7 +182,9 @@ public final class RenewalScheduler implements Renewals, AutoCloseable {
 
     /** A fresh certificate that is already due (an issuer that signs very short lifetimes) waits retry-initial. */
     private Instant renewAt(RenewalTarget t, X509Certificate leaf) {
-        Instant at = t.spec().before().renewAt(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
+        Instant at = t.spec()
+                .before()
+                .renewAt(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant());
         Instant soonest = Instant.now().plus(settings.retryInitial());
         return at.isBefore(soonest) ? soonest : at;
     }
@@ -220,8 +230,11 @@ public final class RenewalScheduler implements Renewals, AutoCloseable {
         void refreshRenewAt() {
             try {
                 X509Certificate cert = CertificateRenewer.current(target);
-                renewAt = target.spec().before().renewAt(cert.getNotBefore().toInstant(),
-                        cert.getNotAfter().toInstant());
+                renewAt = target.spec()
+                        .before()
+                        .renewAt(
+                                cert.getNotBefore().toInstant(),
+                                cert.getNotAfter().toInstant());
             } catch (IssueException e) {
                 renewAt = Instant.now(); // unreadable: try to renew at once, which reports why
             }
@@ -240,9 +253,18 @@ public final class RenewalScheduler implements Renewals, AutoCloseable {
         }
 
         RenewalStatus status() {
-            return new RenewalStatus(target.usage(), target.owner(), target.certFile(), target.issuer().name(),
-                    target.issuer().type(), state, Optional.ofNullable(renewAt), Optional.ofNullable(nextAttempt()),
-                    Optional.ofNullable(lastAttempt), Optional.ofNullable(lastSuccess), Optional.ofNullable(lastError),
+            return new RenewalStatus(
+                    target.usage(),
+                    target.owner(),
+                    target.certFile(),
+                    target.issuer().name(),
+                    target.issuer().type(),
+                    state,
+                    Optional.ofNullable(renewAt),
+                    Optional.ofNullable(nextAttempt()),
+                    Optional.ofNullable(lastAttempt),
+                    Optional.ofNullable(lastSuccess),
+                    Optional.ofNullable(lastError),
                     failures);
         }
     }

@@ -9,10 +9,19 @@ import java.util.Optional;
  * {@code renewAt}), {@code renewing} (an attempt runs), {@code failing} (the last attempt failed; the next one is
  * at {@code nextAttempt}). {@code attempts} counts failures since the last success.
  */
-public record RenewalStatus(String usage, String owner, Path certFile, String issuer, String issuerType,
-                            String state, Optional<Instant> renewAt, Optional<Instant> nextAttempt,
-                            Optional<Instant> lastAttempt, Optional<Instant> lastSuccess, Optional<String> lastError,
-                            int attempts) {
+public record RenewalStatus(
+        String usage,
+        String owner,
+        Path certFile,
+        String issuer,
+        String issuerType,
+        String state,
+        Optional<Instant> renewAt,
+        Optional<Instant> nextAttempt,
+        Optional<Instant> lastAttempt,
+        Optional<Instant> lastSuccess,
+        Optional<String> lastError,
+        int attempts) {
     public static final String SCHEDULED = "scheduled";
     public static final String RENEWING = "renewing";
     public static final String FAILING = "failing";

@@ -2,14 +2,13 @@ package io.mtlsproxy.core.renew;
 
 import static java.util.Objects.requireNonNull;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.mtlsproxy.config.IssuerConfig;
 import io.mtlsproxy.config.KeyMaterial;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RenewSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One certificate that renews itself: a listener's server certificate or a route's upstream client identity,
@@ -28,8 +27,7 @@ record RenewalTarget(String usage, String owner, Path certFile, Path keyFile, Re
         requireNonNull(issuer, "issuer");
     }
 
-    record Key(String usage, String owner, Path certFile) {
-    }
+    record Key(String usage, String owner, Path certFile) {}
 
     Key key() {
         return new Key(usage, owner, certFile);
@@ -38,10 +36,13 @@ record RenewalTarget(String usage, String owner, Path certFile, Path keyFile, Re
     /** Every certificate with a {@code renew} block whose issuer exists (the loader reports the others). */
     static List<RenewalTarget> of(ProxyConfig config) {
         List<RenewalTarget> out = new ArrayList<>();
-        config.listeners().forEach(l -> l.tls().certificates().forEach(
-                km -> add(out, LISTENER_SERVER, l.name(), km, config)));
-        config.routes().forEach(r -> r.upstream().tls().clientIdentity().ifPresent(
-                km -> add(out, UPSTREAM_CLIENT, r.name(), km, config)));
+        config.listeners()
+                .forEach(l -> l.tls().certificates().forEach(km -> add(out, LISTENER_SERVER, l.name(), km, config)));
+        config.routes()
+                .forEach(r -> r.upstream()
+                        .tls()
+                        .clientIdentity()
+                        .ifPresent(km -> add(out, UPSTREAM_CLIENT, r.name(), km, config)));
         return out;
     }
 
@@ -52,7 +53,8 @@ record RenewalTarget(String usage, String owner, Path certFile, Path keyFile, Re
         RenewSpec spec = km.renew().get();
         IssuerConfig issuer = config.issuers().get(spec.issuer());
         if (issuer != null) {
-            out.add(new RenewalTarget(usage, owner, km.cert().get().path(), km.key().get().path(), spec, issuer));
+            out.add(new RenewalTarget(
+                    usage, owner, km.cert().get().path(), km.key().get().path(), spec, issuer));
         }
     }
 }

@@ -14,15 +14,16 @@ import java.util.Map;
  * the chosen group matches: a route's policy never silently widens to paths its host did not claim.
  */
 public final class Router {
-    private static final Comparator<Route> LONGEST_PREFIX_FIRST =
-            Comparator.comparingInt((Route r) -> r.config().match().pathPrefix().length()).reversed();
+    private static final Comparator<Route> LONGEST_PREFIX_FIRST = Comparator.comparingInt(
+                    (Route r) -> r.config().match().pathPrefix().length())
+            .reversed();
 
     private final Map<String, List<Route>> exact;
     private final List<Map.Entry<String, List<Route>>> wildcards;
     private final List<Route> anyHost;
 
-    private Router(Map<String, List<Route>> exact, List<Map.Entry<String, List<Route>>> wildcards,
-                   List<Route> anyHost) {
+    private Router(
+            Map<String, List<Route>> exact, List<Map.Entry<String, List<Route>>> wildcards, List<Route> anyHost) {
         this.exact = exact;
         this.wildcards = wildcards;
         this.anyHost = anyHost;
@@ -48,7 +49,9 @@ public final class Router {
         wild.values().forEach(l -> l.sort(LONGEST_PREFIX_FIRST));
         any.sort(LONGEST_PREFIX_FIRST);
         List<Map.Entry<String, List<Route>>> wildcards = new ArrayList<>(wild.entrySet());
-        wildcards.sort(Comparator.comparingInt((Map.Entry<String, List<Route>> e) -> e.getKey().length()).reversed());
+        wildcards.sort(Comparator.comparingInt(
+                        (Map.Entry<String, List<Route>> e) -> e.getKey().length())
+                .reversed());
         return new Router(Map.copyOf(exact), List.copyOf(wildcards), List.copyOf(any));
     }
 

@@ -2,10 +2,6 @@ package io.mtlsproxy.core.tcp;
 
 import static java.util.Objects.requireNonNull;
 
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.List;
-
 import io.mtlsproxy.core.admission.Admission;
 import io.mtlsproxy.core.admission.Verdict;
 import io.mtlsproxy.core.forward.ForwardingContext;
@@ -25,6 +21,9 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * A {@code protocol = tcp} route's side of a client connection, after TLS termination: asks {@link Admission}
@@ -66,14 +65,15 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
             return;
         }
         reason = ((Verdict.Forward) verdict).note();
-        attempt = new UpstreamAttempt(fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
+        attempt = new UpstreamAttempt(
+                fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
         UpstreamFailure none = attempt.pick();
         if (none != null) {
             finish(none.status(), none.getMessage(), 0, 0);
             ctx.close();
             return;
         }
-        Future<Channel> f = attempt.open(p -> { });
+        Future<Channel> f = attempt.open(p -> {});
         f.addListener(x -> connected(ctx, f));
     }
 
@@ -100,8 +100,12 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
         origin.flush();
         long sentEarly = early;
         ctx.pipeline().remove(this);
-        ByteRelay.join(ctx.channel(), origin, clientFinished, (in, out, cause) ->
-                finish(200, cause == null ? null : "relay broke off: " + cause.getMessage(), in + sentEarly, out));
+        ByteRelay.join(
+                ctx.channel(),
+                origin,
+                clientFinished,
+                (in, out, cause) -> finish(
+                        200, cause == null ? null : "relay broke off: " + cause.getMessage(), in + sentEarly, out));
     }
 
     @Override
@@ -157,12 +161,28 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
         fc.metrics().requestCompleted(conn.listener(), route.name(), status, nanos);
         if (fc.accessLog().enabled()) {
             PeerIdentity peer = conn.peer();
-            fc.accessLog().log(new AccessLogEntry(Instant.now(), conn.listener(), route.name(), conn.remoteAddress(),
-                    "TCP", sni == null ? "-" : sni, status, bytesIn, bytesOut, nanos / 1000,
-                    attempt == null || attempt.endpoint() == null ? null : attempt.endpoint().toString(),
-                    peer.subject(),
-                    peer.presented() ? peer.uriSans() : List.of(), peer.sha256(), peer.issuer(), peer.serial(), note,
-                    conn.awsVpceId()));
+            fc.accessLog()
+                    .log(new AccessLogEntry(
+                            Instant.now(),
+                            conn.listener(),
+                            route.name(),
+                            conn.remoteAddress(),
+                            "TCP",
+                            sni == null ? "-" : sni,
+                            status,
+                            bytesIn,
+                            bytesOut,
+                            nanos / 1000,
+                            attempt == null || attempt.endpoint() == null
+                                    ? null
+                                    : attempt.endpoint().toString(),
+                            peer.subject(),
+                            peer.presented() ? peer.uriSans() : List.of(),
+                            peer.sha256(),
+                            peer.issuer(),
+                            peer.serial(),
+                            note,
+                            conn.awsVpceId()));
         }
     }
 }

@@ -1,13 +1,12 @@
 package io.mtlsproxy.core.timeout;
 
-import java.util.concurrent.TimeUnit;
-
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Fires {@link IdleStateEvent}s (the all-idle kind, first {@code FIRST_ALL_IDLE_STATE_EVENT}, then

@@ -1,5 +1,12 @@
 package io.mtlsproxy.core.tls;
 
+import io.mtlsproxy.config.ConfigError;
+import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.config.FileRef;
+import io.mtlsproxy.config.KeyMaterial;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.Pkcs12;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -15,14 +22,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.mtlsproxy.config.ConfigError;
-import io.mtlsproxy.config.ConfigException;
-import io.mtlsproxy.config.FileRef;
-import io.mtlsproxy.config.KeyMaterial;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.Pkcs12;
-
 /**
  * The one place a certificate and its key are read: listener server certificates and route client identities
  * alike. Every problem becomes a {@link ConfigError} at the line of the config key that named the file.
@@ -31,8 +30,7 @@ import io.mtlsproxy.core.certs.Pkcs12;
 public final class CertificateLoader {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private CertificateLoader() {
-    }
+    private CertificateLoader() {}
 
     public static LoadedKey load(KeyMaterial material) throws ConfigException {
         return material.isPkcs12() ? loadPkcs12(material) : loadPem(material);
@@ -84,8 +82,8 @@ public final class CertificateLoader {
                     + " (expected: PEM \"BEGIN CERTIFICATE\" blocks or one DER certificate)"));
         }
         if (certs.isEmpty()) {
-            throw new ConfigException(ref.error("no certificate in " + ref.path()
-                    + " (expected: at least one PEM \"BEGIN CERTIFICATE\" block)"));
+            throw new ConfigException(ref.error(
+                    "no certificate in " + ref.path() + " (expected: at least one PEM \"BEGIN CERTIFICATE\" block)"));
         }
         return certs;
     }
@@ -117,13 +115,13 @@ public final class CertificateLoader {
             boolean badPassword = e.getCause() instanceof UnrecoverableKeyException
                     || String.valueOf(e.getMessage()).contains("password");
             if (badPassword) {
-                throw new ConfigException(ref.error("cannot open keystore " + ref.path()
-                        + ": wrong or missing keystore-password"));
+                throw new ConfigException(
+                        ref.error("cannot open keystore " + ref.path() + ": wrong or missing keystore-password"));
             }
             throw new ConfigException(ref.error("unreadable PKCS#12 keystore " + ref.path() + ": " + e.getMessage()));
         } catch (UnrecoverableKeyException e) {
-            throw new ConfigException(ref.error("cannot open keystore " + ref.path()
-                    + ": wrong or missing keystore-password"));
+            throw new ConfigException(
+                    ref.error("cannot open keystore " + ref.path() + ": wrong or missing keystore-password"));
         } catch (GeneralSecurityException | RuntimeException e) {
             throw new ConfigException(ref.error("unusable PKCS#12 keystore " + ref.path() + ": " + e.getMessage()
                     + " (expected: one private key entry with its certificate chain)"));
@@ -164,7 +162,8 @@ public final class CertificateLoader {
         }
         if (problem != null) {
             throw new ConfigException(keyRef.error("the private key in " + keyRef.path()
-                    + " does not match the certificate " + leaf.getSubjectX500Principal().getName() + " in "
+                    + " does not match the certificate "
+                    + leaf.getSubjectX500Principal().getName() + " in "
                     + certRef.path() + ": " + problem));
         }
     }

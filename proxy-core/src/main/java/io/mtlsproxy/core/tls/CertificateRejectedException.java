@@ -2,13 +2,12 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
-import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertificateException;
-
 import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.netty.handler.ssl.OpenSslCertificateException;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.internal.tcnative.CertificateVerifier;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 
 /**
  * A peer certificate our trust managers refused, with the exact reason (no guessing from messages later) and the
@@ -29,8 +28,8 @@ public final class CertificateRejectedException extends CertificateException {
         this(reason, message, peerSubject, cause, null);
     }
 
-    private CertificateRejectedException(TlsFailureReason reason, String message, String peerSubject,
-                                         Throwable cause, Long clockSkewSeconds) {
+    private CertificateRejectedException(
+            TlsFailureReason reason, String message, String peerSubject, Throwable cause, Long clockSkewSeconds) {
         super(message, cause);
         this.reason = requireNonNull(reason, "reason");
         this.peerSubject = peerSubject;
@@ -42,15 +41,19 @@ public final class CertificateRejectedException extends CertificateException {
      * clock would have to be for it to pass: now − notAfter, or notBefore − now (a wrong clock or a dead
      * certificate: seconds point to the first, months to the second).
      */
-    public static CertificateRejectedException outsideValidity(java.security.cert.X509Certificate cert,
-                                                               java.time.Instant now, String message,
-                                                               String peerSubject, Throwable cause) {
+    public static CertificateRejectedException outsideValidity(
+            java.security.cert.X509Certificate cert,
+            java.time.Instant now,
+            String message,
+            String peerSubject,
+            Throwable cause) {
         boolean expired = !now.isBefore(cert.getNotAfter().toInstant());
         TlsFailureReason reason = expired ? TlsFailureReason.EXPIRED : TlsFailureReason.NOT_YET_VALID;
-        long skew = expired ? now.getEpochSecond() - cert.getNotAfter().toInstant().getEpochSecond()
+        long skew = expired
+                ? now.getEpochSecond() - cert.getNotAfter().toInstant().getEpochSecond()
                 : cert.getNotBefore().toInstant().getEpochSecond() - now.getEpochSecond();
-        return new CertificateRejectedException(reason, message, peerSubject,
-                cause != null ? cause : alertCause(reason, message), skew);
+        return new CertificateRejectedException(
+                reason, message, peerSubject, cause != null ? cause : alertCause(reason, message), skew);
     }
 
     /** For {@code expired} and {@code not_yet_valid}: see {@link #outsideValidity}; null otherwise. */

@@ -2,6 +2,7 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPath;
 import java.security.cert.CertPathValidator;
@@ -26,10 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
 import javax.security.auth.x500.X500Principal;
-
-import io.mtlsproxy.core.identity.TlsFailureReason;
 
 /**
  * Verifies a peer's certificate chain against {@link TrustAnchors}: builds the path from the leaf to a trusted CA,
@@ -92,8 +90,10 @@ final class ChainVerifier {
     /** Returns the validated path (leaf first, trusted CA last) or throws with the exact reason. */
     List<X509Certificate> verify(X509Certificate[] presented, Instant now) throws CertificateRejectedException {
         if (presented == null || presented.length == 0) {
-            throw new CertificateRejectedException(purpose == Purpose.CLIENT ? TlsFailureReason.NO_CLIENT_CERT
-                    : TlsFailureReason.BAD_CERTIFICATE, "the peer sent no certificate", null);
+            throw new CertificateRejectedException(
+                    purpose == Purpose.CLIENT ? TlsFailureReason.NO_CLIENT_CERT : TlsFailureReason.BAD_CERTIFICATE,
+                    "the peer sent no certificate",
+                    null);
         }
         X509Certificate leaf = presented[0];
         String subject = leaf.getSubjectX500Principal().getName();
@@ -104,9 +104,12 @@ final class ChainVerifier {
         // nginx semantics: CA certificates above the leaf (intermediates + the trusted CA) <= verify-depth.
         int casAbove = path.size();
         if (casAbove > verifyDepth) {
-            throw new CertificateRejectedException(TlsFailureReason.BAD_CERTIFICATE, "certificate chain too long: "
-                    + subject + " has " + casAbove + " CA certificates above it, verify-depth " + verifyDepth
-                    + " allows " + verifyDepth, subject);
+            throw new CertificateRejectedException(
+                    TlsFailureReason.BAD_CERTIFICATE,
+                    "certificate chain too long: "
+                            + subject + " has " + casAbove + " CA certificates above it, verify-depth " + verifyDepth
+                            + " allows " + verifyDepth,
+                    subject);
         }
         validate(path, anchor, now, subject);
         checkRevocation(path, anchor, subject);
@@ -127,15 +130,21 @@ final class ChainVerifier {
             }
             X509Certificate next = presentedIssuerOf(current, presented, path);
             if (next == null) {
-                throw new CertificateRejectedException(TlsFailureReason.UNKNOWN_CA, "certificate " + subject
-                        + " was issued by " + current.getIssuerX500Principal().getName() + ", which is not a trusted CA"
-                        + anchors.caFile().map(f -> " of " + f.path()).orElse(" of the JDK trust store"), subject);
+                throw new CertificateRejectedException(
+                        TlsFailureReason.UNKNOWN_CA,
+                        "certificate " + subject
+                                + " was issued by "
+                                + current.getIssuerX500Principal().getName() + ", which is not a trusted CA"
+                                + anchors.caFile().map(f -> " of " + f.path()).orElse(" of the JDK trust store"),
+                        subject);
             }
             path.add(next);
             current = next;
         }
-        throw new CertificateRejectedException(TlsFailureReason.BAD_CERTIFICATE,
-                "certificate chain of " + subject + " is longer than " + MAX_PATH, subject);
+        throw new CertificateRejectedException(
+                TlsFailureReason.BAD_CERTIFICATE,
+                "certificate chain of " + subject + " is longer than " + MAX_PATH,
+                subject);
     }
 
     private X509Certificate trustedIssuerOf(X509Certificate cert) {
@@ -151,11 +160,12 @@ final class ChainVerifier {
         return null;
     }
 
-    private static X509Certificate presentedIssuerOf(X509Certificate cert, X509Certificate[] presented,
-                                                     List<X509Certificate> path) {
+    private static X509Certificate presentedIssuerOf(
+            X509Certificate cert, X509Certificate[] presented, List<X509Certificate> path) {
         X500Principal issuer = cert.getIssuerX500Principal();
         for (X509Certificate candidate : presented) {
-            if (candidate.getSubjectX500Principal().equals(issuer) && !path.contains(candidate)
+            if (candidate.getSubjectX500Principal().equals(issuer)
+                    && !path.contains(candidate)
                     && signs(candidate, cert)) {
                 return candidate;
             }
@@ -169,13 +179,22 @@ final class ChainVerifier {
         try {
             anchor.checkValidity(at); // the JDK's PKIX does not check the trust anchor's own dates; OpenSSL does
         } catch (CertificateExpiredException e) {
-            throw CertificateRejectedException.outsideValidity(anchor, now, "the trusted CA "
-                    + anchor.getSubjectX500Principal().getName() + " expired on " + anchor.getNotAfter().toInstant(),
-                    subject, null);
+            throw CertificateRejectedException.outsideValidity(
+                    anchor,
+                    now,
+                    "the trusted CA " + anchor.getSubjectX500Principal().getName() + " expired on "
+                            + anchor.getNotAfter().toInstant(),
+                    subject,
+                    null);
         } catch (CertificateNotYetValidException e) {
-            throw CertificateRejectedException.outsideValidity(anchor, now, "the trusted CA "
-                    + anchor.getSubjectX500Principal().getName() + " is not valid before "
-                    + anchor.getNotBefore().toInstant(), subject, null);
+            throw CertificateRejectedException.outsideValidity(
+                    anchor,
+                    now,
+                    "the trusted CA "
+                            + anchor.getSubjectX500Principal().getName() + " is not valid before "
+                            + anchor.getNotBefore().toInstant(),
+                    subject,
+                    null);
         }
         try {
             CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(path);
@@ -187,36 +206,52 @@ final class ChainVerifier {
         } catch (CertPathValidatorException e) {
             throw rejection(e, path, subject, now);
         } catch (GeneralSecurityException e) {
-            throw new CertificateRejectedException(TlsFailureReason.BAD_CERTIFICATE,
-                    "cannot validate the chain of " + subject + ": " + e.getMessage(), subject, e);
+            throw new CertificateRejectedException(
+                    TlsFailureReason.BAD_CERTIFICATE,
+                    "cannot validate the chain of " + subject + ": " + e.getMessage(),
+                    subject,
+                    e);
         }
     }
 
-    private static CertificateRejectedException rejection(CertPathValidatorException e, List<X509Certificate> path,
-                                                          String subject, Instant now) {
+    private static CertificateRejectedException rejection(
+            CertPathValidatorException e, List<X509Certificate> path, String subject, Instant now) {
         int index = e.getIndex();
         X509Certificate at = index >= 0 && index < path.size() ? path.get(index) : path.get(0);
         String which = at.getSubjectX500Principal().getName();
         CertPathValidatorException.Reason reason = e.getReason();
         if (reason == CertPathValidatorException.BasicReason.EXPIRED) {
-            return CertificateRejectedException.outsideValidity(at, now, "certificate " + which
-                    + " expired on " + at.getNotAfter().toInstant(), subject, e);
+            return CertificateRejectedException.outsideValidity(
+                    at,
+                    now,
+                    "certificate " + which + " expired on " + at.getNotAfter().toInstant(),
+                    subject,
+                    e);
         }
         if (reason == CertPathValidatorException.BasicReason.NOT_YET_VALID) {
-            return CertificateRejectedException.outsideValidity(at, now, "certificate " + which
-                    + " is not valid before " + at.getNotBefore().toInstant(), subject, e);
+            return CertificateRejectedException.outsideValidity(
+                    at,
+                    now,
+                    "certificate " + which + " is not valid before "
+                            + at.getNotBefore().toInstant(),
+                    subject,
+                    e);
         }
         if (reason == CertPathValidatorException.BasicReason.INVALID_SIGNATURE) {
             // the name matched a trusted CA but its key did not sign this: another CA that uses the same name
-            return new CertificateRejectedException(TlsFailureReason.UNKNOWN_CA, "certificate " + which
-                    + " claims issuer " + at.getIssuerX500Principal().getName()
-                    + " but no trusted CA of that name signed it", subject, e);
+            return new CertificateRejectedException(
+                    TlsFailureReason.UNKNOWN_CA,
+                    "certificate " + which
+                            + " claims issuer " + at.getIssuerX500Principal().getName()
+                            + " but no trusted CA of that name signed it",
+                    subject,
+                    e);
         }
-        String why = reason == PKIXReason.NOT_CA_CERT ? "an issuer in the chain is not a CA"
-                : reason == PKIXReason.PATH_TOO_LONG ? "a CA's path length constraint is exceeded"
-                : e.getMessage();
-        return new CertificateRejectedException(TlsFailureReason.BAD_CERTIFICATE, "invalid chain for " + subject
-                + ": " + why, subject, e);
+        String why = reason == PKIXReason.NOT_CA_CERT
+                ? "an issuer in the chain is not a CA"
+                : reason == PKIXReason.PATH_TOO_LONG ? "a CA's path length constraint is exceeded" : e.getMessage();
+        return new CertificateRejectedException(
+                TlsFailureReason.BAD_CERTIFICATE, "invalid chain for " + subject + ": " + why, subject, e);
     }
 
     private void checkRevocation(List<X509Certificate> path, X509Certificate anchor, String subject)
@@ -232,12 +267,17 @@ final class ChainVerifier {
                 if (entry != null) {
                     Date next = crl.getNextUpdate();
                     String stale = next != null && next.toInstant().isBefore(Instant.now())
-                            ? " (CRL stale since " + next.toInstant() + ", still enforced)" : "";
-                    throw new CertificateRejectedException(TlsFailureReason.REVOKED, "certificate "
-                            + cert.getSubjectX500Principal().getName() + " serial "
-                            + cert.getSerialNumber().toString(16) + " was revoked on "
-                            + entry.getRevocationDate().toInstant() + " by " + crl.getIssuerX500Principal().getName()
-                            + stale, subject);
+                            ? " (CRL stale since " + next.toInstant() + ", still enforced)"
+                            : "";
+                    throw new CertificateRejectedException(
+                            TlsFailureReason.REVOKED,
+                            "certificate "
+                                    + cert.getSubjectX500Principal().getName() + " serial "
+                                    + cert.getSerialNumber().toString(16) + " was revoked on "
+                                    + entry.getRevocationDate().toInstant() + " by "
+                                    + crl.getIssuerX500Principal().getName()
+                                    + stale,
+                            subject);
                 }
             }
         }
@@ -248,12 +288,14 @@ final class ChainVerifier {
         try {
             usages = leaf.getExtendedKeyUsage();
         } catch (CertificateParsingException e) {
-            throw new CertificateRejectedException(TlsFailureReason.BAD_CERTIFICATE,
-                    "unreadable extended key usage in " + subject, subject, e);
+            throw new CertificateRejectedException(
+                    TlsFailureReason.BAD_CERTIFICATE, "unreadable extended key usage in " + subject, subject, e);
         }
         if (usages != null && !usages.contains(purpose.oid) && !usages.contains(ANY_EKU)) {
-            throw new CertificateRejectedException(TlsFailureReason.BAD_CERTIFICATE, "certificate " + subject
-                    + " is not for " + purpose.label + " (extended key usage: " + usages + ")", subject);
+            throw new CertificateRejectedException(
+                    TlsFailureReason.BAD_CERTIFICATE,
+                    "certificate " + subject + " is not for " + purpose.label + " (extended key usage: " + usages + ")",
+                    subject);
         }
     }
 
@@ -278,8 +320,7 @@ final class ChainVerifier {
     /** Marks a critical EKU extension as handled: {@link #checkPurpose} checks it on the leaf. */
     private static final class ExtendedKeyUsageChecker extends PKIXCertPathChecker {
         @Override
-        public void init(boolean forward) {
-        }
+        public void init(boolean forward) {}
 
         @Override
         public boolean isForwardCheckingSupported() {

@@ -2,18 +2,16 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.identity.ClientVerification;
+import io.mtlsproxy.core.identity.TlsFailureReason;
+import io.netty.handler.ssl.SslProvider;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Optional;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
-
-import io.mtlsproxy.core.identity.ClientVerification;
-import io.mtlsproxy.core.identity.TlsFailureReason;
-import io.netty.handler.ssl.SslProvider;
 
 /**
  * A listener's verdict on client certificates. With {@code client-auth = required} a rejection fails the
@@ -28,11 +26,11 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager imple
     private final X509Certificate[] acceptedIssuers;
     private final ClientDenyList deny;
 
-    ClientCertificateTrustManager(TrustAnchors anchors, int verifyDepth, boolean optional, SslProvider provider,
-                                  ClientDenyList deny) {
+    ClientCertificateTrustManager(
+            TrustAnchors anchors, int verifyDepth, boolean optional, SslProvider provider, ClientDenyList deny) {
         this.deny = requireNonNull(deny, "deny");
-        this.verifier = new ChainVerifier(requireNonNull(anchors, "anchors"), ChainVerifier.Purpose.CLIENT,
-                verifyDepth);
+        this.verifier =
+                new ChainVerifier(requireNonNull(anchors, "anchors"), ChainVerifier.Purpose.CLIENT, verifyDepth);
         this.optional = optional;
         this.provider = requireNonNull(provider, "provider");
         // Sent in the CertificateRequest so that clients holding several certificates pick one of ours.
@@ -88,8 +86,10 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager imple
         X509Certificate leaf = chain[0];
         Optional<String> entry = deny.match(leaf);
         if (entry.isPresent()) {
-            throw new CertificateRejectedException(TlsFailureReason.DENIED, "denied by tls.deny (" + entry.get()
-                    + ")", leaf.getSubjectX500Principal().getName());
+            throw new CertificateRejectedException(
+                    TlsFailureReason.DENIED,
+                    "denied by tls.deny (" + entry.get() + ")",
+                    leaf.getSubjectX500Principal().getName());
         }
     }
 

@@ -1,5 +1,7 @@
 package io.mtlsproxy.core.tls;
 
+import io.mtlsproxy.config.DenyList;
+import io.mtlsproxy.core.identity.PeerIdentity;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
@@ -8,11 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-
 import javax.security.auth.x500.X500Principal;
-
-import io.mtlsproxy.config.DenyList;
-import io.mtlsproxy.core.identity.PeerIdentity;
 
 /**
  * A listener's {@code tls.deny}, ready to judge a verified client leaf in the handshake: a hash lookup per entry
@@ -32,9 +30,11 @@ final class ClientDenyList {
 
     /** The entries in a fixed order: part of the material session tickets are bound to, equal on every replica. */
     String canonical() {
-        return config.isEmpty() ? "" : "deny " + new TreeSet<>(config.serials()) + " "
-                + new TreeSet<>(config.sha256Fingerprints()) + " " + new TreeSet<>(config.subjects())
-                + " " + new TreeSet<>(config.uriSans());
+        return config.isEmpty()
+                ? ""
+                : "deny " + new TreeSet<>(config.serials()) + " "
+                        + new TreeSet<>(config.sha256Fingerprints()) + " " + new TreeSet<>(config.subjects())
+                        + " " + new TreeSet<>(config.uriSans());
     }
 
     /** Which entry denies {@code leaf} ("serial 1a2b"), or empty when none does. */
@@ -71,8 +71,10 @@ final class ClientDenyList {
             if (sans == null) {
                 return List.of();
             }
-            return sans.stream().filter(s -> Integer.valueOf(SAN_URI).equals(s.get(0)) && s.get(1) instanceof String)
-                    .map(s -> (String) s.get(1)).toList();
+            return sans.stream()
+                    .filter(s -> Integer.valueOf(SAN_URI).equals(s.get(0)) && s.get(1) instanceof String)
+                    .map(s -> (String) s.get(1))
+                    .toList();
         } catch (CertificateParsingException e) {
             return List.of(); // an unparsable SAN extension names nobody
         }

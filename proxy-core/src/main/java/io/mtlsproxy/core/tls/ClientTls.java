@@ -2,15 +2,6 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.List;
-
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
-
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.Endpoint;
@@ -24,6 +15,13 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.NetUtil;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A route's outbound TLS, built once per load or reload: the route's own trust anchors (or the JDK's default
@@ -53,13 +51,13 @@ public final class ClientTls {
     }
 
     /** Every problem of the route is reported at once. */
-    static ClientTls build(RouteConfig route, List<String> alpnProtocols, SslProvider provider)
-            throws ConfigException {
+    static ClientTls build(RouteConfig route, List<String> alpnProtocols, SslProvider provider) throws ConfigException {
         UpstreamTls tls = route.upstream().tls();
         if (tls.mode() == UpstreamTlsMode.PLAIN) {
             throw new IllegalArgumentException("route " + route.name() + " has upstream.tls.mode = plain");
         }
-        String prefix = TlsSettings.keyPrefix("routes." + route.name() + ".upstream.tls",
+        String prefix = TlsSettings.keyPrefix(
+                "routes." + route.name() + ".upstream.tls",
                 tls.trustCa().map(f -> f.key()).orElse(null),
                 tls.clientIdentity().map(k -> k.keyPath()).orElse(null));
         List<ConfigError> errors = new ArrayList<>();
@@ -76,7 +74,9 @@ public final class ClientTls {
         LoadedKey identity = null;
         if (tls.mode() == UpstreamTlsMode.MTLS) {
             if (tls.clientIdentity().isEmpty()) {
-                errors.add(new ConfigError(route.source(), prefix,
+                errors.add(new ConfigError(
+                        route.source(),
+                        prefix,
                         "no client identity (expected: cert and key, or keystore, when mode = mtls)"));
             } else {
                 try {
@@ -105,23 +105,29 @@ public final class ClientTls {
             }
             context = b.build();
         } catch (SSLException | RuntimeException e) {
-            throw new ConfigException(new ConfigError(route.source(), prefix, "cannot build the TLS context: "
-                    + e.getMessage()));
+            throw new ConfigException(
+                    new ConfigError(route.source(), prefix, "cannot build the TLS context: " + e.getMessage()));
         }
         return new ClientTls(context, tls, inventory(route, tls, anchors, identity));
     }
 
-    private static List<CertificateUse> inventory(RouteConfig route, UpstreamTls tls, TrustAnchors anchors,
-                                                  LoadedKey identity) {
+    private static List<CertificateUse> inventory(
+            RouteConfig route, UpstreamTls tls, TrustAnchors anchors, LoadedKey identity) {
         List<CertificateUse> out = new ArrayList<>();
         if (tls.trustCa().isPresent()) { // the JDK's own store is the JDK's business, not this route's inventory
             for (X509Certificate ca : anchors.certificates()) {
-                out.add(new CertificateUse(CertificateUse.UPSTREAM_TRUST, route.name(), tls.trustCa().get().path(),
+                out.add(new CertificateUse(
+                        CertificateUse.UPSTREAM_TRUST,
+                        route.name(),
+                        tls.trustCa().get().path(),
                         ca));
             }
         }
         if (identity != null) {
-            out.add(new CertificateUse(CertificateUse.UPSTREAM_CLIENT, route.name(), identity.certificateFile().path(),
+            out.add(new CertificateUse(
+                    CertificateUse.UPSTREAM_CLIENT,
+                    route.name(),
+                    identity.certificateFile().path(),
                     identity.leaf()));
         }
         return out;

@@ -1,14 +1,17 @@
 package io.mtlsproxy.core.tls;
 
+import io.mtlsproxy.config.ExpiryConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 
-import io.mtlsproxy.config.ExpiryConfig;
-
 /** A certificate's state against the expiry thresholds (DESIGN.md: /certs {@code state}). */
 public enum ExpiryState {
-    VALID, EXPIRING, CRITICAL, EXPIRED, NOT_YET_VALID;
+    VALID,
+    EXPIRING,
+    CRITICAL,
+    EXPIRED,
+    NOT_YET_VALID;
 
     public static ExpiryState of(Instant notBefore, Instant notAfter, Instant now, ExpiryConfig thresholds) {
         if (now.isBefore(notBefore)) {

@@ -2,13 +2,10 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
-import java.security.cert.X509Certificate;
-import java.time.Instant;
-
 import io.mtlsproxy.core.identity.PeerIdentity;
+import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.mtlsproxy.core.net.ClientAddress;
 import io.mtlsproxy.core.net.LingeringClose;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,6 +14,8 @@ import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
 
 /**
  * Watches one connection's handshake, right after its SslHandler (or SniHandler): on success it stores the
@@ -92,8 +91,15 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
         }
         TlsFailureReason reason = TlsFailures.classify(cause);
         // the client's address: the PROXY protocol's source on a proxy-protocol listener
-        metrics.handshakeFailed(new TlsFailure(Instant.now(), side, name, ClientAddress.hostAndPort(ctx.channel()),
-                server, reason, TlsFailures.detail(cause), TlsFailures.peerSubject(cause),
+        metrics.handshakeFailed(new TlsFailure(
+                Instant.now(),
+                side,
+                name,
+                ClientAddress.hostAndPort(ctx.channel()),
+                server,
+                reason,
+                TlsFailures.detail(cause),
+                TlsFailures.peerSubject(cause),
                 TlsFailures.clockSkewSeconds(cause)));
     }
 }

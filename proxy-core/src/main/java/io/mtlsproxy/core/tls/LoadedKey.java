@@ -2,11 +2,10 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.FileRef;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
-
-import io.mtlsproxy.config.FileRef;
 
 /** A certificate chain (leaf first) and the private key that matches its leaf, with the file it came from. */
 public record LoadedKey(List<X509Certificate> chain, PrivateKey privateKey, FileRef certificateFile) {

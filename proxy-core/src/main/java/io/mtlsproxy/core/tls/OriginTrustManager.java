@@ -2,20 +2,18 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.certs.SubjectAltName;
+import io.mtlsproxy.core.identity.DnsNames;
+import io.mtlsproxy.core.identity.TlsFailureReason;
+import io.netty.util.NetUtil;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
-
-import io.mtlsproxy.core.certs.SubjectAltName;
-import io.mtlsproxy.core.identity.DnsNames;
-import io.mtlsproxy.core.identity.TlsFailureReason;
-import io.netty.util.NetUtil;
 
 /**
  * A route's verdict on its origin's certificate: the chain against the route's own trust anchors, then the name
@@ -32,8 +30,8 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
     private final List<String> expectedUriSans;
 
     OriginTrustManager(TrustAnchors anchors, boolean verifyHostname, List<String> expectedUriSans) {
-        this.verifier = new ChainVerifier(requireNonNull(anchors, "anchors"), ChainVerifier.Purpose.SERVER,
-                ORIGIN_VERIFY_DEPTH);
+        this.verifier = new ChainVerifier(
+                requireNonNull(anchors, "anchors"), ChainVerifier.Purpose.SERVER, ORIGIN_VERIFY_DEPTH);
         this.verifyHostname = verifyHostname;
         this.expectedUriSans = List.copyOf(expectedUriSans);
     }
@@ -61,8 +59,10 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
         String subject = leaf.getSubjectX500Principal().getName();
         if (verifyHostname) {
             if (host == null || host.isEmpty()) {
-                throw new CertificateRejectedException(TlsFailureReason.HOSTNAME_MISMATCH,
-                        "no host name to verify the origin certificate " + subject + " against", subject);
+                throw new CertificateRejectedException(
+                        TlsFailureReason.HOSTNAME_MISMATCH,
+                        "no host name to verify the origin certificate " + subject + " against",
+                        subject);
             }
             checkHost(leaf, host, subject);
         }
@@ -73,8 +73,11 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
                     return;
                 }
             }
-            throw new CertificateRejectedException(TlsFailureReason.HOSTNAME_MISMATCH, "origin certificate "
-                    + subject + " has URI SANs " + uris + ", none of expected-uri-sans " + expectedUriSans, subject);
+            throw new CertificateRejectedException(
+                    TlsFailureReason.HOSTNAME_MISMATCH,
+                    "origin certificate " + subject + " has URI SANs " + uris + ", none of expected-uri-sans "
+                            + expectedUriSans,
+                    subject);
         }
     }
 
@@ -90,9 +93,11 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
                     return;
                 }
             }
-            throw new CertificateRejectedException(TlsFailureReason.HOSTNAME_MISMATCH,
-                    "No subject alternative names matching IP address " + h + " found in origin certificate "
-                            + subject + " (IP SANs: " + ips + ")", subject);
+            throw new CertificateRejectedException(
+                    TlsFailureReason.HOSTNAME_MISMATCH,
+                    "No subject alternative names matching IP address " + h + " found in origin certificate " + subject
+                            + " (IP SANs: " + ips + ")",
+                    subject);
         }
         String name = DnsNames.normalize(h);
         List<String> dns = SubjectAltName.values(leaf, SubjectAltName.Kind.DNS);
@@ -101,9 +106,11 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
                 return;
             }
         }
-        throw new CertificateRejectedException(TlsFailureReason.HOSTNAME_MISMATCH,
+        throw new CertificateRejectedException(
+                TlsFailureReason.HOSTNAME_MISMATCH,
                 "No subject alternative DNS name matching " + name + " found in origin certificate " + subject
-                        + " (DNS SANs: " + dns + ")", subject);
+                        + " (DNS SANs: " + dns + ")",
+                subject);
     }
 
     @Override

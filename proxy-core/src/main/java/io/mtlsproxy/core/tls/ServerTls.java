@@ -2,16 +2,6 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
-import java.security.cert.X509CRL;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-
-import javax.net.ssl.SSLException;
-
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
@@ -30,6 +20,14 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLException;
 
 /**
  * A listener's TLS, built once per load or reload: one SslContext per server certificate, chosen by SNI against
@@ -55,9 +53,12 @@ public final class ServerTls {
     /** the listener's client trust (chain, CRL, deny list); null unless mtls */
     private final ClientCertificateTrustManager clientTrust;
 
-    private ServerTls(List<SslContext> contexts, Mapping<String, SslContext> sniMapping,
-                      List<CertificateUse> certificates, List<CrlUse> crls,
-                      ClientCertificateTrustManager clientTrust) {
+    private ServerTls(
+            List<SslContext> contexts,
+            Mapping<String, SslContext> sniMapping,
+            List<CertificateUse> certificates,
+            List<CrlUse> crls,
+            ClientCertificateTrustManager clientTrust) {
         this.contexts = List.copyOf(contexts);
         this.defaultContext = this.contexts.get(0);
         this.sniMapping = requireNonNull(sniMapping, "sniMapping");
@@ -86,8 +87,9 @@ public final class ServerTls {
      * caller checks). {@code routePolicy} names the identity policy of every route on the listener: part of the
      * material a ticket is bound to.
      */
-    public static ServerTls build(ListenerConfig listener, List<String> alpnProtocols,
-                                  Optional<TicketKeys> tickets, String routePolicy) throws ConfigException {
+    public static ServerTls build(
+            ListenerConfig listener, List<String> alpnProtocols, Optional<TicketKeys> tickets, String routePolicy)
+            throws ConfigException {
         return build(listener, alpnProtocols, TlsProvider.provider(), new Tickets(tickets, routePolicy));
     }
 
@@ -98,19 +100,22 @@ public final class ServerTls {
     }
 
     /** Every problem of the listener is reported at once. */
-    static ServerTls build(ListenerConfig listener, List<String> alpnProtocols, SslProvider provider,
-                           Tickets tickets) throws ConfigException {
+    static ServerTls build(ListenerConfig listener, List<String> alpnProtocols, SslProvider provider, Tickets tickets)
+            throws ConfigException {
         ListenerTls tls = listener.tls();
         if (tls.mode() == TlsMode.NONE) {
             throw new IllegalArgumentException("listener " + listener.name() + " has tls.mode = none");
         }
-        String prefix = TlsSettings.keyPrefix("listeners." + listener.name() + ".tls",
+        String prefix = TlsSettings.keyPrefix(
+                "listeners." + listener.name() + ".tls",
                 tls.certificates().isEmpty() ? null : tls.certificates().get(0).keyPath(),
                 tls.clientCa().map(f -> f.key()).orElse(null));
         List<ConfigError> errors = new ArrayList<>();
         String[] protocols = TlsSettings.protocols(tls.protocols(), listener.source(), prefix + ".protocols", errors);
         if (tls.certificates().isEmpty()) {
-            errors.add(new ConfigError(listener.source(), prefix + ".certificates",
+            errors.add(new ConfigError(
+                    listener.source(),
+                    prefix + ".certificates",
                     "empty (expected: at least one { cert, key } or { keystore })"));
         }
         List<LoadedKey> keys = new ArrayList<>();
@@ -124,12 +129,12 @@ public final class ServerTls {
         TrustAnchors clientCas = null;
         if (tls.mode() == TlsMode.MTLS) {
             if (tls.verifyDepth() < 1 || tls.verifyDepth() > 10) {
-                errors.add(new ConfigError(listener.source(), prefix + ".verify-depth",
-                        tls.verifyDepth() + " (expected: 1..10)"));
+                errors.add(new ConfigError(
+                        listener.source(), prefix + ".verify-depth", tls.verifyDepth() + " (expected: 1..10)"));
             }
             if (tls.clientCa().isEmpty()) {
-                errors.add(new ConfigError(listener.source(), prefix + ".client-ca",
-                        "missing (expected: a CA bundle when mode = mtls)"));
+                errors.add(new ConfigError(
+                        listener.source(), prefix + ".client-ca", "missing (expected: a CA bundle when mode = mtls)"));
             } else {
                 try {
                     clientCas = TrustAnchors.load(tls.clientCa().get(), tls.crl());
@@ -143,9 +148,10 @@ public final class ServerTls {
         }
 
         boolean optional = tls.clientAuth() == ClientAuth.OPTIONAL;
-        ClientCertificateTrustManager trust = clientCas == null ? null
-                : new ClientCertificateTrustManager(clientCas, tls.verifyDepth(), optional, provider,
-                        new ClientDenyList(tls.deny()));
+        ClientCertificateTrustManager trust = clientCas == null
+                ? null
+                : new ClientCertificateTrustManager(
+                        clientCas, tls.verifyDepth(), optional, provider, new ClientDenyList(tls.deny()));
         List<SslContext> contexts = new ArrayList<>();
         for (LoadedKey key : keys) {
             try {
@@ -155,8 +161,9 @@ public final class ServerTls {
                 }
                 contexts.add(context);
             } catch (SSLException | RuntimeException e) {
-                errors.add(key.certificateFile().error("cannot use " + key.certificateFile().path()
-                        + " as a server certificate: " + e.getMessage()));
+                errors.add(key.certificateFile()
+                        .error("cannot use " + key.certificateFile().path() + " as a server certificate: "
+                                + e.getMessage()));
             }
         }
         if (!errors.isEmpty()) {
@@ -165,37 +172,55 @@ public final class ServerTls {
         if (tickets.keys().isPresent() && provider == SslProvider.OPENSSL) {
             shareTicketKeys(tickets.keys().get(), contexts, keys, clientCas, tls, tickets.routePolicy());
         }
-        return new ServerTls(contexts, sniMapping(keys, contexts), inventory(listener, keys, clientCas),
-                crlInventory(listener, clientCas), trust);
+        return new ServerTls(
+                contexts,
+                sniMapping(keys, contexts),
+                inventory(listener, keys, clientCas),
+                crlInventory(listener, clientCas),
+                trust);
     }
 
     /** Every context of the listener gets the file's keys bound to the listener's material (see TicketKeys). */
-    private static void shareTicketKeys(TicketKeys ticketKeys, List<SslContext> contexts, List<LoadedKey> keys,
-                                        TrustAnchors clientCas, ListenerTls tls, String routePolicy) {
+    private static void shareTicketKeys(
+            TicketKeys ticketKeys,
+            List<SslContext> contexts,
+            List<LoadedKey> keys,
+            TrustAnchors clientCas,
+            ListenerTls tls,
+            String routePolicy) {
         TicketKeys.Material material = new TicketKeys.Material();
         keys.forEach(k -> material.certificates(k.chain()));
         if (clientCas != null) {
             material.certificates(clientCas.certificates()).crls(clientCas.crls());
         }
-        material.text(tls.mode().configName() + "|" + tls.clientAuth() + "|" + tls.verifyDepth() + "|"
-                + tls.protocols() + "|" + new ClientDenyList(tls.deny()).canonical()).text(routePolicy);
+        material.text(tls.mode().configName() + "|" + tls.clientAuth() + "|" + tls.verifyDepth() + "|" + tls.protocols()
+                        + "|" + new ClientDenyList(tls.deny()).canonical())
+                .text(routePolicy);
         OpenSslSessionTicketKey[] derived = ticketKeys.derive(material.finish());
         for (SslContext context : contexts) {
             ((OpenSslSessionContext) context.sessionContext()).setTicketKeys(derived);
         }
     }
 
-    private static SslContext newContext(LoadedKey key, String[] protocols, List<String> alpn,
-                                         ClientCertificateTrustManager trust, ClientAuth clientAuth,
-                                         SslProvider provider) throws SSLException {
+    private static SslContext newContext(
+            LoadedKey key,
+            String[] protocols,
+            List<String> alpn,
+            ClientCertificateTrustManager trust,
+            ClientAuth clientAuth,
+            SslProvider provider)
+            throws SSLException {
         SslContextBuilder b = SslContextBuilder.forServer(key.privateKey(), key.chainArray())
                 .sslProvider(provider)
                 .protocols(protocols)
                 .ciphers(TlsSettings.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 .applicationProtocolConfig(TlsSettings.alpn(alpn));
         if (trust != null) {
-            b.trustManager(trust).clientAuth(clientAuth == ClientAuth.REQUIRED
-                    ? io.netty.handler.ssl.ClientAuth.REQUIRE : io.netty.handler.ssl.ClientAuth.OPTIONAL);
+            b.trustManager(trust)
+                    .clientAuth(
+                            clientAuth == ClientAuth.REQUIRED
+                                    ? io.netty.handler.ssl.ClientAuth.REQUIRE
+                                    : io.netty.handler.ssl.ClientAuth.OPTIONAL);
         }
         return b.build();
     }
@@ -220,17 +245,23 @@ public final class ServerTls {
      * The leaf of each server certificate ({@code listener-server}; intermediates belong to the CA's own
      * monitoring) and every certificate of the client-ca bundle ({@code listener-client-ca}).
      */
-    private static List<CertificateUse> inventory(ListenerConfig listener, List<LoadedKey> keys,
-                                                  TrustAnchors clientCas) {
+    private static List<CertificateUse> inventory(
+            ListenerConfig listener, List<LoadedKey> keys, TrustAnchors clientCas) {
         List<CertificateUse> out = new ArrayList<>();
         for (LoadedKey key : keys) {
-            out.add(new CertificateUse(CertificateUse.LISTENER_SERVER, listener.name(), key.certificateFile().path(),
+            out.add(new CertificateUse(
+                    CertificateUse.LISTENER_SERVER,
+                    listener.name(),
+                    key.certificateFile().path(),
                     key.leaf()));
         }
         if (clientCas != null) {
             for (X509Certificate ca : clientCas.certificates()) {
-                out.add(new CertificateUse(CertificateUse.LISTENER_CLIENT_CA, listener.name(),
-                        clientCas.caFile().orElseThrow().path(), ca));
+                out.add(new CertificateUse(
+                        CertificateUse.LISTENER_CLIENT_CA,
+                        listener.name(),
+                        clientCas.caFile().orElseThrow().path(),
+                        ca));
             }
         }
         return out;
@@ -251,7 +282,8 @@ public final class ServerTls {
      * it off the event loops); {@link ClientVerification.Outcome#VERIFIED} on a listener without client trust.
      */
     public ClientVerification.Outcome judgeClient(List<X509Certificate> chain) {
-        return clientTrust == null ? ClientVerification.Outcome.VERIFIED
+        return clientTrust == null
+                ? ClientVerification.Outcome.VERIFIED
                 : clientTrust.verify(chain.toArray(X509Certificate[]::new));
     }
 

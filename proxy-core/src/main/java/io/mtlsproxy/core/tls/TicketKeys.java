@@ -2,6 +2,9 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.config.FileRef;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,13 +17,8 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-
-import io.mtlsproxy.config.ConfigException;
-import io.mtlsproxy.config.FileRef;
-import io.netty.handler.ssl.OpenSslSessionTicketKey;
 
 /**
  * Session-ticket keys shared by a fleet ({@code session-tickets.keys}): nginx's 80-byte keys back to back, the
@@ -93,8 +91,10 @@ public final class TicketKeys {
         OpenSslSessionTicketKey[] out = new OpenSslSessionTicketKey[secrets.size()];
         for (int i = 0; i < out.length; i++) {
             byte[] secret = secrets.get(i);
-            out[i] = new OpenSslSessionTicketKey(part(secret, "name", materialDigest),
-                    part(secret, "hmac", materialDigest), part(secret, "aes", materialDigest));
+            out[i] = new OpenSslSessionTicketKey(
+                    part(secret, "name", materialDigest),
+                    part(secret, "hmac", materialDigest),
+                    part(secret, "aes", materialDigest));
         }
         return out;
     }
@@ -152,8 +152,12 @@ public final class TicketKeys {
 
         private Material field(byte[] bytes) {
             // length-prefixed, so that no two different sequences of fields digest alike
-            digest.update(new byte[] {(byte) (bytes.length >>> 24), (byte) (bytes.length >>> 16),
-                    (byte) (bytes.length >>> 8), (byte) bytes.length});
+            digest.update(new byte[] {
+                (byte) (bytes.length >>> 24),
+                (byte) (bytes.length >>> 16),
+                (byte) (bytes.length >>> 8),
+                (byte) bytes.length
+            });
             digest.update(bytes);
             return this;
         }

@@ -1,13 +1,12 @@
 package io.mtlsproxy.core.tls;
 
+import io.mtlsproxy.core.identity.TlsFailureReason;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateRevokedException;
 import java.util.Locale;
-
-import io.mtlsproxy.core.identity.TlsFailureReason;
-import io.netty.handler.ssl.SslHandshakeTimeoutException;
 
 /**
  * Maps a failed handshake's exception to the reason /tls/failures and the handshake metric show.
@@ -19,28 +18,60 @@ public final class TlsFailures {
 
     /** Message fragments (upper case) in the order they are tried: the specific before the general. */
     private static final Object[][] MESSAGES = {
-            {TlsFailureReason.TIMEOUT, "HANDSHAKE TIMED OUT", "SSLHANDSHAKETIMEOUTEXCEPTION"},
-            {TlsFailureReason.NO_CLIENT_CERT, "CERTIFICATE_REQUIRED", "PEER_DID_NOT_RETURN_A_CERTIFICATE",
-                    "EMPTY CLIENT CERTIFICATE CHAIN", "CLIENT CERTIFICATE REQUIRED"},
-            {TlsFailureReason.HOSTNAME_MISMATCH, "NO SUBJECT ALTERNATIVE", "NO NAME MATCHING", "HOSTNAME_MISMATCH",
-                    "HOSTNAME MISMATCH", "DOES NOT MATCH THE HOST NAME"},
-            {TlsFailureReason.PROTOCOL_VERSION, "NO_PROTOCOLS_AVAILABLE", "UNSUPPORTED_PROTOCOL", "PROTOCOL_VERSION",
-                    "NO APPROPRIATE PROTOCOL", "PROTOCOL IS DISABLED", "IS NOT ENABLED OR SUPPORTED",
-                    "UNSUPPORTED PROTOCOL", "INAPPROPRIATE_FALLBACK"},
-            {TlsFailureReason.REVOKED, "CERTIFICATE_REVOKED", "CERTIFICATE REVOKED", "HAS BEEN REVOKED"},
-            {TlsFailureReason.EXPIRED, "CERTIFICATE_EXPIRED", "CERTIFICATE EXPIRED", "CERT_HAS_EXPIRED",
-                    "HAS EXPIRED"},
-            {TlsFailureReason.NOT_YET_VALID, "NOT_YET_VALID", "NOT YET VALID"},
-            {TlsFailureReason.UNKNOWN_CA, "UNKNOWN_CA", "UNKNOWN CA", "PKIX PATH BUILDING FAILED",
-                    "UNABLE TO FIND VALID CERTIFICATION PATH", "UNABLE_TO_GET_ISSUER", "CERTIFICATE_UNKNOWN",
-                    "SELF SIGNED CERTIFICATE", "SELF_SIGNED_CERT"},
-            {TlsFailureReason.BAD_CERTIFICATE, "BAD_CERTIFICATE", "BAD CERTIFICATE", "UNSUPPORTED_CERTIFICATE",
-                    "CERTIFICATE_VERIFY_FAILED", "BAD_SIGNATURE", "DECRYPT_ERROR"},
-            {TlsFailureReason.TIMEOUT, "TIMED OUT", "TIMEOUT"},
+        {TlsFailureReason.TIMEOUT, "HANDSHAKE TIMED OUT", "SSLHANDSHAKETIMEOUTEXCEPTION"},
+        {
+            TlsFailureReason.NO_CLIENT_CERT,
+            "CERTIFICATE_REQUIRED",
+            "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+            "EMPTY CLIENT CERTIFICATE CHAIN",
+            "CLIENT CERTIFICATE REQUIRED"
+        },
+        {
+            TlsFailureReason.HOSTNAME_MISMATCH,
+            "NO SUBJECT ALTERNATIVE",
+            "NO NAME MATCHING",
+            "HOSTNAME_MISMATCH",
+            "HOSTNAME MISMATCH",
+            "DOES NOT MATCH THE HOST NAME"
+        },
+        {
+            TlsFailureReason.PROTOCOL_VERSION,
+            "NO_PROTOCOLS_AVAILABLE",
+            "UNSUPPORTED_PROTOCOL",
+            "PROTOCOL_VERSION",
+            "NO APPROPRIATE PROTOCOL",
+            "PROTOCOL IS DISABLED",
+            "IS NOT ENABLED OR SUPPORTED",
+            "UNSUPPORTED PROTOCOL",
+            "INAPPROPRIATE_FALLBACK"
+        },
+        {TlsFailureReason.REVOKED, "CERTIFICATE_REVOKED", "CERTIFICATE REVOKED", "HAS BEEN REVOKED"},
+        {TlsFailureReason.EXPIRED, "CERTIFICATE_EXPIRED", "CERTIFICATE EXPIRED", "CERT_HAS_EXPIRED", "HAS EXPIRED"},
+        {TlsFailureReason.NOT_YET_VALID, "NOT_YET_VALID", "NOT YET VALID"},
+        {
+            TlsFailureReason.UNKNOWN_CA,
+            "UNKNOWN_CA",
+            "UNKNOWN CA",
+            "PKIX PATH BUILDING FAILED",
+            "UNABLE TO FIND VALID CERTIFICATION PATH",
+            "UNABLE_TO_GET_ISSUER",
+            "CERTIFICATE_UNKNOWN",
+            "SELF SIGNED CERTIFICATE",
+            "SELF_SIGNED_CERT"
+        },
+        {
+            TlsFailureReason.BAD_CERTIFICATE,
+            "BAD_CERTIFICATE",
+            "BAD CERTIFICATE",
+            "UNSUPPORTED_CERTIFICATE",
+            "CERTIFICATE_VERIFY_FAILED",
+            "BAD_SIGNATURE",
+            "DECRYPT_ERROR"
+        },
+        {TlsFailureReason.TIMEOUT, "TIMED OUT", "TIMEOUT"},
     };
 
-    private TlsFailures() {
-    }
+    private TlsFailures() {}
 
     public static TlsFailureReason classify(Throwable failure) {
         if (failure == null) {

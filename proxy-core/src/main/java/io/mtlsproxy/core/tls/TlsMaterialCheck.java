@@ -1,8 +1,5 @@
 package io.mtlsproxy.core.tls;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ListenerConfig;
@@ -10,6 +7,8 @@ import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.config.UpstreamTlsMode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Loads every certificate, key, CA and CRL a configuration names, as a start or reload would (by building every
@@ -18,8 +17,7 @@ import io.mtlsproxy.config.UpstreamTlsMode;
  * in one run. Used by {@code check-config} and by the snapshot builder. Blocking: never on an event loop.
  */
 public final class TlsMaterialCheck {
-    private TlsMaterialCheck() {
-    }
+    private TlsMaterialCheck() {}
 
     public static Result check(ProxyConfig config) {
         List<ConfigError> errors = new ArrayList<>();

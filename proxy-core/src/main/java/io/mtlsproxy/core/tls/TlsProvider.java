@@ -1,9 +1,8 @@
 package io.mtlsproxy.core.tls;
 
-import java.util.Locale;
-
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslProvider;
+import java.util.Locale;
 
 /**
  * Chooses netty-tcnative's BoringSSL when it loads, the JDK's provider otherwise. The system property
@@ -12,8 +11,7 @@ import io.netty.handler.ssl.SslProvider;
 public final class TlsProvider {
     public static final String PROPERTY = "mtlsproxy.tls.provider";
 
-    private TlsProvider() {
-    }
+    private TlsProvider() {}
 
     public static SslProvider provider() {
         String forced = System.getProperty(PROPERTY, "").trim().toLowerCase(Locale.ROOT);
@@ -30,8 +28,11 @@ public final class TlsProvider {
     public static String describe() {
         if (provider() == SslProvider.JDK) {
             Throwable cause = OpenSsl.unavailabilityCause();
-            return "JDK (" + (OpenSsl.isAvailable() ? "forced by -D" + PROPERTY
-                    : "OpenSSL unavailable: " + (cause == null ? "unknown" : cause.getMessage())) + ")";
+            return "JDK ("
+                    + (OpenSsl.isAvailable()
+                            ? "forced by -D" + PROPERTY
+                            : "OpenSSL unavailable: " + (cause == null ? "unknown" : cause.getMessage()))
+                    + ")";
         }
         return "OPENSSL (" + OpenSsl.versionString() + ")";
     }

@@ -1,12 +1,11 @@
 package io.mtlsproxy.core.tls;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.Source;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /** Protocol versions, cipher suites and ALPN shared by listeners and routes. */
 final class TlsSettings {
@@ -28,8 +27,7 @@ final class TlsSettings {
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
-    private TlsSettings() {
-    }
+    private TlsSettings() {}
 
     /** The configured protocol versions, or errors for anything but TLS 1.2 and 1.3. */
     static String[] protocols(List<String> configured, Source source, String key, List<ConfigError> errors) {
@@ -38,8 +36,8 @@ final class TlsSettings {
             if (ALLOWED_PROTOCOLS.contains(p)) {
                 out.add(p);
             } else {
-                errors.add(new ConfigError(source, key, "unsupported protocol " + p
-                        + " (expected: TLSv1.3 and/or TLSv1.2)"));
+                errors.add(new ConfigError(
+                        source, key, "unsupported protocol " + p + " (expected: TLSv1.3 and/or TLSv1.2)"));
             }
         }
         if (configured.isEmpty()) {
@@ -67,8 +65,10 @@ final class TlsSettings {
             return ApplicationProtocolConfig.DISABLED;
         }
         // NO_ADVERTISE + ACCEPT: a peer without ALPN, or with none of ours, still gets HTTP/1.1.
-        return new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+        return new ApplicationProtocolConfig(
+                ApplicationProtocolConfig.Protocol.ALPN,
                 ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols);
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                protocols);
     }
 }

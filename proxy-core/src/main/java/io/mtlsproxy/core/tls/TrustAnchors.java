@@ -2,6 +2,10 @@ package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.ConfigError;
+import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.config.FileRef;
+import io.mtlsproxy.core.certs.Pem;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CRLException;
@@ -12,16 +16,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import javax.security.auth.x500.X500Principal;
-
-import io.mtlsproxy.config.ConfigError;
-import io.mtlsproxy.config.ConfigException;
-import io.mtlsproxy.config.FileRef;
-import io.mtlsproxy.core.certs.Pem;
 
 /**
  * The CAs a listener trusts for client certificates, or a route trusts for its origin, and the CRLs that go
@@ -37,15 +35,19 @@ public final class TrustAnchors {
     private final Optional<FileRef> caFile;
     private final Optional<FileRef> crlFile;
 
-    private TrustAnchors(List<X509Certificate> certificates, List<X509CRL> crls, Optional<FileRef> caFile,
-                         Optional<FileRef> crlFile) {
+    private TrustAnchors(
+            List<X509Certificate> certificates,
+            List<X509CRL> crls,
+            Optional<FileRef> caFile,
+            Optional<FileRef> crlFile) {
         this.certificates = List.copyOf(certificates);
         this.crls = List.copyOf(crls);
         this.caFile = requireNonNull(caFile, "caFile");
         this.crlFile = requireNonNull(crlFile, "crlFile");
         Map<X500Principal, List<X509Certificate>> index = new HashMap<>();
         for (X509Certificate c : certificates) {
-            index.computeIfAbsent(c.getSubjectX500Principal(), k -> new ArrayList<>()).add(c);
+            index.computeIfAbsent(c.getSubjectX500Principal(), k -> new ArrayList<>())
+                    .add(c);
         }
         index.replaceAll((k, v) -> List.copyOf(v));
         this.bySubject = Map.copyOf(index);
@@ -111,16 +113,17 @@ public final class TrustAnchors {
             throw new ConfigException(ref.error("unreadable CRL in " + ref.path() + ": " + e.getMessage()));
         }
         if (crls.isEmpty()) {
-            throw new ConfigException(ref.error("no CRL in " + ref.path()
-                    + " (expected: PEM \"BEGIN X509 CRL\" blocks or one DER CRL)"));
+            throw new ConfigException(
+                    ref.error("no CRL in " + ref.path() + " (expected: PEM \"BEGIN X509 CRL\" blocks or one DER CRL)"));
         }
         if (checkSigners) {
             List<ConfigError> errors = new ArrayList<>();
             for (X509CRL crl : crls) {
                 if (signerOf(crl, cas) == null) {
-                    errors.add(ref.error("the CRL of " + crl.getIssuerX500Principal().getName() + " in " + ref.path()
-                            + " is not signed by any CA of the client-ca bundle (expected: a CRL issued by one of "
-                            + "the trusted CAs)"));
+                    errors.add(ref.error(
+                            "the CRL of " + crl.getIssuerX500Principal().getName() + " in " + ref.path()
+                                    + " is not signed by any CA of the client-ca bundle (expected: a CRL issued by one of "
+                                    + "the trusted CAs)"));
                 }
             }
             if (!errors.isEmpty()) {

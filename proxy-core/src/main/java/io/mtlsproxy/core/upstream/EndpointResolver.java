@@ -2,6 +2,8 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.Endpoint;
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Collection;
@@ -10,12 +12,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.mtlsproxy.config.Endpoint;
-import io.netty.util.NetUtil;
 
 /**
  * Keeps origin host names current: each name is asked again when its records' TTL runs out (bounded by the
@@ -37,8 +35,11 @@ public final class EndpointResolver implements AutoCloseable {
      * @param clusters  the current snapshot's clusters, read at every tick (they follow reloads)
      * @param onRetired called when addresses left a cluster, so that the pools close their idle connections
      */
-    public EndpointResolver(Supplier<Collection<UpstreamCluster>> clusters, OriginDns dns, EjectionPolicy ejection,
-                            Runnable onRetired) {
+    public EndpointResolver(
+            Supplier<Collection<UpstreamCluster>> clusters,
+            OriginDns dns,
+            EjectionPolicy ejection,
+            Runnable onRetired) {
         this.clusters = requireNonNull(clusters, "clusters");
         this.dns = requireNonNull(dns, "dns");
         this.ejection = requireNonNull(ejection, "ejection");
@@ -81,8 +82,11 @@ public final class EndpointResolver implements AutoCloseable {
                 apply(cluster, endpoint, answer.addresses());
                 next = cluster.config().dns().clamp(answer.ttl());
             } else {
-                LOG.warn("route {}: cannot resolve {} (keeping the last addresses): {}", cluster.route(),
-                        endpoint.host(), f.cause().toString());
+                LOG.warn(
+                        "route {}: cannot resolve {} (keeping the last addresses): {}",
+                        cluster.route(),
+                        endpoint.host(),
+                        f.cause().toString());
                 next = cluster.config().dns().minTtl();
             }
             cluster.resolveAgainAt(endpoint, System.nanoTime() + next.toNanos());
@@ -92,9 +96,15 @@ public final class EndpointResolver implements AutoCloseable {
     private void apply(UpstreamCluster cluster, Endpoint endpoint, List<InetAddress> addresses) {
         List<UpstreamEndpoint> retired = cluster.replaceAddresses(endpoint, addresses, ejection);
         if (!retired.isEmpty()) {
-            LOG.info("route {}: {} no longer resolves to {}: draining", cluster.route(), endpoint.host(),
-                    retired.stream().map(r -> r.address() == null ? "(unresolved)"
-                            : r.address().getAddress().getHostAddress()).toList());
+            LOG.info(
+                    "route {}: {} no longer resolves to {}: draining",
+                    cluster.route(),
+                    endpoint.host(),
+                    retired.stream()
+                            .map(r -> r.address() == null
+                                    ? "(unresolved)"
+                                    : r.address().getAddress().getHostAddress())
+                            .toList());
             onRetired.run();
         }
     }

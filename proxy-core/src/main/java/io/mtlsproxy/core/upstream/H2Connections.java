@@ -2,15 +2,6 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-
 import io.mtlsproxy.core.h2.FullMessageSplitter;
 import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
@@ -30,6 +21,14 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/2 origin connections ({@code upstream.protocol = h2}): per event loop and endpoint, a few shared
@@ -72,55 +71,67 @@ final class H2Connections {
         return promise;
     }
 
-    private Future<Channel> connect(UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop,
-                                    Entry entry) {
+    private Future<Channel> connect(UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop, Entry entry) {
         Promise<Channel> connected = loop.newPromise();
-        connector.open(cluster, endpoint, loop, ApplicationProtocolNames.HTTP_2, p -> {
-            p.addLast("h2", H2Codecs.client());
-            p.addLast("h2-flush", H2Codecs.streamFlushBatcher());
-            p.addLast("h2-streams", new Http2MultiplexHandler(new RefusePush()));
-            p.addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
-            p.addLast("h2-idle-close", new CloseWhenIdle());
-        }).addListener(f -> {
-            entry.connecting = null;
-            if (!f.isSuccess()) {
-                connected.tryFailure(f.cause());
-                return;
-            }
-            Channel ch = (Channel) f.getNow();
-            ch.config().setAutoRead(true); // frames of every stream and the connection's own must always be read
-            entry.ready.add(ch);
-            ch.closeFuture().addListener(c -> entry.ready.remove(ch));
-            connected.trySuccess(ch);
-        });
+        connector
+                .open(cluster, endpoint, loop, ApplicationProtocolNames.HTTP_2, p -> {
+                    p.addLast("h2", H2Codecs.client());
+                    p.addLast("h2-flush", H2Codecs.streamFlushBatcher());
+                    p.addLast("h2-streams", new Http2MultiplexHandler(new RefusePush()));
+                    p.addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+                    p.addLast("h2-idle-close", new CloseWhenIdle());
+                })
+                .addListener(f -> {
+                    entry.connecting = null;
+                    if (!f.isSuccess()) {
+                        connected.tryFailure(f.cause());
+                        return;
+                    }
+                    Channel ch = (Channel) f.getNow();
+                    ch.config()
+                            .setAutoRead(true); // frames of every stream and the connection's own must always be read
+                    entry.ready.add(ch);
+                    ch.closeFuture().addListener(c -> entry.ready.remove(ch));
+                    connected.trySuccess(ch);
+                });
         return connected;
     }
 
     private static boolean canOpenStream(Channel parent) {
         Http2FrameCodec codec = parent.pipeline().get(Http2FrameCodec.class);
-        return parent.isActive() && codec != null && !codec.connection().goAwayReceived()
+        return parent.isActive()
+                && codec != null
+                && !codec.connection().goAwayReceived()
                 && codec.connection().local().canOpenStream();
     }
 
     private static void openStream(Channel parent, UpstreamEndpoint endpoint, Promise<Channel> promise) {
-        new Http2StreamChannelBootstrap(parent).handler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel ch) {
-                ch.config().setAutoRead(false); // read-after-write, as on HTTP/1.1: the stream window does the rest
-                ch.pipeline().addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(false));
-                ch.pipeline().addLast("h2-split", FullMessageSplitter.INSTANCE);
-                ch.pipeline().addLast("h2-te", H2Codecs.trailersTe());
-                ch.pipeline().addLast("relay", new UpstreamHandler());
-            }
-        }).open().addListener(f -> {
-            if (f.isSuccess()) {
-                promise.trySuccess((Channel) f.getNow());
-            } else {
-                promise.tryFailure(new UpstreamFailure(UpstreamErrorReason.RESET, 502,
-                        "cannot open an HTTP/2 stream to origin " + endpoint + ": " + f.cause().getMessage(),
-                        f.cause()));
-            }
-        });
+        new Http2StreamChannelBootstrap(parent)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.config()
+                                .setAutoRead(
+                                        false); // read-after-write, as on HTTP/1.1: the stream window does the rest
+                        ch.pipeline().addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(false));
+                        ch.pipeline().addLast("h2-split", FullMessageSplitter.INSTANCE);
+                        ch.pipeline().addLast("h2-te", H2Codecs.trailersTe());
+                        ch.pipeline().addLast("relay", new UpstreamHandler());
+                    }
+                })
+                .open()
+                .addListener(f -> {
+                    if (f.isSuccess()) {
+                        promise.trySuccess((Channel) f.getNow());
+                    } else {
+                        promise.tryFailure(new UpstreamFailure(
+                                UpstreamErrorReason.RESET,
+                                502,
+                                "cannot open an HTTP/2 stream to origin " + endpoint + ": "
+                                        + f.cause().getMessage(),
+                                f.cause()));
+                    }
+                });
     }
 
     /**

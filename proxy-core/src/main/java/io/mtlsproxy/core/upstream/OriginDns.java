@@ -1,15 +1,5 @@
 package io.mtlsproxy.core.upstream;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoop;
@@ -31,6 +21,15 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Origin host names through Netty's asynchronous DNS resolver (never {@code InetAddress} on an event loop): every
@@ -54,8 +53,8 @@ public final class OriginDns implements AutoCloseable {
 
     /** @param servers name servers to ask (tests); empty: the system's */
     public OriginDns(Optional<List<InetSocketAddress>> servers) {
-        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("mtls-proxy-dns", true),
-                NioIoHandler.newFactory());
+        group = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory("mtls-proxy-dns", true), NioIoHandler.newFactory());
         loop = group.next();
         DnsNameResolverBuilder b = new DnsNameResolverBuilder(loop)
                 .datagramChannelType(NioDatagramChannel.class)
@@ -87,8 +86,10 @@ public final class OriginDns implements AutoCloseable {
                     }
                     if (pending.decrementAndGet() == 0) {
                         if (addresses.isEmpty()) {
-                            promise.setFailure(failure[0] != null ? failure[0]
-                                    : new UnknownHostException(host + ": no A or AAAA record"));
+                            promise.setFailure(
+                                    failure[0] != null
+                                            ? failure[0]
+                                            : new UnknownHostException(host + ": no A or AAAA record"));
                         } else {
                             promise.setSuccess(new Answer(addresses, Duration.ofSeconds(ttl[0])));
                         }
@@ -106,7 +107,8 @@ public final class OriginDns implements AutoCloseable {
             if (f.cause() instanceof UnknownHostException u) {
                 throw u;
             }
-            UnknownHostException e = new UnknownHostException(host + ": " + f.cause().getMessage());
+            UnknownHostException e =
+                    new UnknownHostException(host + ": " + f.cause().getMessage());
             e.initCause(f.cause());
             throw e;
         }
@@ -114,8 +116,8 @@ public final class OriginDns implements AutoCloseable {
     }
 
     /** Addresses out of raw A/AAAA records (which the caller must release: done here). */
-    private static void collect(String host, List<DnsRecord> records, DnsRecordType type,
-                                List<InetAddress> addresses, long[] ttl) {
+    private static void collect(
+            String host, List<DnsRecord> records, DnsRecordType type, List<InetAddress> addresses, long[] ttl) {
         try {
             for (DnsRecord r : records) {
                 if (r.type() != type || !(r instanceof DnsRawRecord raw)) {

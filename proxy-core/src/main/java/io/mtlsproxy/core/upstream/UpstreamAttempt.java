@@ -2,13 +2,12 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.function.Consumer;
-
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * One request's (or one TCP relay's) way to an origin of its route, for HTTP exchanges, WebSockets and TCP alike:
@@ -37,8 +36,10 @@ public final class UpstreamAttempt {
      */
     public UpstreamFailure pick() {
         endpoint = cluster.pick(System.nanoTime());
-        return endpoint != null ? null : UpstreamFailure.unavailable("no healthy origin for route " + cluster.route()
-                + ": every endpoint is ejected after failures");
+        return endpoint != null
+                ? null
+                : UpstreamFailure.unavailable("no healthy origin for route " + cluster.route()
+                        + ": every endpoint is ejected after failures");
     }
 
     /** The endpoint picked; null before {@link #pick} or when none was healthy. */

@@ -2,6 +2,9 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.Endpoint;
+import io.mtlsproxy.config.UpstreamConfig;
+import io.mtlsproxy.core.tls.ClientTls;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,10 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import io.mtlsproxy.config.Endpoint;
-import io.mtlsproxy.config.UpstreamConfig;
-import io.mtlsproxy.core.tls.ClientTls;
 
 /**
  * A route's origins: endpoints in round-robin order with passive ejection (every address of every configured
@@ -26,10 +25,11 @@ public final class UpstreamCluster {
     private final AtomicInteger next = new AtomicInteger();
     /** Read on every request without a lock; replaced whole (copy on write) when a name's addresses change. */
     private volatile List<UpstreamEndpoint> endpoints;
+
     private final Map<Endpoint, Long> nextResolveNanos = new ConcurrentHashMap<>();
 
-    public UpstreamCluster(String route, UpstreamConfig config, List<UpstreamEndpoint> endpoints,
-                           Optional<ClientTls> tls) {
+    public UpstreamCluster(
+            String route, UpstreamConfig config, List<UpstreamEndpoint> endpoints, Optional<ClientTls> tls) {
         this.route = requireNonNull(route, "route");
         this.config = requireNonNull(config, "config");
         this.endpoints = List.copyOf(endpoints);
@@ -42,8 +42,8 @@ public final class UpstreamCluster {
      * it and is retired: drained, not cut (its requests in flight finish; its idle pooled connections are closed
      * by {@link UpstreamPools#evictRetired}). Returns the retired endpoints. Off the event loops.
      */
-    public synchronized List<UpstreamEndpoint> replaceAddresses(Endpoint endpoint, List<InetAddress> addresses,
-                                                                EjectionPolicy ejection) {
+    public synchronized List<UpstreamEndpoint> replaceAddresses(
+            Endpoint endpoint, List<InetAddress> addresses, EjectionPolicy ejection) {
         if (addresses.isEmpty()) {
             return List.of(); // no answer is no news: the last good addresses stay
         }
@@ -63,8 +63,10 @@ public final class UpstreamCluster {
             if (!placed) { // the new addresses take the place of the endpoint in configuration order
                 placed = true;
                 for (InetAddress a : addresses) {
-                    boolean known = endpoints.stream().anyMatch(k -> k.endpoint().equals(endpoint)
-                            && k.address() != null && k.address().getAddress().equals(a));
+                    boolean known = endpoints.stream()
+                            .anyMatch(k -> k.endpoint().equals(endpoint)
+                                    && k.address() != null
+                                    && k.address().getAddress().equals(a));
                     if (!known) {
                         out.add(new UpstreamEndpoint(route, endpoint, a, ejection));
                     }

@@ -2,9 +2,6 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.InetSocketAddress;
-import java.util.function.Consumer;
-
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
 import io.mtlsproxy.core.tls.HandshakeObserver;
@@ -19,6 +16,8 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
+import java.util.function.Consumer;
 
 /**
  * Opens one origin connection, for every kind of upstream: pooled HTTP/1.1, shared HTTP/2, and the dedicated ones
@@ -42,8 +41,8 @@ public final class UpstreamConnector {
      * A connected (for tls/mtls: handshaken) channel to {@code endpoint} on {@code loop}, with AUTO_READ off; fails
      * with an {@link UpstreamFailure}. {@code protocol} completes the pipeline after TLS. Call on {@code loop}.
      */
-    public Future<Channel> open(UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop,
-                                Consumer<ChannelPipeline> protocol) {
+    public Future<Channel> open(
+            UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop, Consumer<ChannelPipeline> protocol) {
         return open(cluster, endpoint, loop, null, protocol);
     }
 
@@ -51,22 +50,27 @@ public final class UpstreamConnector {
      * As {@link #open(UpstreamCluster, UpstreamEndpoint, EventLoop, Consumer)}; over TLS the origin must also have
      * chosen {@code alpn} (an HTTP/2 origin: {@code "h2"}), or the connection is closed and fails with reason tls.
      */
-    Future<Channel> open(UpstreamCluster cluster, UpstreamEndpoint endpoint, EventLoop loop, String alpn,
-                         Consumer<ChannelPipeline> protocol) {
+    Future<Channel> open(
+            UpstreamCluster cluster,
+            UpstreamEndpoint endpoint,
+            EventLoop loop,
+            String alpn,
+            Consumer<ChannelPipeline> protocol) {
         Promise<Channel> promise = loop.newPromise();
         InetSocketAddress address = endpoint.address();
         if (address == null) {
-            return promise.setFailure(new UpstreamFailure(UpstreamErrorReason.CONNECT, 502, endpoint.resolveError(),
-                    null));
+            return promise.setFailure(
+                    new UpstreamFailure(UpstreamErrorReason.CONNECT, 502, endpoint.resolveError(), null));
         }
         int max = cluster.config().maxConnectionsPerEndpoint();
         if (endpoint.openConnections().incrementAndGet() > max) {
             endpoint.openConnections().decrementAndGet();
-            return promise.setFailure(UpstreamFailure.unavailable(
-                    "origin connection limit reached (" + max + " to " + endpoint + ")"));
+            return promise.setFailure(
+                    UpstreamFailure.unavailable("origin connection limit reached (" + max + " to " + endpoint + ")"));
         }
         ChannelFuture connect = template.clone(loop)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) cluster.config().connectTimeout().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        cluster.config().connectTimeout().toMillis())
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -74,10 +78,12 @@ public final class UpstreamConnector {
                         if (cluster.tls().isPresent()) {
                             SslHandler ssl = cluster.tls().get().newHandler(ch.alloc(), endpoint.endpoint());
                             // connect-timeout bounds the TCP connect and the handshake alike
-                            ssl.setHandshakeTimeoutMillis(cluster.config().connectTimeout().toMillis());
+                            ssl.setHandshakeTimeoutMillis(
+                                    cluster.config().connectTimeout().toMillis());
                             p.addLast("tls", ssl);
-                            p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.UPSTREAM,
-                                    cluster.route()));
+                            p.addLast(
+                                    "handshake",
+                                    new HandshakeObserver(metrics, ProxyMetrics.Side.UPSTREAM, cluster.route()));
                         }
                         protocol.accept(p);
                     }
@@ -101,9 +107,14 @@ public final class UpstreamConnector {
                     ch.close();
                 } else if (alpn != null && !alpn.equals(ssl.applicationProtocol())) {
                     ch.close();
-                    promise.tryFailure(new UpstreamFailure(UpstreamErrorReason.TLS, 502, "origin " + endpoint
-                            + " did not agree to " + protocolName(alpn) + " by ALPN (upstream.protocol = " + alpn
-                            + ")", null));
+                    promise.tryFailure(new UpstreamFailure(
+                            UpstreamErrorReason.TLS,
+                            502,
+                            "origin " + endpoint
+                                    + " did not agree to " + protocolName(alpn) + " by ALPN (upstream.protocol = "
+                                    + alpn
+                                    + ")",
+                            null));
                 } else {
                     promise.trySuccess(ch);
                 }

@@ -2,11 +2,10 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.Endpoint;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import io.mtlsproxy.config.Endpoint;
 
 /**
  * One origin address of one route: its address (one A/AAAA record of a host name, or an IP literal), its health
@@ -32,8 +31,8 @@ public final class UpstreamEndpoint {
         this(route, endpoint, new InetSocketAddress(requireNonNull(ip, "ip"), endpoint.port()), null, ejection);
     }
 
-    private UpstreamEndpoint(String route, Endpoint endpoint, InetSocketAddress address, String resolveError,
-                             EjectionPolicy ejection) {
+    private UpstreamEndpoint(
+            String route, Endpoint endpoint, InetSocketAddress address, String resolveError, EjectionPolicy ejection) {
         this.route = requireNonNull(route, "route");
         this.endpoint = requireNonNull(endpoint, "endpoint");
         this.text = endpoint.toString();

@@ -2,16 +2,14 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
-import java.net.ConnectException;
-import java.net.SocketException;
-import java.nio.channels.ClosedChannelException;
-
-import javax.net.ssl.SSLException;
-
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
 import io.mtlsproxy.core.tls.TlsFailures;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
+import javax.net.ssl.SSLException;
 
 /**
  * Why a request could not be carried to an origin: the metric reason, the status the client gets and the one-line
@@ -50,20 +48,27 @@ public final class UpstreamFailure extends Exception {
             return new UpstreamFailure(UpstreamErrorReason.CONNECT, 502, "origin refused the connection" + at, cause);
         }
         if (root instanceof SSLException || root instanceof java.security.cert.CertificateException) {
-            return new UpstreamFailure(UpstreamErrorReason.TLS, 502, "TLS handshake with origin failed" + at + ": "
-                    + TlsFailures.classify(cause).label() + ": " + firstLine(TlsFailures.detail(cause)), cause);
+            return new UpstreamFailure(
+                    UpstreamErrorReason.TLS,
+                    502,
+                    "TLS handshake with origin failed" + at + ": "
+                            + TlsFailures.classify(cause).label() + ": " + firstLine(TlsFailures.detail(cause)),
+                    cause);
         }
         if (root instanceof SocketException || root instanceof ClosedChannelException) {
             return new UpstreamFailure(UpstreamErrorReason.RESET, 502, "origin reset the connection" + at, cause);
         }
-        return new UpstreamFailure(UpstreamErrorReason.RESET, 502,
-                "origin connection failed" + at + ": " + shortMessage(root), cause);
+        return new UpstreamFailure(
+                UpstreamErrorReason.RESET, 502, "origin connection failed" + at + ": " + shortMessage(root), cause);
     }
 
     /** The origin closed the connection before the response was complete. */
     public static UpstreamFailure closed(UpstreamEndpoint endpoint) {
-        return new UpstreamFailure(UpstreamErrorReason.RESET, 502,
-                "origin closed the connection before answering (" + endpoint + ")", null);
+        return new UpstreamFailure(
+                UpstreamErrorReason.RESET,
+                502,
+                "origin closed the connection before answering (" + endpoint + ")",
+                null);
     }
 
     private static String shortMessage(Throwable t) {

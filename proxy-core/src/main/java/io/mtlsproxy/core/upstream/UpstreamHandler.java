@@ -5,8 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
@@ -45,8 +45,8 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         // HTTP/2 stream channels get real promises: their frame codec is not written with void ones in mind
-        this.untracked = ctx.channel() instanceof Http2StreamChannel ? null
-                : new VoidChannelPromise(ctx.channel(), false);
+        this.untracked =
+                ctx.channel() instanceof Http2StreamChannel ? null : new VoidChannelPromise(ctx.channel(), false);
         ctx.channel().attr(KEY).set(this);
     }
 

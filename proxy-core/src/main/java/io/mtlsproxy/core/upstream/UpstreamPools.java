@@ -2,14 +2,6 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-
 import io.mtlsproxy.config.UpstreamProtocol;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.timeout.IdleTimeout;
@@ -24,6 +16,13 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Keep-alive connections to origins, one pool per event loop keyed by endpoint (an endpoint belongs to one route
@@ -43,9 +42,12 @@ public final class UpstreamPools {
     /** {@code template} carries the channel class and options; its group is replaced per connection. */
     public UpstreamPools(Bootstrap template, ProxyMetrics metrics, Duration idleTimeout) {
         this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout");
-        this.connector = new UpstreamConnector(requireNonNull(template, "template").clone()
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true), requireNonNull(metrics, "metrics"));
+        this.connector = new UpstreamConnector(
+                requireNonNull(template, "template")
+                        .clone()
+                        .option(ChannelOption.AUTO_READ, false)
+                        .option(ChannelOption.TCP_NODELAY, true),
+                requireNonNull(metrics, "metrics"));
         this.h2 = new H2Connections(connector, idleTimeout);
     }
 
@@ -78,9 +80,12 @@ public final class UpstreamPools {
 
     /** The HTTP/1.1 codec of every origin connection (pooled ones and WebSockets), with its header limits. */
     public static HttpClientCodec httpCodec() {
-        return new HttpClientCodec(new HttpDecoderConfig()
-                .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
-                .setMaxInitialLineLength(8192), false, false);
+        return new HttpClientCodec(
+                new HttpDecoderConfig()
+                        .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE)
+                        .setMaxInitialLineLength(8192),
+                false,
+                false);
     }
 
     /** After TLS, a pooled connection's pipeline: http client codec → idle → relay. */
@@ -187,8 +192,9 @@ public final class UpstreamPools {
         }
 
         void evictRetired() {
-            for (Iterator<Map.Entry<UpstreamEndpoint, ArrayDeque<Channel>>> it = idle.entrySet().iterator();
-                 it.hasNext(); ) {
+            for (Iterator<Map.Entry<UpstreamEndpoint, ArrayDeque<Channel>>> it =
+                            idle.entrySet().iterator();
+                    it.hasNext(); ) {
                 Map.Entry<UpstreamEndpoint, ArrayDeque<Channel>> e = it.next();
                 if (e.getKey().retired()) {
                     it.remove();

@@ -5,14 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.AllowList;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ClientIdentity;
@@ -31,6 +23,12 @@ import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The admission stage on its own, over an {@link EmbeddedChannel} carrying what a handshake would have left on a
@@ -40,6 +38,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 class AdmissionTest {
     @TempDir
     static Path dir;
+
     static TestPki pki;
     static TestPki.Ca clients;
     static TestPki.Leaf server;
@@ -54,16 +53,23 @@ class AdmissionTest {
     private final ProxyMetrics metrics = ProxyMetrics.inMemory();
 
     private static Route route(String name, String host, IdentityMode mode, String... uris) {
-        ClientIdentity identity = uris.length == 0 ? ClientIdentity.NONE
+        ClientIdentity identity = uris.length == 0
+                ? ClientIdentity.NONE
                 : new ClientIdentity(true, mode, new AllowList(List.of(), List.of(), List.of(uris), List.of()));
-        RouteConfig rc = TestConfigs.route(name, "l").host(host).endpoint(1).identity(identity).build();
-        return new Route(rc, IdentityPolicy.of(rc.clientIdentity()),
+        RouteConfig rc = TestConfigs.route(name, "l")
+                .host(host)
+                .endpoint(1)
+                .identity(identity)
+                .build();
+        return new Route(
+                rc,
+                IdentityPolicy.of(rc.clientIdentity()),
                 new UpstreamCluster(name, rc.upstream(), List.of(), Optional.empty()));
     }
 
     private static Listener listener(boolean sniHostCheck, Route... routes) {
-        ListenerConfig lc = TestConfigs.listener("l", TestConfigs.mtls(server, clients.certFile(),
-                ClientAuth.OPTIONAL, sniHostCheck));
+        ListenerConfig lc = TestConfigs.listener(
+                "l", TestConfigs.mtls(server, clients.certFile(), ClientAuth.OPTIONAL, sniHostCheck));
         return new Listener(lc, Optional.empty(), Router.of(List.of(routes)), Router.of(List.of(routes)));
     }
 
@@ -79,7 +85,10 @@ class AdmissionTest {
     }
 
     private double denials(String route, String mode) {
-        var c = metrics.registry().find("mtls_proxy_identity_denials").tag("route", route).tag("mode", mode)
+        var c = metrics.registry()
+                .find("mtls_proxy_identity_denials")
+                .tag("route", route)
+                .tag("mode", mode)
                 .counter();
         return c == null ? 0 : c.count();
     }
@@ -97,16 +106,16 @@ class AdmissionTest {
     @Test
     void withoutSniHostCheckTheHostAloneChoosesTheRoute() {
         Route api = route("api", "api.example.com", IdentityMode.ENFORCE);
-        Verdict v = Admission.http(listener(false, api), connection("other.example.com", null), "api.example.com",
-                "/x", metrics);
+        Verdict v = Admission.http(
+                listener(false, api), connection("other.example.com", null), "api.example.com", "/x", metrics);
         assertSame(api, assertInstanceOf(Verdict.Forward.class, v).route());
     }
 
     @Test
     void noMatchingRouteIs404() {
         Listener l = listener(true, route("api", "api.example.com", IdentityMode.ENFORCE));
-        Verdict.Answer a = assertInstanceOf(Verdict.Answer.class,
-                Admission.http(l, connection(null, null), "nope.example.com", "/p", metrics));
+        Verdict.Answer a = assertInstanceOf(
+                Verdict.Answer.class, Admission.http(l, connection(null, null), "nope.example.com", "/p", metrics));
         assertEquals(404, a.status());
         assertEquals("no route for nope.example.com/p", a.reason());
     }
@@ -115,19 +124,20 @@ class AdmissionTest {
     void enforcedPolicyAnswersWithItsStatusAndCountsTheDenial() {
         Route api = route("api", "api.example.com", IdentityMode.ENFORCE, "spiffe://td/ok");
         Listener l = listener(true, api);
-        Verdict.Answer wrong = assertInstanceOf(Verdict.Answer.class,
-                Admission.http(l, connection("api.example.com", "spiffe://td/other"), "api.example.com", "/",
-                        metrics));
+        Verdict.Answer wrong = assertInstanceOf(
+                Verdict.Answer.class,
+                Admission.http(l, connection("api.example.com", "spiffe://td/other"), "api.example.com", "/", metrics));
         assertEquals(403, wrong.status());
         assertSame(api, wrong.route());
-        Verdict.Answer none = assertInstanceOf(Verdict.Answer.class,
+        Verdict.Answer none = assertInstanceOf(
+                Verdict.Answer.class,
                 Admission.http(l, connection("api.example.com", null), "api.example.com", "/", metrics));
         assertEquals(496, none.status());
         assertEquals(2.0, denials("api", "enforce"));
 
-        Verdict.Forward ok = assertInstanceOf(Verdict.Forward.class,
-                Admission.http(l, connection("api.example.com", "spiffe://td/ok"), "api.example.com", "/",
-                        metrics));
+        Verdict.Forward ok = assertInstanceOf(
+                Verdict.Forward.class,
+                Admission.http(l, connection("api.example.com", "spiffe://td/ok"), "api.example.com", "/", metrics));
         assertNull(ok.note());
         assertEquals(List.of("spiffe://td/ok"), ok.identity().uriSans());
         assertEquals(2.0, denials("api", "enforce"), "an admitted client is no denial");
@@ -136,9 +146,14 @@ class AdmissionTest {
     @Test
     void reportOnlyForwardsWithANoteAndCountsTheDenial() {
         Route api = route("api", "api.example.com", IdentityMode.REPORT_ONLY, "spiffe://td/ok");
-        Verdict.Forward f = assertInstanceOf(Verdict.Forward.class,
-                Admission.http(listener(true, api), connection("api.example.com", "spiffe://td/other"),
-                        "api.example.com", "/", metrics));
+        Verdict.Forward f = assertInstanceOf(
+                Verdict.Forward.class,
+                Admission.http(
+                        listener(true, api),
+                        connection("api.example.com", "spiffe://td/other"),
+                        "api.example.com",
+                        "/",
+                        metrics));
         assertSame(api, f.route());
         assertEquals("report-only: the client certificate is not allowed on this route", f.note());
         assertEquals(1.0, denials("api", "report-only"));
@@ -151,11 +166,11 @@ class AdmissionTest {
         Listener l = listener(false, db);
         assertSame(db, Admission.tcpRoute(l, "db.example.com"));
         assertNull(Admission.tcpRoute(l, "web.example.com"), "not a tcp connection: HTTP admits per request");
-        Verdict.Answer a = assertInstanceOf(Verdict.Answer.class,
-                Admission.tcp(db, connection("db.example.com", "spiffe://td/other"), metrics));
+        Verdict.Answer a = assertInstanceOf(
+                Verdict.Answer.class, Admission.tcp(db, connection("db.example.com", "spiffe://td/other"), metrics));
         assertEquals(403, a.status());
-        assertInstanceOf(Verdict.Forward.class,
-                Admission.tcp(db, connection("db.example.com", "spiffe://td/ok"), metrics));
+        assertInstanceOf(
+                Verdict.Forward.class, Admission.tcp(db, connection("db.example.com", "spiffe://td/ok"), metrics));
         assertEquals(1.0, denials("db", "enforce"));
     }
 }

@@ -4,29 +4,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-
 @Timeout(30)
 class Pkcs12Test {
-    private final CertificateAuthority ca = CertificateAuthority.createRoot("ca", Duration.ofDays(1),
-            KeyAlgorithm.EC_P256);
-    private final IssuedCertificate leaf = ca.issue(CertificateSpec.server("s").dns("s.example").build());
+    private final CertificateAuthority ca =
+            CertificateAuthority.createRoot("ca", Duration.ofDays(1), KeyAlgorithm.EC_P256);
+    private final IssuedCertificate leaf =
+            ca.issue(CertificateSpec.server("s").dns("s.example").build());
 
     @Test
     void recognisesAKeystore() throws Exception {
         byte[] p12 = Pkcs12.encode(leaf, "secret".toCharArray());
         assertTrue(Pkcs12.looksLikePkcs12(p12));
-        assertEquals(leaf.certificate(), Pkcs12.readCertificates(p12, "secret".toCharArray()).get(0));
+        assertEquals(
+                leaf.certificate(),
+                Pkcs12.readCertificates(p12, "secret".toCharArray()).get(0));
     }
 
     /** DER certificates and CRLs also start with a SEQUENCE: the old first-byte check took them for PKCS#12. */
@@ -34,8 +35,8 @@ class Pkcs12Test {
     void doesNotMistakeDerCertificatesOrCrlsForKeystores() throws Exception {
         assertFalse(Pkcs12.looksLikePkcs12(leaf.certificate().getEncoded()));
         assertFalse(Pkcs12.looksLikePkcs12(ca.certificate().getEncoded()));
-        assertFalse(Pkcs12.looksLikePkcs12(ca.crl(Map.of(), Instant.now(), Instant.now().plusSeconds(60))
-                .getEncoded()));
+        assertFalse(Pkcs12.looksLikePkcs12(
+                ca.crl(Map.of(), Instant.now(), Instant.now().plusSeconds(60)).getEncoded()));
     }
 
     @Test

@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
 
 @Timeout(10)
 class SubjectAltNameTest {
@@ -23,8 +22,18 @@ class SubjectAltNameTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "my server", "api.example.com.", "-a.example", "a..b", "a.*.example", "*",
-            "under_score.example", "https://x"})
+    @ValueSource(
+            strings = {
+                "",
+                "my server",
+                "api.example.com.",
+                "-a.example",
+                "a..b",
+                "a.*.example",
+                "*",
+                "under_score.example",
+                "https://x"
+            })
     void rejectsWhatIsNoHostName(String name) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SubjectAltName.dnsName(name));
         assertTrue(e.getMessage().startsWith("dns: " + name + " (expected: "), e.getMessage());
@@ -41,8 +50,7 @@ class SubjectAltNameTest {
     @ParameterizedTest
     @ValueSource(strings = {"999.1.1.1", "1.2.3", "abc", "dead", "localhost", "1.2.3.4:80", "fe80::1%eth0", ""})
     void rejectsWhatIsNoIpLiteral(String ip) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SubjectAltName.ipLiteral(ip));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SubjectAltName.ipLiteral(ip));
         assertEquals("ip: " + ip + " (expected: an IPv4 or IPv6 literal)", e.getMessage());
         assertFalse(SubjectAltName.isIpLiteral(ip));
     }
@@ -54,35 +62,57 @@ class SubjectAltNameTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"https://example.org/a", "SPIFFE://example.org/a", "spiffe://Example.org/a",
-            "spiffe://example.org", "spiffe://example.org/", "spiffe:///a", "spiffe://example.org:443/a",
-            "spiffe://user@example.org/a", "spiffe://example.org/a//b", "spiffe://example.org/a/../b",
-            "spiffe://example.org/a/", "spiffe://example.org/a?x=1", "spiffe://example.org/a#f",
-            "spiffe://example.org/a b"})
+    @ValueSource(
+            strings = {
+                "https://example.org/a",
+                "SPIFFE://example.org/a",
+                "spiffe://Example.org/a",
+                "spiffe://example.org",
+                "spiffe://example.org/",
+                "spiffe:///a",
+                "spiffe://example.org:443/a",
+                "spiffe://user@example.org/a",
+                "spiffe://example.org/a//b",
+                "spiffe://example.org/a/../b",
+                "spiffe://example.org/a/",
+                "spiffe://example.org/a?x=1",
+                "spiffe://example.org/a#f",
+                "spiffe://example.org/a b"
+            })
     void rejectsWhatIsNoSpiffeId(String id) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SubjectAltName.spiffeId(id));
-        assertTrue(e.getMessage().startsWith("uri: " + id + " (expected: spiffe://trust-domain/path; "),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("uri: " + id + " (expected: spiffe://trust-domain/path; "), e.getMessage());
     }
 
     @Test
     void readsTheSansOfACertificateInOrder() {
-        CertificateAuthority ca = CertificateAuthority.createRoot("ca", java.time.Duration.ofDays(1),
-                KeyAlgorithm.EC_P256);
-        var cert = ca.issue(CertificateSpec.server("s").dns("a.example").ip("10.0.0.1")
-                .uri("spiffe://example.org/s").build()).certificate();
-        assertEquals("[DNS:a.example, IP:10.0.0.1, URI:spiffe://example.org/s]",
+        CertificateAuthority ca =
+                CertificateAuthority.createRoot("ca", java.time.Duration.ofDays(1), KeyAlgorithm.EC_P256);
+        var cert = ca.issue(CertificateSpec.server("s")
+                        .dns("a.example")
+                        .ip("10.0.0.1")
+                        .uri("spiffe://example.org/s")
+                        .build())
+                .certificate();
+        assertEquals(
+                "[DNS:a.example, IP:10.0.0.1, URI:spiffe://example.org/s]",
                 SubjectAltName.of(cert).toString());
     }
 
     @Test
     void picksTheValuesOfOneKind() {
-        CertificateAuthority ca = CertificateAuthority.createRoot("ca", java.time.Duration.ofDays(1),
-                KeyAlgorithm.EC_P256);
-        var cert = ca.issue(CertificateSpec.server("s").dns("a.example").ip("10.0.0.1").dns("*.b.example")
-                .uri("spiffe://example.org/s").build()).certificate();
-        assertEquals(java.util.List.of("a.example", "*.b.example"),
-                SubjectAltName.values(cert, SubjectAltName.Kind.DNS));
+        CertificateAuthority ca =
+                CertificateAuthority.createRoot("ca", java.time.Duration.ofDays(1), KeyAlgorithm.EC_P256);
+        var cert = ca.issue(CertificateSpec.server("s")
+                        .dns("a.example")
+                        .ip("10.0.0.1")
+                        .dns("*.b.example")
+                        .uri("spiffe://example.org/s")
+                        .build())
+                .certificate();
+        assertEquals(
+                java.util.List.of("a.example", "*.b.example"), SubjectAltName.values(cert, SubjectAltName.Kind.DNS));
         assertEquals(java.util.List.of("spiffe://example.org/s"), SubjectAltName.values(cert, SubjectAltName.Kind.URI));
         assertEquals(java.util.List.of("10.0.0.1"), SubjectAltName.values(cert, SubjectAltName.Kind.IP));
         assertEquals(java.util.List.of(), SubjectAltName.values(cert, SubjectAltName.Kind.EMAIL));

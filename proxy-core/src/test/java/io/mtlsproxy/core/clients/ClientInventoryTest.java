@@ -4,17 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.ca.CertificateAuthority;
 import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.identity.PeerIdentity;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The inventory's bound: least recently seen dropped first, each drop counted, a returning client moved up. */
 class ClientInventoryTest {
@@ -23,10 +21,11 @@ class ClientInventoryTest {
 
     @BeforeAll
     static void issue() {
-        CertificateAuthority ca = CertificateAuthority.createRoot("Clients CA", java.time.Duration.ofDays(30), KeyAlgorithm.EC_P256);
+        CertificateAuthority ca =
+                CertificateAuthority.createRoot("Clients CA", java.time.Duration.ofDays(30), KeyAlgorithm.EC_P256);
         for (int i = 0; i < 4; i++) {
-            PEERS.add(PeerIdentity.of(List.of(ca.issue(CertificateSpec.client("c" + i).build()).certificate()),
-                    true, null));
+            PEERS.add(PeerIdentity.of(
+                    List.of(ca.issue(CertificateSpec.client("c" + i).build()).certificate()), true, null));
         }
     }
 
@@ -54,7 +53,9 @@ class ClientInventoryTest {
         ClientInventory inventory = new ClientInventory(10);
         inventory.handshake("edge", PEERS.get(0), T0);
         inventory.handshake("internal", PEERS.get(0), T0);
-        assertEquals(List.of("edge", "internal"), inventory.snapshot().stream().map(ClientRecord::listener).toList());
+        assertEquals(
+                List.of("edge", "internal"),
+                inventory.snapshot().stream().map(ClientRecord::listener).toList());
     }
 
     @Test

@@ -3,16 +3,14 @@ package io.mtlsproxy.core.forward;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.identity.PeerIdentity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-
-import io.mtlsproxy.core.identity.PeerIdentity;
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
 
 /**
  * Fuzzes the XFCC element the proxy writes ({@link ClientCertHeader}) with what a client certificate may carry in
@@ -25,8 +23,11 @@ import io.mtlsproxy.core.ca.KeyAlgorithm;
 class ClientCertHeaderFuzzTest {
     private static final String HASH = "ab".repeat(32);
     /** A real certificate for the chain; the subject and SANs under test are the fuzzer's. */
-    private static final PeerIdentity SHAPE = PeerIdentity.of(List.of(CertificateAuthority.createRoot("xfcc",
-            Duration.ofDays(1), KeyAlgorithm.EC_P256).certificate()), true, null);
+    private static final PeerIdentity SHAPE = PeerIdentity.of(
+            List.of(CertificateAuthority.createRoot("xfcc", Duration.ofDays(1), KeyAlgorithm.EC_P256)
+                    .certificate()),
+            true,
+            null);
 
     @FuzzTest
     void elements(FuzzedDataProvider data) {
@@ -48,12 +49,15 @@ class ClientCertHeaderFuzzTest {
         expected.add("Subject=" + visible(subject));
         uris.forEach(u -> expected.add("URI=" + visible(u)));
         dns.forEach(d -> expected.add("DNS=" + visible(d)));
-        assertEquals(expected, parsed.get(0).stream().map(kv -> kv[0] + "=" + kv[1]).toList(), element);
+        assertEquals(
+                expected, parsed.get(0).stream().map(kv -> kv[0] + "=" + kv[1]).toList(), element);
     }
 
     private static String visible(String s) {
-        return s.chars().filter(c -> c >= 0x20 && c != 0x7f)
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        return s.chars()
+                .filter(c -> c >= 0x20 && c != 0x7f)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString();
     }
 
     /**

@@ -5,17 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.core.identity.IdentityPolicy;
@@ -32,7 +21,9 @@ import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
 import io.mtlsproxy.core.upstream.UpstreamPools;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -42,8 +33,15 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The HTTP/1 handler's phases on an {@link EmbeddedChannel}, for the requests it answers itself: keep-alive and
@@ -54,6 +52,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 class HttpProxyHandlerTest {
     @TempDir
     static Path dir;
+
     static Listener listener;
 
     private final CapturingAccessLog log = new CapturingAccessLog();
@@ -66,17 +65,26 @@ class HttpProxyHandlerTest {
     static void listener() {
         TestPki pki = new TestPki(dir);
         TestPki.Leaf server = pki.ca("servers").server("api.example.com", "api.example.com");
-        RouteConfig rc = TestConfigs.route("api", "l").host("api.example.com").prefix("/api").endpoint(1).build();
-        Route api = new Route(rc, IdentityPolicy.of(rc.clientIdentity()),
+        RouteConfig rc = TestConfigs.route("api", "l")
+                .host("api.example.com")
+                .prefix("/api")
+                .endpoint(1)
+                .build();
+        Route api = new Route(
+                rc,
+                IdentityPolicy.of(rc.clientIdentity()),
                 new UpstreamCluster("api", rc.upstream(), List.of(), Optional.empty()));
-        listener = new Listener(TestConfigs.listener("l", TestConfigs.mtls(server, pki.ca("clients").certFile(),
-                ClientAuth.OPTIONAL, true)), Optional.empty(), Router.of(List.of(api)));
+        listener = new Listener(
+                TestConfigs.listener(
+                        "l", TestConfigs.mtls(server, pki.ca("clients").certFile(), ClientAuth.OPTIONAL, true)),
+                Optional.empty(),
+                Router.of(List.of(api)));
     }
 
     private EmbeddedChannel channel(String sni) {
         ForwardingContext fc = new ForwardingContext() {
-            private final UpstreamPools pools = new UpstreamPools(new Bootstrap().channel(NioSocketChannel.class),
-                    metrics, Duration.ofSeconds(1));
+            private final UpstreamPools pools =
+                    new UpstreamPools(new Bootstrap().channel(NioSocketChannel.class), metrics, Duration.ofSeconds(1));
 
             @Override
             public Listener listener(String name) {
@@ -140,8 +148,11 @@ class HttpProxyHandlerTest {
     @Test
     void answeredRequestKeepsTheConnectionAndPipelinedOnesAreServedInOrder() {
         ch = channel("api.example.com");
-        ch.writeInbound(get("api.example.com", "/nope"), LastHttpContent.EMPTY_LAST_CONTENT,
-                get("other.example.com", "/api"), LastHttpContent.EMPTY_LAST_CONTENT);
+        ch.writeInbound(
+                get("api.example.com", "/nope"),
+                LastHttpContent.EMPTY_LAST_CONTENT,
+                get("other.example.com", "/api"),
+                LastHttpContent.EMPTY_LAST_CONTENT);
         FullHttpResponse first = response();
         assertEquals(404, first.status().code());
         assertFalse(first.headers().contains(HttpHeaderNames.CONNECTION), "keep-alive");
@@ -163,10 +174,13 @@ class HttpProxyHandlerTest {
         ch.writeInbound(post);
         FullHttpResponse answer = response();
         assertEquals(404, answer.status().code());
-        assertEquals("close", answer.headers().get(HttpHeaderNames.CONNECTION),
+        assertEquals(
+                "close",
+                answer.headers().get(HttpHeaderNames.CONNECTION),
                 "a body still to arrive: the connection is not kept");
         text(answer);
-        ch.writeInbound(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[] {1, 2})),
+        ch.writeInbound(
+                new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[] {1, 2})),
                 new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[] {3, 4})),
                 LastHttpContent.EMPTY_LAST_CONTENT);
         ch.runPendingTasks();

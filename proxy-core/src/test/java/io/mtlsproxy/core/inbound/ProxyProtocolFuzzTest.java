@@ -4,19 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetSocketAddress;
-import java.util.Arrays;
-import java.util.Random;
-
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import io.mtlsproxy.core.net.ClientAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.Random;
 
 /**
  * Fuzzes the PROXY protocol v1/v2 reader (Netty's decoder, then {@link ProxyProtocolReader}) with the bytes a load
@@ -35,8 +33,12 @@ class ProxyProtocolFuzzTest {
         assertEquals(whole, read(raw, seed, maxPiece), "the same however the bytes are cut");
         if (!whole.closed()) {
             assertTrue(whole.passedOn().length <= raw.length, "no bytes made up");
-            assertTrue(Arrays.equals(whole.passedOn(), Arrays.copyOfRange(raw, raw.length - whole.passedOn().length,
-                    raw.length)) || !whole.readerGone(), "what follows the header passes unchanged");
+            assertTrue(
+                    Arrays.equals(
+                                    whole.passedOn(),
+                                    Arrays.copyOfRange(raw, raw.length - whole.passedOn().length, raw.length))
+                            || !whole.readerGone(),
+                    "what follows the header passes unchanged");
         }
         if (whole.proxied() != null) {
             assertTrue(whole.readerGone(), "an address only from a complete header");
@@ -49,8 +51,11 @@ class ProxyProtocolFuzzTest {
     record Outcome(boolean closed, boolean readerGone, InetSocketAddress proxied, byte[] passedOn) {
         @Override
         public boolean equals(Object o) {
-            return o instanceof Outcome x && closed == x.closed && readerGone == x.readerGone
-                    && java.util.Objects.equals(proxied, x.proxied) && Arrays.equals(passedOn, x.passedOn);
+            return o instanceof Outcome x
+                    && closed == x.closed
+                    && readerGone == x.readerGone
+                    && java.util.Objects.equals(proxied, x.proxied)
+                    && Arrays.equals(passedOn, x.passedOn);
         }
 
         @Override
@@ -66,7 +71,8 @@ class ProxyProtocolFuzzTest {
     }
 
     private static Outcome read(byte[] raw, long seed, int maxPiece) {
-        EmbeddedChannel ch = new EmbeddedChannel(ProxyProtocolReader.decoder(),
+        EmbeddedChannel ch = new EmbeddedChannel(
+                ProxyProtocolReader.decoder(),
                 new ProxyProtocolReader(0, io.mtlsproxy.core.metrics.ProxyMetrics.inMemory(), "fuzz"));
         Random random = new Random(seed);
         ByteBuf passed = Unpooled.buffer();
@@ -84,8 +90,11 @@ class ProxyProtocolFuzzTest {
                 }
             }
             ch.checkException();
-            return new Outcome(!ch.isActive(), ch.pipeline().get(ProxyProtocolReader.class) == null,
-                    ch.attr(ClientAddress.PROXIED).get(), ByteBufUtil.getBytes(passed));
+            return new Outcome(
+                    !ch.isActive(),
+                    ch.pipeline().get(ProxyProtocolReader.class) == null,
+                    ch.attr(ClientAddress.PROXIED).get(),
+                    ByteBufUtil.getBytes(passed));
         } finally {
             passed.release();
             ch.finishAndReleaseAll();

@@ -4,18 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
-
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-
 import io.mtlsproxy.config.Limits;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Fuzzes the HTTP/1.1 request path in front of the proxy: {@link RequestHeadScanner} inside
@@ -35,11 +33,13 @@ class RequestHeadFuzzTest {
         // the same requests pass and the same fail however the bytes are cut; the reason of a failure may differ (a
         // head with both a bare CR and a bare LF is refused for whichever of the two is seen first)
         List<String> whole = outcomes(StrictRequestDecoderTest.decode(raw, 0, 0));
-        assertEquals(whole, outcomes(StrictRequestDecoderTest.decode(raw, seed, maxPiece)),
+        assertEquals(
+                whole,
+                outcomes(StrictRequestDecoderTest.decode(raw, seed, maxPiece)),
                 "the same however the bytes are cut");
 
-        EmbeddedChannel ch = new EmbeddedChannel(new StrictRequestDecoder(
-                ListenerInitializer.decoderConfig(Limits.DEFAULT)), new RequestValidator());
+        EmbeddedChannel ch = new EmbeddedChannel(
+                new StrictRequestDecoder(ListenerInitializer.decoderConfig(Limits.DEFAULT)), new RequestValidator());
         try {
             ch.writeInbound(Unpooled.wrappedBuffer(raw.getBytes(StandardCharsets.ISO_8859_1)));
             Object m;
@@ -60,19 +60,23 @@ class RequestHeadFuzzTest {
     private static List<String> outcomes(List<String> decoded) {
         // body pieces joined: how the bytes are cut decides how a body is split, not what it is
         return StrictRequestDecoderTest.joinBodies(decoded).stream()
-                .map(line -> line.startsWith("FAIL") ? "FAIL" : line).toList();
+                .map(line -> line.startsWith("FAIL") ? "FAIL" : line)
+                .toList();
     }
 
     private static void assertStrict(HttpRequest r) {
         String method = r.method().name();
         assertTrue(!method.isEmpty() && method.chars().allMatch(RequestHeadScanner::isTchar), "method " + method);
         assertTrue(r.uri().chars().allMatch(c -> c > 0x20 && c < 0x7f), "target " + r.uri());
-        assertTrue(r.protocolVersion().majorVersion() == 1 && r.protocolVersion().minorVersion() <= 1,
+        assertTrue(
+                r.protocolVersion().majorVersion() == 1 && r.protocolVersion().minorVersion() <= 1,
                 "version " + r.protocolVersion());
         for (Map.Entry<String, String> h : r.headers()) {
-            assertTrue(!h.getKey().isEmpty() && h.getKey().chars().allMatch(RequestHeadScanner::isTchar),
+            assertTrue(
+                    !h.getKey().isEmpty() && h.getKey().chars().allMatch(RequestHeadScanner::isTchar),
                     "field name " + h.getKey());
-            assertTrue(h.getValue().chars().noneMatch(c -> c == '\r' || c == '\n' || c == 0),
+            assertTrue(
+                    h.getValue().chars().noneMatch(c -> c == '\r' || c == '\n' || c == 0),
                     "field value of " + h.getKey());
         }
         assertNull(RequestValidator.RequestRules.problem(r), "the validator's rules");

@@ -4,17 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import io.mtlsproxy.config.Limits;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -25,6 +14,15 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The head scanner in front of Netty's decoder sees every head byte exactly once, however the bytes are cut into
@@ -40,8 +38,8 @@ class StrictRequestDecoderTest {
 
     /** What came out: one line per message, "FAIL reason" for a failed one. */
     static List<String> decode(String raw, long seed, int maxPiece) {
-        EmbeddedChannel ch = new EmbeddedChannel(new StrictRequestDecoder(
-                ListenerInitializer.decoderConfig(Limits.DEFAULT)), new RequestValidator());
+        EmbeddedChannel ch = new EmbeddedChannel(
+                new StrictRequestDecoder(ListenerInitializer.decoderConfig(Limits.DEFAULT)), new RequestValidator());
         byte[] bytes = raw.getBytes(StandardCharsets.ISO_8859_1);
         Random random = new Random(seed);
         List<String> out = new ArrayList<>();
@@ -60,13 +58,18 @@ class StrictRequestDecoderTest {
         while ((m = ch.readInbound()) != null) {
             try {
                 if (m instanceof HttpRequest r) {
-                    out.add(r.decoderResult().isFailure() ? "FAIL " + r.decoderResult().cause().getMessage()
-                            : r.method() + " " + r.uri() + " " + r.protocolVersion());
+                    out.add(
+                            r.decoderResult().isFailure()
+                                    ? "FAIL " + r.decoderResult().cause().getMessage()
+                                    : r.method() + " " + r.uri() + " " + r.protocolVersion());
                 } else if (m instanceof HttpContent c && c.content().isReadable()) {
                     out.add("body " + c.content().toString(StandardCharsets.ISO_8859_1));
                 }
                 if (m instanceof LastHttpContent last && !(m instanceof HttpRequest)) {
-                    out.add(last.decoderResult().isFailure() ? "FAIL " + last.decoderResult().cause() : "end");
+                    out.add(
+                            last.decoderResult().isFailure()
+                                    ? "FAIL " + last.decoderResult().cause()
+                                    : "end");
                 }
             } finally {
                 ReferenceCountUtil.release(m);
@@ -77,11 +80,19 @@ class StrictRequestDecoderTest {
     @Test
     void pipelinedRequestsDecodeTheSameHoweverTheBytesAreCut() {
         List<String> whole = decode(PIPELINE, 0, 0);
-        assertEquals(List.of("POST /a HTTP/1.1", "body hello\r\n\r\nX:", "end", "PUT /b HTTP/1.1", "body  \r\n",
-                "end", "GET /c?q=%20 HTTP/1.0", "end"), joinBodies(whole));
+        assertEquals(
+                List.of(
+                        "POST /a HTTP/1.1",
+                        "body hello\r\n\r\nX:",
+                        "end",
+                        "PUT /b HTTP/1.1",
+                        "body  \r\n",
+                        "end",
+                        "GET /c?q=%20 HTTP/1.0",
+                        "end"),
+                joinBodies(whole));
         for (long seed = 0; seed < 200; seed++) {
-            assertEquals(joinBodies(whole), joinBodies(decode(PIPELINE, seed, (int) (seed % 9) + 1)),
-                    "seed " + seed);
+            assertEquals(joinBodies(whole), joinBodies(decode(PIPELINE, seed, (int) (seed % 9) + 1)), "seed " + seed);
         }
     }
 
@@ -97,19 +108,22 @@ class StrictRequestDecoderTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "/a/b                 | ",
-        "/a/..b/c.d           | ",
-        "/a%2Fb               | ",
-        "/a?x=/../y           | ",
-        "*                    | ",
-        "http://a.test        | ",
-        "http://a.test/x/..   | dot-segment in the request path (send the normalized path)",
-        "/a/%2E               | dot-segment in the request path (send the normalized path)",
-        "/a/.%2e;p/b          | dot-segment in the request path (send the normalized path)",
-        "/a/..%5Cb            | dot-segment in the request path (send the normalized path)",
-        "/a%2                 | malformed percent-encoding in the request path",
-        "/a\\b                | backslash in the request path"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "/a/b                 | ",
+                "/a/..b/c.d           | ",
+                "/a%2Fb               | ",
+                "/a?x=/../y           | ",
+                "*                    | ",
+                "http://a.test        | ",
+                "http://a.test/x/..   | dot-segment in the request path (send the normalized path)",
+                "/a/%2E               | dot-segment in the request path (send the normalized path)",
+                "/a/.%2e;p/b          | dot-segment in the request path (send the normalized path)",
+                "/a/..%5Cb            | dot-segment in the request path (send the normalized path)",
+                "/a%2                 | malformed percent-encoding in the request path",
+                "/a\\b                | backslash in the request path"
+            })
     void pathRules(String uri, String problem) {
         assertEquals(problem, RequestValidator.RequestRules.pathProblem(uri));
     }
@@ -128,7 +142,9 @@ class StrictRequestDecoderTest {
     static List<String> joinBodies(List<String> lines) {
         List<String> out = new ArrayList<>();
         for (String l : lines) {
-            if (l.startsWith("body ") && !out.isEmpty() && out.get(out.size() - 1).startsWith("body ")) {
+            if (l.startsWith("body ")
+                    && !out.isEmpty()
+                    && out.get(out.size() - 1).startsWith("body ")) {
                 out.set(out.size() - 1, out.get(out.size() - 1) + l.substring(5));
             } else {
                 out.add(l);

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,8 +87,8 @@ class FileWatcherTest {
         Path cert = Files.writeString(dir.resolve("server.crt"), "old certificate");
         Path key = Files.writeString(dir.resolve("server.key"), "old key");
         // settle time 150 ms: far longer than the gap between the two renames, even on a busy machine
-        try (FileWatcher w = new FileWatcher(() -> List.of(cert, key), Optional::empty, Duration.ofMillis(300),
-                () -> changes.add("changed"))) {
+        try (FileWatcher w = new FileWatcher(
+                () -> List.of(cert, key), Optional::empty, Duration.ofMillis(300), () -> changes.add("changed"))) {
             for (int round = 0; round < 2; round++) {
                 Path tmpKey = Files.writeString(dir.resolve(".k.tmp"), "key " + round);
                 Files.move(tmpKey, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.config.ReloadConfig;
+import io.mtlsproxy.core.ProxyServer;
+import io.mtlsproxy.core.reload.Reloader.Trigger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,17 +19,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.mtlsproxy.config.ConfigLoader;
-import io.mtlsproxy.config.ReloadConfig;
-import io.mtlsproxy.core.ProxyServer;
-import io.mtlsproxy.core.reload.Reloader.Trigger;
 
 /** The reload thread: one reload at a time, bursts joined, results reported, reload settings followed. */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
@@ -39,6 +37,7 @@ class ReloaderTest {
 
     @TempDir
     Path dir;
+
     Path file;
     ProxyServer proxy;
     Reloader reloader;
@@ -81,8 +80,14 @@ class ReloaderTest {
         assertTrue(first.get(5, TimeUnit.SECONDS).ok());
         assertTrue(third.get(5, TimeUnit.SECONDS).ok());
         assertEquals(2, results.size());
-        assertEquals(2.0, proxy.metrics().registry().get("mtls_proxy_config_reloads").tag("result", "success")
-                .counter().count());
+        assertEquals(
+                2.0,
+                proxy.metrics()
+                        .registry()
+                        .get("mtls_proxy_config_reloads")
+                        .tag("result", "success")
+                        .counter()
+                        .count());
     }
 
     @Test
@@ -111,7 +116,10 @@ class ReloaderTest {
             later.start(ConfigLoader.load(file));
             assertTrue(view.ready());
             List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
-            reloader = Reloader.start(later, file, new ReloadConfig(false, Duration.ofSeconds(1)),
+            reloader = Reloader.start(
+                    later,
+                    file,
+                    new ReloadConfig(false, Duration.ofSeconds(1)),
                     r -> threads.add(Thread.currentThread().getName()));
             view.attach(reloader);
             assertTrue(view.reload().ok());

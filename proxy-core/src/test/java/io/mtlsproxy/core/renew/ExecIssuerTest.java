@@ -6,20 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.ExecIssuerConfig;
 import io.mtlsproxy.config.RenewBefore;
 import io.mtlsproxy.config.RenewKeyType;
@@ -28,11 +14,23 @@ import io.mtlsproxy.config.Source;
 import io.mtlsproxy.core.ca.CaDirectory;
 import io.mtlsproxy.core.ca.CertificateAuthority;
 import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.IssuedCertificate;
 import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.IssuedCertificate;
 import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.certs.PkiFiles;
 import io.mtlsproxy.core.certs.SubjectAltName;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An operator's own CA behind a script: the proxy hands it a CSR and takes back only a chain that proves itself.
@@ -43,6 +41,7 @@ import io.mtlsproxy.core.certs.SubjectAltName;
 class ExecIssuerTest {
     @TempDir
     Path dir;
+
     private CaDirectory ca;
     private RenewalTarget target;
     private byte[] certBefore;
@@ -50,18 +49,23 @@ class ExecIssuerTest {
 
     @BeforeEach
     void pkiAndCurrentCertificate() throws Exception {
-        ca = CaDirectory.create(dir.resolve("ca"), CertificateAuthority.createRoot("Ops CA", Duration.ofDays(30),
-                KeyAlgorithm.EC_P256), false);
-        IssuedCertificate current = ca.authority().issue(CertificateSpec.server("api.example.com")
-                .dns("api.example.com", "www.example.com").validFor(Duration.ofDays(1)).build());
+        ca = CaDirectory.create(
+                dir.resolve("ca"),
+                CertificateAuthority.createRoot("Ops CA", Duration.ofDays(30), KeyAlgorithm.EC_P256),
+                false);
+        IssuedCertificate current = ca.authority()
+                .issue(CertificateSpec.server("api.example.com")
+                        .dns("api.example.com", "www.example.com")
+                        .validFor(Duration.ofDays(1))
+                        .build());
         Path cert = dir.resolve("api.crt");
         Path key = dir.resolve("api.key");
         Pem.writeKey(key, current.privateKey());
         Pem.writePublic(cert, current.certificate());
         certBefore = Files.readAllBytes(cert);
         keyBefore = Files.readAllBytes(key);
-        target = new RenewalTarget("listener-server", "public", cert, key, spec(),
-                config(dir.resolve("sign.sh"), Duration.ofSeconds(20)));
+        target = new RenewalTarget(
+                "listener-server", "public", cert, key, spec(), config(dir.resolve("sign.sh"), Duration.ofSeconds(20)));
     }
 
     @Test
@@ -74,14 +78,14 @@ class ExecIssuerTest {
                     -days 1 -extfile "$MTLS_PROXY_CHAIN_OUT.ext" -out "$MTLS_PROXY_CHAIN_OUT" 2>/dev/null
                 test "$MTLS_PROXY_OWNER" = public && test "$MTLS_PROXY_USAGE" = listener-server
                 """.formatted(ca.dir()));
-        X509Certificate renewed = CertificateRenewer.renew(target,
-                issuer(script, Duration.ofSeconds(20)), false);
+        X509Certificate renewed = CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false);
 
         X509Certificate onDisk = PkiFiles.firstCertificate(target.certFile());
         assertEquals(renewed, onDisk);
         assertTrue(KeyAlgorithm.isPair(onDisk.getPublicKey(), PkiFiles.privateKey(target.keyFile())));
         assertNotEquals(new String(keyBefore), Files.readString(target.keyFile()), "a fresh key");
-        assertEquals(List.of("DNS:api.example.com", "DNS:www.example.com"),
+        assertEquals(
+                List.of("DNS:api.example.com", "DNS:www.example.com"),
                 SubjectAltName.of(onDisk).stream().map(Object::toString).toList());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(target.keyFile())));
     }
@@ -89,7 +93,8 @@ class ExecIssuerTest {
     @Test
     void garbageInTheChainFileIsRefusedAndNothingChanges() throws Exception {
         Path script = script("garbage.sh", "#!/bin/sh\necho 'not a certificate' > \"$MTLS_PROXY_CHAIN_OUT\"\n");
-        IssueException e = assertThrows(IssueException.class,
+        IssueException e = assertThrows(
+                IssueException.class,
                 () -> CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false));
         assertTrue(e.getMessage().contains("holds no readable PEM certificate"), e.getMessage());
         assertFilesUnchanged();
@@ -99,7 +104,8 @@ class ExecIssuerTest {
     void aHangingCommandIsKilledAtItsTimeoutAndNothingChanges() throws Exception {
         Path script = script("hang.sh", "#!/bin/sh\necho 'waiting for the HSM' >&2\nsleep 60\n");
         long start = System.nanoTime();
-        IssueException e = assertThrows(IssueException.class,
+        IssueException e = assertThrows(
+                IssueException.class,
                 () -> CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(1)), false));
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "killed at its timeout");
         assertTrue(e.getMessage().contains("no answer within 1 s (killed)"), e.getMessage());
@@ -110,7 +116,8 @@ class ExecIssuerTest {
     @Test
     void aNonZeroExitCarriesTheCommandsStderr() throws Exception {
         Path script = script("fail.sh", "#!/bin/sh\necho 'vault: permission denied' >&2\nexit 3\n");
-        IssueException e = assertThrows(IssueException.class,
+        IssueException e = assertThrows(
+                IssueException.class,
                 () -> CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false));
         assertTrue(e.getMessage().endsWith("exited 3; stderr: vault: permission denied"), e.getMessage());
         assertFilesUnchanged();
@@ -118,12 +125,16 @@ class ExecIssuerTest {
 
     @Test
     void aCertificateForAnotherKeyIsRefusedAndNothingChanges() throws Exception {
-        IssuedCertificate other = ca.authority().issue(CertificateSpec.server("api.example.com")
-                .dns("api.example.com", "www.example.com").validFor(Duration.ofDays(1)).build());
+        IssuedCertificate other = ca.authority()
+                .issue(CertificateSpec.server("api.example.com")
+                        .dns("api.example.com", "www.example.com")
+                        .validFor(Duration.ofDays(1))
+                        .build());
         Path otherPem = dir.resolve("other.pem");
         Pem.writePublic(otherPem, other.certificate());
         Path script = script("other-key.sh", "#!/bin/sh\ncp " + otherPem + " \"$MTLS_PROXY_CHAIN_OUT\"\n");
-        IssueException e = assertThrows(IssueException.class,
+        IssueException e = assertThrows(
+                IssueException.class,
                 () -> CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false));
         assertTrue(e.getMessage().contains("for another key"), e.getMessage());
         assertFilesUnchanged();
@@ -137,7 +148,8 @@ class ExecIssuerTest {
                 openssl x509 -req -in "$MTLS_PROXY_CSR" -CA %1$s/ca.crt -CAkey %1$s/ca.key -CAcreateserial \\
                     -days 1 -extfile "$MTLS_PROXY_CHAIN_OUT.ext" -out "$MTLS_PROXY_CHAIN_OUT" 2>/dev/null
                 """.formatted(ca.dir()));
-        IssueException e = assertThrows(IssueException.class,
+        IssueException e = assertThrows(
+                IssueException.class,
                 () -> CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false));
         assertTrue(e.getMessage().contains("lacks DNS:www.example.com"), e.getMessage());
         assertFilesUnchanged();
@@ -164,7 +176,7 @@ class ExecIssuerTest {
     }
 
     private static RenewSpec spec() {
-        return new RenewSpec("ops", RenewBefore.DEFAULT, Optional.empty(), Optional.empty(), RenewKeyType.EC_P256,
-                Source.unknown());
+        return new RenewSpec(
+                "ops", RenewBefore.DEFAULT, Optional.empty(), Optional.empty(), RenewKeyType.EC_P256, Source.unknown());
     }
 }

@@ -3,15 +3,13 @@ package io.mtlsproxy.core.routing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.util.List;
-import java.util.Optional;
-
-import org.junit.jupiter.api.Test;
-
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.core.identity.IdentityPolicy;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 class RouterTest {
     private static Route route(String name, String host, String prefix) {
@@ -20,7 +18,9 @@ class RouterTest {
             b.host(host);
         }
         RouteConfig rc = b.build();
-        return new Route(rc, IdentityPolicy.of(rc.clientIdentity()),
+        return new Route(
+                rc,
+                IdentityPolicy.of(rc.clientIdentity()),
                 new UpstreamCluster(name, rc.upstream(), List.of(), Optional.empty()));
     }
 

@@ -1,11 +1,10 @@
 package io.mtlsproxy.core.testing;
 
+import io.mtlsproxy.core.metrics.AccessLog;
+import io.mtlsproxy.core.metrics.AccessLogEntry;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-
-import io.mtlsproxy.core.metrics.AccessLog;
-import io.mtlsproxy.core.metrics.AccessLogEntry;
 
 /** An access log that keeps its entries for a test to wait on. */
 public final class CapturingAccessLog implements AccessLog {

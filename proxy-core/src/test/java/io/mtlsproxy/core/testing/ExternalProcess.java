@@ -10,8 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the operating system's tools (curl, openssl, nginx) from tests; binaries are found on PATH or in /usr/sbin. */
 public final class ExternalProcess {
-    private ExternalProcess() {
-    }
+    private ExternalProcess() {}
 
     /** The absolute path of a binary, or the bare name (and then the test fails with a clear message). */
     public static String binary(String name) {
@@ -26,12 +25,11 @@ public final class ExternalProcess {
     }
 
     /** The result of a finished command. */
-    public record Result(int exitCode, String stdout, String stderr) {
-    }
+    public record Result(int exitCode, String stdout, String stderr) {}
 
     /** Runs a command to completion with {@code stdin} as its input. */
-    public static Result run(List<String> command, String stdin, long timeoutSeconds) throws IOException,
-            InterruptedException {
+    public static Result run(List<String> command, String stdin, long timeoutSeconds)
+            throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).start();
         if (stdin != null) {
             p.getOutputStream().write(stdin.getBytes(StandardCharsets.ISO_8859_1));
@@ -54,7 +52,9 @@ public final class ExternalProcess {
             throw new IllegalStateException(command.get(0) + " did not finish in " + timeoutSeconds + " s");
         }
         errReader.join();
-        return new Result(p.exitValue(), new String(captured[0], StandardCharsets.UTF_8),
+        return new Result(
+                p.exitValue(),
+                new String(captured[0], StandardCharsets.UTF_8),
                 new String(captured[1], StandardCharsets.UTF_8));
     }
 }

@@ -1,12 +1,5 @@
 package io.mtlsproxy.core.testing;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -16,6 +9,12 @@ import io.grpc.Status;
 import io.grpc.TlsServerCredentials;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A gRPC origin over mTLS (client certificate required) with three hand-built methods on raw bytes, no protoc:
@@ -24,12 +23,12 @@ import io.grpc.stub.StreamObserver;
  * each message of a bidirectional stream with {@code chat:<message>}.
  */
 public final class GrpcEchoOrigin implements AutoCloseable {
-    public static final Metadata.Key<String> TRAILER = Metadata.Key.of("x-echo-trailer",
-            Metadata.ASCII_STRING_MARSHALLER);
+    public static final Metadata.Key<String> TRAILER =
+            Metadata.Key.of("x-echo-trailer", Metadata.ASCII_STRING_MARSHALLER);
     public static final MethodDescriptor<byte[], byte[]> UNARY = method("Unary", MethodDescriptor.MethodType.UNARY);
     public static final MethodDescriptor<byte[], byte[]> DENY = method("Deny", MethodDescriptor.MethodType.UNARY);
-    public static final MethodDescriptor<byte[], byte[]> CHAT = method("Chat",
-            MethodDescriptor.MethodType.BIDI_STREAMING);
+    public static final MethodDescriptor<byte[], byte[]> CHAT =
+            method("Chat", MethodDescriptor.MethodType.BIDI_STREAMING);
 
     private final Server server;
 
@@ -39,8 +38,11 @@ public final class GrpcEchoOrigin implements AutoCloseable {
                     out.onNext(concat("echo:", req));
                     out.onCompleted();
                 }))
-                .addMethod(DENY, ServerCalls.asyncUnaryCall((req, out) ->
-                        out.onError(Status.PERMISSION_DENIED.withDescription("not you").asRuntimeException())))
+                .addMethod(
+                        DENY,
+                        ServerCalls.asyncUnaryCall((req, out) -> out.onError(Status.PERMISSION_DENIED
+                                .withDescription("not you")
+                                .asRuntimeException())))
                 .addMethod(CHAT, ServerCalls.asyncBidiStreamingCall(out -> new StreamObserver<byte[]>() {
                     @Override
                     public void onNext(byte[] m) {
@@ -48,8 +50,7 @@ public final class GrpcEchoOrigin implements AutoCloseable {
                     }
 
                     @Override
-                    public void onError(Throwable t) {
-                    }
+                    public void onError(Throwable t) {}
 
                     @Override
                     public void onCompleted() {
@@ -57,26 +58,37 @@ public final class GrpcEchoOrigin implements AutoCloseable {
                     }
                 }))
                 .build();
-        server = Grpc.newServerBuilderForPort(0, TlsServerCredentials.newBuilder()
-                        .keyManager(cert.certFile().toFile(), cert.keyFile().toFile())
-                        .trustManager(clientCa.toFile())
-                        .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build())
+        server = Grpc.newServerBuilderForPort(
+                        0,
+                        TlsServerCredentials.newBuilder()
+                                .keyManager(
+                                        cert.certFile().toFile(), cert.keyFile().toFile())
+                                .trustManager(clientCa.toFile())
+                                .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+                                .build())
                 .addService(service)
                 .intercept(new io.grpc.ServerInterceptor() {
                     @Override
-                    public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call,
-                            Metadata headers, io.grpc.ServerCallHandler<Q, R> next) {
-                        return next.startCall(new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-                            @Override
-                            public void close(Status status, Metadata trailers) {
-                                trailers.put(TRAILER, "xfcc=" + headers.get(Metadata.Key.of(
-                                        "x-forwarded-client-cert", Metadata.ASCII_STRING_MARSHALLER)));
-                                super.close(status, trailers);
-                            }
-                        }, headers);
+                    public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(
+                            io.grpc.ServerCall<Q, R> call, Metadata headers, io.grpc.ServerCallHandler<Q, R> next) {
+                        return next.startCall(
+                                new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                                    @Override
+                                    public void close(Status status, Metadata trailers) {
+                                        trailers.put(
+                                                TRAILER,
+                                                "xfcc="
+                                                        + headers.get(Metadata.Key.of(
+                                                                "x-forwarded-client-cert",
+                                                                Metadata.ASCII_STRING_MARSHALLER)));
+                                        super.close(status, trailers);
+                                    }
+                                },
+                                headers);
                     }
                 })
-                .build().start();
+                .build()
+                .start();
     }
 
     public int port() {

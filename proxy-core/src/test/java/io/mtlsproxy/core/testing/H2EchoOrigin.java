@@ -1,10 +1,5 @@
 package io.mtlsproxy.core.testing;
 
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -31,6 +26,10 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An HTTP/2-only origin over mTLS (ALPN h2, client certificate required) that answers each request with an
@@ -41,27 +40,41 @@ public final class H2EchoOrigin implements AutoCloseable {
     private final Channel server;
 
     public H2EchoOrigin(String name, TestPki.Leaf cert, java.nio.file.Path clientCa) throws Exception {
-        SslContext ssl = SslContextBuilder.forServer(cert.certFile().toFile(), cert.keyFile().toFile())
-                .trustManager(clientCa.toFile()).clientAuth(ClientAuth.REQUIRE)
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+        SslContext ssl = SslContextBuilder.forServer(
+                        cert.certFile().toFile(), cert.keyFile().toFile())
+                .trustManager(clientCa.toFile())
+                .clientAuth(ClientAuth.REQUIRE)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2))
                 .build();
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(ssl.newHandler(ch.alloc()), Http2FrameCodecBuilder.forServer().build(),
-                                new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
-                                    @Override
-                                    protected void initChannel(Channel stream) {
-                                        stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                                                new HttpObjectAggregator(1 << 20), new Answer(name));
-                                    }
-                                }));
+                        ch.pipeline()
+                                .addLast(
+                                        ssl.newHandler(ch.alloc()),
+                                        Http2FrameCodecBuilder.forServer().build(),
+                                        new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+                                            @Override
+                                            protected void initChannel(Channel stream) {
+                                                stream.pipeline()
+                                                        .addLast(
+                                                                new Http2StreamFrameToHttpObjectCodec(true),
+                                                                new HttpObjectAggregator(1 << 20),
+                                                                new Answer(name));
+                                            }
+                                        }));
                     }
-                }).bind("127.0.0.1", 0).sync().channel();
+                })
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     public int port() {
@@ -90,10 +103,14 @@ public final class H2EchoOrigin implements AutoCloseable {
             b.append("version=h2\n");
             b.append("body=").append(req.content().readableBytes()).append('\n');
             for (Map.Entry<String, String> h : req.headers()) {
-                b.append("h:").append(h.getKey()).append('=').append(h.getValue()).append('\n');
+                b.append("h:")
+                        .append(h.getKey())
+                        .append('=')
+                        .append(h.getValue())
+                        .append('\n');
             }
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.copiedBuffer(b, StandardCharsets.UTF_8));
+            FullHttpResponse r = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.copiedBuffer(b, StandardCharsets.UTF_8));
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
             HttpUtil.setContentLength(r, r.content().readableBytes());
             ctx.writeAndFlush(r);

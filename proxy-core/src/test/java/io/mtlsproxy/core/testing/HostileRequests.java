@@ -29,8 +29,7 @@ public final class HostileRequests {
         }
     }
 
-    private HostileRequests() {
-    }
+    private HostileRequests() {}
 
     public static List<Case> load(String resource) {
         try (InputStream in = HostileRequests.class.getResourceAsStream(resource)) {

@@ -1,16 +1,14 @@
 package io.mtlsproxy.core.testing;
 
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-
-import org.slf4j.LoggerFactory;
-
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.LoggerFactory;
 
 /**
  * Makes Netty's leak detector speak before a test class ends instead of some time later: it collects garbage,
@@ -36,8 +34,7 @@ public final class LeakGuard {
         detector.addAppender(appender);
     }
 
-    private LeakGuard() {
-    }
+    private LeakGuard() {}
 
     /** Call once early (e.g. in @BeforeAll) so that leaks of this class's tests are seen; idempotent. */
     public static void install() {

@@ -53,15 +53,23 @@ public final class NginxOrigin implements AutoCloseable {
                 }
                 """.formatted(dir, tlsPort, mtlsPort, tls, clientCa);
         Files.writeString(dir.resolve("nginx.conf"), conf);
-        process = new ProcessBuilder(ExternalProcess.binary("nginx"), "-p", dir.toString(), "-c",
-                dir.resolve("nginx.conf").toString(), "-e", "stderr")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
+        process = new ProcessBuilder(
+                        ExternalProcess.binary("nginx"),
+                        "-p",
+                        dir.toString(),
+                        "-c",
+                        dir.resolve("nginx.conf").toString(),
+                        "-e",
+                        "stderr")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("nginx.out").toFile())
+                .start();
         awaitListening(tlsPort);
         awaitListening(mtlsPort);
     }
 
-    public static NginxOrigin start(Path dir, TestPki.Leaf cert, Path clientCa) throws IOException,
-            InterruptedException {
+    public static NginxOrigin start(Path dir, TestPki.Leaf cert, Path clientCa)
+            throws IOException, InterruptedException {
         return new NginxOrigin(dir, cert, clientCa);
     }
 

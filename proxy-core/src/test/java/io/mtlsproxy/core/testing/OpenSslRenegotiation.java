@@ -17,13 +17,18 @@ public final class OpenSslRenegotiation {
             + "| \"$openssl\" s_client -connect 127.0.0.1:\"$port\" -servername localhost -CAfile \"$ca\" "
             + "-tls1_2 \"$@\"";
 
-    private OpenSslRenegotiation() {
-    }
+    private OpenSslRenegotiation() {}
 
     /** {@code options} go to s_client as they are (e.g. {@code -cert}, {@code -key}). */
     public static ExternalProcess.Result attempt(int port, Path caFile, String... options) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c", SCRIPT, "sh", ExternalProcess.binary("openssl"),
-                Integer.toString(port), caFile.toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                "sh",
+                "-c",
+                SCRIPT,
+                "sh",
+                ExternalProcess.binary("openssl"),
+                Integer.toString(port),
+                caFile.toString()));
         cmd.addAll(List.of(options));
         return ExternalProcess.run(cmd, null, 30);
     }

@@ -73,7 +73,8 @@ public final class PebbleServer implements AutoCloseable {
         int dnsPort = NginxOrigin.freePort();
         managementPort = NginxOrigin.freePort();
         Path config = dir.resolve("pebble-config.json");
-        Files.writeString(config, """
+        Files.writeString(
+                config, """
                 {"pebble": {
                   "listenAddress": "127.0.0.1:%d",
                   "managementListenAddress": "127.0.0.1:%d",
@@ -86,11 +87,26 @@ public final class PebbleServer implements AutoCloseable {
                 }}
                 """.formatted(port, managementPort, cert.certFile(), cert.keyFile(), httpPort, tlsPort));
         // the DNS server only: every A query answers 127.0.0.1, no AAAA (the listeners are on IPv4 loopback)
-        processes.add(spawn("challtestsrv", new ProcessBuilder(CHALLTESTSRV.toString(), "-defaultIPv4", "127.0.0.1",
-                "-defaultIPv6", "", "-dns01", "127.0.0.1:" + dnsPort, "-http01", "", "-https01", "",
-                "-tlsalpn01", "", "-management", "127.0.0.1:" + NginxOrigin.freePort())));
-        ProcessBuilder pebble = new ProcessBuilder(PEBBLE.toString(), "-config", config.toString(), "-dnsserver",
-                "127.0.0.1:" + dnsPort);
+        processes.add(spawn(
+                "challtestsrv",
+                new ProcessBuilder(
+                        CHALLTESTSRV.toString(),
+                        "-defaultIPv4",
+                        "127.0.0.1",
+                        "-defaultIPv6",
+                        "",
+                        "-dns01",
+                        "127.0.0.1:" + dnsPort,
+                        "-http01",
+                        "",
+                        "-https01",
+                        "",
+                        "-tlsalpn01",
+                        "",
+                        "-management",
+                        "127.0.0.1:" + NginxOrigin.freePort())));
+        ProcessBuilder pebble = new ProcessBuilder(
+                PEBBLE.toString(), "-config", config.toString(), "-dnsserver", "127.0.0.1:" + dnsPort);
         pebble.environment().put("PEBBLE_VA_NOSLEEP", "1");
         pebble.environment().put("PEBBLE_WFE_NONCEREJECT", "0");
         pebble.environment().put("PEBBLE_AUTHZREUSE", "0");
@@ -99,13 +115,17 @@ public final class PebbleServer implements AutoCloseable {
     }
 
     private Process spawn(String name, ProcessBuilder b) throws IOException {
-        return b.redirectErrorStream(true).redirectOutput(dir.resolve(name + ".out").toFile()).start();
+        return b.redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".out").toFile())
+                .start();
     }
 
     /** Pebble is ready when its directory answers over TLS we trust. */
     private void awaitDirectory() throws IOException, InterruptedException {
-        HttpClient client = HttpClient.newBuilder().sslContext(TestTls.client(trustCa, null))
-                .connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient client = HttpClient.newBuilder()
+                .sslContext(TestTls.client(trustCa, null))
+                .connectTimeout(Duration.ofSeconds(1))
+                .build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         IOException last = null;
         while (System.nanoTime() < deadline) {
@@ -115,8 +135,8 @@ public final class PebbleServer implements AutoCloseable {
                 }
             }
             try {
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(directory()).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r =
+                        client.send(HttpRequest.newBuilder(directory()).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;
                 }
@@ -133,13 +153,17 @@ public final class PebbleServer implements AutoCloseable {
      * listener must trust. Read from Pebble's management interface.
      */
     public List<java.security.cert.X509Certificate> rootCa() throws IOException, InterruptedException {
-        HttpClient client = HttpClient.newBuilder().sslContext(TestTls.client(trustCa, null))
-                .connectTimeout(Duration.ofSeconds(2)).build();
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-                URI.create("https://127.0.0.1:" + managementPort + "/roots/0")).build(),
+        HttpClient client = HttpClient.newBuilder()
+                .sslContext(TestTls.client(trustCa, null))
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
+        HttpResponse<String> r = client.send(
+                HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + managementPort + "/roots/0"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         try {
-            return io.mtlsproxy.core.certs.Pem.readCertificates(r.body().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return io.mtlsproxy.core.certs.Pem.readCertificates(
+                    r.body().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         } catch (java.security.cert.CertificateException e) {
             throw new IOException("pebble's /roots/0 is not a certificate: " + r.body(), e);
         }

@@ -31,15 +31,23 @@ public final class ProcessOrigin implements AutoCloseable {
     /** Starts one on {@code port} (0: any free one) and waits until it listens. */
     public static ProcessOrigin start(int port) throws IOException {
         String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                ProcessOrigin.class.getName(), Integer.toString(port)).redirectErrorStream(true).start();
-        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII))
-                .readLine();
+        Process p = new ProcessBuilder(
+                        java,
+                        "-Xmx64m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ProcessOrigin.class.getName(),
+                        Integer.toString(port))
+                .redirectErrorStream(true)
+                .start();
+        String line =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)).readLine();
         if (line == null || !line.startsWith("listening ")) {
             p.destroyForcibly();
             throw new IOException("the origin process did not start: " + line);
         }
-        return new ProcessOrigin(p, Integer.parseInt(line.substring("listening ".length()).trim()));
+        return new ProcessOrigin(
+                p, Integer.parseInt(line.substring("listening ".length()).trim()));
     }
 
     public int port() {

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -113,7 +112,8 @@ public final class RawHttpClient implements Closeable {
         String l;
         while ((l = line()) != null && !l.isEmpty()) {
             int c = l.indexOf(':');
-            headers.add(new String[] {l.substring(0, c).trim(), l.substring(c + 1).trim()});
+            headers.add(
+                    new String[] {l.substring(0, c).trim(), l.substring(c + 1).trim()});
         }
         return new Response(Integer.parseInt(parts[1]), parts.length > 2 ? parts[2] : "", headers, new byte[0]);
     }

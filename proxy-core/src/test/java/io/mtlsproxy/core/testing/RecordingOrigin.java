@@ -1,15 +1,5 @@
 package io.mtlsproxy.core.testing;
 
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -31,6 +21,15 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A plain HTTP origin that records every request head it receives (with a lenient parser, as an origin that a
@@ -39,8 +38,13 @@ import io.netty.handler.codec.http.LastHttpContent;
  */
 public final class RecordingOrigin implements AutoCloseable {
     /** One request as the origin saw it. */
-    public record Recorded(String method, String uri, List<Map.Entry<String, String>> headers, long bodyBytes,
-                           boolean complete, int connection) {
+    public record Recorded(
+            String method,
+            String uri,
+            List<Map.Entry<String, String>> headers,
+            long bodyBytes,
+            boolean complete,
+            int connection) {
         /** Every value of {@code name} (case-insensitive). */
         public List<String> all(String name) {
             List<String> out = new ArrayList<>();
@@ -59,7 +63,9 @@ public final class RecordingOrigin implements AutoCloseable {
 
         /** Header names in lower case. */
         public List<String> names() {
-            return headers.stream().map(h -> h.getKey().toLowerCase(Locale.ROOT)).toList();
+            return headers.stream()
+                    .map(h -> h.getKey().toLowerCase(Locale.ROOT))
+                    .toList();
         }
     }
 
@@ -70,13 +76,18 @@ public final class RecordingOrigin implements AutoCloseable {
 
     private RecordingOrigin(int port) throws InterruptedException {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(), new Recorder(connections.incrementAndGet()));
                     }
-                }).bind("127.0.0.1", port).sync().channel();
+                })
+                .bind("127.0.0.1", port)
+                .sync()
+                .channel();
     }
 
     public static RecordingOrigin start() {
@@ -138,7 +149,9 @@ public final class RecordingOrigin implements AutoCloseable {
                 boolean last = c instanceof LastHttpContent && c.decoderResult().isSuccess();
                 requests.set(index, snapshot(last));
                 if (last) {
-                    FullHttpResponse ok = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    FullHttpResponse ok = new DefaultFullHttpResponse(
+                            HttpVersion.HTTP_1_1,
+                            HttpResponseStatus.OK,
                             Unpooled.copiedBuffer("ok\n", StandardCharsets.UTF_8));
                     ok.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
                     HttpUtil.setContentLength(ok, 3);

@@ -12,7 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 
@@ -35,8 +34,8 @@ public final class TcpEchoOrigin implements AutoCloseable {
         if (context == null) {
             server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         } else {
-            SSLServerSocket s = (SSLServerSocket) context.getServerSocketFactory()
-                    .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            SSLServerSocket s = (SSLServerSocket)
+                    context.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
             s.setNeedClientAuth(needClientAuth);
             server = s;
         }

@@ -1,12 +1,5 @@
 package io.mtlsproxy.core.testing;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ClientIdentity;
@@ -31,26 +24,37 @@ import io.mtlsproxy.config.UpstreamConfig;
 import io.mtlsproxy.config.UpstreamProtocol;
 import io.mtlsproxy.config.UpstreamTls;
 import io.mtlsproxy.config.UpstreamTlsMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /** Configuration records for tests, without HOCON: listeners on 127.0.0.1 port 0, routes by builder. */
 public final class TestConfigs {
     public static final Source SOURCE = new Source("test.conf", 1);
 
-    private TestConfigs() {
-    }
+    private TestConfigs() {}
 
     public static FileRef file(Path path, String key) {
         return new FileRef(path, key, SOURCE);
     }
 
     public static KeyMaterial pem(TestPki.Leaf leaf, String keyPath) {
-        return KeyMaterial.pem(file(leaf.certFile(), keyPath + ".cert"), file(leaf.keyFile(), keyPath + ".key"),
-                keyPath, SOURCE);
+        return KeyMaterial.pem(
+                file(leaf.certFile(), keyPath + ".cert"), file(leaf.keyFile(), keyPath + ".key"), keyPath, SOURCE);
     }
 
     public static ListenerTls tls(TestPki.Leaf server) {
-        return new ListenerTls(TlsMode.TLS, ClientAuth.REQUIRED, List.of(pem(server, "tls.certificates.0")),
-                Optional.empty(), Optional.empty(), ListenerTls.DEFAULT_VERIFY_DEPTH, ListenerTls.DEFAULT_PROTOCOLS,
+        return new ListenerTls(
+                TlsMode.TLS,
+                ClientAuth.REQUIRED,
+                List.of(pem(server, "tls.certificates.0")),
+                Optional.empty(),
+                Optional.empty(),
+                ListenerTls.DEFAULT_VERIFY_DEPTH,
+                ListenerTls.DEFAULT_PROTOCOLS,
                 false);
     }
 
@@ -59,11 +63,17 @@ public final class TestConfigs {
     }
 
     /** An mTLS listener enforcing {@code crl} (null: none). */
-    public static ListenerTls mtls(TestPki.Leaf server, Path clientCa, ClientAuth auth, boolean sniHostCheck,
-                                   Path crl) {
-        return new ListenerTls(TlsMode.MTLS, auth, List.of(pem(server, "tls.certificates.0")),
-                Optional.of(file(clientCa, "tls.client-ca")), Optional.ofNullable(crl).map(c -> file(c, "tls.crl")),
-                ListenerTls.DEFAULT_VERIFY_DEPTH, ListenerTls.DEFAULT_PROTOCOLS, sniHostCheck);
+    public static ListenerTls mtls(
+            TestPki.Leaf server, Path clientCa, ClientAuth auth, boolean sniHostCheck, Path crl) {
+        return new ListenerTls(
+                TlsMode.MTLS,
+                auth,
+                List.of(pem(server, "tls.certificates.0")),
+                Optional.of(file(clientCa, "tls.client-ca")),
+                Optional.ofNullable(crl).map(c -> file(c, "tls.crl")),
+                ListenerTls.DEFAULT_VERIFY_DEPTH,
+                ListenerTls.DEFAULT_PROTOCOLS,
+                sniHostCheck);
     }
 
     public static ListenerConfig listener(String name, ListenerTls tls) {
@@ -83,10 +93,20 @@ public final class TestConfigs {
     }
 
     /** With {@code issuers} (by name), as renew blocks and ACME challenge listeners use them. */
-    public static ProxyConfig config(Path file, List<ListenerConfig> listeners, List<RouteConfig> routes,
-                                     Map<String, IssuerConfig> issuers) {
-        return new ProxyConfig(file, new AdminConfig("127.0.0.1", 0), ExpiryConfig.DEFAULT, listeners, routes,
-                ReloadConfig.DEFAULT, Duration.ofSeconds(5), "off", Optional.empty(), List.of(), issuers,
+    public static ProxyConfig config(
+            Path file, List<ListenerConfig> listeners, List<RouteConfig> routes, Map<String, IssuerConfig> issuers) {
+        return new ProxyConfig(
+                file,
+                new AdminConfig("127.0.0.1", 0),
+                ExpiryConfig.DEFAULT,
+                listeners,
+                routes,
+                ReloadConfig.DEFAULT,
+                Duration.ofSeconds(5),
+                "off",
+                Optional.empty(),
+                List.of(),
+                issuers,
                 RenewalConfig.DEFAULT);
     }
 
@@ -193,12 +213,12 @@ public final class TestConfigs {
         }
 
         public RouteConfig build() {
-            UpstreamTls tls = new UpstreamTls(mode, trustCa, serverName, verifyHostname, expectedUriSans,
-                    clientIdentity);
-            UpstreamConfig upstream = new UpstreamConfig(endpoints, UpstreamProtocol.H1, tls, connectTimeout,
-                    responseTimeout, maxConnections);
-            return new RouteConfig(name, listener, new Match(host, prefix), RouteProtocol.HTTP, identity, forward,
-                    upstream, SOURCE);
+            UpstreamTls tls =
+                    new UpstreamTls(mode, trustCa, serverName, verifyHostname, expectedUriSans, clientIdentity);
+            UpstreamConfig upstream = new UpstreamConfig(
+                    endpoints, UpstreamProtocol.H1, tls, connectTimeout, responseTimeout, maxConnections);
+            return new RouteConfig(
+                    name, listener, new Match(host, prefix), RouteProtocol.HTTP, identity, forward, upstream, SOURCE);
         }
     }
 }

@@ -1,14 +1,5 @@
 package io.mtlsproxy.core.testing;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -29,6 +20,14 @@ import io.netty.handler.codec.dns.DnsQuestion;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An authoritative DNS server in the test, over UDP on 127.0.0.1 (Netty's codec-dns): A and AAAA records with a
@@ -43,14 +42,19 @@ public final class TestDnsServer implements AutoCloseable {
 
     public TestDnsServer(long ttlSeconds) throws InterruptedException {
         this.ttlSeconds = ttlSeconds;
-        channel = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+        channel = new Bootstrap()
+                .group(group)
+                .channel(NioDatagramChannel.class)
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel ch) {
-                        ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(),
-                                new Answer());
+                        ch.pipeline()
+                                .addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(), new Answer());
                     }
-                }).bind("127.0.0.1", 0).sync().channel();
+                })
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     public InetSocketAddress address() {
@@ -81,10 +85,15 @@ public final class TestDnsServer implements AutoCloseable {
             } else {
                 int length = question.type() == DnsRecordType.AAAA ? 16 : 4;
                 for (InetAddress a : addresses) {
-                    if (a.getAddress().length == length && (question.type() == DnsRecordType.A
-                            || question.type() == DnsRecordType.AAAA)) {
-                        response.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(question.name(),
-                                question.type(), ttlSeconds, Unpooled.wrappedBuffer(a.getAddress())));
+                    if (a.getAddress().length == length
+                            && (question.type() == DnsRecordType.A || question.type() == DnsRecordType.AAAA)) {
+                        response.addRecord(
+                                DnsSection.ANSWER,
+                                new DefaultDnsRawRecord(
+                                        question.name(),
+                                        question.type(),
+                                        ttlSeconds,
+                                        Unpooled.wrappedBuffer(a.getAddress())));
                     }
                 }
             }

@@ -1,18 +1,5 @@
 package io.mtlsproxy.core.testing;
 
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.cert.X509Certificate;
-import java.util.HexFormat;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import javax.net.ssl.SSLPeerUnverifiedException;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -43,6 +30,16 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * A tiny origin for tests (plain, TLS or mTLS) that answers what it saw. By the last path segment:
@@ -52,7 +49,11 @@ import io.netty.handler.ssl.SslHandler;
  * (see {@link Echo}).
  */
 public final class TestOrigin implements AutoCloseable {
-    public enum Mode { PLAIN, TLS, MTLS }
+    public enum Mode {
+        PLAIN,
+        TLS,
+        MTLS
+    }
 
     private final String name;
     private final EventLoopGroup group;
@@ -69,7 +70,8 @@ public final class TestOrigin implements AutoCloseable {
         this.name = name;
         SslContext ssl = null;
         if (mode != Mode.PLAIN) {
-            SslContextBuilder b = SslContextBuilder.forServer(cert.certFile().toFile(), cert.keyFile().toFile());
+            SslContextBuilder b = SslContextBuilder.forServer(
+                    cert.certFile().toFile(), cert.keyFile().toFile());
             if (mode == Mode.MTLS) {
                 b.trustManager(clientCa.toFile()).clientAuth(ClientAuth.REQUIRE);
             }
@@ -77,7 +79,9 @@ public final class TestOrigin implements AutoCloseable {
         }
         SslContext context = ssl;
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -87,7 +91,10 @@ public final class TestOrigin implements AutoCloseable {
                         }
                         ch.pipeline().addLast(new HttpServerCodec(), new Handler(id));
                     }
-                }).bind(host, port).sync().channel();
+                })
+                .bind(host, port)
+                .sync()
+                .channel();
     }
 
     public static TestOrigin start(String name, Mode mode, TestPki.Leaf cert, Path clientCa) {
@@ -185,13 +192,20 @@ public final class TestOrigin implements AutoCloseable {
             String path = q.path();
             String last = path.substring(path.lastIndexOf('/') + 1);
             switch (last) {
-                case "slow" -> ctx.executor().schedule(() -> ctx.writeAndFlush(echo(ctx)),
-                        Long.parseLong(param(q, "ms", "1000")), TimeUnit.MILLISECONDS);
+                case "slow" ->
+                    ctx.executor()
+                            .schedule(
+                                    () -> ctx.writeAndFlush(echo(ctx)),
+                                    Long.parseLong(param(q, "ms", "1000")),
+                                    TimeUnit.MILLISECONDS);
                 case "close" -> ctx.close();
-                case "status" -> ctx.writeAndFlush(text(HttpResponseStatus.valueOf(
-                        Integer.parseInt(param(q, "code", "200"))), "status\n"));
-                case "upload" -> ctx.writeAndFlush(text(HttpResponseStatus.OK, "sha256="
-                        + HexFormat.of().formatHex(digest.digest()) + "\nbytes=" + bodyBytes + "\n"));
+                case "status" ->
+                    ctx.writeAndFlush(
+                            text(HttpResponseStatus.valueOf(Integer.parseInt(param(q, "code", "200"))), "status\n"));
+                case "upload" ->
+                    ctx.writeAndFlush(text(
+                            HttpResponseStatus.OK,
+                            "sha256=" + HexFormat.of().formatHex(digest.digest()) + "\nbytes=" + bodyBytes + "\n"));
                 case "download" -> startDownload(ctx, Long.parseLong(param(q, "bytes", "0")));
                 default -> ctx.writeAndFlush(echo(ctx));
             }
@@ -246,7 +260,11 @@ public final class TestOrigin implements AutoCloseable {
             b.append("conn=").append(connectionId).append('\n');
             b.append("body=").append(bodyBytes).append('\n');
             for (Map.Entry<String, String> h : request.headers()) {
-                b.append("h:").append(h.getKey()).append('=').append(h.getValue()).append('\n');
+                b.append("h:")
+                        .append(h.getKey())
+                        .append('=')
+                        .append(h.getValue())
+                        .append('\n');
             }
             return text(HttpResponseStatus.OK, b.toString());
         }
@@ -258,7 +276,8 @@ public final class TestOrigin implements AutoCloseable {
             }
             try {
                 return ((X509Certificate) ssl.engine().getSession().getPeerCertificates()[0])
-                        .getSubjectX500Principal().getName();
+                        .getSubjectX500Principal()
+                        .getName();
             } catch (SSLPeerUnverifiedException e) {
                 return "-";
             }
@@ -271,7 +290,8 @@ public final class TestOrigin implements AutoCloseable {
                 return "-";
             }
             try {
-                return ((X509Certificate) ssl.engine().getSession().getPeerCertificates()[0]).getSerialNumber()
+                return ((X509Certificate) ssl.engine().getSession().getPeerCertificates()[0])
+                        .getSerialNumber()
                         .toString(16);
             } catch (SSLPeerUnverifiedException e) {
                 return "-";
@@ -279,8 +299,8 @@ public final class TestOrigin implements AutoCloseable {
         }
 
         private FullHttpResponse text(HttpResponseStatus status, String body) {
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+            FullHttpResponse r = new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
             HttpUtil.setContentLength(r, r.content().readableBytes());
             return r;

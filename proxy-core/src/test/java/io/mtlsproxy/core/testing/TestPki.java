@@ -1,5 +1,10 @@
 package io.mtlsproxy.core.testing;
 
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -8,12 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
 
 /**
  * A throwaway PKI for tests, written under a directory the test owns: CAs, leaves, CRLs as PEM files.
@@ -63,7 +62,8 @@ public final class TestPki {
 
         /** A server certificate for localhost (DNS) and 127.0.0.1 (IP) plus the given DNS names. */
         public Leaf server(String cn, String... dns) {
-            CertificateSpec.Builder b = CertificateSpec.server(cn).dns("localhost").ip("127.0.0.1");
+            CertificateSpec.Builder b =
+                    CertificateSpec.server(cn).dns("localhost").ip("127.0.0.1");
             b.dns(dns);
             return leaf(cn, b.build());
         }
@@ -89,7 +89,8 @@ public final class TestPki {
         /** An intermediate CA under this one. */
         public Ca intermediate(String cn) {
             CertificateAuthority sub = authority.intermediate(CertificateSpec.intermediateCa(cn)
-                    .validFor(Duration.ofDays(3650)).build());
+                    .validFor(Duration.ofDays(3650))
+                    .build());
             return new Ca(cn, sub, writeCert(cn + "-ca.crt", sub));
         }
 
@@ -101,7 +102,9 @@ public final class TestPki {
         public Path crl(Instant thisUpdate, Instant nextUpdate, Leaf... revoked) {
             Map<BigInteger, Instant> serials = new java.util.HashMap<>();
             for (Leaf l : revoked) {
-                serials.put(l.issued().certificate().getSerialNumber(), Instant.now().minusSeconds(30));
+                serials.put(
+                        l.issued().certificate().getSerialNumber(),
+                        Instant.now().minusSeconds(30));
             }
             Path file = dir.resolve(name + "-crl.pem");
             try {

@@ -1,20 +1,17 @@
 package io.mtlsproxy.core.testing;
 
+import io.mtlsproxy.core.certs.Pem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-import io.mtlsproxy.core.certs.Pem;
-
 /** JDK SSLContexts for blocking test clients, from the test PKI's files. */
 public final class TestTls {
-    private TestTls() {
-    }
+    private TestTls() {}
 
     /** A client context trusting {@code caFile} and presenting {@code client} (null: no certificate). */
     public static SSLContext client(Path caFile, TestPki.Leaf client) {
@@ -40,14 +37,19 @@ public final class TestTls {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
             if (client != null) {
-                keys.setKeyEntry("client", client.issued().privateKey(), new char[0],
+                keys.setKeyEntry(
+                        "client",
+                        client.issued().privateKey(),
+                        new char[0],
                         client.issued().chain().toArray(new X509Certificate[0]));
             }
             kmf.init(keys, new char[0]);
             SSLContext ctx = SSLContext.getInstance("TLS");
             var km = (javax.net.ssl.X509ExtendedKeyManager) kmf.getKeyManagers()[0];
-            ctx.init(new javax.net.ssl.KeyManager[] {always && client != null ? new AlwaysPresent(km) : km},
-                    tmf.getTrustManagers(), null);
+            ctx.init(
+                    new javax.net.ssl.KeyManager[] {always && client != null ? new AlwaysPresent(km) : km},
+                    tmf.getTrustManagers(),
+                    null);
             return ctx;
         } catch (Exception e) {
             throw new IllegalStateException("cannot build a test client context", e);
@@ -73,8 +75,8 @@ public final class TestTls {
         }
 
         @Override
-        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers,
-                                              javax.net.ssl.SSLEngine engine) {
+        public String chooseEngineClientAlias(
+                String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
             return "client";
         }
 

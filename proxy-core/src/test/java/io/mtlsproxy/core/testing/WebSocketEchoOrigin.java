@@ -1,9 +1,5 @@
 package io.mtlsproxy.core.testing;
 
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
-
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,6 +16,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /** A WebSocket origin on every path (plain, TLS or mTLS) that answers each text frame with {@code echo:<text>}. */
 public final class WebSocketEchoOrigin implements AutoCloseable {
@@ -29,30 +28,40 @@ public final class WebSocketEchoOrigin implements AutoCloseable {
     public WebSocketEchoOrigin(TestOrigin.Mode mode, TestPki.Leaf cert, Path clientCa) throws Exception {
         SslContext ssl = null;
         if (mode != TestOrigin.Mode.PLAIN) {
-            SslContextBuilder b = SslContextBuilder.forServer(cert.certFile().toFile(), cert.keyFile().toFile());
+            SslContextBuilder b = SslContextBuilder.forServer(
+                    cert.certFile().toFile(), cert.keyFile().toFile());
             if (mode == TestOrigin.Mode.MTLS) {
                 b.trustManager(clientCa.toFile()).clientAuth(ClientAuth.REQUIRE);
             }
             ssl = b.build();
         }
         SslContext context = ssl;
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (context != null) {
                             ch.pipeline().addLast(context.newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketServerProtocolHandler("/", null, false, 65536, false, true),
-                                new SimpleChannelInboundHandler<TextWebSocketFrame>() {
-                                    @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame f) {
-                                        ctx.writeAndFlush(new TextWebSocketFrame("echo:" + f.text()));
-                                    }
-                                });
+                        ch.pipeline()
+                                .addLast(
+                                        new HttpServerCodec(),
+                                        new HttpObjectAggregator(65536),
+                                        new WebSocketServerProtocolHandler("/", null, false, 65536, false, true),
+                                        new SimpleChannelInboundHandler<TextWebSocketFrame>() {
+                                            @Override
+                                            protected void channelRead0(
+                                                    ChannelHandlerContext ctx, TextWebSocketFrame f) {
+                                                ctx.writeAndFlush(new TextWebSocketFrame("echo:" + f.text()));
+                                            }
+                                        });
                     }
-                }).bind("127.0.0.1", 0).sync().channel();
+                })
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     public int port() {

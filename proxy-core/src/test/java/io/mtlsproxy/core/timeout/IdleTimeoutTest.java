@@ -3,17 +3,15 @@ package io.mtlsproxy.core.timeout;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 @Timeout(10)
 class IdleTimeoutTest {
@@ -63,7 +61,8 @@ class IdleTimeoutTest {
         assertEquals(List.of(IdleStateEvent.FIRST_ALL_IDLE_STATE_EVENT), events);
         ch.writeOutbound("again");
         advance(ch, 100);
-        assertEquals(IdleStateEvent.FIRST_ALL_IDLE_STATE_EVENT, events.get(1), "activity makes the next one first again");
+        assertEquals(
+                IdleStateEvent.FIRST_ALL_IDLE_STATE_EVENT, events.get(1), "activity makes the next one first again");
         ch.finishAndReleaseAll();
     }
 

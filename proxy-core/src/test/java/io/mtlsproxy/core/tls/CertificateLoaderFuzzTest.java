@@ -4,6 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.mtlsproxy.config.ConfigError;
+import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.config.FileRef;
+import io.mtlsproxy.config.KeyMaterial;
+import io.mtlsproxy.config.Source;
+import io.mtlsproxy.core.ca.CertificateAuthority;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.Pkcs12;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,20 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-
-import io.mtlsproxy.config.ConfigError;
-import io.mtlsproxy.config.ConfigException;
-import io.mtlsproxy.config.FileRef;
-import io.mtlsproxy.config.KeyMaterial;
-import io.mtlsproxy.config.Source;
-import io.mtlsproxy.core.ca.CertificateAuthority;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.Pkcs12;
 
 /**
  * Fuzzes the listener and origin certificate loader ({@link CertificateLoader}: PEM certificate chains and keys,
@@ -44,10 +42,9 @@ class CertificateLoaderFuzzTest {
 
     static {
         try {
-            CertificateAuthority ca = CertificateAuthority.createRoot("fuzz-ca", Duration.ofDays(1),
-                    KeyAlgorithm.EC_P256);
-            IssuedCertificate issued = new IssuedCertificate(ca.certificate(), ca.privateKey(),
-                    java.util.List.of());
+            CertificateAuthority ca =
+                    CertificateAuthority.createRoot("fuzz-ca", Duration.ofDays(1), KeyAlgorithm.EC_P256);
+            IssuedCertificate issued = new IssuedCertificate(ca.certificate(), ca.privateKey(), java.util.List.of());
             CERT_PEM = Pem.encode(ca.certificate()).getBytes(StandardCharsets.US_ASCII);
             KEY_PEM = Pem.encode(ca.privateKey()).getBytes(StandardCharsets.US_ASCII);
             KEYSTORE = Pkcs12.encode(issued, PASSWORD.toCharArray());
@@ -65,12 +62,12 @@ class CertificateLoaderFuzzTest {
         if (mode < 2) {
             byte[] cert = mode == 0 ? data.consumeBytes(4096) : splice(CERT_PEM, data);
             byte[] key = mode == 0 ? data.consumeRemainingAsBytes() : splice(KEY_PEM, data);
-            material = KeyMaterial.pem(ref(write("cert.pem", cert), "tls.cert"), ref(write("key.pem", key), "tls.key"),
-                    "tls", SOURCE);
+            material = KeyMaterial.pem(
+                    ref(write("cert.pem", cert), "tls.cert"), ref(write("key.pem", key), "tls.key"), "tls", SOURCE);
         } else {
             byte[] store = mode == 2 ? data.consumeRemainingAsBytes() : splice(KEYSTORE, data);
-            material = KeyMaterial.pkcs12(ref(write("store.p12", store), "tls.keystore"), Optional.of(PASSWORD),
-                    "tls", SOURCE);
+            material = KeyMaterial.pkcs12(
+                    ref(write("store.p12", store), "tls.keystore"), Optional.of(PASSWORD), "tls", SOURCE);
         }
         try {
             LoadedKey loaded = CertificateLoader.load(material);

@@ -4,20 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.interfaces.RSAPrivateCrtKey;
-
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.operator.OutputEncryptor;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.KeyMaterial;
@@ -25,6 +11,18 @@ import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.ca.KeyAlgorithm;
 import io.mtlsproxy.core.certs.Pkcs12;
 import io.mtlsproxy.core.testing.TestPki;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.interfaces.RSAPrivateCrtKey;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
+import org.bouncycastle.operator.OutputEncryptor;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An operator points a listener at the wrong files: every mistake is caught at load and reported at the line
@@ -33,6 +31,7 @@ import io.mtlsproxy.core.testing.TestPki;
 class CertificateLoaderTest {
     @TempDir
     static Path dir;
+
     static TestPki.Ca ca;
     static TestPki.Leaf server;
     static TestPki.Leaf other;
@@ -59,8 +58,11 @@ class CertificateLoaderTest {
 
     @Test
     void pkcs1RsaAndSec1EcKeysLoadToo() throws Exception {
-        TestPki.Leaf rsa = ca.leaf("rsa", CertificateSpec.server("rsa.example.com").keyAlgorithm(KeyAlgorithm.RSA_2048)
-                .build());
+        TestPki.Leaf rsa = ca.leaf(
+                "rsa",
+                CertificateSpec.server("rsa.example.com")
+                        .keyAlgorithm(KeyAlgorithm.RSA_2048)
+                        .build());
         Path pkcs1 = dir.resolve("rsa-pkcs1.key");
         write(pkcs1, new KeyPair(null, rsa.issued().privateKey())); // JcaPEMWriter: "RSA PRIVATE KEY"
         assertTrue(rsa.issued().privateKey() instanceof RSAPrivateCrtKey);
@@ -69,7 +71,8 @@ class CertificateLoaderTest {
         // SEC1 as operators have it: written by openssl (with the public key inside)
         Path sec1 = dir.resolve("ec-sec1.key");
         Process p = new ProcessBuilder("openssl", "ec", "-in", server.keyFile().toString(), "-out", sec1.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         p.getInputStream().readAllBytes();
         assertEquals(0, p.waitFor());
         assertTrue(Files.readString(sec1).contains("BEGIN EC PRIVATE KEY"));
@@ -79,8 +82,10 @@ class CertificateLoaderTest {
     @Test
     void aPemWithoutACertificateNamesTheCertKeyAndItsLine() throws Exception {
         ConfigError e = onlyError(TestConfigs.pem("public", 0, server.keyFile(), server.keyFile()));
-        assertEquals("proxy.conf:10: listeners.public.tls.certificates[0].cert: no certificate in " + server.keyFile()
-                + " (expected: at least one PEM \"BEGIN CERTIFICATE\" block)", e.toString());
+        assertEquals(
+                "proxy.conf:10: listeners.public.tls.certificates[0].cert: no certificate in " + server.keyFile()
+                        + " (expected: at least one PEM \"BEGIN CERTIFICATE\" block)",
+                e.toString());
     }
 
     @Test
@@ -94,10 +99,12 @@ class CertificateLoaderTest {
     @Test
     void aMissingFileSaysWhichPath() {
         Path missing = dir.resolve("nope.crt");
-        ConfigException e = assertThrows(ConfigException.class, () -> CertificateLoader.load(
-                TestConfigs.pem("public", 0, missing, dir.resolve("nope.key"))));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> CertificateLoader.load(TestConfigs.pem("public", 0, missing, dir.resolve("nope.key"))));
         assertEquals(2, e.errors().size(), "both files are reported in one run");
-        assertEquals("proxy.conf:10: listeners.public.tls.certificates[0].cert: file not found: " + missing,
+        assertEquals(
+                "proxy.conf:10: listeners.public.tls.certificates[0].cert: file not found: " + missing,
                 e.errors().get(0).toString());
     }
 
@@ -110,7 +117,11 @@ class CertificateLoaderTest {
 
     @Test
     void anRsaKeyForAnEcCertificateIsAMismatch() {
-        TestPki.Leaf rsa = ca.leaf("rsa2", CertificateSpec.server("rsa2").keyAlgorithm(KeyAlgorithm.RSA_2048).build());
+        TestPki.Leaf rsa = ca.leaf(
+                "rsa2",
+                CertificateSpec.server("rsa2")
+                        .keyAlgorithm(KeyAlgorithm.RSA_2048)
+                        .build());
         ConfigError e = onlyError(TestConfigs.pem("public", 0, server.certFile(), rsa.keyFile()));
         assertTrue(e.message().contains("the key is RSA but the certificate's key is EC"), e.message());
     }
@@ -119,7 +130,8 @@ class CertificateLoaderTest {
     void anEncryptedKeyIsRefusedWithTheWayOut() throws Exception {
         Path encrypted = dir.resolve("encrypted.key");
         OutputEncryptor enc = new JceOpenSSLPKCS8EncryptorBuilder(PKCSObjectIdentifiers.pbeWithSHAAnd3_KeyTripleDES_CBC)
-                .setPassword("secret".toCharArray()).build();
+                .setPassword("secret".toCharArray())
+                .build();
         write(encrypted, new JcaPKCS8Generator(server.issued().privateKey(), enc));
         ConfigError e = onlyError(TestConfigs.pem("public", 0, server.certFile(), encrypted));
         assertEquals(11, e.source().line());
@@ -140,8 +152,10 @@ class CertificateLoaderTest {
         Path p12 = dir.resolve("server2.p12");
         Files.write(p12, Pkcs12.encode(server.issued(), "changeit".toCharArray()));
         ConfigError e = onlyError(TestConfigs.pkcs12("public", 0, p12, "wrong"));
-        assertEquals("proxy.conf:10: listeners.public.tls.certificates[0].keystore: cannot open keystore " + p12
-                + ": wrong or missing keystore-password", e.toString());
+        assertEquals(
+                "proxy.conf:10: listeners.public.tls.certificates[0].keystore: cannot open keystore " + p12
+                        + ": wrong or missing keystore-password",
+                e.toString());
     }
 
     private static void write(Path file, Object pem) throws Exception {

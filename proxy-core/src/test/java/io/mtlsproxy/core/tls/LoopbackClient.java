@@ -1,17 +1,5 @@
 package io.mtlsproxy.core.tls;
 
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSession;
-
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -24,27 +12,46 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
 
 /** A TLS client on loopback: connects, handshakes, reads the first line; reports what it saw. */
 final class LoopbackClient {
     /** {@code firstLine} is null when the connection ended (or failed) before any data. */
-    record Result(Throwable handshakeFailure, String firstLine, Throwable readFailure, SSLSession session,
-                  X509Certificate serverCertificate) {
+    record Result(
+            Throwable handshakeFailure,
+            String firstLine,
+            Throwable readFailure,
+            SSLSession session,
+            X509Certificate serverCertificate) {
         boolean handshakeOk() {
             return handshakeFailure == null;
         }
     }
 
-    private LoopbackClient() {
-    }
+    private LoopbackClient() {}
 
     /** Connects with {@code sslHandler} made by the caller (e.g. ClientTls.newHandler), plus {@code extra}. */
-    static Result connect(EventLoopGroup group, int port, java.util.function.Function<Channel, SslHandler> tls,
-                          ChannelHandler... extra) throws Exception {
+    static Result connect(
+            EventLoopGroup group,
+            int port,
+            java.util.function.Function<Channel, SslHandler> tls,
+            ChannelHandler... extra)
+            throws Exception {
         CompletableFuture<String> firstLine = new CompletableFuture<>();
         // kept here: a refused connection may be closed, and its pipeline emptied, before connect() returns
         AtomicReference<SslHandler> sslRef = new AtomicReference<>();
-        Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        Channel ch = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
@@ -57,7 +64,8 @@ final class LoopbackClient {
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 ByteBuf buf = (ByteBuf) msg;
                                 try {
-                                    firstLine.complete(buf.toString(StandardCharsets.US_ASCII).trim());
+                                    firstLine.complete(buf.toString(StandardCharsets.US_ASCII)
+                                            .trim());
                                 } finally {
                                     buf.release();
                                 }
@@ -75,7 +83,10 @@ final class LoopbackClient {
                             }
                         });
                     }
-                }).connect(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+                })
+                .connect(new InetSocketAddress("127.0.0.1", port))
+                .sync()
+                .channel();
         try {
             SslHandler ssl = sslRef.get();
             Throwable handshakeFailure;
@@ -101,7 +112,8 @@ final class LoopbackClient {
     /** A handler for a client context, with an explicit SNI name (or none). */
     static java.util.function.Function<Channel, SslHandler> handler(SslContext context, String sni, int port) {
         return ch -> {
-            SslHandler h = sni == null ? context.newHandler(ch.alloc(), "127.0.0.1", port)
+            SslHandler h = sni == null
+                    ? context.newHandler(ch.alloc(), "127.0.0.1", port)
                     : context.newHandler(ch.alloc(), sni, port);
             SSLParameters p = h.engine().getSSLParameters();
             p.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));

@@ -1,21 +1,5 @@
 package io.mtlsproxy.core.tls;
 
-import java.nio.charset.StandardCharsets;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-
-import javax.net.ssl.ExtendedSSLSession;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SNIServerName;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
-
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -34,6 +18,20 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * A tiny TLS server on a loopback ephemeral port, wired as the data path will be: [sni | tls] → observer →
@@ -42,16 +40,28 @@ import io.netty.util.ReferenceCountUtil;
  * {@link #reload} swaps the ServerTls as a reload swaps the snapshot.
  */
 final class LoopbackServer implements AutoCloseable {
-    record Outcome(boolean success, Throwable cause, PeerIdentity peer, X509Certificate served, Boolean resumed,
-                   String peerSubject, List<String> sni, String observedSni) {
-    }
+    record Outcome(
+            boolean success,
+            Throwable cause,
+            PeerIdentity peer,
+            X509Certificate served,
+            Boolean resumed,
+            String peerSubject,
+            List<String> sni,
+            String observedSni) {}
 
     private final AtomicReference<ServerTls> tls;
     private final BlockingQueue<Outcome> outcomes = new LinkedBlockingQueue<>();
     private final Channel channel;
 
-    LoopbackServer(EventLoopGroup group, ServerTls initial, ProxyMetrics metrics, String listener, boolean sni,
-                   long handshakeTimeoutMillis) throws InterruptedException {
+    LoopbackServer(
+            EventLoopGroup group,
+            ServerTls initial,
+            ProxyMetrics metrics,
+            String listener,
+            boolean sni,
+            long handshakeTimeoutMillis)
+            throws InterruptedException {
         this(group, initial, null, metrics, listener, sni, handshakeTimeoutMillis);
     }
 
@@ -60,10 +70,19 @@ final class LoopbackServer implements AutoCloseable {
         this(group, null, origin, null, "origin", false, 5_000);
     }
 
-    private LoopbackServer(EventLoopGroup group, ServerTls initial, SslContext origin, ProxyMetrics metrics,
-                           String listener, boolean sni, long handshakeTimeoutMillis) throws InterruptedException {
+    private LoopbackServer(
+            EventLoopGroup group,
+            ServerTls initial,
+            SslContext origin,
+            ProxyMetrics metrics,
+            String listener,
+            boolean sni,
+            long handshakeTimeoutMillis)
+            throws InterruptedException {
         this.tls = new AtomicReference<>(initial);
-        this.channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.channel = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -74,18 +93,25 @@ final class LoopbackServer implements AutoCloseable {
                             return;
                         }
                         if (sni) {
-                            ch.pipeline().addLast("sni", new SniHandler(current.sniMapping(), 16 * 1024,
-                                    handshakeTimeoutMillis));
+                            ch.pipeline()
+                                    .addLast(
+                                            "sni",
+                                            new SniHandler(current.sniMapping(), 16 * 1024, handshakeTimeoutMillis));
                         } else {
                             SslHandler ssl = current.defaultContext().newHandler(ch.alloc());
                             ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
                             ch.pipeline().addLast("tls", ssl);
                         }
-                        ch.pipeline().addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND,
-                                listener));
+                        ch.pipeline()
+                                .addLast(
+                                        "handshake",
+                                        new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, listener));
                         ch.pipeline().addLast("record", new Recorder());
                     }
-                }).bind("127.0.0.1", 0).sync().channel();
+                })
+                .bind("127.0.0.1", 0)
+                .sync()
+                .channel();
     }
 
     int port() {
@@ -121,10 +147,15 @@ final class LoopbackServer implements AutoCloseable {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                     SSLSession session = ssl.engine().getSession();
                     Certificate[] local = session.getLocalCertificates();
-                    outcomes.add(new Outcome(true, null, ctx.channel().attr(PeerIdentity.KEY).get(),
+                    outcomes.add(new Outcome(
+                            true,
+                            null,
+                            ctx.channel().attr(PeerIdentity.KEY).get(),
                             local == null ? null : (X509Certificate) local[0],
-                            io.netty.handler.ssl.SessionReuse.isReused(ssl.engine()), peerSubject(session),
-                            sniNames(session), ctx.channel().attr(HandshakeObserver.SNI).get()));
+                            io.netty.handler.ssl.SessionReuse.isReused(ssl.engine()),
+                            peerSubject(session),
+                            sniNames(session),
+                            ctx.channel().attr(HandshakeObserver.SNI).get()));
                     ctx.writeAndFlush(Unpooled.copiedBuffer("ok\n", StandardCharsets.US_ASCII))
                             .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
                 } else {
@@ -137,7 +168,9 @@ final class LoopbackServer implements AutoCloseable {
 
         private String peerSubject(SSLSession session) {
             try {
-                return ((X509Certificate) session.getPeerCertificates()[0]).getSubjectX500Principal().getName();
+                return ((X509Certificate) session.getPeerCertificates()[0])
+                        .getSubjectX500Principal()
+                        .getName();
             } catch (SSLPeerUnverifiedException e) {
                 return null;
             }

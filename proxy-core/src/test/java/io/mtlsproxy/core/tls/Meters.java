@@ -10,8 +10,7 @@ import io.mtlsproxy.core.metrics.ProxyMetrics;
  * name (with or without the {@code _total}/{@code _seconds} suffix) the facade registers them under.
  */
 final class Meters {
-    private Meters() {
-    }
+    private Meters() {}
 
     static double count(ProxyMetrics metrics, String family, String... tags) {
         double sum = 0;

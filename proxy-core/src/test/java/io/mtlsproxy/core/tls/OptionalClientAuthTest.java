@@ -7,17 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Path;
-import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.core.identity.PeerIdentity;
@@ -28,6 +17,15 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code client-auth = optional}: every client gets its TLS connection, and the route decides from the identity
@@ -38,8 +36,10 @@ import io.netty.handler.ssl.SslProvider;
 @Timeout(60)
 class OptionalClientAuthTest {
     static EventLoopGroup group;
+
     @TempDir
     static Path dir;
+
     static TestPki.Ca serverCa;
     static TestPki.Ca clientCa;
     static TestPki.Ca rogueCa;
@@ -54,8 +54,8 @@ class OptionalClientAuthTest {
         clientCa = pki.ca("clients");
         rogueCa = pki.ca("rogue");
         server = serverCa.server("proxy.example.com");
-        config = TestConfigs.mtls("public", ClientAuth.OPTIONAL, clientCa.certFile(), null, 2,
-                TestConfigs.pem("public", 0, server));
+        config = TestConfigs.mtls(
+                "public", ClientAuth.OPTIONAL, clientCa.certFile(), null, 2, TestConfigs.pem("public", 0, server));
     }
 
     @AfterAll
@@ -67,8 +67,8 @@ class OptionalClientAuthTest {
         ServerTls tls = ServerTls.build(config, List.of("http/1.1"), provider);
         try (LoopbackServer srv = new LoopbackServer(group, tls, ProxyMetrics.inMemory(), "public", false, 5_000)) {
             SslContext ctx = TestPeers.client(provider, serverCa.certFile(), client);
-            LoopbackClient.Result r = LoopbackClient.connect(group, srv.port(),
-                    LoopbackClient.handler(ctx, null, srv.port()));
+            LoopbackClient.Result r =
+                    LoopbackClient.connect(group, srv.port(), LoopbackClient.handler(ctx, null, srv.port()));
             assertEquals("ok", r.firstLine(), "the client reads the server's answer: the TLS connection stands");
             LoopbackServer.Outcome outcome = srv.next();
             assertTrue(outcome.success(), () -> "handshake failed: " + outcome.cause());
@@ -108,7 +108,9 @@ class OptionalClientAuthTest {
     @ParameterizedTest
     @MethodSource("io.mtlsproxy.core.tls.TestPeers#providers")
     void anExpiredCertificateIsPresentedButNotVerified(SslProvider provider) throws Exception {
-        PeerIdentity peer = identityOf(provider, clientCa.leaf("expired", TestPki.expiredClient("expired").build()));
+        PeerIdentity peer = identityOf(
+                provider,
+                clientCa.leaf("expired", TestPki.expiredClient("expired").build()));
         assertFalse(peer.verified());
         assertTrue(peer.verificationError().contains("expired"), peer.verificationError());
     }

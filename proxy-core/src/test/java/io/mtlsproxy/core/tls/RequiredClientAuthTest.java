@@ -6,11 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.identity.TlsFailureReason;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
+import io.mtlsproxy.core.metrics.TlsFailure;
+import io.mtlsproxy.core.testing.TestPki;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,19 +29,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import io.mtlsproxy.config.ClientAuth;
-import io.mtlsproxy.config.ListenerConfig;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.metrics.TlsFailure;
-import io.mtlsproxy.core.identity.TlsFailureReason;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.testing.TestPki;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslProvider;
 
 /**
  * An operator replaces {@code ssl_verify_client on}: with {@code client-auth = required} only clients holding a
@@ -40,8 +38,10 @@ import io.netty.handler.ssl.SslProvider;
 @Timeout(60)
 class RequiredClientAuthTest {
     static EventLoopGroup group;
+
     @TempDir
     static Path dir;
+
     static TestPki pki;
     static TestPki.Ca serverCa;
     static TestPki.Ca clientCa;
@@ -68,12 +68,17 @@ class RequiredClientAuthTest {
     }
 
     static ListenerConfig listener(int depth, Path crlFile) {
-        return TestConfigs.mtls("public", ClientAuth.REQUIRED, clientCa.certFile(), crlFile, depth,
+        return TestConfigs.mtls(
+                "public",
+                ClientAuth.REQUIRED,
+                clientCa.certFile(),
+                crlFile,
+                depth,
                 TestConfigs.pem("public", 0, server));
     }
 
-    private LoopbackServer.Outcome handshake(SslProvider provider, ListenerConfig config, TestPki.Leaf client,
-                                             ProxyMetrics metrics) throws Exception {
+    private LoopbackServer.Outcome handshake(
+            SslProvider provider, ListenerConfig config, TestPki.Leaf client, ProxyMetrics metrics) throws Exception {
         ServerTls tls = ServerTls.build(config, List.of("http/1.1"), provider);
         try (LoopbackServer srv = new LoopbackServer(group, tls, metrics, "public", false, 5_000)) {
             SslContext ctx = TestPeers.client(provider, serverCa.certFile(), client);
@@ -82,8 +87,9 @@ class RequiredClientAuthTest {
         }
     }
 
-    private TlsFailure assertRejected(SslProvider provider, TestPki.Leaf client, ListenerConfig config,
-                                      TlsFailureReason expected, String subject) throws Exception {
+    private TlsFailure assertRejected(
+            SslProvider provider, TestPki.Leaf client, ListenerConfig config, TlsFailureReason expected, String subject)
+            throws Exception {
         ProxyMetrics metrics = ProxyMetrics.inMemory();
         LoopbackServer.Outcome outcome = handshake(provider, config, client, metrics);
         assertFalse(outcome.success(), "the server must refuse the handshake");
@@ -106,8 +112,17 @@ class RequiredClientAuthTest {
     }
 
     static double failures(ProxyMetrics metrics, TlsFailureReason reason) {
-        return Meters.count(metrics, "mtls_proxy_tls_handshakes_total", "side", "inbound", "name", "public",
-                "result", "failure", "reason", reason.label());
+        return Meters.count(
+                metrics,
+                "mtls_proxy_tls_handshakes_total",
+                "side",
+                "inbound",
+                "name",
+                "public",
+                "result",
+                "failure",
+                "reason",
+                reason.label());
     }
 
     @ParameterizedTest
@@ -117,9 +132,20 @@ class RequiredClientAuthTest {
         LoopbackServer.Outcome outcome = handshake(provider, listener(2, crl), good, metrics);
         assertTrue(outcome.success(), () -> "handshake failed: " + outcome.cause());
         assertTrue(outcome.peer().verified());
-        assertEquals(good.issued().certificate().getSubjectX500Principal().getName(), outcome.peer().subject());
-        assertEquals(1.0, Meters.count(metrics, "mtls_proxy_tls_handshakes_total", "side", "inbound", "name", "public",
-                "result", "success"));
+        assertEquals(
+                good.issued().certificate().getSubjectX500Principal().getName(),
+                outcome.peer().subject());
+        assertEquals(
+                1.0,
+                Meters.count(
+                        metrics,
+                        "mtls_proxy_tls_handshakes_total",
+                        "side",
+                        "inbound",
+                        "name",
+                        "public",
+                        "result",
+                        "success"));
         assertEquals(1.0, Meters.count(metrics, "mtls_proxy_client_cert_remaining_seconds", "listener", "public"));
     }
 
@@ -139,31 +165,39 @@ class RequiredClientAuthTest {
     @ParameterizedTest
     @MethodSource("io.mtlsproxy.core.tls.TestPeers#providers")
     void anExpiredCertificateIsExpired(SslProvider provider) throws Exception {
-        TestPki.Leaf expired = clientCa.leaf("expired", TestPki.expiredClient("expired").build());
-        assertSkewOfADay(assertRejected(provider, expired, listener(2, crl), TlsFailureReason.EXPIRED,
-                subject(expired)));
+        TestPki.Leaf expired =
+                clientCa.leaf("expired", TestPki.expiredClient("expired").build());
+        assertSkewOfADay(
+                assertRejected(provider, expired, listener(2, crl), TlsFailureReason.EXPIRED, subject(expired)));
     }
 
     @ParameterizedTest
     @MethodSource("io.mtlsproxy.core.tls.TestPeers#providers")
     void aNotYetValidCertificateIsNotYetValid(SslProvider provider) throws Exception {
-        TestPki.Leaf early = clientCa.leaf("early", TestPki.notYetValidClient("early").build());
-        assertSkewOfADay(assertRejected(provider, early, listener(2, crl), TlsFailureReason.NOT_YET_VALID,
-                subject(early)));
+        TestPki.Leaf early =
+                clientCa.leaf("early", TestPki.notYetValidClient("early").build());
+        assertSkewOfADay(
+                assertRejected(provider, early, listener(2, crl), TlsFailureReason.NOT_YET_VALID, subject(early)));
     }
 
     @ParameterizedTest
     @MethodSource("io.mtlsproxy.core.tls.TestPeers#providers")
     void aRevokedCertificateIsRevoked(SslProvider provider) throws Exception {
-        assertNull(assertRejected(provider, revoked, listener(2, crl), TlsFailureReason.REVOKED, subject(revoked))
-                .clockSkewSeconds(), "only a validity window has a skew");
+        assertNull(
+                assertRejected(provider, revoked, listener(2, crl), TlsFailureReason.REVOKED, subject(revoked))
+                        .clockSkewSeconds(),
+                "only a validity window has a skew");
     }
 
     @ParameterizedTest
     @MethodSource("io.mtlsproxy.core.tls.TestPeers#providers")
     void aChainDeeperThanVerifyDepthIsRefused(SslProvider provider) throws Exception {
         TestPki.Leaf viaIntermediate = TestPeers.viaIntermediate(clientCa, "clients-issuing", "deep-client", dir);
-        assertRejected(provider, viaIntermediate, listener(1, null), TlsFailureReason.BAD_CERTIFICATE,
+        assertRejected(
+                provider,
+                viaIntermediate,
+                listener(1, null),
+                TlsFailureReason.BAD_CERTIFICATE,
                 subject(viaIntermediate));
     }
 
@@ -173,8 +207,8 @@ class RequiredClientAuthTest {
 
     @Test
     void withoutTheCrlTheSameCertificateIsAdmitted() throws Exception {
-        LoopbackServer.Outcome outcome = handshake(TlsProvider.provider(), listener(2, null), revoked,
-                ProxyMetrics.inMemory());
+        LoopbackServer.Outcome outcome =
+                handshake(TlsProvider.provider(), listener(2, null), revoked, ProxyMetrics.inMemory());
         assertTrue(outcome.success(), "the CRL, not something else, is what refused it");
     }
 
@@ -184,9 +218,10 @@ class RequiredClientAuthTest {
         TestPki.Ca ca = local.ca("stale");
         TestPki.Leaf ok = ca.client("still-fine");
         TestPki.Leaf bad = ca.client("revoked-long-ago");
-        Path staleCrl = ca.crl(Instant.now().minus(Duration.ofDays(30)), Instant.now().minus(Duration.ofDays(23)), bad);
-        ListenerConfig config = TestConfigs.mtls("public", ClientAuth.REQUIRED, ca.certFile(), staleCrl, 2,
-                TestConfigs.pem("public", 0, server));
+        Path staleCrl =
+                ca.crl(Instant.now().minus(Duration.ofDays(30)), Instant.now().minus(Duration.ofDays(23)), bad);
+        ListenerConfig config = TestConfigs.mtls(
+                "public", ClientAuth.REQUIRED, ca.certFile(), staleCrl, 2, TestConfigs.pem("public", 0, server));
         ProxyMetrics metrics = ProxyMetrics.inMemory();
         LoopbackServer.Outcome refused = handshake(TlsProvider.provider(), config, bad, metrics);
         assertFalse(refused.success());
@@ -203,33 +238,44 @@ class RequiredClientAuthTest {
         TestPki.Leaf a = teamA.client("a-client");
         TestPki.Leaf b = teamB.client("b-client");
         Path bundle = own.resolve("clients.crt");
-        java.nio.file.Files.writeString(bundle, java.nio.file.Files.readString(teamA.certFile())
-                + java.nio.file.Files.readString(teamB.certFile()));
+        java.nio.file.Files.writeString(
+                bundle,
+                java.nio.file.Files.readString(teamA.certFile()) + java.nio.file.Files.readString(teamB.certFile()));
         Path both = own.resolve("all-crls.pem");
-        java.nio.file.Files.writeString(both, java.nio.file.Files.readString(teamA.crl())
-                + java.nio.file.Files.readString(teamB.crl(b)));
-        ListenerConfig config = TestConfigs.mtls("public", ClientAuth.REQUIRED, bundle, both, 2,
-                TestConfigs.pem("public", 0, server));
-        assertTrue(handshake(TlsProvider.provider(), config, a, ProxyMetrics.inMemory()).success());
+        java.nio.file.Files.writeString(
+                both, java.nio.file.Files.readString(teamA.crl()) + java.nio.file.Files.readString(teamB.crl(b)));
+        ListenerConfig config =
+                TestConfigs.mtls("public", ClientAuth.REQUIRED, bundle, both, 2, TestConfigs.pem("public", 0, server));
+        assertTrue(handshake(TlsProvider.provider(), config, a, ProxyMetrics.inMemory())
+                .success());
         LoopbackServer.Outcome refused = handshake(TlsProvider.provider(), config, b, ProxyMetrics.inMemory());
         assertEquals(TlsFailureReason.REVOKED, TlsFailures.classify(refused.cause()));
 
         Path der = own.resolve("team-b.crl.der");
-        java.nio.file.Files.write(der, io.mtlsproxy.core.certs.Pem.readCrls(
-                java.nio.file.Files.readAllBytes(teamB.crl(b))).get(0).getEncoded());
-        ListenerConfig derConfig = TestConfigs.mtls("public", ClientAuth.REQUIRED, bundle, der, 2,
-                TestConfigs.pem("public", 0, server));
-        assertEquals(TlsFailureReason.REVOKED, TlsFailures.classify(handshake(TlsProvider.provider(), derConfig, b,
-                ProxyMetrics.inMemory()).cause()));
+        java.nio.file.Files.write(
+                der,
+                io.mtlsproxy.core.certs.Pem.readCrls(java.nio.file.Files.readAllBytes(teamB.crl(b)))
+                        .get(0)
+                        .getEncoded());
+        ListenerConfig derConfig =
+                TestConfigs.mtls("public", ClientAuth.REQUIRED, bundle, der, 2, TestConfigs.pem("public", 0, server));
+        assertEquals(
+                TlsFailureReason.REVOKED,
+                TlsFailures.classify(handshake(TlsProvider.provider(), derConfig, b, ProxyMetrics.inMemory())
+                        .cause()));
     }
 
     @Test
     void anIntermediateChainPassesWithDepthTwoAndFailsWithDepthOne() throws Exception {
         TestPki.Leaf viaIntermediate = TestPeers.viaIntermediate(clientCa, "clients-issuing-2", "team-client", dir);
-        assertTrue(handshake(TlsProvider.provider(), listener(2, crl), viaIntermediate, ProxyMetrics.inMemory())
-                .success(), "depth 2 = one intermediate allowed");
-        assertFalse(handshake(TlsProvider.provider(), listener(1, crl), viaIntermediate, ProxyMetrics.inMemory())
-                .success(), "depth 1 = the leaf must be signed by a CA of client-ca");
+        assertTrue(
+                handshake(TlsProvider.provider(), listener(2, crl), viaIntermediate, ProxyMetrics.inMemory())
+                        .success(),
+                "depth 2 = one intermediate allowed");
+        assertFalse(
+                handshake(TlsProvider.provider(), listener(1, crl), viaIntermediate, ProxyMetrics.inMemory())
+                        .success(),
+                "depth 1 = the leaf must be signed by a CA of client-ca");
     }
 
     @Test
@@ -240,10 +286,11 @@ class RequiredClientAuthTest {
         TestPki.Ca oldCa = oldPki.ca("rollover");
         TestPki.Ca newCa = newPki.ca("rollover");
         Path bundle = own.resolve("bundle.crt");
-        java.nio.file.Files.writeString(bundle, java.nio.file.Files.readString(oldCa.certFile())
-                + java.nio.file.Files.readString(newCa.certFile()));
-        ListenerConfig config = TestConfigs.mtls("public", ClientAuth.REQUIRED, bundle, null, 2,
-                TestConfigs.pem("public", 0, server));
+        java.nio.file.Files.writeString(
+                bundle,
+                java.nio.file.Files.readString(oldCa.certFile()) + java.nio.file.Files.readString(newCa.certFile()));
+        ListenerConfig config =
+                TestConfigs.mtls("public", ClientAuth.REQUIRED, bundle, null, 2, TestConfigs.pem("public", 0, server));
         assertTrue(handshake(TlsProvider.provider(), config, oldCa.client("old-client"), ProxyMetrics.inMemory())
                 .success());
         assertTrue(handshake(TlsProvider.provider(), config, newCa.client("new-client"), ProxyMetrics.inMemory())
@@ -252,8 +299,13 @@ class RequiredClientAuthTest {
 
     @Test
     void aServerCertificateIsNotAClientCertificate() throws Exception {
-        TestPki.Leaf serverCert = clientCa.leaf("misused", CertificateSpec.server("misused").build());
-        assertRejected(TlsProvider.provider(), serverCert, listener(2, null), TlsFailureReason.BAD_CERTIFICATE,
+        TestPki.Leaf serverCert =
+                clientCa.leaf("misused", CertificateSpec.server("misused").build());
+        assertRejected(
+                TlsProvider.provider(),
+                serverCert,
+                listener(2, null),
+                TlsFailureReason.BAD_CERTIFICATE,
                 subject(serverCert));
     }
 }

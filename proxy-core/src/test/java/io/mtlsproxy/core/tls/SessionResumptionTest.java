@@ -6,27 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.List;
-import java.util.Optional;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ListenerConfig;
-import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.identity.TlsFailureReason;
+import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.testing.TestPki;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * DESIGN: session resumption never outlives the material it was decided under. Within one build a client
@@ -40,10 +37,13 @@ import io.netty.handler.ssl.SslProvider;
 class SessionResumptionTest {
     /** Replicas behind one balancer address: the client's session cache is keyed by it. */
     private static final int VIRTUAL_PORT = 443;
+
     private static final SecureRandom RANDOM = new SecureRandom();
     static EventLoopGroup group;
+
     @TempDir
     static Path dir;
+
     static TestPki.Ca serverCa;
     static TestPki.Ca clientCa;
     static TestPki.Leaf server;
@@ -61,19 +61,20 @@ class SessionResumptionTest {
     @AfterAll
     static void stop() {
         if (group != null) {
-            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS)
+                    .syncUninterruptibly();
         }
     }
 
     static ListenerConfig listener(Path crl) {
-        return TestConfigs.mtls("public", ClientAuth.REQUIRED, clientCa.certFile(), crl, 2,
-                TestConfigs.pem("public", 0, server));
+        return TestConfigs.mtls(
+                "public", ClientAuth.REQUIRED, clientCa.certFile(), crl, 2, TestConfigs.pem("public", 0, server));
     }
 
     @Test
     void aReloadStartsNewTicketKeysSoOldSessionsDoAFullHandshake() throws Exception {
-        try (LoopbackServer srv = new LoopbackServer(group, ServerTls.build(listener(null)), ProxyMetrics.inMemory(),
-                "public", false, 5_000)) {
+        try (LoopbackServer srv = new LoopbackServer(
+                group, ServerTls.build(listener(null)), ProxyMetrics.inMemory(), "public", false, 5_000)) {
             SslContext ctx = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), clientCa.client("returning"));
             var handler = LoopbackClient.handler(ctx, null, srv.port());
             LoopbackClient.connect(group, srv.port(), handler);
@@ -92,8 +93,8 @@ class SessionResumptionTest {
     @Test
     void aClientRevokedByAReloadCannotResumeItsWayBackIn() throws Exception {
         TestPki.Leaf laptop = clientCa.client("laptop-to-be-stolen");
-        try (LoopbackServer srv = new LoopbackServer(group, ServerTls.build(listener(null)), ProxyMetrics.inMemory(),
-                "public", false, 5_000)) {
+        try (LoopbackServer srv = new LoopbackServer(
+                group, ServerTls.build(listener(null)), ProxyMetrics.inMemory(), "public", false, 5_000)) {
             SslContext ctx = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), laptop);
             var handler = LoopbackClient.handler(ctx, null, srv.port());
             LoopbackClient.connect(group, srv.port(), handler);
@@ -132,7 +133,8 @@ class SessionResumptionTest {
     @Test
     void aSessionMadeOnOneReplicaResumesOnTheOther() throws Exception {
         byte[] keys = key();
-        try (LoopbackServer a = serve(replica(null, keys)); LoopbackServer b = serve(replica(null, keys))) {
+        try (LoopbackServer a = serve(replica(null, keys));
+                LoopbackServer b = serve(replica(null, keys))) {
             SslContext ctx = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), clientCa.client("roamer"));
             var handler = LoopbackClient.handler(ctx, null, VIRTUAL_PORT);
             LoopbackClient.connect(group, a.port(), handler);
@@ -149,7 +151,7 @@ class SessionResumptionTest {
     @Test
     void withoutSharedKeysEachReplicaHasItsOwn() throws Exception {
         try (LoopbackServer a = serve(ServerTls.build(listener(null)));
-             LoopbackServer b = serve(ServerTls.build(listener(null)))) {
+                LoopbackServer b = serve(ServerTls.build(listener(null)))) {
             SslContext ctx = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), clientCa.client("loner"));
             var handler = LoopbackClient.handler(ctx, null, VIRTUAL_PORT);
             LoopbackClient.connect(group, a.port(), handler);
@@ -194,7 +196,8 @@ class SessionResumptionTest {
         byte[] keys = key();
         TestPki.Leaf laptop = clientCa.client("stolen-laptop");
         TestPki.Leaf colleague = clientCa.client("colleague");
-        try (LoopbackServer a = serve(replica(null, keys)); LoopbackServer b = serve(replica(null, keys))) {
+        try (LoopbackServer a = serve(replica(null, keys));
+                LoopbackServer b = serve(replica(null, keys))) {
             SslContext stolen = TestPeers.client(SslProvider.OPENSSL, serverCa.certFile(), laptop);
             var handler = LoopbackClient.handler(stolen, null, VIRTUAL_PORT);
             LoopbackClient.connect(group, a.port(), handler);
@@ -230,7 +233,10 @@ class SessionResumptionTest {
             var handler = LoopbackClient.handler(ctx, null, VIRTUAL_PORT);
             LoopbackClient.connect(group, a.port(), handler);
             assertTrue(a.next().success());
-            a.reload(ServerTls.build(listener(null), TlsSettings.DEFAULT_ALPN, Optional.of(TicketKeys.of(keys)),
+            a.reload(ServerTls.build(
+                    listener(null),
+                    TlsSettings.DEFAULT_ALPN,
+                    Optional.of(TicketKeys.of(keys)),
                     "orders=allow CN=someone-else;"));
             LoopbackClient.connect(group, a.port(), handler);
             assertFalse(a.next().resumed(), "a narrower allow-list: full handshake");

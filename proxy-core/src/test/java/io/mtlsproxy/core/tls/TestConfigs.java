@@ -1,9 +1,5 @@
 package io.mtlsproxy.core.tls;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
-
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.Endpoint;
@@ -23,13 +19,15 @@ import io.mtlsproxy.config.UpstreamProtocol;
 import io.mtlsproxy.config.UpstreamTls;
 import io.mtlsproxy.config.UpstreamTlsMode;
 import io.mtlsproxy.core.testing.TestPki;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 
 /** Config records as the loader would make them, pointing at a TestPki's files, with recognisable lines. */
 final class TestConfigs {
     static final String FILE = "proxy.conf";
 
-    private TestConfigs() {
-    }
+    private TestConfigs() {}
 
     static Source line(int line) {
         return new Source(FILE, line);
@@ -46,33 +44,62 @@ final class TestConfigs {
 
     static KeyMaterial pem(String listener, int index, Path cert, Path key) {
         String base = "listeners." + listener + ".tls.certificates[" + index + "]";
-        return KeyMaterial.pem(ref(cert, base + ".cert", 10 + 2 * index), ref(key, base + ".key", 11 + 2 * index),
-                base, line(10 + 2 * index));
+        return KeyMaterial.pem(
+                ref(cert, base + ".cert", 10 + 2 * index),
+                ref(key, base + ".key", 11 + 2 * index),
+                base,
+                line(10 + 2 * index));
     }
 
     static KeyMaterial pkcs12(String listener, int index, Path keystore, String password) {
         String base = "listeners." + listener + ".tls.certificates[" + index + "]";
-        return KeyMaterial.pkcs12(ref(keystore, base + ".keystore", 10 + 2 * index), Optional.ofNullable(password),
-                base, line(10 + 2 * index));
+        return KeyMaterial.pkcs12(
+                ref(keystore, base + ".keystore", 10 + 2 * index),
+                Optional.ofNullable(password),
+                base,
+                line(10 + 2 * index));
     }
 
     static ListenerConfig tls(String name, KeyMaterial... certificates) {
-        return listener(name, new ListenerTls(TlsMode.TLS, ClientAuth.REQUIRED, List.of(certificates),
-                Optional.empty(), Optional.empty(), 2, ListenerTls.DEFAULT_PROTOCOLS, true));
+        return listener(
+                name,
+                new ListenerTls(
+                        TlsMode.TLS,
+                        ClientAuth.REQUIRED,
+                        List.of(certificates),
+                        Optional.empty(),
+                        Optional.empty(),
+                        2,
+                        ListenerTls.DEFAULT_PROTOCOLS,
+                        true));
     }
 
     /** An mTLS listener: client-ca on line 30, crl on line 31. */
-    static ListenerConfig mtls(String name, ClientAuth auth, Path clientCa, Path crl, int verifyDepth,
-                               KeyMaterial... certificates) {
+    static ListenerConfig mtls(
+            String name, ClientAuth auth, Path clientCa, Path crl, int verifyDepth, KeyMaterial... certificates) {
         return mtls(name, auth, clientCa, crl, verifyDepth, ListenerTls.DEFAULT_PROTOCOLS, certificates);
     }
 
-    static ListenerConfig mtls(String name, ClientAuth auth, Path clientCa, Path crl, int verifyDepth,
-                               List<String> protocols, KeyMaterial... certificates) {
+    static ListenerConfig mtls(
+            String name,
+            ClientAuth auth,
+            Path clientCa,
+            Path crl,
+            int verifyDepth,
+            List<String> protocols,
+            KeyMaterial... certificates) {
         String base = "listeners." + name + ".tls";
-        return listener(name, new ListenerTls(TlsMode.MTLS, auth, List.of(certificates),
-                Optional.ofNullable(clientCa).map(p -> ref(p, base + ".client-ca", 30)),
-                Optional.ofNullable(crl).map(p -> ref(p, base + ".crl", 31)), verifyDepth, protocols, true));
+        return listener(
+                name,
+                new ListenerTls(
+                        TlsMode.MTLS,
+                        auth,
+                        List.of(certificates),
+                        Optional.ofNullable(clientCa).map(p -> ref(p, base + ".client-ca", 30)),
+                        Optional.ofNullable(crl).map(p -> ref(p, base + ".crl", 31)),
+                        verifyDepth,
+                        protocols,
+                        true));
     }
 
     private static ListenerConfig listener(String name, ListenerTls tls) {
@@ -81,19 +108,41 @@ final class TestConfigs {
 
     /** A route whose upstream TLS is given; trust-ca on line 60, client identity on lines 61/62. */
     static RouteConfig route(String name, UpstreamTls tls) {
-        UpstreamConfig upstream = new UpstreamConfig(List.of(new Endpoint("127.0.0.1", 9)), UpstreamProtocol.H1, tls,
-                UpstreamConfig.DEFAULT_CONNECT_TIMEOUT, UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT,
+        UpstreamConfig upstream = new UpstreamConfig(
+                List.of(new Endpoint("127.0.0.1", 9)),
+                UpstreamProtocol.H1,
+                tls,
+                UpstreamConfig.DEFAULT_CONNECT_TIMEOUT,
+                UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT,
                 UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT);
-        return new RouteConfig(name, "public", new Match(Optional.empty(), "/"), RouteProtocol.HTTP,
-                ClientIdentity.NONE, ForwardClientCert.SANITIZE_SET, upstream, line(50));
+        return new RouteConfig(
+                name,
+                "public",
+                new Match(Optional.empty(), "/"),
+                RouteProtocol.HTTP,
+                ClientIdentity.NONE,
+                ForwardClientCert.SANITIZE_SET,
+                upstream,
+                line(50));
     }
 
-    static UpstreamTls upstream(String route, UpstreamTlsMode mode, Path trustCa, String serverName,
-                                List<String> expectedUriSans, TestPki.Leaf clientIdentity) {
+    static UpstreamTls upstream(
+            String route,
+            UpstreamTlsMode mode,
+            Path trustCa,
+            String serverName,
+            List<String> expectedUriSans,
+            TestPki.Leaf clientIdentity) {
         String base = "routes." + route + ".upstream.tls";
-        Optional<KeyMaterial> identity = Optional.ofNullable(clientIdentity).map(l -> KeyMaterial.pem(
-                ref(l.certFile(), base + ".cert", 61), ref(l.keyFile(), base + ".key", 62), base, line(61)));
-        return new UpstreamTls(mode, Optional.ofNullable(trustCa).map(p -> ref(p, base + ".trust-ca", 60)),
-                Optional.ofNullable(serverName), true, expectedUriSans, identity);
+        Optional<KeyMaterial> identity = Optional.ofNullable(clientIdentity)
+                .map(l -> KeyMaterial.pem(
+                        ref(l.certFile(), base + ".cert", 61), ref(l.keyFile(), base + ".key", 62), base, line(61)));
+        return new UpstreamTls(
+                mode,
+                Optional.ofNullable(trustCa).map(p -> ref(p, base + ".trust-ca", 60)),
+                Optional.ofNullable(serverName),
+                true,
+                expectedUriSans,
+                identity);
     }
 }

@@ -1,5 +1,11 @@
 package io.mtlsproxy.core.tls;
 
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.testing.TestPki;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.security.Principal;
@@ -8,22 +14,13 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509ExtendedKeyManager;
 
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.testing.TestPki;
-import io.netty.handler.ssl.OpenSsl;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
-
 /** The other side of our handshakes: clients and origins built straight from Netty, not from our classes. */
 final class TestPeers {
-    private TestPeers() {
-    }
+    private TestPeers() {}
 
     /** Every provider available here: the tests of the core stories run on each. */
     static Stream<SslProvider> providers() {
@@ -45,7 +42,9 @@ final class TestPeers {
     static SslContext client(SslProvider provider, Path serverCa, IssuedCertificate identity, String... protocols)
             throws SSLException {
         // trusts the CA, checks no name: these peers test the server's side
-        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider).trustManager(serverCa.toFile())
+        SslContextBuilder b = SslContextBuilder.forClient()
+                .sslProvider(provider)
+                .trustManager(serverCa.toFile())
                 .endpointIdentificationAlgorithm(null);
         if (identity != null) {
             b.keyManager(presenting(identity));
@@ -63,8 +62,9 @@ final class TestPeers {
 
     /** An origin presenting {@code leaf}; with {@code clientCa} it requires a client certificate from that CA. */
     static SslContext origin(TestPki.Leaf leaf, Path clientCa) throws SSLException {
-        SslContextBuilder b = SslContextBuilder.forServer(leaf.issued().privateKey(),
-                leaf.issued().chain().toArray(X509Certificate[]::new)).sslProvider(lenientProvider());
+        SslContextBuilder b = SslContextBuilder.forServer(
+                        leaf.issued().privateKey(), leaf.issued().chain().toArray(X509Certificate[]::new))
+                .sslProvider(lenientProvider());
         if (clientCa != null) {
             b.trustManager(clientCa.toFile()).clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE);
         }
@@ -78,8 +78,11 @@ final class TestPeers {
      */
     static TestPki.Leaf viaIntermediate(TestPki.Ca root, String intermediate, String cn, Path dir) throws Exception {
         TestPki.Ca sub = root.intermediate(intermediate);
-        IssuedCertificate issued = sub.authority().issue(io.mtlsproxy.core.ca.CertificateSpec.client(cn).build());
-        IssuedCertificate chained = new IssuedCertificate(issued.certificate(), issued.privateKey(),
+        IssuedCertificate issued = sub.authority()
+                .issue(io.mtlsproxy.core.ca.CertificateSpec.client(cn).build());
+        IssuedCertificate chained = new IssuedCertificate(
+                issued.certificate(),
+                issued.privateKey(),
                 List.of(sub.authority().certificate()));
         Path cert = dir.resolve(cn + ".crt");
         Path key = dir.resolve(cn + ".key");

@@ -4,19 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import io.mtlsproxy.config.Endpoint;
 import io.mtlsproxy.config.UpstreamConfig;
 import io.mtlsproxy.config.UpstreamProtocol;
@@ -35,6 +22,17 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link UpstreamPools#evictRetired} reaches the HTTP/2 connections too: an endpoint retired by a reload or a DNS
@@ -49,17 +47,23 @@ class H2EvictionTest {
 
     @BeforeEach
     void start() throws Exception {
-        origin = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        origin = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forServer().build(),
-                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                        ch.pipeline()
+                                .addLast(
+                                        Http2FrameCodecBuilder.forServer().build(),
+                                        new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
                     }
                 })
-                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
-        pools = new UpstreamPools(new Bootstrap().channel(NioSocketChannel.class), ProxyMetrics.inMemory(),
-                Duration.ofMinutes(1));
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .sync()
+                .channel();
+        pools = new UpstreamPools(
+                new Bootstrap().channel(NioSocketChannel.class), ProxyMetrics.inMemory(), Duration.ofMinutes(1));
     }
 
     @AfterEach
@@ -73,16 +77,26 @@ class H2EvictionTest {
         EventLoop loop = group.next();
         int port = ((InetSocketAddress) origin.localAddress()).getPort();
         Endpoint configured = new Endpoint("127.0.0.1", port);
-        UpstreamEndpoint old = new UpstreamEndpoint("r", configured, InetAddress.getLoopbackAddress(),
-                EjectionPolicy.DEFAULT);
-        UpstreamEndpoint live = new UpstreamEndpoint("r", configured, InetAddress.getLoopbackAddress(),
-                EjectionPolicy.DEFAULT);
-        UpstreamCluster cluster = new UpstreamCluster("r", new UpstreamConfig(List.of(configured),
-                UpstreamProtocol.H2, UpstreamTls.PLAIN, Duration.ofSeconds(2), Duration.ofSeconds(5), 8),
-                List.of(old, live), Optional.empty());
+        UpstreamEndpoint old =
+                new UpstreamEndpoint("r", configured, InetAddress.getLoopbackAddress(), EjectionPolicy.DEFAULT);
+        UpstreamEndpoint live =
+                new UpstreamEndpoint("r", configured, InetAddress.getLoopbackAddress(), EjectionPolicy.DEFAULT);
+        UpstreamCluster cluster = new UpstreamCluster(
+                "r",
+                new UpstreamConfig(
+                        List.of(configured),
+                        UpstreamProtocol.H2,
+                        UpstreamTls.PLAIN,
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(5),
+                        8),
+                List.of(old, live),
+                Optional.empty());
 
-        Channel oldStream = onLoop(loop, () -> pools.acquire(cluster, old, loop)).sync().getNow();
-        Channel liveStream = onLoop(loop, () -> pools.acquire(cluster, live, loop)).sync().getNow();
+        Channel oldStream =
+                onLoop(loop, () -> pools.acquire(cluster, old, loop)).sync().getNow();
+        Channel liveStream =
+                onLoop(loop, () -> pools.acquire(cluster, live, loop)).sync().getNow();
         Channel oldConnection = oldStream.parent();
         onLoop(loop, () -> {
             pools.release(old, oldStream); // a stream ends with its exchange; its connection stays for others

@@ -7,19 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import io.mtlsproxy.config.Endpoint;
 import io.mtlsproxy.config.UpstreamConfig;
 import io.mtlsproxy.config.UpstreamProtocol;
@@ -34,6 +21,16 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * One upstream attempt over real loopback sockets: a refused connect is classified and counted for ejection, the
@@ -44,8 +41,8 @@ import io.netty.util.concurrent.Future;
 class UpstreamAttemptTest {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final ProxyMetrics metrics = ProxyMetrics.inMemory();
-    private final UpstreamPools pools = new UpstreamPools(new Bootstrap().channel(NioSocketChannel.class), metrics,
-            Duration.ofMinutes(1));
+    private final UpstreamPools pools =
+            new UpstreamPools(new Bootstrap().channel(NioSocketChannel.class), metrics, Duration.ofMinutes(1));
     private final EventLoop loop = group.next();
     /** ejected at the first counted failure: ejected() shows what was counted */
     private static final EjectionPolicy AT_ONCE = new EjectionPolicy(1, Duration.ofMinutes(1));
@@ -66,13 +63,27 @@ class UpstreamAttemptTest {
     }
 
     private static UpstreamCluster cluster(UpstreamEndpoint... endpoints) {
-        List<Endpoint> configured = java.util.Arrays.stream(endpoints).map(UpstreamEndpoint::endpoint).toList();
-        return new UpstreamCluster("r", new UpstreamConfig(configured, UpstreamProtocol.H1, UpstreamTls.PLAIN,
-                Duration.ofSeconds(2), Duration.ofSeconds(5), 8), List.of(endpoints), Optional.empty());
+        List<Endpoint> configured = java.util.Arrays.stream(endpoints)
+                .map(UpstreamEndpoint::endpoint)
+                .toList();
+        return new UpstreamCluster(
+                "r",
+                new UpstreamConfig(
+                        configured,
+                        UpstreamProtocol.H1,
+                        UpstreamTls.PLAIN,
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(5),
+                        8),
+                List.of(endpoints),
+                Optional.empty());
     }
 
     private double errors(String reason) {
-        var c = metrics.registry().find("mtls_proxy_upstream_errors").tag("route", "r").tag("reason", reason)
+        var c = metrics.registry()
+                .find("mtls_proxy_upstream_errors")
+                .tag("route", "r")
+                .tag("reason", reason)
                 .counter();
         return c == null ? 0 : c.count();
     }

@@ -7,8 +7,7 @@ import javax.net.ssl.SSLEngine;
  * Lives in Netty's package on the test classpath only.
  */
 public final class SessionReuse {
-    private SessionReuse() {
-    }
+    private SessionReuse() {}
 
     /** True/false for an OpenSSL engine; null when the engine cannot tell (the JDK's). */
     public static Boolean isReused(SSLEngine engine) {

@@ -1,23 +1,26 @@
 package io.mtlsproxy.admin.cli.pki;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-
 import io.mtlsproxy.core.ca.CaDirectory;
 import io.mtlsproxy.core.ca.CertificateAuthority;
 import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.ca.KeyAlgorithm;
 import io.mtlsproxy.core.certs.PkiException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code pki init-ca}: a new CA directory, self-signed or, with {@code --parent}, an intermediate. */
-@Command(name = "init-ca", mixinStandardHelpOptions = true,
-        description = {"Makes a CA: DIR/ca.crt (0644) and DIR/ca.key (0600).",
-                "Self-signed by default; with --parent, an intermediate signed by the CA in that directory "
-                        + "(then DIR/chain.pem holds its issuers, and the bundles of its leaves carry it)."})
+@Command(
+        name = "init-ca",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Makes a CA: DIR/ca.crt (0644) and DIR/ca.key (0600).",
+            "Self-signed by default; with --parent, an intermediate signed by the CA in that directory "
+                    + "(then DIR/chain.pem holds its issuers, and the bundles of its leaves carry it)."
+        })
 public final class InitCaCommand extends PkiSubcommand {
     private static final Duration BACKDATE = Duration.ofMinutes(5);
 
@@ -30,15 +33,23 @@ public final class InitCaCommand extends PkiSubcommand {
     @Option(names = "--org", paramLabel = "ORG", description = "An organization (O=) in the CA's subject.")
     String organization;
 
-    @Option(names = "--days", paramLabel = "N", defaultValue = "3650",
+    @Option(
+            names = "--days",
+            paramLabel = "N",
+            defaultValue = "3650",
             description = "Validity in days (default: ${DEFAULT-VALUE}).")
     int days;
 
-    @Option(names = "--key", paramLabel = "ec-p256|rsa-2048|rsa-4096", defaultValue = "ec-p256",
+    @Option(
+            names = "--key",
+            paramLabel = "ec-p256|rsa-2048|rsa-4096",
+            defaultValue = "ec-p256",
             description = "The CA's key type (default: ${DEFAULT-VALUE}).")
     String key;
 
-    @Option(names = "--parent", paramLabel = "DIR",
+    @Option(
+            names = "--parent",
+            paramLabel = "DIR",
             description = "Make an intermediate CA signed by the CA in this directory.")
     Path parent;
 
@@ -53,8 +64,12 @@ public final class InitCaCommand extends PkiSubcommand {
             CaDirectory.requireVacant(out); // before a slow key generation, not after
         }
         CertificateAuthority ca = parent == null
-                ? CertificateAuthority.createRoot(commonName, organization, Instant.now().minus(BACKDATE),
-                        Instant.now().plus(validity), algorithm)
+                ? CertificateAuthority.createRoot(
+                        commonName,
+                        organization,
+                        Instant.now().minus(BACKDATE),
+                        Instant.now().plus(validity),
+                        algorithm)
                 : intermediate(algorithm, validity);
         CaDirectory dir = CaDirectory.create(out, ca, force);
         out().println("CA " + summary(ca.certificate()));
@@ -76,8 +91,12 @@ public final class InitCaCommand extends PkiSubcommand {
                     + "(basicConstraints pathLen 0; expected: --parent naming a root CA)");
         }
         Inputs.requireWithin(issuerCert, Instant.now().plus(validity), "--days");
-        CertificateAuthority ca = issuer.authority().intermediate(CertificateSpec.intermediateCa(commonName)
-                .organization(organization).validFor(validity).keyAlgorithm(algorithm).build());
+        CertificateAuthority ca = issuer.authority()
+                .intermediate(CertificateSpec.intermediateCa(commonName)
+                        .organization(organization)
+                        .validFor(validity)
+                        .keyAlgorithm(algorithm)
+                        .build());
         issuer.record(ca.certificate());
         return ca;
     }

@@ -10,8 +10,7 @@ import java.util.Locale;
 final class Inputs {
     static final int MAX_DAYS = 36_500;
 
-    private Inputs() {
-    }
+    private Inputs() {}
 
     static Duration days(int days, String option) {
         if (days < 1 || days > MAX_DAYS) {

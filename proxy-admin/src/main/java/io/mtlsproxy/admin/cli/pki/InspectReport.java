@@ -1,5 +1,14 @@
 package io.mtlsproxy.admin.cli.pki;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.mtlsproxy.config.ExpiryConfig;
+import io.mtlsproxy.core.ca.CrlDescription;
+import io.mtlsproxy.core.ca.Revocation;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.SubjectAltName;
+import io.mtlsproxy.core.tls.ExpiryState;
 import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.security.cert.X509CRL;
@@ -10,17 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
-import io.mtlsproxy.config.ExpiryConfig;
-import io.mtlsproxy.core.certs.CertificateDescription;
-import io.mtlsproxy.core.ca.CrlDescription;
-import io.mtlsproxy.core.ca.Revocation;
-import io.mtlsproxy.core.certs.SubjectAltName;
-import io.mtlsproxy.core.tls.ExpiryState;
 
 /**
  * Renders what {@code pki inspect} found, as text for people or JSON for scripts. Both use the field names and
@@ -82,7 +80,9 @@ final class InspectReport {
                 f.put("error", file.error());
             } else {
                 f.put("format", file.format());
-                f.put("certificates", file.certificates().stream().map(this::certificate).toList());
+                f.put(
+                        "certificates",
+                        file.certificates().stream().map(this::certificate).toList());
                 f.put("crls", file.crls().stream().map(this::crl).toList());
             }
             out.add(f);
@@ -136,11 +136,14 @@ final class InspectReport {
 
     /** {@code    not_after:          2026-01-01T00:00:00Z}; lists joined by ", ", absent values as "-". */
     private static String line(String key, Object value) {
-        String text = value == null ? "-"
-                : value instanceof List<?> l ? (l.isEmpty() ? "-" : String.join(", ", l.stream().map(String::valueOf)
-                        .toList()))
-                : key.equals("expires_in_seconds") ? human((Long) value)
-                : String.valueOf(value);
+        String text = value == null
+                ? "-"
+                : value instanceof List<?> l
+                        ? (l.isEmpty()
+                                ? "-"
+                                : String.join(
+                                        ", ", l.stream().map(String::valueOf).toList()))
+                        : key.equals("expires_in_seconds") ? human((Long) value) : String.valueOf(value);
         String label = key.equals("expires_in_seconds") ? "expires" : key;
         return "    " + String.format("%-12s", label + ":") + " " + text;
     }
@@ -148,7 +151,8 @@ final class InspectReport {
     /** {@code in 364 days}, {@code in 5 hours}, {@code 2 days ago}. */
     static String human(long seconds) {
         long abs = Math.abs(seconds);
-        String amount = abs >= 86_400 ? count(abs / 86_400, "day")
+        String amount = abs >= 86_400
+                ? count(abs / 86_400, "day")
                 : abs >= 3_600 ? count(abs / 3_600, "hour") : count(Math.max(abs / 60, 0), "minute");
         return seconds >= 0 ? "in " + amount : amount + " ago";
     }

@@ -2,6 +2,8 @@ package io.mtlsproxy.admin.cli.pki;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.Pkcs12;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,15 +14,11 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.Pkcs12;
-
 /**
  * The certificates and CRLs one file holds, whatever its form: PEM (any mix of certificates and CRLs), DER
  * (one certificate or one CRL) or PKCS#12; or the one-line reason it could not be read.
  */
-record InspectedFile(Path path, String format, List<X509Certificate> certificates, List<X509CRL> crls,
-                     String error) {
+record InspectedFile(Path path, String format, List<X509Certificate> certificates, List<X509CRL> crls, String error) {
     InspectedFile {
         requireNonNull(path, "path");
         certificates = List.copyOf(certificates);
@@ -71,9 +69,13 @@ record InspectedFile(Path path, String format, List<X509Certificate> certificate
         } catch (IOException | GeneralSecurityException e) {
             boolean wrongPassword = e.getCause() instanceof java.security.UnrecoverableKeyException
                     || String.valueOf(e.getMessage()).contains("password");
-            return failed(path, path + ": cannot open PKCS#12 " + (wrongPassword
-                    ? (password == null ? "with the empty password" : "with the password given")
-                    + " (expected: --password or MTLS_PROXY_P12_PASSWORD)" : "(" + e.getMessage() + ")"));
+            return failed(
+                    path,
+                    path + ": cannot open PKCS#12 "
+                            + (wrongPassword
+                                    ? (password == null ? "with the empty password" : "with the password given")
+                                            + " (expected: --password or MTLS_PROXY_P12_PASSWORD)"
+                                    : "(" + e.getMessage() + ")"));
         }
     }
 

@@ -1,34 +1,40 @@
 package io.mtlsproxy.admin.cli.pki;
 
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.CertificateSpec;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.SubjectAltName;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.mtlsproxy.core.ca.CaDirectory;
-import io.mtlsproxy.core.ca.CertificateSpec;
-import io.mtlsproxy.core.certs.IssuedCertificate;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.PkiException;
-import io.mtlsproxy.core.certs.SubjectAltName;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code pki issue}: a server or client certificate signed by a CA directory. */
-@Command(name = "issue", mixinStandardHelpOptions = true,
-        description = {"Issues a server or client certificate signed by the CA in --ca: OUT/NAME.crt (the leaf, "
-                + "0644), OUT/NAME.key (0600) and OUT/NAME-bundle.pem (the leaf and the intermediates a peer "
-                + "presents, never the root).",
-                "Server certificates get the serverAuth EKU and the --dns/--ip SANs (the CN when none is given); "
-                        + "client certificates get the clientAuth EKU and any --uri spiffe:// SAN."})
+@Command(
+        name = "issue",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Issues a server or client certificate signed by the CA in --ca: OUT/NAME.crt (the leaf, "
+                    + "0644), OUT/NAME.key (0600) and OUT/NAME-bundle.pem (the leaf and the intermediates a peer "
+                    + "presents, never the root).",
+            "Server certificates get the serverAuth EKU and the --dns/--ip SANs (the CN when none is given); "
+                    + "client certificates get the clientAuth EKU and any --uri spiffe:// SAN."
+        })
 public final class IssueCommand extends PkiSubcommand {
     @Option(names = "--ca", required = true, paramLabel = "DIR", description = "The CA directory (pki init-ca).")
     Path caDir;
 
-    @Option(names = "--type", required = true, paramLabel = "server|client",
+    @Option(
+            names = "--type",
+            required = true,
+            paramLabel = "server|client",
             description = "What the certificate is for.")
     String type;
 
@@ -44,22 +50,32 @@ public final class IssueCommand extends PkiSubcommand {
     @Option(names = "--ip", paramLabel = "ADDRESS", description = "An IP SAN (repeatable; IPv4 or IPv6 literal).")
     List<String> ipAddresses = new ArrayList<>();
 
-    @Option(names = "--uri", paramLabel = "spiffe://DOMAIN/PATH",
+    @Option(
+            names = "--uri",
+            paramLabel = "spiffe://DOMAIN/PATH",
             description = "A SPIFFE ID as URI SAN (repeatable; an X.509-SVID carries exactly one).")
     List<String> uris = new ArrayList<>();
 
-    @Option(names = "--days", paramLabel = "N", defaultValue = "365",
+    @Option(
+            names = "--days",
+            paramLabel = "N",
+            defaultValue = "365",
             description = "Validity in days (default: ${DEFAULT-VALUE}).")
     int days;
 
-    @Option(names = "--key", paramLabel = "ec-p256|rsa-2048|rsa-4096", defaultValue = "ec-p256",
+    @Option(
+            names = "--key",
+            paramLabel = "ec-p256|rsa-2048|rsa-4096",
+            defaultValue = "ec-p256",
             description = "The key type (default: ${DEFAULT-VALUE}).")
     String key;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write the files.")
     Path out;
 
-    @Option(names = "--name", paramLabel = "NAME",
+    @Option(
+            names = "--name",
+            paramLabel = "NAME",
             description = "File name stem (default: the CN, '*.' as 'wildcard.', other unsafe characters as '_').")
     String name;
 

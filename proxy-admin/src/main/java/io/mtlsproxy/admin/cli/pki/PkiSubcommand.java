@@ -1,5 +1,8 @@
 package io.mtlsproxy.admin.cli.pki;
 
+import io.mtlsproxy.admin.cli.UsageException;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.PkiException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
@@ -8,10 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.Callable;
-
-import io.mtlsproxy.admin.cli.UsageException;
-import io.mtlsproxy.core.certs.CertificateDescription;
-import io.mtlsproxy.core.certs.PkiException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 

@@ -1,5 +1,11 @@
 package io.mtlsproxy.admin.cli.pki;
 
+import io.mtlsproxy.core.ca.CaDirectory;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.certs.PkiException;
+import io.mtlsproxy.core.certs.PkiFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,13 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.mtlsproxy.core.ca.CaDirectory;
-import io.mtlsproxy.core.certs.CertificateDescription;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.certs.PkiException;
-import io.mtlsproxy.core.certs.PkiFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,26 +25,35 @@ import picocli.CommandLine.Option;
  * A proxy that reloads in between sees the old certificate with the new key, which fails its key-match check and
  * keeps the old pair in service; it never serves a new certificate with the old key.
  */
-@Command(name = "renew", mixinStandardHelpOptions = true,
-        description = {"Re-issues a certificate of the CA in --ca with the same subject, SANs, EKU and key type "
-                + "and a fresh key, over the old files: the key first, then FILE, then NAME-bundle.pem if present, "
-                + "each by atomic rename.",
-                "The key is FILE with .crt replaced by .key unless --key says otherwise; it must match FILE "
-                        + "(so that an unrelated key is never overwritten)."})
+@Command(
+        name = "renew",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Re-issues a certificate of the CA in --ca with the same subject, SANs, EKU and key type "
+                    + "and a fresh key, over the old files: the key first, then FILE, then NAME-bundle.pem if present, "
+                    + "each by atomic rename.",
+            "The key is FILE with .crt replaced by .key unless --key says otherwise; it must match FILE "
+                    + "(so that an unrelated key is never overwritten)."
+        })
 public final class RenewCommand extends PkiSubcommand {
     private static final Duration BACKDATE = Duration.ofMinutes(5);
 
     @Option(names = "--ca", required = true, paramLabel = "DIR", description = "The CA directory (pki init-ca).")
     Path caDir;
 
-    @Option(names = "--cert", required = true, paramLabel = "FILE",
+    @Option(
+            names = "--cert",
+            required = true,
+            paramLabel = "FILE",
             description = "The certificate to renew (NAME.crt, or a bundle whose first certificate is the leaf).")
     Path certFile;
 
     @Option(names = "--key", paramLabel = "FILE", description = "Its key (default: FILE with .crt -> .key).")
     Path keyFile;
 
-    @Option(names = "--days", paramLabel = "N",
+    @Option(
+            names = "--days",
+            paramLabel = "N",
             description = "Validity in days (default: the lifetime of the certificate being renewed).")
     Integer days;
 
@@ -67,8 +75,10 @@ public final class RenewCommand extends PkiSubcommand {
         }
 
         Instant notBefore = Instant.now().minus(BACKDATE);
-        Instant notAfter = days != null ? Instant.now().plus(Inputs.days(days, "--days"))
-                : notBefore.plus(Duration.between(old.getNotBefore().toInstant(), old.getNotAfter().toInstant()));
+        Instant notAfter = days != null
+                ? Instant.now().plus(Inputs.days(days, "--days"))
+                : notBefore.plus(Duration.between(
+                        old.getNotBefore().toInstant(), old.getNotAfter().toInstant()));
         Inputs.requireWithin(ca.authority().certificate(), notAfter, days != null ? "--days" : "the renewed lifetime");
         KeyPair fresh = KeyAlgorithm.of(old.getPublicKey()).generate();
         X509Certificate renewed = ca.authority().reissue(old, fresh.getPublic(), notBefore, notAfter);
@@ -88,8 +98,10 @@ public final class RenewCommand extends PkiSubcommand {
 
         String oldSerial = CertificateDescription.serialHex(old.getSerialNumber());
         out().println("renewed " + summary(renewed) + " (was serial " + oldSerial + ")");
-        out().println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
-        out().println("the old certificate stays valid until " + old.getNotAfter().toInstant()
+        out().println("wrote "
+                + String.join(", ", written.stream().map(Path::toString).toList()));
+        out().println("the old certificate stays valid until "
+                + old.getNotAfter().toInstant()
                 + "; if its key leaked: pki revoke --ca " + caDir + " --cert "
                 + caDir.resolve(CaDirectory.ISSUED_DIR).resolve(oldSerial + ".pem"));
         return 0;
@@ -110,7 +122,8 @@ public final class RenewCommand extends PkiSubcommand {
     /** NAME + suffix next to the certificate, for a certificate named NAME.crt or NAME-bundle.pem; else null. */
     private Path sibling(String suffix) {
         String file = certFile.getFileName().toString();
-        String stem = file.endsWith("-bundle.pem") ? file.substring(0, file.length() - "-bundle.pem".length())
+        String stem = file.endsWith("-bundle.pem")
+                ? file.substring(0, file.length() - "-bundle.pem".length())
                 : file.endsWith(".crt") ? file.substring(0, file.length() - ".crt".length()) : null;
         return stem == null || stem.isEmpty() ? null : certFile.resolveSibling(stem + suffix);
     }

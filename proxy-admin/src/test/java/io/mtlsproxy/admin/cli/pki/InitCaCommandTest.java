@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.Main;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-
-import io.mtlsproxy.admin.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,8 +22,9 @@ class InitCaCommandTest {
     @Test
     void makesAnEcP256CaForTenYearsWithPrivateKey() throws Exception {
         Path ca = tmp.resolve("edge");
-        assertEquals(0, Main.execute("pki", "init-ca", "--out", ca.toString(), "--cn", "Example edge CA",
-                "--org", "Example"));
+        assertEquals(
+                0,
+                Main.execute("pki", "init-ca", "--out", ca.toString(), "--cn", "Example edge CA", "--org", "Example"));
 
         assertEquals("rw-------", mode(ca.resolve("ca.key")));
         assertEquals("rw-r--r--", mode(ca.resolve("ca.crt")));
@@ -51,7 +51,8 @@ class InitCaCommandTest {
 
         PkiCli.ok("pki", "init-ca", "--out", ca, "--cn", "Second", "--force");
         assertNotEquals(first, Files.readString(ca.resolve("ca.crt")));
-        assertTrue(opensslOk("x509", "-in", ca.resolve("ca.crt"), "-noout", "-subject").contains("CN = Second"));
+        assertTrue(opensslOk("x509", "-in", ca.resolve("ca.crt"), "-noout", "-subject")
+                .contains("CN = Second"));
     }
 
     @Test
@@ -63,8 +64,21 @@ class InitCaCommandTest {
         assertTrue(text.contains("sha256WithRSAEncryption"), text);
         assertEquals(100, Tools.validityDays(text));
 
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "rsa.example", "--key", "rsa-2048",
-                "--days", "30", "--out", tmp);
+        PkiCli.ok(
+                "pki",
+                "issue",
+                "--ca",
+                ca,
+                "--type",
+                "server",
+                "--cn",
+                "rsa.example",
+                "--key",
+                "rsa-2048",
+                "--days",
+                "30",
+                "--out",
+                tmp);
         String leaf = opensslOk("x509", "-in", tmp.resolve("rsa.example.crt"), "-noout", "-text");
         assertTrue(leaf.contains("Public-Key: (2048 bit)"), leaf);
         assertTrue(leaf.contains("Digital Signature, Key Encipherment"), leaf);
@@ -83,26 +97,53 @@ class InitCaCommandTest {
         PkiCli.ok("pki", "issue", "--ca", issuing, "--type", "server", "--cn", "api.example.com", "--out", tmp);
         Path bundle = tmp.resolve("api.example.com-bundle.pem");
         assertEquals(2, Files.readString(bundle).split("BEGIN CERTIFICATE").length - 1, "leaf + intermediate");
-        assertFalse(Files.readString(bundle).contains(Files.readString(root.resolve("ca.crt")).trim()),
+        assertFalse(
+                Files.readString(bundle)
+                        .contains(Files.readString(root.resolve("ca.crt")).trim()),
                 "the root is not in the bundle");
-        opensslOk("verify", "-CAfile", root.resolve("ca.crt"), "-untrusted", bundle,
-                tmp.resolve("api.example.com.crt"));
+        opensslOk(
+                "verify", "-CAfile", root.resolve("ca.crt"), "-untrusted", bundle, tmp.resolve("api.example.com.crt"));
 
-        PkiCli.usageError("allows no further CA below it", "pki", "init-ca", "--out", tmp.resolve("third"),
-                "--cn", "Third", "--parent", issuing);
-        PkiCli.usageError("would outlive its CA", "pki", "init-ca", "--out", tmp.resolve("long"), "--cn", "Long",
-                "--parent", root, "--days", "4000");
+        PkiCli.usageError(
+                "allows no further CA below it",
+                "pki",
+                "init-ca",
+                "--out",
+                tmp.resolve("third"),
+                "--cn",
+                "Third",
+                "--parent",
+                issuing);
+        PkiCli.usageError(
+                "would outlive its CA",
+                "pki",
+                "init-ca",
+                "--out",
+                tmp.resolve("long"),
+                "--cn",
+                "Long",
+                "--parent",
+                root,
+                "--days",
+                "4000");
     }
 
     @Test
     void badValuesExitTwoWithOneLine() {
         Path ca = tmp.resolve("ca");
-        PkiCli.usageError("key: ec-p384 (expected: ec-p256, rsa-2048 or rsa-4096)",
-                "pki", "init-ca", "--out", ca, "--cn", "CA", "--key", "ec-p384");
-        PkiCli.usageError("--days: 0 (expected: 1..36500)", "pki", "init-ca", "--out", ca, "--cn", "CA",
-                "--days", "0");
-        PkiCli.usageError("no such directory", "pki", "init-ca", "--out", ca, "--cn", "CA", "--parent",
-                tmp.resolve("absent"));
+        PkiCli.usageError(
+                "key: ec-p384 (expected: ec-p256, rsa-2048 or rsa-4096)",
+                "pki",
+                "init-ca",
+                "--out",
+                ca,
+                "--cn",
+                "CA",
+                "--key",
+                "ec-p384");
+        PkiCli.usageError("--days: 0 (expected: 1..36500)", "pki", "init-ca", "--out", ca, "--cn", "CA", "--days", "0");
+        PkiCli.usageError(
+                "no such directory", "pki", "init-ca", "--out", ca, "--cn", "CA", "--parent", tmp.resolve("absent"));
         assertFalse(Files.exists(ca.resolve("ca.key")));
         PkiCli.Result missing = PkiCli.run("pki", "init-ca", "--cn", "CA");
         assertEquals(2, missing.exit());

@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.certs.PkiFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
-
-import io.mtlsproxy.core.certs.PkiFiles;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class IssueCommandTest {
     @TempDir
     Path tmp;
+
     Path ca;
     Path out;
 
@@ -33,17 +33,37 @@ class IssueCommandTest {
 
     @Test
     void serverCertificateVerifiesAndCarriesItsSansUsageAndValidity() throws Exception {
-        PkiCli.Result r = PkiCli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "api.example.com",
-                "--dns", "api.example.com", "--dns", "localhost", "--ip", "127.0.0.1", "--ip", "::1",
-                "--days", "30", "--out", out);
+        PkiCli.Result r = PkiCli.ok(
+                "pki",
+                "issue",
+                "--ca",
+                ca,
+                "--type",
+                "server",
+                "--cn",
+                "api.example.com",
+                "--dns",
+                "api.example.com",
+                "--dns",
+                "localhost",
+                "--ip",
+                "127.0.0.1",
+                "--ip",
+                "::1",
+                "--days",
+                "30",
+                "--out",
+                out);
         Path crt = out.resolve("api.example.com.crt");
         assertTrue(r.out().contains("server certificate CN=api.example.com"), r.out());
 
         assertTrue(opensslOk("verify", "-CAfile", ca.resolve("ca.crt"), "-purpose", "sslserver", crt)
                 .contains(": OK"));
         String text = opensslOk("x509", "-in", crt, "-noout", "-text");
-        assertTrue(text.contains("DNS:api.example.com, DNS:localhost, IP Address:127.0.0.1, "
-                + "IP Address:0:0:0:0:0:0:0:1"), text);
+        assertTrue(
+                text.contains(
+                        "DNS:api.example.com, DNS:localhost, IP Address:127.0.0.1, " + "IP Address:0:0:0:0:0:0:0:1"),
+                text);
         assertTrue(text.contains("TLS Web Server Authentication"), text);
         assertFalse(text.contains("TLS Web Client Authentication"), text);
         assertTrue(text.contains("X509v3 Key Usage: critical\n                Digital Signature"), text);
@@ -58,13 +78,27 @@ class IssueCommandTest {
         assertEquals(Files.readString(crt), Files.readString(out.resolve("api.example.com-bundle.pem")));
         opensslOk("pkey", "-in", out.resolve("api.example.com.key"), "-noout");
         X509Certificate leaf = PkiFiles.firstCertificate(crt);
-        assertTrue(Files.exists(ca.resolve("issued").resolve(leaf.getSerialNumber().toString(16) + ".pem")));
+        assertTrue(
+                Files.exists(ca.resolve("issued").resolve(leaf.getSerialNumber().toString(16) + ".pem")));
     }
 
     @Test
     void clientCertificateCarriesItsSpiffeIdAndClientAuth() {
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "orders-client", "--org", "Example",
-                "--uri", "spiffe://example.org/ns/prod/sa/checkout", "--out", out);
+        PkiCli.ok(
+                "pki",
+                "issue",
+                "--ca",
+                ca,
+                "--type",
+                "client",
+                "--cn",
+                "orders-client",
+                "--org",
+                "Example",
+                "--uri",
+                "spiffe://example.org/ns/prod/sa/checkout",
+                "--out",
+                out);
         Path crt = out.resolve("orders-client.crt");
         opensslOk("verify", "-CAfile", ca.resolve("ca.crt"), "-purpose", "sslclient", crt);
         String text = opensslOk("x509", "-in", crt, "-noout", "-text");
@@ -73,8 +107,11 @@ class IssueCommandTest {
         assertFalse(text.contains("TLS Web Server Authentication"), text);
         assertTrue(text.contains("Subject: O = Example, CN = orders-client"), text);
         assertEquals(365, Tools.validityDays(text));
-        assertNotEquals(0, Tools.openssl("verify", "-CAfile", ca.resolve("ca.crt"), "-purpose", "sslserver", crt)
-                .exit(), "a client certificate is no server certificate");
+        assertNotEquals(
+                0,
+                Tools.openssl("verify", "-CAfile", ca.resolve("ca.crt"), "-purpose", "sslserver", crt)
+                        .exit(),
+                "a client certificate is no server certificate");
     }
 
     @Test
@@ -85,30 +122,51 @@ class IssueCommandTest {
         PkiCli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "10.0.0.7", "--out", out);
         assertTrue(opensslOk("x509", "-in", out.resolve("10.0.0.7.crt"), "-noout", "-ext", "subjectAltName")
                 .contains("IP Address:10.0.0.7"));
-        PkiCli.usageError("--cn: my server is not a host name", "pki", "issue", "--ca", ca, "--type", "server",
-                "--cn", "my server", "--out", out);
+        PkiCli.usageError(
+                "--cn: my server is not a host name",
+                "pki",
+                "issue",
+                "--ca",
+                ca,
+                "--type",
+                "server",
+                "--cn",
+                "my server",
+                "--out",
+                out);
     }
 
     @Test
     void fileNamesComeFromTheCnSafelyOrFromName() {
         PkiCli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "*.example.com", "--out", out);
-        assertTrue(opensslOk("x509", "-in", out.resolve("wildcard.example.com.crt"), "-noout", "-ext",
-                "subjectAltName").contains("DNS:*.example.com"));
+        assertTrue(opensslOk("x509", "-in", out.resolve("wildcard.example.com.crt"), "-noout", "-ext", "subjectAltName")
+                .contains("DNS:*.example.com"));
         PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "../../etc/evil", "--out", out);
         assertTrue(Files.exists(out.resolve("_.._.._etc_evil.crt")), "the CN cannot leave --out");
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "Team A", "--name", "team-a",
-                "--out", out);
+        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "Team A", "--name", "team-a", "--out", out);
         assertTrue(Files.exists(out.resolve("team-a.key")));
-        PkiCli.usageError("--name: a/b", "pki", "issue", "--ca", ca, "--type", "client", "--cn", "x",
-                "--name", "a/b", "--out", out);
+        PkiCli.usageError(
+                "--name: a/b",
+                "pki",
+                "issue",
+                "--ca",
+                ca,
+                "--type",
+                "client",
+                "--cn",
+                "x",
+                "--name",
+                "a/b",
+                "--out",
+                out);
     }
 
     @Test
     void neverOverwritesAnIssuedKeyUnlessForced() throws Exception {
         PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "c", "--out", out);
         String key = Files.readString(out.resolve("c.key"));
-        PkiCli.usageError("c.crt: already exists", "pki", "issue", "--ca", ca, "--type", "client", "--cn", "c",
-                "--out", out);
+        PkiCli.usageError(
+                "c.crt: already exists", "pki", "issue", "--ca", ca, "--type", "client", "--cn", "c", "--out", out);
         assertEquals(key, Files.readString(out.resolve("c.key")));
         PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "c", "--out", out, "--force");
         assertFalse(key.equals(Files.readString(out.resolve("c.key"))));
@@ -117,23 +175,46 @@ class IssueCommandTest {
     @Test
     void badArgumentsExitTwoWithOneLine() throws Exception {
         Object[] base = {"pki", "issue", "--ca", ca, "--cn", "x.example", "--out", out};
-        PkiCli.usageError("ip: 999.1.1.1 (expected: an IPv4 or IPv6 literal)", concat(base, "--type", "server",
-                "--ip", "999.1.1.1"));
+        PkiCli.usageError(
+                "ip: 999.1.1.1 (expected: an IPv4 or IPv6 literal)",
+                concat(base, "--type", "server", "--ip", "999.1.1.1"));
         PkiCli.usageError("ip: abc (expected", concat(base, "--type", "server", "--ip", "abc"));
-        PkiCli.usageError("uri: https://example.org/x (expected: spiffe://trust-domain/path",
+        PkiCli.usageError(
+                "uri: https://example.org/x (expected: spiffe://trust-domain/path",
                 concat(base, "--type", "client", "--uri", "https://example.org/x"));
-        PkiCli.usageError("uri: spiffe://example.org (expected", concat(base, "--type", "client", "--uri",
-                "spiffe://example.org"));
+        PkiCli.usageError(
+                "uri: spiffe://example.org (expected",
+                concat(base, "--type", "client", "--uri", "spiffe://example.org"));
         PkiCli.usageError("dns: bad_name (expected", concat(base, "--type", "server", "--dns", "bad_name"));
-        PkiCli.usageError("key: dsa (expected: ec-p256, rsa-2048 or rsa-4096)", concat(base, "--type", "server",
-                "--key", "dsa"));
+        PkiCli.usageError(
+                "key: dsa (expected: ec-p256, rsa-2048 or rsa-4096)", concat(base, "--type", "server", "--key", "dsa"));
         PkiCli.usageError("--type: peer (expected: server or client)", concat(base, "--type", "peer"));
         PkiCli.usageError("--days: -1 (expected: 1..36500)", concat(base, "--type", "server", "--days", "-1"));
         PkiCli.usageError("would outlive its CA", concat(base, "--type", "server", "--days", "4000"));
-        PkiCli.usageError("no such directory", "pki", "issue", "--ca", tmp.resolve("absent"), "--type", "server",
-                "--cn", "x.example", "--out", out);
-        PkiCli.usageError("no ca.crt (expected: a CA directory made by pki init-ca", "pki", "issue", "--ca", tmp,
-                "--type", "server", "--cn", "x.example", "--out", out);
+        PkiCli.usageError(
+                "no such directory",
+                "pki",
+                "issue",
+                "--ca",
+                tmp.resolve("absent"),
+                "--type",
+                "server",
+                "--cn",
+                "x.example",
+                "--out",
+                out);
+        PkiCli.usageError(
+                "no ca.crt (expected: a CA directory made by pki init-ca",
+                "pki",
+                "issue",
+                "--ca",
+                tmp,
+                "--type",
+                "server",
+                "--cn",
+                "x.example",
+                "--out",
+                out);
         assertFalse(Files.exists(out.resolve("x.example.key")), "nothing written on a bad argument");
     }
 

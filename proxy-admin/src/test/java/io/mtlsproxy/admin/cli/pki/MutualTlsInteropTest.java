@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MutualTlsInteropTest {
     @TempDir
     Path tmp;
+
     Path ca;
     Path pki;
     Process server;
@@ -38,10 +38,34 @@ class MutualTlsInteropTest {
         ca = tmp.resolve("ca");
         pki = tmp.resolve("pki");
         PkiCli.ok("pki", "init-ca", "--out", ca, "--cn", "Edge CA");
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "localhost", "--dns", "localhost",
-                "--ip", "127.0.0.1", "--out", pki);
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "orders-client",
-                "--uri", "spiffe://example.org/ns/prod/sa/checkout", "--out", pki);
+        PkiCli.ok(
+                "pki",
+                "issue",
+                "--ca",
+                ca,
+                "--type",
+                "server",
+                "--cn",
+                "localhost",
+                "--dns",
+                "localhost",
+                "--ip",
+                "127.0.0.1",
+                "--out",
+                pki);
+        PkiCli.ok(
+                "pki",
+                "issue",
+                "--ca",
+                ca,
+                "--type",
+                "client",
+                "--cn",
+                "orders-client",
+                "--uri",
+                "spiffe://example.org/ns/prod/sa/checkout",
+                "--out",
+                pki);
     }
 
     @AfterEach
@@ -75,8 +99,8 @@ class MutualTlsInteropTest {
         PkiCli.ok("pki", "revoke", "--ca", ca, "--cert", pki.resolve("mallory.crt"));
         startServer("-crl_check", "-CRL", ca.resolve("crl.pem"));
 
-        Tools.Output renewed = curl("--cert", pki.resolve("orders-client.crt"), "--key",
-                pki.resolve("orders-client.key"));
+        Tools.Output renewed =
+                curl("--cert", pki.resolve("orders-client.crt"), "--key", pki.resolve("orders-client.key"));
         assertEquals(0, renewed.exit(), renewed.text());
         assertTrue(renewed.text().contains("Subject: CN=orders-client"), renewed.text());
 
@@ -85,8 +109,13 @@ class MutualTlsInteropTest {
     }
 
     private Tools.Output curl(Object... args) {
-        List<String> command = new ArrayList<>(List.of(Tools.find("curl").toString(), "-sS", "--max-time", "10",
-                "--cacert", ca.resolve("ca.crt").toString()));
+        List<String> command = new ArrayList<>(List.of(
+                Tools.find("curl").toString(),
+                "-sS",
+                "--max-time",
+                "10",
+                "--cacert",
+                ca.resolve("ca.crt").toString()));
         for (Object a : args) {
             command.add(String.valueOf(a));
         }
@@ -100,14 +129,28 @@ class MutualTlsInteropTest {
         for (int attempt = 1; attempt <= 5; attempt++) {
             port = freePort();
             Path log = tmp.resolve("s_server-" + attempt + ".log");
-            List<String> command = new ArrayList<>(List.of(Tools.find("openssl").toString(), "s_server",
-                    "-accept", "127.0.0.1:" + port, "-cert", pki.resolve("localhost.crt").toString(),
-                    "-key", pki.resolve("localhost.key").toString(), "-CAfile", ca.resolve("ca.crt").toString(),
-                    "-Verify", "1", "-verify_return_error", "-www"));
+            List<String> command = new ArrayList<>(List.of(
+                    Tools.find("openssl").toString(),
+                    "s_server",
+                    "-accept",
+                    "127.0.0.1:" + port,
+                    "-cert",
+                    pki.resolve("localhost.crt").toString(),
+                    "-key",
+                    pki.resolve("localhost.key").toString(),
+                    "-CAfile",
+                    ca.resolve("ca.crt").toString(),
+                    "-Verify",
+                    "1",
+                    "-verify_return_error",
+                    "-www"));
             for (Object e : extra) {
                 command.add(String.valueOf(e));
             }
-            server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            server = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (System.nanoTime() < deadline) {
                 if (Files.exists(log) && Files.readString(log).contains("ACCEPT")) {

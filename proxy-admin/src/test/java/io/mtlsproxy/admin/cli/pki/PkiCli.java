@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Arrays;
 import java.util.List;
-
-import io.mtlsproxy.admin.Main;
 import picocli.CommandLine;
 
 /**
@@ -17,8 +16,7 @@ import picocli.CommandLine;
  * captured (the command line {@link Main#commandLine()} builds, writing into buffers instead of the console).
  */
 public final class PkiCli {
-    private PkiCli() {
-    }
+    private PkiCli() {}
 
     public record Result(int exit, String out, String err) {
         public List<String> errLines() {

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.PkiFiles;
+import io.mtlsproxy.core.certs.SubjectAltName;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.WatchEvent;
@@ -18,11 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
-import io.mtlsproxy.core.certs.CertificateDescription;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.PkiFiles;
-import io.mtlsproxy.core.certs.SubjectAltName;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RenewCommandTest {
     @TempDir
     Path tmp;
+
     Path ca;
     Path out;
 
@@ -40,9 +40,27 @@ class RenewCommandTest {
         ca = tmp.resolve("ca");
         out = tmp.resolve("out");
         PkiCli.ok("pki", "init-ca", "--out", ca, "--cn", "Edge CA");
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "api.example.com", "--org", "Example",
-                "--dns", "api.example.com", "--ip", "10.0.0.5", "--uri", "spiffe://example.org/api", "--days", "30",
-                "--out", out);
+        PkiCli.ok(
+                "pki",
+                "issue",
+                "--ca",
+                ca,
+                "--type",
+                "server",
+                "--cn",
+                "api.example.com",
+                "--org",
+                "Example",
+                "--dns",
+                "api.example.com",
+                "--ip",
+                "10.0.0.5",
+                "--uri",
+                "spiffe://example.org/api",
+                "--days",
+                "30",
+                "--out",
+                out);
     }
 
     @Test
@@ -114,16 +132,24 @@ class RenewCommandTest {
         PkiCli.ok("pki", "renew", "--ca", ca, "--cert", bundle);
         X509Certificate renewed = PkiFiles.firstCertificate(bundle);
         assertEquals(renewed, PkiFiles.firstCertificate(out.resolve("api.example.com.crt")));
-        assertTrue(KeyAlgorithm.isPair(renewed.getPublicKey(),
-                PkiFiles.privateKey(out.resolve("api.example.com.key"))));
+        assertTrue(
+                KeyAlgorithm.isPair(renewed.getPublicKey(), PkiFiles.privateKey(out.resolve("api.example.com.key"))));
     }
 
     @Test
     void refusesToOverwriteAKeyOfAnotherCertificate() throws Exception {
         PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "other", "--out", out);
         String otherKey = Files.readString(out.resolve("other.key"));
-        PkiCli.usageError("does not match", "pki", "renew", "--ca", ca, "--cert", out.resolve("api.example.com.crt"),
-                "--key", out.resolve("other.key"));
+        PkiCli.usageError(
+                "does not match",
+                "pki",
+                "renew",
+                "--ca",
+                ca,
+                "--cert",
+                out.resolve("api.example.com.crt"),
+                "--key",
+                out.resolve("other.key"));
         assertEquals(otherKey, Files.readString(out.resolve("other.key")));
 
         Files.copy(out.resolve("api.example.com.crt"), tmp.resolve("server.pem"));
@@ -134,9 +160,17 @@ class RenewCommandTest {
     void refusesACertificateOfAnotherCa() {
         Path other = tmp.resolve("other");
         PkiCli.ok("pki", "init-ca", "--out", other, "--cn", "Other CA");
-        PkiCli.usageError("not by this CA", "pki", "renew", "--ca", other, "--cert",
-                out.resolve("api.example.com.crt"));
-        PkiCli.usageError("would outlive its CA", "pki", "renew", "--ca", ca, "--cert",
-                out.resolve("api.example.com.crt"), "--days", "5000");
+        PkiCli.usageError(
+                "not by this CA", "pki", "renew", "--ca", other, "--cert", out.resolve("api.example.com.crt"));
+        PkiCli.usageError(
+                "would outlive its CA",
+                "pki",
+                "renew",
+                "--ca",
+                ca,
+                "--cert",
+                out.resolve("api.example.com.crt"),
+                "--days",
+                "5000");
     }
 }

@@ -23,14 +23,13 @@ import java.util.stream.Stream;
 
 /** The openssl and curl command lines the interop tests run, found on PATH (CI installs them). */
 final class Tools {
-    private static final DateTimeFormatter OPENSSL_DATE = DateTimeFormatter
-            .ofPattern("MMM d HH:mm:ss yyyy 'GMT'", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter OPENSSL_DATE = DateTimeFormatter.ofPattern(
+                    "MMM d HH:mm:ss yyyy 'GMT'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
 
-    private Tools() {
-    }
+    private Tools() {}
 
-    record Output(int exit, String text) {
-    }
+    record Output(int exit, String text) {}
 
     static Path find(String name) {
         String path = System.getenv().getOrDefault("PATH", "");

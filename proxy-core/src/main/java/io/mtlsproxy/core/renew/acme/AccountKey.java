@@ -1,5 +1,8 @@
 package io.mtlsproxy.core.renew.acme;
 
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.renew.IssueException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -14,12 +17,7 @@ import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
 import java.security.spec.RSAPublicKeySpec;
-
 import org.bouncycastle.jcajce.provider.asymmetric.util.EC5Util;
-
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.renew.IssueException;
 
 /**
  * The ACME account key: read from {@code account-key}, or made (EC P-256) and written there (0600, atomic rename)
@@ -27,8 +25,7 @@ import io.mtlsproxy.core.renew.IssueException;
  * form the project reads works (PKCS#8, SEC1, PKCS#1), e.g. one made by {@code openssl genpkey} or certbot.
  */
 final class AccountKey {
-    private AccountKey() {
-    }
+    private AccountKey() {}
 
     /** Synchronized: two issuers (or two renewals) sharing one account-key must not both create it. */
     static synchronized KeyPair loadOrCreate(Path file) throws IssueException {
@@ -59,15 +56,19 @@ final class AccountKey {
     /** PEM private keys do not always carry the public half; RSA and EC keys let it be computed. */
     static PublicKey publicHalf(PrivateKey key) throws GeneralSecurityException {
         if (key instanceof RSAPrivateCrtKey rsa) {
-            return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(rsa.getModulus(),
-                    rsa.getPublicExponent()));
+            return KeyFactory.getInstance("RSA")
+                    .generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
         }
         if (key instanceof ECPrivateKey ec) {
-            var q = EC5Util.convertSpec(ec.getParams()).getG().multiply(ec.getS()).normalize();
-            ECPoint w = new ECPoint(q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger());
+            var q = EC5Util.convertSpec(ec.getParams())
+                    .getG()
+                    .multiply(ec.getS())
+                    .normalize();
+            ECPoint w = new ECPoint(
+                    q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger());
             return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, ec.getParams()));
         }
-        throw new GeneralSecurityException("unsupported key type " + key.getAlgorithm()
-                + " (expected: an EC or RSA key)");
+        throw new GeneralSecurityException(
+                "unsupported key type " + key.getAlgorithm() + " (expected: an EC or RSA key)");
     }
 }

@@ -2,16 +2,14 @@ package io.mtlsproxy.core.renew.acme;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.identity.DnsNames;
+import io.netty.handler.ssl.SslContext;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-
 import javax.net.ssl.SSLException;
-
-import io.mtlsproxy.core.identity.DnsNames;
-import io.netty.handler.ssl.SslContext;
 
 /**
  * The board where an ACME issuer pins the answers to its pending challenges and where the listeners read them:
@@ -42,8 +40,7 @@ public final class AcmeChallenges {
      * {@code TlsAlpn01Challenge.createCertificate}) until closed. The TLS context is built here, once per
      * challenge, on the caller's thread (never on an event loop).
      */
-    public Publication publishTlsAlpn01(String domain, KeyPair key, X509Certificate certificate)
-            throws SSLException {
+    public Publication publishTlsAlpn01(String domain, KeyPair key, X509Certificate certificate) throws SSLException {
         String name = DnsNames.normalize(domain);
         SslContext context = ValidationTlsContext.build(key, certificate);
         tlsAlpn01.put(name, context);

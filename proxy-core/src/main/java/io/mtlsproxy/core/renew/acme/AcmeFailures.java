@@ -1,5 +1,6 @@
 package io.mtlsproxy.core.renew.acme;
 
+import io.mtlsproxy.core.renew.IssueException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -9,22 +10,17 @@ import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateException;
 import java.util.Optional;
 import java.util.stream.Collectors;
-
 import javax.net.ssl.SSLException;
-
 import org.shredzone.acme4j.Problem;
 import org.shredzone.acme4j.exception.AcmeNetworkException;
 import org.shredzone.acme4j.exception.AcmeServerException;
-
-import io.mtlsproxy.core.renew.IssueException;
 
 /**
  * Turns what acme4j throws into the one line an operator reads in {@code last_error}: which step failed, against
  * which server, and why in words ("connection refused", the server's problem detail), not a stack trace.
  */
 final class AcmeFailures {
-    private AcmeFailures() {
-    }
+    private AcmeFailures() {}
 
     /** {@code step} says what was being done, e.g. "registering the account" or "finalizing the order". */
     static IssueException of(String step, URI directory, Throwable e) {
@@ -34,8 +30,7 @@ final class AcmeFailures {
         if (e instanceof AcmeServerException server) {
             return new IssueException("acme: " + step + ": the server refused: " + describe(server.getProblem()), e);
         }
-        return new IssueException("acme: " + step + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()),
-                e);
+        return new IssueException("acme: " + step + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
     }
 
     /** A problem document as one line: its detail (or type), then those of its sub-problems. */
@@ -44,9 +39,12 @@ final class AcmeFailures {
         if (problem.getSubProblems().isEmpty()) {
             return main;
         }
-        return main + " (" + problem.getSubProblems().stream()
-                .map(p -> p.getIdentifier().map(i -> i.getValue() + ": ").orElse("") + describe(p))
-                .collect(Collectors.joining("; ")) + ")";
+        return main + " ("
+                + problem.getSubProblems().stream()
+                        .map(p ->
+                                p.getIdentifier().map(i -> i.getValue() + ": ").orElse("") + describe(p))
+                        .collect(Collectors.joining("; "))
+                + ")";
     }
 
     static String describe(Optional<Problem> problem) {

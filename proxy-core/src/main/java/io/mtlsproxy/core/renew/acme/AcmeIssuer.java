@@ -2,12 +2,15 @@ package io.mtlsproxy.core.renew.acme;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.AcmeIssuerConfig;
+import io.mtlsproxy.core.renew.CertificateRequest;
+import io.mtlsproxy.core.renew.IssueException;
+import io.mtlsproxy.core.renew.Issuer;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-
 import org.shredzone.acme4j.Account;
 import org.shredzone.acme4j.AccountBuilder;
 import org.shredzone.acme4j.Order;
@@ -21,11 +24,6 @@ import org.shredzone.acme4j.provider.GenericAcmeProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.mtlsproxy.config.AcmeIssuerConfig;
-import io.mtlsproxy.core.renew.CertificateRequest;
-import io.mtlsproxy.core.renew.IssueException;
-import io.mtlsproxy.core.renew.Issuer;
-
 /**
  * An RFC 8555 ACME server as an issuer (acme4j does the protocol): finds or registers the account of
  * {@code account-key} (agreeing to the terms of service), orders the request's DNS names, proves control of each
@@ -37,6 +35,7 @@ public final class AcmeIssuer implements Issuer {
     static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(2);
     /** One HTTP request to the ACME server. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+
     private static final Logger LOG = LoggerFactory.getLogger(AcmeIssuer.class);
 
     private final AcmeIssuerConfig config;
@@ -78,8 +77,12 @@ public final class AcmeIssuer implements Issuer {
             expect(order, order.waitForCompletion(until.remaining()), Status.VALID, step);
             step = "downloading the certificate";
             List<X509Certificate> chain = order.getCertificate().getCertificateChain();
-            LOG.info("acme: issuer {} issued {} for {} ({} certificate(s) in the chain)", config.name(),
-                    chain.get(0).getSerialNumber().toString(16), request.dnsNames(), chain.size());
+            LOG.info(
+                    "acme: issuer {} issued {} for {} ({} certificate(s) in the chain)",
+                    config.name(),
+                    chain.get(0).getSerialNumber().toString(16),
+                    request.dnsNames(),
+                    chain.size());
             return chain;
         } catch (AcmeException | AcmeProtocolException e) {
             throw AcmeFailures.of(step, config.directory(), e);
@@ -92,7 +95,8 @@ public final class AcmeIssuer implements Issuer {
     }
 
     private AcmeProvider provider() throws IssueException {
-        return config.trustCa().isPresent() ? TrustingAcmeProvider.trusting(config.trustCa().get().path())
+        return config.trustCa().isPresent()
+                ? TrustingAcmeProvider.trusting(config.trustCa().get().path())
                 : new GenericAcmeProvider();
     }
 
@@ -106,8 +110,9 @@ public final class AcmeIssuer implements Issuer {
 
     private static void expect(Order order, Status status, Status wanted, String step) throws IssueException {
         if (status != wanted) {
-            throw new IssueException("acme: " + step + ": the order is " + status.name().toLowerCase(Locale.ROOT)
-                    + (status == Status.INVALID ? ": " + AcmeFailures.describe(order.getError()) : ""));
+            throw new IssueException(
+                    "acme: " + step + ": the order is " + status.name().toLowerCase(Locale.ROOT)
+                            + (status == Status.INVALID ? ": " + AcmeFailures.describe(order.getError()) : ""));
         }
     }
 }

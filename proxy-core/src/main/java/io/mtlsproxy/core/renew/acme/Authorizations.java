@@ -2,14 +2,15 @@ package io.mtlsproxy.core.renew.acme;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.AcmeChallenge;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.renew.IssueException;
 import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
-
 import javax.net.ssl.SSLException;
-
 import org.shredzone.acme4j.Authorization;
 import org.shredzone.acme4j.Order;
 import org.shredzone.acme4j.Status;
@@ -21,10 +22,6 @@ import org.shredzone.acme4j.exception.AcmeNetworkException;
 import org.shredzone.acme4j.exception.AcmeServerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.mtlsproxy.config.AcmeChallenge;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.renew.IssueException;
 
 /**
  * Proves control of every name of an order with one challenge type: pins each answer on the board, asks the
@@ -69,8 +66,7 @@ final class Authorizations {
     }
 
     /** The challenge's final status, or its last one when the deadline ran out first. */
-    private static Status waitFor(Challenge challenge, Deadline deadline) throws AcmeException,
-            InterruptedException {
+    private static Status waitFor(Challenge challenge, Deadline deadline) throws AcmeException, InterruptedException {
         try {
             return challenge.waitForCompletion(deadline.remaining());
         } catch (AcmeServerException | AcmeNetworkException e) {
@@ -88,13 +84,13 @@ final class Authorizations {
             return "acme: authorization for " + p.domain() + " invalid: "
                     + AcmeFailures.describe(p.challenge().getError());
         }
-        return "acme: authorization for " + p.domain() + " still " + status.name().toLowerCase(Locale.ROOT)
+        return "acme: authorization for " + p.domain() + " still "
+                + status.name().toLowerCase(Locale.ROOT)
                 + " after " + deadline.total().toSeconds() + " s (is listener " + listener + " reachable from the"
                 + " ACME server on port " + (type == AcmeChallenge.TLS_ALPN_01 ? 443 : 80) + "?)";
     }
 
-    private Challenge publish(Authorization auth, List<AcmeChallenges.Publication> published)
-            throws IssueException {
+    private Challenge publish(Authorization auth, List<AcmeChallenges.Publication> published) throws IssueException {
         String domain = auth.getIdentifier().getDomain();
         if (type == AcmeChallenge.HTTP_01) {
             Http01Challenge c = auth.findChallenge(Http01Challenge.class).orElseThrow(() -> notOffered(auth));
@@ -106,18 +102,17 @@ final class Authorizations {
         try {
             published.add(board.publishTlsAlpn01(domain, key, c.createCertificate(key, auth.getIdentifier())));
         } catch (SSLException e) {
-            throw new IssueException("acme: cannot build the tls-alpn-01 answer for " + domain + ": "
-                    + e.getMessage(), e);
+            throw new IssueException(
+                    "acme: cannot build the tls-alpn-01 answer for " + domain + ": " + e.getMessage(), e);
         }
         return c;
     }
 
     private IssueException notOffered(Authorization auth) {
         return new IssueException("acme: the server offers no " + type.configName() + " challenge for "
-                + auth.getIdentifier().getDomain() + " (offered: " + auth.getChallenges().stream()
-                .map(Challenge::getType).collect(Collectors.joining(", ")) + ")");
+                + auth.getIdentifier().getDomain() + " (offered: "
+                + auth.getChallenges().stream().map(Challenge::getType).collect(Collectors.joining(", ")) + ")");
     }
 
-    private record Pending(String domain, Challenge challenge) {
-    }
+    private record Pending(String domain, Challenge challenge) {}
 }

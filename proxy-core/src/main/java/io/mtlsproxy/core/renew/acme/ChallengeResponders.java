@@ -2,15 +2,14 @@ package io.mtlsproxy.core.renew.acme;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.Map;
-import java.util.function.Supplier;
-
 import io.mtlsproxy.config.AcmeChallenge;
 import io.mtlsproxy.config.AcmeIssuerConfig;
 import io.mtlsproxy.config.IssuerConfig;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.TlsMode;
 import io.netty.channel.ChannelHandler;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Which listeners answer ACME validations, decided per connection from the current snapshot's issuers: a TLS
@@ -36,7 +35,8 @@ public final class ChallengeResponders {
         if (listener.tls().mode() == TlsMode.NONE || !named(listener, AcmeChallenge.TLS_ALPN_01)) {
             return null;
         }
-        return new TlsAlpnChallengeHandler(board, listener.limits().handshakeTimeout().toMillis());
+        return new TlsAlpnChallengeHandler(
+                board, listener.limits().handshakeTimeout().toMillis());
     }
 
     /** The handler to put before {@code proxy}, or null when this plain listener answers no http-01 challenge. */
@@ -49,7 +49,8 @@ public final class ChallengeResponders {
 
     private boolean named(ListenerConfig listener, AcmeChallenge challenge) {
         for (IssuerConfig issuer : issuers.get().values()) {
-            if (issuer instanceof AcmeIssuerConfig acme && acme.challenge() == challenge
+            if (issuer instanceof AcmeIssuerConfig acme
+                    && acme.challenge() == challenge
                     && acme.challengeListener().equals(listener.name())) {
                 return true;
             }

@@ -2,13 +2,12 @@ package io.mtlsproxy.core.renew.acme;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.identity.DnsNames;
+import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import io.mtlsproxy.core.identity.DnsNames;
-import io.netty.buffer.ByteBuf;
 
 /**
  * What the ACME challenge handler needs of a ClientHello: the SNI host name and the ALPN protocols offered. The
@@ -62,12 +61,12 @@ record ClientHelloSummary(Optional<String> serverName, List<String> alpn) {
         }
 
         ClientHelloSummary hello() {
-            skip(2 + 32);                // client_version, random
-            skip(u8());                  // session_id
-            skip(u16());                 // cipher_suites
-            skip(u8());                  // compression_methods
+            skip(2 + 32); // client_version, random
+            skip(u8()); // session_id
+            skip(u16()); // cipher_suites
+            skip(u8()); // compression_methods
             if (at == end) {
-                return NOTHING;          // no extensions at all
+                return NOTHING; // no extensions at all
             }
             Reader extensions = sub(u16());
             expectEnd();

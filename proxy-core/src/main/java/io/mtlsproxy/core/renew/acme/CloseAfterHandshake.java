@@ -1,12 +1,11 @@
 package io.mtlsproxy.core.renew.acme;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of a tls-alpn-01 validation connection: the handshake is the whole answer (RFC 8737 §3), so
@@ -19,9 +18,13 @@ final class CloseAfterHandshake extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent done) {
             if (done.isSuccess()) {
-                LOG.info("acme: answered a tls-alpn-01 validation from {}", ctx.channel().remoteAddress());
+                LOG.info(
+                        "acme: answered a tls-alpn-01 validation from {}",
+                        ctx.channel().remoteAddress());
             } else {
-                LOG.debug("acme: tls-alpn-01 validation handshake from {} failed: {}", ctx.channel().remoteAddress(),
+                LOG.debug(
+                        "acme: tls-alpn-01 validation handshake from {} failed: {}",
+                        ctx.channel().remoteAddress(),
                         done.cause().toString());
             }
             ctx.close();

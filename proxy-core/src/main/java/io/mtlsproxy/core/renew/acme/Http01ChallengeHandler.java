@@ -2,11 +2,6 @@ package io.mtlsproxy.core.renew.acme;
 
 import static java.util.Objects.requireNonNull;
 
-import java.nio.charset.StandardCharsets;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -26,6 +21,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /.well-known/acme-challenge/TOKEN} on a plain listener that answers http-01, in front of the proxy
@@ -42,6 +40,7 @@ final class Http01ChallengeHandler extends ChannelDuplexHandler {
     private int proxied;
     /** Set while the rest of a request we answered (its body, if any) is dropped. */
     private boolean discarding;
+
     private boolean keepAlive;
 
     Http01ChallengeHandler(AcmeChallenges board) {
@@ -55,7 +54,9 @@ final class Http01ChallengeHandler extends ChannelDuplexHandler {
             next(ctx, msg);
             return;
         }
-        if (msg instanceof HttpRequest request && proxied == 0 && request.method().equals(HttpMethod.GET)
+        if (msg instanceof HttpRequest request
+                && proxied == 0
+                && request.method().equals(HttpMethod.GET)
                 && request.uri().startsWith(PREFIX)) {
             answer(ctx, request);
             ReferenceCountUtil.release(msg);
@@ -70,8 +71,9 @@ final class Http01ChallengeHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof LastHttpContent && proxied > 0 && !(msg instanceof HttpResponse r
-                && r.status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
+        if (msg instanceof LastHttpContent
+                && proxied > 0
+                && !(msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL)) {
             proxied--; // the proxy's final response is complete
         }
         ctx.write(msg, promise);
@@ -91,7 +93,9 @@ final class Http01ChallengeHandler extends ChannelDuplexHandler {
         if (keyAuthorization == null) { // anyone may ask: not worth more than a debug line
             LOG.debug("acme: http-01 from {}: unknown token, 404", ctx.channel().remoteAddress());
         } else {
-            LOG.info("acme: answered an http-01 validation from {}", ctx.channel().remoteAddress());
+            LOG.info(
+                    "acme: answered an http-01 validation from {}",
+                    ctx.channel().remoteAddress());
         }
         var written = ctx.writeAndFlush(response);
         if (!keepAlive) {

@@ -2,11 +2,6 @@ package io.mtlsproxy.core.renew.acme;
 
 import static java.util.Objects.requireNonNull;
 
-import java.util.List;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -14,6 +9,9 @@ import io.netty.handler.ssl.SslClientHelloHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * First look at a ClientHello on a listener that answers tls-alpn-01, in front of the listener's own SNI handler.
@@ -54,9 +52,12 @@ final class TlsAlpnChallengeHandler extends SslClientHelloHandler<TlsAlpnChallen
         ClientHelloSummary hello = ClientHelloSummary.parse(clientHello);
         Verdict verdict = Verdict.NOT_ACME;
         if (hello.offers(ValidationTlsContext.ACME_TLS_1)) {
-            verdict = new Verdict(true, hello.serverName().flatMap(board::tlsAlpn01).orElse(null));
+            verdict = new Verdict(
+                    true, hello.serverName().flatMap(board::tlsAlpn01).orElse(null));
             if (verdict.context() == null) {
-                LOG.debug("acme-tls/1 hello from {} for {}: no pending challenge, closed", ctx.channel().remoteAddress(),
+                LOG.debug(
+                        "acme-tls/1 hello from {} for {}: no pending challenge, closed",
+                        ctx.channel().remoteAddress(),
                         hello.serverName().orElse("(no SNI)"));
             }
         }

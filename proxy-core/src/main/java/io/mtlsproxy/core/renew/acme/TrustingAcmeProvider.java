@@ -1,5 +1,7 @@
 package io.mtlsproxy.core.renew.acme;
 
+import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.renew.IssueException;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -8,16 +10,11 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-
 import org.shredzone.acme4j.connector.HttpConnector;
 import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.provider.GenericAcmeProvider;
-
-import io.mtlsproxy.core.certs.Pem;
-import io.mtlsproxy.core.renew.IssueException;
 
 /**
  * acme4j's provider for any RFC 8555 directory URL, talking to the server over TLS that trusts the issuer's

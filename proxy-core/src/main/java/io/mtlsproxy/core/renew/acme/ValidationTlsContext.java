@@ -1,15 +1,13 @@
 package io.mtlsproxy.core.renew.acme;
 
-import java.security.KeyPair;
-import java.security.cert.X509Certificate;
-
-import javax.net.ssl.SSLException;
-
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLException;
 
 /**
  * The server side of a tls-alpn-01 validation (RFC 8737): presents the challenge's self-signed certificate,
@@ -19,8 +17,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 final class ValidationTlsContext {
     static final String ACME_TLS_1 = "acme-tls/1";
 
-    private ValidationTlsContext() {
-    }
+    private ValidationTlsContext() {}
 
     static SslContext build(KeyPair key, X509Certificate certificate) throws SSLException {
         return SslContextBuilder.forServer(key.getPrivate(), certificate)
@@ -28,9 +25,11 @@ final class ValidationTlsContext {
                 .protocols("TLSv1.3", "TLSv1.2")
                 .clientAuth(ClientAuth.NONE)
                 // the only failure behaviours BoringSSL supports; harmless, as only acme-tls/1 offers get here
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ACME_TLS_1))
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ACME_TLS_1))
                 .build();
     }
 }

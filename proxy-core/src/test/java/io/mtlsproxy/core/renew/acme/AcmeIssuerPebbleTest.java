@@ -6,19 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.cert.X509Certificate;
-import java.util.List;
-import java.util.Optional;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.AcmeChallenge;
 import io.mtlsproxy.config.AcmeIssuerConfig;
 import io.mtlsproxy.config.ClientAuth;
@@ -34,6 +21,17 @@ import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.testing.TestTls;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The ACME issuer against a real Pebble whose validation authority connects to the proxy's own listeners: an mTLS
@@ -64,18 +62,33 @@ class AcmeIssuerPebbleTest {
         alpnIssuer = issuer("pebble-alpn", pebble.directory(), AcmeChallenge.TLS_ALPN_01, "public");
         httpIssuer = issuer("pebble-http", pebble.directory(), AcmeChallenge.HTTP_01, "web");
         List<ListenerConfig> listeners = List.of(
-                new ListenerConfig("public", "127.0.0.1", tlsPort, false, TestConfigs.mtls(
-                        serverCa.server("proxy", "api.example.test"), clientCa.certFile(), ClientAuth.REQUIRED,
-                        false), Limits.DEFAULT, TestConfigs.SOURCE),
-                new ListenerConfig("web", "127.0.0.1", httpPort, false, ListenerTls.plain(), Limits.DEFAULT,
-                        TestConfigs.SOURCE));
+                new ListenerConfig(
+                        "public",
+                        "127.0.0.1",
+                        tlsPort,
+                        false,
+                        TestConfigs.mtls(
+                                serverCa.server("proxy", "api.example.test"),
+                                clientCa.certFile(),
+                                ClientAuth.REQUIRED,
+                                false),
+                        Limits.DEFAULT,
+                        TestConfigs.SOURCE),
+                new ListenerConfig(
+                        "web", "127.0.0.1", httpPort, false, ListenerTls.plain(), Limits.DEFAULT, TestConfigs.SOURCE));
         fx = new ChallengeProxy(dir, listeners, List.of(alpnIssuer, httpIssuer));
     }
 
     static AcmeIssuerConfig issuer(String name, URI directory, AcmeChallenge challenge, String listener) {
-        return new AcmeIssuerConfig(name, directory, Optional.of(new FileRef(pebble.trustCa(), "trust-ca",
-                TestConfigs.SOURCE)), dir.resolve("state/" + name + ".key"), List.of("mailto:ops@example.test"),
-                challenge, listener, TestConfigs.SOURCE);
+        return new AcmeIssuerConfig(
+                name,
+                directory,
+                Optional.of(new FileRef(pebble.trustCa(), "trust-ca", TestConfigs.SOURCE)),
+                dir.resolve("state/" + name + ".key"),
+                List.of("mailto:ops@example.test"),
+                challenge,
+                listener,
+                TestConfigs.SOURCE);
     }
 
     @AfterAll
@@ -101,8 +114,11 @@ class AcmeIssuerPebbleTest {
 
         // the same account key, read back from disk, serves a second order (several names, one authz each)
         TestCsr two = TestCsr.forNames("api.example.test", "www.api.example.test");
-        assertIssuedFor(new AcmeIssuer(alpnIssuer, fx.board()).issue(two.request()), two,
-                "api.example.test", "www.api.example.test");
+        assertIssuedFor(
+                new AcmeIssuer(alpnIssuer, fx.board()).issue(two.request()),
+                two,
+                "api.example.test",
+                "www.api.example.test");
     }
 
     @Test
@@ -113,7 +129,10 @@ class AcmeIssuerPebbleTest {
         assertIssuedFor(chain, csr, "www.example.test");
         assertEquals(0, fx.board().pending());
         try (RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
-            assertEquals(404, c.get("www.example.test", "/.well-known/acme-challenge/gone").status(),
+            assertEquals(
+                    404,
+                    c.get("www.example.test", "/.well-known/acme-challenge/gone")
+                            .status(),
                     "a token whose challenge is over is not answered");
         }
     }
@@ -122,13 +141,19 @@ class AcmeIssuerPebbleTest {
     void aValidationTheListenerDoesNotAnswerSaysWhichNameAndWhy() throws Exception {
         // answers pinned on a board no listener reads: the listeners see validations for nothing pending
         AcmeChallenges elsewhere = new AcmeChallenges();
-        IssueException alpn = assertThrows(IssueException.class, () -> new AcmeIssuer(alpnIssuer, elsewhere)
-                .issue(TestCsr.forNames("nowhere.example.test").request()));
-        assertTrue(alpn.getMessage().startsWith("acme: authorization for nowhere.example.test invalid: "),
+        IssueException alpn = assertThrows(
+                IssueException.class,
+                () -> new AcmeIssuer(alpnIssuer, elsewhere)
+                        .issue(TestCsr.forNames("nowhere.example.test").request()));
+        assertTrue(
+                alpn.getMessage().startsWith("acme: authorization for nowhere.example.test invalid: "),
                 alpn.getMessage());
-        IssueException http = assertThrows(IssueException.class, () -> new AcmeIssuer(httpIssuer, elsewhere)
-                .issue(TestCsr.forNames("nowhere.example.test").request()));
-        assertTrue(http.getMessage().startsWith("acme: authorization for nowhere.example.test invalid: "),
+        IssueException http = assertThrows(
+                IssueException.class,
+                () -> new AcmeIssuer(httpIssuer, elsewhere)
+                        .issue(TestCsr.forNames("nowhere.example.test").request()));
+        assertTrue(
+                http.getMessage().startsWith("acme: authorization for nowhere.example.test invalid: "),
                 http.getMessage());
         assertTrue(http.getMessage().contains("404"), http.getMessage());
         assertEquals(0, elsewhere.pending(), "the answers come down after a failure too");
@@ -136,11 +161,19 @@ class AcmeIssuerPebbleTest {
 
     @Test
     void anUntrustedServerIsRefusedWithAHint() throws Exception {
-        AcmeIssuerConfig noTrust = new AcmeIssuerConfig("no-trust", pebble.directory(), Optional.empty(),
-                dir.resolve("state/no-trust.key"), List.of(), AcmeChallenge.TLS_ALPN_01, "public",
+        AcmeIssuerConfig noTrust = new AcmeIssuerConfig(
+                "no-trust",
+                pebble.directory(),
+                Optional.empty(),
+                dir.resolve("state/no-trust.key"),
+                List.of(),
+                AcmeChallenge.TLS_ALPN_01,
+                "public",
                 TestConfigs.SOURCE);
-        IssueException e = assertThrows(IssueException.class, () -> new AcmeIssuer(noTrust,
-                fx.board()).issue(TestCsr.forNames("api.example.test").request()));
+        IssueException e = assertThrows(
+                IssueException.class,
+                () -> new AcmeIssuer(noTrust, fx.board())
+                        .issue(TestCsr.forNames("api.example.test").request()));
         assertTrue(e.getMessage().startsWith("acme: cannot reach " + pebble.directory() + ": "), e.getMessage());
         assertTrue(e.getMessage().contains("trust-ca"), e.getMessage());
     }
@@ -150,7 +183,8 @@ class AcmeIssuerPebbleTest {
         AcmeIssuer issuer = new AcmeIssuer(alpnIssuer, fx.board());
         pebble.close();
         try {
-            IssueException e = assertThrows(IssueException.class,
+            IssueException e = assertThrows(
+                    IssueException.class,
                     () -> issuer.issue(TestCsr.forNames("api.example.test").request()));
             assertEquals("acme: cannot reach " + pebble.directory() + ": connection refused", e.getMessage());
         } finally {
@@ -164,17 +198,22 @@ class AcmeIssuerPebbleTest {
     @Test
     void uriNamesAreRefusedBeforeAnyNetwork() throws Exception {
         var base = TestCsr.forNames("api.example.test").request();
-        var withUri = new io.mtlsproxy.core.renew.CertificateRequest(base.usage(), base.owner(), base.csr(),
-                base.commonName(), base.dnsNames(), List.of("spiffe://example.test/edge"));
-        IssueException e = assertThrows(IssueException.class,
-                () -> new AcmeIssuer(alpnIssuer, fx.board()).issue(withUri));
+        var withUri = new io.mtlsproxy.core.renew.CertificateRequest(
+                base.usage(),
+                base.owner(),
+                base.csr(),
+                base.commonName(),
+                base.dnsNames(),
+                List.of("spiffe://example.test/edge"));
+        IssueException e =
+                assertThrows(IssueException.class, () -> new AcmeIssuer(alpnIssuer, fx.board()).issue(withUri));
         assertTrue(e.getMessage().contains("DNS names only"), e.getMessage());
     }
 
     @Test
     void normalMtlsTrafficStillFlowsOnTheChallengeListener() throws Exception {
-        try (RawHttpClient c = RawHttpClient.connectTls(fx.port("public"), TestTls.client(serverCa.certFile(),
-                client), "api.example.test")) {
+        try (RawHttpClient c = RawHttpClient.connectTls(
+                fx.port("public"), TestTls.client(serverCa.certFile(), client), "api.example.test")) {
             assertEquals(200, c.get("api.example.test", "/hello").status());
         }
         try (RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
@@ -182,13 +221,16 @@ class AcmeIssuerPebbleTest {
         }
     }
 
-    private static void assertIssuedFor(List<X509Certificate> chain, TestCsr csr, String... names)
-            throws Exception {
+    private static void assertIssuedFor(List<X509Certificate> chain, TestCsr csr, String... names) throws Exception {
         assertTrue(chain.size() >= 2, "leaf and intermediate: " + chain.size());
         X509Certificate leaf = chain.get(0);
-        assertArrayEquals(csr.key().getPublic().getEncoded(), leaf.getPublicKey().getEncoded(),
+        assertArrayEquals(
+                csr.key().getPublic().getEncoded(),
+                leaf.getPublicKey().getEncoded(),
                 "the leaf certifies the CSR's key");
-        List<String> sans = leaf.getSubjectAlternativeNames().stream().map(s -> (String) s.get(1)).sorted()
+        List<String> sans = leaf.getSubjectAlternativeNames().stream()
+                .map(s -> (String) s.get(1))
+                .sorted()
                 .toList();
         assertEquals(List.of(names).stream().sorted().toList(), sans);
         leaf.verify(chain.get(1).getPublicKey());

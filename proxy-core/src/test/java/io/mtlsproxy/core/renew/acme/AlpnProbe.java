@@ -10,7 +10,6 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -26,18 +25,22 @@ import javax.net.ssl.X509TrustManager;
  */
 final class AlpnProbe {
     /** {@code certificate} null when the handshake failed (the connection was refused). */
-    record Result(X509Certificate certificate, String protocol, boolean clientCertificateRequested,
-                  boolean closedAfterHandshake, Exception failure) {
-    }
+    record Result(
+            X509Certificate certificate,
+            String protocol,
+            boolean clientCertificateRequested,
+            boolean closedAfterHandshake,
+            Exception failure) {}
 
-    private AlpnProbe() {
-    }
+    private AlpnProbe() {}
 
     static Result probe(int port, String sni, String... alpn) throws Exception {
         AtomicBoolean asked = new AtomicBoolean();
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(new javax.net.ssl.KeyManager[] {new Recording(asked)}, new javax.net.ssl.TrustManager[] {
-            new TrustAll()}, null);
+        ctx.init(
+                new javax.net.ssl.KeyManager[] {new Recording(asked)},
+                new javax.net.ssl.TrustManager[] {new TrustAll()},
+                null);
         try (Socket raw = new Socket()) {
             raw.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, "127.0.0.1", port, false);
@@ -70,12 +73,10 @@ final class AlpnProbe {
 
     private static final class TrustAll implements X509TrustManager {
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {

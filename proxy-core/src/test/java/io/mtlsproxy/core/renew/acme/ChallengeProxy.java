@@ -1,11 +1,5 @@
 package io.mtlsproxy.core.renew.acme;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.IssuerConfig;
 import io.mtlsproxy.config.ListenerConfig;
@@ -13,6 +7,11 @@ import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.core.ProxyServer;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestOrigin;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A proxy whose listeners may answer ACME challenges, each listener with one route to the same plain origin
@@ -27,7 +26,10 @@ final class ChallengeProxy implements AutoCloseable {
         Map<String, IssuerConfig> byName = new LinkedHashMap<>();
         issuers.forEach(i -> byName.put(i.name(), i));
         List<RouteConfig> routes = listeners.stream()
-                .map(l -> TestConfigs.route(l.name(), l.name()).endpoint(origin.port()).build()).toList();
+                .map(l -> TestConfigs.route(l.name(), l.name())
+                        .endpoint(origin.port())
+                        .build())
+                .toList();
         try {
             proxy.start(TestConfigs.config(dir.resolve("proxy.conf"), listeners, routes, byName));
         } catch (ConfigException | IOException | RuntimeException e) {

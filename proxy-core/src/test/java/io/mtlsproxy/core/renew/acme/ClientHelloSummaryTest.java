@@ -4,21 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
-
 import org.junit.jupiter.api.Test;
-
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 
 /** The ClientHello parser against real hellos (the JDK's) and every kind of broken or hostile one. */
 class ClientHelloSummaryTest {
@@ -79,8 +76,9 @@ class ClientHelloSummaryTest {
         assertEquals(ClientHelloSummary.NOTHING, parse(hello(emptyName, alpn)));
         byte[] emptyProtocol = extension(16, list16(vec8(new byte[0])));
         assertEquals(ClientHelloSummary.NOTHING, parse(hello(sni, emptyProtocol)));
-        byte[] twoHosts = extension(0, list16(concat(new byte[] {0}, vec16("a.test".getBytes()), new byte[] {0},
-                vec16("b.test".getBytes()))));
+        byte[] twoHosts = extension(
+                0,
+                list16(concat(new byte[] {0}, vec16("a.test".getBytes()), new byte[] {0}, vec16("b.test".getBytes()))));
         assertEquals(ClientHelloSummary.NOTHING, parse(hello(twoHosts, alpn)), "one host_name at most");
         byte[] controlChars = extension(0, list16(concat(new byte[] {0}, vec16("a\u0000.test".getBytes()))));
         assertEquals(ClientHelloSummary.NOTHING, parse(hello(controlChars, alpn)));
@@ -128,8 +126,13 @@ class ClientHelloSummaryTest {
 
     /** A minimal ClientHello body: version, random, empty session id, one suite, null compression, extensions. */
     private static byte[] hello(byte[]... extensions) {
-        return concat(new byte[] {3, 3}, new byte[32], new byte[] {0}, vec16(new byte[] {0x13, 0x01}),
-                new byte[] {1, 0}, vec16(concat(extensions)));
+        return concat(
+                new byte[] {3, 3},
+                new byte[32],
+                new byte[] {0},
+                vec16(new byte[] {0x13, 0x01}),
+                new byte[] {1, 0},
+                vec16(concat(extensions)));
     }
 
     private static byte[] extension(int type, byte[] data) {

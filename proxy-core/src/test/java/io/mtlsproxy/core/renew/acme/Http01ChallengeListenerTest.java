@@ -3,22 +3,20 @@ package io.mtlsproxy.core.renew.acme;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import io.mtlsproxy.config.AcmeChallenge;
 import io.mtlsproxy.config.AcmeIssuerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.core.testing.LeakGuard;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * http-01 on plain listeners without an ACME server: tokens pinned on the board by hand. The listener an http-01
@@ -36,11 +34,21 @@ class Http01ChallengeListenerTest {
     @BeforeAll
     static void start() throws Exception {
         LeakGuard.install();
-        AcmeIssuerConfig issuer = new AcmeIssuerConfig("acme", URI.create("https://acme.invalid/dir"),
-                Optional.empty(), dir.resolve("acme.key"), List.of(), AcmeChallenge.HTTP_01, "web",
+        AcmeIssuerConfig issuer = new AcmeIssuerConfig(
+                "acme",
+                URI.create("https://acme.invalid/dir"),
+                Optional.empty(),
+                dir.resolve("acme.key"),
+                List.of(),
+                AcmeChallenge.HTTP_01,
+                "web",
                 TestConfigs.SOURCE);
-        fx = new ChallengeProxy(dir, List.of(TestConfigs.listener("web", ListenerTls.plain()),
-                TestConfigs.listener("other", ListenerTls.plain())), List.of(issuer));
+        fx = new ChallengeProxy(
+                dir,
+                List.of(
+                        TestConfigs.listener("web", ListenerTls.plain()),
+                        TestConfigs.listener("other", ListenerTls.plain())),
+                List.of(issuer));
     }
 
     @AfterAll
@@ -55,7 +63,7 @@ class Http01ChallengeListenerTest {
     void aPendingTokenIsAnsweredAndTheConnectionServesOn() throws Exception {
         int before = fx.origin.requests();
         try (AcmeChallenges.Publication p = fx.board().publishHttp01("tok-1", "tok-1.thumbprint");
-             RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
+                RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
             RawHttpClient.Response r = c.get("www.example.test", PATH + "tok-1");
             assertEquals(200, r.status());
             assertEquals("text/plain", r.header("content-type"));
@@ -89,7 +97,7 @@ class Http01ChallengeListenerTest {
     @Test
     void aChallengePipelinedBehindAProxiedRequestKeepsTheOrder() throws Exception {
         try (AcmeChallenges.Publication p = fx.board().publishHttp01("tok-4", "tok-4.thumbprint");
-             RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
+                RawHttpClient c = RawHttpClient.connect(fx.port("web"))) {
             c.send("GET /slow?ms=200 HTTP/1.1\r\nHost: www.example.test\r\n\r\n"
                     + "GET " + PATH + "tok-4 HTTP/1.1\r\nHost: www.example.test\r\n\r\n"
                     + "GET " + PATH + "tok-4 HTTP/1.1\r\nHost: www.example.test\r\n\r\n");

@@ -7,6 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.AcmeChallenge;
+import io.mtlsproxy.config.AcmeIssuerConfig;
+import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.testing.LeakGuard;
+import io.mtlsproxy.core.testing.RawHttpClient;
+import io.mtlsproxy.core.testing.TestConfigs;
+import io.mtlsproxy.core.testing.TestPki;
+import io.mtlsproxy.core.testing.TestTls;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -14,25 +24,12 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.shredzone.acme4j.Identifier;
 import org.shredzone.acme4j.util.CertificateUtils;
-
-import io.mtlsproxy.config.AcmeChallenge;
-import io.mtlsproxy.config.AcmeIssuerConfig;
-import io.mtlsproxy.config.ClientAuth;
-import io.mtlsproxy.config.ListenerConfig;
-import io.mtlsproxy.config.ListenerTls;
-import io.mtlsproxy.core.ca.KeyAlgorithm;
-import io.mtlsproxy.core.testing.LeakGuard;
-import io.mtlsproxy.core.testing.RawHttpClient;
-import io.mtlsproxy.core.testing.TestConfigs;
-import io.mtlsproxy.core.testing.TestPki;
-import io.mtlsproxy.core.testing.TestTls;
 
 /**
  * tls-alpn-01 on the proxy's listeners without an ACME server: answers pinned on the board by hand, probed with
@@ -57,14 +54,20 @@ class TlsAlpnChallengeListenerTest {
         TestPki.Ca clientCa = pki.ca("clients");
         client = clientCa.client("client-a");
         proxyCert = serverCa.server("proxy", "api.example.test");
-        AcmeIssuerConfig issuer = new AcmeIssuerConfig("acme", URI.create("https://acme.invalid/dir"),
-                Optional.empty(), dir.resolve("acme.key"), List.of(), AcmeChallenge.TLS_ALPN_01, "public",
+        AcmeIssuerConfig issuer = new AcmeIssuerConfig(
+                "acme",
+                URI.create("https://acme.invalid/dir"),
+                Optional.empty(),
+                dir.resolve("acme.key"),
+                List.of(),
+                AcmeChallenge.TLS_ALPN_01,
+                "public",
                 TestConfigs.SOURCE);
         List<ListenerConfig> listeners = List.of(
-                TestConfigs.listener("public", TestConfigs.mtls(proxyCert, clientCa.certFile(), ClientAuth.REQUIRED,
-                        false)),
-                TestConfigs.listener("other", TestConfigs.mtls(proxyCert, clientCa.certFile(), ClientAuth.OPTIONAL,
-                        false)));
+                TestConfigs.listener(
+                        "public", TestConfigs.mtls(proxyCert, clientCa.certFile(), ClientAuth.REQUIRED, false)),
+                TestConfigs.listener(
+                        "other", TestConfigs.mtls(proxyCert, clientCa.certFile(), ClientAuth.OPTIONAL, false)));
         fx = new ChallengeProxy(dir, listeners, List.of(issuer));
     }
 
@@ -84,7 +87,9 @@ class TlsAlpnChallengeListenerTest {
             challengeCert = published;
             AlpnProbe.Result r = AlpnProbe.probe(fx.port("public"), "api.example.test", "acme-tls/1");
             assertNull(r.failure(), () -> "validation handshake failed: " + r.failure());
-            assertArrayEquals(challengeCert.getEncoded(), r.certificate().getEncoded(),
+            assertArrayEquals(
+                    challengeCert.getEncoded(),
+                    r.certificate().getEncoded(),
                     "the challenge's certificate, not the listener's");
             assertEquals("acme-tls/1", r.protocol());
             assertFalse(r.clientCertificateRequested(), "a validation server has no client certificate");
@@ -116,7 +121,9 @@ class TlsAlpnChallengeListenerTest {
         try (AcmeChallenges.Publication p = publish("api.example.test")) {
             AlpnProbe.Result r = AlpnProbe.probe(fx.port("other"), "api.example.test", "acme-tls/1");
             assertNull(r.failure(), () -> "the listener's own handshake: " + r.failure());
-            assertArrayEquals(proxyCert.issued().certificate().getEncoded(), r.certificate().getEncoded(),
+            assertArrayEquals(
+                    proxyCert.issued().certificate().getEncoded(),
+                    r.certificate().getEncoded(),
                     "the listener's own certificate: this listener answers no challenge");
             assertTrue(r.clientCertificateRequested(), "with its own client-certificate request");
         }
@@ -143,8 +150,8 @@ class TlsAlpnChallengeListenerTest {
     }
 
     private static RawHttpClient.Response mtlsGet(String listener) throws Exception {
-        try (RawHttpClient c = RawHttpClient.connectTls(fx.port(listener), TestTls.client(serverCa.certFile(),
-                client), "api.example.test")) {
+        try (RawHttpClient c = RawHttpClient.connectTls(
+                fx.port(listener), TestTls.client(serverCa.certFile(), client), "api.example.test")) {
             return c.get("api.example.test", "/hello");
         }
     }
