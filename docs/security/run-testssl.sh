@@ -88,8 +88,18 @@ scan() {
     echo "# testssl.sh $("$testssl" --version 2>/dev/null | grep -m1 -o '3\.[0-9.]*' || true) against the $name" \
       "listener of mtls-proxy ($(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown))"
     echo "# produced by docs/security/run-testssl.sh; the CA is a throwaway one made for the scan${note:-}"
-    "$testssl" --quiet --color 0 --warnings batch --add-ca "$work/ca/ca.crt" "$@" "https://127.0.0.1:$port/healthz" \
-      | sed -e "s#$work#<tmp>#g" || true
+    "$testssl" --quiet --color 0 --warnings batch --add-ca "$work/ca/ca.crt" --jsonfile "$work/$name.json" "$@" \
+      "https://127.0.0.1:$port/healthz" | sed -e "s#$work#<tmp>#g" || true
+    echo
+    echo "# Findings above LOW by testssl.sh's own severity (each is explained in docs/security.md):"
+    python3 - "$work/$name.json" <<'PY'
+import json, sys
+findings = [f for f in json.load(open(sys.argv[1])) if f.get("severity") in ("MEDIUM", "HIGH", "CRITICAL")]
+for f in findings:
+    print("#   %s %s: %s" % (f["severity"], f["id"], f["finding"]))
+if not findings:
+    print("#   none")
+PY
   } > "$here/testssl-$name.txt"
 }
 scan tls "$tls"
