@@ -6,8 +6,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Where a route's requests go: round-robin over endpoints (every address of a host name), with its own outbound
- * TLS. {@code dns} bounds how long a host name's records are trusted.
+ * Where a route's requests go: its endpoints (every address of a host name), with its own outbound TLS.
+ * {@code dns} bounds how long a host name's records are trusted; {@code policy} says how endpoints are chosen,
+ * checked and retried.
  */
 public record UpstreamConfig(
         List<Endpoint> endpoints,
@@ -16,7 +17,8 @@ public record UpstreamConfig(
         Duration connectTimeout,
         Duration responseTimeout,
         int maxConnectionsPerEndpoint,
-        Dns dns) {
+        Dns dns,
+        UpstreamPolicy policy) {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 256;
@@ -28,6 +30,27 @@ public record UpstreamConfig(
         requireNonNull(connectTimeout, "connectTimeout");
         requireNonNull(responseTimeout, "responseTimeout");
         requireNonNull(dns, "dns");
+        requireNonNull(policy, "policy");
+    }
+
+    /** Without balancing, health, retry or extra timeout settings: the defaults. */
+    public UpstreamConfig(
+            List<Endpoint> endpoints,
+            UpstreamProtocol protocol,
+            UpstreamTls tls,
+            Duration connectTimeout,
+            Duration responseTimeout,
+            int maxConnectionsPerEndpoint,
+            Dns dns) {
+        this(
+                endpoints,
+                protocol,
+                tls,
+                connectTimeout,
+                responseTimeout,
+                maxConnectionsPerEndpoint,
+                dns,
+                UpstreamPolicy.DEFAULT);
     }
 
     /** Without a dns block: the default TTL bounds. */

@@ -33,7 +33,9 @@ import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
 import io.mtlsproxy.core.upstream.EndpointResolver;
+import io.mtlsproxy.core.upstream.HealthChecks;
 import io.mtlsproxy.core.upstream.OriginDns;
+import io.mtlsproxy.core.upstream.UpstreamCluster;
 import io.mtlsproxy.core.upstream.UpstreamPools;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -94,6 +96,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
     private OriginDns dns;
     private SnapshotBuilder builder;
     private EndpointResolver resolver;
+    private HealthChecks healthChecks;
     private volatile Snapshot snapshot;
     private ProxyConfig prepared; // the configuration whose snapshot prepare() built, until start()
     private volatile boolean ready;
@@ -154,8 +157,8 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
         resolver = new EndpointResolver(
                 () -> snapshot.routes().values().stream().map(r -> r.upstream()).toList(),
                 dns,
-                ejection,
                 () -> pools.evictRetired(workers));
+        healthChecks = new HealthChecks(this::upstreams, pools.connector(), workers, metrics.registry());
         ready = true;
     }
 
@@ -365,6 +368,9 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
         if (resolver != null) {
             resolver.close();
         }
+        if (healthChecks != null) {
+            healthChecks.close();
+        }
         if (dns != null) {
             dns.close();
         }
@@ -411,6 +417,14 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
     @Override
     public ProxyMetrics metrics() {
         return metrics;
+    }
+
+    @Override
+    public List<UpstreamCluster> upstreams() {
+        Snapshot current = snapshot;
+        return current == null
+                ? List.of()
+                : current.routes().values().stream().map(r -> r.upstream()).toList();
     }
 
     /** What the client connections see of the server. */

@@ -64,6 +64,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             "/certs", HttpMethod.GET,
             "/tls/failures", HttpMethod.GET,
             "/clients", HttpMethod.GET,
+            "/upstreams", HttpMethod.GET,
             "/server-info", HttpMethod.GET,
             "/reload", HttpMethod.POST,
             "/renew", HttpMethod.POST);
@@ -136,7 +137,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     text(
                             NOT_FOUND,
                             "no such endpoint: " + uri.path()
-                                    + " (expected: /healthz, /readyz, /metrics, /certs, /clients, /tls/failures, /server-info,"
+                                    + " (expected: /healthz, /readyz, /metrics, /certs, /clients, /upstreams, /tls/failures,"
+                                    + " /server-info,"
                                     + " POST /reload, POST /renew)"));
             return;
         }
@@ -165,6 +167,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                                         view.metrics().failures().snapshot(),
                                         inventory.clock().instant())));
             case "/clients" -> send(ctx, request, clients(uri.parameters()));
+            case "/upstreams" ->
+                send(
+                        ctx,
+                        request,
+                        json(
+                                OK,
+                                UpstreamsReport.of(
+                                        view.upstreams(), inventory.clock().instant())));
             case "/server-info" -> send(ctx, request, json(OK, serverInfo.report()));
             case "/reload" -> reload(ctx, request);
             case "/renew" -> renew(ctx, request, uri.parameters());

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
+import io.mtlsproxy.core.upstream.UpstreamCluster;
 import java.util.List;
 
 /**
@@ -50,6 +51,11 @@ public final class ServerView implements ProxyView {
     @Override
     public ProxyMetrics metrics() {
         return server.metrics();
+    }
+
+    @Override
+    public List<UpstreamCluster> upstreams() {
+        return server.upstreams();
     }
 
     @Override
