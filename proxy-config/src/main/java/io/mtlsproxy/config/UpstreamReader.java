@@ -40,6 +40,14 @@ final class UpstreamReader {
             u.error("protocol", "h2 on a tcp route (expected: h1 or nothing: a tcp route relays bytes as they come)");
         }
         UpstreamTls tls = u.object("tls").map(UpstreamReader::tls).orElse(UpstreamTls.PLAIN);
+        UpstreamPolicy policy = UpstreamPolicyReader.read(u, routeTimeout);
+        if (protocol == UpstreamProtocol.H2
+                && policy.healthCheck().flatMap(HealthCheck::path).isPresent()) {
+            u.error(
+                    "health-check.path",
+                    "on an h2 upstream (expected: no path: the check of an h2 origin is its connect and TLS"
+                            + " handshake)");
+        }
         return new UpstreamConfig(
                 endpoints,
                 protocol,
@@ -53,7 +61,7 @@ final class UpstreamReader {
                         1,
                         Integer.MAX_VALUE),
                 u.object("dns").map(UpstreamReader::dns).orElse(UpstreamConfig.Dns.DEFAULT),
-                UpstreamPolicyReader.read(u, routeTimeout));
+                policy);
     }
 
     private static UpstreamConfig.Dns dns(Node d) {
