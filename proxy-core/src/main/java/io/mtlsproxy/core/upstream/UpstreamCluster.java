@@ -114,7 +114,9 @@ public final class UpstreamCluster {
     public UpstreamEndpoint pickOther(long nowNanos, UpstreamEndpoint avoid) {
         List<UpstreamEndpoint> endpoints = this.endpoints;
         return switch (balancing) {
-            case ROUND_ROBIN -> firstAvailable(endpoints, next.getAndIncrement(), nowNanos, avoid, null);
+            // a retry (avoid set) takes the next in turn without moving the turn: retries do not skew the rotation
+            case ROUND_ROBIN ->
+                firstAvailable(endpoints, avoid == null ? next.getAndIncrement() : next.get(), nowNanos, avoid, null);
             case RANDOM -> firstAvailable(endpoints, randomStart(endpoints), nowNanos, avoid, null);
             case LEAST_REQUEST -> {
                 // power of two choices: the less busy of two distinct endpoints drawn at random, which avoids a
