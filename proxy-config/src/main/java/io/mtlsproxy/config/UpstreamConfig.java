@@ -33,27 +33,7 @@ public record UpstreamConfig(
         requireNonNull(policy, "policy");
     }
 
-    /** Without balancing, health, retry or extra timeout settings: the defaults. */
-    public UpstreamConfig(
-            List<Endpoint> endpoints,
-            UpstreamProtocol protocol,
-            UpstreamTls tls,
-            Duration connectTimeout,
-            Duration responseTimeout,
-            int maxConnectionsPerEndpoint,
-            Dns dns) {
-        this(
-                endpoints,
-                protocol,
-                tls,
-                connectTimeout,
-                responseTimeout,
-                maxConnectionsPerEndpoint,
-                dns,
-                UpstreamPolicy.DEFAULT);
-    }
-
-    /** Without a dns block: the default TTL bounds. */
+    /** Without a dns block or a policy: the default TTL bounds, balancing, health, retries and timeouts. */
     public UpstreamConfig(
             List<Endpoint> endpoints,
             UpstreamProtocol protocol,
@@ -61,7 +41,15 @@ public record UpstreamConfig(
             Duration connectTimeout,
             Duration responseTimeout,
             int maxConnectionsPerEndpoint) {
-        this(endpoints, protocol, tls, connectTimeout, responseTimeout, maxConnectionsPerEndpoint, Dns.DEFAULT);
+        this(
+                endpoints,
+                protocol,
+                tls,
+                connectTimeout,
+                responseTimeout,
+                maxConnectionsPerEndpoint,
+                Dns.DEFAULT,
+                UpstreamPolicy.DEFAULT);
     }
 
     /** A host name is re-resolved when its records' TTL runs out, but never sooner than min nor later than max. */
