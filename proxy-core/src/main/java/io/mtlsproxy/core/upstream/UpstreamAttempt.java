@@ -124,7 +124,8 @@ public final class UpstreamAttempt {
      * Whether to try again after {@code cause}: the route retries on it, tries are left, the request can be sent
      * again ({@code repeatable}: it has no body to replay), its {@code method} is one the route retries, and the
      * retry budget has room. Moves to another
-     * available endpoint when there is one, else stays on this one if it is still available.
+     * available endpoint when there is one, else (but never after a failed connect) stays on this one if it is
+     * still available.
      */
     public boolean retry(RetryOn cause, String method, boolean repeatable) {
         Retries policy = cluster.config().policy().retries();
@@ -136,7 +137,9 @@ public final class UpstreamAttempt {
         }
         long now = System.nanoTime();
         UpstreamEndpoint next = cluster.pickOther(now, endpoint);
-        if (next == null && endpoint.available(now)) {
+        // a failed connect goes elsewhere or nowhere (the same address would most likely refuse again); an answer
+        // or a reset may be tried again on the same endpoint
+        if (next == null && cause != RetryOn.CONNECT_FAILURE && endpoint.available(now)) {
             next = endpoint;
         }
         if (next == null) {
