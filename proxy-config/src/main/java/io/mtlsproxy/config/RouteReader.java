@@ -10,7 +10,15 @@ final class RouteReader {
     private RouteReader() {}
 
     static ParsedRoute read(Node n) {
-        n.allowOnly("name", "listener", "match", "protocol", "client-identity", "forward-client-cert", "upstream");
+        n.allowOnly(
+                "name",
+                "listener",
+                "match",
+                "protocol",
+                "client-identity",
+                "forward-client-cert",
+                "upstream",
+                "timeout");
         String name = n.requiredText("name", "a route name, e.g. orders").orElse("");
         Syntax.checkName(name)
                 .filter(x -> n.has("name"))
@@ -24,7 +32,7 @@ final class RouteReader {
         ForwardClientCert forward =
                 Scalars.enumValue(n, "forward-client-cert", ForwardClientCert.class, ForwardClientCert.SANITIZE_SET);
         UpstreamConfig upstream = n.object("upstream")
-                .map(u -> UpstreamReader.read(u, protocol))
+                .map(u -> UpstreamReader.read(u, protocol, n.child("timeout")))
                 .orElseGet(() -> {
                     if (!n.has("upstream")) {
                         n.missing("upstream", "upstream { endpoints = [\"host:port\"] }");

@@ -6,8 +6,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Where a route's requests go: round-robin over endpoints (every address of a host name), with its own outbound
- * TLS. {@code dns} bounds how long a host name's records are trusted.
+ * Where a route's requests go: its endpoints (every address of a host name), with its own outbound TLS.
+ * {@code dns} bounds how long a host name's records are trusted; {@code policy} says how endpoints are chosen,
+ * checked and retried.
  */
 public record UpstreamConfig(
         List<Endpoint> endpoints,
@@ -16,7 +17,8 @@ public record UpstreamConfig(
         Duration connectTimeout,
         Duration responseTimeout,
         int maxConnectionsPerEndpoint,
-        Dns dns) {
+        Dns dns,
+        UpstreamPolicy policy) {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT = 256;
@@ -28,9 +30,10 @@ public record UpstreamConfig(
         requireNonNull(connectTimeout, "connectTimeout");
         requireNonNull(responseTimeout, "responseTimeout");
         requireNonNull(dns, "dns");
+        requireNonNull(policy, "policy");
     }
 
-    /** Without a dns block: the default TTL bounds. */
+    /** Without a dns block or a policy: the default TTL bounds, balancing, health, retries and timeouts. */
     public UpstreamConfig(
             List<Endpoint> endpoints,
             UpstreamProtocol protocol,
@@ -38,7 +41,15 @@ public record UpstreamConfig(
             Duration connectTimeout,
             Duration responseTimeout,
             int maxConnectionsPerEndpoint) {
-        this(endpoints, protocol, tls, connectTimeout, responseTimeout, maxConnectionsPerEndpoint, Dns.DEFAULT);
+        this(
+                endpoints,
+                protocol,
+                tls,
+                connectTimeout,
+                responseTimeout,
+                maxConnectionsPerEndpoint,
+                Dns.DEFAULT,
+                UpstreamPolicy.DEFAULT);
     }
 
     /** A host name is re-resolved when its records' TTL runs out, but never sooner than min nor later than max. */

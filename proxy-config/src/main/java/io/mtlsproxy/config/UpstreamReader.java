@@ -5,21 +5,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Reads a route's {@code upstream} block: endpoints, protocol, outbound TLS and timeouts. */
+/** Reads a route's {@code upstream} block: endpoints, protocol, outbound TLS and timeouts ({@link UpstreamPolicyReader} the rest). */
 final class UpstreamReader {
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
 
     private UpstreamReader() {}
 
-    static UpstreamConfig read(Node u, RouteProtocol routeProtocol) {
-        u.allowOnly(
+    /** {@code routeTimeout} is the route's own {@code timeout} key (the whole request), kept with the upstream's. */
+    static UpstreamConfig read(Node u, RouteProtocol routeProtocol, Optional<Node> routeTimeout) {
+        List<String> known = new ArrayList<>(List.of(
                 "endpoints",
                 "protocol",
                 "tls",
                 "connect-timeout",
                 "response-timeout",
                 "max-connections-per-endpoint",
-                "dns");
+                "dns"));
+        known.addAll(UpstreamPolicyReader.KEYS);
+        u.allowOnly(known.toArray(String[]::new));
         List<Endpoint> endpoints = new ArrayList<>();
         if (!u.has("endpoints")) {
             u.missing("endpoints", "a list of host:port, e.g. endpoints = [\"10.0.0.5:9443\"]");
@@ -37,6 +40,14 @@ final class UpstreamReader {
             u.error("protocol", "h2 on a tcp route (expected: h1 or nothing: a tcp route relays bytes as they come)");
         }
         UpstreamTls tls = u.object("tls").map(UpstreamReader::tls).orElse(UpstreamTls.PLAIN);
+        UpstreamPolicy policy = UpstreamPolicyReader.read(u, routeTimeout);
+        if (protocol == UpstreamProtocol.H2
+                && policy.healthCheck().flatMap(HealthCheck::path).isPresent()) {
+            u.error(
+                    "health-check.path",
+                    "on an h2 upstream (expected: no path: the check of an h2 origin is its connect and TLS"
+                            + " handshake)");
+        }
         return new UpstreamConfig(
                 endpoints,
                 protocol,
@@ -49,7 +60,8 @@ final class UpstreamReader {
                         UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT,
                         1,
                         Integer.MAX_VALUE),
-                u.object("dns").map(UpstreamReader::dns).orElse(UpstreamConfig.Dns.DEFAULT));
+                u.object("dns").map(UpstreamReader::dns).orElse(UpstreamConfig.Dns.DEFAULT),
+                policy);
     }
 
     private static UpstreamConfig.Dns dns(Node d) {

@@ -29,7 +29,9 @@ import io.mtlsproxy.core.renew.acme.ChallengeResponders;
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
 import io.mtlsproxy.core.upstream.EndpointResolver;
+import io.mtlsproxy.core.upstream.HealthChecks;
 import io.mtlsproxy.core.upstream.OriginDns;
+import io.mtlsproxy.core.upstream.UpstreamCluster;
 import io.mtlsproxy.core.upstream.UpstreamPools;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -81,6 +83,7 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
     private OriginDns dns;
     private SnapshotBuilder builder;
     private EndpointResolver resolver;
+    private HealthChecks healthChecks;
     private volatile Snapshot snapshot;
     private ProxyConfig prepared; // the configuration whose snapshot prepare() built, until start()
     private volatile boolean ready;
@@ -139,12 +142,14 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
             close();
             throw e;
         }
-        resolver = new EndpointResolver(
-                () -> snapshot.routes().values().stream().map(r -> r.upstream()).toList(),
-                dns,
-                ejection,
-                () -> pools.evictRetired(workers));
+        resolver = new EndpointResolver(this::upstreamClusters, dns, () -> pools.evictRetired(workers));
+        healthChecks = new HealthChecks(this::upstreamClusters, pools.connector(), workers, metrics.registry());
         ready = true;
+    }
+
+    /** Every route's origin cluster in the running snapshot: what DNS re-resolution and health checks walk. */
+    private List<UpstreamCluster> upstreamClusters() {
+        return snapshot.routes().values().stream().map(r -> r.upstream()).toList();
     }
 
     /** The first snapshot, with the origin resolver it needs (closed again when the build fails). */
@@ -319,6 +324,9 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
         ready = false;
         if (resolver != null) {
             resolver.close();
+        }
+        if (healthChecks != null) {
+            healthChecks.close();
         }
         if (dns != null) {
             dns.close();

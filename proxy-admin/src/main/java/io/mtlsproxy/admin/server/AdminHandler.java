@@ -64,6 +64,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             "/certs", HttpMethod.GET,
             "/tls/failures", HttpMethod.GET,
             "/clients", HttpMethod.GET,
+            "/upstreams", HttpMethod.GET,
             "/server-info", HttpMethod.GET,
             "/reload", HttpMethod.POST,
             "/renew", HttpMethod.POST);
@@ -128,7 +129,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     ctx,
                     request,
                     uri.path(),
-                    "/healthz, /readyz, /metrics, /certs, /clients, /tls/failures, /server-info, POST /reload,"
+                    "/healthz, /readyz, /metrics, /certs, /clients, /upstreams, /tls/failures, /server-info,"
+                            + " POST /reload,"
                             + " POST /renew");
             return;
         }
@@ -157,6 +159,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                                         view.metrics().failures().snapshot(),
                                         inventory.clock().instant())));
             case "/clients" -> send(ctx, request, clients(uri.parameters()));
+            case "/upstreams" ->
+                send(
+                        ctx,
+                        request,
+                        json(
+                                OK,
+                                UpstreamsReport.of(
+                                        view.upstreams(), inventory.clock().instant())));
             case "/server-info" -> send(ctx, request, json(OK, serverInfo.report()));
             case "/reload" -> reload(ctx, request);
             case "/renew" -> renew(ctx, request, uri.parameters());

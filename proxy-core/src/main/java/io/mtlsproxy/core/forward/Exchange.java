@@ -2,6 +2,8 @@ package io.mtlsproxy.core.forward;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.RetryOn;
+import io.mtlsproxy.config.UpstreamPolicy;
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
 import io.mtlsproxy.core.upstream.UpstreamAttempt;
 import io.mtlsproxy.core.upstream.UpstreamFailure;
@@ -71,6 +73,8 @@ final class Exchange implements UpstreamHandler.Sink {
     private boolean upstreamReadPaused;
     private final ResponseTimeout responseTimeout;
     private final long responseTimeoutNanos;
+    private final Deadlines deadlines;
+    private int tries; // which try an acquire belongs to: a late connect of a timed-out try is not this try's
 
     Exchange(ForwardedRequest forwarded, ClientSide client, long maxBody, ResponseTimeout responseTimeout) {
         this.owner = forwarded.owner();
@@ -86,6 +90,7 @@ final class Exchange implements UpstreamHandler.Sink {
                 forwarded.route().upstream().config().responseTimeout().toNanos();
         this.toClient = new ClientWrites(ctx, owner);
         this.attempt = forwarded.newAttempt();
+        this.deadlines = new Deadlines(ctx.executor());
         responseTimeout.activity();
     }
 
@@ -94,12 +99,20 @@ final class Exchange implements UpstreamHandler.Sink {
         if (none != null) {
             end(none);
         } else {
+            attempt.begin();
+            deadlines.startTotal(policy().requestTimeout(), this::totalTimedOut);
             acquire();
         }
     }
 
+    private UpstreamPolicy policy() {
+        return forwarded.route().upstream().config().policy();
+    }
+
     private void acquire() {
         state = State.CONNECTING;
+        int thisTry = ++tries;
+        deadlines.startTry(policy().retries().perTryTimeout(), this::tryTimedOut);
         Channel idle = attempt.pollIdle();
         if (idle != null) {
             connected(idle); // the usual case under load: a pooled keep-alive connection, no future needed
@@ -107,14 +120,14 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         Future<Channel> f = attempt.acquire();
         if (f.isDone()) {
-            onAcquired(f);
+            onAcquired(f, thisTry);
         } else {
-            f.addListener(x -> onAcquired(f));
+            f.addListener(x -> onAcquired(f, thisTry));
         }
     }
 
-    private void onAcquired(Future<Channel> f) {
-        if (state == State.DONE) {
+    private void onAcquired(Future<Channel> f, int thisTry) {
+        if (state == State.DONE || thisTry != tries) {
             if (f.isSuccess()) {
                 attempt.release(f.getNow()); // a fresh, unused connection: keep it for the next one
             }
@@ -122,16 +135,28 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         if (!f.isSuccess()) {
             UpstreamFailure failure = attempt.failed(f.cause());
-            // nothing of the request left the proxy: one more try on another endpoint when RetryPolicy allows
-            if (RetryPolicy.mayRetry(request) && attempt.retryElsewhere(failure)) {
-                log.upstream(attempt.endpoint().toString());
-                acquire();
-            } else {
+            // nothing of the request left the proxy: another try, on another endpoint if there is one
+            if (!retryOn(RetryOn.CONNECT_FAILURE)) {
                 end(failure);
             }
             return;
         }
         connected(f.getNow());
+    }
+
+    /**
+     * Tries again after {@code cause} when the route's retries allow it: the try's connection (if any) is closed,
+     * never pooled, and a new one is acquired. False when the exchange must end on the failure instead.
+     */
+    private boolean retryOn(RetryOn cause) {
+        if (!attempt.retry(cause, request.method().name(), RetryPolicy.repeatable(request))) {
+            return false;
+        }
+        toOrigin.close();
+        toOrigin.lost();
+        log.upstream(attempt.endpoint().toString());
+        acquire();
+        return true;
     }
 
     private void connected(Channel ch) {
@@ -238,6 +263,10 @@ final class Exchange implements UpstreamHandler.Sink {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            if (code >= 502 && code <= 504 && retryOn(RetryOn.ofStatus(code).orElseThrow())) {
+                ReferenceCountUtil.release(msg); // this answer goes nowhere: the request is tried again
+                return;
+            }
             startResponse(resp);
             return;
         }
@@ -257,6 +286,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
     private void startResponse(HttpResponse resp) {
         state = State.RESPONDING;
+        deadlines.tryAnswered();
         attempt.succeeded();
         log.status(resp.status().code());
         framing = ResponseFraming.apply(resp, client, owner.closeRequested());
@@ -319,6 +349,9 @@ final class Exchange implements UpstreamHandler.Sink {
             return;
         }
         attempt.count(failure);
+        if (state == State.FORWARDING && retryOn(RetryOn.RESET)) {
+            return;
+        }
         end(failure, "origin connection lost mid-response: " + failure.getMessage());
     }
 
@@ -373,6 +406,8 @@ final class Exchange implements UpstreamHandler.Sink {
     /** The one way out: DONE, timer off, unsent pieces released, the origin connection pooled or closed. */
     private void finish(boolean reuseUpstream) {
         state = State.DONE;
+        deadlines.cancel();
+        attempt.end();
         toClient.drop(); // unless complete() sent it: the exchange ends without the client seeing this response
         responseTimeout.cancel();
         toOrigin.releasePending();
@@ -381,6 +416,29 @@ final class Exchange implements UpstreamHandler.Sink {
         } else {
             toOrigin.close();
         }
+    }
+
+    /** {@code retries.per-try-timeout} passed without a response head: another try, or 504. */
+    private void tryTimedOut() {
+        if (state != State.CONNECTING && state != State.FORWARDING) {
+            return;
+        }
+        UpstreamFailure failure = UpstreamFailure.timeout("origin did not answer within per-try-timeout of "
+                + policy().retries().perTryTimeout().orElseThrow().toMillis() + " ms (" + attempt.endpoint() + ")");
+        attempt.count(failure);
+        if (!retryOn(RetryOn.STATUS_504)) {
+            end(failure);
+        }
+    }
+
+    /** The route's {@code timeout} passed: 504 before the response began, cut off after. */
+    private void totalTimedOut() {
+        if (state == State.DONE) {
+            return;
+        }
+        UpstreamFailure failure = UpstreamFailure.timeout("request not complete within the route's timeout of "
+                + policy().requestTimeout().orElseThrow().toMillis() + " ms (" + attempt.endpoint() + ")");
+        end(failure);
     }
 
     /** The connection's {@link ResponseTimeout} fired while this exchange was waiting for its origin. */

@@ -19,6 +19,9 @@ public final class MetricNames {
     public static final String IDENTITY_DENIALS = "mtls_proxy_identity_denials_total";
     public static final String CLIENTS = "mtls_proxy_clients";
     public static final String CLIENTS_DROPPED = "mtls_proxy_clients_dropped_total";
+    public static final String UPSTREAM_RETRIES = "mtls_proxy_upstream_retries_total";
+    public static final String UPSTREAM_HEALTHY = "mtls_proxy_upstream_healthy";
+    public static final String UPSTREAM_HEALTH_CHECKS = "mtls_proxy_upstream_health_checks_total";
     public static final String REVOKED_CONNECTIONS_CLOSED = "mtls_proxy_revoked_connections_closed_total";
 
     private MetricNames() {}

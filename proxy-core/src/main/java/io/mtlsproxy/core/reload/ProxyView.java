@@ -3,6 +3,7 @@ package io.mtlsproxy.core.reload;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
+import io.mtlsproxy.core.upstream.UpstreamCluster;
 import java.util.List;
 
 /**
@@ -22,6 +23,11 @@ public interface ProxyView {
     List<CrlUse> crls();
 
     ProxyMetrics metrics();
+
+    /** Every route's origins (GET /upstreams): endpoints with their health, in the current snapshot. */
+    default List<UpstreamCluster> upstreams() {
+        return List.of();
+    }
 
     /** Re-reads the configuration and every file it names; keeps the old state whole on failure. */
     ReloadResult reload();

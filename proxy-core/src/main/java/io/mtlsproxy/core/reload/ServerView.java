@@ -6,6 +6,7 @@ import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
+import io.mtlsproxy.core.upstream.UpstreamCluster;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -61,6 +62,14 @@ public final class ServerView implements ProxyView {
     @Override
     public ProxyMetrics metrics() {
         return metrics;
+    }
+
+    @Override
+    public List<UpstreamCluster> upstreams() {
+        Snapshot current = server.snapshot();
+        return current == null
+                ? List.of()
+                : current.routes().values().stream().map(r -> r.upstream()).toList();
     }
 
     /** Re-reads the configuration file the proxy runs from, and every file it names. */

@@ -217,6 +217,9 @@ public final class SnapshotBuilder {
      * say now (blocking: this runs on a start or reload thread), to be asked again when they expire.
      */
     private UpstreamCluster newCluster(RouteConfig rc, Optional<ClientTls> tls) {
+        // the route's passive-ejection, else the server's
+        EjectionPolicy ejection =
+                rc.upstream().policy().passiveEjection().map(EjectionPolicy::of).orElse(this.ejection);
         List<UpstreamEndpoint> endpoints = new ArrayList<>();
         Map<Endpoint, Long> due = new HashMap<>();
         for (Endpoint e : rc.upstream().endpoints()) {
@@ -239,7 +242,7 @@ public final class SnapshotBuilder {
                 due.put(e, System.nanoTime() + rc.upstream().dns().minTtl().toNanos());
             }
         }
-        UpstreamCluster cluster = new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls);
+        UpstreamCluster cluster = new UpstreamCluster(rc.name(), rc.upstream(), endpoints, tls, ejection);
         due.forEach(cluster::resolveAgainAt);
         return cluster;
     }

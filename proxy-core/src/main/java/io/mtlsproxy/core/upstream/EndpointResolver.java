@@ -27,7 +27,6 @@ public final class EndpointResolver implements AutoCloseable {
 
     private final Supplier<Collection<UpstreamCluster>> clusters;
     private final OriginDns dns;
-    private final EjectionPolicy ejection;
     private final Runnable onRetired;
     private final ScheduledExecutorService executor;
 
@@ -35,14 +34,9 @@ public final class EndpointResolver implements AutoCloseable {
      * @param clusters  the current snapshot's clusters, read at every tick (they follow reloads)
      * @param onRetired called when addresses left a cluster, so that the pools close their idle connections
      */
-    public EndpointResolver(
-            Supplier<Collection<UpstreamCluster>> clusters,
-            OriginDns dns,
-            EjectionPolicy ejection,
-            Runnable onRetired) {
+    public EndpointResolver(Supplier<Collection<UpstreamCluster>> clusters, OriginDns dns, Runnable onRetired) {
         this.clusters = requireNonNull(clusters, "clusters");
         this.dns = requireNonNull(dns, "dns");
-        this.ejection = requireNonNull(ejection, "ejection");
         this.onRetired = requireNonNull(onRetired, "onRetired");
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mtls-proxy-dns-timer");
@@ -94,7 +88,7 @@ public final class EndpointResolver implements AutoCloseable {
     }
 
     private void apply(UpstreamCluster cluster, Endpoint endpoint, List<InetAddress> addresses) {
-        List<UpstreamEndpoint> retired = cluster.replaceAddresses(endpoint, addresses, ejection);
+        List<UpstreamEndpoint> retired = cluster.replaceAddresses(endpoint, addresses, cluster.ejection());
         if (!retired.isEmpty()) {
             LOG.info(
                     "route {}: {} no longer resolves to {}: draining",

@@ -78,7 +78,14 @@ final class H2Connections {
                     p.addLast("h2", H2Codecs.client());
                     p.addLast("h2-flush", H2Codecs.streamFlushBatcher());
                     p.addLast("h2-streams", new Http2MultiplexHandler(new RefusePush()));
-                    p.addLast("idle", new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+                    p.addLast(
+                            "idle",
+                            new IdleStateHandler(
+                                    0,
+                                    0,
+                                    UpstreamPools.idleTimeout(cluster, idleTimeout)
+                                            .toMillis(),
+                                    TimeUnit.MILLISECONDS));
                     p.addLast("h2-idle-close", new CloseWhenIdle());
                 })
                 .addListener(f -> {

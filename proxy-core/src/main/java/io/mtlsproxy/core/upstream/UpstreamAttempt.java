@@ -2,6 +2,10 @@ package io.mtlsproxy.core.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.Counter;
+import io.mtlsproxy.config.Retries;
+import io.mtlsproxy.config.RetryOn;
+import io.mtlsproxy.core.metrics.MetricNames;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
@@ -11,9 +15,10 @@ import java.util.function.Consumer;
 
 /**
  * One request's (or one TCP relay's) way to an origin of its route, for HTTP exchanges, WebSockets and TCP alike:
- * pick an endpoint, connect or reuse a connection, classify a failure, count it for ejection, and try once more
- * (another endpoint when nothing was sent, or a new connection when a reused one was stale). Used on the
- * request's event loop only.
+ * pick an endpoint, connect or reuse a connection, classify a failure, count it for ejection, and decide whether
+ * to try again: by the route's {@code retries} (how many, after which failure, for which method, within the
+ * retry budget) on another endpoint when there is one, or once on a new connection when a reused one was stale.
+ * Used on the request's event loop only.
  */
 public final class UpstreamAttempt {
     private final UpstreamPools pools;
@@ -22,6 +27,9 @@ public final class UpstreamAttempt {
     private final EventLoop loop;
     private UpstreamEndpoint endpoint;
     private boolean retried;
+    private int retries;
+    private boolean inFlight;
+    private boolean holdsRetrySlot;
 
     public UpstreamAttempt(UpstreamPools pools, UpstreamCluster cluster, ProxyMetrics metrics, EventLoop loop) {
         this.pools = requireNonNull(pools, "pools");
@@ -31,15 +39,15 @@ public final class UpstreamAttempt {
     }
 
     /**
-     * Chooses the endpoint (round robin, ejected ones skipped); the failure to answer with when every endpoint is
-     * ejected, else null.
+     * Chooses the endpoint (by the route's load-balancing, ejected and unhealthy ones skipped); the failure to
+     * answer with when no endpoint is available, else null.
      */
     public UpstreamFailure pick() {
         endpoint = cluster.pick(System.nanoTime());
         return endpoint != null
                 ? null
                 : UpstreamFailure.unavailable("no healthy origin for route " + cluster.route()
-                        + ": every endpoint is ejected after failures");
+                        + ": every endpoint is ejected after failures or failing its health checks");
     }
 
     /** The endpoint picked; null before {@link #pick} or when none was healthy. */
@@ -88,20 +96,83 @@ public final class UpstreamAttempt {
     }
 
     /**
-     * After {@code failure} with nothing sent (connect or origin handshake), moves to another endpoint that is not
-     * ejected, once; false when already retried, the failure is not the endpoint's, or no other is healthy.
+     * The request is under way from now on: it counts as in flight at its endpoint (least-request) and as active
+     * on its route (retry budget) until {@link #end}. For HTTP exchanges; relays and tunnels do not count.
      */
-    public boolean retryElsewhere(UpstreamFailure failure) {
-        if (retried || !failure.endpointFault()) {
+    public void begin() {
+        if (!inFlight && endpoint != null) {
+            inFlight = true;
+            endpoint.inFlight().incrementAndGet();
+            cluster.retryBudget().requestStarted();
+        }
+    }
+
+    /** The request is over, whichever way: what {@link #begin} and a retry counted is given back. Idempotent. */
+    public void end() {
+        if (inFlight) {
+            inFlight = false;
+            endpoint.inFlight().decrementAndGet();
+            cluster.retryBudget().requestEnded();
+        }
+        if (holdsRetrySlot) {
+            holdsRetrySlot = false;
+            cluster.retryBudget().retryEnded();
+        }
+    }
+
+    /**
+     * Whether to try again after {@code cause}: the route retries on it, tries are left, the request can be sent
+     * again ({@code repeatable}: it has no body to replay), its {@code method} is one the route retries, and the
+     * retry budget has room. Moves to another
+     * available endpoint when there is one, else (but never after a failed connect) stays on this one if it is
+     * still available.
+     */
+    public boolean retry(RetryOn cause, String method, boolean repeatable) {
+        Retries policy = cluster.config().policy().retries();
+        if (!repeatable
+                || retries >= policy.attempts()
+                || !policy.on().contains(cause)
+                || !policy.methods().contains(method)) {
             return false;
         }
-        UpstreamEndpoint other = cluster.pickOther(System.nanoTime(), endpoint);
-        if (other == null) {
+        long now = System.nanoTime();
+        UpstreamEndpoint next = cluster.pickOther(now, endpoint);
+        // a failed connect goes elsewhere or nowhere (the same address would most likely refuse again); an answer
+        // or a reset may be tried again on the same endpoint
+        if (next == null && cause != RetryOn.CONNECT_FAILURE && endpoint.available(now)) {
+            next = endpoint;
+        }
+        if (next == null) {
             return false;
         }
+        if (!holdsRetrySlot) {
+            if (!cluster.retryBudget().tryStartRetry()) {
+                retryCounter("budget_exhausted").increment();
+                return false;
+            }
+            holdsRetrySlot = true;
+        }
+        retryCounter("retried").increment();
+        retries++;
         retried = true;
-        endpoint = other;
+        if (inFlight && next != endpoint) {
+            endpoint.inFlight().decrementAndGet();
+            next.inFlight().incrementAndGet();
+        }
+        endpoint = next;
         return true;
+    }
+
+    private Counter retryCounter(String result) {
+        return Counter.builder(MetricNames.UPSTREAM_RETRIES.replace("_total", ""))
+                .description("Requests tried again on an origin, and retries the retry budget refused")
+                .tags("route", cluster.route(), "result", result)
+                .register(metrics.registry());
+    }
+
+    /** Retries made by the route's retry policy (not counting a stale pooled connection's). */
+    public int retries() {
+        return retries;
     }
 
     /** A reused connection turned out stale: one more try on the same endpoint, once. */

@@ -3,6 +3,7 @@ package io.mtlsproxy.core.upstream;
 import static java.util.Objects.requireNonNull;
 
 import io.mtlsproxy.config.Endpoint;
+import io.mtlsproxy.config.LoadBalancing;
 import io.mtlsproxy.config.UpstreamConfig;
 import io.mtlsproxy.core.tls.ClientTls;
 import java.net.InetAddress;
@@ -11,18 +12,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A route's origins: endpoints in round-robin order with passive ejection (every address of every configured
- * host, kept current by {@link EndpointResolver}), the route's outbound TLS (absent for plain) and its timeouts
- * and limits.
+ * A route's origins: endpoints (every address of every configured host, kept current by {@link EndpointResolver})
+ * chosen by the route's load-balancing among those neither ejected nor failing health checks, the route's
+ * outbound TLS (absent for plain), its timeouts, limits and retry budget.
  */
 public final class UpstreamCluster {
     private final String route;
     private final UpstreamConfig config;
     private final Optional<ClientTls> tls;
     private final AtomicInteger next = new AtomicInteger();
+    private final LoadBalancing balancing;
+    private final EjectionPolicy ejection;
+    private final RetryBudget retryBudget;
     /** Read on every request without a lock; replaced whole (copy on write) when a name's addresses change. */
     private volatile List<UpstreamEndpoint> endpoints;
 
@@ -30,8 +35,21 @@ public final class UpstreamCluster {
 
     public UpstreamCluster(
             String route, UpstreamConfig config, List<UpstreamEndpoint> endpoints, Optional<ClientTls> tls) {
+        this(route, config, endpoints, tls, EjectionPolicy.DEFAULT);
+    }
+
+    /** {@code ejection}: the policy of endpoints that join later (a host name's new address). */
+    public UpstreamCluster(
+            String route,
+            UpstreamConfig config,
+            List<UpstreamEndpoint> endpoints,
+            Optional<ClientTls> tls,
+            EjectionPolicy ejection) {
         this.route = requireNonNull(route, "route");
         this.config = requireNonNull(config, "config");
+        this.balancing = config.policy().loadBalancing();
+        this.ejection = requireNonNull(ejection, "ejection");
+        this.retryBudget = new RetryBudget(config.policy().retries().budgetPercent());
         this.endpoints = List.copyOf(endpoints);
         this.tls = requireNonNull(tls, "tls");
     }
@@ -87,32 +105,59 @@ public final class UpstreamCluster {
         nextResolveNanos.put(endpoint, nanos);
     }
 
-    /** The next endpoint in rotation that is not ejected, or null when every endpoint is ejected. */
+    /** The endpoint the route's load-balancing chooses among the available ones, or null when none is. */
     public UpstreamEndpoint pick(long nowNanos) {
+        return pickOther(nowNanos, null);
+    }
+
+    /** As {@link #pick}, but never {@code avoid} (for a retry); null when no other endpoint is available. */
+    public UpstreamEndpoint pickOther(long nowNanos, UpstreamEndpoint avoid) {
         List<UpstreamEndpoint> endpoints = this.endpoints;
+        return switch (balancing) {
+            // a retry (avoid set) takes the next in turn without moving the turn: retries do not skew the rotation
+            case ROUND_ROBIN ->
+                firstAvailable(endpoints, avoid == null ? next.getAndIncrement() : next.get(), nowNanos, avoid, null);
+            case RANDOM -> firstAvailable(endpoints, randomStart(endpoints), nowNanos, avoid, null);
+            case LEAST_REQUEST -> {
+                // power of two choices: the less busy of two distinct endpoints drawn at random, which avoids a
+                // slow endpoint without the herd that "always the least busy" sends to whichever just finished
+                UpstreamEndpoint a = firstAvailable(endpoints, randomStart(endpoints), nowNanos, avoid, null);
+                UpstreamEndpoint b =
+                        a == null ? null : firstAvailable(endpoints, randomStart(endpoints), nowNanos, avoid, a);
+                yield b != null && b.inFlight().get() < a.inFlight().get() ? b : a;
+            }
+        };
+    }
+
+    private static int randomStart(List<UpstreamEndpoint> endpoints) {
+        return ThreadLocalRandom.current().nextInt(Math.max(1, endpoints.size()));
+    }
+
+    /** The first available endpoint from {@code start} on, wrapping around, neither avoided one; or null. */
+    private static UpstreamEndpoint firstAvailable(
+            List<UpstreamEndpoint> endpoints,
+            int start,
+            long nowNanos,
+            UpstreamEndpoint avoid,
+            UpstreamEndpoint avoidToo) {
         int n = endpoints.size();
-        int start = Math.floorMod(next.getAndIncrement(), n);
+        int from = Math.floorMod(start, Math.max(1, n));
         for (int i = 0; i < n; i++) {
-            UpstreamEndpoint e = endpoints.get((start + i) % n);
-            if (e.available(nowNanos)) {
+            UpstreamEndpoint e = endpoints.get((from + i) % n);
+            if (e != avoid && e != avoidToo && e.available(nowNanos)) {
                 return e;
             }
         }
         return null;
     }
 
-    /** As {@link #pick}, but never {@code avoid} (for a retry); null when no other endpoint is available. */
-    public UpstreamEndpoint pickOther(long nowNanos, UpstreamEndpoint avoid) {
-        List<UpstreamEndpoint> endpoints = this.endpoints;
-        int n = endpoints.size();
-        int start = Math.floorMod(next.getAndIncrement(), n);
-        for (int i = 0; i < n; i++) {
-            UpstreamEndpoint e = endpoints.get((start + i) % n);
-            if (e != avoid && e.available(nowNanos)) {
-                return e;
-            }
-        }
-        return null;
+    public RetryBudget retryBudget() {
+        return retryBudget;
+    }
+
+    /** The passive ejection policy of this route's endpoints. */
+    public EjectionPolicy ejection() {
+        return ejection;
     }
 
     public String route() {

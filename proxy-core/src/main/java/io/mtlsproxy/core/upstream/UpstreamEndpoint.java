@@ -20,9 +20,13 @@ public final class UpstreamEndpoint {
     private final EjectionPolicy ejection;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicInteger openConnections = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final EndpointHealth health = new EndpointHealth();
     private final InetSocketAddress address;
     private final String resolveError;
     private volatile long ejectedUntilNanos;
+    private volatile long ejectedAtMillis;
+    private volatile long streakStartNanos;
     private volatile boolean ejected;
     private volatile boolean retired;
 
@@ -51,6 +55,15 @@ public final class UpstreamEndpoint {
         return address;
     }
 
+    /** The address as /upstreams and the metrics show it, {@code ip:port} ({@code [v6]:port}); null unresolved. */
+    public String addressText() {
+        if (address == null) {
+            return null;
+        }
+        String ip = address.getAddress().getHostAddress();
+        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + address.getPort();
+    }
+
     public String resolveError() {
         return resolveError == null ? "cannot resolve " + endpoint.host() : resolveError;
     }
@@ -63,7 +76,11 @@ public final class UpstreamEndpoint {
         return route;
     }
 
+    /** In rotation: not failing its active health checks, and not ejected after failed requests. */
     public boolean available(long nowNanos) {
+        if (!health.healthy()) {
+            return false;
+        }
         if (!ejected) {
             return true;
         }
@@ -71,6 +88,7 @@ public final class UpstreamEndpoint {
             // back in rotation with a clean record; one more failure streak ejects it again
             consecutiveFailures.set(0);
             ejected = false;
+            ejectedAtMillis = -System.currentTimeMillis(); // negative: when the ejection ended
             return true;
         }
         return false;
@@ -86,12 +104,39 @@ public final class UpstreamEndpoint {
 
     /** Returns true when this failure ejected the endpoint. */
     public boolean recordFailure(long nowNanos) {
-        if (consecutiveFailures.incrementAndGet() >= ejection.consecutiveFailures() && !ejected) {
+        int streak = consecutiveFailures.incrementAndGet();
+        if (streak == 1) {
+            streakStartNanos = nowNanos;
+        } else if (nowNanos - streakStartNanos > ejection.window().toNanos()) {
+            consecutiveFailures.set(1); // the streak took longer than the window: it starts over with this one
+            streakStartNanos = nowNanos;
+            streak = 1;
+        }
+        if (streak >= ejection.consecutiveFailures() && !ejected) {
             ejectedUntilNanos = nowNanos + ejection.ejectFor().toNanos();
+            ejectedAtMillis = System.currentTimeMillis();
             ejected = true;
             return true;
         }
         return false;
+    }
+
+    /**
+     * When the current ejection began (epoch millis) while {@link #ejected}; after one, minus when it ended; 0 when
+     * never ejected.
+     */
+    public long ejectedAtMillis() {
+        return ejectedAtMillis;
+    }
+
+    /** Active health check state. */
+    public EndpointHealth health() {
+        return health;
+    }
+
+    /** Requests in flight to this endpoint (least-request balancing). */
+    public AtomicInteger inFlight() {
+        return inFlight;
     }
 
     public AtomicInteger openConnections() {

@@ -68,7 +68,7 @@ public final class UpstreamPools {
         if (idle != null) {
             return loop.newSucceededFuture(idle);
         }
-        Future<Channel> connected = connector.open(cluster, endpoint, loop, this::http1);
+        Future<Channel> connected = connector.open(cluster, endpoint, loop, p -> http1(p, cluster));
         connected.addListener(f -> {
             if (f.isSuccess()) {
                 Channel ch = connected.getNow();
@@ -88,10 +88,15 @@ public final class UpstreamPools {
                 false);
     }
 
+    /** How long an origin connection may stay unused: the route's upstream idle-timeout, else the server's. */
+    static Duration idleTimeout(UpstreamCluster cluster, Duration serverDefault) {
+        return cluster.config().policy().idleTimeout().orElse(serverDefault);
+    }
+
     /** After TLS, a pooled connection's pipeline: http client codec → idle → relay. */
-    private void http1(ChannelPipeline p) {
+    private void http1(ChannelPipeline p, UpstreamCluster cluster) {
         p.addLast("http", httpCodec());
-        p.addLast("idle", new IdleTimeout(idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast("idle", new IdleTimeout(idleTimeout(cluster, idleTimeout).toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("relay", new UpstreamHandler());
     }
 

@@ -22,6 +22,7 @@ import io.mtlsproxy.config.RouteProtocol;
 import io.mtlsproxy.config.Source;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.config.UpstreamConfig;
+import io.mtlsproxy.config.UpstreamPolicy;
 import io.mtlsproxy.config.UpstreamProtocol;
 import io.mtlsproxy.config.UpstreamTls;
 import io.mtlsproxy.config.UpstreamTlsMode;
@@ -136,6 +137,7 @@ public final class TestConfigs {
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration responseTimeout = Duration.ofSeconds(10);
         private int maxConnections = 256;
+        private UpstreamPolicy policy = UpstreamPolicy.DEFAULT;
 
         private RouteBuilder(String name, String listener) {
             this.name = name;
@@ -216,11 +218,24 @@ public final class TestConfigs {
             return this;
         }
 
+        /** Load-balancing, health checks, ejection, retries and the extra timeouts. */
+        public RouteBuilder policy(UpstreamPolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
         public RouteConfig build() {
             UpstreamTls tls =
                     new UpstreamTls(mode, trustCa, serverName, verifyHostname, expectedUriSans, clientIdentity);
             UpstreamConfig upstream = new UpstreamConfig(
-                    endpoints, UpstreamProtocol.H1, tls, connectTimeout, responseTimeout, maxConnections);
+                    endpoints,
+                    UpstreamProtocol.H1,
+                    tls,
+                    connectTimeout,
+                    responseTimeout,
+                    maxConnections,
+                    UpstreamConfig.Dns.DEFAULT,
+                    policy);
             return new RouteConfig(
                     name, listener, new Match(host, prefix), RouteProtocol.HTTP, identity, forward, upstream, SOURCE);
         }

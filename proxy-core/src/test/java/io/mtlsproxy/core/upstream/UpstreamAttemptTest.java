@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mtlsproxy.config.Endpoint;
+import io.mtlsproxy.config.RetryOn;
 import io.mtlsproxy.config.UpstreamConfig;
 import io.mtlsproxy.config.UpstreamProtocol;
 import io.mtlsproxy.config.UpstreamTls;
@@ -111,12 +112,12 @@ class UpstreamAttemptTest {
             assertEquals(1.0, errors("connect"));
             assertTrue(refusing.ejected(), "counted for ejection");
 
-            assertTrue(onLoop(() -> attempt.retryElsewhere(failure)));
+            assertTrue(onLoop(() -> attempt.retry(RetryOn.CONNECT_FAILURE, "GET", true)));
             assertSame(listening, attempt.endpoint());
             Future<Channel> second = onLoop(attempt::acquire);
             Channel ch = second.sync().getNow();
             assertFalse(listening.ejected());
-            assertFalse(onLoop(() -> attempt.retryElsewhere(failure)), "one retry per request");
+            assertFalse(onLoop(() -> attempt.retry(RetryOn.CONNECT_FAILURE, "GET", true)), "attempts = 1 by default");
             assertFalse(onLoop(attempt::retryFresh), "a stale-connection retry is the same one retry");
             ch.close().sync();
         }
@@ -135,7 +136,6 @@ class UpstreamAttemptTest {
         });
         assertFalse(attempt.endpoint().ejected(), "not counted: not the origin's fault");
         assertEquals(0.0, errors("connect") + errors("reset"));
-        assertFalse(onLoop(() -> attempt.retryElsewhere(tooBig)));
         assertTrue(onLoop(attempt::retryFresh), "the one retry is still there");
         assertFalse(onLoop(attempt::retryFresh));
     }
@@ -148,7 +148,9 @@ class UpstreamAttemptTest {
         Future<Channel> f = onLoop(attempt::acquire);
         f.await(10, TimeUnit.SECONDS);
         onLoop(() -> attempt.failed(f.cause()));
-        assertFalse(onLoop(() -> attempt.retryElsewhere(UpstreamFailure.closed(only))), "no other endpoint");
+        assertFalse(
+                onLoop(() -> attempt.retry(RetryOn.CONNECT_FAILURE, "GET", true)),
+                "no other endpoint, this one ejected");
 
         UpstreamAttempt next = new UpstreamAttempt(pools, cluster(only), metrics, loop);
         UpstreamFailure none = onLoop(next::pick);

@@ -1,0 +1,143 @@
+package io.mtlsproxy.core.upstream;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.mtlsproxy.config.HealthCheck;
+import io.mtlsproxy.core.metrics.MetricNames;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the active health checks of every route that has a {@code health-check}, off the request path: a timer
+ * thread of its own finds the checks that are due, and each check is a non-blocking connect (and request) on one
+ * of the event loops, through the route's own {@link UpstreamConnector} TLS. It also keeps the
+ * {@code mtls_proxy_upstream_healthy} gauge of every endpoint of the current snapshot. The clusters are read at
+ * every tick, so checks follow reloads; an endpoint carried over by a reload keeps its health.
+ */
+public final class HealthChecks implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HealthChecks.class);
+    private static final long TICK_MILLIS = 50;
+    private static final long GAUGE_SYNC_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Supplier<Collection<UpstreamCluster>> clusters;
+    private final UpstreamConnector connector;
+    private final EventLoopGroup loops;
+    private final MeterRegistry registry;
+    private final ScheduledExecutorService timer;
+    private final Map<UpstreamEndpoint, Meter> gauges = new IdentityHashMap<>(); // timer thread only
+    private long nextGaugeSync;
+
+    /** @param clusters the current snapshot's clusters, read at every tick */
+    public HealthChecks(
+            Supplier<Collection<UpstreamCluster>> clusters,
+            UpstreamConnector connector,
+            EventLoopGroup loops,
+            MeterRegistry registry) {
+        this.clusters = requireNonNull(clusters, "clusters");
+        this.connector = requireNonNull(connector, "connector");
+        this.loops = requireNonNull(loops, "loops");
+        this.registry = requireNonNull(registry, "registry");
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mtls-proxy-health");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void tick() {
+        try {
+            long now = System.nanoTime();
+            Collection<UpstreamCluster> current = clusters.get();
+            for (UpstreamCluster cluster : current) {
+                HealthCheck check = cluster.config().policy().healthCheck().orElse(null);
+                if (check == null) {
+                    continue;
+                }
+                for (UpstreamEndpoint e : cluster.endpoints()) {
+                    if (e.address() != null && e.health().claim(now, check)) {
+                        EventLoop loop = loops.next();
+                        loop.execute(() -> HealthProbe.run(connector, cluster, e, check, loop)
+                                .addListener(f -> recorded(cluster, e, check, (HealthProbe.Result) f.getNow())));
+                    }
+                }
+            }
+            if (now - nextGaugeSync >= 0) {
+                nextGaugeSync = now + GAUGE_SYNC_NANOS;
+                syncGauges(current);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("health checks: tick failed", e);
+        }
+    }
+
+    private void recorded(UpstreamCluster cluster, UpstreamEndpoint e, HealthCheck check, HealthProbe.Result r) {
+        Counter.builder(MetricNames.UPSTREAM_HEALTH_CHECKS.replace("_total", ""))
+                .description("Active health checks of origin endpoints, by result")
+                .tags("route", cluster.route(), "result", r.passed() ? "pass" : "fail")
+                .register(registry)
+                .increment();
+        if (e.health().record(r.passed(), r.text(), check)) {
+            LOG.warn(
+                    "route {}: endpoint {} ({}) is now {}: {}",
+                    cluster.route(),
+                    e,
+                    e.addressText(),
+                    e.health().healthy() ? "healthy" : "unhealthy",
+                    r.text());
+        }
+    }
+
+    /** One gauge per endpoint of the current snapshot: 1 in rotation, 0 unhealthy or ejected. */
+    private void syncGauges(Collection<UpstreamCluster> current) {
+        Set<UpstreamEndpoint> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        current.forEach(c -> seen.addAll(c.endpoints()));
+        // gone first: a new endpoint with the same labels (a route rebuilt by a reload) then gets its own gauge
+        gauges.entrySet().removeIf(en -> {
+            if (seen.contains(en.getKey())) {
+                return false;
+            }
+            registry.remove(en.getValue());
+            return true;
+        });
+        for (UpstreamCluster cluster : current) {
+            for (UpstreamEndpoint e : cluster.endpoints()) {
+                gauges.computeIfAbsent(
+                        e,
+                        x -> Gauge.builder(MetricNames.UPSTREAM_HEALTHY, x, y -> y.available(System.nanoTime()) ? 1 : 0)
+                                .description(
+                                        "1 while an origin endpoint is in rotation, 0 when failing health checks or"
+                                                + " ejected")
+                                .tags(
+                                        "route",
+                                        cluster.route(),
+                                        "endpoint",
+                                        x.toString(),
+                                        "address",
+                                        String.valueOf(x.addressText()))
+                                .strongReference(true)
+                                .register(registry));
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}
