@@ -10,7 +10,10 @@ final class RouteReader {
     private RouteReader() {}
 
     static ParsedRoute read(Node n) {
-        n.allowOnly("name", "listener", "match", "protocol", "client-identity", "forward-client-cert", "upstream");
+        List<String> keys = new ArrayList<>(
+                List.of("name", "listener", "match", "protocol", "client-identity", "forward-client-cert", "upstream"));
+        keys.addAll(RequestRulesReader.KEYS);
+        n.allowOnly(keys.toArray(String[]::new));
         String name = n.requiredText("name", "a route name, e.g. orders").orElse("");
         Syntax.checkName(name)
                 .filter(x -> n.has("name"))
@@ -37,7 +40,9 @@ final class RouteReader {
                             UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT,
                             UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT);
                 });
-        RouteConfig config = new RouteConfig(name, listener, match, protocol, identity, forward, upstream, n.source());
+        RequestRules rules = RequestRulesReader.read(n, protocol);
+        RouteConfig config =
+                new RouteConfig(name, listener, match, protocol, identity, forward, upstream, n.source(), rules);
         return new ParsedRoute(
                 config,
                 n.path(),
