@@ -31,6 +31,7 @@ import io.mtlsproxy.core.renew.acme.ChallengeResponders;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.TlsProvider;
+import io.mtlsproxy.core.trace.RequestIds;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
 import io.mtlsproxy.core.upstream.EndpointResolver;
 import io.mtlsproxy.core.upstream.OriginDns;
@@ -433,6 +434,11 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
         @Override
         public AccessLog accessLog() {
             return accessLog;
+        }
+
+        @Override
+        public RequestIds requestIds() {
+            return snapshot.requestIds();
         }
 
         @Override

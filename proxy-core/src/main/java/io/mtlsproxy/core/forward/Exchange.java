@@ -117,6 +117,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
     private void acquire() {
         state = State.CONNECTING;
+        log.connecting();
         Channel idle = attempt.pollIdle();
         if (idle != null) {
             connected(idle); // the usual case under load: a pooled keep-alive connection, no future needed
@@ -154,6 +155,7 @@ final class Exchange implements UpstreamHandler.Sink {
     private void connected(Channel ch) {
         boolean sentBefore = requestSent; // a retry after a stale connection: the request went out whole before
         state = State.FORWARDING;
+        log.connected();
         toOrigin.connected(ch, this);
         if (client.expectContinue() && !attempt.retried()) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(
@@ -276,6 +278,8 @@ final class Exchange implements UpstreamHandler.Sink {
         state = State.RESPONDING;
         attempt.succeeded();
         log.status(resp.status().code());
+        log.responded();
+        ResponseHeaders.apply(resp.headers(), route, log, fc.requestIds());
         framing = ResponseFraming.apply(resp, client, owner.closeRequested());
         toClient.head(resp); // held until the first piece of body or the end of the read
         responseTimeout.arm(responseTimeoutNanos); // from here on it watches for a stalled response body

@@ -19,6 +19,7 @@ public final class MetricNames {
     public static final String IDENTITY_DENIALS = "mtls_proxy_identity_denials_total";
     public static final String CLIENTS = "mtls_proxy_clients";
     public static final String CLIENTS_DROPPED = "mtls_proxy_clients_dropped_total";
+    public static final String RATE_LIMIT_REQUESTS = "mtls_proxy_rate_limit_requests_total";
     public static final String REVOKED_CONNECTIONS_CLOSED = "mtls_proxy_revoked_connections_closed_total";
 
     private MetricNames() {}

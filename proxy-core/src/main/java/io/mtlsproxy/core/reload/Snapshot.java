@@ -7,6 +7,7 @@ import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
+import io.mtlsproxy.core.trace.RequestIds;
 import io.mtlsproxy.core.upstream.UpstreamEndpoint;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,11 +27,18 @@ public final class Snapshot {
     private final ProxyConfig config;
     private final Map<String, Listener> listeners;
     private final Map<String, Route> routes;
+    private final RequestIds requestIds;
 
     Snapshot(ProxyConfig config, Map<String, Listener> listeners, Map<String, Route> routes) {
         this.config = requireNonNull(config, "config");
         this.listeners = Map.copyOf(listeners);
         this.routes = Map.copyOf(routes);
+        this.requestIds = new RequestIds(config.requestId());
+    }
+
+    /** The request-ID policy of this configuration. */
+    public RequestIds requestIds() {
+        return requestIds;
     }
 
     public ProxyConfig config() {
