@@ -43,7 +43,8 @@ public final class BenchMain implements Callable<Integer> {
             names = "--peers",
             split = ",",
             paramLabel = "P,...",
-            description = "Peers to run (default: mtls-proxy,nginx,haproxy).")
+            description = "Peers to run (default: mtls-proxy,nginx,haproxy; also mtls-proxy-bare: request IDs and trace"
+                    + " context off, mtls-proxy-rules: plus a request header rule).")
     List<String> peers;
 
     @Option(

@@ -72,14 +72,15 @@ final class ObservabilityReader {
     static RequestIdConfig requestId(Node root) {
         return root.object(REQUEST_ID)
                 .map(r -> {
-                    r.allowOnly("header", "trust-incoming");
+                    r.allowOnly("header", "trust-incoming", "enabled");
                     String header =
                             r.text("header", RequestIdConfig.DEFAULT.header()).trim();
                     if (!TOKEN.matcher(header).matches()) {
                         r.error("header", Syntax.quote(header) + " (expected: a header name such as X-Request-Id)");
                         header = RequestIdConfig.DEFAULT.header();
                     }
-                    return new RequestIdConfig(header, Scalars.bool(r, "trust-incoming", false));
+                    return new RequestIdConfig(
+                            header, Scalars.bool(r, "trust-incoming", false), Scalars.bool(r, "enabled", true));
                 })
                 .orElse(RequestIdConfig.DEFAULT);
     }

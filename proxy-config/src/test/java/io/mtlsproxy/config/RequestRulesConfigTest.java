@@ -50,7 +50,7 @@ class RequestRulesConfigTest {
                   rate-limit { key = client-identity, rate = 100, per = 1s, burst = 200 }
                 }]
                 """);
-        assertEquals(new RequestIdConfig("X-Trace-Id", true), c.requestId());
+        assertEquals(new RequestIdConfig("X-Trace-Id", true, true), c.requestId());
         assertEquals("off", c.accessLog());
         assertEquals(AccessLogFormat.Style.ECS, c.accessLogFormat().style());
         assertEquals(List.of("request_id", "status"), c.accessLogFormat().fields());

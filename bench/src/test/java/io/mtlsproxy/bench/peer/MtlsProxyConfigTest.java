@@ -1,6 +1,7 @@
 package io.mtlsproxy.bench.peer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mtlsproxy.bench.pki.BenchPki;
@@ -74,5 +75,37 @@ class MtlsProxyConfigTest {
                     r.upstream().tls().mode(),
                     leg.id());
         }
+    }
+
+    @Test
+    void theBareAndRulesVariantsLoadWithTheirSettings(@TempDir Path dir) throws Exception {
+        BenchPki pki = BenchPki.create(dir.resolve("pki"));
+        PeerEnvironment env = new PeerEnvironment(
+                dir,
+                pki,
+                Map.of(Hop.PLAIN, 20001, Hop.TLS, 20002, Hop.MTLS, 20003),
+                CpuPlan.defaults(2),
+                20_000,
+                false);
+        Map<Leg, Integer> ports = Map.of(Leg.MTLS_PLAIN, 21000);
+        Path bare = dir.resolve("bare.conf");
+        Files.writeString(bare, MtlsProxyPeer.config(env, ports, 21999, MtlsProxyPeer.Variant.BARE));
+        Path rules = dir.resolve("rules.conf");
+        Files.writeString(rules, MtlsProxyPeer.config(env, ports, 21999, MtlsProxyPeer.Variant.RULES));
+
+        ProxyConfig b = ConfigLoader.load(bare, Map.of());
+        assertFalse(b.requestId().enabled());
+        assertTrue(b.routes().get(0).rules().requestHeaders().isEmpty());
+        ProxyConfig r = ConfigLoader.load(rules, Map.of());
+        assertTrue(r.requestId().enabled());
+        assertEquals(
+                "%{client.subject}",
+                r.routes()
+                        .get(0)
+                        .rules()
+                        .requestHeaders()
+                        .set()
+                        .get("X-Client-Subject")
+                        .text());
     }
 }

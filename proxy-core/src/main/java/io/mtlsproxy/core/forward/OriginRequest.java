@@ -41,8 +41,10 @@ final class OriginRequest {
         ForwardedHeaders.apply(h, route.config().forwardClientCert(), conn, target.host());
         RouteRules rules = route.rules();
         rules.request().apply(h, conn.peer(), requestId); // rules cannot name the headers the proxy sets here
-        h.set(ids.header(), requestId);
-        TraceContext.forward(h);
+        if (requestId != null) { // null: request-id.enabled = false, the proxy adds nothing of its own
+            h.set(ids.header(), requestId);
+            TraceContext.forward(h);
+        }
         String uri = rules.rewrite() == null ? target.uri() : rules.rewrite().apply(target.uri());
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);

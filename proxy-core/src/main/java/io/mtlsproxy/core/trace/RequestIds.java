@@ -15,18 +15,26 @@ public final class RequestIds {
 
     private final AsciiString header;
     private final boolean trustIncoming;
+    private final boolean enabled;
 
     public RequestIds(RequestIdConfig config) {
         this.header = AsciiString.cached(config.header());
         this.trustIncoming = config.trustIncoming();
+        this.enabled = config.enabled();
     }
 
     public AsciiString header() {
         return header;
     }
 
-    /** The ID of the request with these headers: the trusted hop's when allowed and well-formed, else a new one. */
+    /**
+     * The ID of the request with these headers: the trusted hop's when allowed and well-formed, else a new one; null
+     * when request IDs are off.
+     */
     public String idFor(HttpHeaders headers) {
+        if (!enabled) {
+            return null;
+        }
         if (trustIncoming) {
             String incoming = headers.get(header);
             if (incoming != null && wellFormed(incoming)) {

@@ -68,7 +68,7 @@ class TraceContextTest {
     @Test
     void requestIdsAreNewUuidsUnlessATrustedHopSentAGoodOne() {
         RequestIds fresh = RequestIds.DEFAULT;
-        RequestIds trusting = new RequestIds(new RequestIdConfig("X-Request-Id", true));
+        RequestIds trusting = new RequestIds(new RequestIdConfig("X-Request-Id", true, true));
         HttpHeaders h = new DefaultHttpHeaders().add("x-request-id", "lb-1234");
         assertEquals("lb-1234", trusting.idFor(h));
         assertNotEquals("lb-1234", fresh.idFor(h));
@@ -77,6 +77,8 @@ class TraceContextTest {
                 129,
                 trusting.idFor(new DefaultHttpHeaders().add("x-request-id", "a".repeat(129)))
                         .length());
+        RequestIds off = new RequestIds(new RequestIdConfig("X-Request-Id", true, false));
+        assertNull(off.idFor(h), "request-id.enabled = false: none, not even the client's");
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 10_000; i++) {
             String id = RequestIds.newId();
