@@ -181,6 +181,7 @@ final class WebSocketTunnel {
                 attempt.succeeded();
                 cancelTimer();
                 log.status(resp.status().code());
+                ResponseHeaders.apply(resp.headers(), route, log, fc.requestIds());
                 if (resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
                     switched = true;
                     ctx.write(resp); // through the client's HTTP encoder, which leaves right after
