@@ -2,7 +2,7 @@ package io.mtlsproxy.core.trace;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
-import java.util.List;
+import java.util.Iterator;
 
 /**
  * W3C Trace Context (traceparent, tracestate) through the proxy. The proxy is a span of its own: the origin gets
@@ -23,8 +23,11 @@ public final class TraceContext {
      * traceparent the origin gets.
      */
     public static String forward(HttpHeaders headers) {
-        List<String> incoming = headers.getAll(TRACEPARENT);
-        String parent = incoming.size() == 1 ? incoming.get(0) : null;
+        Iterator<String> incoming = headers.valueStringIterator(TRACEPARENT); // no list made per request
+        String parent = incoming.hasNext() ? incoming.next() : null;
+        if (incoming.hasNext()) {
+            parent = null; // two parents are none
+        }
         char[] out = new char[LENGTH];
         if (parent != null && valid(parent)) {
             parent.getChars(0, 36, out, 0); // version, trace ID and the dash after it
