@@ -44,8 +44,9 @@ public final class BenchMain implements Callable<Integer> {
             split = ",",
             paramLabel = "P,...",
             description = "Peers to run: mtls-proxy, nginx, haproxy (same work as mtls-proxy: forwarded headers, "
-                    + "XFCC), nginx-minimal, haproxy-minimal (no header added) (default: all five; --quick: the "
-                    + "first three).")
+                    + "XFCC), nginx-minimal, haproxy-minimal (no header added) (default: these five; --quick: the "
+                    + "first three); also mtls-proxy-bare (request IDs and trace context off) and mtls-proxy-rules "
+                    + "(plus a request header rule).")
     List<String> peers;
 
     @Option(

@@ -182,6 +182,12 @@ public final class BenchRun implements AutoCloseable {
             peers.add(
                     switch (name) {
                         case "mtls-proxy" -> new MtlsProxyPeer(options.proxyJar(), options.proxyJvmOptions());
+                        case "mtls-proxy-bare" ->
+                            new MtlsProxyPeer(
+                                    options.proxyJar(), options.proxyJvmOptions(), MtlsProxyPeer.Variant.BARE);
+                        case "mtls-proxy-rules" ->
+                            new MtlsProxyPeer(
+                                    options.proxyJar(), options.proxyJvmOptions(), MtlsProxyPeer.Variant.RULES);
                         case "nginx" -> new NginxPeer(options.nginx(), false);
                         case "nginx-minimal" -> new NginxPeer(options.nginx(), true);
                         case "haproxy" -> new HaproxyPeer(options.haproxy(), false);

@@ -81,7 +81,8 @@ public final class ConfigLoader {
                 "listeners",
                 "reload",
                 "shutdown-grace",
-                "access-log",
+                ObservabilityReader.ACCESS_LOG,
+                ObservabilityReader.REQUEST_ID,
                 "routes-dir",
                 ROUTES,
                 "issuers",
@@ -111,7 +112,9 @@ public final class ConfigLoader {
         FleetReader.Shutdown shutdown = FleetReader.shutdown(root);
         Optional<FileRef> ticketKeys = FleetReader.sessionTicketKeys(root);
         ticketKeys.ifPresent(this::watch);
-        String accessLog = accessLog(root);
+        String accessLog = ObservabilityReader.accessLogPath(root);
+        AccessLogFormat accessLogFormat = ObservabilityReader.accessLogFormat(root);
+        RequestIdConfig requestId = ObservabilityReader.requestId(root);
 
         List<ParsedRoute> routes = new ArrayList<>();
         root.objectList(ROUTES).forEach(r -> routes.add(RouteReader.read(r)));
@@ -147,7 +150,9 @@ public final class ConfigLoader {
                 renewal,
                 shutdown.drainDelay(),
                 ticketKeys,
-                clients);
+                clients,
+                requestId,
+                accessLogFormat);
     }
 
     private static AdminConfig admin(Node a) {
@@ -201,28 +206,6 @@ public final class ConfigLoader {
         return new ReloadConfig(
                 Scalars.bool(r, "watch", d.watch()),
                 Scalars.duration(r, "interval", d.interval(), MIN_RELOAD_INTERVAL));
-    }
-
-    /** {@code stdout}, {@code stderr}, {@code off}, or a file (stored as an absolute path). */
-    private static String accessLog(Node root) {
-        return root.child("access-log")
-                .flatMap(n -> n.asText().map(text -> {
-                    if (text.equals("stdout") || text.equals("stderr") || text.equals("off")) {
-                        return text;
-                    }
-                    if (text.isBlank()) {
-                        n.error("\"\" (expected: \"stdout\", \"stderr\", \"off\" or a file path)");
-                        return "stdout";
-                    }
-                    return n.fileSystemPath(text)
-                            .map(named -> {
-                                Path p = n.directoryOfSource().resolve(named).normalize();
-                                FileChecks.checkWritableLocation(p, n.source(), n.path(), n.problems());
-                                return p.toString();
-                            })
-                            .orElse("stdout");
-                }))
-                .orElse("stdout");
     }
 
     /**

@@ -18,7 +18,8 @@ import java.util.Optional;
  *
  * <p>{@code drainDelay}: on SIGTERM, how long /readyz answers 503 while the listeners still accept, before the
  * drain of {@code shutdownGrace} begins. {@code sessionTicketKeys}: the file of ticket keys a fleet shares.
- * {@code clients}: how many client certificates /clients keeps.
+ * {@code clients}: how many client certificates /clients keeps. {@code requestId} names the request-ID header;
+ * {@code accessLogFormat} shapes the lines of the {@code accessLog} (where they go).
  */
 public record ProxyConfig(
         Path file,
@@ -35,7 +36,9 @@ public record ProxyConfig(
         RenewalConfig renewal,
         Duration drainDelay,
         Optional<FileRef> sessionTicketKeys,
-        ClientsConfig clients) {
+        ClientsConfig clients,
+        RequestIdConfig requestId,
+        AccessLogFormat accessLogFormat) {
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     public static final Duration DEFAULT_DRAIN_DELAY = Duration.ZERO;
 
@@ -55,6 +58,45 @@ public record ProxyConfig(
         requireNonNull(drainDelay, "drainDelay");
         requireNonNull(sessionTicketKeys, "sessionTicketKeys");
         requireNonNull(clients, "clients");
+        requireNonNull(requestId, "requestId");
+        requireNonNull(accessLogFormat, "accessLogFormat");
+    }
+
+    /** A configuration with the default request ID and access log format. */
+    public ProxyConfig(
+            Path file,
+            AdminConfig admin,
+            ExpiryConfig expiry,
+            List<ListenerConfig> listeners,
+            List<RouteConfig> routes,
+            ReloadConfig reload,
+            Duration shutdownGrace,
+            String accessLog,
+            Optional<Path> routesDir,
+            List<Path> watchedFiles,
+            Map<String, IssuerConfig> issuers,
+            RenewalConfig renewal,
+            Duration drainDelay,
+            Optional<FileRef> sessionTicketKeys,
+            ClientsConfig clients) {
+        this(
+                file,
+                admin,
+                expiry,
+                listeners,
+                routes,
+                reload,
+                shutdownGrace,
+                accessLog,
+                routesDir,
+                watchedFiles,
+                issuers,
+                renewal,
+                drainDelay,
+                sessionTicketKeys,
+                clients,
+                RequestIdConfig.DEFAULT,
+                AccessLogFormat.DEFAULT);
     }
 
     public Optional<ListenerConfig> listener(String name) {

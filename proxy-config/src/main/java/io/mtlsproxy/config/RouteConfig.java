@@ -2,7 +2,10 @@ package io.mtlsproxy.config;
 
 import static java.util.Objects.requireNonNull;
 
-/** A route: which requests of which listener it takes, who may use it, and where they go. */
+/**
+ * A route: which requests of which listener it takes, who may use it, where they go, and what is done to them on
+ * the way ({@code rules}: headers, rewrite, rate limit).
+ */
 public record RouteConfig(
         String name,
         String listener,
@@ -11,7 +14,8 @@ public record RouteConfig(
         ClientIdentity clientIdentity,
         ForwardClientCert forwardClientCert,
         UpstreamConfig upstream,
-        Source source) {
+        Source source,
+        RequestRules rules) {
     public RouteConfig {
         requireNonNull(name, "name");
         requireNonNull(listener, "listener");
@@ -21,5 +25,19 @@ public record RouteConfig(
         requireNonNull(forwardClientCert, "forwardClientCert");
         requireNonNull(upstream, "upstream");
         requireNonNull(source, "source");
+        requireNonNull(rules, "rules");
+    }
+
+    /** A route that forwards requests as they come: no header rules, rewrite or rate limit. */
+    public RouteConfig(
+            String name,
+            String listener,
+            Match match,
+            RouteProtocol protocol,
+            ClientIdentity clientIdentity,
+            ForwardClientCert forwardClientCert,
+            UpstreamConfig upstream,
+            Source source) {
+        this(name, listener, match, protocol, clientIdentity, forwardClientCert, upstream, source, RequestRules.NONE);
     }
 }

@@ -10,7 +10,7 @@ final class RouteReader {
     private RouteReader() {}
 
     static ParsedRoute read(Node n) {
-        n.allowOnly(
+        List<String> keys = new ArrayList<>(List.of(
                 "name",
                 "listener",
                 "match",
@@ -18,7 +18,9 @@ final class RouteReader {
                 "client-identity",
                 "forward-client-cert",
                 "upstream",
-                "timeout");
+                "timeout"));
+        keys.addAll(RequestRulesReader.KEYS);
+        n.allowOnly(keys.toArray(String[]::new));
         String name = n.requiredText("name", "a route name, e.g. orders").orElse("");
         Syntax.checkName(name)
                 .filter(x -> n.has("name"))
@@ -45,7 +47,9 @@ final class RouteReader {
                             UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT,
                             UpstreamConfig.DEFAULT_MAX_CONNECTIONS_PER_ENDPOINT);
                 });
-        RouteConfig config = new RouteConfig(name, listener, match, protocol, identity, forward, upstream, n.source());
+        RequestRules rules = RequestRulesReader.read(n, protocol);
+        RouteConfig config =
+                new RouteConfig(name, listener, match, protocol, identity, forward, upstream, n.source(), rules);
         return new ParsedRoute(
                 config,
                 n.path(),

@@ -27,6 +27,7 @@ import io.mtlsproxy.core.reload.SnapshotDiff;
 import io.mtlsproxy.core.renew.acme.AcmeChallenges;
 import io.mtlsproxy.core.renew.acme.ChallengeResponders;
 import io.mtlsproxy.core.tls.TlsProvider;
+import io.mtlsproxy.core.trace.RequestIds;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
 import io.mtlsproxy.core.upstream.EndpointResolver;
 import io.mtlsproxy.core.upstream.HealthChecks;
@@ -366,6 +367,11 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
         @Override
         public AccessLog accessLog() {
             return accessLog;
+        }
+
+        @Override
+        public RequestIds requestIds() {
+            return snapshot.requestIds();
         }
 
         @Override

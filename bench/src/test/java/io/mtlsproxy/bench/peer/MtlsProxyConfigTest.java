@@ -1,6 +1,7 @@
 package io.mtlsproxy.bench.peer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mtlsproxy.bench.pki.BenchPki;
@@ -22,16 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The config the harness writes for mtls-proxy is one the proxy's own loader accepts, with the legs it means. */
 class MtlsProxyConfigTest {
-    @Test
-    void generatedConfigLoadsWithOneListenerAndRoutePerLeg(@TempDir Path dir) throws Exception {
-        BenchPki pki = BenchPki.create(dir.resolve("pki"));
-        PeerEnvironment env = new PeerEnvironment(
+    private static PeerEnvironment env(Path dir) throws Exception {
+        return new PeerEnvironment(
                 dir,
-                pki,
+                BenchPki.create(dir.resolve("pki")),
                 Map.of(Hop.PLAIN, 20001, Hop.TLS, 20002, Hop.MTLS, 20003),
                 CpuPlan.defaults(2),
                 20_000,
                 false);
+    }
+
+    @Test
+    void generatedConfigLoadsWithOneListenerAndRoutePerLeg(@TempDir Path dir) throws Exception {
+        PeerEnvironment env = env(dir);
         Map<Leg, Integer> ports = new LinkedHashMap<>();
         int port = 21000;
         for (Leg leg : Leg.ALL) {
@@ -74,5 +78,30 @@ class MtlsProxyConfigTest {
                     r.upstream().tls().mode(),
                     leg.id());
         }
+    }
+
+    @Test
+    void theBareAndRulesVariantsLoadWithTheirSettings(@TempDir Path dir) throws Exception {
+        PeerEnvironment env = env(dir);
+        Map<Leg, Integer> ports = Map.of(Leg.MTLS_PLAIN, 21000);
+        Path bare = dir.resolve("bare.conf");
+        Files.writeString(bare, MtlsProxyPeer.config(env, ports, 21999, MtlsProxyPeer.Variant.BARE));
+        Path rules = dir.resolve("rules.conf");
+        Files.writeString(rules, MtlsProxyPeer.config(env, ports, 21999, MtlsProxyPeer.Variant.RULES));
+
+        ProxyConfig b = ConfigLoader.load(bare, Map.of());
+        assertFalse(b.requestId().enabled());
+        assertTrue(b.routes().get(0).rules().requestHeaders().isEmpty());
+        ProxyConfig r = ConfigLoader.load(rules, Map.of());
+        assertTrue(r.requestId().enabled());
+        assertEquals(
+                "%{client.subject}",
+                r.routes()
+                        .get(0)
+                        .rules()
+                        .requestHeaders()
+                        .set()
+                        .get("X-Client-Subject")
+                        .text());
     }
 }

@@ -85,7 +85,7 @@ public final class ProxyApp implements AutoCloseable {
         Reloader reloader = null;
         RenewalScheduler renewals = null;
         try {
-            accessLog = AccessLogs.open(config.accessLog(), registry.registry());
+            accessLog = AccessLogs.open(config.accessLog(), config.accessLogFormat(), registry.registry());
             proxy = ProxyServer.builder()
                     .metrics(new ProxyMetrics(registry.registry()))
                     .accessLog(accessLog)

@@ -2,6 +2,7 @@ package io.mtlsproxy.admin.log;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.mtlsproxy.config.AccessLogFormat;
 import io.mtlsproxy.core.metrics.AccessLog;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -27,6 +28,11 @@ public final class AccessLogs {
 
     /** As {@link #open(String)}, and counts dropped entries as {@code mtls_proxy_access_log_dropped_total}. */
     public static AccessLog open(String setting, MeterRegistry registry) {
+        return open(setting, AccessLogFormat.DEFAULT, registry);
+    }
+
+    /** As {@link #open(String, MeterRegistry)}, with lines shaped by {@code format} (access-log.format, fields). */
+    public static AccessLog open(String setting, AccessLogFormat format, MeterRegistry registry) {
         String value = setting == null ? "" : setting.trim();
         JsonAccessLog log;
         switch (value.toLowerCase(Locale.ROOT)) {
@@ -37,11 +43,11 @@ public final class AccessLogs {
                 throw new IllegalArgumentException("access-log: empty (expected: \"stdout\", \"off\" or a file path)");
             case "stdout" ->
                 log = new JsonAccessLog(
-                        new FileOutputStream(FileDescriptor.out), false, JsonAccessLog.DEFAULT_CAPACITY);
+                        new FileOutputStream(FileDescriptor.out), false, JsonAccessLog.DEFAULT_CAPACITY, format);
             case "stderr" ->
                 log = new JsonAccessLog(
-                        new FileOutputStream(FileDescriptor.err), false, JsonAccessLog.DEFAULT_CAPACITY);
-            default -> log = appendingTo(Path.of(value));
+                        new FileOutputStream(FileDescriptor.err), false, JsonAccessLog.DEFAULT_CAPACITY, format);
+            default -> log = appendingTo(Path.of(value), format);
         }
         if (registry != null) {
             FunctionCounter.builder("mtls_proxy_access_log_dropped", log, JsonAccessLog::dropped)
@@ -51,9 +57,9 @@ public final class AccessLogs {
         return log;
     }
 
-    private static JsonAccessLog appendingTo(Path file) {
+    private static JsonAccessLog appendingTo(Path file, AccessLogFormat format) {
         try {
-            return JsonAccessLog.appendingTo(file, JsonAccessLog.DEFAULT_CAPACITY);
+            return JsonAccessLog.appendingTo(file, JsonAccessLog.DEFAULT_CAPACITY, format);
         } catch (IOException e) {
             throw new UncheckedIOException("access-log: cannot open " + file + " for appending: " + e.getMessage(), e);
         }

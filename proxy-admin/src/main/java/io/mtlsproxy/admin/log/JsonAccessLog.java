@@ -4,13 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.mtlsproxy.admin.json.Rfc3339;
+import io.mtlsproxy.config.AccessLogFormat;
 import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.AccessLogEntry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.math.BigDecimal;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -43,6 +42,7 @@ public final class JsonAccessLog implements AccessLog {
     private final boolean closeOut;
     private final AtomicLong dropped = new AtomicLong();
     private final Thread writer;
+    private final AccessLogLine line;
     /** Lines most written in one go: bounds the memory of a burst. */
     private static final int MAX_BURST_LINES = 256;
 
@@ -61,7 +61,12 @@ public final class JsonAccessLog implements AccessLog {
      * @param closeOut whether {@link #close()} closes {@code out} (a file: yes; stdout: no)
      */
     public JsonAccessLog(OutputStream out, boolean closeOut, int capacity) {
-        this(null, requireNonNull(out, "out"), closeOut, capacity);
+        this(out, closeOut, capacity, AccessLogFormat.DEFAULT);
+    }
+
+    /** As {@link #JsonAccessLog(OutputStream, boolean, int)}, with lines shaped by {@code format}. */
+    public JsonAccessLog(OutputStream out, boolean closeOut, int capacity, AccessLogFormat format) {
+        this(null, null, requireNonNull(out, "out"), closeOut, capacity, format);
     }
 
     /**
@@ -70,15 +75,18 @@ public final class JsonAccessLog implements AccessLog {
      * @throws IOException when the file cannot be opened
      */
     public static JsonAccessLog appendingTo(Path file, int capacity) throws IOException {
+        return appendingTo(file, capacity, AccessLogFormat.DEFAULT);
+    }
+
+    /** As {@link #appendingTo(Path, int)}, with lines shaped by {@code format}. */
+    public static JsonAccessLog appendingTo(Path file, int capacity, AccessLogFormat format) throws IOException {
         FileChannel channel = openForAppend(file);
-        return new JsonAccessLog(file, channel, Channels.newOutputStream(channel), true, capacity);
+        return new JsonAccessLog(file, channel, Channels.newOutputStream(channel), true, capacity, format);
     }
 
-    private JsonAccessLog(Path file, OutputStream out, boolean closeOut, int capacity) {
-        this(file, null, out, closeOut, capacity);
-    }
-
-    private JsonAccessLog(Path file, FileChannel channel, OutputStream out, boolean closeOut, int capacity) {
+    private JsonAccessLog(
+            Path file, FileChannel channel, OutputStream out, boolean closeOut, int capacity, AccessLogFormat format) {
+        this.line = new AccessLogLine(requireNonNull(format, "format"));
         this.file = file;
         this.channel = channel;
         this.out = out;
@@ -133,7 +141,7 @@ public final class JsonAccessLog implements AccessLog {
                 AccessLogEntry entry = queue.poll(100, TimeUnit.MILLISECONDS);
                 int lines = 0;
                 while (entry != null) {
-                    AccessLogLine.write(json, entry);
+                    line.write(json, entry);
                     json.writeRaw('\n');
                     lines++;
                     entry = lines < MAX_BURST_LINES && !reopenRequested ? queue.poll() : null;
@@ -239,50 +247,6 @@ public final class JsonAccessLog implements AccessLog {
             writer.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** The JSON of one line; a separate class so that the field list reads in one place. */
-    static final class AccessLogLine {
-        private AccessLogLine() {}
-
-        static void write(JsonGenerator g, AccessLogEntry e) throws IOException {
-            g.writeStartObject();
-            g.writeStringField("time", Rfc3339.millis(e.time()));
-            g.writeStringField("listener", e.listener());
-            g.writeStringField("route", e.route());
-            g.writeStringField("remote_address", e.remoteAddress());
-            g.writeStringField("method", e.method());
-            g.writeStringField("path", e.path());
-            g.writeNumberField("status", e.status());
-            g.writeNumberField("bytes_in", e.bytesIn());
-            g.writeNumberField("bytes_out", e.bytesOut());
-            g.writeFieldName("duration_ms");
-            g.writeNumber(BigDecimal.valueOf(e.durationMicros(), 3)); // microsecond precision, exact
-            g.writeStringField("upstream", e.upstreamEndpoint());
-            g.writeFieldName("client");
-            if (e.clientSubject() == null && e.clientSha256() == null) {
-                g.writeNull();
-            } else {
-                g.writeStartObject();
-                g.writeStringField("subject", e.clientSubject());
-                g.writeArrayFieldStart("uri_sans");
-                if (e.clientUriSans() != null) {
-                    for (String uri : e.clientUriSans()) {
-                        g.writeString(uri);
-                    }
-                }
-                g.writeEndArray();
-                g.writeStringField("sha256", e.clientSha256());
-                g.writeStringField("issuer", e.clientIssuer());
-                g.writeStringField("serial", e.clientSerial());
-                g.writeEndObject();
-            }
-            g.writeStringField("reason", e.reason());
-            if (e.awsVpceId() != null) { // only behind PrivateLink: other lines keep their shape
-                g.writeStringField("aws_vpce_id", e.awsVpceId());
-            }
-            g.writeEndObject();
         }
     }
 }

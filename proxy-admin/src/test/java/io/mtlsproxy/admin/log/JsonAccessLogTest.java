@@ -131,7 +131,15 @@ class JsonAccessLogTest {
                         "duration_ms",
                         "upstream",
                         "client",
-                        "reason"),
+                        "reason",
+                        "request_id",
+                        "user_agent",
+                        "tls_version",
+                        "cipher",
+                        "sni",
+                        "upstream_connect_ms",
+                        "upstream_response_ms",
+                        "retries"),
                 names(first));
         assertEquals("2026-03-01T10:00:00.123Z", first.get("time").asText());
         assertEquals("public", first.get("listener").asText());

@@ -12,12 +12,13 @@ import java.util.List;
  * HTTP/1 requests and HTTP/2 streams ({@code HttpProxyHandler}) and TCP relays ({@code TcpProxy}) all ask here,
  * with the connection's verified identity, its SNI and listener, and for HTTP the request's host and path. In
  * order: the SNI must name the Host on an mTLS listener with sni-host-check (421), a route must match (404), then
- * every {@link RouteGate} of the route must pass (the identity policy: 403/495/496, or a note when report-only).
+ * every {@link RouteGate} of the route must pass (the identity policy: 403/495/496, or a note when report-only;
+ * then the rate limit: 429).
  * Stateless and non-blocking: called on the event loops.
  */
 public final class Admission {
     /** The per-route gates, in order; the first that denies answers. */
-    static final List<RouteGate> GATES = List.of(new IdentityGate());
+    static final List<RouteGate> GATES = List.of(new IdentityGate(), new RateLimitGate());
 
     private Admission() {}
 
@@ -56,7 +57,7 @@ public final class Admission {
         for (RouteGate gate : GATES) {
             RouteGate.Check c = gate.check(route, conn, metrics);
             if (c.denies()) {
-                return new Verdict.Answer(c.status(), c.reason(), route);
+                return new Verdict.Answer(c.status(), c.reason(), route, c.retryAfter());
             }
             if (c.reason() != null) {
                 note = note == null ? c.reason() : note + "; " + c.reason();

@@ -14,16 +14,23 @@ interface RouteGate {
     /** Runs on the event loop: never blocks. */
     Check check(Route route, InboundConnection conn, ProxyMetrics metrics);
 
-    /** A gate's word: pass (with a note for the access log, or none) or deny with a status. */
-    record Check(int status, String reason) {
-        static final Check PASS = new Check(0, null);
+    /**
+     * A gate's word: pass (with a note for the access log, or none) or deny with a status; {@code retryAfter} is the
+     * seconds a denied client should wait (0: no such advice).
+     */
+    record Check(int status, String reason, long retryAfter) {
+        static final Check PASS = new Check(0, null, 0);
 
         static Check note(String reason) {
-            return new Check(0, reason);
+            return new Check(0, reason, 0);
         }
 
         static Check deny(int status, String reason) {
-            return new Check(status, reason);
+            return new Check(status, reason, 0);
+        }
+
+        static Check deny(int status, String reason, long retryAfter) {
+            return new Check(status, reason, retryAfter);
         }
 
         boolean denies() {

@@ -9,11 +9,16 @@ import io.mtlsproxy.core.routing.Route;
 public sealed interface Verdict {
     /**
      * The proxy answers itself with {@code status} and {@code reason}, the origin never sees the request;
-     * {@code route} is the route that refused it, null when none matched.
+     * {@code route} is the route that refused it, null when none matched; {@code retryAfter}, when above 0, is
+     * the seconds for a Retry-After header.
      */
-    record Answer(int status, String reason, Route route) implements Verdict {
+    record Answer(int status, String reason, Route route, long retryAfter) implements Verdict {
         public Answer {
             requireNonNull(reason, "reason");
+        }
+
+        public Answer(int status, String reason, Route route) {
+            this(status, reason, route, 0);
         }
     }
 

@@ -113,6 +113,7 @@ final class Exchange implements UpstreamHandler.Sink {
         state = State.CONNECTING;
         int thisTry = ++tries;
         deadlines.startTry(policy().retries().perTryTimeout(), this::tryTimedOut);
+        log.connecting();
         Channel idle = attempt.pollIdle();
         if (idle != null) {
             connected(idle); // the usual case under load: a pooled keep-alive connection, no future needed
@@ -162,6 +163,7 @@ final class Exchange implements UpstreamHandler.Sink {
     private void connected(Channel ch) {
         boolean sentBefore = requestSent; // a retry after a stale connection: the request went out whole before
         state = State.FORWARDING;
+        log.connected();
         toOrigin.connected(ch, this);
         if (client.expectContinue() && !attempt.retried()) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(
@@ -289,6 +291,9 @@ final class Exchange implements UpstreamHandler.Sink {
         deadlines.tryAnswered();
         attempt.succeeded();
         log.status(resp.status().code());
+        log.responded();
+        ResponseHeaders.apply(
+                resp.headers(), forwarded.route(), log, forwarded.fc().requestIds());
         framing = ResponseFraming.apply(resp, client, owner.closeRequested());
         toClient.head(resp); // held until the first piece of body or the end of the read
         responseTimeout.arm(responseTimeoutNanos); // from here on it watches for a stalled response body

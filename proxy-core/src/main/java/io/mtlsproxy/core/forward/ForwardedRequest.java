@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.upstream.UpstreamAttempt;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
@@ -32,6 +33,11 @@ record ForwardedRequest(
     UpstreamAttempt newAttempt() {
         return new UpstreamAttempt(
                 fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
+    }
+
+    /** The route's response header rules and the request ID, on the origin's answer before the client sees it. */
+    void decorateResponse(HttpHeaders headers) {
+        ResponseHeaders.apply(headers, route, log, fc.requestIds());
     }
 
     /** Writes the request's access-log entry and counts it. */

@@ -268,6 +268,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             answer(log, refused.status(), refused.reason(), true);
             return;
         }
+        log.request(fc.requestIds().idFor(req.headers()), req.headers().get(HttpHeaderNames.USER_AGENT));
         // only now: a failed head may carry a Content-Length that is no number
         requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         Listener listener = fc.listener(listenerName);
@@ -286,7 +287,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 Admission.http(listener, conn, Router.normalizeHost(target.host()), target.path(), fc.metrics());
         if (verdict instanceof Verdict.Answer a) {
             log.route(a.route() == null ? "-" : a.route().name());
-            answer(log, a.status(), a.reason(), false);
+            answer(log, a.status(), a.reason(), false, a.retryAfter());
             return;
         }
         Verdict.Forward forward = (Verdict.Forward) verdict;
@@ -306,7 +307,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 && req.protocolVersion().equals(HttpVersion.HTTP_1_1);
         req.headers().remove(HttpHeaderNames.EXPECT); // the origin never sees it
         boolean websocket = WebSocketTunnel.requested(req);
-        HttpRequest upstreamRequest = OriginRequest.of(req, target, route, conn, !requestHasBody && !websocket);
+        HttpRequest upstreamRequest = OriginRequest.of(
+                req, target, route, conn, !requestHasBody && !websocket, fc.requestIds(), log.requestId());
         phase = Phase.FORWARDING;
         ForwardedRequest forwarded = new ForwardedRequest(this, ctx, fc, route, upstreamRequest, log);
         if (websocket) {
@@ -324,10 +326,21 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
      * wrong with the stream, and no request body is left to arrive ({@code close} forces a close).
      */
     void answer(RequestLog log, int status, String reason, boolean close) {
+        answer(log, status, reason, close, 0);
+    }
+
+    /** As {@link #answer(RequestLog, int, String, boolean)}, with Retry-After when {@code retryAfter} is above 0. */
+    private void answer(RequestLog log, int status, String reason, boolean close, long retryAfter) {
         exchange = null;
         boolean keepAlive = !close && keepsAlive(requestKeepAlive);
         FullHttpResponse answer =
                 ProxyAnswer.of(ProxyAnswer.status(status), reason, !keepAlive, requestHead, ctx.alloc());
+        if (log.requestId() != null) {
+            answer.headers().set(fc.requestIds().header(), log.requestId());
+        }
+        if (retryAfter > 0) {
+            answer.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+        }
         log.status(status);
         log.reason(reason);
         log.addBytesOut(answer.content().readableBytes()); // the body the client gets, as for a relayed response

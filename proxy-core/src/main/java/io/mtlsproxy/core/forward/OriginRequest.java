@@ -2,6 +2,9 @@ package io.mtlsproxy.core.forward;
 
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.routing.Route;
+import io.mtlsproxy.core.rules.RouteRules;
+import io.mtlsproxy.core.trace.RequestIds;
+import io.mtlsproxy.core.trace.TraceContext;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -14,14 +17,21 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 
 /**
- * A client's request as the origin gets it: hop-by-hop headers gone, forwarded headers the proxy's, HTTP/1.1. A
+ * A client's request as the origin gets it: hop-by-hop headers gone, forwarded headers the proxy's, the route's
+ * header rules and path rewrite applied, the request ID and the proxy's trace context set, HTTP/1.1. A
  * request without a body becomes one full message, so that its head and end are encoded and sent as one buffer.
  */
 final class OriginRequest {
     private OriginRequest() {}
 
     static HttpRequest of(
-            HttpRequest req, RequestTarget target, Route route, InboundConnection conn, boolean bodyless) {
+            HttpRequest req,
+            RequestTarget target,
+            Route route,
+            InboundConnection conn,
+            boolean bodyless,
+            RequestIds ids,
+            String requestId) {
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
         HttpHeaders h = req.headers();
         HopByHop.strip(h);
@@ -29,18 +39,20 @@ final class OriginRequest {
             h.set(HttpHeaderNames.HOST, target.host()); // an absolute-form target's authority
         }
         ForwardedHeaders.apply(h, route.config().forwardClientCert(), conn, target.host());
+        RouteRules rules = route.rules();
+        rules.request().apply(h, conn.peer(), requestId); // rules cannot name the headers the proxy sets here
+        if (requestId != null) { // null: request-id.enabled = false, the proxy adds nothing of its own
+            h.set(ids.header(), requestId);
+            TraceContext.forward(h);
+        }
+        String uri = rules.rewrite() == null ? target.uri() : rules.rewrite().apply(target.uri());
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         if (bodyless) {
             return new DefaultFullHttpRequest(
-                    HttpVersion.HTTP_1_1,
-                    req.method(),
-                    target.uri(),
-                    Unpooled.EMPTY_BUFFER,
-                    h,
-                    EmptyHttpHeaders.INSTANCE);
+                    HttpVersion.HTTP_1_1, req.method(), uri, Unpooled.EMPTY_BUFFER, h, EmptyHttpHeaders.INSTANCE);
         }
-        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), target.uri(), h);
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, req.method(), uri, h);
     }
 }

@@ -23,6 +23,14 @@ final class RequestLog {
     private int status;
     private String reason;
     private boolean done;
+    private String requestId;
+    private String userAgent;
+    private UpstreamAttempt attempt;
+    /** System.nanoTime() stamps of the upstream's steps; 0 until reached */
+    private long connectingAt;
+
+    private long connectedAt;
+    private long respondedAt;
 
     RequestLog(InboundConnection conn, String method, String uri) {
         this.conn = conn;
@@ -34,11 +42,43 @@ final class RequestLog {
 
     /** Picks the endpoint of {@code attempt} and notes it; the failure to answer with when none is healthy. */
     UpstreamFailure pick(UpstreamAttempt attempt) {
+        this.attempt = attempt;
         UpstreamFailure none = attempt.pick();
         if (none == null) {
             upstream(attempt.endpoint().toString());
         }
         return none;
+    }
+
+    /** The request's ID and the client's User-Agent (null when it sent none). */
+    void request(String id, String userAgent) {
+        this.requestId = id;
+        this.userAgent = userAgent;
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    /** The client's certificate identity, for header rules that name it. */
+    PeerIdentity peer() {
+        return conn.peer();
+    }
+
+    /** An origin connection is asked for (again, on a retry). */
+    void connecting() {
+        connectingAt = System.nanoTime();
+        connectedAt = 0;
+    }
+
+    /** The origin connection is there; the request goes out. */
+    void connected() {
+        connectedAt = System.nanoTime();
+    }
+
+    /** The origin's response head arrived. */
+    void responded() {
+        respondedAt = System.nanoTime();
     }
 
     void route(String name) {
@@ -101,7 +141,20 @@ final class RequestLog {
                     peer.issuer(),
                     peer.serial(),
                     reason,
-                    conn.awsVpceId()));
+                    conn.awsVpceId(),
+                    requestId,
+                    userAgent,
+                    conn.tlsVersion(),
+                    conn.cipher(),
+                    conn.sni(),
+                    micros(connectingAt, connectedAt),
+                    micros(connectedAt, respondedAt),
+                    attempt != null && attempt.retried() ? 1 : 0));
         }
+    }
+
+    /** Microseconds from one stamp to the next, -1 when either step was not reached. */
+    private static long micros(long from, long to) {
+        return from == 0 || to == 0 ? -1 : (to - from) / 1000;
     }
 }

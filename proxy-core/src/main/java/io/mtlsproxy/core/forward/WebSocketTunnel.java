@@ -165,6 +165,7 @@ final class WebSocketTunnel {
                 attempt.succeeded();
                 cancelTimer();
                 log.status(resp.status().code());
+                forwarded.decorateResponse(resp.headers());
                 if (resp.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
                     switched = true;
                     ctx.write(resp); // through the client's HTTP encoder, which leaves right after

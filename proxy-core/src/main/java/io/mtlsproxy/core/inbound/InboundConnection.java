@@ -6,8 +6,10 @@ import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.net.ClientAddress;
 import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.util.function.Function;
+import javax.net.ssl.SSLSession;
 
 /**
  * What the data path knows about one client connection: its listener, whether it is TLS, the client's address,
@@ -28,6 +30,8 @@ public final class InboundConnection {
     private String remoteAddress;
     private PeerIdentity certElementOf;
     private String certElement;
+    private String tlsVersion;
+    private String cipher;
 
     private InboundConnection(Channel channel, String listener, boolean secure) {
         this.channel = requireNonNull(channel, "channel");
@@ -79,6 +83,29 @@ public final class InboundConnection {
             remoteAddress = ClientAddress.host(channel);
         }
         return remoteAddress;
+    }
+
+    /** The negotiated TLS version ({@code TLSv1.3}); null on a plain listener. */
+    public String tlsVersion() {
+        readTlsFacts();
+        return tlsVersion;
+    }
+
+    /** The negotiated cipher suite; null on a plain listener. */
+    public String cipher() {
+        readTlsFacts();
+        return cipher;
+    }
+
+    private void readTlsFacts() {
+        if (secure && tlsVersion == null) {
+            SslHandler ssl = channel.pipeline().get(SslHandler.class);
+            if (ssl != null) { // fixed once the handshake is done, which it is before any request
+                SSLSession session = ssl.engine().getSession();
+                tlsVersion = session.getProtocol();
+                cipher = session.getCipherSuite();
+            }
+        }
     }
 
     /** The AWS VPC endpoint the connection came through (PrivateLink), or null. */

@@ -9,6 +9,11 @@ import java.util.List;
  * {@code clientSerial} name the CA and serial of the client's certificate (a client-CA rollover tells old-CA
  * from new-CA clients by the issuer); {@code awsVpceId} is set when the connection came through an AWS
  * PrivateLink endpoint (PROXY v2 TLV 0xEA).
+ * <p>
+ * {@code requestId}, {@code userAgent}, {@code tlsVersion}, {@code cipher} and {@code sni} are null when unknown
+ * (a plain listener has no TLS facts); {@code upstreamConnectMicros} (from asking for an origin connection to having
+ * one: near 0 for a pooled one) and {@code upstreamResponseMicros} (from then to the response head) are -1 when the
+ * request never got that far; {@code retries} counts the tries after the first.
  */
 public record AccessLogEntry(
         Instant time,
@@ -28,4 +33,101 @@ public record AccessLogEntry(
         String clientIssuer,
         String clientSerial,
         String reason,
-        String awsVpceId) {}
+        String awsVpceId,
+        String requestId,
+        String userAgent,
+        String tlsVersion,
+        String cipher,
+        String sni,
+        long upstreamConnectMicros,
+        long upstreamResponseMicros,
+        int retries) {
+    /** Without the request's trace and TLS facts (a TCP relay, tools). */
+    public AccessLogEntry(
+            Instant time,
+            String listener,
+            String route,
+            String remoteAddress,
+            String method,
+            String path,
+            int status,
+            long bytesIn,
+            long bytesOut,
+            long durationMicros,
+            String upstreamEndpoint,
+            String clientSubject,
+            List<String> clientUriSans,
+            String clientSha256,
+            String clientIssuer,
+            String clientSerial,
+            String reason,
+            String awsVpceId) {
+        this(
+                time,
+                listener,
+                route,
+                remoteAddress,
+                method,
+                path,
+                status,
+                bytesIn,
+                bytesOut,
+                durationMicros,
+                upstreamEndpoint,
+                clientSubject,
+                clientUriSans,
+                clientSha256,
+                clientIssuer,
+                clientSerial,
+                reason,
+                awsVpceId,
+                null,
+                null,
+                null,
+                null,
+                null,
+                -1,
+                -1,
+                0);
+    }
+
+    /** Not through PrivateLink. */
+    public AccessLogEntry(
+            Instant time,
+            String listener,
+            String route,
+            String remoteAddress,
+            String method,
+            String path,
+            int status,
+            long bytesIn,
+            long bytesOut,
+            long durationMicros,
+            String upstreamEndpoint,
+            String clientSubject,
+            List<String> clientUriSans,
+            String clientSha256,
+            String clientIssuer,
+            String clientSerial,
+            String reason) {
+        this(
+                time,
+                listener,
+                route,
+                remoteAddress,
+                method,
+                path,
+                status,
+                bytesIn,
+                bytesOut,
+                durationMicros,
+                upstreamEndpoint,
+                clientSubject,
+                clientUriSans,
+                clientSha256,
+                clientIssuer,
+                clientSerial,
+                reason,
+                null);
+    }
+}

@@ -55,6 +55,9 @@ public final class ProxyMetrics {
     private final ConcurrentHashMap<String, Counter> upstreamHandshakes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> connections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, DistributionSummary> remaining = new ConcurrentHashMap<>();
+    private static final String RATE_LIMIT_HELP = "Requests (TCP: connections) of rate-limited routes by result";
+    /** route → its allowed and limited counters */
+    private final ConcurrentHashMap<String, Counter[]> rateLimits = new ConcurrentHashMap<>();
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = requireNonNull(registry, "registry");
@@ -196,6 +199,21 @@ public final class ProxyMetrics {
                         "mode",
                         enforced ? "enforce" : "report-only")
                 .increment();
+    }
+
+    /**
+     * A rate-limited route's decision: {@code result} = {@code allowed} or {@code limited}. Both series of a route
+     * are looked up once, then a request costs a map lookup and an increment.
+     */
+    public void rateLimited(String route, boolean limited) {
+        Counter[] pair = rateLimits.get(route);
+        if (pair == null) {
+            pair = rateLimits.computeIfAbsent(route, r -> new Counter[] {
+                counter("mtls_proxy_rate_limit_requests", RATE_LIMIT_HELP, "route", r, "result", "allowed"),
+                counter("mtls_proxy_rate_limit_requests", RATE_LIMIT_HELP, "route", r, "result", "limited")
+            });
+        }
+        pair[limited ? 1 : 0].increment();
     }
 
     /** Remaining lifetime of a client certificate seen in a handshake. */

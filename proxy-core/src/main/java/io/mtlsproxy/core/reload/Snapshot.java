@@ -8,6 +8,7 @@ import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.FileDigest;
+import io.mtlsproxy.core.trace.RequestIds;
 import io.mtlsproxy.core.upstream.UpstreamEndpoint;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,6 +28,7 @@ public final class Snapshot {
     private final ProxyConfig config;
     private final Map<String, Listener> listeners;
     private final Map<String, Route> routes;
+    private final RequestIds requestIds;
 
     private final Inputs inputs;
     private final BuildCounts counts;
@@ -53,6 +55,12 @@ public final class Snapshot {
         this.routes = Map.copyOf(routes);
         this.inputs = requireNonNull(inputs, "inputs");
         this.counts = requireNonNull(counts, "counts");
+        this.requestIds = new RequestIds(config.requestId());
+    }
+
+    /** The request-ID policy of this configuration. */
+    public RequestIds requestIds() {
+        return requestIds;
     }
 
     Inputs inputs() {

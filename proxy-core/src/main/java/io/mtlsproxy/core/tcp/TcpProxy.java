@@ -182,7 +182,15 @@ public final class TcpProxy extends ChannelInboundHandlerAdapter {
                             peer.issuer(),
                             peer.serial(),
                             note,
-                            conn.awsVpceId()));
+                            conn.awsVpceId(),
+                            null, // no request: no request ID or user agent
+                            null,
+                            conn.tlsVersion(),
+                            conn.cipher(),
+                            sni,
+                            -1,
+                            -1,
+                            0));
         }
     }
 }

@@ -89,7 +89,9 @@ public final class TestOrigin implements AutoCloseable {
                         if (context != null) {
                             ch.pipeline().addLast("tls", context.newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast(new HttpServerCodec(), new Handler(id));
+                        // headers up to 32 KiB: what the proxy's 16 KiB limit lets in, plus the forwarded
+                        // headers, request ID and traceparent it adds (Netty's default of 8 KiB is less)
+                        ch.pipeline().addLast(new HttpServerCodec(4096, 32 * 1024, 8192), new Handler(id));
                     }
                 })
                 .bind(host, port)
