@@ -55,7 +55,9 @@ final class ListenerReader {
         ClientAuth clientAuth = Scalars.enumValue(t, "client-auth", ClientAuth.class, ClientAuth.REQUIRED);
         List<KeyMaterial> certificates = certificates(t);
         Optional<FileRef> clientCa = t.file("client-ca");
-        Optional<FileRef> crl = t.file("crl");
+        Optional<CrlUrl> crlUrl = crlUrl(t);
+        Optional<FileRef> crl =
+                crlUrl.isPresent() || Syntax.hasScheme(t.text("crl", "")) ? Optional.empty() : t.file("crl");
         int verifyDepth = Scalars.integer(t, "verify-depth", ListenerTls.DEFAULT_VERIFY_DEPTH, 1, MAX_VERIFY_DEPTH);
         List<String> protocols = protocols(t);
         boolean sniHostCheck = Scalars.bool(t, "sni-host-check", true);
@@ -74,7 +76,26 @@ final class ListenerReader {
                 protocols,
                 sniHostCheck,
                 mtls ? deny : DenyList.EMPTY,
-                closeRevoked);
+                closeRevoked,
+                mtls ? crlUrl : Optional.empty());
+    }
+
+    /**
+     * {@code crl} as an {@code http://} URL, or empty when it names a file. Only plain http: a CRL is signed by its
+     * CA, and https would make fetching it depend on another chain (and its own revocation).
+     */
+    private static Optional<CrlUrl> crlUrl(Node t) {
+        String text = t.text("crl", "");
+        if (!Syntax.hasScheme(text)) {
+            return Optional.empty();
+        }
+        Optional<java.net.URI> url = Syntax.httpUrl(text);
+        if (url.isEmpty()) {
+            t.error("crl", Syntax.quote(text) + " (expected: a file or an http:// URL with a host)");
+            return Optional.empty();
+        }
+        Source line = t.child("crl").map(Node::source).orElse(t.source());
+        return Optional.of(new CrlUrl(url.get(), t.pathOf("crl"), line));
     }
 
     /** Keys that the mode needs, or that it would silently ignore. */

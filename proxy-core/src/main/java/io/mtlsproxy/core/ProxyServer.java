@@ -28,6 +28,7 @@ import io.mtlsproxy.core.reload.SnapshotBuilder;
 import io.mtlsproxy.core.reload.SnapshotDiff;
 import io.mtlsproxy.core.renew.acme.AcmeChallenges;
 import io.mtlsproxy.core.renew.acme.ChallengeResponders;
+import io.mtlsproxy.core.revocation.CrlFetcher;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.TlsProvider;
@@ -89,6 +90,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
             new DefaultChannelGroup("client-connections", GlobalEventExecutor.INSTANCE);
     private final Object reloadLock = new Object();
     private final AcmeChallenges acmeChallenges = new AcmeChallenges();
+    private final CrlFetcher crlFetcher = CrlFetcher.refreshing();
     private EventLoopGroup workers;
     private UpstreamPools pools;
     private OriginDns dns;
@@ -108,6 +110,15 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
         this.ejection = b.ejection;
         this.poolIdleTimeout = b.poolIdleTimeout;
         this.dnsServers = b.dnsServers;
+        // a fetched CRL that changed is applied as a reload of the running configuration, so that the same
+        // close-revoked sweep closes the connections of a client it newly revokes
+        crlFetcher.onChange(url -> {
+            Snapshot current = snapshot;
+            if (current != null && workers != null) {
+                LOG.info("the CRL at {} changed: rebuilding the listeners' TLS", url);
+                reload(current::config);
+            }
+        });
     }
 
     public static Builder builder() {
@@ -163,7 +174,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
     private Snapshot buildFirst(ProxyConfig config) throws ConfigException {
         if (dns == null) {
             dns = new OriginDns(dnsServers);
-            builder = new SnapshotBuilder(ejection, dns);
+            builder = new SnapshotBuilder(ejection, dns, crlFetcher);
         }
         try {
             return builder.build(config);
@@ -285,6 +296,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
                         new Source(old.config().file().toString(), 0), "(reload)", "unexpected failure: " + e)));
             }
             snapshot = built;
+            crlFetcher.retainOnly(built.config());
             metrics.clients().maxTracked(built.config().clients().maxTracked());
             old.retire(built);
             pools.evictRetired(workers);
@@ -362,6 +374,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
     @Override
     public synchronized void close() {
         ready = false;
+        crlFetcher.close();
         if (resolver != null) {
             resolver.close();
         }

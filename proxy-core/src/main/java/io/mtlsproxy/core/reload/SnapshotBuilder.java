@@ -14,6 +14,7 @@ import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.config.UpstreamTlsMode;
 import io.mtlsproxy.core.identity.IdentityPolicy;
 import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.revocation.CrlFetcher;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.routing.Router;
 import io.mtlsproxy.core.tls.ClientTls;
@@ -49,10 +50,17 @@ public final class SnapshotBuilder {
 
     private final EjectionPolicy ejection;
     private final OriginDns dns;
+    private final CrlFetcher crls;
 
     public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns) {
+        this(ejection, dns, CrlFetcher.once());
+    }
+
+    /** {@code crls} holds the CRLs listeners name by URL, fetched on first use and kept fresh. */
+    public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns, CrlFetcher crls) {
         this.ejection = requireNonNull(ejection, "ejection");
         this.dns = requireNonNull(dns, "dns");
+        this.crls = requireNonNull(crls, "crls");
     }
 
     public Snapshot build(ProxyConfig config) throws ConfigException {
@@ -111,7 +119,8 @@ public final class SnapshotBuilder {
                             lc,
                             Alpn.listener(byListener.containsKey(lc.name()), tcpByListener.containsKey(lc.name())),
                             tickets,
-                            routePolicy(config, lc)));
+                            routePolicy(config, lc),
+                            crls));
                 } catch (ConfigException e) {
                     errors.addAll(e.errors());
                     continue;

@@ -12,6 +12,7 @@ import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.certs.SubjectAltName;
 import io.mtlsproxy.core.identity.ClientVerification;
 import io.mtlsproxy.core.identity.DnsNames;
+import io.mtlsproxy.core.revocation.CrlFetcher;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
@@ -20,6 +21,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
+import java.net.URI;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -79,7 +81,7 @@ public final class ServerTls {
 
     static ServerTls build(ListenerConfig listener, List<String> alpnProtocols, SslProvider provider)
             throws ConfigException {
-        return build(listener, alpnProtocols, provider, Tickets.PER_CONTEXT);
+        return build(listener, alpnProtocols, provider, Tickets.PER_CONTEXT, CrlFetcher.once());
     }
 
     /**
@@ -90,7 +92,18 @@ public final class ServerTls {
     public static ServerTls build(
             ListenerConfig listener, List<String> alpnProtocols, Optional<TicketKeys> tickets, String routePolicy)
             throws ConfigException {
-        return build(listener, alpnProtocols, TlsProvider.provider(), new Tickets(tickets, routePolicy));
+        return build(listener, alpnProtocols, tickets, routePolicy, CrlFetcher.once());
+    }
+
+    /** As above, with a CRL URL's CRLs from {@code crls} (which keeps them fresh for a running proxy). */
+    public static ServerTls build(
+            ListenerConfig listener,
+            List<String> alpnProtocols,
+            Optional<TicketKeys> tickets,
+            String routePolicy,
+            CrlFetcher crls)
+            throws ConfigException {
+        return build(listener, alpnProtocols, TlsProvider.provider(), new Tickets(tickets, routePolicy), crls);
     }
 
     /** Shared ticket keys, if any, and the text of the route policies they are bound to. */
@@ -100,7 +113,8 @@ public final class ServerTls {
     }
 
     /** Every problem of the listener is reported at once. */
-    static ServerTls build(ListenerConfig listener, List<String> alpnProtocols, SslProvider provider, Tickets tickets)
+    static ServerTls build(
+            ListenerConfig listener, List<String> alpnProtocols, SslProvider provider, Tickets tickets, CrlFetcher crls)
             throws ConfigException {
         ListenerTls tls = listener.tls();
         if (tls.mode() == TlsMode.NONE) {
@@ -137,7 +151,7 @@ public final class ServerTls {
                         listener.source(), prefix + ".client-ca", "missing (expected: a CA bundle when mode = mtls)"));
             } else {
                 try {
-                    clientCas = TrustAnchors.load(tls.clientCa().get(), tls.crl());
+                    clientCas = TrustAnchors.load(tls.clientCa().get(), tls.crl(), tls.crlUrl(), crls);
                 } catch (ConfigException e) {
                     errors.addAll(e.errors());
                 }
@@ -176,7 +190,7 @@ public final class ServerTls {
                 contexts,
                 sniMapping(keys, contexts),
                 inventory(listener, keys, clientCas),
-                crlInventory(listener, clientCas),
+                crlInventory(listener, clientCas, crls),
                 trust);
     }
 
@@ -267,11 +281,17 @@ public final class ServerTls {
         return out;
     }
 
-    private static List<CrlUse> crlInventory(ListenerConfig listener, TrustAnchors clientCas) {
+    private static List<CrlUse> crlInventory(ListenerConfig listener, TrustAnchors clientCas, CrlFetcher fetcher) {
         List<CrlUse> out = new ArrayList<>();
         if (clientCas != null && clientCas.crlFile().isPresent()) {
             for (X509CRL crl : clientCas.crls()) {
                 out.add(new CrlUse(listener.name(), clientCas.crlFile().get().path(), crl));
+            }
+        }
+        if (clientCas != null && clientCas.crlUrl().isPresent()) {
+            URI url = clientCas.crlUrl().get().url();
+            for (X509CRL crl : clientCas.crls()) {
+                out.add(new CrlUse(listener.name(), url.toString(), crl, Optional.of(() -> fetcher.status(url))));
             }
         }
         return out;
