@@ -48,7 +48,8 @@ final class ListenerReader {
                 "protocols",
                 "sni-host-check",
                 "deny",
-                "close-revoked");
+                "close-revoked",
+                "hosts");
         Optional<TlsMode> modeRead = Scalars.requiredEnum(t, "mode", TlsMode.class);
         TlsMode mode = modeRead.orElse(TlsMode.TLS);
         boolean mtls = mode == TlsMode.MTLS;
@@ -63,6 +64,7 @@ final class ListenerReader {
         boolean sniHostCheck = Scalars.bool(t, "sni-host-check", true);
         DenyList deny = t.object("deny").map(DenyReader::read).orElse(DenyList.EMPTY);
         boolean closeRevoked = Scalars.bool(t, "close-revoked", true);
+        List<HostTrust> hosts = HostTrustReader.read(t);
         if (modeRead.isPresent()) {
             checkAgainstMode(t, mode);
         }
@@ -77,14 +79,15 @@ final class ListenerReader {
                 sniHostCheck,
                 mtls ? deny : DenyList.EMPTY,
                 closeRevoked,
-                mtls ? crlUrl : Optional.empty());
+                mtls ? crlUrl : Optional.empty(),
+                mtls ? hosts : List.of());
     }
 
     /**
      * {@code crl} as an {@code http://} URL, or empty when it names a file. Only plain http: a CRL is signed by its
      * CA, and https would make fetching it depend on another chain (and its own revocation).
      */
-    private static Optional<CrlUrl> crlUrl(Node t) {
+    static Optional<CrlUrl> crlUrl(Node t) {
         String text = t.text("crl", "");
         if (!Syntax.hasScheme(text)) {
             return Optional.empty();
@@ -101,7 +104,8 @@ final class ListenerReader {
     /** Keys that the mode needs, or that it would silently ignore. */
     private static void checkAgainstMode(Node t, TlsMode mode) {
         Source modeLine = t.child("mode").map(Node::source).orElse(t.source());
-        for (String mtlsOnly : List.of("client-auth", "client-ca", "crl", "verify-depth", "deny", "close-revoked")) {
+        for (String mtlsOnly :
+                List.of("client-auth", "client-ca", "crl", "verify-depth", "deny", "close-revoked", "hosts")) {
             if (mode != TlsMode.MTLS && t.has(mtlsOnly)) {
                 t.error(mtlsOnly, "applies to mode = mtls only (this listener has mode = " + mode.configName() + ")");
             }

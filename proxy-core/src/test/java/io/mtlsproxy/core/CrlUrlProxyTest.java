@@ -85,7 +85,8 @@ class CrlUrlProxyTest {
                 true,
                 DenyList.EMPTY,
                 true,
-                Optional.of(new CrlUrl(crl, "listeners.edge.tls.crl", new Source("proxy.conf", 7))));
+                Optional.of(new CrlUrl(crl, "listeners.edge.tls.crl", new Source("proxy.conf", 7))),
+                List.of());
         return fx.config(
                 List.of(TestConfigs.listener("edge", tls)),
                 List.of(TestConfigs.route("any", "edge")

@@ -97,6 +97,7 @@ public final class CrlFetcher implements AutoCloseable {
         Set<URI> used = new HashSet<>();
         for (ListenerConfig l : config.listeners()) {
             l.tls().crlUrl().ifPresent(u -> used.add(u.url()));
+            l.tls().hosts().forEach(h -> h.crlUrl().ifPresent(u -> used.add(u.url())));
         }
         for (URI url : Set.copyOf(tracked.keySet())) {
             if (!used.contains(url)) {

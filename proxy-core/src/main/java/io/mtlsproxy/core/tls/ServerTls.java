@@ -25,10 +25,10 @@ import java.net.URI;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import javax.net.ssl.SSLException;
 
 /**
@@ -52,21 +52,21 @@ public final class ServerTls {
     private final List<SslContext> contexts;
     private final List<CertificateUse> certificates;
     private final List<CrlUse> crls;
-    /** the listener's client trust (chain, CRL, deny list); null unless mtls */
-    private final ClientCertificateTrustManager clientTrust;
+    /** the client trust (chain, CRL, deny list) by SNI name: a tls.hosts group's, else the listener's (null unless mtls) */
+    private final Mapping<String, ClientCertificateTrustManager> clientTrust;
 
     private ServerTls(
             List<SslContext> contexts,
             Mapping<String, SslContext> sniMapping,
             List<CertificateUse> certificates,
             List<CrlUse> crls,
-            ClientCertificateTrustManager clientTrust) {
+            Mapping<String, ClientCertificateTrustManager> clientTrust) {
         this.contexts = List.copyOf(contexts);
         this.defaultContext = this.contexts.get(0);
         this.sniMapping = requireNonNull(sniMapping, "sniMapping");
         this.certificates = List.copyOf(certificates);
         this.crls = List.copyOf(crls);
-        this.clientTrust = clientTrust;
+        this.clientTrust = requireNonNull(clientTrust, "clientTrust");
     }
 
     /** Builds the contexts of a {@code tls} or {@code mtls} listener advertising ALPN {@code http/1.1}. */
@@ -157,6 +157,7 @@ public final class ServerTls {
                 }
             }
         }
+        List<HostGroups.Group> groups = HostGroups.load(listener, provider, crls, errors);
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
@@ -180,18 +181,47 @@ public final class ServerTls {
                                 + e.getMessage()));
             }
         }
+        HostGroups hosts = HostGroups.NONE;
+        try {
+            hosts = HostGroups.build(
+                    groups,
+                    keys,
+                    k -> (groupTrust, clientAuth) ->
+                            newContext(keys.get(k), protocols, alpnProtocols, groupTrust, clientAuth, provider));
+        } catch (SSLException | RuntimeException e) {
+            errors.add(new ConfigError(
+                    listener.source(), prefix + ".hosts", "cannot build the hosts' TLS contexts: " + e.getMessage()));
+        }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
         if (tickets.keys().isPresent() && provider == SslProvider.OPENSSL) {
-            shareTicketKeys(tickets.keys().get(), contexts, keys, clientCas, tls, tickets.routePolicy());
+            String text = tls.mode().configName() + "|" + tls.clientAuth() + "|" + tls.verifyDepth() + "|"
+                    + tls.protocols() + "|" + new ClientDenyList(tls.deny()).canonical();
+            shareTicketKeys(tickets.keys().get(), contexts, keys, clientCas, text, tickets.routePolicy());
+            for (int g = 0; g < hosts.groups().size(); g++) {
+                HostGroups.Group group = hosts.groups().get(g);
+                // a ticket from one group's contexts must not open another's: each group has its own material
+                String groupText = text + "|hosts " + group.config().names() + "|"
+                        + group.config().clientAuth() + "|"
+                        + new ClientDenyList(group.config().deny()).canonical();
+                shareTicketKeys(
+                        tickets.keys().get(),
+                        hosts.contextsOf(g),
+                        keys,
+                        group.anchors(),
+                        groupText,
+                        tickets.routePolicy());
+            }
         }
-        return new ServerTls(
-                contexts,
-                sniMapping(keys, contexts),
-                inventory(listener, keys, clientCas),
-                crlInventory(listener, clientCas, crls),
-                trust);
+        DomainWildcardMappingBuilder<SslContext> mapping = sniMapping(keys, contexts);
+        hosts.addTo(mapping, keys);
+        List<CertificateUse> inventory = inventory(listener, keys, clientCas);
+        hosts.inventory(listener.name(), inventory);
+        List<CrlUse> crlUses = new ArrayList<>();
+        addCrls(listener.name(), clientCas, crls, crlUses);
+        hosts.crlInventory(listener.name(), crls, crlUses);
+        return new ServerTls(contexts, mapping.build(), inventory, crlUses, hosts.trustBySni(trust));
     }
 
     /** Every context of the listener gets the file's keys bound to the listener's material (see TicketKeys). */
@@ -200,23 +230,21 @@ public final class ServerTls {
             List<SslContext> contexts,
             List<LoadedKey> keys,
             TrustAnchors clientCas,
-            ListenerTls tls,
+            String settings,
             String routePolicy) {
         TicketKeys.Material material = new TicketKeys.Material();
         keys.forEach(k -> material.certificates(k.chain()));
         if (clientCas != null) {
             material.certificates(clientCas.certificates()).crls(clientCas.crls());
         }
-        material.text(tls.mode().configName() + "|" + tls.clientAuth() + "|" + tls.verifyDepth() + "|" + tls.protocols()
-                        + "|" + new ClientDenyList(tls.deny()).canonical())
-                .text(routePolicy);
+        material.text(settings).text(routePolicy);
         OpenSslSessionTicketKey[] derived = ticketKeys.derive(material.finish());
         for (SslContext context : contexts) {
             ((OpenSslSessionContext) context.sessionContext()).setTicketKeys(derived);
         }
     }
 
-    private static SslContext newContext(
+    static SslContext newContext(
             LoadedKey key,
             String[] protocols,
             List<String> alpn,
@@ -240,19 +268,23 @@ public final class ServerTls {
     }
 
     /** SNI name → context of the first certificate whose DNS SANs cover it; anything else gets the default. */
-    private static Mapping<String, SslContext> sniMapping(List<LoadedKey> keys, List<SslContext> contexts) {
+    private static DomainWildcardMappingBuilder<SslContext> sniMapping(
+            List<LoadedKey> keys, List<SslContext> contexts) {
         DomainWildcardMappingBuilder<SslContext> b = new DomainWildcardMappingBuilder<>(contexts.get(0));
-        Set<String> taken = new HashSet<>();
+        certificateNames(keys).forEach((name, i) -> b.add(name, contexts.get(i)));
+        return b;
+    }
+
+    /** Each DNS SAN of the certificates → the index of the first certificate that has it. */
+    static Map<String, Integer> certificateNames(List<LoadedKey> keys) {
+        Map<String, Integer> names = new LinkedHashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             // a certificate with unreadable SANs is reachable as the default only
             for (String name : SubjectAltName.values(keys.get(i).leaf(), SubjectAltName.Kind.DNS)) {
-                String n = DnsNames.normalize(name);
-                if (taken.add(n)) { // an earlier certificate keeps a name two certificates share
-                    b.add(n, contexts.get(i));
-                }
+                names.putIfAbsent(DnsNames.normalize(name), i); // an earlier certificate keeps a shared name
             }
         }
-        return b.build();
+        return names;
     }
 
     /**
@@ -281,30 +313,30 @@ public final class ServerTls {
         return out;
     }
 
-    private static List<CrlUse> crlInventory(ListenerConfig listener, TrustAnchors clientCas, CrlFetcher fetcher) {
-        List<CrlUse> out = new ArrayList<>();
+    /** The CRLs of one client trust (a file's, or a URL's with its fetch state), for the inventory. */
+    static void addCrls(String owner, TrustAnchors clientCas, CrlFetcher fetcher, List<CrlUse> out) {
         if (clientCas != null && clientCas.crlFile().isPresent()) {
             for (X509CRL crl : clientCas.crls()) {
-                out.add(new CrlUse(listener.name(), clientCas.crlFile().get().path(), crl));
+                out.add(new CrlUse(owner, clientCas.crlFile().get().path(), crl));
             }
         }
         if (clientCas != null && clientCas.crlUrl().isPresent()) {
             URI url = clientCas.crlUrl().get().url();
             for (X509CRL crl : clientCas.crls()) {
-                out.add(new CrlUse(listener.name(), url.toString(), crl, Optional.of(() -> fetcher.status(url))));
+                out.add(new CrlUse(owner, url.toString(), crl, Optional.of(() -> fetcher.status(url))));
             }
         }
-        return out;
     }
 
     /**
-     * This listener's verdict on a client chain now, as a new handshake would get it (a blocking CPU check: call
+     * This listener's verdict on a client chain that sent this SNI name (null for none) now, as a new handshake would get it (a blocking CPU check: call
      * it off the event loops); {@link ClientVerification.Outcome#VERIFIED} on a listener without client trust.
      */
-    public ClientVerification.Outcome judgeClient(List<X509Certificate> chain) {
-        return clientTrust == null
+    public ClientVerification.Outcome judgeClient(String sni, List<X509Certificate> chain) {
+        ClientCertificateTrustManager trust = clientTrust.map(sni == null ? "" : sni);
+        return trust == null
                 ? ClientVerification.Outcome.VERIFIED
-                : clientTrust.verify(chain.toArray(X509Certificate[]::new));
+                : trust.verify(chain.toArray(X509Certificate[]::new));
     }
 
     /** The context of the first certificate: used when the client sends no SNI or an unknown name. */
