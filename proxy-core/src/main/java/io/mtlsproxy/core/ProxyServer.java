@@ -308,7 +308,18 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
                     connections,
                     name -> {
                         var listener = built.listener(name);
-                        return listener == null || !listener.config().tls().closeRevoked() ? null : listener.tls();
+                        var before = old.listener(name);
+                        if (listener == null || !listener.config().tls().closeRevoked()) {
+                            return null;
+                        }
+                        // re-verifying every open connection costs a chain check each: only when trust changed
+                        boolean unchanged = before != null
+                                && before.tls().isPresent()
+                                && listener.tls().isPresent()
+                                && before.tls()
+                                        .get()
+                                        .sameClientTrust(listener.tls().get());
+                        return unchanged ? null : listener.tls();
                     },
                     metrics);
             return ReloadResult.success(changed);

@@ -175,6 +175,23 @@ class DenyListProxyTest {
             assertEquals(200, other.get("localhost", "/x").status(), "the other client keeps its connection");
             assertEquals(1.0, closedConnections("denied"));
         }
+        assertEquals("denied", refusal(bad), "/clients says why it is gone");
+        assertEquals(null, refusal(fx.client));
+        assertEquals(-1, status(bad));
+        assertEquals("denied", refusal(bad));
+
+        assertTrue(proxy.reload(config(DenyList.EMPTY)).ok());
+        assertEquals(200, status(bad));
+        assertEquals(null, refusal(bad), "let back in, it is an ordinary client again");
+    }
+
+    private String refusal(TestPki.Leaf client) {
+        String sha = PeerIdentity.sha256Hex(client.issued().certificate());
+        return metrics.clients().snapshot().stream()
+                .filter(c -> c.sha256().equals(sha))
+                .findFirst()
+                .orElseThrow()
+                .refusal();
     }
 
     @Test

@@ -85,13 +85,18 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
      * @throws IllegalArgumentException naming the bad value and the expected ones
      */
     static Set<String> parseStates(List<String> values) {
+        return parseStates(values, STATES);
+    }
+
+    /** As {@link #parseStates(List)}, each one of {@code allowed}. */
+    static Set<String> parseStates(List<String> values, Set<String> allowed) {
         Set<String> out = new LinkedHashSet<>();
         for (String value : values) {
             for (String s : value.split(",")) {
                 String state = s.trim();
-                if (!STATES.contains(state)) {
+                if (!allowed.contains(state)) {
                     throw new IllegalArgumentException("state: " + state + " (expected one or more of: "
-                            + "valid, expiring, critical, expired, not_yet_valid, stale)");
+                            + String.join(", ", allowed.stream().sorted().toList()) + ")");
                 }
                 out.add(state);
             }

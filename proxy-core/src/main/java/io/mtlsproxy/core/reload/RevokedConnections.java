@@ -54,6 +54,9 @@ public final class RevokedConnections {
                         conn.remoteAddress(),
                         outcome.error());
                 metrics.revokedConnectionClosed(conn.listener(), outcome.reason());
+                metrics.clients()
+                        .refused(
+                                conn.listener(), peer.sha256(), outcome.reason().label());
                 ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
                 closed++;
             }

@@ -54,19 +54,23 @@ public final class ServerTls {
     private final List<CrlUse> crls;
     /** the client trust (chain, CRL, deny list) by SNI name: a tls.hosts group's, else the listener's (null unless mtls) */
     private final Mapping<String, ClientCertificateTrustManager> clientTrust;
+    /** a digest of everything that judges a client: CAs, CRLs, deny lists, client-auth, verify-depth, hosts */
+    private final byte[] clientTrustDigest;
 
     private ServerTls(
             List<SslContext> contexts,
             Mapping<String, SslContext> sniMapping,
             List<CertificateUse> certificates,
             List<CrlUse> crls,
-            Mapping<String, ClientCertificateTrustManager> clientTrust) {
+            Mapping<String, ClientCertificateTrustManager> clientTrust,
+            byte[] clientTrustDigest) {
         this.contexts = List.copyOf(contexts);
         this.defaultContext = this.contexts.get(0);
         this.sniMapping = requireNonNull(sniMapping, "sniMapping");
         this.certificates = List.copyOf(certificates);
         this.crls = List.copyOf(crls);
         this.clientTrust = requireNonNull(clientTrust, "clientTrust");
+        this.clientTrustDigest = clientTrustDigest.clone();
     }
 
     /** Builds the contexts of a {@code tls} or {@code mtls} listener advertising ALPN {@code http/1.1}. */
@@ -221,7 +225,28 @@ public final class ServerTls {
         List<CrlUse> crlUses = new ArrayList<>();
         addCrls(listener.name(), clientCas, crls, crlUses);
         hosts.crlInventory(listener.name(), crls, crlUses);
-        return new ServerTls(contexts, mapping.build(), inventory, crlUses, hosts.trustBySni(trust));
+        return new ServerTls(
+                contexts,
+                mapping.build(),
+                inventory,
+                crlUses,
+                hosts.trustBySni(trust),
+                trustDigest(tls, clientCas, hosts));
+    }
+
+    private static byte[] trustDigest(ListenerTls tls, TrustAnchors clientCas, HostGroups hosts) {
+        TicketKeys.Material m = new TicketKeys.Material();
+        if (clientCas != null) {
+            m.certificates(clientCas.certificates()).crls(clientCas.crls());
+        }
+        m.text(tls.clientAuth() + "|" + tls.verifyDepth() + "|" + new ClientDenyList(tls.deny()).canonical());
+        for (HostGroups.Group g : hosts.groups()) {
+            m.text("|hosts " + g.config().names() + "|" + g.config().clientAuth() + "|"
+                            + new ClientDenyList(g.config().deny()).canonical())
+                    .certificates(g.anchors().certificates())
+                    .crls(g.anchors().crls());
+        }
+        return m.finish();
     }
 
     /** Every context of the listener gets the file's keys bound to the listener's material (see TicketKeys). */
@@ -337,6 +362,14 @@ public final class ServerTls {
         return trust == null
                 ? ClientVerification.Outcome.VERIFIED
                 : trust.verify(chain.toArray(X509Certificate[]::new));
+    }
+
+    /**
+     * Whether {@code other} judges every client as this one does (same CAs, CRLs, deny lists and settings): a
+     * reload that left it so need not re-verify the open connections.
+     */
+    public boolean sameClientTrust(ServerTls other) {
+        return java.security.MessageDigest.isEqual(clientTrustDigest, other.clientTrustDigest);
     }
 
     /** The context of the first certificate: used when the client sends no SNI or an unknown name. */
