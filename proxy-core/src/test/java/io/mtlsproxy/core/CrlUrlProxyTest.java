@@ -3,7 +3,6 @@ package io.mtlsproxy.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.micrometer.core.instrument.Counter;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.CrlUrl;
@@ -122,20 +121,7 @@ class CrlUrlProxyTest {
     }
 
     private int status(TestPki.Leaf client) {
-        try (RawHttpClient c = fx.connect(proxy, "edge", client)) {
-            return c.get("localhost", "/x").status();
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
-    private double closedConnections() {
-        Counter c = metrics.registry()
-                .find("mtls_proxy_revoked_connections_closed")
-                .tag("listener", "edge")
-                .tag("reason", "revoked")
-                .counter();
-        return c == null ? 0 : c.count();
+        return fx.status(proxy, "edge", client);
     }
 
     @Test
@@ -171,7 +157,7 @@ class CrlUrlProxyTest {
             revoked.timeout(1_000);
             assertTrue(revoked.awaitClosed(), "the revoked client's keep-alive connection is closed");
             assertTrue(System.nanoTime() - fetched < 1_000_000_000L, "within a second of the fetch");
-            assertEquals(1.0, closedConnections());
+            assertEquals(1.0, ProxyFixture.closedConnections(metrics, "edge", "revoked"));
 
             int before = load.requests.get();
             await(() -> load.requests.get() > before + 20, Duration.ofSeconds(10), "the load goes on");
