@@ -43,7 +43,9 @@ public final class BenchMain implements Callable<Integer> {
             names = "--peers",
             split = ",",
             paramLabel = "P,...",
-            description = "Peers to run (default: mtls-proxy,nginx,haproxy).")
+            description = "Peers to run: mtls-proxy, nginx, haproxy (same work as mtls-proxy: forwarded headers, "
+                    + "XFCC), nginx-minimal, haproxy-minimal (no header added) (default: all five; --quick: the "
+                    + "first three).")
     List<String> peers;
 
     @Option(
@@ -112,6 +114,12 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--haproxy", description = "haproxy binary (default: from PATH or /usr/sbin).")
     Path haproxy;
+
+    @Option(
+            names = "--mtlsload",
+            description = "mtlsload binary, the second load generator of the small-mtlsload row "
+                    + "(default: ../shared/tools/mtlsload beside the repository).")
+    Path mtlsload;
 
     @Option(names = "--keep-run-dir", description = "Keep the run directory (configs, logs, throwaway PKI).")
     boolean keepRunDir;
@@ -204,6 +212,9 @@ public final class BenchMain implements Callable<Integer> {
         }
         if (nginx != null) {
             b.nginx(nginx);
+        }
+        if (mtlsload != null) {
+            b.mtlsload(mtlsload);
         }
         if (haproxy != null) {
             b.haproxy(haproxy);

@@ -32,10 +32,19 @@ public record BenchOptions(
         List<String> proxyJvmOptions,
         Path nginx,
         Path haproxy,
+        Path mtlsload,
         boolean keepRunDir,
         int h2Connections,
         int h2Streams) {
-    public static final List<String> ALL_PEERS = List.of("mtls-proxy", "nginx", "haproxy");
+    /**
+     * Every peer: nginx and HAProxy twice, doing the same work as mtls-proxy (forwarded headers and XFCC) and in a
+     * minimal configuration that adds no header, since an outsider's comparison would use the latter.
+     */
+    public static final List<String> ALL_PEERS =
+            List.of("mtls-proxy", "nginx", "haproxy", "nginx-minimal", "haproxy-minimal");
+
+    /** The peers doing the same work: the quick run's default. */
+    public static final List<String> SAME_WORK_PEERS = List.of("mtls-proxy", "nginx", "haproxy");
 
     public BenchOptions {
         peers = List.copyOf(requireNonNull(peers, "peers"));
@@ -57,6 +66,7 @@ public record BenchOptions(
         proxyJvmOptions = List.copyOf(requireNonNull(proxyJvmOptions, "proxyJvmOptions"));
         requireNonNull(nginx, "nginx");
         requireNonNull(haproxy, "haproxy");
+        requireNonNull(mtlsload, "mtlsload");
         positive("connections", connections);
         positive("handshake-connections", handshakeConnections);
         positive("rate-connections", rateConnections);
@@ -97,6 +107,7 @@ public record BenchOptions(
     public static Builder quick(Path repoRoot) {
         return new Builder(repoRoot)
                 .quick(true)
+                .peers(SAME_WORK_PEERS)
                 .scenarios(Scenarios.QUICK_SUBSET)
                 .duration(Duration.ofMillis(500))
                 .warmup(Duration.ofMillis(200))
@@ -128,11 +139,15 @@ public record BenchOptions(
         private List<String> proxyJvmOptions = List.of();
         private Path nginx = Path.of("/usr/sbin/nginx");
         private Path haproxy = Path.of("/usr/sbin/haproxy");
+        private Path mtlsload;
         private boolean keepRunDir;
         private int h2Connections = 16;
         private int h2Streams = 10;
 
         private Builder(Path repoRoot) {
+            this.mtlsload = repoRoot.toAbsolutePath()
+                    .resolve("../shared/tools/mtlsload")
+                    .normalize();
             this.outDir = repoRoot.resolve("bench/results");
             this.proxyJar = repoRoot.resolve("proxy-admin/target/mtls-proxy.jar");
             // the JVM options bin/mtls-proxy runs the proxy with: the bench measures what operators run
@@ -239,6 +254,11 @@ public record BenchOptions(
             return this;
         }
 
+        public Builder mtlsload(Path mtlsload) {
+            this.mtlsload = mtlsload;
+            return this;
+        }
+
         public Builder haproxy(Path haproxy) {
             this.haproxy = haproxy;
             return this;
@@ -287,6 +307,7 @@ public record BenchOptions(
                     proxyJvmOptions,
                     nginx,
                     haproxy,
+                    mtlsload,
                     keepRunDir,
                     h2Connections,
                     h2Streams);

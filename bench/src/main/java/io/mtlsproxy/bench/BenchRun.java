@@ -89,7 +89,7 @@ public final class BenchRun implements AutoCloseable {
         PeerEnvironment env = new PeerEnvironment(runDir, pki, origin.ports(), options.cpus(), fileLimit, root);
         LoadGenerator loader = track(new LoadGenerator(options.loaderThreads()));
         ClientContexts contexts = track(ClientContexts.create(pki));
-        ScenarioRunner runner = new ScenarioRunner(options, loader, contexts, env.connectionBudget(), runDir);
+        ScenarioRunner runner = new ScenarioRunner(options, loader, contexts, env.connectionBudget(), runDir, pki);
 
         Map<String, PeerInstance> running = new LinkedHashMap<>();
         Map<String, String> failedToStart = new LinkedHashMap<>();
@@ -182,8 +182,10 @@ public final class BenchRun implements AutoCloseable {
             peers.add(
                     switch (name) {
                         case "mtls-proxy" -> new MtlsProxyPeer(options.proxyJar(), options.proxyJvmOptions());
-                        case "nginx" -> new NginxPeer(options.nginx());
-                        case "haproxy" -> new HaproxyPeer(options.haproxy());
+                        case "nginx" -> new NginxPeer(options.nginx(), false);
+                        case "nginx-minimal" -> new NginxPeer(options.nginx(), true);
+                        case "haproxy" -> new HaproxyPeer(options.haproxy(), false);
+                        case "haproxy-minimal" -> new HaproxyPeer(options.haproxy(), true);
                         default -> throw new IllegalArgumentException("peer: " + name);
                     });
         }

@@ -8,6 +8,9 @@ import io.mtlsproxy.bench.load.IdleConnections;
 import io.mtlsproxy.bench.load.LoadGenerator;
 import io.mtlsproxy.bench.load.LoadResult;
 import io.mtlsproxy.bench.load.LoadSpec;
+import io.mtlsproxy.bench.mtlsload.MtlsLoad;
+import io.mtlsproxy.bench.mtlsload.MtlsLoadResult;
+import io.mtlsproxy.bench.mtlsload.MtlsLoadSpec;
 import io.mtlsproxy.bench.peer.PeerInstance;
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.mtlsproxy.bench.report.ResultRow;
@@ -44,22 +47,31 @@ final class ScenarioRunner {
     private final ClientContexts tls;
     private final int connectionBudget;
     private final Path runDir;
+    private final BenchPki pki;
 
-    ScenarioRunner(BenchOptions options, LoadGenerator loader, ClientContexts tls, int connectionBudget, Path runDir) {
+    ScenarioRunner(
+            BenchOptions options,
+            LoadGenerator loader,
+            ClientContexts tls,
+            int connectionBudget,
+            Path runDir,
+            BenchPki pki) {
         this.options = requireNonNull(options, "options");
         this.loader = requireNonNull(loader, "loader");
         this.tls = requireNonNull(tls, "tls");
         this.connectionBudget = connectionBudget;
         this.runDir = requireNonNull(runDir, "runDir");
+        this.pki = requireNonNull(pki, "pki");
     }
 
     ResultRow run(Scenario scenario, PeerInstance peer) throws InterruptedException {
         if (!peer.process().alive()) {
             return ResultRow.failed(peer.name(), scenario, peer.process().exitReason());
         }
-        ResultRow row = scenario.workload() == Workload.IDLE
+        Workload w = scenario.workload();
+        ResultRow row = w == Workload.IDLE
                 ? idle(scenario, peer)
-                : scenario.workload().h2load() ? http2(scenario, peer) : load(scenario, peer);
+                : w.h2load() ? http2(scenario, peer) : w.mtlsload() ? mtlsload(scenario, peer) : load(scenario, peer);
         if (!peer.process().alive()) {
             return ResultRow.failed(
                     peer.name(),
@@ -132,7 +144,8 @@ final class ScenarioRunner {
     }
 
     private ResultRow load(Scenario scenario, PeerInstance peer) throws InterruptedException {
-        LoadResult r = loader.run(spec(scenario, peer).build());
+        PeerCpu cpu = new PeerCpu(peer.process().handle());
+        LoadResult r = loader.run(spec(scenario, peer).build(), cpu);
         Workload w = scenario.workload();
         String alpn = r.applicationProtocol().isEmpty() ? "" : " " + r.applicationProtocol();
         String note = r.lastError();
@@ -147,6 +160,7 @@ final class ScenarioRunner {
                 .latencyMicros(r.p50Micros(), r.p99Micros(), r.p999Micros())
                 .errors(r.errors().total(), r.errors().describe())
                 .tls(r.tlsProtocol().isEmpty() ? "" : r.tlsProtocol() + " " + r.tlsCipher() + alpn)
+                .cpuMicrosPerRequest(cpu.microsPer(r.requests()))
                 .note(note);
         if (w.http2() && !r.tlsProtocol().isEmpty() && !r.applicationProtocol().equals("h2")) {
             // A handshake happened but ALPN did not choose h2: nothing was measured over HTTP/2.
@@ -193,6 +207,46 @@ final class ScenarioRunner {
                 .tls(r.tlsProtocol() + " " + r.tlsCipher() + " h2")
                 .note(r.lastError().isEmpty() ? shape : shape + "; " + r.lastError());
         if (r.requests() == 0 && r.errors().total() == 0) {
+            row.failure("no request completed in the measured window");
+        }
+        return row.build();
+    }
+
+    /** The keep-alive row again, driven by mtlsload with the same connections, warm-up, window and pinning. */
+    private ResultRow mtlsload(Scenario scenario, PeerInstance peer) throws InterruptedException {
+        Optional<Path> binary = MtlsLoad.find(options.mtlsload());
+        if (binary.isEmpty()) {
+            return ResultRow.failed(
+                    peer.name(),
+                    scenario,
+                    "mtlsload not found (expected: an executable at " + options.mtlsload() + ")");
+        }
+        MtlsLoadSpec spec = new MtlsLoadSpec(
+                peer.port(scenario.leg()),
+                scenario.workload().path(),
+                options.connections(),
+                options.warmup(),
+                options.duration(),
+                pki.edgeCa(),
+                pki.loaderCert(),
+                pki.loaderKey(),
+                peer.process().handle().pid(),
+                options.cpus().loader());
+        MtlsLoadResult r;
+        try {
+            r = MtlsLoad.run(binary.get(), spec, runDir.resolve("mtlsload").resolve(peer.name()));
+        } catch (IOException | IllegalStateException e) {
+            return ResultRow.failed(peer.name(), scenario, "mtlsload: " + e.getMessage());
+        }
+        ResultRow.Builder row = ResultRow.builder(peer.name(), scenario)
+                .requests(r.requests(), r.requestsPerSecond())
+                .latencyMicros(
+                        Math.round(r.p50Ms() * 1000), Math.round(r.p99Ms() * 1000), Math.round(r.p999Ms() * 1000))
+                .errors(r.errors(), r.errors() == 0 ? "none" : r.errors() + " (see mtlsload's output)")
+                .cpuMicrosPerRequest(r.peerCpuMicrosPerRequest())
+                .tls("TLSv1.3 (mtlsload)")
+                .note("mtlsload, " + options.connections() + " connections");
+        if (r.requests() == 0 && r.errors() == 0) {
             row.failure("no request completed in the measured window");
         }
         return row.build();

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class QuickBenchTest {
     static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-    static final List<String> PEERS = BenchOptions.ALL_PEERS;
+    static final List<String> PEERS = BenchOptions.SAME_WORK_PEERS;
 
     @Test
     void quickRunAnswersEveryScenarioOnEveryPeerWithoutErrors(@TempDir Path out) throws Exception {

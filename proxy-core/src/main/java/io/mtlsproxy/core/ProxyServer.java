@@ -4,11 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
-import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.Source;
-import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
 import io.mtlsproxy.core.inbound.Listener;
@@ -19,18 +17,16 @@ import io.mtlsproxy.core.net.BindAddress;
 import io.mtlsproxy.core.protocol.ProtocolSwitch;
 import io.mtlsproxy.core.reload.CertificateChanges;
 import io.mtlsproxy.core.reload.ConfigSource;
-import io.mtlsproxy.core.reload.ProxyView;
 import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.reload.Reloadable;
 import io.mtlsproxy.core.reload.RevokedConnections;
+import io.mtlsproxy.core.reload.ServerView;
 import io.mtlsproxy.core.reload.Snapshot;
 import io.mtlsproxy.core.reload.SnapshotBuilder;
 import io.mtlsproxy.core.reload.SnapshotDiff;
 import io.mtlsproxy.core.renew.acme.AcmeChallenges;
 import io.mtlsproxy.core.renew.acme.ChallengeResponders;
 import io.mtlsproxy.core.revocation.CrlFetcher;
-import io.mtlsproxy.core.tls.CertificateUse;
-import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
 import io.mtlsproxy.core.upstream.EndpointResolver;
@@ -39,22 +35,14 @@ import io.mtlsproxy.core.upstream.UpstreamPools;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.NettyRuntime;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.internal.SystemPropertyUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -64,9 +52,9 @@ import org.slf4j.LoggerFactory;
  * The running proxy: binds every listener on one group of event loops (one per core by default), serves them from
  * the current {@link Snapshot}, swaps snapshots on reload and drains on shutdown. {@code start}, {@code reload},
  * {@code drain} and {@code close} block: call them from a main, signal or admin worker thread, never from an event
- * loop.
+ * loop. The admin plane sees it through its one {@link #view()}.
  */
-public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
+public final class ProxyServer implements Reloadable, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
 
     static {
@@ -85,9 +73,8 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
     private final EjectionPolicy ejection;
     private final Duration poolIdleTimeout;
     private final Optional<List<InetSocketAddress>> dnsServers;
-    private final Map<String, Channel> serverChannels = new LinkedHashMap<>();
-    private final ChannelGroup connections =
-            new DefaultChannelGroup("client-connections", GlobalEventExecutor.INSTANCE);
+    private final ListenerSockets sockets = new ListenerSockets();
+    private final ServerView view;
     private final Object reloadLock = new Object();
     private final AcmeChallenges acmeChallenges = new AcmeChallenges();
     private final CrlFetcher crlFetcher = CrlFetcher.refreshing();
@@ -101,7 +88,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
     private volatile boolean ready;
     private volatile boolean draining;
 
-    private ProxyServer(Builder b) {
+    ProxyServer(ProxyServerBuilder b) {
         this.metrics = b.metrics;
         this.accessLog = b.accessLog;
         this.transport = b.transport;
@@ -110,6 +97,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
         this.ejection = b.ejection;
         this.poolIdleTimeout = b.poolIdleTimeout;
         this.dnsServers = b.dnsServers;
+        this.view = new ServerView(this, metrics, () -> ready, () -> draining);
         // a fetched CRL that changed is applied as a reload of the running configuration, so that the same
         // close-revoked sweep closes the connections of a client it newly revokes
         crlFetcher.onChange(url -> {
@@ -121,8 +109,8 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
         });
     }
 
-    public static Builder builder() {
-        return new Builder();
+    public static ProxyServerBuilder builder() {
+        return new ProxyServerBuilder();
     }
 
     /**
@@ -201,37 +189,29 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
                                 name -> snapshot.listener(name),
                                 metrics,
                                 (ch, listener) -> new HttpProxyHandler(context, listener.name()),
-                                connections::add)
+                                sockets::accepted)
                         .protocolSwitch((ch, listener) -> ProtocolSwitch.forListener(context, listener))
                         .challenges(new ChallengeResponders(
                                 acmeChallenges, () -> snapshot.config().issuers())));
         b.option(ChannelOption.ALLOCATOR, allocator).childOption(ChannelOption.ALLOCATOR, allocator);
-        var future = b.bind(address.address()).awaitUninterruptibly();
-        if (!future.isSuccess()) {
-            throw new IOException(
-                    "listener " + lc.name() + ": cannot bind " + lc.bind() + ":" + lc.port() + ": "
-                            + future.cause().getMessage(),
-                    future.cause());
-        }
-        Channel ch = future.channel();
-        serverChannels.put(lc.name(), ch);
-        LOG.info(
-                "listener {} bound on {} (tls {}{})",
-                lc.name(),
-                ch.localAddress(),
-                lc.tls().mode().configName(),
-                lc.tls().mode() == io.mtlsproxy.config.TlsMode.MTLS
-                        ? ", client-auth " + lc.tls().clientAuth().name().toLowerCase(java.util.Locale.ROOT)
-                        : "");
+        sockets.bind(lc, b, address.address());
     }
 
     /** The port a listener is bound to (the real one when the configuration said 0). */
     public int port(String listener) {
-        Channel ch = serverChannels.get(listener);
-        if (ch == null) {
-            throw new IllegalArgumentException("no bound listener " + listener);
-        }
-        return ((InetSocketAddress) ch.localAddress()).getPort();
+        return sockets.port(listener);
+    }
+
+    /**
+     * What the admin plane sees of this server: the same view from before {@link #start} (not ready) to after
+     * {@link #close}; attach the {@link io.mtlsproxy.core.reload.Reloader} to it once there is one.
+     */
+    public ServerView view() {
+        return view;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
     }
 
     @Override
@@ -255,13 +235,6 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
     public ReloadResult reload(ProxyConfig next) {
         requireNonNull(next, "next");
         return reload(() -> next);
-    }
-
-    /** Re-reads the configuration file the proxy runs from, and every file it names. */
-    @Override
-    public ReloadResult reload() {
-        Path file = snapshot.config().file();
-        return reload(() -> ConfigLoader.load(file));
     }
 
     /**
@@ -305,7 +278,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
             LOG.info("reloaded {}: {}", built.config().file(), changed.isEmpty() ? "nothing changed" : changed);
             CertificateChanges.between(old, built).forEach(line -> LOG.info("reload: {}", line));
             RevokedConnections.close(
-                    connections,
+                    sockets.connections(),
                     name -> {
                         var listener = built.listener(name);
                         var before = old.listener(name);
@@ -354,31 +327,9 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
      * Returns true when everything finished in time.
      */
     public boolean drain(Duration grace) {
-        long deadline = System.nanoTime() + grace.toNanos();
         ready = false;
         draining = true;
-        LOG.info("draining: {} open connection(s), grace {} s", connections.size(), grace.toSeconds());
-        for (Channel ch : serverChannels.values()) {
-            ch.close().awaitUninterruptibly();
-        }
-        for (Channel ch : connections) {
-            ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
-        }
-        while (!connections.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        boolean clean = connections.isEmpty();
-        if (!clean) {
-            LOG.warn("drain: grace over, closing {} connection(s) still busy", connections.size());
-            connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
-        }
-        LOG.info("drained{}", clean ? "" : " (with connections cut off)");
-        return clean;
+        return sockets.drain(grace);
     }
 
     /** Closes every socket and stops the event loops (after {@link #drain} for a graceful stop). */
@@ -392,10 +343,7 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
         if (dns != null) {
             dns.close();
         }
-        for (Channel ch : serverChannels.values()) {
-            ch.close();
-        }
-        connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        sockets.close();
         if (workers != null) {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
@@ -408,33 +356,6 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
      */
     static int defaultWorkerThreads() {
         return Math.max(1, SystemPropertyUtil.getInt("io.netty.eventLoopThreads", NettyRuntime.availableProcessors()));
-    }
-
-    @Override
-    public boolean ready() {
-        return ready;
-    }
-
-    @Override
-    public boolean draining() {
-        return draining;
-    }
-
-    @Override
-    public List<CertificateUse> certificates() {
-        Snapshot current = snapshot; // null until start: the admin endpoint may ask before the listeners are bound
-        return current == null ? List.of() : current.certificates();
-    }
-
-    @Override
-    public List<CrlUse> crls() {
-        Snapshot current = snapshot;
-        return current == null ? List.of() : current.crls();
-    }
-
-    @Override
-    public ProxyMetrics metrics() {
-        return metrics;
     }
 
     /** What the client connections see of the server. */
@@ -462,72 +383,6 @@ public final class ProxyServer implements ProxyView, Reloadable, AutoCloseable {
         @Override
         public boolean draining() {
             return draining;
-        }
-    }
-
-    /** Options of a proxy server; every one has a production default. */
-    public static final class Builder {
-        private ProxyMetrics metrics = ProxyMetrics.inMemory();
-        private AccessLog accessLog = AccessLog.OFF;
-        private Transport transport = Transport.best();
-        private int workerThreads;
-        /**
-         * Netty's pooled direct buffers rather than 4.2's adaptive default: a pooled buffer keeps its NIO view
-         * between uses, where the adaptive one makes a new ByteBuffer each time the SslHandler or a socket write
-         * asks for it (about 8 % of the bytes allocated per proxied request).
-         */
-        private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
-
-        private EjectionPolicy ejection = EjectionPolicy.DEFAULT;
-        private Duration poolIdleTimeout = Duration.ofSeconds(55);
-        private Optional<List<InetSocketAddress>> dnsServers = Optional.empty();
-
-        public Builder metrics(ProxyMetrics metrics) {
-            this.metrics = requireNonNull(metrics, "metrics");
-            return this;
-        }
-
-        public Builder accessLog(AccessLog accessLog) {
-            this.accessLog = requireNonNull(accessLog, "accessLog");
-            return this;
-        }
-
-        public Builder transport(Transport transport) {
-            this.transport = requireNonNull(transport, "transport");
-            return this;
-        }
-
-        /** Event loops for connections; 0 (default): one per core, or {@code -Dio.netty.eventLoopThreads}. */
-        public Builder workerThreads(int workerThreads) {
-            this.workerThreads = workerThreads;
-            return this;
-        }
-
-        /** The buffer allocator of every channel (tests measure memory through their own). */
-        public Builder allocator(ByteBufAllocator allocator) {
-            this.allocator = requireNonNull(allocator, "allocator");
-            return this;
-        }
-
-        public Builder ejection(EjectionPolicy ejection) {
-            this.ejection = requireNonNull(ejection, "ejection");
-            return this;
-        }
-
-        /** How long an upstream connection may sit idle in the pool (origins often close at 60 s). */
-        public Builder poolIdleTimeout(Duration poolIdleTimeout) {
-            this.poolIdleTimeout = requireNonNull(poolIdleTimeout, "poolIdleTimeout");
-            return this;
-        }
-
-        /** The name servers that resolve origin host names (tests); default: the system's resolv.conf. */
-        public Builder dnsServers(List<InetSocketAddress> dnsServers) {
-            this.dnsServers = Optional.of(List.copyOf(dnsServers));
-            return this;
-        }
-
-        public ProxyServer build() {
-            return new ProxyServer(this);
         }
     }
 }

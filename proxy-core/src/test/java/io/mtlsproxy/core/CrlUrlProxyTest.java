@@ -107,7 +107,7 @@ class CrlUrlProxyTest {
     }
 
     private CrlUse enforced() {
-        List<CrlUse> crls = proxy.crls();
+        List<CrlUse> crls = proxy.view().crls();
         assertEquals(1, crls.size(), crls::toString);
         return crls.get(0);
     }

@@ -57,7 +57,7 @@ class DrainTest {
     @Test
     void inFlightRequestFinishesWhileNewConnectionsAreRefused() throws Exception {
         int port = proxy.port("plain");
-        assertTrue(proxy.ready());
+        assertTrue(proxy.view().ready());
         try (RawHttpClient idle = RawHttpClient.connect(port);
                 RawHttpClient busy = RawHttpClient.connect(port)) {
             assertEquals(200, idle.get("localhost", "/warm-up").status());
@@ -67,11 +67,11 @@ class DrainTest {
             CompletableFuture<Boolean> drained =
                     CompletableFuture.supplyAsync(() -> proxy.drain(Duration.ofSeconds(10)));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (proxy.ready() && System.nanoTime() < deadline) {
+            while (proxy.view().ready() && System.nanoTime() < deadline) {
                 Thread.sleep(1);
             }
-            assertFalse(proxy.ready());
-            assertTrue(proxy.draining());
+            assertFalse(proxy.view().ready());
+            assertTrue(proxy.view().draining());
             assertTrue(idle.awaitClosed(), "an idle keep-alive connection is closed at once");
             Thread.sleep(50); // the listening socket is closed right after readiness turns false
             assertThrows(ConnectException.class, () -> {

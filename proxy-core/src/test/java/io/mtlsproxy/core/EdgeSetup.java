@@ -99,7 +99,7 @@ final class EdgeSetup {
 
     /** The serial of the certificate the running snapshot serves on the listener. */
     BigInteger servingSerial() {
-        return proxy.certificates().stream()
+        return proxy.view().certificates().stream()
                 .filter(u -> u.usage().equals("listener-server"))
                 .findFirst()
                 .orElseThrow()

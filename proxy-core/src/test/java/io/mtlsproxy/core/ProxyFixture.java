@@ -61,7 +61,7 @@ final class ProxyFixture implements AutoCloseable {
         return start(ProxyServer.builder().metrics(ProxyMetrics.inMemory()), listeners, routes);
     }
 
-    ProxyServer start(ProxyServer.Builder builder, List<ListenerConfig> listeners, List<RouteConfig> routes)
+    ProxyServer start(ProxyServerBuilder builder, List<ListenerConfig> listeners, List<RouteConfig> routes)
             throws ConfigException, IOException {
         ProxyServer server = builder.build();
         proxies.add(server);

@@ -260,7 +260,7 @@ class ReloadProxyTest {
         edge.files.text(
                 "proxy.conf",
                 java.nio.file.Files.readString(edge.configFile()).replace("port = 0\n  tls", "port = 1\n  tls"));
-        ServerView view = new ServerView(edge.proxy);
+        ServerView view = edge.proxy.view();
         view.attach(reloader);
         assertErrorLines(view.reload(), "needs a restart");
         assertNotEquals(0, edge.proxy.port("edge"));

@@ -165,7 +165,7 @@ class RevocationProxyTest {
         assertEquals(-1, status(revoked), "a stale CRL still revokes");
         assertEquals(200, status(fx.client), "and still lets the others in");
         assertTrue(lastFailure().detail().contains("stale"), lastFailure()::detail);
-        var crl = proxy.crls().get(0);
+        var crl = proxy.view().crls().get(0);
         assertTrue(crl.crl().getNextUpdate().toInstant().isBefore(Instant.now()), "reported with its past nextUpdate");
         assertEquals(crlFile.toString(), crl.location());
     }
@@ -193,7 +193,7 @@ class RevocationProxyTest {
         assertEquals(-1, status(revokedOwn));
         assertEquals(-1, status(revokedPartner));
         assertEquals(2.0, refused("revoked"));
-        assertEquals(2, proxy.crls().size());
+        assertEquals(2, proxy.view().crls().size());
     }
 
     @Test

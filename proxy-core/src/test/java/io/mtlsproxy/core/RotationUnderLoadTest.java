@@ -163,7 +163,7 @@ class RotationUnderLoadTest {
             awaitApplied(
                     "upstream client certificate " + renewed.serial(),
                     () -> renewed.serial()
-                            .equals(edge.proxy.certificates().stream()
+                            .equals(edge.proxy.view().certificates().stream()
                                     .filter(u -> u.usage().equals(CertificateUse.UPSTREAM_CLIENT))
                                     .findFirst()
                                     .orElseThrow()
@@ -182,14 +182,14 @@ class RotationUnderLoadTest {
     }
 
     private Set<X509Certificate> clientCas() {
-        return edge.proxy.certificates().stream()
+        return edge.proxy.view().certificates().stream()
                 .filter(u -> u.usage().equals(CertificateUse.LISTENER_CLIENT_CA))
                 .map(CertificateUse::certificate)
                 .collect(Collectors.toSet());
     }
 
     private List<X509CRL> crls() {
-        return edge.proxy.crls().stream().map(c -> c.crl()).toList();
+        return edge.proxy.view().crls().stream().map(c -> c.crl()).toList();
     }
 
     /** 200, or -1 when the handshake was refused (with TLS 1.3 the client learns it on its first read). */

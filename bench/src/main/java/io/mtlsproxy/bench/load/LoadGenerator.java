@@ -49,7 +49,29 @@ public final class LoadGenerator implements AutoCloseable {
         return channelType;
     }
 
+    /**
+     * Told on the caller's thread when the measured window opens and when it closes, for figures read outside the
+     * load generator over the same window (the peer's CPU time).
+     */
+    public interface WindowWatch {
+        WindowWatch NONE = new WindowWatch() {
+            @Override
+            public void opened() {}
+
+            @Override
+            public void closed() {}
+        };
+
+        void opened();
+
+        void closed();
+    }
+
     public LoadResult run(LoadSpec spec) throws InterruptedException {
+        return run(spec, WindowWatch.NONE);
+    }
+
+    public LoadResult run(LoadSpec spec, WindowWatch watch) throws InterruptedException {
         RunClock clock = RunClock.startingNow(spec.warmup(), spec.duration());
         int perLoopBase = spec.connections() / loops.size();
         int extra = spec.connections() % loops.size();
@@ -65,6 +87,10 @@ public final class LoadGenerator implements AutoCloseable {
             contexts.add(ctx);
         }
         contexts.forEach(ctx -> ctx.loop.execute(ctx::start));
+        sleepUntil(clock.measureFrom());
+        watch.opened();
+        sleepUntil(clock.end());
+        watch.closed();
 
         long deadline =
                 clock.end() + spec.requestTimeout().toNanos() + TimeUnit.MILLISECONDS.toNanos(DRAIN_GRACE_MILLIS);
@@ -87,6 +113,13 @@ public final class LoadGenerator implements AutoCloseable {
             }
         }
         return merge(snapshots, clock);
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long wait;
+        while ((wait = nanoTime - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
     }
 
     private static void awaitQuietly(LoopContext ctx) throws InterruptedException {

@@ -19,18 +19,22 @@ import java.util.Optional;
 /**
  * nginx configured as the hand-written {@code ssl_verify_client} block it is meant to replace: one server per
  * leg, client certificates verified, keep-alive to the origin through an {@code upstream} pool, the origin
- * verified on TLS legs, forwarded headers set as mtls-proxy sets them, access log off.
+ * verified on TLS legs, forwarded headers set as mtls-proxy sets them, access log off. The {@code minimal}
+ * variant ({@code nginx-minimal}) sets no forwarded header: the least work nginx can do on the same legs, as an
+ * outsider's benchmark would configure it.
  */
 public final class NginxPeer implements Peer {
     private final Path binary;
+    private final boolean minimal;
 
-    public NginxPeer(Path binary) {
+    public NginxPeer(Path binary, boolean minimal) {
         this.binary = requireNonNull(binary, "binary");
+        this.minimal = minimal;
     }
 
     @Override
     public String name() {
-        return "nginx";
+        return minimal ? "nginx-minimal" : "nginx";
     }
 
     @Override
@@ -41,7 +45,7 @@ public final class NginxPeer implements Peer {
     @Override
     public PeerInstance start(PeerEnvironment env) throws Exception {
         Binaries.require(binary, "nginx");
-        Path dir = env.runDir().resolve("nginx");
+        Path dir = env.runDir().resolve(name());
         Files.createDirectories(dir);
         Map<Leg, Integer> ports = new LinkedHashMap<>();
         Leg.ALL.forEach(leg -> ports.put(leg, Ports.free()));
@@ -53,7 +57,7 @@ public final class NginxPeer implements Peer {
                 // Stream big answers instead of spooling them to temp files, as a streaming proxy does.
                 + "  proxy_max_temp_file_size 0;\n"
                 + upstreams(env)
-                + servers(env.pki(), ports)
+                + servers(env.pki(), ports, minimal)
                 + "}\n";
         ManagedProcess process =
                 Nginx.start(name(), binary, dir, conf, Optional.of(env.cpus().peer()));
@@ -81,7 +85,7 @@ public final class NginxPeer implements Peer {
         return b.toString();
     }
 
-    private static String servers(BenchPki pki, Map<Leg, Integer> ports) {
+    static String servers(BenchPki pki, Map<Leg, Integer> ports, boolean minimal) {
         StringBuilder b = new StringBuilder();
         ports.forEach((leg, port) -> {
             // h2 and http/1.1 by ALPN on TLS and mTLS listeners, as mtls-proxy offers them (nginx 1.22 syntax).
@@ -103,17 +107,19 @@ public final class NginxPeer implements Peer {
                     .append(";\n")
                     .append("      proxy_http_version 1.1;\n")
                     .append("      proxy_set_header Connection \"\";\n")
-                    .append("      proxy_set_header Host $http_host;\n")
-                    .append("      proxy_set_header X-Forwarded-For $remote_addr;\n")
-                    .append("      proxy_set_header X-Forwarded-Proto $scheme;\n")
-                    .append("      proxy_set_header X-Forwarded-Host $http_host;\n");
-            // mtls-proxy's sanitize-set: the client's header is dropped, the proxy's own is set on mTLS legs.
-            b.append("      proxy_set_header X-Forwarded-Client-Cert ")
-                    .append(
-                            leg.inbound() == Hop.MTLS
-                                    ? "\"Hash=$ssl_client_fingerprint;Subject=\\\"$ssl_client_s_dn\\\"\""
-                                    : "\"\"")
-                    .append(";\n");
+                    .append("      proxy_set_header Host $http_host;\n");
+            if (!minimal) {
+                b.append("      proxy_set_header X-Forwarded-For $remote_addr;\n")
+                        .append("      proxy_set_header X-Forwarded-Proto $scheme;\n")
+                        .append("      proxy_set_header X-Forwarded-Host $http_host;\n");
+                // mtls-proxy's sanitize-set: the client's header is dropped, the proxy's own is set on mTLS legs.
+                b.append("      proxy_set_header X-Forwarded-Client-Cert ")
+                        .append(
+                                leg.inbound() == Hop.MTLS
+                                        ? "\"Hash=$ssl_client_fingerprint;Subject=\\\"$ssl_client_s_dn\\\"\""
+                                        : "\"\"")
+                        .append(";\n");
+            }
             if (leg.outbound().encrypted()) {
                 b.append("      proxy_ssl_verify on;\n")
                         .append("      proxy_ssl_trusted_certificate ")

@@ -46,8 +46,8 @@ public final class MarkdownTable {
         }
         b.append('\n');
         b.append("| peer | scenario | req/s | MB/s | p50 ms | p99 ms | p99.9 ms | errors | handshakes/s "
-                + "| mem/idle conn | mtls-proxy vs best |\n");
-        b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+                + "| peer CPU µs/req | mem/idle conn | mtls-proxy vs best |\n");
+        b.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         List<String> footnotes = new ArrayList<>();
         for (ResultRow r : report.rows()) {
             b.append("| ")
@@ -56,7 +56,7 @@ public final class MarkdownTable {
                     .append(cell(r.scenarioLabel()))
                     .append(" | ");
             if (!r.ok()) {
-                b.append("**failed**: ").append(cell(r.failure())).append(" | — | — | — | — | — | — | — | — |\n");
+                b.append("**failed**: ").append(cell(r.failure())).append(" | — | — | — | — | — | — | — | — | — |\n");
                 continue;
             }
             String comparison = r.peer().equals(BenchReport.SUBJECT)
@@ -78,6 +78,8 @@ public final class MarkdownTable {
                     .append(" | ")
                     .append(num(r.handshakesPerSecond(), 0))
                     .append(" | ")
+                    .append(num(r.cpuMicrosPerRequest(), 1))
+                    .append(" | ")
                     .append(
                             r.memoryPerIdleConnectionKib() == null
                                     ? NONE
@@ -98,8 +100,10 @@ public final class MarkdownTable {
             footnotes.forEach(f -> b.append("- ").append(f).append('\n'));
         }
         b.append("\nHow to read this: docs/bench.md. Latency of the fixed-rate row counts from each request's "
-                + "intended send time; the other rows are closed loop. The last column divides mtls-proxy's figure "
-                + "by the best other peer's on the scenario's own metric.\n");
+                + "intended send time; the other rows are closed loop. Peer CPU is the user plus system "
+                + "time of all the peer's processes over the measured window, per request (per handshake on the "
+                + "handshake rows). The last column divides mtls-proxy's figure by the best other peer's on the "
+                + "scenario's own metric.\n");
         return b.toString();
     }
 

@@ -26,6 +26,7 @@ public record ResultRow(
         String errorDetail,
         Double handshakesPerSecond,
         long resumedHandshakes,
+        Double cpuMicrosPerRequest,
         Double memoryPerIdleConnectionKib,
         Integer idleConnections,
         String tls,
@@ -80,6 +81,7 @@ public record ResultRow(
         private String errorDetail = "none";
         private Double handshakesPerSecond;
         private long resumedHandshakes;
+        private Double cpuMicrosPerRequest;
         private Double memoryPerIdleConnectionKib;
         private Integer idleConnections;
         private String tls = "";
@@ -125,6 +127,12 @@ public record ResultRow(
             return this;
         }
 
+        /** The peer's CPU time per request (per handshake on handshake rows) in the measured window; null: not read. */
+        public Builder cpuMicrosPerRequest(Double micros) {
+            this.cpuMicrosPerRequest = micros;
+            return this;
+        }
+
         public Builder idle(int connections, double kibPerConnection) {
             this.idleConnections = connections;
             this.memoryPerIdleConnectionKib = kibPerConnection;
@@ -158,6 +166,7 @@ public record ResultRow(
                     errorDetail,
                     handshakesPerSecond,
                     resumedHandshakes,
+                    cpuMicrosPerRequest,
                     memoryPerIdleConnectionKib,
                     idleConnections,
                     tls,

@@ -38,6 +38,7 @@ public final class Scenarios {
         all.add(new Scenario(Leg.MTLS_PLAIN, Workload.IDLE));
         all.add(new Scenario(Leg.TLS_PLAIN, Workload.H2));
         all.add(new Scenario(Leg.MTLS_PLAIN, Workload.H2_MTLS));
+        all.add(new Scenario(Leg.MTLS_PLAIN, Workload.SMALL_MTLSLOAD));
         return List.copyOf(all);
     }
 

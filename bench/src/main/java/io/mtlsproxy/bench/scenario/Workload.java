@@ -28,7 +28,12 @@ public enum Workload {
      * HTTP/2 over mutual TLS: the same shape as {@link #H2} (connections × concurrent streams, closed loop per
      * stream), driven by the bench's own load generator, which presents the client certificate h2load cannot.
      */
-    H2_MTLS("h2-mtls", "13 B over HTTP/2 (load generator)", "/small", 13, Metric.REQUESTS_PER_SECOND);
+    H2_MTLS("h2-mtls", "13 B over HTTP/2 (load generator)", "/small", 13, Metric.REQUESTS_PER_SECOND),
+    /**
+     * {@link #SMALL} driven by {@code mtlsload} (Go, client certificates; {@code ../shared/tools}) instead of the
+     * bench's own load generator: the cross-check that neither generator favours a peer.
+     */
+    SMALL_MTLSLOAD("small-mtlsload", "13 B keep-alive (mtlsload)", "/small", 13, Metric.REQUESTS_PER_SECOND);
 
     private final String id;
     private final String label;
@@ -71,6 +76,11 @@ public enum Workload {
     /** Spoken over HTTP/2 (h2 by ALPN). */
     public boolean http2() {
         return this == H2 || this == H2_MTLS;
+    }
+
+    /** Run by mtlsload instead of the Netty load generator. */
+    public boolean mtlsload() {
+        return this == SMALL_MTLSLOAD;
     }
 
     /** Run by h2load instead of the Netty load generator. */

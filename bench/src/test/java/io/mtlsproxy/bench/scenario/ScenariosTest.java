@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class ScenariosTest {
     @Test
     void catalogCoversEveryLegTwiceAndEachSpecialWorkloadOnce() {
-        assertEquals(17, Scenarios.ALL.size());
-        assertEquals(17, Scenarios.ALL.stream().map(Scenario::id).distinct().count(), "ids are unique");
+        assertEquals(18, Scenarios.ALL.size());
+        assertEquals(18, Scenarios.ALL.stream().map(Scenario::id).distinct().count(), "ids are unique");
         for (Leg leg : Leg.ALL) {
             assertTrue(Scenarios.ALL.contains(new Scenario(leg, Workload.SMALL)));
             assertTrue(Scenarios.ALL.contains(new Scenario(leg, Workload.LARGE)));

@@ -101,7 +101,7 @@ public final class ProxyApp implements AutoCloseable {
                     issuers(proxy),
                     registry.registry(),
                     () -> reloads.get().reload(Reloader.Trigger.RENEWAL).ok());
-            ServerView view = new ServerView(server);
+            ServerView view = server.view();
             ServerInfo info = new ServerInfo(BuildInfo.current(), reloadFrom, Clock.systemUTC());
             admin = AdminServer.builder(view, registry.registry())
                     .config(config.admin())

@@ -51,6 +51,7 @@ class JsonAccessLogTest {
                 "3f".repeat(32),
                 "CN=Example clients CA 2026",
                 "1a2b3c",
+                null,
                 null);
     }
 
@@ -72,7 +73,8 @@ class JsonAccessLogTest {
                 null,
                 null,
                 null,
-                "no route matches");
+                "no route matches",
+                null);
     }
 
     @Test

@@ -54,6 +54,7 @@ class MetricsExpositionTest {
                 "orders.internal",
                 TlsFailureReason.UNKNOWN_CA,
                 "PKIX path building failed",
+                null,
                 null));
         metrics.upstreamError("orders", UpstreamErrorReason.CONNECT);
         metrics.configReload(true);

@@ -178,7 +178,8 @@ class AdminServerTest {
                 "api.example.com",
                 TlsFailureReason.UNKNOWN_CA,
                 "unable to find valid certification path",
-                "CN=mallory,O=Elsewhere"));
+                "CN=mallory,O=Elsewhere",
+                null));
         metrics.handshakeFailed(new TlsFailure(
                 t2,
                 ProxyMetrics.Side.UPSTREAM,
@@ -187,6 +188,7 @@ class AdminServerTest {
                 "orders.internal",
                 TlsFailureReason.HOSTNAME_MISMATCH,
                 "no SAN matches orders.internal",
+                null,
                 null));
         var response = client.get("/tls/failures");
         assertEquals(200, response.statusCode());
@@ -244,6 +246,7 @@ class AdminServerTest {
                             null,
                             TlsFailureReason.TIMEOUT,
                             "handshake timed out",
+                            null,
                             null));
         }
         JsonNode failures = AdminClient.json(client.get("/tls/failures")).get("failures");

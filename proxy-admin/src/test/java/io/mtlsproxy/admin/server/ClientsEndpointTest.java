@@ -75,7 +75,7 @@ class ClientsEndpointTest {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         proxy = ProxyServer.builder().metrics(new ProxyMetrics(registry)).build();
         proxy.start(ConfigLoader.load(conf));
-        admin = AdminServer.builder(proxy, registry)
+        admin = AdminServer.builder(proxy.view(), registry)
                 .config(new AdminConfig("127.0.0.1", 0))
                 .start();
         client = new AdminClient(admin.port());

@@ -120,7 +120,7 @@ class RotationEndpointTest {
                 adminRef.get().inventory().refresh();
             }
         });
-        ServerView view = new ServerView(proxy);
+        ServerView view = proxy.view();
         view.attach(reloader);
         admin = AdminServer.builder(view, registry)
                 .config(new AdminConfig("127.0.0.1", 0))

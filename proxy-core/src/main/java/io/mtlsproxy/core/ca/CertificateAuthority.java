@@ -125,16 +125,8 @@ public final class CertificateAuthority {
     /** Signs a certificate for an existing public key (renewal keeps nothing but subject and SANs; see pki renew). */
     public X509Certificate sign(CertificateSpec spec, PublicKey subjectKey) {
         try {
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
-                    certificate,
-                    serial(),
-                    Date.from(spec.notBefore()),
-                    Date.from(spec.notAfter()),
-                    x500(name(spec.commonName(), spec.organization())),
-                    subjectKey);
-            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
+            X509v3CertificateBuilder b = signedHere(
+                    x500(name(spec.commonName(), spec.organization())), subjectKey, spec.notBefore(), spec.notAfter());
             switch (spec.usage()) {
                 case INTERMEDIATE_CA -> {
                     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
@@ -185,16 +177,8 @@ public final class CertificateAuthority {
                             .getName() + " is a CA certificate (expected: a server or client certificate)");
         }
         try {
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
-                    certificate,
-                    serial(),
-                    Date.from(notBefore),
-                    Date.from(notAfter),
-                    previous.getSubjectX500Principal(),
-                    subjectKey);
-            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
+            X509v3CertificateBuilder b =
+                    signedHere(previous.getSubjectX500Principal(), subjectKey, notBefore, notAfter);
             addLeafConstraints(b, subjectKey);
             X509CertificateHolder old = new JcaX509CertificateHolder(previous);
             for (var oid : List.of(Extension.extendedKeyUsage, Extension.subjectAlternativeName)) {
@@ -222,16 +206,7 @@ public final class CertificateAuthority {
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(subjectKey))) {
                 throw new PkiException("the certificate signing request's signature does not verify");
             }
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
-                    certificate,
-                    serial(),
-                    Date.from(notBefore),
-                    Date.from(notAfter),
-                    x500(csr.getSubject()),
-                    subjectKey);
-            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
+            X509v3CertificateBuilder b = signedHere(x500(csr.getSubject()), subjectKey, notBefore, notAfter);
             addLeafConstraints(b, subjectKey);
             b.addExtension(
                     Extension.extendedKeyUsage,
@@ -327,6 +302,18 @@ public final class CertificateAuthority {
         } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
             throw new IllegalStateException("cannot sign CRL", e);
         }
+    }
+
+    /** A certificate this CA signs for {@code subjectKey}: a fresh serial, the authority and subject key ids. */
+    private X509v3CertificateBuilder signedHere(
+            X500Principal subject, PublicKey subjectKey, Instant notBefore, Instant notAfter)
+            throws GeneralSecurityException, CertIOException {
+        JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                certificate, serial(), Date.from(notBefore), Date.from(notAfter), subject, subjectKey);
+        b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
+        b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
+        return b;
     }
 
     /** CA:FALSE and the key usage a TLS leaf needs: signatures, plus key encipherment for RSA key exchange. */

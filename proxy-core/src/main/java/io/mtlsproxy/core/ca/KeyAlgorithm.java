@@ -1,32 +1,30 @@
 package io.mtlsproxy.core.ca;
 
 import io.mtlsproxy.core.certs.CertificateDescription;
+import io.mtlsproxy.core.certs.KeyPossession;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Locale;
 
 /** Key types the PKI tooling makes. EC P-256 is the default, as the seeds recommend. */
 public enum KeyAlgorithm {
-    EC_P256("ec-p256", "SHA256withECDSA"),
-    RSA_2048("rsa-2048", "SHA256withRSA"),
-    RSA_4096("rsa-4096", "SHA256withRSA");
+    EC_P256("SHA256withECDSA"),
+    RSA_2048("SHA256withRSA"),
+    RSA_4096("SHA256withRSA");
 
-    private final String cliName;
     private final String signatureAlgorithm;
 
-    KeyAlgorithm(String cliName, String signatureAlgorithm) {
-        this.cliName = cliName;
+    KeyAlgorithm(String signatureAlgorithm) {
         this.signatureAlgorithm = signatureAlgorithm;
     }
 
+    /** The name on the command line and in {@code renew.key-type}: ec-p256, rsa-2048, rsa-4096. */
     public String cliName() {
-        return cliName;
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     public String signatureAlgorithm() {
@@ -44,7 +42,7 @@ public enum KeyAlgorithm {
             g.initialize(this == RSA_2048 ? 2048 : 4096);
             return g.generateKeyPair();
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot generate " + cliName + " key", e);
+            throw new IllegalStateException("cannot generate " + cliName() + " key", e);
         }
     }
 
@@ -66,34 +64,14 @@ public enum KeyAlgorithm {
         };
     }
 
-    /**
-     * True when {@code privateKey} belongs to {@code publicKey}: signs a random challenge and verifies it, which
-     * works for every key type without deriving the public half.
-     */
+    /** True when {@code privateKey} belongs to {@code publicKey} ({@link KeyPossession}). */
     public static boolean isPair(PublicKey publicKey, PrivateKey privateKey) {
-        if (!publicKey.getAlgorithm().equals(privateKey.getAlgorithm())) {
-            return false;
-        }
-        try {
-            byte[] challenge = new byte[32];
-            new SecureRandom().nextBytes(challenge);
-            String algorithm = signatureAlgorithmFor(privateKey);
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(privateKey);
-            signer.update(challenge);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(publicKey);
-            verifier.update(challenge);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
+        return KeyPossession.mismatch(publicKey, privateKey).isEmpty();
     }
 
     public static KeyAlgorithm fromCliName(String name) {
         for (KeyAlgorithm a : values()) {
-            if (a.cliName.equals(name.toLowerCase(Locale.ROOT))) {
+            if (a.cliName().equals(name.toLowerCase(Locale.ROOT))) {
                 return a;
             }
         }

@@ -3,7 +3,6 @@ package io.mtlsproxy.core.forward;
 import static java.util.Objects.requireNonNull;
 
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
-import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.upstream.UpstreamAttempt;
 import io.mtlsproxy.core.upstream.UpstreamFailure;
 import io.mtlsproxy.core.upstream.UpstreamHandler;
@@ -39,9 +38,6 @@ import io.netty.util.concurrent.Future;
  * aborts after.
  */
 final class Exchange implements UpstreamHandler.Sink {
-    /** What the client asked for, as far as the response's framing is concerned. */
-    record ClientSide(boolean keepAlive, boolean http10, boolean head, boolean expectContinue) {}
-
     /** Where the exchange stands; the request body may still be going out in any state before DONE. */
     private enum State {
         /** waiting for an origin connection (first try or retry): body pieces wait in {@link OriginWrites} */
@@ -56,13 +52,14 @@ final class Exchange implements UpstreamHandler.Sink {
 
     private final HttpProxyHandler owner;
     private final ChannelHandlerContext ctx;
-    private final ForwardingContext fc;
-    private final Route route;
+    private final ForwardedRequest forwarded;
     private final HttpRequest request;
     private final RequestLog log;
     private final ClientSide client;
     private final long maxBody;
+    /** a {@link FullHttpRequest} has no body: it goes out whole, the empty end after its head is dropped */
     private final boolean bodyless;
+
     private final OriginWrites toOrigin = new OriginWrites();
     private final ClientWrites toClient;
     private final UpstreamAttempt attempt;
@@ -75,34 +72,20 @@ final class Exchange implements UpstreamHandler.Sink {
     private final ResponseTimeout responseTimeout;
     private final long responseTimeoutNanos;
 
-    /**
-     * A {@link FullHttpRequest} {@code request} is one without a body (neither chunked nor a Content-Length above
-     * 0): it goes out whole, and the empty end the decoder delivers after its head is dropped.
-     */
-    Exchange(
-            HttpProxyHandler owner,
-            ChannelHandlerContext ctx,
-            ForwardingContext fc,
-            Route route,
-            HttpRequest request,
-            RequestLog log,
-            ClientSide client,
-            long maxBody,
-            ResponseTimeout responseTimeout) {
-        this.owner = requireNonNull(owner, "owner");
-        this.ctx = requireNonNull(ctx, "ctx");
-        this.fc = requireNonNull(fc, "fc");
-        this.route = requireNonNull(route, "route");
-        this.request = requireNonNull(request, "request");
-        this.log = requireNonNull(log, "log");
+    Exchange(ForwardedRequest forwarded, ClientSide client, long maxBody, ResponseTimeout responseTimeout) {
+        this.owner = forwarded.owner();
+        this.ctx = forwarded.ctx();
+        this.forwarded = forwarded;
+        this.request = forwarded.request();
+        this.log = forwarded.log();
         this.client = requireNonNull(client, "client");
         this.maxBody = maxBody;
         this.bodyless = request instanceof FullHttpRequest;
         this.responseTimeout = requireNonNull(responseTimeout, "responseTimeout");
-        this.responseTimeoutNanos = route.upstream().config().responseTimeout().toNanos();
+        this.responseTimeoutNanos =
+                forwarded.route().upstream().config().responseTimeout().toNanos();
         this.toClient = new ClientWrites(ctx, owner);
-        this.attempt = new UpstreamAttempt(
-                fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
+        this.attempt = forwarded.newAttempt();
         responseTimeout.activity();
     }
 
@@ -289,7 +272,7 @@ final class Exchange implements UpstreamHandler.Sink {
         ChannelPromise promise = keepAlive ? owner.untrackedWrite() : ctx.newPromise();
         ChannelFuture written = toClient.last(last, promise);
         finish(framing.originReusable() && requestSent && toOrigin.channel().isActive());
-        log.finish(fc.metrics(), fc.accessLog());
+        forwarded.finishLog();
         owner.exchangeDone(keepAlive, written);
     }
 
@@ -349,7 +332,7 @@ final class Exchange implements UpstreamHandler.Sink {
         }
         finish(false);
         log.reason("client closed the connection before the response was complete");
-        log.finish(fc.metrics(), fc.accessLog());
+        forwarded.finishLog();
     }
 
     /** The client's request body was malformed. */
@@ -379,7 +362,7 @@ final class Exchange implements UpstreamHandler.Sink {
         finish(false);
         if (started) {
             log.reason(midResponse);
-            log.finish(fc.metrics(), fc.accessLog());
+            forwarded.finishLog();
             owner.exchangeAborted();
         } else {
             boolean streamBroken = failure.status() == 400 || failure.status() == 413;
@@ -406,7 +389,8 @@ final class Exchange implements UpstreamHandler.Sink {
             return;
         }
         UpstreamFailure failure = UpstreamFailure.timeout("origin did not answer within response-timeout of "
-                + route.upstream().config().responseTimeout().toMillis() + " ms (" + attempt.endpoint() + ")");
+                + forwarded.route().upstream().config().responseTimeout().toMillis() + " ms (" + attempt.endpoint()
+                + ")");
         attempt.count(failure);
         end(failure);
     }

@@ -27,7 +27,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,7 +48,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private final ForwardingContext fc;
     private final String listenerName;
-    private final ArrayDeque<HttpObject> backlog = new ArrayDeque<>();
+    private final PipelinedRequests backlog = new PipelinedRequests();
     private ChannelHandlerContext ctx;
     /** void promise for HTTP/1.1 writes nobody waits for; null on HTTP/2 streams (see {@link #untrackedWrite}) */
     private ChannelPromise untracked;
@@ -63,7 +62,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean requestKeepAlive;
     private boolean requestHead;
     private boolean drainRequested;
-    private boolean inBacklog;
     private boolean lingering;
     /** after a malformed head: the client may have sent more (pipelined requests), still unread in the socket */
     private boolean unreadAfterMalformed;
@@ -123,7 +121,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = Phase.CLOSING;
         responseTimeout.stop();
-        dropBacklog();
+        backlog.drop();
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;
@@ -239,7 +237,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
             if (phase == Phase.DISCARDING && last) {
                 phase = Phase.IDLE;
-                processBacklog();
+                backlog.replay(this::canTakeNow, this::dispatch);
             }
         }
     }
@@ -310,24 +308,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         boolean websocket = WebSocketTunnel.requested(req);
         HttpRequest upstreamRequest = OriginRequest.of(req, target, route, conn, !requestHasBody && !websocket);
         phase = Phase.FORWARDING;
+        ForwardedRequest forwarded = new ForwardedRequest(this, ctx, fc, route, upstreamRequest, log);
         if (websocket) {
-            new WebSocketTunnel(this, ctx, fc, route, upstreamRequest, log).start();
+            new WebSocketTunnel(forwarded).start();
             return;
         }
-        exchange = new Exchange(
-                this,
-                ctx,
-                fc,
-                route,
-                upstreamRequest,
-                log,
-                new Exchange.ClientSide(
-                        requestKeepAlive,
-                        req.protocolVersion().equals(HttpVersion.HTTP_1_0),
-                        requestHead,
-                        expectContinue),
-                maxBody,
-                responseTimeout);
+        boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        var client = new ClientSide(requestKeepAlive, http10, requestHead, expectContinue);
+        exchange = new Exchange(forwarded, client, maxBody, responseTimeout);
         exchange.start();
     }
 
@@ -372,14 +360,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         phase = Phase.CLOSING;
         responseTimeout.stop();
-        dropBacklog(); // what a client pipelined behind the upgrade request
+        backlog.drop(); // what a client pipelined behind the upgrade request
         ListenerInitializer.removeHttp1(ctx.pipeline()); // this handler, "proxy", last
     }
 
     private void settle(boolean keepAlive, ChannelFuture written) {
         if (!keepAlive) {
             phase = Phase.CLOSING;
-            dropBacklog(); // requests after a closing answer are never served
+            backlog.drop(); // requests after a closing answer are never served
             written.addListener(f -> {
                 if ((requestInFlight && requestHasBody || unreadAfterMalformed)
                         && ctx.channel().isActive()) {
@@ -393,28 +381,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         phase = requestInFlight ? Phase.DISCARDING : Phase.IDLE;
-        processBacklog();
+        backlog.replay(this::canTakeNow, this::dispatch);
         maybeRead();
-    }
-
-    private void dropBacklog() {
-        HttpObject m;
-        while ((m = backlog.poll()) != null) {
-            ReferenceCountUtil.release(m);
-        }
-    }
-
-    private void processBacklog() {
-        if (inBacklog) {
-            return;
-        }
-        inBacklog = true;
-        try {
-            while (!backlog.isEmpty() && canTakeNow(backlog.peek())) {
-                dispatch(backlog.poll());
-            }
-        } finally {
-            inBacklog = false;
-        }
     }
 }

@@ -17,7 +17,7 @@ final class ResponseFraming {
 
     private ResponseFraming() {}
 
-    static Outcome apply(HttpResponse resp, Exchange.ClientSide client, boolean closeRequested) {
+    static Outcome apply(HttpResponse resp, ClientSide client, boolean closeRequested) {
         int code = resp.status().code();
         boolean chunked = HttpUtil.isTransferEncodingChunked(resp);
         boolean hasLength = resp.headers().contains(HttpHeaderNames.CONTENT_LENGTH);

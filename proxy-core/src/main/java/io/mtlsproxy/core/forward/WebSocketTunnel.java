@@ -1,9 +1,6 @@
 package io.mtlsproxy.core.forward;
 
-import static java.util.Objects.requireNonNull;
-
 import io.mtlsproxy.core.relay.ByteRelay;
-import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.upstream.UpstreamAttempt;
 import io.mtlsproxy.core.upstream.UpstreamFailure;
 import io.mtlsproxy.core.upstream.UpstreamPools;
@@ -40,32 +37,19 @@ import java.util.concurrent.TimeUnit;
  * The access log has one entry per WebSocket, written when it closes: status 101 and the bytes relayed each way.
  */
 final class WebSocketTunnel {
-    private final HttpProxyHandler owner;
+    private final ForwardedRequest forwarded;
     private final ChannelHandlerContext ctx;
-    private final ForwardingContext fc;
-    private final Route route;
-    private final HttpRequest request;
     private final RequestLog log;
     private final UpstreamAttempt attempt;
     private Channel upstream;
     private ScheduledFuture<?> answerTimer;
     private boolean done;
 
-    WebSocketTunnel(
-            HttpProxyHandler owner,
-            ChannelHandlerContext ctx,
-            ForwardingContext fc,
-            Route route,
-            HttpRequest request,
-            RequestLog log) {
-        this.owner = requireNonNull(owner, "owner");
-        this.ctx = requireNonNull(ctx, "ctx");
-        this.fc = requireNonNull(fc, "fc");
-        this.route = requireNonNull(route, "route");
-        this.request = requireNonNull(request, "request");
-        this.log = requireNonNull(log, "log");
-        this.attempt = new UpstreamAttempt(
-                fc.pools(), route.upstream(), fc.metrics(), ctx.channel().eventLoop());
+    WebSocketTunnel(ForwardedRequest forwarded) {
+        this.forwarded = forwarded;
+        this.ctx = forwarded.ctx();
+        this.log = forwarded.log();
+        this.attempt = forwarded.newAttempt();
     }
 
     /** True for a WebSocket opening handshake (RFC 6455 §4.1): GET, Upgrade: websocket, Connection: upgrade. */
@@ -94,8 +78,8 @@ final class WebSocketTunnel {
             return;
         }
         // the origin's upgrade headers go back as they are; the request's were stripped as hop-by-hop
-        request.headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
-        request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        forwarded.request().headers().set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+        forwarded.request().headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         Future<Channel> f = attempt.open(p -> {
             p.addLast("http", UpstreamPools.httpCodec());
             p.addLast("websocket-answer", new Answer());
@@ -116,10 +100,10 @@ final class WebSocketTunnel {
             return;
         }
         upstream = f.getNow();
-        upstream.write(request);
+        upstream.write(forwarded.request());
         upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         upstream.read();
-        long timeout = route.upstream().config().responseTimeout().toNanos();
+        long timeout = forwarded.route().upstream().config().responseTimeout().toNanos();
         answerTimer = ctx.executor()
                 .schedule(
                         () -> {
@@ -146,7 +130,7 @@ final class WebSocketTunnel {
         }
         log.status(ProxyAnswer.CLIENT_CLOSED);
         log.reason("client closed the connection before the WebSocket handshake completed");
-        log.finish(fc.metrics(), fc.accessLog());
+        forwarded.finishLog();
     }
 
     private void fail(UpstreamFailure failure) {
@@ -155,7 +139,7 @@ final class WebSocketTunnel {
         if (upstream != null) {
             upstream.close();
         }
-        owner.answer(log, failure.status(), failure.getMessage(), true);
+        forwarded.owner().answer(log, failure.status(), failure.getMessage(), true);
     }
 
     private void cancelTimer() {
@@ -202,8 +186,8 @@ final class WebSocketTunnel {
                         done = true;
                         ChannelFuture written = ctx.writeAndFlush(c);
                         uctx.close();
-                        log.finish(fc.metrics(), fc.accessLog());
-                        owner.exchangeDone(false, written);
+                        forwarded.finishLog();
+                        forwarded.owner().exchangeDone(false, written);
                     } else {
                         ctx.write(c);
                     }
@@ -240,7 +224,7 @@ final class WebSocketTunnel {
                     done = true;
                     ctx.close();
                     log.reason(failure.getMessage());
-                    log.finish(fc.metrics(), fc.accessLog());
+                    forwarded.finishLog();
                 } else {
                     fail(failure);
                 }
@@ -270,7 +254,7 @@ final class WebSocketTunnel {
             ChannelPipeline up = uctx.pipeline();
             up.remove("http");
             ctx.flush(); // the 101, through the client's HTTP encoder
-            owner.upgraded(); // the client's HTTP handlers leave: from here on, bytes
+            forwarded.owner().upgraded(); // the client's HTTP handlers leave: from here on, bytes
             ByteBuf b;
             while ((b = early.poll()) != null) {
                 log.addBytesOut(b.readableBytes());
@@ -284,7 +268,7 @@ final class WebSocketTunnel {
                 if (cause != null) {
                     log.reason("WebSocket relay broke off: " + cause.getMessage());
                 }
-                log.finish(fc.metrics(), fc.accessLog());
+                forwarded.finishLog();
             });
         }
     }

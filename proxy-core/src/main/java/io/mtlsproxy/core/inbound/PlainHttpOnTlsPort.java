@@ -14,7 +14,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 
 /**
  * On a TLS listener, answers a plain HTTP request with 400 as nginx does, instead of a handshake that dies
@@ -56,15 +55,11 @@ public final class PlainHttpOnTlsPort extends ChannelInboundHandlerAdapter {
         }
         bytes.release();
         answered = true;
-        metrics.handshakeFailed(new TlsFailure(
-                Instant.now(),
-                ProxyMetrics.Side.INBOUND,
+        metrics.handshakeFailed(TlsFailure.beforeHandshake(
                 listener,
                 ClientAddress.hostAndPort(ctx.channel()),
-                null,
                 TlsFailureReason.OTHER,
-                "a plain HTTP request was sent to this TLS port (answered 400)",
-                null));
+                "a plain HTTP request was sent to this TLS port (answered 400)"));
         LingeringClose.arm(ctx.channel()); // let the client read the answer even if it is still sending
         ctx.writeAndFlush(Unpooled.wrappedBuffer(ANSWER)).addListener(ChannelFutureListener.CLOSE);
     }

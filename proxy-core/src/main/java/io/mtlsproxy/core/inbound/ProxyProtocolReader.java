@@ -20,7 +20,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -190,15 +189,8 @@ public final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
                     listener,
                     remote,
                     why);
-            metrics.handshakeFailed(new TlsFailure(
-                    Instant.now(),
-                    ProxyMetrics.Side.INBOUND,
-                    listener,
-                    remote,
-                    null,
-                    TlsFailureReason.PROXY_PROTOCOL,
-                    why + " (proxy-protocol = true)",
-                    null));
+            metrics.handshakeFailed(TlsFailure.beforeHandshake(
+                    listener, remote, TlsFailureReason.PROXY_PROTOCOL, why + " (proxy-protocol = true)"));
         }
         ctx.close();
     }

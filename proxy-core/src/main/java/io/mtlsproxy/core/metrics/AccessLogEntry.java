@@ -28,44 +28,4 @@ public record AccessLogEntry(
         String clientIssuer,
         String clientSerial,
         String reason,
-        String awsVpceId) {
-    /** Not through PrivateLink. */
-    public AccessLogEntry(
-            Instant time,
-            String listener,
-            String route,
-            String remoteAddress,
-            String method,
-            String path,
-            int status,
-            long bytesIn,
-            long bytesOut,
-            long durationMicros,
-            String upstreamEndpoint,
-            String clientSubject,
-            List<String> clientUriSans,
-            String clientSha256,
-            String clientIssuer,
-            String clientSerial,
-            String reason) {
-        this(
-                time,
-                listener,
-                route,
-                remoteAddress,
-                method,
-                path,
-                status,
-                bytesIn,
-                bytesOut,
-                durationMicros,
-                upstreamEndpoint,
-                clientSubject,
-                clientUriSans,
-                clientSha256,
-                clientIssuer,
-                clientSerial,
-                reason,
-                null);
-    }
-}
+        String awsVpceId) {}

@@ -27,16 +27,10 @@ public record TlsFailure(
         requireNonNull(reason, "reason");
     }
 
-    /** A failure without a validity window to measure. */
-    public TlsFailure(
-            Instant time,
-            ProxyMetrics.Side side,
-            String name,
-            String remoteAddress,
-            String sni,
-            TlsFailureReason reason,
-            String detail,
-            String peerSubject) {
-        this(time, side, name, remoteAddress, sni, reason, detail, peerSubject, null);
+    /** A connection a listener refused before any handshake began: no SNI, no peer, nothing to measure. */
+    public static TlsFailure beforeHandshake(
+            String listener, String remoteAddress, TlsFailureReason reason, String detail) {
+        return new TlsFailure(
+                Instant.now(), ProxyMetrics.Side.INBOUND, listener, remoteAddress, null, reason, detail, null, null);
     }
 }

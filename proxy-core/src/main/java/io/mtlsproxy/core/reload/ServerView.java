@@ -2,24 +2,33 @@ package io.mtlsproxy.core.reload;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
- * What the admin endpoint sees of the proxy server: its state as it is, with {@code reload()} (POST /reload)
- * run by the server's {@link Reloader} once one is attached, so that it is serialized with SIGHUP and file-watch
- * reloads. Unlike a reloader, which needs a started server, this view exists before the server binds: the admin
- * endpoint starts first so that /readyz answers 503 until every listener is bound. Until a reloader is attached,
- * {@code reload()} asks the server directly.
+ * The running proxy's one {@link ProxyView}, made by the server itself and handed to the admin endpoint: its state
+ * as it is, read from the current snapshot, with {@code reload()} (POST /reload) run by the server's
+ * {@link Reloader} once one is attached, so that it is serialized with SIGHUP and file-watch reloads. It exists
+ * before the server binds: the admin endpoint starts first, so that /readyz answers 503 until every listener is
+ * bound. Until a reloader is attached, {@code reload()} reloads the server on the calling thread.
  */
 public final class ServerView implements ProxyView {
-    private final ProxyView server;
+    private final Reloadable server;
+    private final ProxyMetrics metrics;
+    private final BooleanSupplier ready;
+    private final BooleanSupplier draining;
     private volatile Reloader reloader;
 
-    public ServerView(ProxyView server) {
+    /** For the server that owns this view: its snapshot and reload, its metrics and its two state flags. */
+    public ServerView(Reloadable server, ProxyMetrics metrics, BooleanSupplier ready, BooleanSupplier draining) {
         this.server = requireNonNull(server, "server");
+        this.metrics = requireNonNull(metrics, "metrics");
+        this.ready = requireNonNull(ready, "ready");
+        this.draining = requireNonNull(draining, "draining");
     }
 
     /** From now on, {@code reload()} runs on {@code reloader}'s thread. */
@@ -29,32 +38,38 @@ public final class ServerView implements ProxyView {
 
     @Override
     public boolean ready() {
-        return server.ready();
+        return ready.getAsBoolean();
     }
 
     @Override
     public boolean draining() {
-        return server.draining();
+        return draining.getAsBoolean();
     }
 
     @Override
     public List<CertificateUse> certificates() {
-        return server.certificates();
+        Snapshot current = server.snapshot(); // null until start: the admin endpoint may ask before the bind
+        return current == null ? List.of() : current.certificates();
     }
 
     @Override
     public List<CrlUse> crls() {
-        return server.crls();
+        Snapshot current = server.snapshot();
+        return current == null ? List.of() : current.crls();
     }
 
     @Override
     public ProxyMetrics metrics() {
-        return server.metrics();
+        return metrics;
     }
 
+    /** Re-reads the configuration file the proxy runs from, and every file it names. */
     @Override
     public ReloadResult reload() {
         Reloader r = reloader;
-        return r == null ? server.reload() : r.reload(Reloader.Trigger.ADMIN);
+        return r == null
+                ? server.reload(
+                        () -> ConfigLoader.load(server.snapshot().config().file()))
+                : r.reload(Reloader.Trigger.ADMIN);
     }
 }

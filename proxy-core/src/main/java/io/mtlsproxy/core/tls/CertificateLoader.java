@@ -5,6 +5,7 @@ import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.FileRef;
 import io.mtlsproxy.config.KeyMaterial;
 import io.mtlsproxy.core.certs.IssuedCertificate;
+import io.mtlsproxy.core.certs.KeyPossession;
 import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.certs.Pkcs12;
 import java.io.IOException;
@@ -13,14 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.UnrecoverableKeyException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The one place a certificate and its key are read: listener server certificates and route client identities
@@ -28,7 +27,6 @@ import java.util.List;
  * Blocking file I/O: called at load and reload only, never on an event loop.
  */
 public final class CertificateLoader {
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private CertificateLoader() {}
 
@@ -130,57 +128,15 @@ public final class CertificateLoader {
         return new LoadedKey(entry.chain(), entry.privateKey(), ref);
     }
 
-    /**
-     * Proves the key belongs to the certificate by signing a random challenge and verifying it with the
-     * certificate's public key: comparing key parameters would miss nothing either, but this works for every key
-     * type the JDK can sign with, and it is what the TLS handshake will do with the pair.
-     */
+    /** The key must belong to the certificate ({@link KeyPossession}): what the TLS handshake will need. */
     static void checkKeyMatches(X509Certificate leaf, PrivateKey key, FileRef keyRef, FileRef certRef)
             throws ConfigException {
-        PublicKey pub = leaf.getPublicKey();
-        String problem = null;
-        if (!compatible(pub.getAlgorithm(), key.getAlgorithm())) {
-            problem = "the key is " + key.getAlgorithm() + " but the certificate's key is " + pub.getAlgorithm();
-        } else {
-            try {
-                String alg = signatureAlgorithm(key);
-                byte[] challenge = new byte[32];
-                RANDOM.nextBytes(challenge);
-                Signature signer = Signature.getInstance(alg);
-                signer.initSign(key);
-                signer.update(challenge);
-                byte[] sig = signer.sign();
-                Signature verifier = Signature.getInstance(alg);
-                verifier.initVerify(pub);
-                verifier.update(challenge);
-                if (!verifier.verify(sig)) {
-                    problem = "it was made for another certificate";
-                }
-            } catch (GeneralSecurityException e) {
-                problem = e.getMessage();
-            }
-        }
-        if (problem != null) {
+        Optional<String> problem = KeyPossession.mismatch(leaf.getPublicKey(), key);
+        if (problem.isPresent()) {
             throw new ConfigException(keyRef.error("the private key in " + keyRef.path()
                     + " does not match the certificate "
                     + leaf.getSubjectX500Principal().getName() + " in "
-                    + certRef.path() + ": " + problem));
+                    + certRef.path() + ": " + problem.get()));
         }
-    }
-
-    private static boolean compatible(String publicAlg, String privateAlg) {
-        return publicAlg.equalsIgnoreCase(privateAlg)
-                || (publicAlg.equalsIgnoreCase("EC") && privateAlg.equalsIgnoreCase("ECDSA"))
-                || (publicAlg.equalsIgnoreCase("ECDSA") && privateAlg.equalsIgnoreCase("EC"));
-    }
-
-    private static String signatureAlgorithm(PrivateKey key) {
-        return switch (key.getAlgorithm().toUpperCase(java.util.Locale.ROOT)) {
-            case "EC", "ECDSA" -> "SHA256withECDSA";
-            case "RSA" -> "SHA256withRSA";
-            case "ED25519" -> "Ed25519";
-            case "ED448" -> "Ed448";
-            default -> key.getAlgorithm();
-        };
     }
 }

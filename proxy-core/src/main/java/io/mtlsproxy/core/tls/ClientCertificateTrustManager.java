@@ -6,13 +6,11 @@ import io.mtlsproxy.core.identity.ClientVerification;
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.netty.handler.ssl.SslProvider;
-import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Optional;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * A listener's verdict on client certificates. With {@code client-auth = required} a rejection fails the
@@ -20,7 +18,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * the handshake session ({@link ClientVerification}) so that routes can answer 495, and the client still gets a
  * TLS connection on which to read that answer.
  */
-final class ClientCertificateTrustManager extends X509ExtendedTrustManager implements ClientVerification.Verifier {
+final class ClientCertificateTrustManager extends OneSidedTrustManager implements ClientVerification.Verifier {
     private final ChainVerifier verifier;
     private final boolean optional;
     private final SslProvider provider;
@@ -49,23 +47,7 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager imple
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        check(chain, engine);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        check(chain, null);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain, null);
-    }
-
-    private void check(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+    void checkClient(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
         try {
             verifyAndCheckDenied(chain);
             if (engine != null) {
@@ -97,23 +79,6 @@ final class ClientCertificateTrustManager extends X509ExtendedTrustManager imple
                             leaf.getSubjectX500Principal().getName())
                     .about(PeerIdentity.sha256Hex(leaf));
         }
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        throw new CertificateException("a listener's client-ca trust manager does not verify servers");
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        throw new CertificateException("a listener's client-ca trust manager does not verify servers");
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("a listener's client-ca trust manager does not verify servers");
     }
 
     @Override

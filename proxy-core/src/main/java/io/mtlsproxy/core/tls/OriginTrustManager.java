@@ -6,14 +6,13 @@ import io.mtlsproxy.core.certs.SubjectAltName;
 import io.mtlsproxy.core.identity.DnsNames;
 import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.netty.util.NetUtil;
-import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Predicate;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * A route's verdict on its origin's certificate: the chain against the route's own trust anchors, then the name
@@ -21,7 +20,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * SANs, then the origin's SPIFFE ID against {@code expected-uri-sans}. The common name is never consulted
  * (RFC 6125: SANs only), and a DNS wildcard covers exactly one label.
  */
-final class OriginTrustManager extends X509ExtendedTrustManager {
+final class OriginTrustManager extends OneSidedTrustManager {
     /** Origins have no configured depth; the same bound as OpenSSL's and Netty's default. */
     private static final int ORIGIN_VERIFY_DEPTH = 10;
 
@@ -37,20 +36,8 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
+    void checkServer(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
         check(chain, engine == null ? null : engine.getPeerHost());
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        check(chain, null);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain, null);
     }
 
     void check(X509Certificate[] chain, String host) throws CertificateRejectedException {
@@ -81,53 +68,30 @@ final class OriginTrustManager extends X509ExtendedTrustManager {
         }
     }
 
+    /** The dialled name against the leaf's SANs of its kind; the messages are the JDK's own, as operators know them. */
     private static void checkHost(X509Certificate leaf, String host, String subject)
             throws CertificateRejectedException {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        if (NetUtil.isValidIpV4Address(h) || NetUtil.isValidIpV6Address(h)) {
-            byte[] wanted = NetUtil.createByteArrayFromIpAddressString(h);
-            List<String> ips = SubjectAltName.values(leaf, SubjectAltName.Kind.IP);
-            for (String ip : ips) {
-                byte[] have = NetUtil.createByteArrayFromIpAddressString(ip);
-                if (have != null && Arrays.equals(have, wanted)) {
-                    return;
-                }
-            }
+        boolean ip = NetUtil.isValidIpV4Address(h) || NetUtil.isValidIpV6Address(h);
+        List<String> sans = SubjectAltName.values(leaf, ip ? SubjectAltName.Kind.IP : SubjectAltName.Kind.DNS);
+        String name = ip ? h : DnsNames.normalize(h);
+        Predicate<String> matches =
+                ip ? sameAddress(h) : pattern -> DnsNames.matches(DnsNames.normalize(pattern), name);
+        if (sans.stream().noneMatch(matches)) {
             throw new CertificateRejectedException(
                     TlsFailureReason.HOSTNAME_MISMATCH,
-                    "No subject alternative names matching IP address " + h + " found in origin certificate " + subject
-                            + " (IP SANs: " + ips + ")",
+                    (ip
+                                    ? "No subject alternative names matching IP address "
+                                    : "No subject alternative DNS name matching ")
+                            + name + " found in origin certificate " + subject + (ip ? " (IP SANs: " : " (DNS SANs: ")
+                            + sans + ")",
                     subject);
         }
-        String name = DnsNames.normalize(h);
-        List<String> dns = SubjectAltName.values(leaf, SubjectAltName.Kind.DNS);
-        for (String pattern : dns) {
-            if (DnsNames.matches(DnsNames.normalize(pattern), name)) {
-                return;
-            }
-        }
-        throw new CertificateRejectedException(
-                TlsFailureReason.HOSTNAME_MISMATCH,
-                "No subject alternative DNS name matching " + name + " found in origin certificate " + subject
-                        + " (DNS SANs: " + dns + ")",
-                subject);
     }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        throw new CertificateException("a route's trust manager does not verify clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        throw new CertificateException("a route's trust manager does not verify clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("a route's trust manager does not verify clients");
+    private static Predicate<String> sameAddress(String ip) {
+        byte[] wanted = NetUtil.createByteArrayFromIpAddressString(ip);
+        return san -> Arrays.equals(NetUtil.createByteArrayFromIpAddressString(san), wanted);
     }
 
     @Override

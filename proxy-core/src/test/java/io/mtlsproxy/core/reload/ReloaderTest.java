@@ -93,7 +93,7 @@ class ReloaderTest {
     @Test
     void theAdminViewReloadsOnTheReloadThreadAndAClosedReloaderRefuses() {
         reloader = Reloader.start(proxy, file, new ReloadConfig(false, Duration.ofSeconds(1)), results::add);
-        ServerView view = new ServerView(proxy);
+        ServerView view = proxy.view();
         view.attach(reloader);
         ReloadResult r = view.reload();
         assertTrue(r.ok(), r::toString);
@@ -109,7 +109,7 @@ class ReloaderTest {
     @Test
     void aServerViewAnswersBeforeTheServerStartsAndReloadsOnTheReloaderOnceAttached() throws Exception {
         try (ProxyServer later = ProxyServer.builder().build()) {
-            ServerView view = new ServerView(later);
+            ServerView view = later.view();
             assertFalse(view.ready(), "not ready before the listeners are bound");
             assertEquals(List.of(), view.certificates());
             assertEquals(List.of(), view.crls());
