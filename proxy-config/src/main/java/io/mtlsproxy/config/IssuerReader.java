@@ -1,7 +1,6 @@
 package io.mtlsproxy.config;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,18 +86,11 @@ final class IssuerReader {
     }
 
     private static Optional<URI> url(Node n, String text) {
-        try {
-            URI uri = new URI(text.trim());
-            if (uri.isAbsolute()
-                    && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))
-                    && uri.getHost() != null) {
-                return Optional.of(uri);
-            }
-        } catch (URISyntaxException e) {
-            // reported below
+        Optional<URI> uri = Syntax.url(text, java.util.Set.of("https", "http"));
+        if (uri.isEmpty()) {
+            n.error("directory", Syntax.quote(text) + " (expected: an https:// URL of the ACME directory)");
         }
-        n.error("directory", Syntax.quote(text) + " (expected: an https:// URL of the ACME directory)");
-        return Optional.empty();
+        return uri;
     }
 
     private static IssuerConfig localCa(String name, Node n) {

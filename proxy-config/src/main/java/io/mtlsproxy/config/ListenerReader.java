@@ -48,19 +48,23 @@ final class ListenerReader {
                 "protocols",
                 "sni-host-check",
                 "deny",
-                "close-revoked");
+                "close-revoked",
+                "hosts");
         Optional<TlsMode> modeRead = Scalars.requiredEnum(t, "mode", TlsMode.class);
         TlsMode mode = modeRead.orElse(TlsMode.TLS);
         boolean mtls = mode == TlsMode.MTLS;
         ClientAuth clientAuth = Scalars.enumValue(t, "client-auth", ClientAuth.class, ClientAuth.REQUIRED);
         List<KeyMaterial> certificates = certificates(t);
         Optional<FileRef> clientCa = t.file("client-ca");
-        Optional<FileRef> crl = t.file("crl");
+        Optional<CrlUrl> crlUrl = crlUrl(t);
+        Optional<FileRef> crl =
+                crlUrl.isPresent() || Syntax.hasScheme(t.text("crl", "")) ? Optional.empty() : t.file("crl");
         int verifyDepth = Scalars.integer(t, "verify-depth", ListenerTls.DEFAULT_VERIFY_DEPTH, 1, MAX_VERIFY_DEPTH);
         List<String> protocols = protocols(t);
         boolean sniHostCheck = Scalars.bool(t, "sni-host-check", true);
         DenyList deny = t.object("deny").map(DenyReader::read).orElse(DenyList.EMPTY);
         boolean closeRevoked = Scalars.bool(t, "close-revoked", true);
+        List<HostTrust> hosts = HostTrustReader.read(t);
         if (modeRead.isPresent()) {
             checkAgainstMode(t, mode);
         }
@@ -74,13 +78,34 @@ final class ListenerReader {
                 protocols,
                 sniHostCheck,
                 mtls ? deny : DenyList.EMPTY,
-                closeRevoked);
+                closeRevoked,
+                mtls ? crlUrl : Optional.empty(),
+                mtls ? hosts : List.of());
+    }
+
+    /**
+     * {@code crl} as an {@code http://} URL, or empty when it names a file. Only plain http: a CRL is signed by its
+     * CA, and https would make fetching it depend on another chain (and its own revocation).
+     */
+    static Optional<CrlUrl> crlUrl(Node t) {
+        String text = t.text("crl", "");
+        if (!Syntax.hasScheme(text)) {
+            return Optional.empty();
+        }
+        Optional<java.net.URI> url = Syntax.httpUrl(text);
+        if (url.isEmpty()) {
+            t.error("crl", Syntax.quote(text) + " (expected: a file or an http:// URL with a host)");
+            return Optional.empty();
+        }
+        Source line = t.child("crl").map(Node::source).orElse(t.source());
+        return Optional.of(new CrlUrl(url.get(), t.pathOf("crl"), line));
     }
 
     /** Keys that the mode needs, or that it would silently ignore. */
     private static void checkAgainstMode(Node t, TlsMode mode) {
         Source modeLine = t.child("mode").map(Node::source).orElse(t.source());
-        for (String mtlsOnly : List.of("client-auth", "client-ca", "crl", "verify-depth", "deny", "close-revoked")) {
+        for (String mtlsOnly :
+                List.of("client-auth", "client-ca", "crl", "verify-depth", "deny", "close-revoked", "hosts")) {
             if (mode != TlsMode.MTLS && t.has(mtlsOnly)) {
                 t.error(mtlsOnly, "applies to mode = mtls only (this listener has mode = " + mode.configName() + ")");
             }

@@ -7,7 +7,9 @@ import java.util.Optional;
 
 /**
  * A listener's TLS settings. {@code certificates} are chosen by SNI against each certificate's SANs; the first
- * is the default. {@code clientCa}, {@code crl} and {@code deny} are used in mode {@link TlsMode#MTLS} only;
+ * is the default. {@code clientCa}, {@code crl} (a file) or {@code crlUrl} (at most one of the two) and
+ * {@code deny} are used in mode {@link TlsMode#MTLS} only, as is {@code hosts}: SNI names whose client trust is
+ * their group's instead of the listener's;
  * {@code closeRevoked}: a reload that revokes or denies a connected client closes its connections.
  */
 public record ListenerTls(
@@ -20,7 +22,9 @@ public record ListenerTls(
         List<String> protocols,
         boolean sniHostCheck,
         DenyList deny,
-        boolean closeRevoked) {
+        boolean closeRevoked,
+        Optional<CrlUrl> crlUrl,
+        List<HostTrust> hosts) {
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     public static final int DEFAULT_VERIFY_DEPTH = 2;
 
@@ -32,6 +36,35 @@ public record ListenerTls(
         requireNonNull(crl, "crl");
         protocols = List.copyOf(requireNonNull(protocols, "protocols"));
         requireNonNull(deny, "deny");
+        requireNonNull(crlUrl, "crlUrl");
+        hosts = List.copyOf(requireNonNull(hosts, "hosts"));
+    }
+
+    /** Settings whose CRL, if any, is a file. */
+    public ListenerTls(
+            TlsMode mode,
+            ClientAuth clientAuth,
+            List<KeyMaterial> certificates,
+            Optional<FileRef> clientCa,
+            Optional<FileRef> crl,
+            int verifyDepth,
+            List<String> protocols,
+            boolean sniHostCheck,
+            DenyList deny,
+            boolean closeRevoked) {
+        this(
+                mode,
+                clientAuth,
+                certificates,
+                clientCa,
+                crl,
+                verifyDepth,
+                protocols,
+                sniHostCheck,
+                deny,
+                closeRevoked,
+                Optional.empty(),
+                List.of());
     }
 
     /** Settings that close the connections of a client a reload revokes or denies (the default). */

@@ -185,4 +185,27 @@ final class Syntax {
     static Optional<String> checkDnsSan(String text) {
         return checkHostPattern(text).map(x -> "a DNS name such as client.example.com or *.clients.example.com");
     }
+
+    /** Whether the text starts like a URL ({@code scheme://}) rather than a file path. */
+    static boolean hasScheme(String text) {
+        return text.trim().matches("[A-Za-z][A-Za-z0-9+.-]*://.*");
+    }
+
+    /** The text as an absolute URL with a host and one of these schemes, or empty. */
+    static Optional<URI> url(String text, java.util.Set<String> schemes) {
+        try {
+            URI uri = new URI(text.trim());
+            if (uri.isAbsolute() && schemes.contains(uri.getScheme()) && uri.getHost() != null) {
+                return Optional.of(uri);
+            }
+        } catch (URISyntaxException e) {
+            // not a URL: the caller reports it
+        }
+        return Optional.empty();
+    }
+
+    /** An {@code http://} URL with a host (OCSP responders, CRL distribution points), or empty. */
+    static Optional<URI> httpUrl(String text) {
+        return url(text, java.util.Set.of("http"));
+    }
 }

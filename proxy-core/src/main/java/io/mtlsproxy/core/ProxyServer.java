@@ -26,6 +26,7 @@ import io.mtlsproxy.core.reload.SnapshotBuilder;
 import io.mtlsproxy.core.reload.SnapshotDiff;
 import io.mtlsproxy.core.renew.acme.AcmeChallenges;
 import io.mtlsproxy.core.renew.acme.ChallengeResponders;
+import io.mtlsproxy.core.revocation.CrlFetcher;
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.mtlsproxy.core.trace.RequestIds;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
@@ -79,6 +80,7 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
     private final ServerView view;
     private final Object reloadLock = new Object();
     private final AcmeChallenges acmeChallenges = new AcmeChallenges();
+    private final CrlFetcher crlFetcher = CrlFetcher.refreshing();
     private EventLoopGroup workers;
     private UpstreamPools pools;
     private OriginDns dns;
@@ -100,6 +102,15 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
         this.poolIdleTimeout = b.poolIdleTimeout;
         this.dnsServers = b.dnsServers;
         this.view = new ServerView(this, metrics, () -> ready, () -> draining);
+        // a fetched CRL that changed is applied as a reload of the running configuration, so that the same
+        // close-revoked sweep closes the connections of a client it newly revokes
+        crlFetcher.onChange(url -> {
+            Snapshot current = snapshot;
+            if (current != null && workers != null) {
+                LOG.info("the CRL at {} changed: rebuilding the listeners' TLS", url);
+                reload(current::config);
+            }
+        });
     }
 
     public static ProxyServerBuilder builder() {
@@ -157,7 +168,7 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
     private Snapshot buildFirst(ProxyConfig config) throws ConfigException {
         if (dns == null) {
             dns = new OriginDns(dnsServers);
-            builder = new SnapshotBuilder(ejection, dns);
+            builder = new SnapshotBuilder(ejection, dns, crlFetcher);
         }
         try {
             return builder.build(config);
@@ -264,6 +275,7 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
                         new Source(old.config().file().toString(), 0), "(reload)", "unexpected failure: " + e)));
             }
             snapshot = built;
+            crlFetcher.retainOnly(built.config());
             metrics.clients().maxTracked(built.config().clients().maxTracked());
             old.retire(built);
             pools.evictRetired(workers);
@@ -279,7 +291,18 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
                     sockets.connections(),
                     name -> {
                         var listener = built.listener(name);
-                        return listener == null || !listener.config().tls().closeRevoked() ? null : listener.tls();
+                        var before = old.listener(name);
+                        if (listener == null || !listener.config().tls().closeRevoked()) {
+                            return null;
+                        }
+                        // re-verifying every open connection costs a chain check each: only when trust changed
+                        boolean unchanged = before != null
+                                && before.tls().isPresent()
+                                && listener.tls().isPresent()
+                                && before.tls()
+                                        .get()
+                                        .sameClientTrust(listener.tls().get());
+                        return unchanged ? null : listener.tls();
                     },
                     metrics);
             return ReloadResult.success(changed);
@@ -323,6 +346,7 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
     @Override
     public synchronized void close() {
         ready = false;
+        crlFetcher.close();
         if (resolver != null) {
             resolver.close();
         }

@@ -16,7 +16,6 @@ import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestPki;
-import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -75,13 +74,8 @@ class DenyListProxyTest {
                         .build()));
     }
 
-    /** 200 through the proxy, or -1 when the TLS connection was refused (with TLS 1.3: on the first read). */
     private int status(TestPki.Leaf client) {
-        try (RawHttpClient c = fx.connect(proxy, "edge", client)) {
-            return c.get("localhost", "/x").status();
-        } catch (IOException e) {
-            return -1;
-        }
+        return fx.status(proxy, "edge", client);
     }
 
     private double denied() {
@@ -147,12 +141,7 @@ class DenyListProxyTest {
     }
 
     private double closedConnections(String reason) {
-        Counter c = metrics.registry()
-                .find("mtls_proxy_revoked_connections_closed")
-                .tag("listener", "edge")
-                .tag("reason", reason)
-                .counter();
-        return c == null ? 0 : c.count();
+        return ProxyFixture.closedConnections(metrics, "edge", reason);
     }
 
     @Test
@@ -175,6 +164,23 @@ class DenyListProxyTest {
             assertEquals(200, other.get("localhost", "/x").status(), "the other client keeps its connection");
             assertEquals(1.0, closedConnections("denied"));
         }
+        assertEquals("denied", refusal(bad), "/clients says why it is gone");
+        assertEquals(null, refusal(fx.client));
+        assertEquals(-1, status(bad));
+        assertEquals("denied", refusal(bad));
+
+        assertTrue(proxy.reload(config(DenyList.EMPTY)).ok());
+        assertEquals(200, status(bad));
+        assertEquals(null, refusal(bad), "let back in, it is an ordinary client again");
+    }
+
+    private String refusal(TestPki.Leaf client) {
+        String sha = PeerIdentity.sha256Hex(client.issued().certificate());
+        return metrics.clients().snapshot().stream()
+                .filter(c -> c.sha256().equals(sha))
+                .findFirst()
+                .orElseThrow()
+                .refusal();
     }
 
     @Test

@@ -85,6 +85,25 @@ final class ProxyFixture implements AutoCloseable {
                 : RawHttpClient.connect(proxy.port(listener));
     }
 
+    /** 200 through the listener, or -1 when the TLS connection was refused (with TLS 1.3: on the first read). */
+    int status(ProxyServer proxy, String listener, TestPki.Leaf client) {
+        try (RawHttpClient c = connect(proxy, listener, client)) {
+            return c.get("localhost", "/x").status();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** {@code mtls_proxy_revoked_connections_closed_total} of a listener and reason. */
+    static double closedConnections(ProxyMetrics metrics, String listener, String reason) {
+        var c = metrics.registry()
+                .find("mtls_proxy_revoked_connections_closed")
+                .tag("listener", listener)
+                .tag("reason", reason)
+                .counter();
+        return c == null ? 0 : c.count();
+    }
+
     @Override
     public void close() {
         for (ProxyServer p : proxies) {

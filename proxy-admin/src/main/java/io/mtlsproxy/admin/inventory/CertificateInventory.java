@@ -179,7 +179,12 @@ public final class CertificateInventory implements AutoCloseable {
         if (was != e.state() && (was != null || e.state() != CrlEntry.State.VALID)) {
             String line = "CRL state changed: owner={} issuer=\"{}\" path={} state={} (was {}) next_update={}";
             Object[] args = {
-                e.owner(), e.issuer(), e.path(), e.state().label(), was == null ? "unseen" : was.label(), e.nextUpdate()
+                e.owner(),
+                e.issuer(),
+                e.location(),
+                e.state().label(),
+                was == null ? "unseen" : was.label(),
+                e.nextUpdate()
             };
             if (e.state() == CrlEntry.State.STALE) {
                 log.warn(line, args);

@@ -211,7 +211,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private FullHttpResponse clients(Map<String, List<String>> params) {
         Set<String> states;
         try {
-            states = CertsReport.parseStates(params.getOrDefault("state", List.of()));
+            states = CertsReport.parseStates(params.getOrDefault("state", List.of()), ClientsReport.STATES);
         } catch (IllegalArgumentException e) {
             return text(BAD_REQUEST, e.getMessage());
         }

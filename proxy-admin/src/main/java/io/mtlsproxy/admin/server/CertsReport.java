@@ -1,11 +1,13 @@
 package io.mtlsproxy.admin.server;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.mtlsproxy.admin.inventory.CertificateEntry;
 import io.mtlsproxy.admin.inventory.CrlEntry;
 import io.mtlsproxy.admin.inventory.InventorySnapshot;
 import io.mtlsproxy.admin.json.Rfc3339;
 import io.mtlsproxy.core.renew.RenewalStatus;
+import io.mtlsproxy.core.revocation.FetchedCrl;
 import io.mtlsproxy.core.tls.ExpiryState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,11 +67,13 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
                 entries.add(new Crl(
                         c.usage(),
                         c.owner(),
-                        c.path().toString(),
+                        c.fetch().isPresent() ? null : c.location(),
+                        c.fetch().isPresent() ? c.location() : null,
                         c.issuer(),
                         Rfc3339.seconds(c.thisUpdate()),
                         Rfc3339.seconds(c.nextUpdate()),
-                        c.state().label()));
+                        c.state().label(),
+                        c.fetch().map(CrlFetchJson::of).orElse(null)));
             }
         }
         return new CertsReport(Rfc3339.millis(now), Rfc3339.millis(snapshot.evaluatedAt()), entries);
@@ -81,13 +85,18 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
      * @throws IllegalArgumentException naming the bad value and the expected ones
      */
     static Set<String> parseStates(List<String> values) {
+        return parseStates(values, STATES);
+    }
+
+    /** As {@link #parseStates(List)}, each one of {@code allowed}. */
+    static Set<String> parseStates(List<String> values, Set<String> allowed) {
         Set<String> out = new LinkedHashSet<>();
         for (String value : values) {
             for (String s : value.split(",")) {
                 String state = s.trim();
-                if (!STATES.contains(state)) {
+                if (!allowed.contains(state)) {
                     throw new IllegalArgumentException("state: " + state + " (expected one or more of: "
-                            + "valid, expiring, critical, expired, not_yet_valid, stale)");
+                            + String.join(", ", allowed.stream().sorted().toList()) + ")");
                 }
                 out.add(state);
             }
@@ -110,12 +119,24 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
             String state,
             @JsonInclude(JsonInclude.Include.NON_NULL) RenewalJson renewal) {}
 
+    /** A file's CRL has {@code path}; a fetched one {@code url}, {@code last_fetch} and {@code last_error}. */
     record Crl(
             String usage,
             String owner,
-            String path,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String path,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String url,
             String issuer,
             String thisUpdate,
             String nextUpdate,
-            String state) {}
+            String state,
+            @JsonUnwrapped CrlFetchJson fetch) {}
+
+    /** Always both keys on a fetched CRL: a null last_error says the last fetch worked. */
+    record CrlFetchJson(String lastFetch, String lastError) {
+        static CrlFetchJson of(FetchedCrl.Status s) {
+            return new CrlFetchJson(
+                    s.lastFetch().map(Rfc3339::seconds).orElse(null),
+                    s.lastError().orElse(null));
+        }
+    }
 }

@@ -29,8 +29,9 @@ record ClientsReport(String generatedAt, long dropped, List<Client> clients) {
         List<Client> out = new ArrayList<>();
         for (int i = leastRecentFirst.size() - 1; i >= 0; i--) {
             ClientRecord c = leastRecentFirst.get(i);
-            String state =
-                    ExpiryState.of(c.notBefore(), c.notAfter(), now, limits).label();
+            String state = c.refusal() != null
+                    ? c.refusal()
+                    : ExpiryState.of(c.notBefore(), c.notAfter(), now, limits).label();
             if ((states.isEmpty() || states.contains(state))
                     && (listeners.isEmpty() || listeners.contains(c.listener()))) {
                 out.add(new Client(
@@ -53,6 +54,12 @@ record ClientsReport(String generatedAt, long dropped, List<Client> clients) {
         }
         return new ClientsReport(Rfc3339.millis(now), dropped, out);
     }
+
+    /** The states a {@code ?state=} filter of /clients may name: the expiry states, {@code revoked} and {@code denied}. */
+    static final Set<String> STATES = Set.copyOf(java.util.stream.Stream.concat(
+                    java.util.stream.Stream.of(ExpiryState.values()).map(ExpiryState::label),
+                    java.util.stream.Stream.of("revoked", "denied"))
+            .toList());
 
     record Client(
             String listener,

@@ -53,6 +53,21 @@ public final class ClientInventory {
             }
             e.lastSeen = now;
             e.handshakes++;
+            e.refusal = null; // in again: the deny entry or the revocation is gone
+        }
+    }
+
+    /**
+     * A tracked client refused since its last handshake: {@code revoked} or {@code denied} (a handshake refused, or a
+     * connection closed, for that reason). An untracked one stays untracked: nothing of it was ever admitted.
+     */
+    public synchronized void refused(String listener, String sha256, String reason) {
+        if (sha256 == null) {
+            return;
+        }
+        Entry e = entries.get(new ClientKey(listener, sha256));
+        if (e != null) {
+            e.refusal = reason;
         }
     }
 
@@ -111,6 +126,7 @@ public final class ClientInventory {
         private Instant lastSeen;
         private long handshakes;
         private long denials;
+        private String refusal;
 
         Entry(PeerIdentity peer, X509Certificate leaf, Instant now) {
             // the identity without its chain: the strings stay, the certificates go
@@ -144,7 +160,8 @@ public final class ClientInventory {
                     firstSeen,
                     lastSeen,
                     handshakes,
-                    denials);
+                    denials,
+                    refusal);
         }
     }
 }

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * What the proxy knows of one client certificate on one listener, as of a {@link ClientInventory#snapshot()}.
  * Holds the certificate's facts, never the certificate itself: an entry costs a few hundred bytes.
- * {@code denials} counts requests a route's identity allow-list refused.
+ * {@code denials} counts requests a route's identity allow-list refused; {@code refusal} is {@code revoked} or
+ * {@code denied} when the listener refused it since its last handshake, else null.
  */
 public record ClientRecord(
         String listener,
@@ -21,7 +22,8 @@ public record ClientRecord(
         Instant firstSeen,
         Instant lastSeen,
         long handshakes,
-        long denials) {
+        long denials,
+        String refusal) {
     public ClientRecord {
         uriSans = List.copyOf(uriSans);
         dnsSans = List.copyOf(dnsSans);

@@ -27,8 +27,17 @@ final class ListenerTlsCarryOver {
     record Inputs(
             ListenerTls tls, List<String> alpn, String routePolicy, Optional<FileRef> ticketKeys, FileDigest files) {}
 
-    /** The inputs of {@code listener} now, or empty when one of its files cannot be read (the build says why). */
+    /**
+     * The inputs of {@code listener} now, or empty when one of its files cannot be read (the build says why) or its
+     * client trust names a CRL by URL: a fetched CRL changes without any file changing, and a reload made for it
+     * must build the trust anew, so such a listener is never carried over.
+     */
     static Optional<Inputs> inputs(ProxyConfig config, ListenerConfig listener, List<String> alpn, String policy) {
+        ListenerTls tls = listener.tls();
+        if (tls.crlUrl().isPresent()
+                || tls.hosts().stream().anyMatch(h -> h.crlUrl().isPresent())) {
+            return Optional.empty();
+        }
         return FileDigest.of(List.of(listener.tls(), config.sessionTicketKeys()))
                 .map(files -> new Inputs(listener.tls(), alpn, policy, config.sessionTicketKeys(), files));
     }

@@ -42,7 +42,7 @@ public final class RevokedConnections {
             if (!peer.presented() || !peer.verified() || tls == null || tls.isEmpty()) {
                 continue;
             }
-            ClientVerification.Outcome outcome = tls.get().judgeClient(peer.chain());
+            ClientVerification.Outcome outcome = tls.get().judgeClient(conn.sni(), peer.chain());
             if (outcome.reason() == TlsFailureReason.REVOKED || outcome.reason() == TlsFailureReason.DENIED) {
                 LOG.info(
                         "closing a connection of a client the reload {}: listener={} subject=\"{}\" serial={}"
@@ -54,6 +54,9 @@ public final class RevokedConnections {
                         conn.remoteAddress(),
                         outcome.error());
                 metrics.revokedConnectionClosed(conn.listener(), outcome.reason());
+                metrics.clients()
+                        .refused(
+                                conn.listener(), peer.sha256(), outcome.reason().label());
                 ch.pipeline().fireUserEventTriggered(DrainEvent.INSTANCE);
                 closed++;
             }

@@ -15,6 +15,7 @@ import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.config.UpstreamTlsMode;
 import io.mtlsproxy.core.identity.IdentityPolicy;
 import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.revocation.CrlFetcher;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.routing.Router;
 import io.mtlsproxy.core.tls.ClientTls;
@@ -55,9 +56,17 @@ public final class SnapshotBuilder {
     /** server keys of the last build, by file contents: a reload reads only the certificates that changed */
     private final KeyCache keys = new KeyCache();
 
+    private final CrlFetcher crls;
+
     public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns) {
+        this(ejection, dns, CrlFetcher.once());
+    }
+
+    /** {@code crls} holds the CRLs listeners name by URL, fetched on first use and kept fresh. */
+    public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns, CrlFetcher crls) {
         this.ejection = requireNonNull(ejection, "ejection");
         this.dns = requireNonNull(dns, "dns");
+        this.crls = requireNonNull(crls, "crls");
     }
 
     public Snapshot build(ProxyConfig config) throws ConfigException {
@@ -146,7 +155,7 @@ public final class SnapshotBuilder {
                     tlsKept++;
                 } else {
                     try {
-                        tls = Optional.of(ServerTls.build(lc, alpn, tickets, policy, keys));
+                        tls = Optional.of(ServerTls.build(lc, alpn, tickets, policy, keys, crls));
                         tlsBuilt++;
                     } catch (ConfigException e) {
                         errors.addAll(e.errors());

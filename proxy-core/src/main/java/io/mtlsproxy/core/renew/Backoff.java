@@ -8,8 +8,8 @@ import java.util.random.RandomGenerator;
  * {@code retry-max}, then jittered down by up to a quarter so that a fleet of proxies that failed together does
  * not retry together. With a quarter of jitter every wait is still longer than the one before it (until the cap).
  */
-record Backoff(Duration initial, Duration max) {
-    Duration after(int failures, RandomGenerator random) {
+public record Backoff(Duration initial, Duration max) {
+    public Duration after(int failures, RandomGenerator random) {
         long base = initial.toMillis();
         int doublings = Math.max(0, Math.min(failures - 1, 40));
         long capped = Math.min(max.toMillis(), doublings >= 62 ? Long.MAX_VALUE : base << doublings);

@@ -23,6 +23,8 @@ public final class CertificateRejectedException extends CertificateException {
     private final transient TlsFailureReason reason;
     private final String peerSubject;
     private final Long clockSkewSeconds;
+    /** the SHA-256 of the rejected leaf, for a revoked or denied client (so /clients can say so); else null */
+    private String peerSha256;
 
     public CertificateRejectedException(TlsFailureReason reason, String message, String peerSubject, Throwable cause) {
         this(reason, message, peerSubject, cause, null);
@@ -63,6 +65,17 @@ public final class CertificateRejectedException extends CertificateException {
 
     public CertificateRejectedException(TlsFailureReason reason, String message, String peerSubject) {
         this(reason, message, peerSubject, alertCause(reason, message));
+    }
+
+    /** Names the rejected leaf (hex SHA-256); returns this. */
+    CertificateRejectedException about(String sha256) {
+        this.peerSha256 = sha256;
+        return this;
+    }
+
+    /** The rejected leaf's SHA-256 when {@link #about} named it, else null. */
+    public String peerSha256() {
+        return peerSha256;
     }
 
     public TlsFailureReason reason() {

@@ -3,6 +3,7 @@ package io.mtlsproxy.core.tls;
 import static java.util.Objects.requireNonNull;
 
 import io.mtlsproxy.core.identity.ClientVerification;
+import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.netty.handler.ssl.SslProvider;
 import java.security.cert.CertificateException;
@@ -64,14 +65,19 @@ final class ClientCertificateTrustManager extends OneSidedTrustManager implement
 
     /** The chain first: a deny entry never tells an unknown client that its certificate is known. */
     private void verifyAndCheckDenied(X509Certificate[] chain) throws CertificateRejectedException {
-        verifier.verify(chain, Instant.now());
+        try {
+            verifier.verify(chain, Instant.now());
+        } catch (CertificateRejectedException e) {
+            throw e.reason() == TlsFailureReason.REVOKED ? e.about(PeerIdentity.sha256Hex(chain[0])) : e;
+        }
         X509Certificate leaf = chain[0];
         Optional<String> entry = deny.match(leaf);
         if (entry.isPresent()) {
             throw new CertificateRejectedException(
-                    TlsFailureReason.DENIED,
-                    "denied by tls.deny (" + entry.get() + ")",
-                    leaf.getSubjectX500Principal().getName());
+                            TlsFailureReason.DENIED,
+                            "denied by tls.deny (" + entry.get() + ")",
+                            leaf.getSubjectX500Principal().getName())
+                    .about(PeerIdentity.sha256Hex(leaf));
         }
     }
 

@@ -90,6 +90,10 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
             LingeringClose.arm(ctx.channel()); // the SslHandler closes next: let the client read the alert
         }
         TlsFailureReason reason = TlsFailures.classify(cause);
+        String refusedClient = TlsFailures.peerSha256(cause);
+        if (side == ProxyMetrics.Side.INBOUND && refusedClient != null) {
+            metrics.clients().refused(name, refusedClient, reason.label());
+        }
         // the client's address: the PROXY protocol's source on a proxy-protocol listener
         metrics.handshakeFailed(new TlsFailure(
                 Instant.now(),

@@ -12,6 +12,7 @@ import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.certs.SubjectAltName;
 import io.mtlsproxy.core.identity.ClientVerification;
 import io.mtlsproxy.core.identity.DnsNames;
+import io.mtlsproxy.core.revocation.CrlFetcher;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
@@ -20,13 +21,14 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
+import java.net.URI;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import javax.net.ssl.SSLException;
 
 /**
@@ -52,21 +54,25 @@ public final class ServerTls {
     private final List<SslContext> contexts;
     private final List<CertificateUse> certificates;
     private final List<CrlUse> crls;
-    /** the listener's client trust (chain, CRL, deny list); null unless mtls */
-    private final ClientCertificateTrustManager clientTrust;
+    /** the client trust (chain, CRL, deny list) by SNI name: a tls.hosts group's, else the listener's (null unless mtls) */
+    private final Mapping<String, ClientCertificateTrustManager> clientTrust;
+    /** a digest of everything that judges a client: CAs, CRLs, deny lists, client-auth, verify-depth, hosts */
+    private final byte[] clientTrustDigest;
 
     private ServerTls(
             List<SslContext> contexts,
             Mapping<String, SslContext> sniMapping,
             List<CertificateUse> certificates,
             List<CrlUse> crls,
-            ClientCertificateTrustManager clientTrust) {
+            Mapping<String, ClientCertificateTrustManager> clientTrust,
+            byte[] clientTrustDigest) {
         this.contexts = List.copyOf(contexts);
         this.defaultContext = this.contexts.get(0);
         this.sniMapping = requireNonNull(sniMapping, "sniMapping");
         this.certificates = List.copyOf(certificates);
         this.crls = List.copyOf(crls);
-        this.clientTrust = clientTrust;
+        this.clientTrust = requireNonNull(clientTrust, "clientTrust");
+        this.clientTrustDigest = clientTrustDigest.clone();
     }
 
     /** Builds the contexts of a {@code tls} or {@code mtls} listener advertising ALPN {@code http/1.1}. */
@@ -81,7 +87,7 @@ public final class ServerTls {
 
     static ServerTls build(ListenerConfig listener, List<String> alpnProtocols, SslProvider provider)
             throws ConfigException {
-        return build(listener, alpnProtocols, provider, Tickets.PER_CONTEXT);
+        return build(listener, alpnProtocols, provider, Tickets.PER_CONTEXT, CrlFetcher.once());
     }
 
     /**
@@ -92,18 +98,22 @@ public final class ServerTls {
     public static ServerTls build(
             ListenerConfig listener, List<String> alpnProtocols, Optional<TicketKeys> tickets, String routePolicy)
             throws ConfigException {
-        return build(listener, alpnProtocols, tickets, routePolicy, KeySource.READ);
+        return build(listener, alpnProtocols, tickets, routePolicy, KeySource.READ, CrlFetcher.once());
     }
 
-    /** As above, taking certificates and keys from {@code keys} (a reload's {@link KeyCache}). */
+    /**
+     * As above, taking certificates and keys from {@code keys} (a reload's {@link KeyCache}), and a CRL URL's CRLs
+     * from {@code crls} (which keeps them fresh for a running proxy).
+     */
     public static ServerTls build(
             ListenerConfig listener,
             List<String> alpnProtocols,
             Optional<TicketKeys> tickets,
             String routePolicy,
-            KeySource keys)
+            KeySource keys,
+            CrlFetcher crls)
             throws ConfigException {
-        return build(listener, alpnProtocols, TlsProvider.provider(), new Tickets(tickets, routePolicy), keys);
+        return build(listener, alpnProtocols, TlsProvider.provider(), new Tickets(tickets, routePolicy), keys, crls);
     }
 
     /** Shared ticket keys, if any, and the text of the route policies they are bound to. */
@@ -113,9 +123,10 @@ public final class ServerTls {
     }
 
     /** Every problem of the listener is reported at once. */
-    static ServerTls build(ListenerConfig listener, List<String> alpnProtocols, SslProvider provider, Tickets tickets)
+    static ServerTls build(
+            ListenerConfig listener, List<String> alpnProtocols, SslProvider provider, Tickets tickets, CrlFetcher crls)
             throws ConfigException {
-        return build(listener, alpnProtocols, provider, tickets, KeySource.READ);
+        return build(listener, alpnProtocols, provider, tickets, KeySource.READ, crls);
     }
 
     private static ServerTls build(
@@ -123,7 +134,8 @@ public final class ServerTls {
             List<String> alpnProtocols,
             SslProvider provider,
             Tickets tickets,
-            KeySource keySource)
+            KeySource keySource,
+            CrlFetcher crls)
             throws ConfigException {
         ListenerTls tls = listener.tls();
         if (tls.mode() == TlsMode.NONE) {
@@ -160,12 +172,13 @@ public final class ServerTls {
                         listener.source(), prefix + ".client-ca", "missing (expected: a CA bundle when mode = mtls)"));
             } else {
                 try {
-                    clientCas = TrustAnchors.load(tls.clientCa().get(), tls.crl());
+                    clientCas = TrustAnchors.load(tls.clientCa().get(), tls.crl(), tls.crlUrl(), crls);
                 } catch (ConfigException e) {
                     errors.addAll(e.errors());
                 }
             }
         }
+        List<HostGroups.Group> groups = HostGroups.load(listener, provider, crls, errors);
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
@@ -189,18 +202,68 @@ public final class ServerTls {
                                 + e.getMessage()));
             }
         }
+        HostGroups hosts = HostGroups.NONE;
+        try {
+            hosts = HostGroups.build(
+                    groups,
+                    keys,
+                    k -> (groupTrust, clientAuth) ->
+                            newContext(keys.get(k), protocols, alpnProtocols, groupTrust, clientAuth, provider));
+        } catch (SSLException | RuntimeException e) {
+            errors.add(new ConfigError(
+                    listener.source(), prefix + ".hosts", "cannot build the hosts' TLS contexts: " + e.getMessage()));
+        }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
         if (tickets.keys().isPresent() && provider == SslProvider.OPENSSL) {
-            shareTicketKeys(tickets.keys().get(), contexts, keys, clientCas, tls, tickets.routePolicy());
+            String text = tls.mode().configName() + "|" + tls.clientAuth() + "|" + tls.verifyDepth() + "|"
+                    + tls.protocols() + "|" + new ClientDenyList(tls.deny()).canonical();
+            shareTicketKeys(tickets.keys().get(), contexts, keys, clientCas, text, tickets.routePolicy());
+            for (int g = 0; g < hosts.groups().size(); g++) {
+                HostGroups.Group group = hosts.groups().get(g);
+                // a ticket from one group's contexts must not open another's: each group has its own material
+                String groupText = text + "|hosts " + group.config().names() + "|"
+                        + group.config().clientAuth() + "|"
+                        + new ClientDenyList(group.config().deny()).canonical();
+                shareTicketKeys(
+                        tickets.keys().get(),
+                        hosts.contextsOf(g),
+                        keys,
+                        group.anchors(),
+                        groupText,
+                        tickets.routePolicy());
+            }
         }
+        DomainWildcardMappingBuilder<SslContext> mapping = sniMapping(keys, contexts);
+        hosts.addTo(mapping, keys);
+        List<CertificateUse> inventory = inventory(listener, keys, clientCas);
+        hosts.inventory(listener.name(), inventory);
+        List<CrlUse> crlUses = new ArrayList<>();
+        addCrls(listener.name(), clientCas, crls, crlUses);
+        hosts.crlInventory(listener.name(), crls, crlUses);
         return new ServerTls(
                 contexts,
-                sniMapping(keys, contexts),
-                inventory(listener, keys, clientCas),
-                crlInventory(listener, clientCas),
-                trust);
+                mapping.build(),
+                inventory,
+                crlUses,
+                hosts.trustBySni(trust),
+                trustDigest(tls, clientCas, hosts));
+    }
+
+    private static byte[] trustDigest(ListenerTls tls, TrustAnchors clientCas, HostGroups hosts) {
+        TicketKeys.Material m = new TicketKeys.Material();
+        if (clientCas != null) {
+            m.certificates(clientCas.certificates()).crls(clientCas.crls());
+        }
+        m.text(tls.clientAuth() + "|" + tls.verifyDepth() + "|" + new ClientDenyList(tls.deny()).canonical());
+        for (HostGroups.Group g : hosts.groups()) {
+            m.text("|hosts " + g.config().names() + "|" + g.config().clientAuth() + "|"
+                            + new ClientDenyList(g.config().deny()).canonical())
+                    .certificates(g.anchors().certificates())
+                    .crls(g.anchors().crls());
+        }
+        return m.finish();
     }
 
     /** Every context of the listener gets the file's keys bound to the listener's material (see TicketKeys). */
@@ -209,23 +272,21 @@ public final class ServerTls {
             List<SslContext> contexts,
             List<LoadedKey> keys,
             TrustAnchors clientCas,
-            ListenerTls tls,
+            String settings,
             String routePolicy) {
         TicketKeys.Material material = new TicketKeys.Material();
         keys.forEach(k -> material.certificates(k.chain()));
         if (clientCas != null) {
             material.certificates(clientCas.certificates()).crls(clientCas.crls());
         }
-        material.text(tls.mode().configName() + "|" + tls.clientAuth() + "|" + tls.verifyDepth() + "|" + tls.protocols()
-                        + "|" + new ClientDenyList(tls.deny()).canonical())
-                .text(routePolicy);
+        material.text(settings).text(routePolicy);
         OpenSslSessionTicketKey[] derived = ticketKeys.derive(material.finish());
         for (SslContext context : contexts) {
             ((OpenSslSessionContext) context.sessionContext()).setTicketKeys(derived);
         }
     }
 
-    private static SslContext newContext(
+    static SslContext newContext(
             LoadedKey key,
             String[] protocols,
             List<String> alpn,
@@ -253,19 +314,23 @@ public final class ServerTls {
     }
 
     /** SNI name → context of the first certificate whose DNS SANs cover it; anything else gets the default. */
-    private static Mapping<String, SslContext> sniMapping(List<LoadedKey> keys, List<SslContext> contexts) {
+    private static DomainWildcardMappingBuilder<SslContext> sniMapping(
+            List<LoadedKey> keys, List<SslContext> contexts) {
         DomainWildcardMappingBuilder<SslContext> b = new DomainWildcardMappingBuilder<>(contexts.get(0));
-        Set<String> taken = new HashSet<>();
+        certificateNames(keys).forEach((name, i) -> b.add(name, contexts.get(i)));
+        return b;
+    }
+
+    /** Each DNS SAN of the certificates → the index of the first certificate that has it. */
+    static Map<String, Integer> certificateNames(List<LoadedKey> keys) {
+        Map<String, Integer> names = new LinkedHashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             // a certificate with unreadable SANs is reachable as the default only
             for (String name : SubjectAltName.values(keys.get(i).leaf(), SubjectAltName.Kind.DNS)) {
-                String n = DnsNames.normalize(name);
-                if (taken.add(n)) { // an earlier certificate keeps a name two certificates share
-                    b.add(n, contexts.get(i));
-                }
+                names.putIfAbsent(DnsNames.normalize(name), i); // an earlier certificate keeps a shared name
             }
         }
-        return b.build();
+        return names;
     }
 
     /**
@@ -294,24 +359,38 @@ public final class ServerTls {
         return out;
     }
 
-    private static List<CrlUse> crlInventory(ListenerConfig listener, TrustAnchors clientCas) {
-        List<CrlUse> out = new ArrayList<>();
+    /** The CRLs of one client trust (a file's, or a URL's with its fetch state), for the inventory. */
+    static void addCrls(String owner, TrustAnchors clientCas, CrlFetcher fetcher, List<CrlUse> out) {
         if (clientCas != null && clientCas.crlFile().isPresent()) {
             for (X509CRL crl : clientCas.crls()) {
-                out.add(new CrlUse(listener.name(), clientCas.crlFile().get().path(), crl));
+                out.add(new CrlUse(owner, clientCas.crlFile().get().path(), crl));
             }
         }
-        return out;
+        if (clientCas != null && clientCas.crlUrl().isPresent()) {
+            URI url = clientCas.crlUrl().get().url();
+            for (X509CRL crl : clientCas.crls()) {
+                out.add(new CrlUse(owner, url.toString(), crl, Optional.of(() -> fetcher.status(url))));
+            }
+        }
     }
 
     /**
-     * This listener's verdict on a client chain now, as a new handshake would get it (a blocking CPU check: call
+     * This listener's verdict on a client chain that sent this SNI name (null for none) now, as a new handshake would get it (a blocking CPU check: call
      * it off the event loops); {@link ClientVerification.Outcome#VERIFIED} on a listener without client trust.
      */
-    public ClientVerification.Outcome judgeClient(List<X509Certificate> chain) {
-        return clientTrust == null
+    public ClientVerification.Outcome judgeClient(String sni, List<X509Certificate> chain) {
+        ClientCertificateTrustManager trust = clientTrust.map(sni == null ? "" : sni);
+        return trust == null
                 ? ClientVerification.Outcome.VERIFIED
-                : clientTrust.verify(chain.toArray(X509Certificate[]::new));
+                : trust.verify(chain.toArray(X509Certificate[]::new));
+    }
+
+    /**
+     * Whether {@code other} judges every client as this one does (same CAs, CRLs, deny lists and settings): a
+     * reload that left it so need not re-verify the open connections.
+     */
+    public boolean sameClientTrust(ServerTls other) {
+        return java.security.MessageDigest.isEqual(clientTrustDigest, other.clientTrustDigest);
     }
 
     /** The context of the first certificate: used when the client sends no SNI or an unknown name. */

@@ -106,6 +106,17 @@ public final class TlsFailures {
         return null;
     }
 
+    /** The rejected leaf's SHA-256 for a revoked or denied client of ours; else null. */
+    public static String peerSha256(Throwable failure) {
+        int depth = 0;
+        for (Throwable t = failure; t != null && depth < MAX_CAUSES; t = t.getCause(), depth++) {
+            if (t instanceof CertificateRejectedException r) {
+                return r.peerSha256();
+            }
+        }
+        return null;
+    }
+
     /** How far off the clock would have to be, for an expired or not-yet-valid rejection of ours; else null. */
     public static Long clockSkewSeconds(Throwable failure) {
         int depth = 0;

@@ -4,8 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.config.CrlUrl;
 import io.mtlsproxy.config.FileRef;
 import io.mtlsproxy.core.certs.Pem;
+import io.mtlsproxy.core.revocation.CrlFetcher;
+import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CRLException;
@@ -16,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -34,16 +38,19 @@ public final class TrustAnchors {
     private final List<X509CRL> crls;
     private final Optional<FileRef> caFile;
     private final Optional<FileRef> crlFile;
+    private final Optional<CrlUrl> crlUrl;
 
     private TrustAnchors(
             List<X509Certificate> certificates,
             List<X509CRL> crls,
             Optional<FileRef> caFile,
-            Optional<FileRef> crlFile) {
+            Optional<FileRef> crlFile,
+            Optional<CrlUrl> crlUrl) {
         this.certificates = List.copyOf(certificates);
         this.crls = List.copyOf(crls);
         this.caFile = requireNonNull(caFile, "caFile");
         this.crlFile = requireNonNull(crlFile, "crlFile");
+        this.crlUrl = requireNonNull(crlUrl, "crlUrl");
         Map<X500Principal, List<X509Certificate>> index = new HashMap<>();
         for (X509Certificate c : certificates) {
             index.computeIfAbsent(c.getSubjectX500Principal(), k -> new ArrayList<>())
@@ -59,6 +66,16 @@ public final class TrustAnchors {
      * file), and enforcing it would let whoever wrote it revoke our clients.
      */
     public static TrustAnchors load(FileRef caFile, Optional<FileRef> crlFile) throws ConfigException {
+        return load(caFile, crlFile, Optional.empty(), CrlFetcher.once());
+    }
+
+    /**
+     * As {@link #load(FileRef, Optional)}, or with the CRLs {@code fetcher} holds for a CRL URL (fetched now, on
+     * this thread, the first time): the same signer rule applies to them.
+     */
+    public static TrustAnchors load(
+            FileRef caFile, Optional<FileRef> crlFile, Optional<CrlUrl> crlUrl, CrlFetcher fetcher)
+            throws ConfigException {
         List<ConfigError> errors = new ArrayList<>();
         List<X509Certificate> cas = List.of();
         try {
@@ -75,10 +92,22 @@ public final class TrustAnchors {
                 errors.addAll(e.errors());
             }
         }
+        if (crlUrl.isPresent()) {
+            CrlUrl url = crlUrl.get();
+            try {
+                List<X509CRL> fetched = fetcher.ensure(url);
+                if (errors.isEmpty()) {
+                    errors.addAll(unsigned(fetched, cas, url.url().toString(), url::error));
+                }
+                crls.addAll(fetched);
+            } catch (IOException e) {
+                errors.add(url.error(e.getMessage() + " (expected: a CRL served at " + url + ")"));
+            }
+        }
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new TrustAnchors(cas, crls, Optional.of(caFile), crlFile);
+        return new TrustAnchors(cas, crls, Optional.of(caFile), crlFile, crlUrl);
     }
 
     /** The JDK's default trust store (cacerts), for routes without trust-ca. Read once per process. */
@@ -94,7 +123,7 @@ public final class TrustAnchors {
                         certs.addAll(List.of(x.getAcceptedIssuers()));
                     }
                 }
-                anchors = new TrustAnchors(certs, List.of(), Optional.empty(), Optional.empty());
+                anchors = new TrustAnchors(certs, List.of(), Optional.empty(), Optional.empty(), Optional.empty());
                 jdkDefault = anchors;
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("cannot read the JDK default trust store", e);
@@ -117,20 +146,27 @@ public final class TrustAnchors {
                     ref.error("no CRL in " + ref.path() + " (expected: PEM \"BEGIN X509 CRL\" blocks or one DER CRL)"));
         }
         if (checkSigners) {
-            List<ConfigError> errors = new ArrayList<>();
-            for (X509CRL crl : crls) {
-                if (signerOf(crl, cas) == null) {
-                    errors.add(ref.error(
-                            "the CRL of " + crl.getIssuerX500Principal().getName() + " in " + ref.path()
-                                    + " is not signed by any CA of the client-ca bundle (expected: a CRL issued by one of "
-                                    + "the trusted CAs)"));
-                }
-            }
+            List<ConfigError> errors = unsigned(crls, cas, ref.path().toString(), ref::error);
             if (!errors.isEmpty()) {
                 throw new ConfigException(errors);
             }
         }
         return crls;
+    }
+
+    /** An error for each CRL that no CA of the bundle signed. */
+    private static List<ConfigError> unsigned(
+            List<X509CRL> crls, List<X509Certificate> cas, String where, Function<String, ConfigError> error) {
+        List<ConfigError> errors = new ArrayList<>();
+        for (X509CRL crl : crls) {
+            if (signerOf(crl, cas) == null) {
+                errors.add(
+                        error.apply("the CRL of " + crl.getIssuerX500Principal().getName() + " in " + where
+                                + " is not signed by any CA of the client-ca bundle (expected: a CRL issued by one of "
+                                + "the trusted CAs)"));
+            }
+        }
+        return errors;
     }
 
     private static X509Certificate signerOf(X509CRL crl, List<X509Certificate> cas) {
@@ -167,5 +203,10 @@ public final class TrustAnchors {
 
     public Optional<FileRef> crlFile() {
         return crlFile;
+    }
+
+    /** The URL the CRLs (beyond a file's) were fetched from, if any. */
+    public Optional<CrlUrl> crlUrl() {
+        return crlUrl;
     }
 }

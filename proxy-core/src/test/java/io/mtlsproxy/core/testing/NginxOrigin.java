@@ -19,12 +19,12 @@ public final class NginxOrigin implements AutoCloseable {
     private final int tlsPort;
     private final int mtlsPort;
 
-    private NginxOrigin(Path dir, TestPki.Leaf cert, Path clientCa) throws IOException, InterruptedException {
+    /** Runs nginx with these {@code server} blocks, listening on {@code ports} (awaited). */
+    private NginxOrigin(Path dir, String servers, int tlsPort, int mtlsPort) throws IOException, InterruptedException {
         this.dir = dir;
+        this.tlsPort = tlsPort;
+        this.mtlsPort = mtlsPort;
         Files.createDirectories(dir.resolve("tmp"));
-        tlsPort = freePort();
-        mtlsPort = freePort();
-        String tls = "ssl_certificate " + cert.certFile() + "; ssl_certificate_key " + cert.keyFile() + ";";
         String conf = """
                 daemon off;
                 master_process off;
@@ -38,20 +38,9 @@ public final class NginxOrigin implements AutoCloseable {
                   fastcgi_temp_path %1$s/tmp/fastcgi;
                   uwsgi_temp_path %1$s/tmp/uwsgi;
                   scgi_temp_path %1$s/tmp/scgi;
-                  server {
-                    listen 127.0.0.1:%2$d ssl;
-                    %4$s
-                    location / { return 200 "nginx-tls dn=$ssl_client_s_dn\\n"; }
-                  }
-                  server {
-                    listen 127.0.0.1:%3$d ssl;
-                    %4$s
-                    ssl_client_certificate %5$s;
-                    ssl_verify_client on;
-                    location / { return 200 "nginx-mtls dn=$ssl_client_s_dn serial=$ssl_client_serial cert=$ssl_client_escaped_cert\\n"; }
-                  }
+                %2$s
                 }
-                """.formatted(dir, tlsPort, mtlsPort, tls, clientCa);
+                """.formatted(dir, servers);
         Files.writeString(dir.resolve("nginx.conf"), conf);
         process = new ProcessBuilder(
                         ExternalProcess.binary("nginx"),
@@ -65,12 +54,48 @@ public final class NginxOrigin implements AutoCloseable {
                 .redirectOutput(dir.resolve("nginx.out").toFile())
                 .start();
         awaitListening(tlsPort);
-        awaitListening(mtlsPort);
+        if (mtlsPort != tlsPort) {
+            awaitListening(mtlsPort);
+        }
     }
 
     public static NginxOrigin start(Path dir, TestPki.Leaf cert, Path clientCa)
             throws IOException, InterruptedException {
-        return new NginxOrigin(dir, cert, clientCa);
+        int tlsPort = freePort();
+        int mtlsPort = freePort();
+        String tls = "ssl_certificate " + cert.certFile() + "; ssl_certificate_key " + cert.keyFile() + ";";
+        String servers = """
+                  server {
+                    listen 127.0.0.1:%1$d ssl;
+                    %3$s
+                    location / { return 200 "nginx-tls dn=$ssl_client_s_dn\\n"; }
+                  }
+                  server {
+                    listen 127.0.0.1:%2$d ssl;
+                    %3$s
+                    ssl_client_certificate %4$s;
+                    ssl_verify_client on;
+                    location / { return 200 "nginx-mtls dn=$ssl_client_s_dn serial=$ssl_client_serial cert=$ssl_client_escaped_cert\\n"; }
+                  }
+                """.formatted(tlsPort, mtlsPort, tls, clientCa);
+        return new NginxOrigin(dir, servers, tlsPort, mtlsPort);
+    }
+
+    /** nginx serving the files under {@code root} over plain HTTP (a CRL distribution point), on {@link #port}. */
+    public static NginxOrigin files(Path dir, Path root) throws IOException, InterruptedException {
+        int port = freePort();
+        String servers = """
+                  server {
+                    listen 127.0.0.1:%d;
+                    location / { root %s; }
+                  }
+                """.formatted(port, root);
+        return new NginxOrigin(dir, servers, port, port);
+    }
+
+    /** The port of a {@link #files} server. */
+    public int port() {
+        return tlsPort;
     }
 
     public int tlsPort() {

@@ -1,0 +1,26 @@
+package io.mtlsproxy.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.URI;
+
+/**
+ * A CRL named by an {@code http://} URL instead of a file: fetched at start and again before its nextUpdate.
+ * {@code key} and {@code source} let core report a failed first fetch at the line that named it.
+ */
+public record CrlUrl(URI url, String key, Source source) {
+    public CrlUrl {
+        requireNonNull(url, "url");
+        requireNonNull(key, "key");
+        requireNonNull(source, "source");
+    }
+
+    public ConfigError error(String message) {
+        return new ConfigError(source, key, message);
+    }
+
+    @Override
+    public String toString() {
+        return url.toString();
+    }
+}
