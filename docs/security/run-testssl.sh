@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Scans a TLS listener and a mutual-TLS listener of a freshly started proxy with testssl.sh and keeps the reports
-# next to this script (testssl-tls.txt, testssl-mtls.txt). Takes a few minutes; not part of the Maven suite, whose
-# TlsHardeningTest checks the essentials (no TLS 1.0/1.1, no weak cipher, no renegotiation) with openssl s_client.
+# Scans every TLS listener mode of a freshly started proxy with testssl.sh and keeps the reports next to this
+# script: testssl-tls.txt (mode = tls), testssl-mtls.txt (mode = mtls, client-auth = required, scanned with a
+# client certificate) and testssl-mtls-optional.txt (client-auth = optional, scanned without one). Takes about ten
+# minutes; not part of the Maven suite, whose TlsHardeningTest checks the essentials (no TLS 1.0/1.1, no weak
+# cipher, no renegotiation) with openssl s_client.
 #
 #   docs/security/run-testssl.sh          (Debian: apt-get install testssl.sh)
 set -euo pipefail
@@ -43,7 +45,7 @@ echo "run-testssl: making a throwaway PKI under $work" >&2
 "$proxy" pki issue --ca "$work/clients" --type client --cn scanner --out "$work/client" >/dev/null
 cat "$work/client/scanner.crt" "$work/client/scanner.key" > "$work/client.pem"
 
-admin=$(free_port); tls=$(free_port); mtls=$(free_port)
+admin=$(free_port); tls=$(free_port); mtls=$(free_port); optional=$(free_port)
 cat > "$work/proxy.conf" <<CONF
 admin { bind = "127.0.0.1", port = $admin }
 reload { watch = false }
@@ -54,12 +56,17 @@ listeners = [
     tls { mode = tls, certificates = [{ cert = "server/localhost.crt", key = "server/localhost.key" }] } },
   { name = mtls, bind = "127.0.0.1", port = $mtls,
     tls { mode = mtls, client-auth = required, client-ca = "clients/ca.crt",
+          certificates = [{ cert = "server/localhost.crt", key = "server/localhost.key" }] } },
+  { name = mtls-optional, bind = "127.0.0.1", port = $optional,
+    tls { mode = mtls, client-auth = optional, client-ca = "clients/ca.crt",
           certificates = [{ cert = "server/localhost.crt", key = "server/localhost.key" }] } }
 ]
 # both listeners answer from the admin endpoint (GET /healthz), so testssl.sh sees real HTTP responses
 routes = [
   { name = tls-health, listener = tls, match.path-prefix = "/", upstream.endpoints = ["127.0.0.1:$admin"] },
-  { name = mtls-health, listener = mtls, match.path-prefix = "/", upstream.endpoints = ["127.0.0.1:$admin"] }
+  { name = mtls-health, listener = mtls, match.path-prefix = "/", upstream.endpoints = ["127.0.0.1:$admin"] },
+  { name = optional-health, listener = mtls-optional, match.path-prefix = "/",
+    upstream.endpoints = ["127.0.0.1:$admin"] }
 ]
 CONF
 
@@ -81,17 +88,42 @@ scan() {
     echo "# testssl.sh $("$testssl" --version 2>/dev/null | grep -m1 -o '3\.[0-9.]*' || true) against the $name" \
       "listener of mtls-proxy ($(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown))"
     echo "# produced by docs/security/run-testssl.sh; the CA is a throwaway one made for the scan${note:-}"
-    "$testssl" --quiet --color 0 --warnings batch --add-ca "$work/ca/ca.crt" "$@" "https://127.0.0.1:$port/healthz" \
-      | sed -e "s#$work#<tmp>#g" || true
+    "$testssl" --quiet --color 0 --warnings batch --add-ca "$work/ca/ca.crt" --jsonfile "$work/$name.json" "$@" \
+      "https://127.0.0.1:$port/healthz" | sed -e "s#$work#<tmp>#g" || true
+    echo
+    echo "# Findings above LOW by testssl.sh's own severity (each is explained in docs/security.md):"
+    python3 - "$work/$name.json" <<'PY'
+import json, sys
+findings = [f for f in json.load(open(sys.argv[1])) if f.get("severity") in ("MEDIUM", "HIGH", "CRITICAL")]
+for f in findings:
+    print("#   %s %s: %s" % (f["severity"], f["id"], f["finding"]))
+if not findings:
+    print("#   none")
+PY
   } > "$here/testssl-$name.txt"
 }
 scan tls "$tls"
-# testssl.sh 3.1 presents a client certificate with --mtls; 3.0 (Debian 12) cannot, and then sees every handshake
-# refused after the ServerHello, which still lets it list protocols, ciphers and the TLS-level vulnerabilities
+# testssl.sh 3.1 presents a client certificate with --mtls. 3.0 (Debian 12) cannot, but it runs every openssl
+# through --openssl: a wrapper adds the client certificate to each `openssl s_client`, so those handshakes complete
+# and the HTTP checks run. testssl's own socket checks (hand-made ClientHellos) still send none; they only need
+# the ServerHello, which comes before the certificate request is answered.
 if "$testssl" --help 2>&1 | grep -q -- '--mtls'; then
+  note=$'\n# scanned with a client certificate (--mtls)'
   scan mtls "$mtls" --mtls "$work/client.pem"
 else
-  note=$'\n# this testssl.sh has no --mtls: the scan ran without a client certificate (client-auth = required)'
-  scan mtls "$mtls"
+  cat > "$work/openssl-with-client-cert" <<WRAP
+#!/bin/sh
+if [ "\$1" = s_client ]; then
+  shift
+  exec "$(command -v openssl)" s_client -cert "$work/client/scanner.crt" -key "$work/client/scanner.key" "\$@"
 fi
-echo "run-testssl: wrote $here/testssl-tls.txt and $here/testssl-mtls.txt" >&2
+exec "$(command -v openssl)" "\$@"
+WRAP
+  chmod +x "$work/openssl-with-client-cert"
+  note=$'\n# this testssl.sh has no --mtls: its openssl s_client calls presented a client certificate through a'
+  note+=$'\n# wrapper (--openssl); its own socket checks (hand-made ClientHellos) sent none'
+  scan mtls "$mtls" --openssl "$work/openssl-with-client-cert"
+fi
+note=$'\n# client-auth = optional, scanned without a client certificate'
+scan mtls-optional "$optional"
+echo "run-testssl: wrote $here/testssl-tls.txt, testssl-mtls.txt and testssl-mtls-optional.txt" >&2

@@ -9,6 +9,7 @@ import io.mtlsproxy.admin.cli.RenewCommand;
 import io.mtlsproxy.admin.cli.RunCommand;
 import io.mtlsproxy.admin.cli.UsageException;
 import io.mtlsproxy.admin.cli.pki.PkiCommand;
+import io.mtlsproxy.config.ConfigException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,6 +72,11 @@ public final class Main implements Callable<Integer> {
             return ExitCodes.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            if (ex instanceof ConfigException config) { // a configuration that does not load: every error
+                config.errors().forEach(c.getErr()::println);
+                c.getErr().flush();
+                return ExitCodes.USAGE;
+            }
             if (ex instanceof UsageException) {
                 c.getErr().println("mtls-proxy: " + ex.getMessage());
                 return ExitCodes.USAGE;

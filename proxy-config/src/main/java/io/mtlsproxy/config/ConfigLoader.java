@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -255,14 +256,33 @@ public final class ConfigLoader {
         }
         files.sort(null);
         List<ParsedRoute> routes = new ArrayList<>();
+        RouteFileCache cache = RouteFileCache.SHARED;
         for (Path f : files) {
             watched.add(absolute(f));
+            Optional<byte[]> before = RouteFileCache.digest(f);
+            Optional<List<ParsedRoute>> known = cache.routes(f, before, env);
+            if (known.isPresent()) {
+                routes.addAll(known.get());
+                continue;
+            }
+            int problemsBefore = problems.size();
+            List<ParsedRoute> read = new ArrayList<>();
             HoconDocument.parseFile(f, env, problems).ifPresent(doc -> {
                 Node root = doc.root(problems);
                 root.allowOnlyWithHint(" (expected: a route file holds only routes = [...])", ROUTES);
-                root.objectList(ROUTES).forEach(r -> routes.add(RouteReader.read(r)));
+                root.objectList(ROUTES).forEach(r -> read.add(RouteReader.read(r)));
             });
+            routes.addAll(read);
+            // kept only when read cleanly from the content that was hashed (not half of a write)
+            Optional<byte[]> after = RouteFileCache.digest(f);
+            if (problems.size() == problemsBefore
+                    && before.isPresent()
+                    && after.isPresent()
+                    && Arrays.equals(before.get(), after.get())) {
+                cache.remember(f, before.get(), env, read);
+            }
         }
+        cache.retain(dir, files);
         return routes;
     }
 

@@ -18,6 +18,10 @@ final class Problems {
         }
     }
 
+    int size() {
+        return errors.size();
+    }
+
     boolean isEmpty() {
         return errors.isEmpty();
     }

@@ -275,7 +275,11 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
             pools.evictRetired(workers);
             metrics.configReload(true);
             List<String> changed = SnapshotDiff.changes(old, built);
-            LOG.info("reloaded {}: {}", built.config().file(), changed.isEmpty() ? "nothing changed" : changed);
+            LOG.info(
+                    "reloaded {}: {} ({})",
+                    built.config().file(),
+                    changed.isEmpty() ? "nothing changed" : changed,
+                    built.counts());
             CertificateChanges.between(old, built).forEach(line -> LOG.info("reload: {}", line));
             RevokedConnections.close(
                     sockets.connections(),

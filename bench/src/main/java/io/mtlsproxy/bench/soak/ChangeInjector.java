@@ -15,33 +15,43 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Changes files under the running proxy on timers, one change at a time (so that each reload is attributable):
- * {@code pki renew} of the listener's certificate and of the upstream client identity, a CRL re-signed with one
- * more revoked client, and route {@code extra} added to or removed from the routes directory. The proxy picks each
- * up by its file watcher; the injector waits for the reload counter to move, then proves the change on the wire
- * with a {@link Probe} (the new serial, the new client identity at the origin, the revoked client refused, the
- * route answering or gone).
+ * Changes the running proxy's configuration on timers, one change at a time (so that each reload is
+ * attributable): a CRL re-signed with one more revoked client and route {@code extra} added to or removed from the
+ * routes directory (both picked up by the file watcher), a SIGHUP and a {@code POST /reload} (of an unchanged
+ * configuration: the whole reload path runs, and nothing may be lost or kept). Between them it watches the proxy's
+ * own renewals of its server certificate and upstream client identity ({@code local-ca} issuers,
+ * {@code mtls_proxy_certificate_renewals_total}). After each, it proves the change on the wire with a {@link Probe}
+ * (the new serial, the new client identity at the origin, the revoked client refused, the route answering or gone).
  */
 final class ChangeInjector implements AutoCloseable {
     private static final Duration RELOAD_WAIT = Duration.ofSeconds(15);
     private static final Duration VERIFY_WAIT = Duration.ofSeconds(6);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
+    private static final Duration RENEWAL_POLL = Duration.ofSeconds(1);
+    private static final String RENEWALS = "mtls_proxy_certificate_renewals_total";
+
     enum Kind {
-        SERVER_CERT("server certificate renewed"),
-        UPSTREAM_CLIENT_CERT("upstream client certificate renewed"),
-        CRL("CRL re-signed, one more client revoked"),
-        ROUTE_EDIT("route file added/removed in routes-dir");
+        SERVER_CERT("server certificate renewed by the proxy (local-ca)", "listener-server"),
+        UPSTREAM_CLIENT_CERT("upstream client certificate renewed by the proxy (local-ca)", "upstream-client"),
+        CRL("CRL re-signed, one more client revoked (file watch)", null),
+        ROUTE_EDIT("route file added/removed in routes-dir (file watch)", null),
+        SIGHUP("SIGHUP reload, configuration unchanged", null),
+        ADMIN_RELOAD("POST /reload, configuration unchanged", null);
 
         final String label;
+        /** The {@code usage} label of the proxy's renewals of this kind; null: the soak makes this change. */
+        final String renewalUsage;
 
-        Kind(String label) {
+        Kind(String label, String renewalUsage) {
             this.label = label;
+            this.renewalUsage = renewalUsage;
         }
     }
 
@@ -53,6 +63,9 @@ final class ChangeInjector implements AutoCloseable {
     private final Consumer<String> log;
     private final long startNanos;
     private final Map<Kind, Tally> tallies = new EnumMap<>(Kind.class);
+    /** Per renewal kind: the renewals counter (success, failure) as last read. */
+    private final Map<Kind, double[]> renewalsSeen = new EnumMap<>(Kind.class);
+
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Thread thread;
     private boolean extraRoutePresent;
@@ -104,23 +117,108 @@ final class ChangeInjector implements AutoCloseable {
     private void loop() {
         Map<Kind, Long> next = new EnumMap<>(Kind.class);
         long now = System.nanoTime();
-        periods.forEach((k, every) -> next.put(k, now + every.toNanos() / 2 + k.ordinal() * 700_000_000L));
+        periods.forEach((k, every) -> {
+            if (k.renewalUsage == null) {
+                next.put(k, now + every.toNanos() / 2 + k.ordinal() * 700_000_000L);
+            }
+        });
         try {
-            while (!next.isEmpty()) {
-                Kind kind = next.entrySet().stream()
+            while (true) {
+                Map.Entry<Kind, Long> due = next.entrySet().stream()
                         .min(Map.Entry.comparingByValue())
-                        .orElseThrow()
-                        .getKey();
-                long wait = next.get(kind) - System.nanoTime();
-                if (stop.await(Math.max(0, wait), TimeUnit.NANOSECONDS)) {
+                        .orElse(null);
+                long wait = due == null ? RENEWAL_POLL.toNanos() : due.getValue() - System.nanoTime();
+                if (stop.await(Math.max(0, Math.min(wait, RENEWAL_POLL.toNanos())), TimeUnit.NANOSECONDS)) {
                     return;
                 }
-                inject(kind);
-                next.put(kind, Math.max(next.get(kind) + periods.get(kind).toNanos(), System.nanoTime()));
+                checkRenewals();
+                if (due != null && System.nanoTime() >= due.getValue()) {
+                    Kind kind = due.getKey();
+                    inject(kind);
+                    next.put(kind, Math.max(next.get(kind) + periods.get(kind).toNanos(), System.nanoTime()));
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Proves each renewal the proxy made since the last look: a new connection gets the serial now in the file
+     * (server), or the mTLS origin sees it (upstream). A failed renewal is a problem: the issuer is local.
+     */
+    private void checkRenewals() throws InterruptedException {
+        PromText metrics;
+        try {
+            metrics = PromText.parse(proxy.metrics());
+        } catch (IOException e) {
+            return; // the admin endpoint is busy: next time
+        }
+        for (Kind kind : List.of(Kind.SERVER_CERT, Kind.UPSTREAM_CLIENT_CERT)) {
+            double ok = count(metrics, kind, "success");
+            double failed = count(metrics, kind, "failure");
+            double[] seen = renewalsSeen.computeIfAbsent(kind, k -> new double[2]);
+            if (failed > seen[1]) {
+                String line = String.format(
+                        Locale.ROOT, "t+%.1fs %s: FAILED (%.0f failed attempts)", elapsed(), kind.label, failed);
+                log.accept(line);
+                record(kind, false, line);
+            }
+            if (ok > seen[0]) {
+                verifyRenewal(kind);
+            }
+            seen[0] = ok;
+            seen[1] = failed;
+        }
+    }
+
+    /** Read after the probe: a renewal may land while a reload is being checked. */
+    private BigInteger currentServerSerial() throws IOException {
+        return SoakPki.serialOf(pki.proxyCert());
+    }
+
+    private static double count(PromText metrics, Kind kind, String result) {
+        double v = metrics.sum(RENEWALS, "usage", kind.renewalUsage, "result", result);
+        return Double.isNaN(v) ? 0 : v;
+    }
+
+    private void verifyRenewal(Kind kind) throws InterruptedException {
+        BigInteger serial;
+        try {
+            serial = SoakPki.serialOf(kind == Kind.SERVER_CERT ? pki.proxyCert() : pki.upstreamCert());
+        } catch (IOException e) {
+            record(kind, false, "could not read the renewed certificate: " + e.getMessage());
+            return;
+        }
+        Check check = kind == Kind.SERVER_CERT
+                ? newConnectionSees(() -> serial)
+                : () -> {
+                    Probe.Result p = probe(traffic.context("TLSv1.3"), "/mtls/small");
+                    return p.status() == 200 && mtlsOrigin.clientSerials().contains(serial)
+                            ? Optional.empty()
+                            : Optional.of("the mTLS origin has not seen the new serial (" + describe(p) + ")");
+                };
+        Optional<String> problem = verify(check);
+        String line = String.format(
+                Locale.ROOT,
+                "t+%.1fs %s: serial %s; %s",
+                elapsed(),
+                kind.label,
+                hex(serial),
+                problem.map(p -> "NOT VERIFIED: " + p).orElse("verified"));
+        log.accept(line);
+        record(kind, problem.isEmpty(), problem.isEmpty() ? null : line);
+    }
+
+    /** A new connection is answered and shows the server certificate with this serial. */
+    private Check newConnectionSees(Callable<BigInteger> expected) {
+        return () -> {
+            Probe.Result p = probe(traffic.context("TLSv1.3"), "/tls/small");
+            BigInteger serial = expected.call();
+            return p.status() == 200 && serial.equals(p.serverSerial())
+                    ? Optional.empty()
+                    : Optional.of("new connection saw " + describe(p) + " (expected: serial " + hex(serial) + ")");
+        };
     }
 
     private void inject(Kind kind) throws InterruptedException {
@@ -130,25 +228,16 @@ final class ChangeInjector implements AutoCloseable {
         try {
             reloadsBefore = reloads();
             switch (kind) {
-                case SERVER_CERT -> {
-                    SoakPki.Renewal r = pki.renewServer();
-                    what = "serial " + hex(r.oldSerial()) + " -> " + hex(r.newSerial());
-                    check = () -> {
-                        Probe.Result p = probe(traffic.context("TLSv1.3"), "/tls/small");
-                        return p.status() == 200 && r.newSerial().equals(p.serverSerial())
-                                ? Optional.empty()
-                                : Optional.of("new connection saw " + describe(p));
-                    };
+                case SIGHUP -> {
+                    proxy.sighup();
+                    what = "kill -HUP " + proxy.pid();
+                    check = newConnectionSees(this::currentServerSerial);
                 }
-                case UPSTREAM_CLIENT_CERT -> {
-                    SoakPki.Renewal r = pki.renewUpstreamClient();
-                    what = "serial " + hex(r.oldSerial()) + " -> " + hex(r.newSerial());
-                    check = () -> {
-                        Probe.Result p = probe(traffic.context("TLSv1.3"), "/mtls/small");
-                        return p.status() == 200 && mtlsOrigin.clientSerials().contains(r.newSerial())
-                                ? Optional.empty()
-                                : Optional.of("the mTLS origin has not seen the new serial (" + describe(p) + ")");
-                    };
+                case ADMIN_RELOAD -> {
+                    int status = proxy.postReload();
+                    what = "answered " + status;
+                    Check answers = newConnectionSees(this::currentServerSerial);
+                    check = status == 200 ? answers : () -> Optional.of("POST /reload answered " + status);
                 }
                 case CRL -> {
                     SoakPki.Revoked rv = pki.revokeFreshClient();
@@ -183,7 +272,7 @@ final class ChangeInjector implements AutoCloseable {
                                 : Optional.of("/extra/small answered " + describe(p) + " (expected: " + expected + ")");
                     };
                 }
-                default -> throw new IllegalStateException(kind.name());
+                default -> throw new IllegalStateException(kind.name() + " is made by the proxy");
             }
         } catch (InterruptedException e) {
             throw e;

@@ -5,10 +5,11 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Judges whether a series stayed flat: the first third of the soak is warm-up (JIT, pools and caches filling),
- * and the mean of the last third may exceed the mean of the middle third by at most a tolerance, the larger of an
- * absolute amount and a fraction of the middle mean. A leak grows steadily and shows as the difference of the two
- * means; one sample's spike (a GC, a burst of connections) moves a mean only a little.
+ * Judges whether a series stayed flat: the first third of the soak is warm-up (JIT, pools and caches filling);
+ * over the rest (the last 20 minutes of a 30-minute soak) a least-squares line is fitted, and its rise across that
+ * window (slope times window length) may be at most a tolerance, the larger of an absolute amount and a fraction
+ * of the window's mean. A leak grows steadily and shows as a slope; a spike (a GC, a burst of connections) tilts a
+ * line fitted to many samples only a little. The means of the middle and last thirds are reported beside it.
  */
 final class Flatness {
     static final String FLAT = "flat";
@@ -42,7 +43,7 @@ final class Flatness {
             String series, String unit, List<double[]> points, double duration, Tolerance tolerance) {
         if (points.isEmpty()) {
             return new SoakReport.SeriesVerdict(
-                    series, unit, tolerance != null, 0, null, null, null, null, null, null, null, null, TOO_FEW);
+                    series, unit, tolerance != null, 0, null, null, null, null, null, null, null, null, null, TOO_FEW);
         }
         double min = Double.MAX_VALUE;
         double max = -Double.MAX_VALUE;
@@ -61,12 +62,21 @@ final class Flatness {
         }
         Double middleMean = mean(middle);
         Double lastMean = mean(last);
-        Double growth = middleMean == null || lastMean == null ? null : lastMean - middleMean;
-        Double tol = tolerance == null || middleMean == null ? null : tolerance.of(middleMean);
+        List<double[]> window = new ArrayList<>();
+        for (double[] p : points) {
+            if (p[0] >= duration / 3) {
+                window.add(p);
+            }
+        }
+        Double slope = slopePerSecond(window);
+        Double slopePerMinute = slope == null ? null : slope * 60;
+        Double growth = slope == null ? null : slope * (duration - duration / 3);
+        Double windowMean = mean(window.stream().map(p -> p[1]).toList());
+        Double tol = tolerance == null || windowMean == null ? null : tolerance.of(windowMean);
         String verdict;
         if (tolerance == null) {
             verdict = INFO;
-        } else if (middle.size() < 2 || last.size() < 2) {
+        } else if (window.size() < 4) {
             verdict = TOO_FEW;
         } else {
             verdict = growth <= tol ? FLAT : GROWING;
@@ -82,9 +92,26 @@ final class Flatness {
                 max,
                 middleMean,
                 lastMean,
+                slopePerMinute,
                 growth,
                 tol,
                 verdict);
+    }
+
+    /** The least-squares slope of value over seconds; null for fewer than two distinct times. */
+    static Double slopePerSecond(List<double[]> points) {
+        if (points.size() < 2) {
+            return null;
+        }
+        double meanT = points.stream().mapToDouble(p -> p[0]).average().orElseThrow();
+        double meanV = points.stream().mapToDouble(p -> p[1]).average().orElseThrow();
+        double cov = 0;
+        double var = 0;
+        for (double[] p : points) {
+            cov += (p[0] - meanT) * (p[1] - meanV);
+            var += (p[0] - meanT) * (p[0] - meanT);
+        }
+        return var == 0 ? null : cov / var;
     }
 
     private static Double mean(List<Double> values) {

@@ -58,7 +58,7 @@ public final class Soak implements AutoCloseable {
         double loadStart = Sampler.loadAverage();
         runDir = Files.createTempDirectory("mtls-soak-");
         progress.accept("run directory " + runDir);
-        SoakPki pki = SoakPki.create(runDir.resolve("pki"));
+        SoakPki pki = SoakPki.create(runDir.resolve("pki"), options.renewalValidity());
 
         EventLoopGroup originLoops = new MultiThreadIoEventLoopGroup(
                 1, new DefaultThreadFactory("soak-origin", true), NioIoHandler.newFactory());
@@ -77,7 +77,8 @@ public final class Soak implements AutoCloseable {
                 options.proxyJvmOptions(),
                 runDir.resolve("mtls-proxy"),
                 pki,
-                new SoakProxy.OriginPorts(tls.port(), mtls.port(), faulty.port(), plain.port())));
+                new SoakProxy.OriginPorts(tls.port(), mtls.port(), faulty.port(), plain.port()),
+                options.renewalValidity()));
         proxyProcess = proxy.process();
         PromText before = PromText.parse(proxy.metrics());
 
@@ -93,6 +94,8 @@ public final class Soak implements AutoCloseable {
         periods.put(ChangeInjector.Kind.UPSTREAM_CLIENT_CERT, options.rotateEvery());
         periods.put(ChangeInjector.Kind.CRL, options.crlEvery());
         periods.put(ChangeInjector.Kind.ROUTE_EDIT, options.routeEditEvery());
+        periods.put(ChangeInjector.Kind.SIGHUP, options.signalEvery());
+        periods.put(ChangeInjector.Kind.ADMIN_RELOAD, options.adminReloadEvery());
         ChangeInjector changes = new ChangeInjector(periods, pki, proxy, mtls, traffic, progress, start);
         FaultInjector faultInjector =
                 new FaultInjector(faulty, faults, options.faultEvery(), options.faultFor(), progress, start);

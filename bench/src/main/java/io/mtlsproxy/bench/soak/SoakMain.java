@@ -21,7 +21,13 @@ import picocli.CommandLine.Option;
             "Writes bench/results/soak-<timestamp>.md and .json. Exit code 0: passed; 1: failed; 2: bad options."
         })
 public final class SoakMain implements Callable<Integer> {
-    @Option(names = "--minutes", paramLabel = "N", description = "Length of the soak (default: 5).")
+    @Option(
+            names = "--duration",
+            paramLabel = "D",
+            description = "Length of the soak: 90s, 2m, 30m, 1h (default: 5m; overrides --minutes and --seconds).")
+    String duration;
+
+    @Option(names = "--minutes", paramLabel = "N", description = "Length of the soak in minutes (default: 5).")
     double minutes = 5;
 
     @Option(names = "--seconds", paramLabel = "S", description = "Length in seconds instead (overrides --minutes).")
@@ -30,7 +36,8 @@ public final class SoakMain implements Callable<Integer> {
     @Option(
             names = "--rotate-every",
             paramLabel = "S",
-            description = "Renew the server and the upstream client certificate every S seconds (default: 30).")
+            description = "The proxy renews its server and upstream client certificates (local-ca issuers) about "
+                    + "every S seconds: each is valid 2 S, at least 30 s (default: 30).")
     Double rotateEvery;
 
     @Option(names = "--crl-every", paramLabel = "S", description = "Re-sign the CRL every S seconds (default: 40).")
@@ -41,6 +48,15 @@ public final class SoakMain implements Callable<Integer> {
             paramLabel = "S",
             description = "Add or remove a route file every S seconds (default: 20).")
     Double routeEditEvery;
+
+    @Option(names = "--sighup-every", paramLabel = "S", description = "Send SIGHUP every S seconds (default: 45).")
+    Double signalEvery;
+
+    @Option(
+            names = "--admin-reload-every",
+            paramLabel = "S",
+            description = "POST /reload every S seconds (default: 45).")
+    Double adminReloadEvery;
 
     @Option(
             names = "--fault-every",
@@ -110,7 +126,10 @@ public final class SoakMain implements Callable<Integer> {
 
     private SoakOptions options() {
         SoakOptions.Builder b = SoakOptions.defaults(repo);
-        b.duration(seconds(seconds != null ? seconds : minutes * 60));
+        b.duration(
+                duration != null
+                        ? SoakOptions.parseDuration(duration)
+                        : seconds(seconds != null ? seconds : minutes * 60));
         if (rotateEvery != null) {
             b.rotateEvery(seconds(rotateEvery));
         }
@@ -119,6 +138,12 @@ public final class SoakMain implements Callable<Integer> {
         }
         if (routeEditEvery != null) {
             b.routeEditEvery(seconds(routeEditEvery));
+        }
+        if (signalEvery != null) {
+            b.signalEvery(seconds(signalEvery));
+        }
+        if (adminReloadEvery != null) {
+            b.adminReloadEvery(seconds(adminReloadEvery));
         }
         if (faultEvery != null) {
             b.faultEvery(seconds(faultEvery));

@@ -83,7 +83,8 @@ public final class SoakMarkdown {
             r.unexpectedSamples().forEach(s -> b.append("- `").append(s).append("`\n"));
         }
 
-        b.append("\n## Injected changes (picked up by the file watcher, then checked with a new connection)\n\n")
+        b.append(
+                        "\n## Reloads and renewals (each checked with a new connection; a failed renewal counts as not verified)\n\n")
                 .append("| change | every | done | reloaded and verified |\n|---|---:|---:|---:|\n");
         for (SoakReport.ChangeOutcome c : r.changes()) {
             b.append("| ")
@@ -101,12 +102,14 @@ public final class SoakMarkdown {
                 .forEach(n -> b.append("\n- ").append(n));
 
         b.append("\n## Memory, descriptors, threads of the proxy process\n\n")
-                .append("Warm-up is the first third; \"flat\" means the mean of the last third exceeds the mean of "
-                        + "the middle third by no more than the tolerance. ")
+                .append("Warm-up is the first third. The slope is a least-squares line over the last two thirds "
+                        + "(the last 20 minutes of a 30-minute soak); \"flat\" means its rise over that window "
+                        + "(slope × window) is no more than the tolerance. ")
                 .append(r.gcNote())
                 .append(".\n\n")
                 .append("| series | samples | start | end | min | max | mean, middle third | mean, last third "
-                        + "| growth | tolerance | verdict |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+                        + "| slope per minute | rise over the window | tolerance | verdict |\n"
+                        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (SoakReport.SeriesVerdict v : r.series()) {
             b.append("| ")
                     .append(v.series())
@@ -126,6 +129,8 @@ public final class SoakMarkdown {
                     .append(num(v.middleMean()))
                     .append(" | ")
                     .append(num(v.lastMean()))
+                    .append(" | ")
+                    .append(signedSlope(v.slopePerMinute()))
                     .append(" | ")
                     .append(signed(v.growth()))
                     .append(" | ")
@@ -176,5 +181,10 @@ public final class SoakMarkdown {
 
     private static String signed(Double v) {
         return v == null ? "–" : (v > 0 ? "+" : "") + num(v);
+    }
+
+    /** Slopes are small: three decimals (a leak of one fd a minute is +1.000). */
+    private static String signedSlope(Double v) {
+        return v == null || v.isNaN() ? "–" : String.format(Locale.ROOT, "%+.3f", v);
     }
 }

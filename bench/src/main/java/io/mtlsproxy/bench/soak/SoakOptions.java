@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Everything a soak is told: how long, how often each change and fault is injected, how often the proxy is read
@@ -18,6 +20,8 @@ public record SoakOptions(
         Duration rotateEvery,
         Duration crlEvery,
         Duration routeEditEvery,
+        Duration signalEvery,
+        Duration adminReloadEvery,
         Duration faultEvery,
         Duration faultFor,
         Duration sampleEvery,
@@ -28,11 +32,18 @@ public record SoakOptions(
         Path proxyJar,
         List<String> proxyJvmOptions,
         boolean keepRunDir) {
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)([smh])");
+
+    /** {@code issuers.NAME.validity}'s lower bound. */
+    static final Duration MIN_VALIDITY = Duration.ofSeconds(30);
+
     public SoakOptions {
         positive("duration", duration);
         positive("rotate-every", rotateEvery);
         positive("crl-every", crlEvery);
         positive("route-edit-every", routeEditEvery);
+        positive("sighup-every", signalEvery);
+        positive("admin-reload-every", adminReloadEvery);
         positive("fault-every", faultEvery);
         positive("fault-for", faultFor);
         positive("sample-every", sampleEvery);
@@ -63,9 +74,13 @@ public record SoakOptions(
     public Map<String, String> describe() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("duration", seconds(duration));
-        m.put("server and upstream client certificate renewal every", seconds(rotateEvery));
-        m.put("CRL re-sign every", seconds(crlEvery));
-        m.put("route file edit every", seconds(routeEditEvery));
+        m.put(
+                "server and upstream client certificates renewed by the proxy (local-ca issuer)",
+                "valid " + seconds(renewalValidity()) + ", renew.before 50 %: about every " + seconds(rotateEvery));
+        m.put("CRL re-sign every (file watch)", seconds(crlEvery));
+        m.put("route file edit every (file watch)", seconds(routeEditEvery));
+        m.put("SIGHUP every", seconds(signalEvery));
+        m.put("POST /reload every", seconds(adminReloadEvery));
         m.put("origin fault every", seconds(faultEvery) + ", down for " + seconds(faultFor));
         m.put("sample every", seconds(sampleEvery) + ", full GC forced every " + seconds(gcEvery));
         m.put("load intensity", Double.toString(intensity));
@@ -73,8 +88,37 @@ public record SoakOptions(
         return m;
     }
 
+    /**
+     * The lifetime the local-ca issuers give each certificate (also the first ones): with {@code renew.before =
+     * "50%"} the proxy renews one about every {@code rotateEvery}. Never under the 30 s the configuration allows.
+     */
+    public Duration renewalValidity() {
+        Duration twice = rotateEvery.multipliedBy(2);
+        return twice.compareTo(MIN_VALIDITY) < 0 ? MIN_VALIDITY : twice;
+    }
+
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1000.0 + " s";
+    }
+
+    /** {@code 90s}, {@code 2m}, {@code 30m}, {@code 1h}, {@code 1.5m}: a length as {@code --duration} takes it. */
+    public static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException(
+                    "duration: \"" + text + "\" (expected: a number and s, m or h, e.g. 30m)");
+        }
+        double n = Double.parseDouble(m.group(1));
+        long unitSeconds = switch (m.group(2)) {
+            case "s" -> 1;
+            case "m" -> 60;
+            default -> 3600;
+        };
+        Duration d = Duration.ofMillis(Math.round(n * unitSeconds * 1000));
+        if (d.isZero()) {
+            throw new IllegalArgumentException("duration: \"" + text + "\" (expected: > 0)");
+        }
+        return d;
     }
 
     /** The 5-minute soak: a change every few seconds of the run, a fault a minute, a reading every 5 s. */
@@ -87,6 +131,8 @@ public record SoakOptions(
         private Duration rotateEvery = Duration.ofSeconds(30);
         private Duration crlEvery = Duration.ofSeconds(40);
         private Duration routeEditEvery = Duration.ofSeconds(20);
+        private Duration signalEvery = Duration.ofSeconds(45);
+        private Duration adminReloadEvery = Duration.ofSeconds(45);
         private Duration faultEvery = Duration.ofSeconds(60);
         private Duration faultFor = Duration.ofSeconds(8);
         private Duration sampleEvery = Duration.ofSeconds(5);
@@ -120,6 +166,16 @@ public record SoakOptions(
 
         public Builder routeEditEvery(Duration d) {
             this.routeEditEvery = d;
+            return this;
+        }
+
+        public Builder signalEvery(Duration d) {
+            this.signalEvery = d;
+            return this;
+        }
+
+        public Builder adminReloadEvery(Duration d) {
+            this.adminReloadEvery = d;
             return this;
         }
 
@@ -179,6 +235,8 @@ public record SoakOptions(
                     rotateEvery,
                     crlEvery,
                     routeEditEvery,
+                    signalEvery,
+                    adminReloadEvery,
                     faultEvery,
                     faultFor,
                     sampleEvery,

@@ -1,7 +1,5 @@
 package io.mtlsproxy.bench.soak;
 
-import static java.util.Objects.requireNonNull;
-
 import io.mtlsproxy.bench.pki.BenchPki;
 import io.mtlsproxy.core.ca.CaDirectory;
 import io.mtlsproxy.core.ca.CertificateAuthority;
@@ -13,8 +11,9 @@ import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.certs.PkiException;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,14 +21,16 @@ import java.util.List;
 
 /**
  * The soak's throwaway PKI, kept as CA directories (unlike the bench's, whose CA keys are thrown away) because
- * the soak keeps signing while the proxy runs: renewed server and upstream client certificates, and a CRL
- * re-signed with one more revoked client each time. Renewals follow {@code pki renew}: a fresh key written first,
- * the certificate last, each by atomic rename, so that the proxy's file watcher never pairs a new certificate
- * with an old key. Everything lives under the run directory and is deleted with it.
+ * the soak keeps signing while the proxy runs: a CRL re-signed with one more revoked client each time, and the
+ * proxy's own {@code local-ca} issuers renew the server and upstream client certificates from these directories.
+ * Those two are issued short-lived ({@code renewingValidity}), so that the first renewal comes early in the soak.
+ * Everything lives under the run directory and is deleted with it.
  */
 public final class SoakPki {
     private static final Duration VALIDITY = Duration.ofDays(90);
-    private static final Duration BACKDATE = Duration.ofMinutes(5);
+    /** The SPIFFE ID the proxy presents to the mTLS origin; every renewal must keep it. */
+    static final String UPSTREAM_IDENTITY = "spiffe://soak.test/proxy";
+
     private static final Duration CRL_NEXT_UPDATE = Duration.ofDays(7);
 
     private final Path dir;
@@ -43,8 +44,6 @@ public final class SoakPki {
     private final Path originKey;
     private final Path upstreamCert;
     private final Path upstreamKey;
-    private X509Certificate currentProxy;
-    private X509Certificate currentUpstream;
     private int revokedCount;
 
     private SoakPki(Path dir, CaDirectory edge, CaDirectory origin) {
@@ -66,7 +65,7 @@ public final class SoakPki {
      * certificate and the CRL the listener enforces; the origin CA signs the origins' certificate and the client
      * identity the proxy presents to the mTLS origin.
      */
-    public static SoakPki create(Path dir) throws IOException, PkiException {
+    public static SoakPki create(Path dir, Duration renewingValidity) throws IOException, PkiException {
         CaDirectory edge = CaDirectory.create(
                 dir.resolve("edge-ca"),
                 CertificateAuthority.createRoot("soak edge CA", VALIDITY, KeyAlgorithm.EC_P256),
@@ -76,12 +75,12 @@ public final class SoakPki {
                 CertificateAuthority.createRoot("soak origin CA", VALIDITY, KeyAlgorithm.EC_P256),
                 false);
         SoakPki pki = new SoakPki(dir, edge, origin);
-        pki.currentProxy = write(
+        write(
                 edge.authority()
                         .issue(CertificateSpec.server(BenchPki.PROXY_NAME)
                                 .dns(BenchPki.PROXY_NAME, "localhost")
                                 .ip("127.0.0.1")
-                                .validFor(VALIDITY)
+                                .validity(Instant.now(), Instant.now().plus(renewingValidity))
                                 .build()),
                 pki.proxyCert,
                 pki.proxyKey);
@@ -102,11 +101,13 @@ public final class SoakPki {
                                 .build()),
                 pki.originCert,
                 pki.originKey);
-        pki.currentUpstream = write(
+        write(
                 origin.authority()
                         .issue(CertificateSpec.client("soak-proxy")
                                 .organization("mtls-soak")
-                                .validFor(VALIDITY)
+                                // renewal keeps a client certificate's names, and needs one to keep
+                                .uri(UPSTREAM_IDENTITY)
+                                .validity(Instant.now(), Instant.now().plus(renewingValidity))
                                 .build()),
                 pki.upstreamCert,
                 pki.upstreamKey);
@@ -121,28 +122,13 @@ public final class SoakPki {
         return issued.certificate();
     }
 
-    /** {@code pki renew} of the listener's server certificate. */
-    public synchronized Renewal renewServer() throws IOException {
-        Renewal r = renew(edge, currentProxy, proxyCert, proxyKey);
-        currentProxy = r.certificate();
-        return r;
-    }
-
-    /** {@code pki renew} of the client identity the proxy presents to the mTLS origin. */
-    public synchronized Renewal renewUpstreamClient() throws IOException {
-        Renewal r = renew(origin, currentUpstream, upstreamCert, upstreamKey);
-        currentUpstream = r.certificate();
-        return r;
-    }
-
-    /** The same identity, a fresh key and serial: key first, certificate last, each by atomic rename. */
-    private static Renewal renew(CaDirectory ca, X509Certificate old, Path cert, Path key) throws IOException {
-        Instant notBefore = Instant.now().minus(BACKDATE);
-        KeyPair fresh = KeyAlgorithm.of(old.getPublicKey()).generate();
-        X509Certificate renewed = ca.authority().reissue(old, fresh.getPublic(), notBefore, notBefore.plus(VALIDITY));
-        Pem.writeKey(key, fresh.getPrivate());
-        Pem.writePublic(cert, ca.bundle(renewed));
-        return new Renewal(old.getSerialNumber(), renewed.getSerialNumber(), renewed);
+    /** The serial of the first certificate in a PEM file (the one a renewal by the proxy just wrote). */
+    public static BigInteger serialOf(Path certFile) throws IOException {
+        try {
+            return Pem.readCertificates(Files.readAllBytes(certFile)).get(0).getSerialNumber();
+        } catch (CertificateException | IndexOutOfBoundsException e) {
+            throw new IOException(certFile + ": no certificate (" + e.getMessage() + ")", e);
+        }
     }
 
     /**
@@ -165,6 +151,16 @@ public final class SoakPki {
                 edge.crlFile(), List.of(c), RevocationReason.KEY_COMPROMISE, Instant.now(), CRL_NEXT_UPDATE);
         return new Revoked(
                 c.getSerialNumber(), cert, key, update.description().entries().size());
+    }
+
+    /** The edge CA's directory, for the proxy's {@code local-ca} issuer of its server certificate. */
+    public Path edgeCaDir() {
+        return edge.dir();
+    }
+
+    /** The origin CA's directory, for the proxy's {@code local-ca} issuer of its upstream client certificate. */
+    public Path originCaDir() {
+        return origin.dir();
     }
 
     public Path edgeCa() {
@@ -209,15 +205,6 @@ public final class SoakPki {
 
     public Path upstreamKey() {
         return upstreamKey;
-    }
-
-    /** A renewal: the serial that went out and the certificate that came in. */
-    public record Renewal(BigInteger oldSerial, BigInteger newSerial, X509Certificate certificate) {
-        public Renewal {
-            requireNonNull(oldSerial, "oldSerial");
-            requireNonNull(newSerial, "newSerial");
-            requireNonNull(certificate, "certificate");
-        }
     }
 
     /** A client certificate that is on the CRL now (with its files, for the probe), and the CRL's size. */

@@ -71,7 +71,10 @@ public record SoakReport(
     /** One kind of injected change: how often it was made, and how often its reload and effect were seen. */
     public record ChangeOutcome(String change, double everySeconds, int done, int verified, List<String> notes) {}
 
-    /** One series' figures over the soak and its verdict (see {@link Flatness}). */
+    /**
+     * One series' figures over the soak and its verdict (see {@link Flatness}): {@code slopePerMinute} is fitted
+     * over the last two thirds, {@code growth} is that slope times the window's length.
+     */
     public record SeriesVerdict(
             String series,
             String unit,
@@ -83,6 +86,7 @@ public record SoakReport(
             Double max,
             Double middleMean,
             Double lastMean,
+            Double slopePerMinute,
             Double growth,
             Double tolerance,
             String verdict) {}

@@ -96,10 +96,11 @@ final class SoakVerdict {
             if (Flatness.GROWING.equals(v.verdict())) {
                 problems.add(String.format(
                         Locale.ROOT,
-                        "%s grew by %.1f %s from the middle to the last third " + "(tolerance %.1f)",
+                        "%s grew %+.3f %s per minute over the last two thirds, %.1f in all (tolerance %.1f)",
                         s.name(),
-                        v.growth(),
+                        v.slopePerMinute(),
                         s.unit(),
+                        v.growth(),
                         v.tolerance()));
             }
         }

@@ -21,8 +21,31 @@ class FlatnessTest {
     void aSteadyGrowthPastTheToleranceIsGrowing() {
         SoakReport.SeriesVerdict v = Flatness.judge("fds", "fds", series(t -> 100 + t), 60, TOLERANCE);
         assertEquals(Flatness.GROWING, v.verdict(), v.toString());
-        assertEquals(150 - 127.5, v.growth(), 1e-9); // means of t = 40..60 and t = 20..35
-        assertEquals(0.05 * 127.5, v.tolerance(), 1e-9);
+        assertEquals(60, v.slopePerMinute(), 1e-9); // one a second, fitted over t = 20..60
+        assertEquals(40, v.growth(), 1e-9); // that slope across the 40 s window
+        assertEquals(0.05 * 140, v.tolerance(), 1e-9); // of the window's mean
+        assertEquals(150 - 127.5, v.lastMean() - v.middleMean(), 1e-9); // means of t = 40..60 and t = 20..35
+    }
+
+    @Test
+    void aSlowLeakUnderTheNoiseStillShowsAsASlope() {
+        // +0.2 a second under a ±3 alternating noise: each third's mean hides it less than the fitted line does
+        SoakReport.SeriesVerdict v =
+                Flatness.judge("fds", "fds", series(t -> 100 + 0.2 * t + ((t / 5) % 2 == 0 ? 3 : -3)), 60, TOLERANCE);
+        assertEquals(12, v.slopePerMinute(), 2, v.toString());
+        assertEquals(Flatness.GROWING, v.verdict(), v.toString());
+    }
+
+    @Test
+    void durationsAreReadAsTheCommandLineGivesThem() {
+        assertEquals(java.time.Duration.ofMinutes(30), SoakOptions.parseDuration("30m"));
+        assertEquals(java.time.Duration.ofSeconds(90), SoakOptions.parseDuration("90s"));
+        assertEquals(java.time.Duration.ofSeconds(90), SoakOptions.parseDuration("1.5m"));
+        assertEquals(java.time.Duration.ofHours(1), SoakOptions.parseDuration("1h"));
+        for (String bad : List.of("30", "m", "-2m", "0s", "2 minutes")) {
+            org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> SoakOptions.parseDuration(bad), bad);
+        }
     }
 
     @Test

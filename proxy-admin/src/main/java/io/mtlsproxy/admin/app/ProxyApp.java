@@ -17,7 +17,6 @@ import io.mtlsproxy.core.metrics.AccessLog;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.reload.ReloadResult;
 import io.mtlsproxy.core.reload.Reloader;
-import io.mtlsproxy.core.reload.ServerView;
 import io.mtlsproxy.core.renew.Issuers;
 import io.mtlsproxy.core.renew.RenewalScheduler;
 import io.mtlsproxy.core.renew.Renewals;
@@ -93,17 +92,16 @@ public final class ProxyApp implements AutoCloseable {
                     .build();
             proxy.prepare(config); // bad key material fails here, before anything is bound
             ConfigWarnings.of(config).forEach(w -> LOG.warn("{}", w)); // as check-config prints them
-            // the admin endpoint comes first, so /readyz answers 503 until every listener is bound
-            ProxyServer server = proxy;
+            ProxyServer server = proxy; // for the lambdas below
             AtomicReference<Reloader> reloads = new AtomicReference<>();
             // a renewal loads the new files through the one reload path, as SIGHUP would
             renewals = new RenewalScheduler(
                     issuers(proxy),
                     registry.registry(),
                     () -> reloads.get().reload(Reloader.Trigger.RENEWAL).ok());
-            ServerView view = server.view();
             ServerInfo info = new ServerInfo(BuildInfo.current(), reloadFrom, Clock.systemUTC());
-            admin = AdminServer.builder(view, registry.registry())
+            // the admin endpoint comes first, so /readyz answers 503 until every listener is bound
+            admin = AdminServer.builder(proxy.view(), registry.registry())
                     .config(config.admin())
                     .renewals(renewals)
                     .access(AdminAccess.of(config.admin()))
@@ -126,7 +124,7 @@ public final class ProxyApp implements AutoCloseable {
             });
             reloads.set(reloader);
             renewals.update(config); // checked at start: a certificate already due renews now
-            view.attach(reloader); // POST /reload now joins SIGHUP and file-watch reloads on one thread
+            proxy.view().attach(reloader); // POST /reload now joins SIGHUP and file-watch reloads on one thread
             admin.inventory().refresh();
             return new ProxyApp(registry, accessLog, proxy, admin, reloader, renewals);
         } catch (ConfigException | IOException | RuntimeException e) {

@@ -54,20 +54,15 @@ public final class CheckConfigCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws ConfigException { // its errors are printed by Main, exit 2
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ProxyConfig loaded;
-        try {
-            loaded = ConfigLoader.load(config);
-        } catch (ConfigException e) {
-            return fail(err, e.errors());
-        }
+        ProxyConfig loaded = ConfigLoader.load(config);
         TlsMaterialCheck.Result material = TlsMaterialCheck.check(loaded);
         if (!material.errors().isEmpty()) {
             List<ConfigError> sorted = new ArrayList<>(material.errors());
             sorted.sort(null);
-            return fail(err, sorted);
+            throw new ConfigException(sorted);
         }
         // what runs but will not do what the file seems to say: on stderr, as errors are, but exit 0
         ConfigWarnings.of(loaded).forEach(w -> err.println(w));
@@ -75,12 +70,6 @@ public final class CheckConfigCommand implements Callable<Integer> {
         out.print(summary(loaded, material, Instant.now()));
         out.flush();
         return 0;
-    }
-
-    private static int fail(PrintWriter err, List<ConfigError> errors) {
-        errors.forEach(e -> err.println(e));
-        err.flush();
-        return ExitCodes.USAGE;
     }
 
     /**

@@ -1,10 +1,10 @@
 package io.mtlsproxy.admin.cli;
 
 import io.mtlsproxy.admin.app.ProxyApp;
-import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.core.ProxyServer;
+import io.mtlsproxy.core.renew.Issuers;
 import io.mtlsproxy.core.renew.RenewalPass;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -51,14 +51,7 @@ public final class RenewCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ProxyConfig loaded;
-        try {
-            loaded = ConfigLoader.load(config);
-        } catch (ConfigException e) {
-            e.errors().forEach(err::println);
-            err.flush();
-            return ExitCodes.USAGE;
-        }
+        ProxyConfig loaded = ConfigLoader.load(config); // a ConfigException: Main prints its errors, exit 2
         Optional<String> only = Optional.ofNullable(owner);
         if (RenewalPass.targets(loaded, only).isEmpty()) {
             err.println("mtls-proxy renew: no certificate with a renew block" + (owner == null ? "" : " for " + owner)
@@ -73,7 +66,7 @@ public final class RenewCommand implements Callable<Integer> {
                 lines = RenewalPass.run(loaded, ProxyApp.issuers(proxy), only, force, dryRun);
             }
         } else {
-            lines = RenewalPass.run(loaded, ProxyApp.issuers(null), only, force, dryRun);
+            lines = RenewalPass.run(loaded, Issuers.withoutAcme(), only, force, dryRun);
         }
         for (RenewalPass.Line l : lines) {
             (l.failed() ? err : out)

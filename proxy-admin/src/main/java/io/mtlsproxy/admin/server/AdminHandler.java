@@ -113,13 +113,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         HttpMethod allowed = ENDPOINTS.get(uri.path());
         if (healthOnly && !health(uri.path())) {
-            send(
-                    ctx,
-                    request,
-                    text(
-                            NOT_FOUND,
-                            "no such endpoint: " + uri.path()
-                                    + " (expected: /healthz, /readyz; this is the health port)"));
+            noSuchEndpoint(ctx, request, uri.path(), "/healthz, /readyz; this is the health port");
             return;
         }
         if (allowed != null && !health(uri.path())) {
@@ -130,14 +124,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         if (allowed == null) {
-            send(
+            noSuchEndpoint(
                     ctx,
                     request,
-                    text(
-                            NOT_FOUND,
-                            "no such endpoint: " + uri.path()
-                                    + " (expected: /healthz, /readyz, /metrics, /certs, /clients, /tls/failures, /server-info,"
-                                    + " POST /reload, POST /renew)"));
+                    uri.path(),
+                    "/healthz, /readyz, /metrics, /certs, /clients, /tls/failures, /server-info, POST /reload,"
+                            + " POST /renew");
             return;
         }
         if (!allowed.equals(request.method())) {
@@ -250,38 +242,25 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         request.retain();
-        renewals.renewNow(filter)
-                .handle((outcome, error) -> {
-                    if (error != null) {
-                        log.error("renewal requested on the admin endpoint failed", error);
-                        return json(
-                                INTERNAL_SERVER_ERROR, new RenewReport("error", List.of(), List.of(error.toString())));
-                    }
-                    log.info(
-                            "renewal requested on the admin endpoint: renewed {}, errors {}",
-                            outcome.renewed(),
-                            outcome.errors());
-                    inventory.refresh();
-                    return json(outcome.ok() ? OK : BAD_GATEWAY, RenewReport.of(outcome));
-                })
-                .whenComplete((response, error) -> {
-                    try {
-                        send(
-                                ctx,
-                                request,
-                                response != null
-                                        ? response
-                                        : text(INTERNAL_SERVER_ERROR, "renew answer failed: " + error));
-                    } finally {
-                        request.release();
-                    }
-                });
+        CompletableFuture<FullHttpResponse> answer = renewals.renewNow(filter).handle((outcome, error) -> {
+            if (error != null) {
+                log.error("renewal requested on the admin endpoint failed", error);
+                return json(INTERNAL_SERVER_ERROR, new RenewReport("error", List.of(), List.of(error.toString())));
+            }
+            log.info(
+                    "renewal requested on the admin endpoint: renewed {}, errors {}",
+                    outcome.renewed(),
+                    outcome.errors());
+            inventory.refresh();
+            return json(outcome.ok() ? OK : BAD_GATEWAY, RenewReport.of(outcome));
+        });
+        sendWhenDone(ctx, request, "renew", answer);
     }
 
     /** Reads files, so never on this event loop; the request is retained until the answer is written. */
     private void reload(ChannelHandlerContext ctx, FullHttpRequest request) {
         request.retain();
-        CompletableFuture.supplyAsync(view::reload, reloadExecutor)
+        CompletableFuture<FullHttpResponse> answer = CompletableFuture.supplyAsync(view::reload, reloadExecutor)
                 .handle((result, error) -> {
                     FullHttpResponse response;
                     if (error != null) {
@@ -296,19 +275,26 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         response = json(result.ok() ? OK : UNPROCESSABLE_ENTITY, ReloadReport.of(result));
                     }
                     return response;
-                })
-                .whenComplete((response, error) -> {
-                    try {
-                        send(
-                                ctx,
-                                request,
-                                response != null
-                                        ? response
-                                        : text(INTERNAL_SERVER_ERROR, "reload answer failed: " + error));
-                    } finally {
-                        request.release();
-                    }
                 });
+        sendWhenDone(ctx, request, "reload", answer);
+    }
+
+    /** Sends an answer made off this event loop, then releases the request retained for it. */
+    private static void sendWhenDone(
+            ChannelHandlerContext ctx,
+            FullHttpRequest request,
+            String what,
+            CompletableFuture<FullHttpResponse> answer) {
+        answer.whenComplete((response, error) -> {
+            try {
+                send(
+                        ctx,
+                        request,
+                        response != null ? response : text(INTERNAL_SERVER_ERROR, what + " answer failed: " + error));
+            } finally {
+                request.release();
+            }
+        });
     }
 
     private static void logResult(ReloadResult result) {
@@ -317,6 +303,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else {
             log.warn("reload requested on the admin endpoint rejected, old state kept: {}", result.errors());
         }
+    }
+
+    private static void noSuchEndpoint(
+            ChannelHandlerContext ctx, FullHttpRequest request, String path, String expected) {
+        send(ctx, request, text(NOT_FOUND, "no such endpoint: " + path + " (expected: " + expected + ")"));
     }
 
     private static void send(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {

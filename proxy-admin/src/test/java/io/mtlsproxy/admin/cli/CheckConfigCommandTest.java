@@ -3,7 +3,7 @@ package io.mtlsproxy.admin.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.admin.testing.Cli;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.core.ca.CertificateAuthority;
@@ -12,8 +12,6 @@ import io.mtlsproxy.core.ca.KeyAlgorithm;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.TlsMaterialCheck;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,29 +20,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 @Timeout(60)
 class CheckConfigCommandTest {
     /** The repository's conf/ (surefire runs in the module directory). */
     @TempDir
     Path dir;
-
-    private record Run(int exit, String out, String err) {
-        List<String> errLines() {
-            return err.isEmpty() ? List.of() : List.of(err.split("\n"));
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     private Path copyShippedConf() throws IOException {
         return ExamplePki.copyShippedConf(dir);
@@ -54,7 +35,8 @@ class CheckConfigCommandTest {
     void shippedExamplePassesOnceItsPkiExists() throws Exception {
         Path conf = copyShippedConf();
         ExamplePki.write(conf.resolve("pki"));
-        Run r = run("check-config", "--config", conf.resolve("mtls-proxy.conf").toString());
+        Cli.Result r = Cli.run(
+                "check-config", "--config", conf.resolve("mtls-proxy.conf").toString());
         assertEquals("", r.err());
         assertEquals(0, r.exit());
         assertTrue(r.out().startsWith("configuration OK: "), r.out());
@@ -86,7 +68,7 @@ class CheckConfigCommandTest {
         Path routes = conf.resolve("routes.d/payments.conf");
         Files.writeString(routes, Files.readString(routes).replace("listener = ledger", "listener = public"));
         Path main = conf.resolve("mtls-proxy.conf");
-        Run r = run("check-config", "--config", main.toString());
+        Cli.Result r = Cli.run("check-config", "--config", main.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("configuration OK: "), r.out());
         assertEquals(2, r.errLines().size(), r.err());
@@ -111,7 +93,7 @@ class CheckConfigCommandTest {
                 listeners = [{ name = edge, bind = "127.0.0.1", port = 8080 }]
                 routes = [{ name = app, listener = edge, upstream.endpoints = ["127.0.0.1:9"] }]
                 """);
-        Run r = run("check-config", "--config", file.toString());
+        Cli.Result r = Cli.run("check-config", "--config", file.toString());
         assertEquals("", r.err());
         assertTrue(r.out().lines().findFirst().orElseThrow().endsWith("(1 route from 1 file)"), r.out());
     }
@@ -119,7 +101,8 @@ class CheckConfigCommandTest {
     @Test
     void shippedExampleWithoutPkiReportsEveryMissingFileAndExits2() throws Exception {
         Path conf = copyShippedConf();
-        Run r = run("check-config", "--config", conf.resolve("mtls-proxy.conf").toString());
+        Cli.Result r = Cli.run(
+                "check-config", "--config", conf.resolve("mtls-proxy.conf").toString());
         assertEquals(2, r.exit());
         assertEquals("", r.out());
         // 3 server certificates (cert + key), client-ca and crl of public and of ledger; orders: trust-ca, cert,
@@ -174,7 +157,7 @@ class CheckConfigCommandTest {
                   }
                 }]
                 """);
-        Run r = run("check-config", "--config", file.toString());
+        Cli.Result r = Cli.run("check-config", "--config", file.toString());
         assertEquals(2, r.exit());
         assertEquals("", r.out());
         assertEquals(
@@ -190,7 +173,7 @@ class CheckConfigCommandTest {
     void syntaxErrorIsOneLineNotAStackTrace() throws Exception {
         Path file = dir.resolve("broken.conf");
         Files.writeString(file, "listeners = [\n  { name = edge\n");
-        Run r = run("check-config", "--config", file.toString());
+        Cli.Result r = Cli.run("check-config", "--config", file.toString());
         assertEquals(2, r.exit());
         assertEquals(1, r.errLines().size(), r.err());
         assertTrue(r.err().startsWith(file + ":3: (syntax): "), r.err());
@@ -199,11 +182,11 @@ class CheckConfigCommandTest {
     @Test
     void missingFileAndMissingOptionExit2() {
         Path nope = dir.resolve("nope.conf");
-        Run r = run("check-config", "--config", nope.toString());
+        Cli.Result r = Cli.run("check-config", "--config", nope.toString());
         assertEquals(2, r.exit());
         assertEquals(List.of(nope + ":0: (file): no such file (looked for " + nope + ")"), r.errLines());
 
-        Run usage = run("check-config");
+        Cli.Result usage = Cli.run("check-config");
         assertEquals(2, usage.exit());
         assertTrue(usage.err().contains("--config"), usage.err());
     }

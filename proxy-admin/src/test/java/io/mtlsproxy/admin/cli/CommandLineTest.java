@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import io.mtlsproxy.admin.cli.pki.PkiCli;
+import io.mtlsproxy.admin.testing.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,8 +19,8 @@ class CommandLineTest {
     @TempDir
     Path dir;
 
-    private static PkiCli.Result run(String... args) {
-        return PkiCli.run((Object[]) args);
+    private static Cli.Result run(String... args) {
+        return Cli.run((Object[]) args);
     }
 
     private static Logger root() {
@@ -34,7 +34,7 @@ class CommandLineTest {
 
     @Test
     void noCommandIsAUsageErrorWithExit2() {
-        PkiCli.Result r = run();
+        Cli.Result r = run();
         assertEquals(2, r.exit());
         assertEquals("", r.out());
         assertTrue(r.err().startsWith("mtls-proxy: a command is needed"), r.err());
@@ -43,7 +43,7 @@ class CommandLineTest {
 
     @Test
     void helpListsTheCommandsAndExits0() {
-        PkiCli.Result r = run("help");
+        Cli.Result r = run("help");
         assertEquals(0, r.exit(), r.err());
         for (String command : List.of("run", "check-config", "demo", "pki", "help")) {
             assertTrue(r.out().contains("  " + command + " "), command + " in " + r.out());
@@ -53,7 +53,7 @@ class CommandLineTest {
 
     @Test
     void runHelpNamesTheAdminPortTheJavaOptionsTheExitCodesAndTheLogLevel() {
-        for (PkiCli.Result r : List.of(run("run", "--help"), run("help", "run"))) {
+        for (Cli.Result r : List.of(run("run", "--help"), run("help", "run"))) {
             assertEquals(0, r.exit(), r.err());
             for (String expected : List.of(
                     "admin.port",
@@ -70,7 +70,7 @@ class CommandLineTest {
     @Test
     void anUnknownCommandOrLevelIsExit2() {
         assertEquals(2, run("serve").exit());
-        PkiCli.Result r = run("check-config", "--log-level", "loud", "--config", "x.conf");
+        Cli.Result r = run("check-config", "--log-level", "loud", "--config", "x.conf");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--log-level"), r.err());
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mtlsproxy.admin.cli.pki.PkiCli;
+import io.mtlsproxy.admin.testing.Cli;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -27,7 +27,7 @@ class DemoCommandTest {
     void aFailedBindRemovesTheTemporaryDirectoryAndSaysSo() throws Exception {
         try (ServerSocket busy = new ServerSocket()) {
             busy.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            PkiCli.Result r = PkiCli.run(
+            Cli.Result r = Cli.run(
                     "demo", "--plain-port", busy.getLocalPort(), "--tls-port", 0, "--mtls-port", 0, "--admin-port", 0);
             assertEquals(2, r.exit(), r.err());
             Matcher removed =
@@ -42,7 +42,7 @@ class DemoCommandTest {
         try (ServerSocket busy = new ServerSocket()) {
             busy.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             Path state = dir.resolve("state");
-            PkiCli.Result r = PkiCli.run(
+            Cli.Result r = Cli.run(
                     "demo",
                     "--state-dir",
                     state,

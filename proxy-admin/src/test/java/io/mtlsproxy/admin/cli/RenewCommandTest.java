@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.admin.testing.Cli;
 import io.mtlsproxy.core.ca.CaDirectory;
 import io.mtlsproxy.core.ca.CertificateAuthority;
 import io.mtlsproxy.core.ca.CertificateSpec;
@@ -13,8 +13,6 @@ import io.mtlsproxy.core.ca.KeyAlgorithm;
 import io.mtlsproxy.core.certs.IssuedCertificate;
 import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.certs.PkiFiles;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +22,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code mtls-proxy renew}: one pass for cron, a dry run to try an issuer, and exit codes scripts can trust. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -33,18 +30,6 @@ class RenewCommandTest {
     Path dir;
 
     private Path config;
-
-    private record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @BeforeEach
     void labWithAFreshCertificate() throws Exception {
@@ -71,7 +56,7 @@ class RenewCommandTest {
     @Test
     void nothingDueIsExitZeroAndTouchesNothing() throws Exception {
         byte[] before = Files.readAllBytes(dir.resolve("api.crt"));
-        Run r = run("renew", "--config", config.toString());
+        Cli.Result r = Cli.run("renew", "--config", config.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("not-due: listener-server public (issuer lab): renews at "), r.out());
         assertArrayEquals(before, Files.readAllBytes(dir.resolve("api.crt")));
@@ -80,7 +65,7 @@ class RenewCommandTest {
     @Test
     void aDryRunAsksTheIssuerAndChecksTheChainButWritesNothing() throws Exception {
         byte[] before = Files.readAllBytes(dir.resolve("api.crt"));
-        Run r = run("renew", "--config", config.toString(), "--dry-run", "--force");
+        Cli.Result r = Cli.run("renew", "--config", config.toString(), "--dry-run", "--force");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().startsWith("would-renew: listener-server public (issuer lab): serial "), r.out());
         assertTrue(r.out().contains("(dry run: nothing written)"), r.out());
@@ -92,7 +77,7 @@ class RenewCommandTest {
         String oldSerial = PkiFiles.firstCertificate(dir.resolve("api.crt"))
                 .getSerialNumber()
                 .toString(16);
-        Run renewed = run("renew", "--config", config.toString(), "--owner", "public", "--force");
+        Cli.Result renewed = Cli.run("renew", "--config", config.toString(), "--owner", "public", "--force");
         assertEquals(0, renewed.exit(), renewed.err());
         assertTrue(renewed.out().startsWith("renewed: listener-server public"), renewed.out());
         assertFalse(renewed.out().contains(oldSerial));
@@ -104,7 +89,7 @@ class RenewCommandTest {
 
         Files.delete(dir.resolve("lab/ca.key")); // the CA's key went away after the config was checked
         Files.writeString(dir.resolve("lab/ca.key"), "not a key");
-        Run failed = run("renew", "--config", config.toString(), "--force");
+        Cli.Result failed = Cli.run("renew", "--config", config.toString(), "--force");
         assertEquals(1, failed.exit(), failed.out());
         assertTrue(failed.err().startsWith("failed: listener-server public (issuer lab): local-ca:"), failed.err());
     }
@@ -112,10 +97,11 @@ class RenewCommandTest {
     @Test
     void aConfigurationProblemIsExitTwo() throws Exception {
         Files.writeString(config, Files.readString(config).replace("issuer = lab", "issuer = labb"));
-        Run r = run("renew", "--config", config.toString());
+        Cli.Result r = Cli.run("renew", "--config", config.toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("renew.issuer: \"labb\" names no issuer"), r.err());
-        Run unknownOwner = run("renew", "--config", dir.resolve("none.conf").toString());
+        Cli.Result unknownOwner =
+                Cli.run("renew", "--config", dir.resolve("none.conf").toString());
         assertEquals(2, unknownOwner.exit());
     }
 }

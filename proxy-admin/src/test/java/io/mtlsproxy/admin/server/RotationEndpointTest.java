@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.mtlsproxy.admin.Main;
 import io.mtlsproxy.admin.testing.AdminClient;
+import io.mtlsproxy.admin.testing.Cli;
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.config.ReloadConfig;
@@ -24,8 +24,6 @@ import io.mtlsproxy.core.testing.TestOrigin;
 import io.mtlsproxy.core.testing.TestPki;
 import io.mtlsproxy.core.testing.TestTls;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +41,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The rotation guide (docs/rotation.md) as a test: a proxy run from files made with {@code mtls-proxy pki},
@@ -68,12 +65,8 @@ class RotationEndpointTest {
     }
 
     private static void pki(Object... args) {
-        String[] argv = Arrays.stream(args).map(String::valueOf).toArray(String[]::new);
-        CommandLine cl = Main.commandLine();
-        StringWriter err = new StringWriter();
-        cl.setErr(new PrintWriter(err, true));
-        cl.setOut(new PrintWriter(new StringWriter(), true));
-        assertEquals(0, cl.execute(argv), () -> "pki " + String.join(" ", argv) + ": " + err);
+        Cli.Result r = Cli.run(args);
+        assertEquals(0, r.exit(), () -> "pki " + Arrays.toString(args) + ": " + r.err());
     }
 
     @BeforeEach

@@ -9,10 +9,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Whether a private key belongs to a certificate's public key, proved by signing a random challenge and verifying
- * it: comparing key parameters would miss nothing either, but this works for every key type the JDK can sign
- * with, and it is what a TLS handshake will do with the pair. For the loader of served certificates and for the
- * CA tooling alike.
+ * Whether a private key belongs to a certificate's public key. EC and RSA keys are compared by their public half
+ * ({@link PublicHalf}: cheap enough for a listener with a thousand certificates); any other key type the JDK can
+ * sign with is proved by signing a random challenge and verifying it, which is what a TLS handshake will do with
+ * the pair. For the loader of served certificates and for the CA tooling alike.
  */
 public final class KeyPossession {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -24,6 +24,10 @@ public final class KeyPossession {
         if (!compatible(certified.getAlgorithm(), key.getAlgorithm())) {
             return Optional.of(
                     "the key is " + key.getAlgorithm() + " but the certificate's key is " + certified.getAlgorithm());
+        }
+        Optional<Boolean> cheap = PublicHalf.matches(certified, key);
+        if (cheap.isPresent()) {
+            return cheap.get() ? Optional.empty() : Optional.of("it was made for another certificate");
         }
         try {
             String alg = signatureAlgorithm(key);

@@ -5,6 +5,7 @@ import io.mtlsproxy.config.SameMeaning;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.ClientTls;
+import io.mtlsproxy.core.tls.FileDigest;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -22,6 +23,24 @@ import java.util.Optional;
  */
 final class ClusterCarryOver {
     private ClusterCarryOver() {}
+
+    /**
+     * The previous snapshot's cluster for {@code next} when its upstream settings and the contents of every file
+     * they name ({@code files}, empty when one cannot be read) are unchanged: then no TLS context needs to be built
+     * to find out. Empty otherwise, and {@link #reusable} decides on the built material.
+     */
+    static Optional<UpstreamCluster> unchanged(Snapshot previous, RouteConfig next, Optional<FileDigest> files) {
+        if (previous == null || files.isEmpty()) {
+            return Optional.empty();
+        }
+        Route old = previous.routes().get(next.name());
+        if (old == null
+                || !files.get().equals(previous.inputs().upstreamFiles().get(next.name()))
+                || !SameMeaning.test(old.config().upstream(), next.upstream())) {
+            return Optional.empty();
+        }
+        return Optional.of(old.upstream());
+    }
 
     /** The previous snapshot's cluster for {@code next}, when it may serve on unchanged; empty otherwise. */
     static Optional<UpstreamCluster> reusable(Snapshot previous, RouteConfig next, Optional<ClientTls> nextTls) {

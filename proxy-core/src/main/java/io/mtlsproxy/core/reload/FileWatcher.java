@@ -106,15 +106,15 @@ public final class FileWatcher implements AutoCloseable {
 
     /**
      * The stamps to compare the next poll with. A file that changed while the reload was reading it must look
-     * changed at the next poll, so the stamps taken before the reload are kept; only files that the reload added
-     * to the watched set (a new route file naming new certificates) are stamped as they are now.
+     * changed at the next poll, so the stamps taken before the reload are kept. A file the watched set gained
+     * during the reload (a route file dropped into the routes directory, the certificates a new route names) may
+     * have appeared after the reload read its directory: it is stamped missing, so the next poll reloads once
+     * more (at worst a reload that finds nothing changed) instead of never.
      */
     private static Map<Path, Stamp> afterReload(Map<Path, Stamp> before, Map<Path, Stamp> after) {
-        Map<Path, Stamp> next = new HashMap<>(after);
-        for (Map.Entry<Path, Stamp> e : before.entrySet()) {
-            if (next.containsKey(e.getKey())) {
-                next.put(e.getKey(), e.getValue());
-            }
+        Map<Path, Stamp> next = new HashMap<>();
+        for (Path p : after.keySet()) {
+            next.put(p, before.getOrDefault(p, Stamp.MISSING));
         }
         return next;
     }

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * poll, is one reload).
  *
  * <p>Use: {@code Reloader r = Reloader.start(server, configFile, config.reload(), result -> inventory.refresh());}
- * then {@code r.request(Trigger.SIGNAL)} from the SIGHUP handler, a {@link ServerView} attached to it as the
- * admin server's view (its {@code reload()} runs here), and {@code r.close()} before the server closes.
+ * then {@code r.request(Trigger.SIGNAL)} from the SIGHUP handler, {@code server.view().attach(r)} so that the
+ * admin endpoint's {@code POST /reload} runs here too ({@link ServerView}), and {@code r.close()} before the
+ * server closes.
  */
 public final class Reloader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Reloader.class);

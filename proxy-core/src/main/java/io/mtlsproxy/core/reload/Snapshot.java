@@ -7,6 +7,7 @@ import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
+import io.mtlsproxy.core.tls.FileDigest;
 import io.mtlsproxy.core.upstream.UpstreamEndpoint;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,10 +28,40 @@ public final class Snapshot {
     private final Map<String, Listener> listeners;
     private final Map<String, Route> routes;
 
-    Snapshot(ProxyConfig config, Map<String, Listener> listeners, Map<String, Route> routes) {
+    private final Inputs inputs;
+    private final BuildCounts counts;
+
+    /**
+     * What the next reload compares with to keep what did not change: the inputs of each listener's TLS, and the
+     * digest of the files each route's upstream names.
+     */
+    record Inputs(Map<String, ListenerTlsCarryOver.Inputs> listenerTls, Map<String, FileDigest> upstreamFiles) {
+        Inputs {
+            listenerTls = Map.copyOf(listenerTls);
+            upstreamFiles = Map.copyOf(upstreamFiles);
+        }
+    }
+
+    Snapshot(
+            ProxyConfig config,
+            Map<String, Listener> listeners,
+            Map<String, Route> routes,
+            Inputs inputs,
+            BuildCounts counts) {
         this.config = requireNonNull(config, "config");
         this.listeners = Map.copyOf(listeners);
         this.routes = Map.copyOf(routes);
+        this.inputs = requireNonNull(inputs, "inputs");
+        this.counts = requireNonNull(counts, "counts");
+    }
+
+    Inputs inputs() {
+        return inputs;
+    }
+
+    /** What building this snapshot cost: what was built anew and what was kept from the one before. */
+    public BuildCounts counts() {
+        return counts;
     }
 
     public ProxyConfig config() {

@@ -10,6 +10,7 @@ import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.RouteProtocol;
+import io.mtlsproxy.config.SameMeaning;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.config.UpstreamTlsMode;
 import io.mtlsproxy.core.identity.IdentityPolicy;
@@ -18,6 +19,8 @@ import io.mtlsproxy.core.revocation.CrlFetcher;
 import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.routing.Router;
 import io.mtlsproxy.core.tls.ClientTls;
+import io.mtlsproxy.core.tls.FileDigest;
+import io.mtlsproxy.core.tls.KeyCache;
 import io.mtlsproxy.core.tls.ServerTls;
 import io.mtlsproxy.core.tls.TicketKeys;
 import io.mtlsproxy.core.tls.TlsProvider;
@@ -51,6 +54,8 @@ public final class SnapshotBuilder {
     private final EjectionPolicy ejection;
     private final OriginDns dns;
     private final CrlFetcher crls;
+    /** server keys of the last build, by file contents: a reload reads only the certificates that changed */
+    private final KeyCache keys = new KeyCache();
 
     public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns) {
         this(ejection, dns, CrlFetcher.once());
@@ -70,13 +75,17 @@ public final class SnapshotBuilder {
     /**
      * Builds a snapshot for a reload: a route whose upstream settings and TLS material are unchanged keeps the
      * {@code previous} snapshot's cluster, with its pooled connections and endpoint health (see
-     * {@link ClusterCarryOver}); every other route gets new endpoints, hence new connections.
+     * {@link ClusterCarryOver}); every other route gets new endpoints, hence new connections. A listener whose TLS
+     * inputs are unchanged keeps its contexts ({@link ListenerTlsCarryOver}); one that must be built again takes
+     * unchanged certificates and keys from the {@link KeyCache}. A reload thus costs what changed.
      */
     public Snapshot build(ProxyConfig config, Snapshot previous) throws ConfigException {
         List<ConfigError> errors = new ArrayList<>();
         Map<String, Route> routes = new LinkedHashMap<>();
+        Map<String, FileDigest> upstreamFiles = new HashMap<>();
         Map<String, List<Route>> byListener = new HashMap<>();
         Map<String, List<Route>> tcpByListener = new HashMap<>();
+        int routesKept = 0;
         for (RouteConfig rc : config.routes()) {
             if (config.listener(rc.listener()).isEmpty()) {
                 errors.add(new ConfigError(
@@ -90,41 +99,72 @@ public final class SnapshotBuilder {
                         "empty (expected: at least one host:port)"));
                 continue;
             }
-            Optional<ClientTls> tls = Optional.empty();
-            if (rc.upstream().tls().mode() != UpstreamTlsMode.PLAIN) {
-                try {
-                    tls = Optional.of(
-                            ClientTls.build(rc, Alpn.upstream(rc.upstream().protocol())));
-                } catch (ConfigException e) {
-                    errors.addAll(e.errors());
-                    continue;
+            Optional<FileDigest> files = FileDigest.of(rc.upstream());
+            Optional<UpstreamCluster> kept = ClusterCarryOver.unchanged(previous, rc, files);
+            UpstreamCluster cluster;
+            if (kept.isPresent()) {
+                cluster = kept.get(); // nothing it was built from changed: no TLS context is built again
+            } else {
+                Optional<ClientTls> tls = Optional.empty();
+                if (rc.upstream().tls().mode() != UpstreamTlsMode.PLAIN) {
+                    try {
+                        tls = Optional.of(
+                                ClientTls.build(rc, Alpn.upstream(rc.upstream().protocol())));
+                    } catch (ConfigException e) {
+                        errors.addAll(e.errors());
+                        continue;
+                    }
                 }
+                Optional<ClientTls> upstreamTls = tls;
+                cluster = ClusterCarryOver.reusable(previous, rc, tls).orElseGet(() -> newCluster(rc, upstreamTls));
             }
-            Optional<ClientTls> upstreamTls = tls;
-            UpstreamCluster cluster =
-                    ClusterCarryOver.reusable(previous, rc, tls).orElseGet(() -> newCluster(rc, upstreamTls));
-            Route route = new Route(rc, IdentityPolicy.of(rc.clientIdentity()), cluster);
+            files.ifPresent(f -> upstreamFiles.put(rc.name(), f));
+            Optional<Route> old = previous == null
+                    ? Optional.empty()
+                    : Optional.ofNullable(previous.routes().get(rc.name()));
+            boolean samePolicy =
+                    old.isPresent() && SameMeaning.test(old.get().config().clientIdentity(), rc.clientIdentity());
+            if (samePolicy
+                    && old.get().upstream() == cluster
+                    && SameMeaning.test(old.get().config(), rc)) {
+                routesKept++;
+            }
+            Route route =
+                    new Route(rc, samePolicy ? old.get().policy() : IdentityPolicy.of(rc.clientIdentity()), cluster);
             routes.put(rc.name(), route);
             (rc.protocol() == RouteProtocol.TCP ? tcpByListener : byListener)
                     .computeIfAbsent(rc.listener(), k -> new ArrayList<>())
                     .add(route);
         }
         Optional<TicketKeys> tickets = ticketKeys(config, errors);
+        Map<String, String> policies = routePolicies(config);
         Map<String, Listener> listeners = new LinkedHashMap<>();
+        Map<String, ListenerTlsCarryOver.Inputs> tlsInputs = new HashMap<>();
+        int tlsKept = 0;
+        int tlsBuilt = 0;
         for (ListenerConfig lc : config.listeners()) {
             Optional<ServerTls> tls = Optional.empty();
             if (lc.tls().mode() != TlsMode.NONE) {
-                try {
-                    tls = Optional.of(ServerTls.build(
-                            lc,
-                            Alpn.listener(byListener.containsKey(lc.name()), tcpByListener.containsKey(lc.name())),
-                            tickets,
-                            routePolicy(config, lc),
-                            crls));
-                } catch (ConfigException e) {
-                    errors.addAll(e.errors());
-                    continue;
+                List<String> alpn =
+                        Alpn.listener(byListener.containsKey(lc.name()), tcpByListener.containsKey(lc.name()));
+                String policy = policies.getOrDefault(lc.name(), "");
+                Optional<ListenerTlsCarryOver.Inputs> inputs =
+                        ListenerTlsCarryOver.inputs(config, lc, alpn, policy, crls.held(lc.tls()));
+                tls = ListenerTlsCarryOver.reusable(previous, lc.name(), inputs);
+                if (tls.isPresent()) {
+                    tlsKept++;
+                } else {
+                    try {
+                        tls = Optional.of(ServerTls.build(lc, alpn, tickets, policy, keys, crls));
+                        tlsBuilt++;
+                    } catch (ConfigException e) {
+                        errors.addAll(e.errors());
+                        continue;
+                    }
+                    // the build fetched any CRL URL it had not yet: remember the CRLs it was built with
+                    inputs = inputs.map(i -> i.withFetchedCrls(crls.held(lc.tls())));
                 }
+                inputs.ifPresent(i -> tlsInputs.put(lc.name(), i));
             }
             listeners.put(
                     lc.name(),
@@ -134,10 +174,15 @@ public final class SnapshotBuilder {
                             Router.of(byListener.getOrDefault(lc.name(), List.of())),
                             Router.of(tcpByListener.getOrDefault(lc.name(), List.of()))));
         }
+        KeyCache.Counts keyCounts = keys.finish(config.listeners().stream()
+                .flatMap(l -> l.tls().certificates().stream())
+                .toList());
         if (!errors.isEmpty()) {
             throw new ConfigException(errors);
         }
-        return new Snapshot(config, listeners, routes);
+        BuildCounts counts = new BuildCounts(
+                routes.size() - routesKept, routesKept, tlsBuilt, tlsKept, keyCounts.loaded(), keyCounts.reused());
+        return new Snapshot(config, listeners, routes, new Snapshot.Inputs(tlsInputs, upstreamFiles), counts);
     }
 
     /** The fleet's shared ticket keys, read once per build; they need BoringSSL to be installed. */
@@ -159,15 +204,23 @@ public final class SnapshotBuilder {
         }
     }
 
-    /** The identity policy of every route on the listener, as text: a ticket is bound to it (see TicketKeys). */
-    private static String routePolicy(ProxyConfig config, ListenerConfig listener) {
-        StringBuilder b = new StringBuilder();
+    /**
+     * The identity policy of every route of each listener, as text: a ticket is bound to it (see TicketKeys), and
+     * a listener's TLS is kept over a reload only when it is unchanged. One pass over the routes.
+     */
+    private static Map<String, String> routePolicies(ProxyConfig config) {
+        Map<String, StringBuilder> byListener = new HashMap<>();
         for (RouteConfig rc : config.routes()) {
-            if (rc.listener().equals(listener.name())) {
-                b.append(rc.name()).append('=').append(rc.clientIdentity()).append(';');
-            }
+            byListener
+                    .computeIfAbsent(rc.listener(), k -> new StringBuilder())
+                    .append(rc.name())
+                    .append('=')
+                    .append(rc.clientIdentity())
+                    .append(';');
         }
-        return b.toString();
+        Map<String, String> policies = new HashMap<>();
+        byListener.forEach((listener, text) -> policies.put(listener, text.toString()));
+        return policies;
     }
 
     /**

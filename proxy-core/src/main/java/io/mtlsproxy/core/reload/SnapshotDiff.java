@@ -5,10 +5,13 @@ import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.SameMeaning;
+import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tls.CertificateUse;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** What a reload changes, in the names of ReloadResult ({@code listeners.public.tls}, {@code routes.orders}). */
 public final class SnapshotDiff {
@@ -65,38 +68,39 @@ public final class SnapshotDiff {
                 changed.add("listeners." + n.name() + ".tls");
             }
         }
+        // by name: ten thousand routes are compared in one pass, not each against every other
+        Map<String, RouteConfig> before = byName(old.config().routes());
+        Map<String, RouteConfig> after = byName(next.config().routes());
         for (RouteConfig n : next.config().routes()) {
-            RouteConfig o = old.config().routes().stream()
-                    .filter(r -> r.name().equals(n.name()))
-                    .findFirst()
-                    .orElse(null);
+            RouteConfig o = before.get(n.name());
             if (o == null) {
                 changed.add("routes." + n.name() + " (added)");
             } else if (!SameMeaning.test(o, n)) {
                 changed.add("routes." + n.name());
-            } else if (old.routes().containsKey(n.name())
-                    && next.routes().containsKey(n.name())
-                    && !certificates(old.routes()
-                                    .get(n.name())
-                                    .upstream()
-                                    .tls()
-                                    .map(t -> t.certificates())
-                                    .orElse(List.of()))
-                            .equals(certificates(next.routes()
-                                    .get(n.name())
-                                    .upstream()
-                                    .tls()
-                                    .map(t -> t.certificates())
-                                    .orElse(List.of())))) {
+            } else if (!upstreamCertificates(old, n.name()).equals(upstreamCertificates(next, n.name()))) {
                 changed.add("routes." + n.name() + ".upstream.tls");
             }
         }
         for (RouteConfig o : old.config().routes()) {
-            if (next.config().routes().stream().noneMatch(r -> r.name().equals(o.name()))) {
+            if (!after.containsKey(o.name())) {
                 changed.add("routes." + o.name() + " (removed)");
             }
         }
         return changed;
+    }
+
+    private static Map<String, RouteConfig> byName(List<RouteConfig> routes) {
+        Map<String, RouteConfig> map = new HashMap<>();
+        routes.forEach(r -> map.put(r.name(), r));
+        return map;
+    }
+
+    /** The certificates of a route's upstream TLS, empty without it (or when the snapshot has no such route). */
+    private static List<X509Certificate> upstreamCertificates(Snapshot snapshot, String route) {
+        Route r = snapshot.routes().get(route);
+        return r == null
+                ? List.of()
+                : certificates(r.upstream().tls().map(t -> t.certificates()).orElse(List.of()));
     }
 
     private static List<X509Certificate> certificates(List<CertificateUse> uses) {

@@ -1,5 +1,7 @@
 package io.mtlsproxy.core.renew;
 
+import static java.util.Objects.requireNonNull;
+
 import io.mtlsproxy.config.AcmeIssuerConfig;
 import io.mtlsproxy.config.ExecIssuerConfig;
 import io.mtlsproxy.config.IssuerConfig;
@@ -14,7 +16,15 @@ public final class Issuers {
     private final Function<AcmeIssuerConfig, Issuer> acme;
 
     public Issuers(Function<AcmeIssuerConfig, Issuer> acme) {
-        this.acme = acme;
+        this.acme = requireNonNull(acme, "acme");
+    }
+
+    /** For a pass that selected no ACME issuer: ACME answers its challenges on a started proxy's listeners. */
+    public static Issuers withoutAcme() {
+        return new Issuers(config -> {
+            throw new IllegalStateException(
+                    "issuer " + config.name() + ": an ACME issuer needs the proxy's listeners for its challenges");
+        });
     }
 
     public Issuer create(IssuerConfig config) {

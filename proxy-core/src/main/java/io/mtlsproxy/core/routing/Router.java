@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * One listener's routing table. A request is matched like a virtual host: first the host group (exact name,
  * then the longest {@code *.suffix} wildcard, then the routes without a host), then, inside that group only, the
- * longest path prefix. As in nginx and Envoy there is no fall-back to a less specific host group when no prefix of
+ * longest path prefix. Host groups are hash tables, so the cost of a lookup does not grow with the number of hosts
+ * (ten thousand routes cost what ten do); building the table is one pass and a sort of each group's prefixes. As in nginx and Envoy there is no fall-back to a less specific host group when no prefix of
  * the chosen group matches: a route's policy never silently widens to paths its host did not claim.
  */
 public final class Router {
@@ -19,11 +20,12 @@ public final class Router {
             .reversed();
 
     private final Map<String, List<Route>> exact;
-    private final List<Map.Entry<String, List<Route>>> wildcards;
+    /** {@code *.example.com} under {@code .example.com}: a host is looked up once per dot it holds */
+    private final Map<String, List<Route>> wildcards;
+
     private final List<Route> anyHost;
 
-    private Router(
-            Map<String, List<Route>> exact, List<Map.Entry<String, List<Route>>> wildcards, List<Route> anyHost) {
+    private Router(Map<String, List<Route>> exact, Map<String, List<Route>> wildcards, List<Route> anyHost) {
         this.exact = exact;
         this.wildcards = wildcards;
         this.anyHost = anyHost;
@@ -48,11 +50,7 @@ public final class Router {
         exact.values().forEach(l -> l.sort(LONGEST_PREFIX_FIRST));
         wild.values().forEach(l -> l.sort(LONGEST_PREFIX_FIRST));
         any.sort(LONGEST_PREFIX_FIRST);
-        List<Map.Entry<String, List<Route>>> wildcards = new ArrayList<>(wild.entrySet());
-        wildcards.sort(Comparator.comparingInt(
-                        (Map.Entry<String, List<Route>> e) -> e.getKey().length())
-                .reversed());
-        return new Router(Map.copyOf(exact), List.copyOf(wildcards), List.copyOf(any));
+        return new Router(Map.copyOf(exact), Map.copyOf(wild), List.copyOf(any));
     }
 
     /** True when the table holds no route. */
@@ -82,10 +80,16 @@ public final class Router {
         if (g != null) {
             return g;
         }
-        for (Map.Entry<String, List<Route>> w : wildcards) {
-            // "*.example.com" takes any name below example.com (as nginx and Envoy do), never example.com itself
-            if (host.endsWith(w.getKey()) && host.length() > w.getKey().length()) {
-                return w.getValue();
+        // the longest wildcard first: try ".b.example.com", then ".example.com", ... (never the host itself:
+        // "*.example.com"
+        // takes any name below example.com, as nginx and Envoy do, not example.com); a lookup per label, whatever
+        // the number of hosts
+        if (!wildcards.isEmpty()) {
+            for (int dot = host.indexOf('.', 1); dot > 0; dot = host.indexOf('.', dot + 1)) {
+                g = wildcards.get(host.substring(dot));
+                if (g != null) {
+                    return g;
+                }
             }
         }
         return anyHost.isEmpty() ? null : anyHost;

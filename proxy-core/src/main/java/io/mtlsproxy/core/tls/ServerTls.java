@@ -36,12 +36,14 @@ import javax.net.ssl.SSLException;
  * each certificate's DNS SANs (wildcards too); the first certificate is the default. In mode {@code mtls} every
  * context shares one client-certificate trust manager (client-ca, CRLs, verify-depth).
  * <p>
- * Session resumption never outlives a reload: every build makes new SslContexts, and each has its own session
- * cache and its own session-ticket keys (BoringSSL generates random ticket keys per SSL_CTX and rotates them; the
+ * Session resumption never outlives the material it was decided under: every build makes new SslContexts, and each
+ * has its own session cache and its own session-ticket keys (BoringSSL generates random ticket keys per SSL_CTX and rotates them; the
  * JDK keeps them per SSLContext). A ticket or session ID issued under the old material is unknown to the new
  * contexts, so a client whose certificate was revoked by a new CRL, or whose CA was removed, must do a full
  * handshake, and the new trust manager sees its certificate. Within one build nothing changes, so resuming there
- * is safe; a resumed session in optional mode is re-verified (see {@code ClientVerification}).
+ * is safe; a resumed session in optional mode is re-verified (see {@code ClientVerification}). A reload that
+ * changes none of the listener's settings, files, ALPN or route policies keeps the whole ServerTls, contexts and
+ * sessions included (the reload package's ListenerTlsCarryOver): the material they were decided under is the same.
  * <p>
  * With {@code session-tickets.keys} (a fleet), the ticket keys come from that file instead, bound to a digest of
  * the listener's material so that the rule above still holds across reloads and replicas: see {@link TicketKeys}.
@@ -96,18 +98,22 @@ public final class ServerTls {
     public static ServerTls build(
             ListenerConfig listener, List<String> alpnProtocols, Optional<TicketKeys> tickets, String routePolicy)
             throws ConfigException {
-        return build(listener, alpnProtocols, tickets, routePolicy, CrlFetcher.once());
+        return build(listener, alpnProtocols, tickets, routePolicy, KeySource.READ, CrlFetcher.once());
     }
 
-    /** As above, with a CRL URL's CRLs from {@code crls} (which keeps them fresh for a running proxy). */
+    /**
+     * As above, taking certificates and keys from {@code keys} (a reload's {@link KeyCache}) and a CRL URL's CRLs
+     * from {@code crls} (which keeps them fresh for a running proxy).
+     */
     public static ServerTls build(
             ListenerConfig listener,
             List<String> alpnProtocols,
             Optional<TicketKeys> tickets,
             String routePolicy,
+            KeySource keys,
             CrlFetcher crls)
             throws ConfigException {
-        return build(listener, alpnProtocols, TlsProvider.provider(), new Tickets(tickets, routePolicy), crls);
+        return build(listener, alpnProtocols, TlsProvider.provider(), new Tickets(tickets, routePolicy), keys, crls);
     }
 
     /** Shared ticket keys, if any, and the text of the route policies they are bound to. */
@@ -119,6 +125,17 @@ public final class ServerTls {
     /** Every problem of the listener is reported at once. */
     static ServerTls build(
             ListenerConfig listener, List<String> alpnProtocols, SslProvider provider, Tickets tickets, CrlFetcher crls)
+            throws ConfigException {
+        return build(listener, alpnProtocols, provider, tickets, KeySource.READ, crls);
+    }
+
+    private static ServerTls build(
+            ListenerConfig listener,
+            List<String> alpnProtocols,
+            SslProvider provider,
+            Tickets tickets,
+            KeySource keySource,
+            CrlFetcher crls)
             throws ConfigException {
         ListenerTls tls = listener.tls();
         if (tls.mode() == TlsMode.NONE) {
@@ -139,7 +156,7 @@ public final class ServerTls {
         List<LoadedKey> keys = new ArrayList<>();
         for (KeyMaterial km : tls.certificates()) {
             try {
-                keys.add(CertificateLoader.load(km));
+                keys.add(keySource.load(km));
             } catch (ConfigException e) {
                 errors.addAll(e.errors());
             }
@@ -279,6 +296,10 @@ public final class ServerTls {
             throws SSLException {
         SslContextBuilder b = SslContextBuilder.forServer(key.privateKey(), key.chainArray())
                 .sslProvider(provider)
+                // Netty hands the key over through an in-memory key store; PKCS#12, the JDK's default type, would
+                // encrypt it with 10,000 PBKDF2 rounds per certificate (most of a start with 1,000 certificates).
+                // JKS protects it with one cheap pass, and the store never leaves memory.
+                .keyStoreType("JKS")
                 .protocols(protocols)
                 .ciphers(TlsSettings.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
                 .applicationProtocolConfig(TlsSettings.alpn(alpn));

@@ -83,6 +83,31 @@ class FileWatcherTest {
     }
 
     @Test
+    void a_route_file_added_while_the_reload_reads_is_seen_at_the_next_poll() throws Exception {
+        // found by bench/soak: a renewal's certificate write started a reload, and a route file dropped in during
+        // it was taken as already loaded, so the route never appeared
+        Path routes = Files.createDirectories(dir.resolve("routes.d"));
+        Path cert = Files.writeString(dir.resolve("server.crt"), "certificate");
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        try (FileWatcher w =
+                new FileWatcher(() -> List.of(cert), () -> Optional.of(routes), Duration.ofMillis(50), () -> {
+                    if (calls.incrementAndGet() == 1) {
+                        try {
+                            Files.writeString(routes.resolve("extra.conf"), "routes = []");
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    changes.add("changed");
+                })) {
+            Files.writeString(cert, "renewed certificate");
+            assertEquals("changed", changes.poll(5, TimeUnit.SECONDS));
+            assertEquals("changed", changes.poll(5, TimeUnit.SECONDS), "the route file added during the reload");
+            assertEquals(null, changes.poll(300, TimeUnit.MILLISECONDS), "and then it is settled");
+        }
+    }
+
+    @Test
     void a_pair_written_back_to_back_is_one_change() throws Exception {
         Path cert = Files.writeString(dir.resolve("server.crt"), "old certificate");
         Path key = Files.writeString(dir.resolve("server.key"), "old key");

@@ -72,4 +72,30 @@ class RouterTest {
         assertNull(r.route("b.test", "/a"));
         assertNull(r.route("a.test", "/b"));
     }
+
+    /**
+     * Ten thousand hosts and wildcards, as in the scale bench: every host still finds its own group, the longest
+     * wildcard still wins over a shorter one, whatever the table's size or order, and a deep name below a wildcard
+     * (a lookup per label) finds it too.
+     */
+    @Test
+    void tenThousandHostsMatchAsOneDoes() {
+        List<Route> routes = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            routes.add(route("h" + i, "h" + i + ".example.net", "/"));
+            routes.add(route("w" + i, "*.t" + i + ".example.net", "/"));
+        }
+        routes.add(route("wide", "*.example.net", "/"));
+        java.util.Collections.shuffle(routes, new java.util.Random(7));
+        Router big = Router.of(routes);
+        for (int i = 0; i < 10_000; i += 97) {
+            assertEquals("h" + i, big.route("H" + i + ".example.net:443", "/a").name());
+            assertEquals("w" + i, big.route("x.t" + i + ".example.net", "/a").name());
+            assertEquals(
+                    "w" + i, big.route("a.b.c.t" + i + ".example.net", "/a").name());
+        }
+        assertEquals("wide", big.route("t5.example.net", "/").name(), "a wildcard never takes its own suffix");
+        assertEquals("wide", big.route("nope.example.net", "/").name());
+        assertNull(big.route("example.net", "/"));
+    }
 }

@@ -3,6 +3,7 @@ package io.mtlsproxy.core.testing;
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ClientIdentity;
+import io.mtlsproxy.config.ClientsConfig;
 import io.mtlsproxy.config.Endpoint;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.config.FileRef;
@@ -107,7 +108,10 @@ public final class TestConfigs {
                 Optional.empty(),
                 List.of(),
                 issuers,
-                RenewalConfig.DEFAULT);
+                RenewalConfig.DEFAULT,
+                ProxyConfig.DEFAULT_DRAIN_DELAY,
+                Optional.empty(),
+                ClientsConfig.DEFAULT);
     }
 
     public static RouteBuilder route(String name, String listener) {

@@ -5,16 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.ClientsConfig;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.ReloadConfig;
+import io.mtlsproxy.config.RenewalConfig;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.UpstreamTlsMode;
 import io.mtlsproxy.core.testing.TestPki;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,7 +56,12 @@ class TlsMaterialCheckTest {
                 ProxyConfig.DEFAULT_SHUTDOWN_GRACE,
                 "off",
                 Optional.empty(),
-                List.of());
+                List.of(),
+                Map.of(),
+                RenewalConfig.DEFAULT,
+                ProxyConfig.DEFAULT_DRAIN_DELAY,
+                Optional.empty(),
+                ClientsConfig.DEFAULT);
     }
 
     static RouteConfig route(String name, Path trustCa) {
@@ -79,7 +87,8 @@ class TlsMaterialCheckTest {
                 c.renewal(),
                 c.drainDelay(),
                 Optional.of(new io.mtlsproxy.config.FileRef(
-                        keys, "session-tickets.keys", new io.mtlsproxy.config.Source("proxy.conf", 7))));
+                        keys, "session-tickets.keys", new io.mtlsproxy.config.Source("proxy.conf", 7))),
+                c.clients());
         List<String> errors = TlsMaterialCheck.check(withKeys).errors().stream()
                 .map(ConfigError::toString)
                 .toList();

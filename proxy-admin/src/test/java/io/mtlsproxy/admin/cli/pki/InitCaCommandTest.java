@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mtlsproxy.admin.Main;
+import io.mtlsproxy.admin.testing.Cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,15 +42,15 @@ class InitCaCommandTest {
     @Test
     void refusesToReplaceACaUnlessForced() throws Exception {
         Path ca = tmp.resolve("ca");
-        PkiCli.ok("pki", "init-ca", "--out", ca, "--cn", "First", "--days", "30");
+        Cli.ok("pki", "init-ca", "--out", ca, "--cn", "First", "--days", "30");
         String first = Files.readString(ca.resolve("ca.crt"));
         String firstKey = Files.readString(ca.resolve("ca.key"));
 
-        PkiCli.usageError("a CA is already there", "pki", "init-ca", "--out", ca, "--cn", "Second");
+        Cli.usageError("a CA is already there", "pki", "init-ca", "--out", ca, "--cn", "Second");
         assertEquals(first, Files.readString(ca.resolve("ca.crt")));
         assertEquals(firstKey, Files.readString(ca.resolve("ca.key")));
 
-        PkiCli.ok("pki", "init-ca", "--out", ca, "--cn", "Second", "--force");
+        Cli.ok("pki", "init-ca", "--out", ca, "--cn", "Second", "--force");
         assertNotEquals(first, Files.readString(ca.resolve("ca.crt")));
         assertTrue(opensslOk("x509", "-in", ca.resolve("ca.crt"), "-noout", "-subject")
                 .contains("CN = Second"));
@@ -58,13 +59,13 @@ class InitCaCommandTest {
     @Test
     void makesRsa2048CasThatSignRsaLeaves() {
         Path ca = tmp.resolve("rsa");
-        PkiCli.ok("pki", "init-ca", "--out", ca, "--cn", "RSA CA", "--key", "rsa-2048", "--days", "100");
+        Cli.ok("pki", "init-ca", "--out", ca, "--cn", "RSA CA", "--key", "rsa-2048", "--days", "100");
         String text = opensslOk("x509", "-in", ca.resolve("ca.crt"), "-noout", "-text");
         assertTrue(text.contains("Public-Key: (2048 bit)"), text);
         assertTrue(text.contains("sha256WithRSAEncryption"), text);
         assertEquals(100, Tools.validityDays(text));
 
-        PkiCli.ok(
+        Cli.ok(
                 "pki",
                 "issue",
                 "--ca",
@@ -89,12 +90,12 @@ class InitCaCommandTest {
     void makesAnIntermediateWhoseLeavesCarryIt() throws Exception {
         Path root = tmp.resolve("root");
         Path issuing = tmp.resolve("issuing");
-        PkiCli.ok("pki", "init-ca", "--out", root, "--cn", "Root CA");
-        PkiCli.ok("pki", "init-ca", "--out", issuing, "--cn", "Issuing CA", "--parent", root, "--days", "730");
+        Cli.ok("pki", "init-ca", "--out", root, "--cn", "Root CA");
+        Cli.ok("pki", "init-ca", "--out", issuing, "--cn", "Issuing CA", "--parent", root, "--days", "730");
         assertTrue(Files.exists(issuing.resolve("chain.pem")));
         opensslOk("verify", "-CAfile", root.resolve("ca.crt"), issuing.resolve("ca.crt"));
 
-        PkiCli.ok("pki", "issue", "--ca", issuing, "--type", "server", "--cn", "api.example.com", "--out", tmp);
+        Cli.ok("pki", "issue", "--ca", issuing, "--type", "server", "--cn", "api.example.com", "--out", tmp);
         Path bundle = tmp.resolve("api.example.com-bundle.pem");
         assertEquals(2, Files.readString(bundle).split("BEGIN CERTIFICATE").length - 1, "leaf + intermediate");
         assertFalse(
@@ -104,7 +105,7 @@ class InitCaCommandTest {
         opensslOk(
                 "verify", "-CAfile", root.resolve("ca.crt"), "-untrusted", bundle, tmp.resolve("api.example.com.crt"));
 
-        PkiCli.usageError(
+        Cli.usageError(
                 "allows no further CA below it",
                 "pki",
                 "init-ca",
@@ -114,7 +115,7 @@ class InitCaCommandTest {
                 "Third",
                 "--parent",
                 issuing);
-        PkiCli.usageError(
+        Cli.usageError(
                 "would outlive its CA",
                 "pki",
                 "init-ca",
@@ -131,7 +132,7 @@ class InitCaCommandTest {
     @Test
     void badValuesExitTwoWithOneLine() {
         Path ca = tmp.resolve("ca");
-        PkiCli.usageError(
+        Cli.usageError(
                 "key: ec-p384 (expected: ec-p256, rsa-2048 or rsa-4096)",
                 "pki",
                 "init-ca",
@@ -141,11 +142,11 @@ class InitCaCommandTest {
                 "CA",
                 "--key",
                 "ec-p384");
-        PkiCli.usageError("--days: 0 (expected: 1..36500)", "pki", "init-ca", "--out", ca, "--cn", "CA", "--days", "0");
-        PkiCli.usageError(
+        Cli.usageError("--days: 0 (expected: 1..36500)", "pki", "init-ca", "--out", ca, "--cn", "CA", "--days", "0");
+        Cli.usageError(
                 "no such directory", "pki", "init-ca", "--out", ca, "--cn", "CA", "--parent", tmp.resolve("absent"));
         assertFalse(Files.exists(ca.resolve("ca.key")));
-        PkiCli.Result missing = PkiCli.run("pki", "init-ca", "--cn", "CA");
+        Cli.Result missing = Cli.run("pki", "init-ca", "--cn", "CA");
         assertEquals(2, missing.exit());
         assertTrue(missing.err().startsWith("mtls-proxy: Missing required option: '--out=DIR'"), missing.err());
     }

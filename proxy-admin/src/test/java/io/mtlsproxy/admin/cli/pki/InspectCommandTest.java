@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtlsproxy.admin.testing.Cli;
 import io.mtlsproxy.core.ca.CaDirectory;
 import io.mtlsproxy.core.ca.CertificateAuthority;
 import io.mtlsproxy.core.ca.CertificateSpec;
@@ -66,7 +67,7 @@ class InspectCommandTest {
         Path bundle = statesBundle();
         assertEquals(List.of("valid", "expiring", "critical", "expired", "not_yet_valid"), states(json(bundle)));
 
-        PkiCli.Result text = PkiCli.ok("pki", "inspect", bundle);
+        Cli.Result text = Cli.ok("pki", "inspect", bundle);
         assertTrue(text.out().startsWith(bundle + ": PEM, 5 certificates\n"), text.out());
         for (String state : List.of("valid", "expiring", "critical", "expired", "not_yet_valid")) {
             assertTrue(text.out().contains("    state:       " + state + "\n"), text.out());
@@ -77,7 +78,7 @@ class InspectCommandTest {
         assertEquals(
                 List.of("valid", "valid", "expiring", "expired", "not_yet_valid"),
                 states(json(bundle, "--warn-days", "10", "--critical-days", "1")));
-        PkiCli.usageError(
+        Cli.usageError(
                 "--critical-days: 40 (expected: at most --warn-days 30)",
                 "pki",
                 "inspect",
@@ -88,7 +89,7 @@ class InspectCommandTest {
 
     @Test
     void printsWhatOpensslPrints() throws Exception {
-        PkiCli.ok(
+        Cli.ok(
                 "pki",
                 "issue",
                 "--ca",
@@ -173,12 +174,12 @@ class InspectCommandTest {
                 "CN=Edge CA",
                 files.get(1).get("certificates").get(1).get("subject").asText());
 
-        PkiCli.usageError(
+        Cli.usageError(
                 "cannot open PKCS#12 with the empty password (expected: --password or " + "MTLS_PROXY_P12_PASSWORD)",
                 "pki",
                 "inspect",
                 locked);
-        PkiCli.usageError("with the password given", "pki", "inspect", locked, "--password", "wrong");
+        Cli.usageError("with the password given", "pki", "inspect", locked, "--password", "wrong");
         JsonNode unlocked = json(locked, "--password", "s3cret");
         assertEquals(
                 serial,
@@ -203,8 +204,8 @@ class InspectCommandTest {
 
     @Test
     void readsCrlsAndSaysWhenOneIsStale() throws Exception {
-        PkiCli.ok("pki", "issue", "--ca", tmp.resolve("ca"), "--type", "client", "--cn", "alice", "--out", tmp);
-        PkiCli.ok(
+        Cli.ok("pki", "issue", "--ca", tmp.resolve("ca"), "--type", "client", "--cn", "alice", "--out", tmp);
+        Cli.ok(
                 "pki",
                 "revoke",
                 "--ca",
@@ -240,17 +241,17 @@ class InspectCommandTest {
         assertEquals("DER", files.get(1).get("format").asText());
         assertEquals("stale", files.get(2).get("crls").get(0).get("state").asText());
 
-        String text = PkiCli.ok("pki", "inspect", crl).out();
+        String text = Cli.ok("pki", "inspect", crl).out();
         assertTrue(text.startsWith(crl + ": PEM, 1 CRL\n"), text);
         assertTrue(text.contains("    revoked:     1\n      " + alice + "  revoked "), text);
     }
 
     @Test
     void reportsEachUnreadableFileOnOneLineAndGoesOn() throws Exception {
-        PkiCli.ok("pki", "issue", "--ca", tmp.resolve("ca"), "--type", "client", "--cn", "alice", "--out", tmp);
+        Cli.ok("pki", "issue", "--ca", tmp.resolve("ca"), "--type", "client", "--cn", "alice", "--out", tmp);
         Path garbage = tmp.resolve("garbage.bin");
         java.nio.file.Files.write(garbage, new byte[] {0x30, 0x03, 0x02, 0x01, 0x03});
-        PkiCli.Result r = PkiCli.run(
+        Cli.Result r = Cli.run(
                 "pki",
                 "inspect",
                 tmp.resolve("absent.crt"),
@@ -268,14 +269,14 @@ class InspectCommandTest {
                 r.errLines());
         assertTrue(r.out().startsWith(tmp.resolve("alice.crt") + ": PEM, 1 certificate\n"), r.out());
 
-        PkiCli.Result none = PkiCli.run("pki", "inspect");
+        Cli.Result none = Cli.run("pki", "inspect");
         assertEquals(2, none.exit());
     }
 
     private static JsonNode json(Object... args) throws Exception {
         List<Object> argv = new ArrayList<>(List.of("pki", "inspect", "--json"));
         argv.addAll(List.of(args));
-        return JSON.readTree(PkiCli.ok(argv.toArray()).out());
+        return JSON.readTree(Cli.ok(argv.toArray()).out());
     }
 
     private static List<String> states(JsonNode root) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.testing.Cli;
 import io.mtlsproxy.core.certs.PkiFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,12 +29,12 @@ class IssueCommandTest {
     void makeCa() {
         ca = tmp.resolve("ca");
         out = tmp.resolve("out");
-        PkiCli.ok("pki", "init-ca", "--out", ca, "--cn", "Edge CA", "--org", "Example");
+        Cli.ok("pki", "init-ca", "--out", ca, "--cn", "Edge CA", "--org", "Example");
     }
 
     @Test
     void serverCertificateVerifiesAndCarriesItsSansUsageAndValidity() throws Exception {
-        PkiCli.Result r = PkiCli.ok(
+        Cli.Result r = Cli.ok(
                 "pki",
                 "issue",
                 "--ca",
@@ -84,7 +85,7 @@ class IssueCommandTest {
 
     @Test
     void clientCertificateCarriesItsSpiffeIdAndClientAuth() {
-        PkiCli.ok(
+        Cli.ok(
                 "pki",
                 "issue",
                 "--ca",
@@ -116,13 +117,13 @@ class IssueCommandTest {
 
     @Test
     void aServerCertificateWithoutSansGetsItsCommonName() {
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "orders.internal", "--out", out);
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "orders.internal", "--out", out);
         assertTrue(opensslOk("x509", "-in", out.resolve("orders.internal.crt"), "-noout", "-ext", "subjectAltName")
                 .contains("DNS:orders.internal"));
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "10.0.0.7", "--out", out);
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "10.0.0.7", "--out", out);
         assertTrue(opensslOk("x509", "-in", out.resolve("10.0.0.7.crt"), "-noout", "-ext", "subjectAltName")
                 .contains("IP Address:10.0.0.7"));
-        PkiCli.usageError(
+        Cli.usageError(
                 "--cn: my server is not a host name",
                 "pki",
                 "issue",
@@ -138,14 +139,14 @@ class IssueCommandTest {
 
     @Test
     void fileNamesComeFromTheCnSafelyOrFromName() {
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "*.example.com", "--out", out);
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "server", "--cn", "*.example.com", "--out", out);
         assertTrue(opensslOk("x509", "-in", out.resolve("wildcard.example.com.crt"), "-noout", "-ext", "subjectAltName")
                 .contains("DNS:*.example.com"));
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "../../etc/evil", "--out", out);
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "../../etc/evil", "--out", out);
         assertTrue(Files.exists(out.resolve("_.._.._etc_evil.crt")), "the CN cannot leave --out");
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "Team A", "--name", "team-a", "--out", out);
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "Team A", "--name", "team-a", "--out", out);
         assertTrue(Files.exists(out.resolve("team-a.key")));
-        PkiCli.usageError(
+        Cli.usageError(
                 "--name: a/b",
                 "pki",
                 "issue",
@@ -163,35 +164,35 @@ class IssueCommandTest {
 
     @Test
     void neverOverwritesAnIssuedKeyUnlessForced() throws Exception {
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "c", "--out", out);
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "c", "--out", out);
         String key = Files.readString(out.resolve("c.key"));
-        PkiCli.usageError(
+        Cli.usageError(
                 "c.crt: already exists", "pki", "issue", "--ca", ca, "--type", "client", "--cn", "c", "--out", out);
         assertEquals(key, Files.readString(out.resolve("c.key")));
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "c", "--out", out, "--force");
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "c", "--out", out, "--force");
         assertFalse(key.equals(Files.readString(out.resolve("c.key"))));
     }
 
     @Test
     void badArgumentsExitTwoWithOneLine() throws Exception {
         Object[] base = {"pki", "issue", "--ca", ca, "--cn", "x.example", "--out", out};
-        PkiCli.usageError(
+        Cli.usageError(
                 "ip: 999.1.1.1 (expected: an IPv4 or IPv6 literal)",
                 concat(base, "--type", "server", "--ip", "999.1.1.1"));
-        PkiCli.usageError("ip: abc (expected", concat(base, "--type", "server", "--ip", "abc"));
-        PkiCli.usageError(
+        Cli.usageError("ip: abc (expected", concat(base, "--type", "server", "--ip", "abc"));
+        Cli.usageError(
                 "uri: https://example.org/x (expected: spiffe://trust-domain/path",
                 concat(base, "--type", "client", "--uri", "https://example.org/x"));
-        PkiCli.usageError(
+        Cli.usageError(
                 "uri: spiffe://example.org (expected",
                 concat(base, "--type", "client", "--uri", "spiffe://example.org"));
-        PkiCli.usageError("dns: bad_name (expected", concat(base, "--type", "server", "--dns", "bad_name"));
-        PkiCli.usageError(
+        Cli.usageError("dns: bad_name (expected", concat(base, "--type", "server", "--dns", "bad_name"));
+        Cli.usageError(
                 "key: dsa (expected: ec-p256, rsa-2048 or rsa-4096)", concat(base, "--type", "server", "--key", "dsa"));
-        PkiCli.usageError("--type: peer (expected: server or client)", concat(base, "--type", "peer"));
-        PkiCli.usageError("--days: -1 (expected: 1..36500)", concat(base, "--type", "server", "--days", "-1"));
-        PkiCli.usageError("would outlive its CA", concat(base, "--type", "server", "--days", "4000"));
-        PkiCli.usageError(
+        Cli.usageError("--type: peer (expected: server or client)", concat(base, "--type", "peer"));
+        Cli.usageError("--days: -1 (expected: 1..36500)", concat(base, "--type", "server", "--days", "-1"));
+        Cli.usageError("would outlive its CA", concat(base, "--type", "server", "--days", "4000"));
+        Cli.usageError(
                 "no such directory",
                 "pki",
                 "issue",
@@ -203,7 +204,7 @@ class IssueCommandTest {
                 "x.example",
                 "--out",
                 out);
-        PkiCli.usageError(
+        Cli.usageError(
                 "no ca.crt (expected: a CA directory made by pki init-ca",
                 "pki",
                 "issue",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.mtlsproxy.admin.testing.Cli;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -37,8 +38,8 @@ class MutualTlsInteropTest {
     void makePki() {
         ca = tmp.resolve("ca");
         pki = tmp.resolve("pki");
-        PkiCli.ok("pki", "init-ca", "--out", ca, "--cn", "Edge CA");
-        PkiCli.ok(
+        Cli.ok("pki", "init-ca", "--out", ca, "--cn", "Edge CA");
+        Cli.ok(
                 "pki",
                 "issue",
                 "--ca",
@@ -53,7 +54,7 @@ class MutualTlsInteropTest {
                 "127.0.0.1",
                 "--out",
                 pki);
-        PkiCli.ok(
+        Cli.ok(
                 "pki",
                 "issue",
                 "--ca",
@@ -93,10 +94,10 @@ class MutualTlsInteropTest {
 
     @Test
     void aRenewedPairStillHandshakesAndARevokedClientDoesNot() throws Exception {
-        PkiCli.ok("pki", "renew", "--ca", ca, "--cert", pki.resolve("localhost.crt"));
-        PkiCli.ok("pki", "renew", "--ca", ca, "--cert", pki.resolve("orders-client.crt"));
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "mallory", "--out", pki);
-        PkiCli.ok("pki", "revoke", "--ca", ca, "--cert", pki.resolve("mallory.crt"));
+        Cli.ok("pki", "renew", "--ca", ca, "--cert", pki.resolve("localhost.crt"));
+        Cli.ok("pki", "renew", "--ca", ca, "--cert", pki.resolve("orders-client.crt"));
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "mallory", "--out", pki);
+        Cli.ok("pki", "revoke", "--ca", ca, "--cert", pki.resolve("mallory.crt"));
         startServer("-crl_check", "-CRL", ca.resolve("crl.pem"));
 
         Tools.Output renewed =

@@ -3,6 +3,7 @@ package io.mtlsproxy.admin.cli.pki;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.testing.Cli;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Timeout;
 class PkiCommandTest {
     @Test
     void withoutASubcommandPrintsUsageAndExitsTwo() {
-        PkiCli.Result r = PkiCli.run("pki");
+        Cli.Result r = Cli.run("pki");
         assertEquals(2, r.exit());
         for (String sub : List.of("init-ca", "issue", "revoke", "renew", "inspect")) {
             assertTrue(r.err().contains(sub), r.err());
@@ -21,7 +22,7 @@ class PkiCommandTest {
     @Test
     void everySubcommandHasHelp() {
         for (String sub : List.of("init-ca", "issue", "revoke", "renew", "inspect")) {
-            PkiCli.Result r = PkiCli.ok("pki", sub, "--help");
+            Cli.Result r = Cli.ok("pki", sub, "--help");
             assertTrue(r.out().startsWith("Usage: mtls-proxy pki " + sub), r.out());
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.testing.Cli;
 import io.mtlsproxy.core.ca.KeyAlgorithm;
 import io.mtlsproxy.core.certs.CertificateDescription;
 import io.mtlsproxy.core.certs.PkiFiles;
@@ -39,8 +40,8 @@ class RenewCommandTest {
     void makePki() {
         ca = tmp.resolve("ca");
         out = tmp.resolve("out");
-        PkiCli.ok("pki", "init-ca", "--out", ca, "--cn", "Edge CA");
-        PkiCli.ok(
+        Cli.ok("pki", "init-ca", "--out", ca, "--cn", "Edge CA");
+        Cli.ok(
                 "pki",
                 "issue",
                 "--ca",
@@ -70,7 +71,7 @@ class RenewCommandTest {
         X509Certificate old = PkiFiles.firstCertificate(crt);
         String oldKey = Files.readString(key);
 
-        PkiCli.Result r = PkiCli.ok("pki", "renew", "--ca", ca, "--cert", crt);
+        Cli.Result r = Cli.ok("pki", "renew", "--ca", ca, "--cert", crt);
         X509Certificate renewed = PkiFiles.firstCertificate(crt);
         assertTrue(r.out().contains("was serial " + old.getSerialNumber().toString(16)), r.out());
 
@@ -98,7 +99,7 @@ class RenewCommandTest {
     void writesTheKeyFirstAndTheCertificateLast() throws Exception {
         try (WatchService watcher = out.getFileSystem().newWatchService()) {
             out.register(watcher, ENTRY_CREATE);
-            PkiCli.ok("pki", "renew", "--ca", ca, "--cert", out.resolve("api.example.com.crt"));
+            Cli.ok("pki", "renew", "--ca", ca, "--cert", out.resolve("api.example.com.crt"));
             Set<String> targets = Set.of("api.example.com.key", "api.example.com.crt", "api.example.com-bundle.pem");
             List<String> order = new ArrayList<>();
             while (order.size() < targets.size()) {
@@ -118,8 +119,8 @@ class RenewCommandTest {
 
     @Test
     void keepsAnRsaKeyTypeAndTakesDays() throws Exception {
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "legacy", "--key", "rsa-2048", "--out", out);
-        PkiCli.ok("pki", "renew", "--ca", ca, "--cert", out.resolve("legacy.crt"), "--days", "10");
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "legacy", "--key", "rsa-2048", "--out", out);
+        Cli.ok("pki", "renew", "--ca", ca, "--cert", out.resolve("legacy.crt"), "--days", "10");
         X509Certificate renewed = PkiFiles.firstCertificate(out.resolve("legacy.crt"));
         assertEquals("RSA 2048", CertificateDescription.keyType(renewed.getPublicKey()));
         assertEquals(10, Tools.validityDays(opensslOk("x509", "-in", out.resolve("legacy.crt"), "-noout", "-text")));
@@ -129,7 +130,7 @@ class RenewCommandTest {
     @Test
     void renewsABundleGivenAsTheCertificate() throws Exception {
         Path bundle = out.resolve("api.example.com-bundle.pem");
-        PkiCli.ok("pki", "renew", "--ca", ca, "--cert", bundle);
+        Cli.ok("pki", "renew", "--ca", ca, "--cert", bundle);
         X509Certificate renewed = PkiFiles.firstCertificate(bundle);
         assertEquals(renewed, PkiFiles.firstCertificate(out.resolve("api.example.com.crt")));
         assertTrue(
@@ -138,9 +139,9 @@ class RenewCommandTest {
 
     @Test
     void refusesToOverwriteAKeyOfAnotherCertificate() throws Exception {
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "other", "--out", out);
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "other", "--out", out);
         String otherKey = Files.readString(out.resolve("other.key"));
-        PkiCli.usageError(
+        Cli.usageError(
                 "does not match",
                 "pki",
                 "renew",
@@ -153,16 +154,15 @@ class RenewCommandTest {
         assertEquals(otherKey, Files.readString(out.resolve("other.key")));
 
         Files.copy(out.resolve("api.example.com.crt"), tmp.resolve("server.pem"));
-        PkiCli.usageError("expected: --key FILE", "pki", "renew", "--ca", ca, "--cert", tmp.resolve("server.pem"));
+        Cli.usageError("expected: --key FILE", "pki", "renew", "--ca", ca, "--cert", tmp.resolve("server.pem"));
     }
 
     @Test
     void refusesACertificateOfAnotherCa() {
         Path other = tmp.resolve("other");
-        PkiCli.ok("pki", "init-ca", "--out", other, "--cn", "Other CA");
-        PkiCli.usageError(
-                "not by this CA", "pki", "renew", "--ca", other, "--cert", out.resolve("api.example.com.crt"));
-        PkiCli.usageError(
+        Cli.ok("pki", "init-ca", "--out", other, "--cn", "Other CA");
+        Cli.usageError("not by this CA", "pki", "renew", "--ca", other, "--cert", out.resolve("api.example.com.crt"));
+        Cli.usageError(
                 "would outlive its CA",
                 "pki",
                 "renew",

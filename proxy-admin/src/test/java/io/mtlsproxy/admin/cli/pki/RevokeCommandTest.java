@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.admin.testing.Cli;
 import io.mtlsproxy.core.ca.CrlDescription;
 import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.certs.PkiFiles;
@@ -30,14 +31,14 @@ class RevokeCommandTest {
     @BeforeEach
     void makePki() {
         ca = tmp.resolve("ca");
-        PkiCli.ok("pki", "init-ca", "--out", ca, "--cn", "Edge CA");
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "alice", "--out", tmp);
-        PkiCli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "bob", "--out", tmp);
+        Cli.ok("pki", "init-ca", "--out", ca, "--cn", "Edge CA");
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "alice", "--out", tmp);
+        Cli.ok("pki", "issue", "--ca", ca, "--type", "client", "--cn", "bob", "--out", tmp);
     }
 
     @Test
     void aRevokedCertificateIsListedAndRejectedByOpenssl() throws Exception {
-        PkiCli.Result r = PkiCli.ok("pki", "revoke", "--ca", ca, "--cert", tmp.resolve("alice.crt"));
+        Cli.Result r = Cli.ok("pki", "revoke", "--ca", ca, "--cert", tmp.resolve("alice.crt"));
         String serial = serial("alice.crt");
         assertTrue(r.out().contains("revoked " + serial + " (CN=alice)"), r.out());
 
@@ -57,9 +58,9 @@ class RevokeCommandTest {
 
     @Test
     void aSecondRevocationKeepsTheFirstAndCountsUp() throws Exception {
-        PkiCli.ok("pki", "revoke", "--ca", ca, "--cert", tmp.resolve("alice.crt"), "--reason", "key-compromise");
+        Cli.ok("pki", "revoke", "--ca", ca, "--cert", tmp.resolve("alice.crt"), "--reason", "key-compromise");
         CrlDescription first = crl(ca.resolve("crl.pem"));
-        PkiCli.Result r = PkiCli.ok(
+        Cli.Result r = Cli.ok(
                 "pki",
                 "revoke",
                 "--ca",
@@ -107,7 +108,7 @@ class RevokeCommandTest {
 
     @Test
     void withoutACertificateItReSignsTheCrlForAnotherWeek() throws Exception {
-        PkiCli.ok("pki", "revoke", "--ca", ca);
+        Cli.ok("pki", "revoke", "--ca", ca);
         CrlDescription empty = crl(ca.resolve("crl.pem"));
         assertTrue(empty.entries().isEmpty());
         assertEquals(
@@ -128,7 +129,7 @@ class RevokeCommandTest {
     @Test
     void writesAnotherCrlFileWhenTold() throws Exception {
         Path other = tmp.resolve("published/edge.crl");
-        PkiCli.ok("pki", "revoke", "--ca", ca, "--cert", tmp.resolve("bob.crt"), "--crl", other);
+        Cli.ok("pki", "revoke", "--ca", ca, "--cert", tmp.resolve("bob.crt"), "--crl", other);
         assertTrue(crl(other).contains(new BigInteger(serial("bob.crt"), 16)));
         assertFalse(Files.exists(ca.resolve("crl.pem")));
     }
@@ -136,9 +137,9 @@ class RevokeCommandTest {
     @Test
     void refusesACertificateThisCaDidNotIssue() throws Exception {
         Path other = tmp.resolve("other");
-        PkiCli.ok("pki", "init-ca", "--out", other, "--cn", "Edge CA"); // same name, other key
-        PkiCli.ok("pki", "issue", "--ca", other, "--type", "client", "--cn", "mallory", "--out", other);
-        PkiCli.usageError(
+        Cli.ok("pki", "init-ca", "--out", other, "--cn", "Edge CA"); // same name, other key
+        Cli.ok("pki", "issue", "--ca", other, "--type", "client", "--cn", "mallory", "--out", other);
+        Cli.usageError(
                 "was issued by CN=Edge CA, not by this CA",
                 "pki",
                 "revoke",
@@ -148,7 +149,7 @@ class RevokeCommandTest {
                 other.resolve("mallory.crt"));
         assertFalse(Files.exists(ca.resolve("crl.pem")), "nothing written");
 
-        PkiCli.usageError(
+        Cli.usageError(
                 "no certificate (expected: a PEM or DER certificate)",
                 "pki",
                 "revoke",
@@ -156,8 +157,8 @@ class RevokeCommandTest {
                 ca,
                 "--cert",
                 ca.resolve("ca.key"));
-        PkiCli.usageError("absent.crt: no such file", "pki", "revoke", "--ca", ca, "--cert", tmp.resolve("absent.crt"));
-        PkiCli.usageError(
+        Cli.usageError("absent.crt: no such file", "pki", "revoke", "--ca", ca, "--cert", tmp.resolve("absent.crt"));
+        Cli.usageError(
                 "reason: stolen (expected",
                 "pki",
                 "revoke",

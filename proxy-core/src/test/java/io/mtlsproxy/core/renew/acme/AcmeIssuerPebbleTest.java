@@ -13,6 +13,8 @@ import io.mtlsproxy.config.FileRef;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.renew.CsrBuilder;
 import io.mtlsproxy.core.renew.IssueException;
 import io.mtlsproxy.core.testing.LeakGuard;
 import io.mtlsproxy.core.testing.NginxOrigin;
@@ -104,7 +106,7 @@ class AcmeIssuerPebbleTest {
 
     @Test
     void tlsAlpn01IsAnsweredByAnMtlsListenerThatRequiresClientCertificates() throws Exception {
-        TestCsr csr = TestCsr.forNames("api.example.test");
+        CsrBuilder.Pending csr = csrFor("api.example.test");
         List<X509Certificate> chain = new AcmeIssuer(alpnIssuer, fx.board()).issue(csr.request());
 
         assertIssuedFor(chain, csr, "api.example.test");
@@ -113,7 +115,7 @@ class AcmeIssuerPebbleTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(accountKey)));
 
         // the same account key, read back from disk, serves a second order (several names, one authz each)
-        TestCsr two = TestCsr.forNames("api.example.test", "www.api.example.test");
+        CsrBuilder.Pending two = csrFor("api.example.test", "www.api.example.test");
         assertIssuedFor(
                 new AcmeIssuer(alpnIssuer, fx.board()).issue(two.request()),
                 two,
@@ -123,7 +125,7 @@ class AcmeIssuerPebbleTest {
 
     @Test
     void http01IsAnsweredByAPlainListener() throws Exception {
-        TestCsr csr = TestCsr.forNames("www.example.test");
+        CsrBuilder.Pending csr = csrFor("www.example.test");
         List<X509Certificate> chain = new AcmeIssuer(httpIssuer, fx.board()).issue(csr.request());
 
         assertIssuedFor(chain, csr, "www.example.test");
@@ -144,14 +146,14 @@ class AcmeIssuerPebbleTest {
         IssueException alpn = assertThrows(
                 IssueException.class,
                 () -> new AcmeIssuer(alpnIssuer, elsewhere)
-                        .issue(TestCsr.forNames("nowhere.example.test").request()));
+                        .issue(csrFor("nowhere.example.test").request()));
         assertTrue(
                 alpn.getMessage().startsWith("acme: authorization for nowhere.example.test invalid: "),
                 alpn.getMessage());
         IssueException http = assertThrows(
                 IssueException.class,
                 () -> new AcmeIssuer(httpIssuer, elsewhere)
-                        .issue(TestCsr.forNames("nowhere.example.test").request()));
+                        .issue(csrFor("nowhere.example.test").request()));
         assertTrue(
                 http.getMessage().startsWith("acme: authorization for nowhere.example.test invalid: "),
                 http.getMessage());
@@ -173,7 +175,7 @@ class AcmeIssuerPebbleTest {
         IssueException e = assertThrows(
                 IssueException.class,
                 () -> new AcmeIssuer(noTrust, fx.board())
-                        .issue(TestCsr.forNames("api.example.test").request()));
+                        .issue(csrFor("api.example.test").request()));
         assertTrue(e.getMessage().startsWith("acme: cannot reach " + pebble.directory() + ": "), e.getMessage());
         assertTrue(e.getMessage().contains("trust-ca"), e.getMessage());
     }
@@ -185,19 +187,19 @@ class AcmeIssuerPebbleTest {
         try {
             IssueException e = assertThrows(
                     IssueException.class,
-                    () -> issuer.issue(TestCsr.forNames("api.example.test").request()));
+                    () -> issuer.issue(csrFor("api.example.test").request()));
             assertEquals("acme: cannot reach " + pebble.directory() + ": connection refused", e.getMessage());
         } finally {
             pebble.restart();
         }
         // a new Pebble knows no account: the same account key registers again
-        TestCsr csr = TestCsr.forNames("api.example.test");
+        CsrBuilder.Pending csr = csrFor("api.example.test");
         assertIssuedFor(issuer.issue(csr.request()), csr, "api.example.test");
     }
 
     @Test
     void uriNamesAreRefusedBeforeAnyNetwork() throws Exception {
-        var base = TestCsr.forNames("api.example.test").request();
+        var base = csrFor("api.example.test").request();
         var withUri = new io.mtlsproxy.core.renew.CertificateRequest(
                 base.usage(),
                 base.owner(),
@@ -221,11 +223,18 @@ class AcmeIssuerPebbleTest {
         }
     }
 
-    private static void assertIssuedFor(List<X509Certificate> chain, TestCsr csr, String... names) throws Exception {
+    /** A listener-server request for DNS names, signed by a fresh key (the test keeps the key). */
+    private static CsrBuilder.Pending csrFor(String... dnsNames) throws IssueException {
+        return CsrBuilder.build(
+                "listener-server", "public", KeyAlgorithm.EC_P256, CsrBuilder.Names.dns(List.of(dnsNames)));
+    }
+
+    private static void assertIssuedFor(List<X509Certificate> chain, CsrBuilder.Pending csr, String... names)
+            throws Exception {
         assertTrue(chain.size() >= 2, "leaf and intermediate: " + chain.size());
         X509Certificate leaf = chain.get(0);
         assertArrayEquals(
-                csr.key().getPublic().getEncoded(),
+                csr.keys().getPublic().getEncoded(),
                 leaf.getPublicKey().getEncoded(),
                 "the leaf certifies the CSR's key");
         List<String> sans = leaf.getSubjectAlternativeNames().stream()

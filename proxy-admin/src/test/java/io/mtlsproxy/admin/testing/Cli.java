@@ -1,4 +1,4 @@
-package io.mtlsproxy.admin.cli.pki;
+package io.mtlsproxy.admin.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,8 +15,8 @@ import picocli.CommandLine;
  * Runs {@code mtls-proxy} command lines in-process, as {@link Main#execute} does, with stdout and stderr
  * captured (the command line {@link Main#commandLine()} builds, writing into buffers instead of the console).
  */
-public final class PkiCli {
-    private PkiCli() {}
+public final class Cli {
+    private Cli() {}
 
     public record Result(int exit, String out, String err) {
         public List<String> errLines() {
@@ -36,7 +36,7 @@ public final class PkiCli {
     }
 
     /** Runs and expects exit 0 and nothing on stderr. */
-    static Result ok(Object... args) {
+    public static Result ok(Object... args) {
         Result r = run(args);
         assertEquals(0, r.exit(), () -> "exit of " + Arrays.toString(args) + ": " + r.err());
         assertEquals("", r.err(), "stderr");
@@ -44,7 +44,7 @@ public final class PkiCli {
     }
 
     /** Runs and expects exit 2 with exactly one line on stderr that contains {@code expected}, no stack trace. */
-    static Result usageError(String expected, Object... args) {
+    public static Result usageError(String expected, Object... args) {
         Result r = run(args);
         assertEquals(2, r.exit(), () -> "exit of " + Arrays.toString(args) + ": " + r.out() + r.err());
         assertEquals(1, r.errLines().size(), () -> "one line on stderr, got: " + r.err());
