@@ -8,7 +8,10 @@ import io.mtlsproxy.config.SameMeaning;
 import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.tls.FileDigest;
 import io.mtlsproxy.core.tls.ServerTls;
+import java.net.URI;
+import java.security.cert.X509CRL;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,21 +28,30 @@ final class ListenerTlsCarryOver {
 
     /** What a listener's TLS was built from; compared with {@link SameMeaning} (lines may move). */
     record Inputs(
-            ListenerTls tls, List<String> alpn, String routePolicy, Optional<FileRef> ticketKeys, FileDigest files) {}
+            ListenerTls tls,
+            List<String> alpn,
+            String routePolicy,
+            Optional<FileRef> ticketKeys,
+            FileDigest files,
+            Map<URI, List<X509CRL>> fetchedCrls) {
+        /** The same inputs with the CRLs fetched from the listener's CRL URLs as they are now. */
+        Inputs withFetchedCrls(Map<URI, List<X509CRL>> now) {
+            return new Inputs(tls, alpn, routePolicy, ticketKeys, files, now);
+        }
+    }
 
     /**
-     * The inputs of {@code listener} now, or empty when one of its files cannot be read (the build says why) or its
-     * client trust names a CRL by URL: a fetched CRL changes without any file changing, and a reload made for it
-     * must build the trust anew, so such a listener is never carried over.
+     * The inputs of {@code listener} now, or empty when one of its files cannot be read (the build says why).
+     * {@code fetchedCrls}: the CRLs its CRL URLs hold now, so that a fetched CRL that changed builds it anew.
      */
-    static Optional<Inputs> inputs(ProxyConfig config, ListenerConfig listener, List<String> alpn, String policy) {
-        ListenerTls tls = listener.tls();
-        if (tls.crlUrl().isPresent()
-                || tls.hosts().stream().anyMatch(h -> h.crlUrl().isPresent())) {
-            return Optional.empty();
-        }
+    static Optional<Inputs> inputs(
+            ProxyConfig config,
+            ListenerConfig listener,
+            List<String> alpn,
+            String policy,
+            Map<URI, List<X509CRL>> fetchedCrls) {
         return FileDigest.of(List.of(listener.tls(), config.sessionTicketKeys()))
-                .map(files -> new Inputs(listener.tls(), alpn, policy, config.sessionTicketKeys(), files));
+                .map(files -> new Inputs(listener.tls(), alpn, policy, config.sessionTicketKeys(), files, fetchedCrls));
     }
 
     /** The previous snapshot's TLS for the listener, when it was built from the same inputs; empty otherwise. */

@@ -53,10 +53,9 @@ public final class SnapshotBuilder {
 
     private final EjectionPolicy ejection;
     private final OriginDns dns;
+    private final CrlFetcher crls;
     /** server keys of the last build, by file contents: a reload reads only the certificates that changed */
     private final KeyCache keys = new KeyCache();
-
-    private final CrlFetcher crls;
 
     public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns) {
         this(ejection, dns, CrlFetcher.once());
@@ -149,7 +148,8 @@ public final class SnapshotBuilder {
                 List<String> alpn =
                         Alpn.listener(byListener.containsKey(lc.name()), tcpByListener.containsKey(lc.name()));
                 String policy = policies.getOrDefault(lc.name(), "");
-                Optional<ListenerTlsCarryOver.Inputs> inputs = ListenerTlsCarryOver.inputs(config, lc, alpn, policy);
+                Optional<ListenerTlsCarryOver.Inputs> inputs =
+                        ListenerTlsCarryOver.inputs(config, lc, alpn, policy, crls.held(lc.tls()));
                 tls = ListenerTlsCarryOver.reusable(previous, lc.name(), inputs);
                 if (tls.isPresent()) {
                     tlsKept++;
@@ -161,6 +161,8 @@ public final class SnapshotBuilder {
                         errors.addAll(e.errors());
                         continue;
                     }
+                    // the build fetched any CRL URL it had not yet: remember the CRLs it was built with
+                    inputs = inputs.map(i -> i.withFetchedCrls(crls.held(lc.tls())));
                 }
                 inputs.ifPresent(i -> tlsInputs.put(lc.name(), i));
             }

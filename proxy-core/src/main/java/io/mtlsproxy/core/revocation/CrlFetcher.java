@@ -2,6 +2,7 @@ package io.mtlsproxy.core.revocation;
 
 import io.mtlsproxy.config.CrlUrl;
 import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.renew.Backoff;
@@ -90,6 +91,21 @@ public final class CrlFetcher implements AutoCloseable {
     public FetchedCrl.Status status(URI url) {
         FetchedCrl f = tracked.get(url);
         return f == null ? new FetchedCrl.Status(url, Optional.empty(), Optional.empty()) : f.status();
+    }
+
+    /** The CRLs held now for each CRL URL of a listener (its own and its hosts groups'); absent until fetched. */
+    public Map<URI, List<X509CRL>> held(ListenerTls tls) {
+        Map<URI, List<X509CRL>> out = new java.util.HashMap<>();
+        List<CrlUrl> urls = new java.util.ArrayList<>();
+        tls.crlUrl().ifPresent(urls::add);
+        tls.hosts().forEach(h -> h.crlUrl().ifPresent(urls::add));
+        for (CrlUrl url : urls) {
+            FetchedCrl f = tracked.get(url.url());
+            if (f != null) {
+                f.crls().ifPresent(crls -> out.put(url.url(), crls));
+            }
+        }
+        return out;
     }
 
     /** Stops refreshing URLs the configuration no longer names (after a reload swapped it in). */

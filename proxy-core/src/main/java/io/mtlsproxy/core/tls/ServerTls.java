@@ -102,7 +102,7 @@ public final class ServerTls {
     }
 
     /**
-     * As above, taking certificates and keys from {@code keys} (a reload's {@link KeyCache}), and a CRL URL's CRLs
+     * As above, taking certificates and keys from {@code keys} (a reload's {@link KeyCache}) and a CRL URL's CRLs
      * from {@code crls} (which keeps them fresh for a running proxy).
      */
     public static ServerTls build(
