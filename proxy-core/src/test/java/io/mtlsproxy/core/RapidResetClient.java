@@ -109,7 +109,12 @@ final class RapidResetClient {
             int next = stream;
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
                 if (f.isSuccess() && sent < streams && !goAway) {
-                    burst(ctx, next);
+                    // A millisecond later, not from the listener: a flush that completes at once would call
+                    // straight back (and a task queued now could still run before the next read), so the loop would
+                    // keep writing without reading what the server sent, the GOAWAY included; a client that floods
+                    // past it without reading is closed at once and loses it. 2,000 streams still take ~40 ms,
+                    // far inside the 30 s window of the rapid-reset limit.
+                    ctx.executor().schedule(() -> burst(ctx, next), 1, TimeUnit.MILLISECONDS);
                 }
             });
         }
