@@ -14,6 +14,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -87,9 +88,12 @@ public final class LoadGenerator implements AutoCloseable {
             contexts.add(ctx);
         }
         contexts.forEach(ctx -> ctx.loop.execute(ctx::start));
-        sleepUntil(clock.measureFrom());
+        // A run that stops early (a peer that does not speak h2, every connection refused) is not waited for.
+        CompletableFuture<Void> allDone =
+                CompletableFuture.allOf(contexts.stream().map(ctx -> ctx.done).toArray(CompletableFuture[]::new));
+        awaitUntil(allDone, clock.measureFrom());
         watch.opened();
-        sleepUntil(clock.end());
+        awaitUntil(allDone, clock.end());
         watch.closed();
 
         long deadline =
@@ -115,10 +119,16 @@ public final class LoadGenerator implements AutoCloseable {
         return merge(snapshots, clock);
     }
 
-    private static void sleepUntil(long nanoTime) throws InterruptedException {
-        long wait;
-        while ((wait = nanoTime - System.nanoTime()) > 0) {
-            TimeUnit.NANOSECONDS.sleep(wait);
+    /** Returns at {@code nanoTime}, or earlier when {@code done} completes (however it completes). */
+    private static void awaitUntil(CompletableFuture<Void> done, long nanoTime) throws InterruptedException {
+        long wait = nanoTime - System.nanoTime();
+        if (wait <= 0) {
+            return;
+        }
+        try {
+            done.get(wait, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // the window's time came, or a loop failed: the caller's wait below reports that
         }
     }
 

@@ -72,7 +72,9 @@ class H2LoadGeneratorTest {
     @Test
     void answersOutside2xxAndResetStreamsAreErrorsAndTheConnectionCarriesOn() throws Exception {
         try (H2TestServer server = new H2TestServer(
-                pki, "h2", 0, n -> n % 10 == 0 ? Answer.UNAVAILABLE : n % 10 == 1 ? Answer.RESET : Answer.OK)) {
+                // Resets stay rare (one stream in 50): Netty's HTTP/2 codecs end a connection that sees more than
+                // 200 resets in 30 s, and a quiet machine runs thousands of streams in this window.
+                pki, "h2", 0, n -> n % 10 == 0 ? Answer.UNAVAILABLE : n % 50 == 1 ? Answer.RESET : Answer.OK)) {
             // the handshake in the warm-up, and a window of 1.5 s: on a loaded machine a handshake alone may take
             // longer than the whole run used to
             LoadResult r = loader.run(
@@ -84,7 +86,11 @@ class H2LoadGeneratorTest {
                     r.errors().total(),
                     r.errors().describe());
             assertTrue(r.requests() > 20, "streams after the errors: " + r.requests());
-            assertEquals(0, r.reconnects(), "RST_STREAM ends a stream, not the connection");
+            assertEquals(
+                    0,
+                    r.reconnects(),
+                    "RST_STREAM ends a stream, not the connection: "
+                            + r.errors().describe() + " " + r.lastError() + " requests " + r.requests());
             assertEquals(1, server.connections.get());
         }
     }
