@@ -35,7 +35,7 @@ import io.netty.util.ReferenceCountUtil;
  * <p>
  * Every way out (the response complete, the proxy's own answer, an abort mid-response, the client gone) goes
  * through {@link #finish}; a failure goes through {@link #end}, which answers before the response started and
- * aborts after. The tries (connects, retries and the route's timers) are {@link OriginTries}'.
+ * aborts after. Its tries (connect, retries, the route's timers) are made by {@link OriginTries}.
  */
 final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
     /** Where the exchange stands; the request body may still be going out in any state before DONE. */
