@@ -30,10 +30,6 @@ import io.mtlsproxy.core.revocation.CrlFetcher;
 import io.mtlsproxy.core.tls.TlsProvider;
 import io.mtlsproxy.core.trace.RequestIds;
 import io.mtlsproxy.core.upstream.EjectionPolicy;
-import io.mtlsproxy.core.upstream.EndpointResolver;
-import io.mtlsproxy.core.upstream.HealthChecks;
-import io.mtlsproxy.core.upstream.OriginDns;
-import io.mtlsproxy.core.upstream.UpstreamCluster;
 import io.mtlsproxy.core.upstream.UpstreamPools;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -83,10 +79,8 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
     private final CrlFetcher crlFetcher = CrlFetcher.refreshing();
     private EventLoopGroup workers;
     private UpstreamPools pools;
-    private OriginDns dns;
+    private OriginUpkeep origins;
     private SnapshotBuilder builder;
-    private EndpointResolver resolver;
-    private HealthChecks healthChecks;
     private volatile Snapshot snapshot;
     private ProxyConfig prepared; // the configuration whose snapshot prepare() built, until start()
     private volatile boolean ready;
@@ -154,27 +148,21 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
             close();
             throw e;
         }
-        resolver = new EndpointResolver(this::upstreamClusters, dns, () -> pools.evictRetired(workers));
-        healthChecks = new HealthChecks(this::upstreamClusters, pools.connector(), workers, metrics.registry());
+        origins.start(() -> snapshot, pools, workers, metrics.registry());
         ready = true;
-    }
-
-    /** Every route's origin cluster in the running snapshot: what DNS re-resolution and health checks walk. */
-    private List<UpstreamCluster> upstreamClusters() {
-        return snapshot.routes().values().stream().map(r -> r.upstream()).toList();
     }
 
     /** The first snapshot, with the origin resolver it needs (closed again when the build fails). */
     private Snapshot buildFirst(ProxyConfig config) throws ConfigException {
-        if (dns == null) {
-            dns = new OriginDns(dnsServers);
-            builder = new SnapshotBuilder(ejection, dns, crlFetcher);
+        if (origins == null) {
+            origins = new OriginUpkeep(dnsServers);
+            builder = new SnapshotBuilder(ejection, origins.dns(), crlFetcher);
         }
         try {
             return builder.build(config);
         } catch (ConfigException | RuntimeException e) {
-            dns.close();
-            dns = null;
+            origins.close();
+            origins = null;
             throw e;
         }
     }
@@ -347,14 +335,8 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
     public synchronized void close() {
         ready = false;
         crlFetcher.close();
-        if (resolver != null) {
-            resolver.close();
-        }
-        if (healthChecks != null) {
-            healthChecks.close();
-        }
-        if (dns != null) {
-            dns.close();
+        if (origins != null) {
+            origins.close();
         }
         sockets.close();
         if (workers != null) {

@@ -3,7 +3,6 @@ package io.mtlsproxy.core.forward;
 import static java.util.Objects.requireNonNull;
 
 import io.mtlsproxy.config.RetryOn;
-import io.mtlsproxy.config.UpstreamPolicy;
 import io.mtlsproxy.core.metrics.UpstreamErrorReason;
 import io.mtlsproxy.core.upstream.UpstreamAttempt;
 import io.mtlsproxy.core.upstream.UpstreamFailure;
@@ -23,7 +22,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 
 /**
  * One request carried to an origin and its response carried back, both streamed. Both channels live on the same
@@ -37,9 +35,9 @@ import io.netty.util.concurrent.Future;
  * <p>
  * Every way out (the response complete, the proxy's own answer, an abort mid-response, the client gone) goes
  * through {@link #finish}; a failure goes through {@link #end}, which answers before the response started and
- * aborts after.
+ * aborts after. Its tries (connect, retries, the route's timers) are made by {@link OriginTries}.
  */
-final class Exchange implements UpstreamHandler.Sink {
+final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
     /** Where the exchange stands; the request body may still be going out in any state before DONE. */
     private enum State {
         /** waiting for an origin connection (first try or retry): body pieces wait in {@link OriginWrites} */
@@ -65,6 +63,7 @@ final class Exchange implements UpstreamHandler.Sink {
     private final OriginWrites toOrigin = new OriginWrites();
     private final ClientWrites toClient;
     private final UpstreamAttempt attempt;
+    private final OriginTries tries;
     private State state = State.CONNECTING;
     private ResponseFraming.Outcome framing;
     private long bodyBytes;
@@ -73,8 +72,6 @@ final class Exchange implements UpstreamHandler.Sink {
     private boolean upstreamReadPaused;
     private final ResponseTimeout responseTimeout;
     private final long responseTimeoutNanos;
-    private final Deadlines deadlines;
-    private int tries; // which try an acquire belongs to: a late connect of a timed-out try is not this try's
 
     Exchange(ForwardedRequest forwarded, ClientSide client, long maxBody, ResponseTimeout responseTimeout) {
         this.owner = forwarded.owner();
@@ -90,77 +87,31 @@ final class Exchange implements UpstreamHandler.Sink {
                 forwarded.route().upstream().config().responseTimeout().toNanos();
         this.toClient = new ClientWrites(ctx, owner);
         this.attempt = forwarded.newAttempt();
-        this.deadlines = new Deadlines(ctx.executor());
+        this.tries = new OriginTries(this, forwarded, attempt, toOrigin, ctx.executor());
         responseTimeout.activity();
     }
 
     void start() {
-        UpstreamFailure none = log.pick(attempt);
-        if (none != null) {
-            end(none);
-        } else {
-            attempt.begin();
-            deadlines.startTotal(policy().requestTimeout(), this::totalTimedOut);
-            acquire();
-        }
+        tries.start();
     }
 
-    private UpstreamPolicy policy() {
-        return forwarded.route().upstream().config().policy();
+    @Override
+    public boolean over() {
+        return state == State.DONE;
     }
 
-    private void acquire() {
+    @Override
+    public boolean awaitingHead() {
+        return state == State.CONNECTING || state == State.FORWARDING;
+    }
+
+    @Override
+    public void connecting() {
         state = State.CONNECTING;
-        int thisTry = ++tries;
-        deadlines.startTry(policy().retries().perTryTimeout(), this::tryTimedOut);
-        log.connecting();
-        Channel idle = attempt.pollIdle();
-        if (idle != null) {
-            connected(idle); // the usual case under load: a pooled keep-alive connection, no future needed
-            return;
-        }
-        Future<Channel> f = attempt.acquire();
-        if (f.isDone()) {
-            onAcquired(f, thisTry);
-        } else {
-            f.addListener(x -> onAcquired(f, thisTry));
-        }
     }
 
-    private void onAcquired(Future<Channel> f, int thisTry) {
-        if (state == State.DONE || thisTry != tries) {
-            if (f.isSuccess()) {
-                attempt.release(f.getNow()); // a fresh, unused connection: keep it for the next one
-            }
-            return;
-        }
-        if (!f.isSuccess()) {
-            UpstreamFailure failure = attempt.failed(f.cause());
-            // nothing of the request left the proxy: another try, on another endpoint if there is one
-            if (!retryOn(RetryOn.CONNECT_FAILURE)) {
-                end(failure);
-            }
-            return;
-        }
-        connected(f.getNow());
-    }
-
-    /**
-     * Tries again after {@code cause} when the route's retries allow it: the try's connection (if any) is closed,
-     * never pooled, and a new one is acquired. False when the exchange must end on the failure instead.
-     */
-    private boolean retryOn(RetryOn cause) {
-        if (!attempt.retry(cause, request.method().name(), RetryPolicy.repeatable(request))) {
-            return false;
-        }
-        toOrigin.close();
-        toOrigin.lost();
-        log.upstream(attempt.endpoint().toString());
-        acquire();
-        return true;
-    }
-
-    private void connected(Channel ch) {
+    @Override
+    public void connected(Channel ch) {
         boolean sentBefore = requestSent; // a retry after a stale connection: the request went out whole before
         state = State.FORWARDING;
         log.connected();
@@ -265,7 +216,9 @@ final class Exchange implements UpstreamHandler.Sink {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            if (code >= 502 && code <= 504 && retryOn(RetryOn.ofStatus(code).orElseThrow())) {
+            if (code >= 502
+                    && code <= 504
+                    && tries.retryOn(RetryOn.ofStatus(code).orElseThrow())) {
                 ReferenceCountUtil.release(msg); // this answer goes nowhere: the request is tried again
                 return;
             }
@@ -288,8 +241,7 @@ final class Exchange implements UpstreamHandler.Sink {
 
     private void startResponse(HttpResponse resp) {
         state = State.RESPONDING;
-        deadlines.tryAnswered();
-        attempt.succeeded();
+        tries.answered();
         log.status(resp.status().code());
         log.responded();
         ResponseHeaders.apply(
@@ -341,20 +293,11 @@ final class Exchange implements UpstreamHandler.Sink {
         UpstreamFailure failure = cause == null
                 ? UpstreamFailure.closed(attempt.endpoint())
                 : UpstreamFailure.classify(cause, attempt.endpoint());
-        if (state == State.FORWARDING
-                && requestSent
-                && bodyBytes == 0
-                && RetryPolicy.mayRetry(request)
-                && toOrigin.reused()
-                && attempt.retryFresh()) {
-            // most likely a pooled connection the origin closed as it was reused; the request can be repeated
-            // safely (RFC 9110 §9.2.2), so it gets one more try on a new connection
-            toOrigin.lost();
-            acquire();
-            return;
+        if (state == State.FORWARDING && requestSent && bodyBytes == 0 && tries.retryStale()) {
+            return; // a stale pooled connection: the request went out whole and goes again on a new one
         }
         attempt.count(failure);
-        if (state == State.FORWARDING && retryOn(RetryOn.RESET)) {
+        if (state == State.FORWARDING && tries.retryOn(RetryOn.RESET)) {
             return;
         }
         end(failure, "origin connection lost mid-response: " + failure.getMessage());
@@ -387,7 +330,8 @@ final class Exchange implements UpstreamHandler.Sink {
         end(failure, reason);
     }
 
-    private void end(UpstreamFailure failure) {
+    @Override
+    public void end(UpstreamFailure failure) {
         end(failure, failure.getMessage());
     }
 
@@ -411,8 +355,7 @@ final class Exchange implements UpstreamHandler.Sink {
     /** The one way out: DONE, timer off, unsent pieces released, the origin connection pooled or closed. */
     private void finish(boolean reuseUpstream) {
         state = State.DONE;
-        deadlines.cancel();
-        attempt.end();
+        tries.end();
         toClient.drop(); // unless complete() sent it: the exchange ends without the client seeing this response
         responseTimeout.cancel();
         toOrigin.releasePending();
@@ -421,29 +364,6 @@ final class Exchange implements UpstreamHandler.Sink {
         } else {
             toOrigin.close();
         }
-    }
-
-    /** {@code retries.per-try-timeout} passed without a response head: another try, or 504. */
-    private void tryTimedOut() {
-        if (state != State.CONNECTING && state != State.FORWARDING) {
-            return;
-        }
-        UpstreamFailure failure = UpstreamFailure.timeout("origin did not answer within per-try-timeout of "
-                + policy().retries().perTryTimeout().orElseThrow().toMillis() + " ms (" + attempt.endpoint() + ")");
-        attempt.count(failure);
-        if (!retryOn(RetryOn.STATUS_504)) {
-            end(failure);
-        }
-    }
-
-    /** The route's {@code timeout} passed: 504 before the response began, cut off after. */
-    private void totalTimedOut() {
-        if (state == State.DONE) {
-            return;
-        }
-        UpstreamFailure failure = UpstreamFailure.timeout("request not complete within the route's timeout of "
-                + policy().requestTimeout().orElseThrow().toMillis() + " ms (" + attempt.endpoint() + ")");
-        end(failure);
     }
 
     /** The connection's {@link ResponseTimeout} fired while this exchange was waiting for its origin. */

@@ -160,7 +160,7 @@ final class HostGroups {
     /** The groups' CRLs, for the inventory. */
     void crlInventory(String listener, CrlFetcher fetcher, List<CrlUse> out) {
         for (Group group : groups) {
-            ServerTls.addCrls(listener, group.anchors(), fetcher, out);
+            ListenerInventory.addCrls(listener, group.anchors(), fetcher, out);
         }
     }
 }

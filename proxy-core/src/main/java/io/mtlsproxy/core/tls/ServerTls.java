@@ -21,8 +21,6 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
-import java.net.URI;
-import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -237,10 +235,10 @@ public final class ServerTls {
         }
         DomainWildcardMappingBuilder<SslContext> mapping = sniMapping(keys, contexts);
         hosts.addTo(mapping, keys);
-        List<CertificateUse> inventory = inventory(listener, keys, clientCas);
+        List<CertificateUse> inventory = ListenerInventory.certificates(listener, keys, clientCas);
         hosts.inventory(listener.name(), inventory);
         List<CrlUse> crlUses = new ArrayList<>();
-        addCrls(listener.name(), clientCas, crls, crlUses);
+        ListenerInventory.addCrls(listener.name(), clientCas, crls, crlUses);
         hosts.crlInventory(listener.name(), crls, crlUses);
         return new ServerTls(
                 contexts,
@@ -331,47 +329,6 @@ public final class ServerTls {
             }
         }
         return names;
-    }
-
-    /**
-     * The leaf of each server certificate ({@code listener-server}; intermediates belong to the CA's own
-     * monitoring) and every certificate of the client-ca bundle ({@code listener-client-ca}).
-     */
-    private static List<CertificateUse> inventory(
-            ListenerConfig listener, List<LoadedKey> keys, TrustAnchors clientCas) {
-        List<CertificateUse> out = new ArrayList<>();
-        for (LoadedKey key : keys) {
-            out.add(new CertificateUse(
-                    CertificateUse.LISTENER_SERVER,
-                    listener.name(),
-                    key.certificateFile().path(),
-                    key.leaf()));
-        }
-        if (clientCas != null) {
-            for (X509Certificate ca : clientCas.certificates()) {
-                out.add(new CertificateUse(
-                        CertificateUse.LISTENER_CLIENT_CA,
-                        listener.name(),
-                        clientCas.caFile().orElseThrow().path(),
-                        ca));
-            }
-        }
-        return out;
-    }
-
-    /** The CRLs of one client trust (a file's, or a URL's with its fetch state), for the inventory. */
-    static void addCrls(String owner, TrustAnchors clientCas, CrlFetcher fetcher, List<CrlUse> out) {
-        if (clientCas != null && clientCas.crlFile().isPresent()) {
-            for (X509CRL crl : clientCas.crls()) {
-                out.add(new CrlUse(owner, clientCas.crlFile().get().path(), crl));
-            }
-        }
-        if (clientCas != null && clientCas.crlUrl().isPresent()) {
-            URI url = clientCas.crlUrl().get().url();
-            for (X509CRL crl : clientCas.crls()) {
-                out.add(new CrlUse(owner, url.toString(), crl, Optional.of(() -> fetcher.status(url))));
-            }
-        }
     }
 
     /**
