@@ -244,8 +244,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         tries.answered();
         log.status(resp.status().code());
         log.responded();
-        ResponseHeaders.apply(
-                resp.headers(), forwarded.route(), log, forwarded.fc().requestIds());
+        forwarded.decorateResponse(resp.headers());
         framing = ResponseFraming.apply(resp, client, owner.closeRequested());
         toClient.head(resp); // held until the first piece of body or the end of the read
         responseTimeout.arm(responseTimeoutNanos); // from here on it watches for a stalled response body
