@@ -57,10 +57,10 @@ class SoakTest {
             assertTrue(c.done() >= 1, c.change() + " never happened\n" + md);
             assertEquals(c.done(), c.verified(), c.change() + "\n" + md);
         }
-        long changes = report.changes().stream()
-                .mapToInt(SoakReport.ChangeOutcome::done)
-                .sum();
-        assertTrue(report.reloadsOk() >= changes, md);
+        // Every change was seen on the wire above; two that land within the file watcher's debounce (or a SIGHUP
+        // during a reload) share one reload, so the reload count may be lower than the change count.
+        long kinds = report.changes().size();
+        assertTrue(report.reloadsOk() >= kinds, md);
         assertEquals(0, report.reloadsFailed(), md);
         assertEquals(1, report.faults(), md);
         // New connections saw the proxy's renewals of its certificate (the last may land as the load stops).
