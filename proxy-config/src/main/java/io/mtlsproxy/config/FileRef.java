@@ -9,15 +9,11 @@ import java.nio.file.Path;
  * {@code key} and {@code source} let later stages (certificate loading in core) report problems with the
  * file's contents at the line that named it.
  */
-public record FileRef(Path path, String key, Source source) {
+public record FileRef(Path path, String key, Source source) implements ConfigPlace {
     public FileRef {
         requireNonNull(path, "path");
         requireNonNull(key, "key");
         requireNonNull(source, "source");
-    }
-
-    public ConfigError error(String message) {
-        return new ConfigError(source, key, message);
     }
 
     @Override

@@ -40,60 +40,6 @@ public record ListenerTls(
         hosts = List.copyOf(requireNonNull(hosts, "hosts"));
     }
 
-    /** Settings whose CRL, if any, is a file. */
-    public ListenerTls(
-            TlsMode mode,
-            ClientAuth clientAuth,
-            List<KeyMaterial> certificates,
-            Optional<FileRef> clientCa,
-            Optional<FileRef> crl,
-            int verifyDepth,
-            List<String> protocols,
-            boolean sniHostCheck,
-            DenyList deny,
-            boolean closeRevoked) {
-        this(
-                mode,
-                clientAuth,
-                certificates,
-                clientCa,
-                crl,
-                verifyDepth,
-                protocols,
-                sniHostCheck,
-                deny,
-                closeRevoked,
-                Optional.empty(),
-                List.of());
-    }
-
-    /** Settings that close the connections of a client a reload revokes or denies (the default). */
-    public ListenerTls(
-            TlsMode mode,
-            ClientAuth clientAuth,
-            List<KeyMaterial> certificates,
-            Optional<FileRef> clientCa,
-            Optional<FileRef> crl,
-            int verifyDepth,
-            List<String> protocols,
-            boolean sniHostCheck,
-            DenyList deny) {
-        this(mode, clientAuth, certificates, clientCa, crl, verifyDepth, protocols, sniHostCheck, deny, true);
-    }
-
-    /** Settings without a deny list. */
-    public ListenerTls(
-            TlsMode mode,
-            ClientAuth clientAuth,
-            List<KeyMaterial> certificates,
-            Optional<FileRef> clientCa,
-            Optional<FileRef> crl,
-            int verifyDepth,
-            List<String> protocols,
-            boolean sniHostCheck) {
-        this(mode, clientAuth, certificates, clientCa, crl, verifyDepth, protocols, sniHostCheck, DenyList.EMPTY);
-    }
-
     public static ListenerTls plain() {
         return new ListenerTls(
                 TlsMode.NONE,
@@ -103,6 +49,10 @@ public record ListenerTls(
                 Optional.empty(),
                 DEFAULT_VERIFY_DEPTH,
                 DEFAULT_PROTOCOLS,
-                true);
+                true,
+                DenyList.EMPTY,
+                true,
+                Optional.empty(),
+                List.of());
     }
 }

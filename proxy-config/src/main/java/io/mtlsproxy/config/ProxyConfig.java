@@ -62,43 +62,6 @@ public record ProxyConfig(
         requireNonNull(accessLogFormat, "accessLogFormat");
     }
 
-    /** A configuration with the default request ID and access log format. */
-    public ProxyConfig(
-            Path file,
-            AdminConfig admin,
-            ExpiryConfig expiry,
-            List<ListenerConfig> listeners,
-            List<RouteConfig> routes,
-            ReloadConfig reload,
-            Duration shutdownGrace,
-            String accessLog,
-            Optional<Path> routesDir,
-            List<Path> watchedFiles,
-            Map<String, IssuerConfig> issuers,
-            RenewalConfig renewal,
-            Duration drainDelay,
-            Optional<FileRef> sessionTicketKeys,
-            ClientsConfig clients) {
-        this(
-                file,
-                admin,
-                expiry,
-                listeners,
-                routes,
-                reload,
-                shutdownGrace,
-                accessLog,
-                routesDir,
-                watchedFiles,
-                issuers,
-                renewal,
-                drainDelay,
-                sessionTicketKeys,
-                clients,
-                RequestIdConfig.DEFAULT,
-                AccessLogFormat.DEFAULT);
-    }
-
     public Optional<ListenerConfig> listener(String name) {
         return listeners.stream().filter(l -> l.name().equals(name)).findFirst();
     }

@@ -27,17 +27,4 @@ public record RouteConfig(
         requireNonNull(source, "source");
         requireNonNull(rules, "rules");
     }
-
-    /** A route that forwards requests as they come: no header rules, rewrite or rate limit. */
-    public RouteConfig(
-            String name,
-            String listener,
-            Match match,
-            RouteProtocol protocol,
-            ClientIdentity clientIdentity,
-            ForwardClientCert forwardClientCert,
-            UpstreamConfig upstream,
-            Source source) {
-        this(name, listener, match, protocol, clientIdentity, forwardClientCert, upstream, source, RequestRules.NONE);
-    }
 }

@@ -79,18 +79,22 @@ final class UpstreamReader {
         return new UpstreamConfig.Dns(min, max);
     }
 
+    /** The keys of an upstream {@code tls} block that only mean something with mode = tls or mtls. */
+    private static final List<String> TLS_KEYS = List.of(
+            "trust-ca",
+            "server-name",
+            "verify-hostname",
+            "expected-uri-sans",
+            KeyMaterialReader.CERT,
+            KeyMaterialReader.KEY,
+            KeyMaterialReader.KEYSTORE,
+            KeyMaterialReader.KEYSTORE_PASSWORD);
+
     private static UpstreamTls tls(Node t) {
-        t.allowOnly(
-                "mode",
-                "trust-ca",
-                "server-name",
-                "verify-hostname",
-                "expected-uri-sans",
-                KeyMaterialReader.CERT,
-                KeyMaterialReader.KEY,
-                KeyMaterialReader.KEYSTORE,
-                KeyMaterialReader.KEYSTORE_PASSWORD,
-                KeyMaterialReader.RENEW);
+        List<String> keys = new ArrayList<>(TLS_KEYS);
+        keys.add("mode");
+        keys.add(KeyMaterialReader.RENEW);
+        t.allowOnly(keys.toArray(String[]::new));
         Optional<UpstreamTlsMode> modeRead = Scalars.requiredEnum(t, "mode", UpstreamTlsMode.class);
         UpstreamTlsMode mode = modeRead.orElse(UpstreamTlsMode.TLS);
         Optional<FileRef> trustCa = t.file("trust-ca");
@@ -127,15 +131,7 @@ final class UpstreamReader {
     private static void checkAgainstMode(Node t, UpstreamTlsMode mode) {
         Source modeLine = t.child("mode").map(Node::source).orElse(t.source());
         if (mode == UpstreamTlsMode.PLAIN) {
-            for (String key : List.of(
-                    "trust-ca",
-                    "server-name",
-                    "verify-hostname",
-                    "expected-uri-sans",
-                    KeyMaterialReader.CERT,
-                    KeyMaterialReader.KEY,
-                    KeyMaterialReader.KEYSTORE,
-                    KeyMaterialReader.KEYSTORE_PASSWORD)) {
+            for (String key : TLS_KEYS) {
                 if (t.has(key)) {
                     t.error(key, "given with mode = plain (expected: mode = tls or mtls to use it)");
                 }

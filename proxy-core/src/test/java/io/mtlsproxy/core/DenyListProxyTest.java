@@ -66,7 +66,9 @@ class DenyListProxyTest {
                 ListenerTls.DEFAULT_PROTOCOLS,
                 true,
                 deny,
-                closeRevoked);
+                closeRevoked,
+                Optional.empty(),
+                List.of());
         return fx.config(
                 List.of(TestConfigs.listener("edge", tls)),
                 List.of(TestConfigs.route("any", "edge")

@@ -4,6 +4,7 @@ import io.mtlsproxy.config.AllowList;
 import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.IdentityMode;
 import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.config.RequestRules;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.RouteProtocol;
 import io.mtlsproxy.config.UpstreamConfig;
@@ -27,7 +28,8 @@ final class ProtoConfigs {
                 r.clientIdentity(),
                 r.forwardClientCert(),
                 r.upstream(),
-                r.source());
+                r.source(),
+                RequestRules.NONE);
     }
 
     static RouteConfig h2(RouteConfig r) {
@@ -46,7 +48,8 @@ final class ProtoConfigs {
                         u.connectTimeout(),
                         u.responseTimeout(),
                         u.maxConnectionsPerEndpoint()),
-                r.source());
+                r.source(),
+                RequestRules.NONE);
     }
 
     /** Only clients with one of these URI SANs. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.RouteConfig;
@@ -62,7 +63,11 @@ class ReloadCostTest {
                         Optional.empty(),
                         ListenerTls.DEFAULT_VERIFY_DEPTH,
                         ListenerTls.DEFAULT_PROTOCOLS,
-                        false));
+                        false,
+                        DenyList.EMPTY,
+                        true,
+                        Optional.empty(),
+                        List.of()));
         for (int i = 0; i < 50; i++) {
             routes.add(route(i, "/r" + i + "/"));
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.Counter;
 import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.ProxyConfig;
@@ -67,7 +68,11 @@ class RevocationProxyTest {
                 Optional.of(TestConfigs.file(crlFile, "tls.crl")),
                 verifyDepth,
                 ListenerTls.DEFAULT_PROTOCOLS,
-                true);
+                true,
+                DenyList.EMPTY,
+                true,
+                Optional.empty(),
+                List.of());
         ListenerConfig listener = TestConfigs.listener("edge", tls);
         return fx.config(
                 List.of(listener),

@@ -4,6 +4,7 @@ import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.ConfigException;
+import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.FileRef;
 import io.mtlsproxy.config.IdentityMode;
 import io.mtlsproxy.config.Limits;
@@ -81,7 +82,11 @@ public final class AdminAccess {
                 Optional.empty(),
                 ListenerTls.DEFAULT_VERIFY_DEPTH,
                 ListenerTls.DEFAULT_PROTOCOLS,
-                false);
+                false,
+                DenyList.EMPTY,
+                true,
+                Optional.empty(),
+                List.of());
         return new ListenerConfig(
                 "admin",
                 config.bind(),

@@ -52,7 +52,15 @@ class JsonAccessLogTest {
                 "CN=Example clients CA 2026",
                 "1a2b3c",
                 null,
-                null);
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                -1,
+                -1,
+                0);
     }
 
     static AccessLogEntry anonymousDenied() {
@@ -74,7 +82,15 @@ class JsonAccessLogTest {
                 null,
                 null,
                 "no route matches",
-                null);
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                -1,
+                -1,
+                0);
     }
 
     @Test
@@ -100,7 +116,15 @@ class JsonAccessLogTest {
                     e.clientIssuer(),
                     e.clientSerial(),
                     e.reason(),
-                    "vpce-0123456789abcdef0"));
+                    "vpce-0123456789abcdef0",
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    -1,
+                    -1,
+                    0));
         }
         JsonNode line = JSON.readTree(Files.readAllLines(file).get(0));
         assertEquals("vpce-0123456789abcdef0", line.get("aws_vpce_id").asText());

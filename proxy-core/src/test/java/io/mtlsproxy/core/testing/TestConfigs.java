@@ -1,9 +1,11 @@
 package io.mtlsproxy.core.testing;
 
+import io.mtlsproxy.config.AccessLogFormat;
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.ClientsConfig;
+import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.Endpoint;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.config.FileRef;
@@ -17,6 +19,8 @@ import io.mtlsproxy.config.Match;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.ReloadConfig;
 import io.mtlsproxy.config.RenewalConfig;
+import io.mtlsproxy.config.RequestIdConfig;
+import io.mtlsproxy.config.RequestRules;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.RouteProtocol;
 import io.mtlsproxy.config.Source;
@@ -57,7 +61,11 @@ public final class TestConfigs {
                 Optional.empty(),
                 ListenerTls.DEFAULT_VERIFY_DEPTH,
                 ListenerTls.DEFAULT_PROTOCOLS,
-                false);
+                false,
+                DenyList.EMPTY,
+                true,
+                Optional.empty(),
+                List.of());
     }
 
     public static ListenerTls mtls(TestPki.Leaf server, Path clientCa, ClientAuth auth, boolean sniHostCheck) {
@@ -75,7 +83,11 @@ public final class TestConfigs {
                 Optional.ofNullable(crl).map(c -> file(c, "tls.crl")),
                 ListenerTls.DEFAULT_VERIFY_DEPTH,
                 ListenerTls.DEFAULT_PROTOCOLS,
-                sniHostCheck);
+                sniHostCheck,
+                DenyList.EMPTY,
+                true,
+                Optional.empty(),
+                List.of());
     }
 
     public static ListenerConfig listener(String name, ListenerTls tls) {
@@ -112,7 +124,9 @@ public final class TestConfigs {
                 RenewalConfig.DEFAULT,
                 ProxyConfig.DEFAULT_DRAIN_DELAY,
                 Optional.empty(),
-                ClientsConfig.DEFAULT);
+                ClientsConfig.DEFAULT,
+                RequestIdConfig.DEFAULT,
+                AccessLogFormat.DEFAULT);
     }
 
     public static RouteBuilder route(String name, String listener) {
@@ -237,7 +251,15 @@ public final class TestConfigs {
                     UpstreamConfig.Dns.DEFAULT,
                     policy);
             return new RouteConfig(
-                    name, listener, new Match(host, prefix), RouteProtocol.HTTP, identity, forward, upstream, SOURCE);
+                    name,
+                    listener,
+                    new Match(host, prefix),
+                    RouteProtocol.HTTP,
+                    identity,
+                    forward,
+                    upstream,
+                    SOURCE,
+                    RequestRules.NONE);
         }
     }
 }

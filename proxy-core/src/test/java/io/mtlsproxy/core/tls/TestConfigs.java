@@ -2,6 +2,7 @@ package io.mtlsproxy.core.tls;
 
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ClientIdentity;
+import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.Endpoint;
 import io.mtlsproxy.config.FileRef;
 import io.mtlsproxy.config.ForwardClientCert;
@@ -10,6 +11,7 @@ import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.Match;
+import io.mtlsproxy.config.RequestRules;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.RouteProtocol;
 import io.mtlsproxy.config.Source;
@@ -71,7 +73,11 @@ final class TestConfigs {
                         Optional.empty(),
                         2,
                         ListenerTls.DEFAULT_PROTOCOLS,
-                        true));
+                        true,
+                        DenyList.EMPTY,
+                        true,
+                        Optional.empty(),
+                        List.of()));
     }
 
     /** An mTLS listener: client-ca on line 30, crl on line 31. */
@@ -99,7 +105,11 @@ final class TestConfigs {
                         Optional.ofNullable(crl).map(p -> ref(p, base + ".crl", 31)),
                         verifyDepth,
                         protocols,
-                        true));
+                        true,
+                        DenyList.EMPTY,
+                        true,
+                        Optional.empty(),
+                        List.of()));
     }
 
     private static ListenerConfig listener(String name, ListenerTls tls) {
@@ -123,7 +133,8 @@ final class TestConfigs {
                 ClientIdentity.NONE,
                 ForwardClientCert.SANITIZE_SET,
                 upstream,
-                line(50));
+                line(50),
+                RequestRules.NONE);
     }
 
     static UpstreamTls upstream(

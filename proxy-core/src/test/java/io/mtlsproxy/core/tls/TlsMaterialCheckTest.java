@@ -3,6 +3,7 @@ package io.mtlsproxy.core.tls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.AccessLogFormat;
 import io.mtlsproxy.config.AdminConfig;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ClientsConfig;
@@ -12,6 +13,7 @@ import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.ReloadConfig;
 import io.mtlsproxy.config.RenewalConfig;
+import io.mtlsproxy.config.RequestIdConfig;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.UpstreamTlsMode;
 import io.mtlsproxy.core.testing.TestPki;
@@ -61,7 +63,9 @@ class TlsMaterialCheckTest {
                 RenewalConfig.DEFAULT,
                 ProxyConfig.DEFAULT_DRAIN_DELAY,
                 Optional.empty(),
-                ClientsConfig.DEFAULT);
+                ClientsConfig.DEFAULT,
+                RequestIdConfig.DEFAULT,
+                AccessLogFormat.DEFAULT);
     }
 
     static RouteConfig route(String name, Path trustCa) {
@@ -88,7 +92,9 @@ class TlsMaterialCheckTest {
                 c.drainDelay(),
                 Optional.of(new io.mtlsproxy.config.FileRef(
                         keys, "session-tickets.keys", new io.mtlsproxy.config.Source("proxy.conf", 7))),
-                c.clients());
+                c.clients(),
+                RequestIdConfig.DEFAULT,
+                AccessLogFormat.DEFAULT);
         List<String> errors = TlsMaterialCheck.check(withKeys).errors().stream()
                 .map(ConfigError::toString)
                 .toList();
