@@ -9,6 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -29,6 +31,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
@@ -59,6 +62,9 @@ final class H2TestServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final SslContext context;
     private final Channel server;
+    // Closed before the event loop stops: a channel the loop's own shutdown closes may never run its pipeline's
+    // teardown, and the SETTINGS frame still queued in its SslHandler would then leak.
+    private final ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicLong requests = new AtomicLong();
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger maxOpenStreams = new AtomicInteger();
@@ -88,6 +94,7 @@ final class H2TestServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
+                        children.add(ch);
                         SslHandler ssl = context.newHandler(ch.alloc());
                         ssl.handshakeFuture().addListener(f -> {
                             if (f.isSuccess()) {
@@ -124,6 +131,7 @@ final class H2TestServer implements AutoCloseable {
     @Override
     public void close() {
         server.close().syncUninterruptibly();
+        children.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         ReferenceCountUtil.release(context);
     }
