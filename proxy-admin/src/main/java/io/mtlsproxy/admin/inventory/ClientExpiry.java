@@ -14,7 +14,6 @@ import io.mtlsproxy.core.tls.ExpiryState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,20 +23,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The clients of {@link ClientInventory} against the expiry thresholds, evaluated with the certificate inventory
- * (on its timer and after each reload): {@code mtls_proxy_clients{listener,state}} counts them, never one series
- * per client, and a client entering {@code expiring} or {@code critical} is logged once.
+ * (on its timer and after each reload): {@code mtls_proxy_clients{listener,state}} counts them by their /clients
+ * state ({@link ClientState}: the expiry states, {@code revoked}, {@code denied}), never one series per client, and
+ * a client entering {@code expiring} or {@code critical} is logged once.
  */
 final class ClientExpiry {
     private static final Logger log = LoggerFactory.getLogger(ClientExpiry.class);
 
     private final ClientInventory clients;
     private final MeterRegistry registry;
+    private static final String EXPIRING = ExpiryState.EXPIRING.label();
+    private static final String CRITICAL = ExpiryState.CRITICAL.label();
+
     /** listener → state → the count its gauge reads; a listener's gauges stay (at 0) once it had a client */
-    private final Map<String, EnumMap<ExpiryState, AtomicLong>> counts = new HashMap<>();
+    private final Map<String, Map<String, AtomicLong>> counts = new HashMap<>();
 
     private final List<Meter> meters = new ArrayList<>();
     /** the clients last found expiring or critical, and which: a change of these is logged */
-    private Map<ClientKey, ExpiryState> warned = new HashMap<>();
+    private Map<ClientKey, String> warned = new HashMap<>();
 
     ClientExpiry(ClientInventory clients, MeterRegistry registry) {
         this.clients = requireNonNull(clients, "clients");
@@ -45,15 +48,14 @@ final class ClientExpiry {
     }
 
     synchronized void evaluate(Instant now, ExpiryConfig limits) {
-        Map<String, EnumMap<ExpiryState, Long>> tally = new HashMap<>();
-        Map<ClientKey, ExpiryState> nowWarned = new HashMap<>();
+        Map<String, Map<String, Long>> tally = new HashMap<>();
+        Map<ClientKey, String> nowWarned = new HashMap<>();
         for (ClientRecord c : clients.snapshot()) {
-            ExpiryState state = ExpiryState.of(c.notBefore(), c.notAfter(), now, limits);
-            tally.computeIfAbsent(c.listener(), l -> new EnumMap<>(ExpiryState.class))
-                    .merge(state, 1L, Long::sum);
-            if (state == ExpiryState.EXPIRING || state == ExpiryState.CRITICAL) {
+            String state = ClientState.of(c, now, limits);
+            tally.computeIfAbsent(c.listener(), l -> new HashMap<>()).merge(state, 1L, Long::sum);
+            if (state.equals(EXPIRING) || state.equals(CRITICAL)) {
                 nowWarned.put(c.key(), state);
-                if (warned.get(c.key()) != state) {
+                if (!state.equals(warned.get(c.key()))) {
                     log.warn(
                             "client certificate state changed: listener={} subject=\"{}\" serial={} sha256={}"
                                     + " state={} days_left={} not_after={}",
@@ -61,7 +63,7 @@ final class ClientExpiry {
                             c.subject(),
                             c.serial(),
                             c.sha256(),
-                            state.label(),
+                            state,
                             Duration.between(now, c.notAfter()).toDays(),
                             c.notAfter());
                 }
@@ -69,18 +71,18 @@ final class ClientExpiry {
         }
         warned = nowWarned;
         tally.keySet().forEach(this::gauges);
-        counts.forEach((listener, byState) -> byState.forEach((state, value) -> value.set(
-                tally.getOrDefault(listener, new EnumMap<>(ExpiryState.class)).getOrDefault(state, 0L))));
+        counts.forEach((listener, byState) -> byState.forEach((state, value) ->
+                value.set(tally.getOrDefault(listener, Map.of()).getOrDefault(state, 0L))));
     }
 
     private void gauges(String listener) {
         counts.computeIfAbsent(listener, l -> {
-            EnumMap<ExpiryState, AtomicLong> byState = new EnumMap<>(ExpiryState.class);
-            for (ExpiryState state : ExpiryState.values()) {
+            Map<String, AtomicLong> byState = new HashMap<>();
+            for (String state : ClientState.ALL) {
                 AtomicLong value = new AtomicLong();
                 meters.add(Gauge.builder(MetricNames.CLIENTS, value, AtomicLong::get)
-                        .description("Client certificates in /clients by listener and expiry state")
-                        .tags("listener", l, "state", state.label())
+                        .description("Client certificates in /clients by listener and state")
+                        .tags("listener", l, "state", state)
                         .strongReference(true)
                         .register(registry));
                 byState.put(state, value);

@@ -1,9 +1,9 @@
 package io.mtlsproxy.admin.server;
 
+import io.mtlsproxy.admin.inventory.ClientState;
 import io.mtlsproxy.admin.json.Rfc3339;
 import io.mtlsproxy.config.ExpiryConfig;
 import io.mtlsproxy.core.clients.ClientRecord;
-import io.mtlsproxy.core.tls.ExpiryState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +29,7 @@ record ClientsReport(String generatedAt, long dropped, List<Client> clients) {
         List<Client> out = new ArrayList<>();
         for (int i = leastRecentFirst.size() - 1; i >= 0; i--) {
             ClientRecord c = leastRecentFirst.get(i);
-            String state = c.refusal() != null
-                    ? c.refusal()
-                    : ExpiryState.of(c.notBefore(), c.notAfter(), now, limits).label();
+            String state = ClientState.of(c, now, limits);
             if ((states.isEmpty() || states.contains(state))
                     && (listeners.isEmpty() || listeners.contains(c.listener()))) {
                 out.add(new Client(
@@ -56,10 +54,7 @@ record ClientsReport(String generatedAt, long dropped, List<Client> clients) {
     }
 
     /** The states a {@code ?state=} filter of /clients may name: the expiry states, {@code revoked} and {@code denied}. */
-    static final Set<String> STATES = Set.copyOf(java.util.stream.Stream.concat(
-                    java.util.stream.Stream.of(ExpiryState.values()).map(ExpiryState::label),
-                    java.util.stream.Stream.of("revoked", "denied"))
-            .toList());
+    static final Set<String> STATES = Set.copyOf(ClientState.ALL);
 
     record Client(
             String listener,

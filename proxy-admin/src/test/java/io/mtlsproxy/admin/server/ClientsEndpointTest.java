@@ -49,6 +49,7 @@ class ClientsEndpointTest {
     TestPki pki;
     TestPki.Ca serverCa;
     TestPki.Ca clientCa;
+    TestPki.Leaf server;
     TestOrigin origin;
     ProxyServer proxy;
     AdminServer admin;
@@ -59,27 +60,32 @@ class ClientsEndpointTest {
     void start() throws Exception {
         pki = new TestPki(dir);
         serverCa = pki.ca("edge");
-        TestPki.Leaf server = serverCa.server("localhost");
+        server = serverCa.server("localhost");
         clientCa = pki.ca("clients");
         origin = TestOrigin.plain("origin");
-        Path conf = dir.resolve("proxy.conf");
-        Files.writeString(conf, """
-                access-log = off
-                clients { max-tracked = %d }
-                listeners = [{
-                  name = edge, bind = "127.0.0.1", port = 0
-                  tls { mode = mtls, certificates = [{ cert = "%s", key = "%s" }], client-ca = "%s" }
-                }]
-                routes = [{ name = app, listener = edge, upstream.endpoints = ["127.0.0.1:%d"] }]
-                """.formatted(
-                        MAX_TRACKED, server.certFile(), server.keyFile(), clientCa.certFile(), origin.port()));
+        writeConfig("");
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         proxy = ProxyServer.builder().metrics(new ProxyMetrics(registry)).build();
-        proxy.start(ConfigLoader.load(conf));
+        proxy.start(ConfigLoader.load(dir.resolve("proxy.conf")));
         admin = AdminServer.builder(proxy.view(), registry)
                 .config(new AdminConfig("127.0.0.1", 0))
                 .start();
         client = new AdminClient(admin.port());
+    }
+
+    /** proxy.conf with {@code clientTrust} added to the listener's tls block. */
+    private void writeConfig(String clientTrust) throws Exception {
+        Files.writeString(dir.resolve("proxy.conf"), """
+                access-log = off
+                clients { max-tracked = %d }
+                listeners = [{
+                  name = edge, bind = "127.0.0.1", port = 0
+                  tls { mode = mtls, certificates = [{ cert = "%s", key = "%s" }], client-ca = "%s"
+                        %s }
+                }]
+                routes = [{ name = app, listener = edge, upstream.endpoints = ["127.0.0.1:%d"] }]
+                """.formatted(
+                MAX_TRACKED, server.certFile(), server.keyFile(), clientCa.certFile(), clientTrust, origin.port()));
     }
 
     @AfterEach
@@ -195,6 +201,10 @@ class ClientsEndpointTest {
                         "expired",
                         0.0,
                         "not_yet_valid",
+                        0.0,
+                        "revoked",
+                        0.0,
+                        "denied",
                         0.0),
                 byState(metrics));
         assertEquals(
@@ -220,6 +230,44 @@ class ClientsEndpointTest {
                         .asText()
                         .compareTo(clients.get(0).get("last_seen").asText())
                 < 0);
+    }
+
+    @Test
+    void revokedAndDeniedClientsAreCountedByTheirState() throws Exception {
+        TestPki.Leaf kept = issue(0);
+        TestPki.Leaf denied = issue(1);
+        TestPki.Leaf revoked = issue(2);
+        for (TestPki.Leaf leaf : List.of(kept, denied, revoked)) {
+            visit(leaf);
+        }
+        writeConfig("deny { serials = [\"%s\"] }, crl = \"%s\""
+                .formatted(denied.serial().toString(16), clientCa.crl(revoked)));
+        assertEquals(200, client.post("/reload").statusCode());
+        for (TestPki.Leaf leaf : List.of(denied, revoked)) {
+            try (RawHttpClient c = RawHttpClient.connectTls(
+                    proxy.port("edge"), TestTls.client(serverCa.certFile(), leaf), "localhost")) {
+                c.get("localhost", "/");
+                throw new AssertionError("a refused client got an answer");
+            } catch (java.io.IOException refused) {
+                // refused in the handshake (with TLS 1.3 the client sees it on its first read)
+            }
+        }
+        visit(kept);
+
+        Map<String, String> states = new java.util.HashMap<>();
+        AdminClient.json(client.get("/clients"))
+                .get("clients")
+                .forEach(c ->
+                        states.put(c.get("subject").asText(), c.get("state").asText()));
+        assertEquals(Map.of("CN=client-0", "valid", "CN=client-1", "denied", "CN=client-2", "revoked"), states);
+
+        admin.inventory().refresh();
+        Map<String, Double> counted = byState(client.get("/metrics").body());
+        assertEquals(1.0, counted.get("valid"));
+        assertEquals(1.0, counted.get("denied"), "the gauge counts what /clients shows: " + counted);
+        assertEquals(1.0, counted.get("revoked"));
+        assertEquals(
+                3.0, counted.values().stream().mapToDouble(Double::doubleValue).sum(), "each client once");
     }
 
     private static Map<String, Double> byState(String metrics) {
