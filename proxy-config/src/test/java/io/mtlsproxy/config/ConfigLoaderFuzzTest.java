@@ -7,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fuzzes the HOCON configuration loader with any text: it returns a configuration or throws a
@@ -21,34 +22,34 @@ import java.util.regex.Pattern;
  * broken ones; environment variables come from a fixed map, so a result never depends on the machine.
  */
 class ConfigLoaderFuzzTest {
-    private static final Path DIR;
-    private static final Path FILE;
+    /** JUnit's, so that it is deleted after the run (a directory of our own was left in /tmp by every run) */
+    @TempDir
+    static Path dir;
+
+    private static Path file;
+
     private static final Map<String, String> ENV = Map.of("PORT", "8443", "CERT", "server.crt", "EMPTY", "");
     private static final Pattern ERROR = Pattern.compile("(?s)\\Q%s\\E:(\\d+): [^\\n]*: .*");
 
-    static {
-        try {
-            DIR = Files.createTempDirectory("config-fuzz");
-            FILE = DIR.resolve("proxy.conf");
-            Files.createDirectories(DIR.resolve("routes.d"));
-            Files.writeString(DIR.resolve("server.crt"), "not a certificate\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    @BeforeAll
+    static void files() throws IOException {
+        file = dir.resolve("proxy.conf");
+        Files.createDirectories(dir.resolve("routes.d"));
+        Files.writeString(dir.resolve("server.crt"), "not a certificate\n");
     }
 
     @FuzzTest
     void anyText(FuzzedDataProvider data) {
         String text = data.consumeRemainingAsString();
         try {
-            assertNotNull(ConfigLoader.parse(text, FILE, ENV));
+            assertNotNull(ConfigLoader.parse(text, file, ENV));
         } catch (ConfigException e) {
             assertFalse(e.errors().isEmpty(), "an exception says what is wrong");
             long lines = text.lines().count() + 1;
-            Pattern shape = Pattern.compile(String.format(ERROR.pattern(), FILE));
+            Pattern shape = Pattern.compile(String.format(ERROR.pattern(), file));
             for (ConfigError err : e.errors()) {
                 var m = shape.matcher(err.toString());
-                boolean elsewhere = !err.source().file().equals(FILE.toString()); // a routes.d file, a cert file
+                boolean elsewhere = !err.source().file().equals(file.toString()); // a routes.d file, a cert file
                 assertTrue(elsewhere || m.matches(), "FILE:LINE: key: message, not: " + err);
                 assertTrue(
                         elsewhere || err.source().line() >= 1 && err.source().line() <= lines,

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fuzzes the listener and origin certificate loader ({@link CertificateLoader}: PEM certificate chains and keys,
@@ -38,7 +39,9 @@ class CertificateLoaderFuzzTest {
     private static final byte[] CERT_PEM;
     private static final byte[] KEY_PEM;
     private static final byte[] KEYSTORE;
-    private static final Path DIR;
+    /** JUnit's, so that it is deleted after the run (a directory of our own was left in /tmp by every run) */
+    @TempDir
+    static Path dir;
 
     static {
         try {
@@ -48,8 +51,6 @@ class CertificateLoaderFuzzTest {
             CERT_PEM = Pem.encode(ca.certificate()).getBytes(StandardCharsets.US_ASCII);
             KEY_PEM = Pem.encode(ca.privateKey()).getBytes(StandardCharsets.US_ASCII);
             KEYSTORE = Pkcs12.encode(issued, PASSWORD.toCharArray());
-            DIR = Files.createTempDirectory("certificate-loader-fuzz");
-            DIR.toFile().deleteOnExit();
         } catch (IOException | java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -95,7 +96,7 @@ class CertificateLoaderFuzzTest {
 
     private static Path write(String name, byte[] content) {
         try {
-            return Files.write(DIR.resolve(name), content);
+            return Files.write(dir.resolve(name), content);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
