@@ -28,8 +28,9 @@ final class ListenerSockets {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
 
     private final Map<String, Channel> listening = new LinkedHashMap<>();
+    // stays closed once closed: a connection accepted just before its listener closed is closed as it arrives
     private final ChannelGroup connections =
-            new DefaultChannelGroup("client-connections", GlobalEventExecutor.INSTANCE);
+            new DefaultChannelGroup("client-connections", GlobalEventExecutor.INSTANCE, true);
 
     /** Binds {@code lc}'s socket with {@code bootstrap}, whose children must be {@link #accepted}. */
     void bind(ListenerConfig lc, ServerBootstrap bootstrap, InetSocketAddress address) throws IOException {
@@ -101,10 +102,13 @@ final class ListenerSockets {
         return clean;
     }
 
-    /** Closes every socket at once. */
+    /**
+     * Closes every socket at once, and waits (up to a second) until the connections are closed: the event loops
+     * stop next, and a channel that only their shutdown closes may never run its pipeline's teardown.
+     */
     void close() {
         for (Channel ch : listening.values()) {
-            ch.close();
+            ch.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
         connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
     }

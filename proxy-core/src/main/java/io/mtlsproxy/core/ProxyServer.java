@@ -339,6 +339,9 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
             origins.close();
         }
         sockets.close();
+        if (pools != null) {
+            pools.close(); // the origin side too: every channel closed before its event loop stops
+        }
         if (workers != null) {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }

@@ -12,11 +12,15 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +34,11 @@ import java.util.function.Consumer;
 public final class UpstreamConnector {
     private final Bootstrap template;
     private final ProxyMetrics metrics;
+    /**
+     * Every origin connection until it closes, so that {@link #close} ends them while their event loops still run
+     * (stays closed: a connect racing with it is closed at once).
+     */
+    private final ChannelGroup open = new DefaultChannelGroup("origin-connections", GlobalEventExecutor.INSTANCE, true);
 
     /** {@code template} carries the channel class and options; its group is replaced per connection. */
     public UpstreamConnector(Bootstrap template, ProxyMetrics metrics) {
@@ -90,6 +99,7 @@ public final class UpstreamConnector {
                 })
                 .connect(address);
         Channel ch = connect.channel();
+        open.add(ch);
         ch.closeFuture().addListener(f -> endpoint.openConnections().decrementAndGet());
         connect.addListener(f -> {
             if (!f.isSuccess()) {
@@ -121,6 +131,15 @@ public final class UpstreamConnector {
             });
         });
         return promise;
+    }
+
+    /**
+     * Closes every origin connection, waiting up to a second. Call before the event loops stop: a channel that only
+     * the loop's own shutdown closes may never run its pipeline's teardown, and what its handlers still hold (the
+     * HTTP/2 preface queued in the SslHandler of a handshake in progress) would leak.
+     */
+    public void close() {
+        open.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
     }
 
     private static String protocolName(String alpn) {

@@ -145,6 +145,11 @@ public final class UpstreamPools {
         }
     }
 
+    /** Closes every origin connection, pooled or not, while the event loops still run (at shutdown). */
+    public void close() {
+        connector.close();
+    }
+
     /** HTTP/2 connections of one event loop to one endpoint (tests and diagnostics). */
     int h2Connections(EventLoop loop, UpstreamEndpoint endpoint) {
         return h2.connections(loop, endpoint);
