@@ -89,23 +89,11 @@ class Http2Test {
                 List.of(TestConfigs.listener(
                         "mtls", TestConfigs.mtls(fx.proxyServer, fx.clientCa.certFile(), ClientAuth.REQUIRED, true))),
                 List.of(
-                        TestConfigs.route("to-h1", "mtls")
-                                .prefix("/h1")
-                                .endpoint(fx.mtlsOrigin.port())
-                                .mtls(fx.originCa.certFile(), fx.proxyId)
-                                .serverName("localhost")
+                        fx.mtlsRoute("to-h1", "mtls", "/h1", fx.mtlsOrigin.port())
                                 .build(),
-                        ProtoConfigs.h2(TestConfigs.route("to-h2", "mtls")
-                                .prefix("/h2")
-                                .endpoint(h2Origin.port())
-                                .mtls(fx.originCa.certFile(), fx.proxyId)
-                                .serverName("localhost")
+                        ProtoConfigs.h2(fx.mtlsRoute("to-h2", "mtls", "/h2", h2Origin.port())
                                 .build()),
-                        ProtoConfigs.h2(TestConfigs.route("grpc", "mtls")
-                                .prefix("/test.Echo/")
-                                .endpoint(grpcOrigin.port())
-                                .mtls(fx.originCa.certFile(), fx.proxyId)
-                                .serverName("localhost")
+                        ProtoConfigs.h2(fx.mtlsRoute("grpc", "mtls", "/test.Echo/", grpcOrigin.port())
                                 .build())));
         grpc = Grpc.newChannelBuilderForAddress(
                         "127.0.0.1",

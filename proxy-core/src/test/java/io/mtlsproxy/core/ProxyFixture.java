@@ -73,6 +73,27 @@ final class ProxyFixture implements AutoCloseable {
         return TestConfigs.config(pki.dir().resolve("proxy.conf"), listeners, routes);
     }
 
+    /**
+     * HOCON for one mTLS listener named {@code name} on a free loopback port, with the proxy's server certificate and
+     * the client CA: the start of a configuration that a test completes with its routes.
+     */
+    String mtlsListenerHocon(String name) {
+        return """
+                listeners = [{ name = %s, bind = "127.0.0.1", port = 0
+                  tls { mode = mtls, client-ca = "%s"
+                        certificates = [{ cert = "%s", key = "%s" }] } }]
+                """.formatted(name, clientCa.certFile(), proxyServer.certFile(), proxyServer.keyFile());
+    }
+
+    /** A route to {@code port} over mTLS as the proxy's client identity, trusting the origin CA (origin "localhost"). */
+    TestConfigs.RouteBuilder mtlsRoute(String name, String listener, String prefix, int port) {
+        return TestConfigs.route(name, listener)
+                .prefix(prefix)
+                .endpoint(port)
+                .mtls(originCa.certFile(), proxyId)
+                .serverName("localhost");
+    }
+
     /** A client of the proxy's TLS listeners; {@code cert} null for none. */
     SSLContext clientContext(TestPki.Leaf cert) {
         return TestTls.client(serverCa.certFile(), cert);

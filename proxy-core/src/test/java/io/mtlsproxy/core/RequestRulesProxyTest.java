@@ -37,8 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class RequestRulesProxyTest {
-    private static final Pattern UUID =
-            Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    /** A request ID the proxy made: a random UUID, version 4 layout. */
+    static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+
     private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})");
     private static final String CHECKOUT = "spiffe://example.org/ns/prod/sa/checkout";
     private static final String BILLING = "spiffe://example.org/ns/prod/sa/billing";
@@ -63,10 +64,7 @@ class RequestRulesProxyTest {
         proxy = ProxyServer.builder().metrics(metrics).accessLog(log).build();
         fx.closeLater(proxy);
         proxy.start(ConfigLoader.parse(
-                """
-                listeners = [{ name = edge, bind = "127.0.0.1", port = 0
-                  tls { mode = mtls, client-ca = "%s"
-                        certificates = [{ cert = "%s", key = "%s" }] } }]
+                fx.mtlsListenerHocon("edge") + """
                 routes = [
                   { name = api, listener = edge, match.path-prefix = "/api"
                     upstream.endpoints = ["127.0.0.1:%d"]
@@ -82,13 +80,7 @@ class RequestRulesProxyTest {
                     rate-limit { key = client-identity, rate = 1, per = 1m, burst = 2 }
                   }
                 ]
-                """.formatted(
-                                fx.clientCa.certFile(),
-                                fx.proxyServer.certFile(),
-                                fx.proxyServer.keyFile(),
-                                origin.port(),
-                                origin.port()),
-                dir.resolve("proxy.conf")));
+                """.formatted(origin.port(), origin.port()), dir.resolve("proxy.conf")));
     }
 
     @AfterAll

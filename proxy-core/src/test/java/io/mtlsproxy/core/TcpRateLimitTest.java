@@ -55,10 +55,7 @@ class TcpRateLimitTest {
         proxy = ProxyServer.builder().metrics(metrics).accessLog(log).build();
         fx.closeLater(proxy);
         proxy.start(ConfigLoader.parse(
-                """
-                listeners = [{ name = edge, bind = "127.0.0.1", port = 0
-                  tls { mode = mtls, client-ca = "%s"
-                        certificates = [{ cert = "%s", key = "%s" }] } }]
+                fx.mtlsListenerHocon("edge") + """
                 routes = [
                   { name = per-client, listener = edge, protocol = tcp, match.host = "per-client.example.com"
                     upstream.endpoints = ["127.0.0.1:%d"]
@@ -67,12 +64,7 @@ class TcpRateLimitTest {
                     upstream.endpoints = ["127.0.0.1:%d"]
                     rate-limit { key = client-address, rate = 1, per = 1m, burst = 1 } }
                 ]
-                """.formatted(
-                                fx.clientCa.certFile(),
-                                fx.proxyServer.certFile(),
-                                fx.proxyServer.keyFile(),
-                                echo.port(),
-                                addressEcho.port()),
+                """.formatted(echo.port(), addressEcho.port()),
                 dir.resolve("proxy.conf")));
     }
 

@@ -38,8 +38,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TrustIncomingTest {
-    private static final Pattern UUID =
-            Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    private static final Pattern UUID = RequestRulesProxyTest.UUID;
     private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String CALLER_SPAN = "00f067aa0ba902b7";
     private static final String CLIENT_ID = "lb-5f1c2e/req-000042";
@@ -68,20 +67,11 @@ class TrustIncomingTest {
                 .build();
         fx.closeLater(proxy);
         proxy.start(ConfigLoader.parse(
-                """
-                listeners = [{ name = edge, bind = "127.0.0.1", port = 0
-                  tls { mode = mtls, client-ca = "%s"
-                        certificates = [{ cert = "%s", key = "%s" }] } }]
+                fx.mtlsListenerHocon("edge") + """
                 routes = [{ name = %s, listener = edge, match.path-prefix = "/api"
                             upstream.endpoints = ["127.0.0.1:%d"] }]
                 %s
-                """.formatted(
-                                fx.clientCa.certFile(),
-                                fx.proxyServer.certFile(),
-                                fx.proxyServer.keyFile(),
-                                name,
-                                origin.port(),
-                                requestId),
+                """.formatted(name, origin.port(), requestId),
                 dir.resolve(name + ".conf")));
         return proxy;
     }
