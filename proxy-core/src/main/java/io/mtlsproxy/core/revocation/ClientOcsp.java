@@ -57,7 +57,7 @@ public final class ClientOcsp {
         this(Clock.systemUTC());
     }
 
-    /** {@code clock}: what "now" is for the cache and for the answers' validity (tests move it). */
+    /** {@code clock}: what "now" is for the cache (tests move it; answers are judged at the real time). */
     ClientOcsp(Clock clock) {
         this.clock = requireNonNull(clock, "clock");
         // the handshake's certificate check runs here (Netty's delegated tasks) on listeners with client-check:
@@ -119,7 +119,7 @@ public final class ClientOcsp {
                     now.plus(ERROR_HOLD));
         }
         try {
-            OcspAnswer answer = OcspQuery.ask(responder.get(), certificate, issuer, now);
+            OcspAnswer answer = OcspQuery.ask(responder.get(), certificate, issuer);
             Instant until = answer.nextUpdate().orElse(now.plus(OcspStaple.NO_NEXT_UPDATE));
             return new Cached(new Verdict(Optional.of(answer.status()), "OCSP " + responder.get()), until);
         } catch (IOException e) {

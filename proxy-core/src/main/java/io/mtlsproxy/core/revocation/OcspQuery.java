@@ -77,17 +77,11 @@ public final class OcspQuery {
     /** Asks {@code responder} about {@code certificate}; an IOException says why no verified answer was had. */
     public static OcspAnswer ask(URI responder, X509Certificate certificate, X509Certificate issuer)
             throws IOException {
-        return ask(responder, certificate, issuer, Instant.now());
-    }
-
-    /** As above, judging the answer's validity window at {@code now}. */
-    static OcspAnswer ask(URI responder, X509Certificate certificate, X509Certificate issuer, Instant now)
-            throws IOException {
         try {
             CertificateID id = certificateId(certificate, issuer);
             byte[] request = new OCSPReqBuilder().addRequest(id).build().getEncoded();
             byte[] body = HttpGet.post(responder, "application/ocsp-request", request, TIMEOUT);
-            return verify(body, id, issuer, now);
+            return verify(body, id, issuer, Instant.now());
         } catch (OCSPException | CertificateException | OperatorCreationException | RuntimeException e) {
             throw new IOException(e.getMessage(), e);
         }
