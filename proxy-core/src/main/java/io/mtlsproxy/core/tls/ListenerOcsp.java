@@ -69,6 +69,7 @@ final class ListenerOcsp {
         private final OcspSettings settings;
         private final boolean stapling;
         private final boolean delegate;
+        private final boolean openSsl;
         private final List<OcspStaple> byKey = new ArrayList<>();
         private final Map<SslContext, OcspStaple> staples = new IdentityHashMap<>();
         private final Executor handshakeTasks;
@@ -77,6 +78,7 @@ final class ListenerOcsp {
             this.settings = requireNonNull(settings, "settings");
             this.stapling = settings.stapling() && provider != SslProvider.JDK && OpenSsl.isOcspSupported();
             this.delegate = settings.clientCheck() != OcspCheck.OFF;
+            this.openSsl = provider != SslProvider.JDK;
             this.handshakeTasks = delegate ? fetcher.clientOcsp().handshakeTasks() : null;
             if (stapling) {
                 for (LoadedKey key : keys) {
@@ -90,7 +92,7 @@ final class ListenerOcsp {
             if (stapling) {
                 b.enableOcsp(true);
             }
-            if (delegate) {
+            if (delegate && openSsl) { // the JDK engine runs its certificate checks as delegated tasks anyway
                 b.option(OpenSslContextOption.USE_TASKS, true);
             }
         }
