@@ -29,6 +29,7 @@ import java.util.concurrent.Executor;
  * event loop (see {@link ClientOcspCheck} for why the handshake may wait for it).
  */
 final class ListenerOcsp {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ListenerOcsp.class);
     static final ListenerOcsp NONE = new ListenerOcsp(Map.of(), List.of(), null);
 
     private final Map<SslContext, OcspStaple> staples;
@@ -80,6 +81,11 @@ final class ListenerOcsp {
             this.delegate = settings.clientCheck() != OcspCheck.OFF;
             this.openSsl = provider != SslProvider.JDK;
             this.handshakeTasks = delegate ? fetcher.clientOcsp().handshakeTasks() : null;
+            if (settings.stapling() && !stapling) {
+                LOG.warn(
+                        "tls.ocsp.stapling needs the OpenSSL provider with OCSP support ({} here): nothing is stapled",
+                        provider);
+            }
             if (stapling) {
                 for (LoadedKey key : keys) {
                     byKey.add(fetcher.staples().ensure(key.chain(), settings.responder()));
