@@ -43,36 +43,6 @@ public record ListenerTls(
         requireNonNull(ocsp, "ocsp");
     }
 
-    /** Without OCSP (the default of the {@code tls.ocsp} block). */
-    public ListenerTls(
-            TlsMode mode,
-            ClientAuth clientAuth,
-            List<KeyMaterial> certificates,
-            Optional<FileRef> clientCa,
-            Optional<FileRef> crl,
-            int verifyDepth,
-            List<String> protocols,
-            boolean sniHostCheck,
-            DenyList deny,
-            boolean closeRevoked,
-            Optional<CrlUrl> crlUrl,
-            List<HostTrust> hosts) {
-        this(
-                mode,
-                clientAuth,
-                certificates,
-                clientCa,
-                crl,
-                verifyDepth,
-                protocols,
-                sniHostCheck,
-                deny,
-                closeRevoked,
-                crlUrl,
-                hosts,
-                OcspSettings.OFF);
-    }
-
     public static ListenerTls plain() {
         return new ListenerTls(
                 TlsMode.NONE,
@@ -86,6 +56,7 @@ public record ListenerTls(
                 DenyList.EMPTY,
                 true,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                OcspSettings.OFF);
     }
 }

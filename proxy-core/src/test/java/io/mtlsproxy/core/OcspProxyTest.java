@@ -70,23 +70,11 @@ class OcspProxyTest {
         return TestConfigs.listener(name, TestConfigs.withOcsp(tls, new OcspSettings(false, check, override)));
     }
 
-    private ListenerConfig stapling(TestPki.Leaf server, Optional<URI> override, List<String> protocols) {
-        ListenerTls tls = TestConfigs.tls(server);
-        tls = new ListenerTls(
-                tls.mode(),
-                tls.clientAuth(),
-                tls.certificates(),
-                tls.clientCa(),
-                tls.crl(),
-                tls.verifyDepth(),
-                protocols,
-                tls.sniHostCheck(),
-                tls.deny(),
-                tls.closeRevoked(),
-                tls.crlUrl(),
-                tls.hosts(),
-                new OcspSettings(true, OcspCheck.OFF, override));
-        return TestConfigs.listener("staple", tls);
+    /** A stapling listener (mtls with client-auth optional: s_client needs no certificate). */
+    private ListenerConfig stapling(TestPki.Leaf server, boolean sniHostCheck) {
+        ListenerTls tls = TestConfigs.mtls(server, root.certFile(), ClientAuth.OPTIONAL, sniHostCheck);
+        return TestConfigs.listener(
+                "staple", TestConfigs.withOcsp(tls, new OcspSettings(true, OcspCheck.OFF, Optional.empty())));
     }
 
     private ProxyConfig config(List<ListenerConfig> listeners) {
@@ -167,8 +155,7 @@ class OcspProxyTest {
         TestPki.Leaf server = ca.leaf(
                 "stapled", CertificateSpec.server("stapled").dns("localhost").build(), responder.url());
         responder.good(server);
-        List<String> both = ListenerTls.DEFAULT_PROTOCOLS;
-        ProxyServer proxy = start(List.of(stapling(server, Optional.empty(), both)));
+        ProxyServer proxy = start(List.of(stapling(server, true)));
 
         String seen = sClientStatus(proxy.port("staple"));
         assertTrue(seen.contains("OCSP Response Status: successful"), seen);
@@ -178,10 +165,10 @@ class OcspProxyTest {
         assertEquals("good", staple.state().answer().orElseThrow().status().label());
         assertEquals(1.0, results("staple", "good"));
 
-        // the responder goes away and the listener's TLS is built anew (another protocol list): the same
+        // the responder goes away and the listener's TLS is built anew (another setting changed): the same
         // certificate keeps its last good response, asked for nothing
         responder.stop();
-        ReloadResult result = proxy.reload(config(List.of(stapling(server, Optional.empty(), List.of("TLSv1.3")))));
+        ReloadResult result = proxy.reload(config(List.of(stapling(server, false))));
         assertTrue(result.ok(), result::toString);
         assertEquals(List.of("listeners.staple"), result.changed());
         seen = sClientStatus(proxy.port("staple"));
@@ -197,7 +184,7 @@ class OcspProxyTest {
                 CertificateSpec.server("unstapled").dns("localhost").build(),
                 responder.url());
         responder.stop();
-        ProxyServer proxy = start(List.of(stapling(server, Optional.empty(), ListenerTls.DEFAULT_PROTOCOLS)));
+        ProxyServer proxy = start(List.of(stapling(server, true)));
 
         StapleStatus staple = onlyStaple(proxy);
         assertEquals("missing", staple.state().state());

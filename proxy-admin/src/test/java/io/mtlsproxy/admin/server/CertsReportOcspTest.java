@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtlsproxy.admin.inventory.CertificateEntry;
-import io.mtlsproxy.admin.inventory.CertificateFacts;
 import io.mtlsproxy.admin.inventory.InventorySnapshot;
 import io.mtlsproxy.admin.json.Json;
 import io.mtlsproxy.core.revocation.OcspAnswer;
@@ -37,18 +36,7 @@ class CertsReportOcspTest {
     Path dir;
 
     private static CertificateEntry entry(String usage, String owner, X509Certificate c) {
-        return new CertificateEntry(
-                usage,
-                owner,
-                Path.of("pki/edge.crt"),
-                CertificateFacts.name(c.getSubjectX500Principal()),
-                CertificateFacts.name(c.getIssuerX500Principal()),
-                CertificateFacts.serial(c),
-                CertificateFacts.sans(c),
-                CertificateFacts.sha256(c),
-                c.getNotBefore().toInstant(),
-                c.getNotAfter().toInstant(),
-                ExpiryState.VALID);
+        return CertificateEntry.of(new CertificateUse(usage, owner, Path.of("pki/edge.crt"), c), ExpiryState.VALID);
     }
 
     @Test

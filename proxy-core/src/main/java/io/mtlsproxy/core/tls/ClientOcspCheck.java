@@ -21,7 +21,6 @@ import java.security.cert.X509Certificate;
  * client that fails is refused with a TLS alert and recorded on /tls/failures like any other refusal.
  */
 final class ClientOcspCheck {
-    static final ClientOcspCheck OFF = new ClientOcspCheck(null, OcspSettings.OFF, null);
 
     private final ClientOcsp ocsp;
     private final OcspSettings settings;

@@ -66,7 +66,8 @@ public final class TestConfigs {
                 DenyList.EMPTY,
                 true,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                OcspSettings.OFF);
     }
 
     public static ListenerTls mtls(TestPki.Leaf server, Path clientCa, ClientAuth auth, boolean sniHostCheck) {
@@ -88,7 +89,8 @@ public final class TestConfigs {
                 DenyList.EMPTY,
                 true,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                OcspSettings.OFF);
     }
 
     /** {@code tls} with this {@code ocsp} block. */

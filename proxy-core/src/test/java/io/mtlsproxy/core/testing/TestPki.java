@@ -86,7 +86,10 @@ public final class TestPki {
 
         /** Writes {@code CN.crt} (leaf + intermediates), {@code CN.key} and returns them. */
         public Leaf leaf(String fileName, CertificateSpec spec) {
-            IssuedCertificate issued = authority.issue(spec);
+            return write(fileName, authority.issue(spec));
+        }
+
+        private Leaf write(String fileName, IssuedCertificate issued) {
             try {
                 Path cert = dir.resolve(fileName + ".crt");
                 Path key = dir.resolve(fileName + ".key");
@@ -117,15 +120,8 @@ public final class TestPki {
                         authority.privateKey().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
                 X509Certificate cert = new JcaX509CertificateConverter()
                         .getCertificate(b.build(new JcaContentSignerBuilder(algorithm).build(authority.privateKey())));
-                IssuedCertificate issued = new IssuedCertificate(cert, plain.privateKey(), plain.issuers());
-                Path certFile = dir.resolve(fileName + ".crt");
-                Path keyFile = dir.resolve(fileName + ".key");
-                Pem.writePublic(certFile, issued.chain());
-                Pem.writeKey(keyFile, issued.privateKey());
-                return new Leaf(issued, certFile, keyFile);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (GeneralSecurityException | OperatorCreationException e) {
+                return write(fileName, new IssuedCertificate(cert, plain.privateKey(), plain.issuers()));
+            } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
                 throw new IllegalStateException(e);
             }
         }
