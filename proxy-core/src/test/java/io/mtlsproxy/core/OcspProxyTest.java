@@ -104,12 +104,7 @@ class OcspProxyTest {
     }
 
     private double results(String use, String result) {
-        var c = metrics.registry()
-                .find("mtls_proxy_ocsp_responses")
-                .tag("use", use)
-                .tag("result", result)
-                .counter();
-        return c == null ? 0 : c.count();
+        return ProxyFixture.count(metrics, "mtls_proxy_ocsp_responses", "use", use, "result", result);
     }
 
     @Test
