@@ -71,7 +71,7 @@ final class ListenerOcsp {
         private final boolean stapling;
         private final boolean delegate;
         private final boolean openSsl;
-        private final List<OcspStaple> byKey = new ArrayList<>();
+        private final Map<LoadedKey, OcspStaple> byKey = new IdentityHashMap<>();
         private final Map<SslContext, OcspStaple> staples = new IdentityHashMap<>();
         private final Executor handshakeTasks;
 
@@ -88,7 +88,7 @@ final class ListenerOcsp {
             }
             if (stapling) {
                 for (LoadedKey key : keys) {
-                    byKey.add(fetcher.staples().ensure(key.chain(), settings.responder()));
+                    byKey.put(key, fetcher.staples().ensure(key.chain(), settings.responder()));
                 }
             }
         }
@@ -103,8 +103,8 @@ final class ListenerOcsp {
             }
         }
 
-        /** Notes that {@code context} serves the {@code key}-th certificate; returns it. */
-        SslContext register(int key, SslContext context) {
+        /** Notes that {@code context} serves {@code key}'s certificate; returns it. */
+        SslContext register(LoadedKey key, SslContext context) {
             if (stapling) {
                 staples.put(context, byKey.get(key));
             }
@@ -115,7 +115,7 @@ final class ListenerOcsp {
             if (!stapling && !delegate) {
                 return NONE;
             }
-            return new ListenerOcsp(new IdentityHashMap<>(staples), byKey, handshakeTasks);
+            return new ListenerOcsp(new IdentityHashMap<>(staples), List.copyOf(byKey.values()), handshakeTasks);
         }
     }
 }

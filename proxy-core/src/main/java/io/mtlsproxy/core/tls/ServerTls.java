@@ -188,22 +188,16 @@ public final class ServerTls {
         }
 
         boolean optional = tls.clientAuth() == ClientAuth.OPTIONAL;
+        ClientOcspCheck ocspCheck = new ClientOcspCheck(crls.clientOcsp(), tls.ocsp(), clientCas);
         ClientCertificateTrustManager trust = clientCas == null
                 ? null
                 : new ClientCertificateTrustManager(
-                        clientCas,
-                        tls.verifyDepth(),
-                        optional,
-                        provider,
-                        new ClientDenyList(tls.deny()),
-                        new ClientOcspCheck(crls.clientOcsp(), tls.ocsp(), clientCas));
+                        clientCas, tls.verifyDepth(), optional, provider, new ClientDenyList(tls.deny()), ocspCheck);
         ListenerOcsp.Builder ocsp = ListenerOcsp.builder(tls.ocsp(), provider, keys, crls);
         List<SslContext> contexts = new ArrayList<>();
-        for (int k = 0; k < keys.size(); k++) {
-            LoadedKey key = keys.get(k);
+        for (LoadedKey key : keys) {
             try {
-                SslContext context = ocsp.register(
-                        k, newContext(key, protocols, alpnProtocols, trust, tls.clientAuth(), provider, ocsp));
+                SslContext context = newContext(key, protocols, alpnProtocols, trust, tls.clientAuth(), provider, ocsp);
                 if (trust != null) {
                     ClientVerification.register(context.sessionContext(), trust);
                 }
@@ -219,9 +213,8 @@ public final class ServerTls {
             hosts = HostGroups.build(
                     groups,
                     keys,
-                    k -> (groupTrust, clientAuth) -> ocsp.register(
-                            k,
-                            newContext(keys.get(k), protocols, alpnProtocols, groupTrust, clientAuth, provider, ocsp)));
+                    k -> (groupTrust, clientAuth) ->
+                            newContext(keys.get(k), protocols, alpnProtocols, groupTrust, clientAuth, provider, ocsp));
         } catch (SSLException | RuntimeException e) {
             errors.add(new ConfigError(
                     listener.source(), prefix + ".hosts", "cannot build the hosts' TLS contexts: " + e.getMessage()));
@@ -326,7 +319,7 @@ public final class ServerTls {
                                     : io.netty.handler.ssl.ClientAuth.OPTIONAL);
         }
         ocsp.configure(b);
-        return b.build();
+        return ocsp.register(key, b.build());
     }
 
     /** SNI name → context of the first certificate whose DNS SANs cover it; anything else gets the default. */
