@@ -45,8 +45,9 @@ public final class BenchMain implements Callable<Integer> {
             paramLabel = "P,...",
             description = "Peers to run: mtls-proxy, nginx, haproxy (same work as mtls-proxy: forwarded headers, "
                     + "XFCC), nginx-minimal, haproxy-minimal (no header added) (default: these five; --quick: the "
-                    + "first three); also mtls-proxy-bare (request IDs and trace context off) and mtls-proxy-rules "
-                    + "(plus a request header rule).")
+                    + "first three); also mtls-proxy-bare (request IDs and trace context off), mtls-proxy-rules "
+                    + "(plus a request header rule) and mtls-proxy-ocsp (plus OCSP client checks, hard, against a "
+                    + "local openssl ocsp responder: a warm cache after the first handshake).")
     List<String> peers;
 
     @Option(

@@ -54,7 +54,8 @@ public record BenchOptions(
             "nginx-minimal",
             "haproxy-minimal",
             "mtls-proxy-bare",
-            "mtls-proxy-rules");
+            "mtls-proxy-rules",
+            "mtls-proxy-ocsp");
 
     public BenchOptions {
         peers = List.copyOf(requireNonNull(peers, "peers"));

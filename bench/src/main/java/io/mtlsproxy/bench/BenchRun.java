@@ -188,6 +188,9 @@ public final class BenchRun implements AutoCloseable {
                         case "mtls-proxy-rules" ->
                             new MtlsProxyPeer(
                                     options.proxyJar(), options.proxyJvmOptions(), MtlsProxyPeer.Variant.RULES);
+                        case "mtls-proxy-ocsp" ->
+                            new MtlsProxyPeer(
+                                    options.proxyJar(), options.proxyJvmOptions(), MtlsProxyPeer.Variant.OCSP);
                         case "nginx" -> new NginxPeer(options.nginx(), false);
                         case "nginx-minimal" -> new NginxPeer(options.nginx(), true);
                         case "haproxy" -> new HaproxyPeer(options.haproxy(), false);

@@ -49,7 +49,8 @@ final class ListenerReader {
                 "sni-host-check",
                 "deny",
                 "close-revoked",
-                "hosts");
+                "hosts",
+                "ocsp");
         Optional<TlsMode> modeRead = Scalars.requiredEnum(t, "mode", TlsMode.class);
         TlsMode mode = modeRead.orElse(TlsMode.TLS);
         boolean mtls = mode == TlsMode.MTLS;
@@ -65,6 +66,12 @@ final class ListenerReader {
         DenyList deny = t.object("deny").map(DenyReader::read).orElse(DenyList.EMPTY);
         boolean closeRevoked = Scalars.bool(t, "close-revoked", true);
         List<HostTrust> hosts = HostTrustReader.read(t);
+        OcspSettings ocsp = t.object("ocsp").map(OcspReader::read).orElse(OcspSettings.OFF);
+        if (!mtls && ocsp.clientCheck() != OcspCheck.OFF) {
+            t.error(
+                    "ocsp",
+                    "client-check applies to mode = mtls only (this listener has mode = " + mode.configName() + ")");
+        }
         if (modeRead.isPresent()) {
             checkAgainstMode(t, mode);
         }
@@ -80,7 +87,8 @@ final class ListenerReader {
                 mtls ? deny : DenyList.EMPTY,
                 closeRevoked,
                 mtls ? crlUrl : Optional.empty(),
-                mtls ? hosts : List.of());
+                mtls ? hosts : List.of(),
+                mtls ? ocsp : new OcspSettings(ocsp.stapling(), OcspCheck.OFF, ocsp.responder()));
     }
 
     /**

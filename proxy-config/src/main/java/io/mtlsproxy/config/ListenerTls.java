@@ -10,7 +10,8 @@ import java.util.Optional;
  * is the default. {@code clientCa}, {@code crl} (a file) or {@code crlUrl} (at most one of the two) and
  * {@code deny} are used in mode {@link TlsMode#MTLS} only, as is {@code hosts}: SNI names whose client trust is
  * their group's instead of the listener's;
- * {@code closeRevoked}: a reload that revokes or denies a connected client closes its connections.
+ * {@code closeRevoked}: a reload that revokes or denies a connected client closes its connections;
+ * {@code ocsp}: stapling (any TLS mode) and client checking (mtls only).
  */
 public record ListenerTls(
         TlsMode mode,
@@ -24,7 +25,8 @@ public record ListenerTls(
         DenyList deny,
         boolean closeRevoked,
         Optional<CrlUrl> crlUrl,
-        List<HostTrust> hosts) {
+        List<HostTrust> hosts,
+        OcspSettings ocsp) {
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     public static final int DEFAULT_VERIFY_DEPTH = 2;
 
@@ -38,6 +40,7 @@ public record ListenerTls(
         requireNonNull(deny, "deny");
         requireNonNull(crlUrl, "crlUrl");
         hosts = List.copyOf(requireNonNull(hosts, "hosts"));
+        requireNonNull(ocsp, "ocsp");
     }
 
     public static ListenerTls plain() {
@@ -53,6 +56,7 @@ public record ListenerTls(
                 DenyList.EMPTY,
                 true,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                OcspSettings.OFF);
     }
 }

@@ -98,6 +98,7 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
         this.view = new ServerView(this, metrics, () -> ready, () -> draining);
         // a fetched CRL that changed is applied as a reload of the running configuration, so that the same
         // close-revoked sweep closes the connections of a client it newly revokes
+        crlFetcher.countOcspInto(metrics::ocspResponse);
         crlFetcher.onChange(url -> {
             Snapshot current = snapshot;
             if (current != null && workers != null) {

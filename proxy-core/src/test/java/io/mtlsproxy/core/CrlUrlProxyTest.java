@@ -8,6 +8,7 @@ import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.CrlUrl;
 import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.config.OcspSettings;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.Source;
 import io.mtlsproxy.config.TlsMode;
@@ -85,7 +86,8 @@ class CrlUrlProxyTest {
                 DenyList.EMPTY,
                 true,
                 Optional.of(new CrlUrl(crl, "listeners.edge.tls.crl", new Source("proxy.conf", 7))),
-                List.of());
+                List.of(),
+                OcspSettings.OFF);
         return fx.config(
                 List.of(TestConfigs.listener("edge", tls)),
                 List.of(TestConfigs.route("any", "edge")

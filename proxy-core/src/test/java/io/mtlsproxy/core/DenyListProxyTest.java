@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Counter;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.config.OcspSettings;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.identity.PeerIdentity;
@@ -68,7 +69,8 @@ class DenyListProxyTest {
                 deny,
                 closeRevoked,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                OcspSettings.OFF);
         return fx.config(
                 List.of(TestConfigs.listener("edge", tls)),
                 List.of(TestConfigs.route("any", "edge")

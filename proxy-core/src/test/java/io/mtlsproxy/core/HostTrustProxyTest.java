@@ -7,6 +7,7 @@ import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.HostTrust;
 import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.config.OcspSettings;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.Source;
 import io.mtlsproxy.config.TlsMode;
@@ -93,7 +94,8 @@ class HostTrustProxyTest {
                 DenyList.EMPTY,
                 true,
                 Optional.empty(),
-                List.of(host(A, caA, DenyList.EMPTY, 10), host(B, caB, denyForB, 20)));
+                List.of(host(A, caA, DenyList.EMPTY, 10), host(B, caB, denyForB, 20)),
+                OcspSettings.OFF);
         return fx.config(
                 List.of(TestConfigs.listener("edge", tls)),
                 List.of(TestConfigs.route("any", "edge")

@@ -117,11 +117,12 @@ final class ProxyFixture implements AutoCloseable {
 
     /** {@code mtls_proxy_revoked_connections_closed_total} of a listener and reason. */
     static double closedConnections(ProxyMetrics metrics, String listener, String reason) {
-        var c = metrics.registry()
-                .find("mtls_proxy_revoked_connections_closed")
-                .tag("listener", listener)
-                .tag("reason", reason)
-                .counter();
+        return count(metrics, "mtls_proxy_revoked_connections_closed", "listener", listener, "reason", reason);
+    }
+
+    /** A counter's value by its Micrometer name and tags (name, value, ...); 0 when it was never incremented. */
+    static double count(ProxyMetrics metrics, String name, String... tags) {
+        var c = metrics.registry().find(name).tags(tags).counter();
         return c == null ? 0 : c.count();
     }
 

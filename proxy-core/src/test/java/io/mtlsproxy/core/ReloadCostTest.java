@@ -9,6 +9,7 @@ import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.config.OcspSettings;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.reload.BuildCounts;
@@ -67,7 +68,8 @@ class ReloadCostTest {
                         DenyList.EMPTY,
                         true,
                         Optional.empty(),
-                        List.of()));
+                        List.of(),
+                        OcspSettings.OFF));
         for (int i = 0; i < 50; i++) {
             routes.add(route(i, "/r" + i + "/"));
         }

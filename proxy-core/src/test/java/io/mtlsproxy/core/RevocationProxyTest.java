@@ -8,6 +8,7 @@ import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.config.OcspSettings;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.ca.CertificateSpec;
@@ -72,7 +73,8 @@ class RevocationProxyTest {
                 DenyList.EMPTY,
                 true,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                OcspSettings.OFF);
         ListenerConfig listener = TestConfigs.listener("edge", tls);
         return fx.config(
                 List.of(listener),

@@ -19,6 +19,7 @@ import java.time.Duration;
 public record BenchPki(
         Path dir,
         Path edgeCa,
+        Path edgeCaKey,
         Path proxyCert,
         Path proxyKey,
         Path proxyCombined,
@@ -64,6 +65,7 @@ public record BenchPki(
         BenchPki pki = new BenchPki(
                 dir,
                 dir.resolve("edge-ca.crt"),
+                dir.resolve("edge-ca.key"),
                 dir.resolve("proxy.crt"),
                 dir.resolve("proxy.key"),
                 dir.resolve("proxy-combined.pem"),
@@ -76,6 +78,7 @@ public record BenchPki(
                 dir.resolve("upstream-client.key"),
                 dir.resolve("upstream-client-combined.pem"));
         Pem.writePublic(pki.edgeCa, edge.certificate());
+        Pem.writeKey(pki.edgeCaKey, edge.privateKey()); // the OCSP responder of mtls-proxy-ocsp signs with it
         Pem.writePublic(pki.originCa, origin.certificate());
         write(proxy, pki.proxyCert, pki.proxyKey, pki.proxyCombined);
         write(loader, pki.loaderCert, pki.loaderKey, null);

@@ -31,7 +31,7 @@ public record BenchReport(RunInfo run, List<ResultRow> rows) {
         Metric metric = subject.get().metric();
         Optional<ResultRow> best = rows.stream()
                 .filter(r -> r.scenario().equals(scenario)
-                        // mtls-proxy's other configurations (mtls-proxy-bare, -rules) are not its peers
+                        // mtls-proxy's other configurations (mtls-proxy-bare, -rules, -ocsp) are not its peers
                         && !r.peer().startsWith(SUBJECT)
                         && r.ok()
                         && r.metricValue() != null

@@ -33,14 +33,44 @@ class MtlsProxyConfigTest {
                 false);
     }
 
-    @Test
-    void generatedConfigLoadsWithOneListenerAndRoutePerLeg(@TempDir Path dir) throws Exception {
-        PeerEnvironment env = env(dir);
+    /** A port per leg, from {@code first} on (nothing listens: the config is only loaded). */
+    private static Map<Leg, Integer> ports(int first) {
         Map<Leg, Integer> ports = new LinkedHashMap<>();
-        int port = 21000;
+        int port = first;
         for (Leg leg : Leg.ALL) {
             ports.put(leg, port++);
         }
+        return ports;
+    }
+
+    @Test
+    void theOcspVariantChecksClientsOnItsMtlsListenersAtTheResponderItStarts(@TempDir Path dir) throws Exception {
+        PeerEnvironment env = env(dir);
+        Map<Leg, Integer> ports = ports(22000);
+        // start() returns once the responder answered "good" for the loader's certificate to a real OCSP request
+        try (BenchOcspResponder responder = BenchOcspResponder.start(env.pki(), dir.resolve("ocsp"))) {
+            Path file = dir.resolve("proxy.conf");
+            Files.writeString(
+                    file,
+                    MtlsProxyPeer.config(
+                            env, ports, 22999, MtlsProxyPeer.Variant.OCSP, java.util.Optional.of(responder.url())));
+            ProxyConfig config = ConfigLoader.load(file, Map.of());
+            for (Leg leg : Leg.ALL) {
+                var ocsp = config.listener(leg.id()).orElseThrow().tls().ocsp();
+                if (leg.inbound() == Hop.MTLS) {
+                    assertEquals(io.mtlsproxy.config.OcspCheck.HARD, ocsp.clientCheck(), leg.id());
+                    assertEquals(responder.url(), ocsp.responder().orElseThrow().toString());
+                } else {
+                    assertFalse(ocsp.used(), leg.id());
+                }
+            }
+        }
+    }
+
+    @Test
+    void generatedConfigLoadsWithOneListenerAndRoutePerLeg(@TempDir Path dir) throws Exception {
+        PeerEnvironment env = env(dir);
+        Map<Leg, Integer> ports = ports(21000);
         Path file = dir.resolve("proxy.conf");
         Files.writeString(file, MtlsProxyPeer.config(env, ports, 21999));
 

@@ -33,7 +33,7 @@ public record CertificateEntry(
         sans = List.copyOf(sans);
     }
 
-    static CertificateEntry of(CertificateUse use, ExpiryState state) {
+    public static CertificateEntry of(CertificateUse use, ExpiryState state) {
         X509Certificate c = use.certificate();
         return new CertificateEntry(
                 use.usage(),

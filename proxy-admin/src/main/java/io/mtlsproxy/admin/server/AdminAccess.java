@@ -10,6 +10,7 @@ import io.mtlsproxy.config.IdentityMode;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
+import io.mtlsproxy.config.OcspSettings;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.identity.IdentityPolicy;
 import io.mtlsproxy.core.identity.PeerIdentity;
@@ -86,7 +87,8 @@ public final class AdminAccess {
                 DenyList.EMPTY,
                 true,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                OcspSettings.OFF);
         return new ListenerConfig(
                 "admin",
                 config.bind(),

@@ -205,7 +205,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (IllegalArgumentException e) {
             return text(BAD_REQUEST, e.getMessage());
         }
-        return json(OK, CertsReport.of(inventory.snapshot(), inventory.clock().instant(), states, renewals.statuses()));
+        return json(
+                OK,
+                CertsReport.of(
+                        inventory.snapshot(),
+                        inventory.clock().instant(),
+                        states,
+                        renewals.statuses(),
+                        view.staples()));
     }
 
     private FullHttpResponse clients(Map<String, List<String>> params) {

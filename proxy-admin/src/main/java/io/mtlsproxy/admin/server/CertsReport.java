@@ -3,17 +3,21 @@ package io.mtlsproxy.admin.server;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.mtlsproxy.admin.inventory.CertificateEntry;
+import io.mtlsproxy.admin.inventory.CertificateFacts;
 import io.mtlsproxy.admin.inventory.CrlEntry;
 import io.mtlsproxy.admin.inventory.InventorySnapshot;
 import io.mtlsproxy.admin.json.Rfc3339;
 import io.mtlsproxy.core.renew.RenewalStatus;
 import io.mtlsproxy.core.revocation.FetchedCrl;
+import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.ExpiryState;
+import io.mtlsproxy.core.tls.StapleStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -42,6 +46,16 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
     /** With the {@code renewal} object of every certificate that has a {@code renew} block. */
     static CertsReport of(
             InventorySnapshot snapshot, Instant now, Set<String> states, Collection<RenewalStatus> renewals) {
+        return of(snapshot, now, states, renewals, Map.of());
+    }
+
+    /** And with the {@code ocsp} object of every server certificate a listener staples ({@code staples}: by listener). */
+    static CertsReport of(
+            InventorySnapshot snapshot,
+            Instant now,
+            Set<String> states,
+            Collection<RenewalStatus> renewals,
+            Map<String, List<StapleStatus>> staples) {
         List<Object> entries = new ArrayList<>();
         for (CertificateEntry c : snapshot.certificates()) {
             if (states.isEmpty() || states.contains(c.state().label())) {
@@ -59,7 +73,8 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
                         c.expiresInSeconds(now),
                         c.state().label(),
                         RenewalJson.find(
-                                renewals, c.usage(), c.owner(), c.path().toString())));
+                                renewals, c.usage(), c.owner(), c.path().toString()),
+                        OcspJson.find(staples, c)));
             }
         }
         for (CrlEntry c : snapshot.crls()) {
@@ -117,7 +132,35 @@ record CertsReport(String generatedAt, String evaluatedAt, List<Object> certific
             String notAfter,
             long expiresInSeconds,
             String state,
-            @JsonInclude(JsonInclude.Include.NON_NULL) RenewalJson renewal) {}
+            @JsonInclude(JsonInclude.Include.NON_NULL) RenewalJson renewal,
+            @JsonInclude(JsonInclude.Include.NON_NULL) OcspJson ocsp) {}
+
+    /**
+     * A stapled certificate's OCSP: {@code state} fresh, stale or missing; the last good response's
+     * {@code cert_status}, {@code this_update} and {@code next_update}; the last fetch's error (null when it worked).
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record OcspJson(String state, String certStatus, String thisUpdate, String nextUpdate, String lastError) {
+        static OcspJson find(Map<String, List<StapleStatus>> staples, CertificateEntry c) {
+            if (!CertificateUse.LISTENER_SERVER.equals(c.usage())) {
+                return null;
+            }
+            for (StapleStatus s : staples.getOrDefault(c.owner(), List.of())) {
+                if (CertificateFacts.sha256(s.certificate()).equals(c.sha256())) {
+                    var answer = s.state().answer();
+                    return new OcspJson(
+                            s.state().state(),
+                            answer.map(a -> a.status().label()).orElse(null),
+                            answer.map(a -> Rfc3339.seconds(a.thisUpdate())).orElse(null),
+                            answer.flatMap(a -> a.nextUpdate())
+                                    .map(Rfc3339::seconds)
+                                    .orElse(null),
+                            s.state().lastError().orElse(null));
+                }
+            }
+            return null;
+        }
+    }
 
     /** A file's CRL has {@code path}; a fetched one {@code url}, {@code last_fetch} and {@code last_error}. */
     record Crl(

@@ -3,7 +3,8 @@ package io.mtlsproxy.core.identity;
 /**
  * Why a handshake failed, as DESIGN.md names it; mapped from the TLS alert or exception by core.tls.
  * {@code PROXY_PROTOCOL}: a proxy-protocol listener's connection sent no PROXY header, so no handshake started.
- * {@code DENIED}: a valid client certificate the listener's {@code tls.deny} names.
+ * {@code DENIED}: a valid client certificate the listener's {@code tls.deny} names. {@code OCSP_UNAVAILABLE}: no OCSP
+ * status could be had for a client on a listener with {@code ocsp.client-check = hard}.
  */
 public enum TlsFailureReason {
     NO_CLIENT_CERT,
@@ -17,6 +18,7 @@ public enum TlsFailureReason {
     TIMEOUT,
     PROXY_PROTOCOL,
     DENIED,
+    OCSP_UNAVAILABLE,
     OTHER;
 
     public String label() {

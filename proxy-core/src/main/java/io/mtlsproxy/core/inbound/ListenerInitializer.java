@@ -9,13 +9,13 @@ import io.mtlsproxy.core.net.LingeringClose;
 import io.mtlsproxy.core.renew.acme.ChallengeResponders;
 import io.mtlsproxy.core.timeout.IdleTimeout;
 import io.mtlsproxy.core.tls.HandshakeObserver;
+import io.mtlsproxy.core.tls.ServerSniHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.ssl.SniHandler;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -114,8 +114,8 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             // handshake-timeout bounds the wait for the ClientHello and the handshake alike
             p.addLast(
                     "sni",
-                    new SniHandler(
-                            listener.tls().orElseThrow().sniMapping(),
+                    new ServerSniHandler(
+                            listener.tls().orElseThrow(),
                             limits.handshakeTimeout().toMillis()));
             p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, name));
         }

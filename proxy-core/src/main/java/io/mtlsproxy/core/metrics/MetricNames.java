@@ -24,6 +24,7 @@ public final class MetricNames {
     public static final String UPSTREAM_HEALTH_CHECKS = "mtls_proxy_upstream_health_checks_total";
     public static final String RATE_LIMIT_REQUESTS = "mtls_proxy_rate_limit_requests_total";
     public static final String REVOKED_CONNECTIONS_CLOSED = "mtls_proxy_revoked_connections_closed_total";
+    public static final String OCSP_RESPONSES = "mtls_proxy_ocsp_responses_total";
 
     private MetricNames() {}
 }

@@ -190,6 +190,18 @@ public final class ProxyMetrics {
                 .increment();
     }
 
+    /** An OCSP result: {@code use} = staple or client, {@code result} = good, revoked, unknown or error. */
+    public void ocspResponse(String use, String result) {
+        counter(
+                        "mtls_proxy_ocsp_responses",
+                        "OCSP results: responses fetched for staples, client certificate checks by status",
+                        "use",
+                        use,
+                        "result",
+                        result)
+                .increment();
+    }
+
     public void identityDenied(String route, boolean enforced) {
         counter(
                         "mtls_proxy_identity_denials",

@@ -3,8 +3,10 @@ package io.mtlsproxy.core.reload;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
+import io.mtlsproxy.core.tls.StapleStatus;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the admin plane may see of a running proxy: small, read-only, never blocking a data-path event loop.
@@ -23,6 +25,11 @@ public interface ProxyView {
     List<CrlUse> crls();
 
     ProxyMetrics metrics();
+
+    /** Each listener's OCSP staples (listeners with {@code ocsp.stapling} only), by listener name. */
+    default Map<String, List<StapleStatus>> staples() {
+        return Map.of();
+    }
 
     /** Every route's origins (GET /upstreams): endpoints with their health, in the current snapshot. */
     default List<UpstreamCluster> upstreams() {

@@ -3,11 +3,15 @@ package io.mtlsproxy.core.reload;
 import static java.util.Objects.requireNonNull;
 
 import io.mtlsproxy.config.ConfigLoader;
+import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
+import io.mtlsproxy.core.tls.ServerTls;
+import io.mtlsproxy.core.tls.StapleStatus;
 import io.mtlsproxy.core.upstream.UpstreamCluster;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -51,6 +55,21 @@ public final class ServerView implements ProxyView {
     public List<CertificateUse> certificates() {
         Snapshot current = server.snapshot(); // null until start: the admin endpoint may ask before the bind
         return current == null ? List.of() : current.certificates();
+    }
+
+    @Override
+    public Map<String, List<StapleStatus>> staples() {
+        Snapshot current = server.snapshot();
+        Map<String, List<StapleStatus>> out = new java.util.TreeMap<>();
+        if (current != null) {
+            for (Listener l : current.listeners()) {
+                l.tls()
+                        .map(ServerTls::staples)
+                        .filter(s -> !s.isEmpty())
+                        .ifPresent(s -> out.put(l.config().name(), s));
+            }
+        }
+        return out;
     }
 
     @Override

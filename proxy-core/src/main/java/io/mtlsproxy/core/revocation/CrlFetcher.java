@@ -47,6 +47,10 @@ public final class CrlFetcher implements AutoCloseable {
     private final Map<URI, ScheduledFuture<?>> due = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
     private volatile Consumer<URI> onChange = url -> {};
+    /** OCSP staples share this fetcher's one scheduler thread and its lifetime */
+    private final OcspStapler staples;
+
+    private final ClientOcsp clientOcsp = new ClientOcsp();
 
     private CrlFetcher(boolean refresh) {
         this.scheduler = refresh
@@ -56,6 +60,23 @@ public final class CrlFetcher implements AutoCloseable {
                     return t;
                 })
                 : null;
+        this.staples = new OcspStapler(scheduler);
+    }
+
+    /** The OCSP responses that listeners staple, kept fresh on this fetcher's thread. */
+    public OcspStapler staples() {
+        return staples;
+    }
+
+    /** The OCSP status of client certificates, cached across reloads. */
+    public ClientOcsp clientOcsp() {
+        return clientOcsp;
+    }
+
+    /** Where OCSP results are counted (staples and client checks). */
+    public void countOcspInto(OcspResults results) {
+        staples.countInto(results);
+        clientOcsp.countInto(results);
     }
 
     /** A fetcher that keeps every CRL fresh for a running proxy. */
@@ -196,13 +217,20 @@ public final class CrlFetcher implements AutoCloseable {
         if (earliest == null) {
             return Optional.of(MAX_INTERVAL);
         }
-        long left = Duration.between(now, earliest).toMillis();
-        if (left <= 0) {
+        if (!now.isBefore(earliest)) {
             return Optional.empty();
         }
+        return Optional.of(waitBefore(earliest, now));
+    }
+
+    /**
+     * Halfway to three quarters of the way from now to {@code end}, jittered, between {@link #MIN_INTERVAL} and
+     * {@link #MAX_INTERVAL}: when to fetch again something that is good until {@code end}.
+     */
+    static Duration waitBefore(Instant end, Instant now) {
+        long left = Math.max(0, Duration.between(now, end).toMillis());
         long wait = (long) (left * (0.5 + 0.25 * ThreadLocalRandom.current().nextDouble()));
-        return Optional.of(
-                Duration.ofMillis(Math.max(MIN_INTERVAL.toMillis(), Math.min(MAX_INTERVAL.toMillis(), wait))));
+        return Duration.ofMillis(Math.max(MIN_INTERVAL.toMillis(), Math.min(MAX_INTERVAL.toMillis(), wait)));
     }
 
     @Override
@@ -210,5 +238,6 @@ public final class CrlFetcher implements AutoCloseable {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
+        clientOcsp.close();
     }
 }

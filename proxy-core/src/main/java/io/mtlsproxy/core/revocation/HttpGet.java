@@ -9,8 +9,9 @@ import java.net.URI;
 import java.time.Duration;
 
 /**
- * One blocking HTTP GET of a small document (a CRL), with connect and read timeouts and a size cap. Blocking on
- * purpose: it runs on the fetcher's own thread or on a start or reload thread, never on an event loop.
+ * One blocking HTTP GET of a small document (a CRL), or POST of a small request (OCSP), with connect and read
+ * timeouts and a size cap. Blocking on purpose: it runs on the fetcher's own thread, on a start or reload thread or
+ * on the OCSP client-check executor, never on an event loop.
  */
 final class HttpGet {
     static final int MAX_BYTES = 32 * 1024 * 1024;
@@ -18,12 +19,30 @@ final class HttpGet {
     private HttpGet() {}
 
     static byte[] fetch(URI url, Duration timeout) throws IOException {
+        return exchange(url, timeout, null, null);
+    }
+
+    /** POSTs {@code body} as {@code contentType} and returns the answer's body. */
+    static byte[] post(URI url, String contentType, byte[] body, Duration timeout) throws IOException {
+        return exchange(url, timeout, contentType, body);
+    }
+
+    private static byte[] exchange(URI url, Duration timeout, String contentType, byte[] body) throws IOException {
         HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection(Proxy.NO_PROXY);
         c.setConnectTimeout((int) timeout.toMillis());
         c.setReadTimeout((int) timeout.toMillis());
         c.setInstanceFollowRedirects(false); // a redirect to https or elsewhere is the publisher's mistake: say so
         c.setUseCaches(false);
         try {
+            if (body != null) {
+                c.setRequestMethod("POST");
+                c.setDoOutput(true);
+                c.setRequestProperty("Content-Type", contentType);
+                c.setFixedLengthStreamingMode(body.length);
+                try (java.io.OutputStream out = c.getOutputStream()) {
+                    out.write(body);
+                }
+            }
             int status = c.getResponseCode();
             if (status != 200) {
                 throw new IOException("HTTP " + status + " from " + url);

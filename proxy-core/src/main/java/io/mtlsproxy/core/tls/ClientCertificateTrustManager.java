@@ -24,10 +24,17 @@ final class ClientCertificateTrustManager extends OneSidedTrustManager implement
     private final SslProvider provider;
     private final X509Certificate[] acceptedIssuers;
     private final ClientDenyList deny;
+    private final ClientOcspCheck ocsp;
 
     ClientCertificateTrustManager(
-            TrustAnchors anchors, int verifyDepth, boolean optional, SslProvider provider, ClientDenyList deny) {
+            TrustAnchors anchors,
+            int verifyDepth,
+            boolean optional,
+            SslProvider provider,
+            ClientDenyList deny,
+            ClientOcspCheck ocsp) {
         this.deny = requireNonNull(deny, "deny");
+        this.ocsp = requireNonNull(ocsp, "ocsp");
         this.verifier =
                 new ChainVerifier(requireNonNull(anchors, "anchors"), ChainVerifier.Purpose.CLIENT, verifyDepth);
         this.optional = optional;
@@ -40,6 +47,7 @@ final class ClientCertificateTrustManager extends OneSidedTrustManager implement
     public ClientVerification.Outcome verify(X509Certificate[] chain) {
         try {
             verifyAndCheckDenied(chain);
+            ocsp.check(chain, false); // may run on an event loop (a resumed session): the cache only
             return ClientVerification.Outcome.VERIFIED;
         } catch (CertificateRejectedException e) {
             return ClientVerification.Outcome.failed(e.reason(), e.getMessage());
@@ -50,6 +58,7 @@ final class ClientCertificateTrustManager extends OneSidedTrustManager implement
     void checkClient(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
         try {
             verifyAndCheckDenied(chain);
+            ocsp.check(chain, true); // a delegated task when client-check is on (see ClientOcspCheck)
             if (engine != null) {
                 ClientVerification.record(engine, ClientVerification.Outcome.VERIFIED);
             }

@@ -53,7 +53,9 @@ final class HostGroups {
                                 listener.tls().verifyDepth(),
                                 h.clientAuth() == ClientAuth.OPTIONAL,
                                 provider,
-                                new ClientDenyList(h.deny()))));
+                                new ClientDenyList(h.deny()),
+                                new ClientOcspCheck(
+                                        crls.clientOcsp(), listener.tls().ocsp(), anchors))));
             } catch (ConfigException e) {
                 errors.addAll(e.errors());
             }

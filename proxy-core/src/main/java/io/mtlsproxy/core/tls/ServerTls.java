@@ -13,10 +13,12 @@ import io.mtlsproxy.core.certs.SubjectAltName;
 import io.mtlsproxy.core.identity.ClientVerification;
 import io.mtlsproxy.core.identity.DnsNames;
 import io.mtlsproxy.core.revocation.CrlFetcher;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.DomainWildcardMappingBuilder;
@@ -56,6 +58,8 @@ public final class ServerTls {
     private final Mapping<String, ClientCertificateTrustManager> clientTrust;
     /** a digest of everything that judges a client: CAs, CRLs, deny lists, client-auth, verify-depth, hosts */
     private final byte[] clientTrustDigest;
+    /** OCSP stapling and the executor of client checks (see {@link ListenerOcsp}) */
+    private final ListenerOcsp ocsp;
 
     private ServerTls(
             List<SslContext> contexts,
@@ -63,7 +67,9 @@ public final class ServerTls {
             List<CertificateUse> certificates,
             List<CrlUse> crls,
             Mapping<String, ClientCertificateTrustManager> clientTrust,
-            byte[] clientTrustDigest) {
+            byte[] clientTrustDigest,
+            ListenerOcsp ocsp) {
+        this.ocsp = requireNonNull(ocsp, "ocsp");
         this.contexts = List.copyOf(contexts);
         this.defaultContext = this.contexts.get(0);
         this.sniMapping = requireNonNull(sniMapping, "sniMapping");
@@ -182,14 +188,16 @@ public final class ServerTls {
         }
 
         boolean optional = tls.clientAuth() == ClientAuth.OPTIONAL;
+        ClientOcspCheck ocspCheck = new ClientOcspCheck(crls.clientOcsp(), tls.ocsp(), clientCas);
         ClientCertificateTrustManager trust = clientCas == null
                 ? null
                 : new ClientCertificateTrustManager(
-                        clientCas, tls.verifyDepth(), optional, provider, new ClientDenyList(tls.deny()));
+                        clientCas, tls.verifyDepth(), optional, provider, new ClientDenyList(tls.deny()), ocspCheck);
+        ListenerOcsp.Builder ocsp = ListenerOcsp.builder(tls.ocsp(), provider, keys, crls);
         List<SslContext> contexts = new ArrayList<>();
         for (LoadedKey key : keys) {
             try {
-                SslContext context = newContext(key, protocols, alpnProtocols, trust, tls.clientAuth(), provider);
+                SslContext context = newContext(key, protocols, alpnProtocols, trust, tls.clientAuth(), provider, ocsp);
                 if (trust != null) {
                     ClientVerification.register(context.sessionContext(), trust);
                 }
@@ -206,7 +214,7 @@ public final class ServerTls {
                     groups,
                     keys,
                     k -> (groupTrust, clientAuth) ->
-                            newContext(keys.get(k), protocols, alpnProtocols, groupTrust, clientAuth, provider));
+                            newContext(keys.get(k), protocols, alpnProtocols, groupTrust, clientAuth, provider, ocsp));
         } catch (SSLException | RuntimeException e) {
             errors.add(new ConfigError(
                     listener.source(), prefix + ".hosts", "cannot build the hosts' TLS contexts: " + e.getMessage()));
@@ -246,7 +254,8 @@ public final class ServerTls {
                 inventory,
                 crlUses,
                 hosts.trustBySni(trust),
-                trustDigest(tls, clientCas, hosts));
+                trustDigest(tls, clientCas, hosts),
+                ocsp.build());
     }
 
     private static byte[] trustDigest(ListenerTls tls, TrustAnchors clientCas, HostGroups hosts) {
@@ -290,7 +299,8 @@ public final class ServerTls {
             List<String> alpn,
             ClientCertificateTrustManager trust,
             ClientAuth clientAuth,
-            SslProvider provider)
+            SslProvider provider,
+            ListenerOcsp.Builder ocsp)
             throws SSLException {
         SslContextBuilder b = SslContextBuilder.forServer(key.privateKey(), key.chainArray())
                 .sslProvider(provider)
@@ -308,7 +318,8 @@ public final class ServerTls {
                                     ? io.netty.handler.ssl.ClientAuth.REQUIRE
                                     : io.netty.handler.ssl.ClientAuth.OPTIONAL);
         }
-        return b.build();
+        ocsp.configure(b);
+        return ocsp.register(key, b.build());
     }
 
     /** SNI name → context of the first certificate whose DNS SANs cover it; anything else gets the default. */
@@ -348,6 +359,20 @@ public final class ServerTls {
      */
     public boolean sameClientTrust(ServerTls other) {
         return java.security.MessageDigest.isEqual(clientTrustDigest, other.clientTrustDigest);
+    }
+
+    /**
+     * The SslHandler of one connection that SNI gave {@code context}: with the certificate's current OCSP staple
+     * (fetched beforehand; never fetched here) and, on a listener with OCSP client checks, its certificate check
+     * run as a delegated task off the event loop.
+     */
+    public SslHandler newHandler(SslContext context, ByteBufAllocator alloc) {
+        return ocsp.newHandler(context, alloc);
+    }
+
+    /** The OCSP staple of each server certificate on a listener with stapling, for /certs; else empty. */
+    public List<StapleStatus> staples() {
+        return ocsp.staples();
     }
 
     /** The context of the first certificate: used when the client sends no SNI or an unknown name. */

@@ -16,6 +16,7 @@ import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.Match;
+import io.mtlsproxy.config.OcspSettings;
 import io.mtlsproxy.config.ProxyConfig;
 import io.mtlsproxy.config.ReloadConfig;
 import io.mtlsproxy.config.RenewalConfig;
@@ -65,7 +66,8 @@ public final class TestConfigs {
                 DenyList.EMPTY,
                 true,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                OcspSettings.OFF);
     }
 
     public static ListenerTls mtls(TestPki.Leaf server, Path clientCa, ClientAuth auth, boolean sniHostCheck) {
@@ -87,7 +89,26 @@ public final class TestConfigs {
                 DenyList.EMPTY,
                 true,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                OcspSettings.OFF);
+    }
+
+    /** {@code tls} with this {@code ocsp} block. */
+    public static ListenerTls withOcsp(ListenerTls tls, OcspSettings ocsp) {
+        return new ListenerTls(
+                tls.mode(),
+                tls.clientAuth(),
+                tls.certificates(),
+                tls.clientCa(),
+                tls.crl(),
+                tls.verifyDepth(),
+                tls.protocols(),
+                tls.sniHostCheck(),
+                tls.deny(),
+                tls.closeRevoked(),
+                tls.crlUrl(),
+                tls.hosts(),
+                ocsp);
     }
 
     public static ListenerConfig listener(String name, ListenerTls tls) {

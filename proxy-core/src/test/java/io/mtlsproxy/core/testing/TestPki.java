@@ -8,11 +8,23 @@ import io.mtlsproxy.core.certs.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A throwaway PKI for tests, written under a directory the test owns: CAs, leaves, CRLs as PEM files.
@@ -74,7 +86,10 @@ public final class TestPki {
 
         /** Writes {@code CN.crt} (leaf + intermediates), {@code CN.key} and returns them. */
         public Leaf leaf(String fileName, CertificateSpec spec) {
-            IssuedCertificate issued = authority.issue(spec);
+            return write(fileName, authority.issue(spec));
+        }
+
+        private Leaf write(String fileName, IssuedCertificate issued) {
             try {
                 Path cert = dir.resolve(fileName + ".crt");
                 Path key = dir.resolve(fileName + ".key");
@@ -84,6 +99,42 @@ public final class TestPki {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        /**
+         * As {@link #leaf(String, CertificateSpec)}, with an AuthorityInfoAccess extension naming {@code ocsp} as
+         * the certificate's OCSP responder (the issued certificate re-signed by this CA with the extension added).
+         */
+        public Leaf leaf(String fileName, CertificateSpec spec, URI ocsp) {
+            IssuedCertificate plain = authority.issue(spec);
+            try {
+                X509v3CertificateBuilder b =
+                        new X509v3CertificateBuilder(new JcaX509CertificateHolder(plain.certificate()));
+                b.addExtension(
+                        Extension.authorityInfoAccess,
+                        false,
+                        new AuthorityInformationAccess(
+                                AccessDescription.id_ad_ocsp,
+                                new GeneralName(GeneralName.uniformResourceIdentifier, ocsp.toString())));
+                String algorithm =
+                        authority.privateKey().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+                X509Certificate cert = new JcaX509CertificateConverter()
+                        .getCertificate(b.build(new JcaContentSignerBuilder(algorithm).build(authority.privateKey())));
+                return write(fileName, new IssuedCertificate(cert, plain.privateKey(), plain.issuers()));
+            } catch (IOException | GeneralSecurityException | OperatorCreationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** This CA's private key as PEM on disk, for a test-started responder that signs as the CA. */
+        public Path keyFile() {
+            Path file = dir.resolve(name + "-ca.key");
+            try {
+                Pem.writeKey(file, authority.privateKey());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return file;
         }
 
         /** An intermediate CA under this one. */

@@ -11,6 +11,7 @@ import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.Match;
+import io.mtlsproxy.config.OcspSettings;
 import io.mtlsproxy.config.RequestRules;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.RouteProtocol;
@@ -77,7 +78,8 @@ final class TestConfigs {
                         DenyList.EMPTY,
                         true,
                         Optional.empty(),
-                        List.of()));
+                        List.of(),
+                        OcspSettings.OFF));
     }
 
     /** An mTLS listener: client-ca on line 30, crl on line 31. */
@@ -109,7 +111,8 @@ final class TestConfigs {
                         DenyList.EMPTY,
                         true,
                         Optional.empty(),
-                        List.of()));
+                        List.of(),
+                        OcspSettings.OFF));
     }
 
     private static ListenerConfig listener(String name, ListenerTls tls) {
