@@ -27,6 +27,9 @@ public final class InboundConnection {
     private final String listener;
     private final boolean secure;
     private String sni;
+    /** the identity the handshake recorded; it is set once, when the handshake completes, before any request */
+    private PeerIdentity peer;
+
     private String remoteAddress;
     private PeerIdentity certElementOf;
     private String certElement;
@@ -69,8 +72,15 @@ public final class InboundConnection {
 
     /** The verified (or, with optional client auth, recorded) client certificate; ANONYMOUS when none. */
     public PeerIdentity peer() {
-        PeerIdentity p = channel.attr(PeerIdentity.KEY).get();
-        return p == null ? PeerIdentity.ANONYMOUS : p;
+        PeerIdentity p = peer;
+        if (p == null) {
+            p = channel.attr(PeerIdentity.KEY).get(); // a search of the channel's attributes: once, not per request
+            if (p == null) {
+                return PeerIdentity.ANONYMOUS; // no handshake yet, or none at all: looked up again next time
+            }
+            peer = p;
+        }
+        return p;
     }
 
     /**
