@@ -3,7 +3,6 @@ package io.mtlsproxy.core.forward;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,14 +20,16 @@ final class Deadlines {
         this.loop = loop;
     }
 
-    void startTotal(Optional<Duration> timeout, Runnable onTimeout) {
-        timeout.ifPresent(t -> total = loop.schedule(onTimeout, t.toNanos(), TimeUnit.NANOSECONDS));
+    void startTotal(Duration timeout, Runnable onTimeout) {
+        total = loop.schedule(onTimeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** A try begins: the previous try's timer, if any, is replaced. */
-    void startTry(Optional<Duration> timeout, Runnable onTimeout) {
+    /** A try begins: the previous try's timer, if any, is replaced; a null {@code timeout} sets none. */
+    void startTry(Duration timeout, Runnable onTimeout) {
         tryAnswered();
-        timeout.ifPresent(t -> perTry = loop.schedule(onTimeout, t.toNanos(), TimeUnit.NANOSECONDS));
+        if (timeout != null) {
+            perTry = loop.schedule(onTimeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
     }
 
     /** The response head arrived: the try is over. */

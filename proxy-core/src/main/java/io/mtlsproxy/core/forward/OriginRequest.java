@@ -31,7 +31,7 @@ final class OriginRequest {
             InboundConnection conn,
             boolean bodyless,
             RequestIds ids,
-            String requestId) {
+            CharSequence requestId) {
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
         HttpHeaders h = req.headers();
         HopByHop.strip(h);
@@ -40,7 +40,9 @@ final class OriginRequest {
         }
         ForwardedHeaders.apply(h, route.config().forwardClientCert(), conn, target.host());
         RouteRules rules = route.rules();
-        rules.request().apply(h, conn.peer(), requestId); // rules cannot name the headers the proxy sets here
+        if (!rules.request().isEmpty()) { // rules cannot name the headers the proxy sets here
+            rules.request().apply(h, conn.peer(), requestId);
+        }
         if (requestId != null) { // null: request-id.enabled = false, the proxy adds nothing of its own
             h.set(ids.header(), requestId);
             TraceContext.forward(h);

@@ -10,6 +10,8 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The tries of one {@link Exchange}: each acquires an origin connection under the route's
@@ -68,7 +70,10 @@ final class OriginTries {
             owner.end(none);
         } else {
             attempt.begin();
-            deadlines.startTotal(upstream.policy().requestTimeout(), this::totalTimedOut);
+            // checked here, not in Deadlines: the method references would be made per request even when unused
+            if (upstream.policy().requestTimeout().isPresent()) {
+                deadlines.startTotal(upstream.policy().requestTimeout().get(), this::totalTimedOut);
+            }
             acquire();
         }
     }
@@ -76,7 +81,8 @@ final class OriginTries {
     private void acquire() {
         owner.connecting();
         int thisTry = ++tries;
-        deadlines.startTry(upstream.policy().retries().perTryTimeout(), this::tryTimedOut);
+        Optional<Duration> perTry = upstream.policy().retries().perTryTimeout();
+        deadlines.startTry(perTry.orElse(null), perTry.isPresent() ? this::tryTimedOut : null);
         log.connecting();
         Channel idle = attempt.pollIdle();
         if (idle != null) {

@@ -23,7 +23,7 @@ final class RequestLog {
     private int status;
     private String reason;
     private boolean done;
-    private String requestId;
+    private CharSequence requestId;
     private String userAgent;
     private UpstreamAttempt attempt;
     /** System.nanoTime() stamps of the upstream's steps; 0 until reached */
@@ -51,12 +51,12 @@ final class RequestLog {
     }
 
     /** The request's ID and the client's User-Agent (null when it sent none). */
-    void request(String id, String userAgent) {
+    void request(CharSequence id, String userAgent) {
         this.requestId = id;
         this.userAgent = userAgent;
     }
 
-    String requestId() {
+    CharSequence requestId() {
         return requestId;
     }
 
@@ -142,7 +142,7 @@ final class RequestLog {
                     peer.serial(),
                     reason,
                     conn.awsVpceId(),
-                    requestId,
+                    requestId == null ? null : requestId.toString(),
                     userAgent,
                     conn.tlsVersion(),
                     conn.cipher(),

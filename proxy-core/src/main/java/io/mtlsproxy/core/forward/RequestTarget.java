@@ -69,13 +69,15 @@ record RequestTarget(String host, String uri, String path) {
         return uri.length();
     }
 
-    /** Null when {@code host} is {@code name[:port]} or {@code [ipv6][:port]}; else what is wrong with it. */
+    /**
+     * Null when {@code host} is {@code name[:port]} or {@code [ipv6][:port]}; else what is wrong with it. It runs for
+     * every request, so it checks the parts where they are, by index, without cutting them out.
+     */
     static String hostProblem(String host) {
         if (host.isEmpty()) {
             return "empty";
         }
-        String name = host;
-        String port = null;
+        int portFrom; // where the port's digits start; host.length() when there is no port
         if (host.startsWith("[")) {
             int end = host.indexOf(']');
             if (end < 0) {
@@ -87,26 +89,18 @@ record RequestTarget(String host, String uri, String path) {
                     return "bad IPv6 literal";
                 }
             }
-            if (end + 1 < host.length()) {
-                if (host.charAt(end + 1) != ':') {
-                    return "junk after IPv6 literal";
-                }
-                port = host.substring(end + 2);
+            if (end + 1 < host.length() && host.charAt(end + 1) != ':') {
+                return "junk after IPv6 literal";
             }
-            name = null;
+            portFrom = end + 1 < host.length() ? end + 2 : host.length();
         } else {
             int colon = host.indexOf(':');
-            if (colon >= 0) {
-                name = host.substring(0, colon);
-                port = host.substring(colon + 1);
-            }
-        }
-        if (name != null) {
-            if (name.isEmpty()) {
+            int nameEnd = colon >= 0 ? colon : host.length();
+            if (nameEnd == 0) {
                 return "empty host name";
             }
-            for (int i = 0; i < name.length(); i++) {
-                char c = name.charAt(i);
+            for (int i = 0; i < nameEnd; i++) {
+                char c = host.charAt(i);
                 boolean ok = c >= 'a' && c <= 'z'
                         || c >= 'A' && c <= 'Z'
                         || c >= '0' && c <= '9'
@@ -118,17 +112,23 @@ record RequestTarget(String host, String uri, String path) {
                     return c == '@' ? "userinfo is not allowed" : "bad character in host name";
                 }
             }
+            portFrom = colon >= 0 ? colon + 1 : host.length();
         }
-        if (port != null) {
-            if (port.isEmpty() || port.length() > 5) {
+        boolean hasPort = portFrom < host.length() || host.charAt(host.length() - 1) == ':';
+        if (hasPort) {
+            int digits = host.length() - portFrom;
+            if (digits == 0 || digits > 5) {
                 return "bad port";
             }
-            for (int i = 0; i < port.length(); i++) {
-                if (port.charAt(i) < '0' || port.charAt(i) > '9') {
+            int port = 0;
+            for (int i = portFrom; i < host.length(); i++) {
+                char c = host.charAt(i);
+                if (c < '0' || c > '9') {
                     return "bad port";
                 }
+                port = port * 10 + (c - '0');
             }
-            if (Integer.parseInt(port) > 65535) {
+            if (port > 65535) {
                 return "bad port";
             }
         }

@@ -27,6 +27,10 @@ public final class InboundConnection {
     private final String listener;
     private final boolean secure;
     private String sni;
+    private boolean sniRead;
+    /** the identity the handshake recorded; it is set once, when the handshake completes, before any request */
+    private PeerIdentity peer;
+
     private String remoteAddress;
     private PeerIdentity certElementOf;
     private String certElement;
@@ -60,17 +64,33 @@ public final class InboundConnection {
 
     /** The host name the client sent by SNI, lower case; null when none (or a plain listener). */
     public String sni() {
-        if (sni == null) {
+        if (!sniRead) {
             String sent = channel.attr(HandshakeObserver.SNI).get(); // set once, when the handshake completes
+            if (sent == null && secure && !handshakeDone()) {
+                return null; // not known yet: looked up again next time
+            }
             sni = sent == null ? null : sent.toLowerCase(java.util.Locale.ROOT);
+            sniRead = true; // also when the client sent none: no attribute search per request for it
         }
         return sni;
     }
 
+    private boolean handshakeDone() {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        return ssl != null && ssl.handshakeFuture().isDone();
+    }
+
     /** The verified (or, with optional client auth, recorded) client certificate; ANONYMOUS when none. */
     public PeerIdentity peer() {
-        PeerIdentity p = channel.attr(PeerIdentity.KEY).get();
-        return p == null ? PeerIdentity.ANONYMOUS : p;
+        PeerIdentity p = peer;
+        if (p == null) {
+            p = channel.attr(PeerIdentity.KEY).get(); // a search of the channel's attributes: once, not per request
+            if (p == null) {
+                return PeerIdentity.ANONYMOUS; // no handshake yet, or none at all: looked up again next time
+            }
+            peer = p;
+        }
+        return p;
     }
 
     /**

@@ -44,7 +44,7 @@ public final class HeaderEdits {
     }
 
     /** Remove, then set, then add; {@code peer} counts only when verified. */
-    public void apply(HttpHeaders headers, PeerIdentity peer, String requestId) {
+    public void apply(HttpHeaders headers, PeerIdentity peer, CharSequence requestId) {
         for (AsciiString name : remove) {
             headers.remove(name);
         }
@@ -64,7 +64,7 @@ public final class HeaderEdits {
         }
     }
 
-    private static CharSequence valueOf(Edit e, PeerIdentity peer, String requestId) {
+    private static CharSequence valueOf(Edit e, PeerIdentity peer, CharSequence requestId) {
         if (e.constant != null) {
             return e.constant;
         }
@@ -77,7 +77,7 @@ public final class HeaderEdits {
             if (p instanceof HeaderValue.Literal l) {
                 out.append(l.text());
             } else {
-                String v = Variables.value(((HeaderValue.Variable) p).name(), peer, requestId);
+                CharSequence v = Variables.value(((HeaderValue.Variable) p).name(), peer, requestId);
                 if (v == null) {
                     return null;
                 }

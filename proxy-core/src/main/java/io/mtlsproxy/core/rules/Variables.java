@@ -11,7 +11,7 @@ final class Variables {
      * The value, or null when there is none: the client identity only of a verified certificate (under
      * {@code client-auth = optional} an unverified one is no identity to pass on).
      */
-    static String value(HeaderVariable variable, PeerIdentity peer, String requestId) {
+    static CharSequence value(HeaderVariable variable, PeerIdentity peer, CharSequence requestId) {
         if (variable == HeaderVariable.REQUEST_ID) {
             return requestId;
         }

@@ -8,7 +8,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * unique, not secret: nothing is ever authorized by one.
  */
 final class RandomHex {
-    private static final char[] DIGITS = "0123456789abcdef".toCharArray();
+    private static final byte[] DIGITS = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private RandomHex() {}
 
@@ -21,8 +21,8 @@ final class RandomHex {
         return v;
     }
 
-    /** {@code v} as 16 lowercase hex digits into {@code out} at {@code at}. */
-    static void write(long v, char[] out, int at) {
+    /** {@code v} as 16 lowercase hex digits (ASCII bytes) into {@code out} at {@code at}. */
+    static void write(long v, byte[] out, int at) {
         for (int i = 15; i >= 0; i--) {
             out[at + i] = DIGITS[(int) (v & 0xf)];
             v >>>= 4;

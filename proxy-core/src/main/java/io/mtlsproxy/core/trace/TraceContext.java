@@ -20,37 +20,35 @@ public final class TraceContext {
 
     /**
      * Replaces the request's traceparent with the proxy's (same trace, new span) or starts a trace; returns the
-     * traceparent the origin gets.
+     * traceparent the origin gets, as ASCII bytes the HTTP encoders copy as they are.
      */
-    public static String forward(HttpHeaders headers) {
+    public static AsciiString forward(HttpHeaders headers) {
         Iterator<String> incoming = headers.valueStringIterator(TRACEPARENT); // no list made per request
         String parent = incoming.hasNext() ? incoming.next() : null;
         if (incoming.hasNext()) {
             parent = null; // two parents are none
         }
-        char[] out = new char[LENGTH];
+        byte[] out = new byte[LENGTH];
+        out[0] = '0'; // the proxy speaks version 00, whatever later version it was given
+        out[1] = '0';
+        out[2] = '-';
+        out[35] = '-';
+        RandomHex.write(RandomHex.nonZero(), out, 36);
+        out[52] = '-';
         if (parent != null && valid(parent)) {
-            parent.getChars(0, 36, out, 0); // version, trace ID and the dash after it
-            RandomHex.write(RandomHex.nonZero(), out, 36);
-            out[52] = '-';
-            out[53] = parent.charAt(53);
-            out[54] = parent.charAt(54);
-            out[0] = '0'; // the proxy speaks version 00, whatever later version it was given
-            out[1] = '0';
+            for (int i = 3; i < 35; i++) { // the trace ID, checked ASCII by valid()
+                out[i] = (byte) parent.charAt(i);
+            }
+            out[53] = (byte) parent.charAt(53);
+            out[54] = (byte) parent.charAt(54);
         } else {
             headers.remove(TRACESTATE);
-            out[0] = '0';
-            out[1] = '0';
-            out[2] = '-';
             RandomHex.write(RandomHex.nonZero(), out, 3);
             RandomHex.write(RandomHex.nonZero(), out, 19);
-            out[35] = '-';
-            RandomHex.write(RandomHex.nonZero(), out, 36);
-            out[52] = '-';
             out[53] = '0';
             out[54] = '1';
         }
-        String ours = new String(out);
+        AsciiString ours = new AsciiString(out, false);
         headers.set(TRACEPARENT, ours);
         return ours;
     }
@@ -59,7 +57,7 @@ public final class TraceContext {
      * A version-00 traceparent, or a later version's first 55 characters followed by nothing or a dash (the spec's
      * rule for versions it does not know); version ff is invalid, IDs must be lowercase hex and not all zero.
      */
-    static boolean valid(String p) {
+    static boolean valid(CharSequence p) {
         if (p.length() < LENGTH || p.charAt(2) != '-' || p.charAt(35) != '-' || p.charAt(52) != '-') {
             return false;
         }
@@ -67,13 +65,13 @@ public final class TraceContext {
         if (v00 ? p.length() != LENGTH : p.length() > LENGTH && p.charAt(LENGTH) != '-') {
             return false;
         }
-        if (!isHex(p, 0, 2) || p.startsWith("ff") || !isHex(p, 53, 55)) {
+        if (!isHex(p, 0, 2) || p.charAt(0) == 'f' && p.charAt(1) == 'f' || !isHex(p, 53, 55)) {
             return false;
         }
         return RandomHex.isLowerHex(p, 3, 35) && RandomHex.isLowerHex(p, 36, 52);
     }
 
-    private static boolean isHex(String s, int from, int to) {
+    private static boolean isHex(CharSequence s, int from, int to) {
         for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {

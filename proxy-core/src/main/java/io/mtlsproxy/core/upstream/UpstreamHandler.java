@@ -37,6 +37,11 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     /** The relay of an upstream channel: an attribute lookup instead of a walk along the pipeline. */
     public static UpstreamHandler of(Channel ch) {
+        // the relay is an HTTP/1.1 origin connection's last handler: one step back from the tail, no search
+        ChannelHandlerContext last = ch.pipeline().lastContext();
+        if (last != null && last.handler() instanceof UpstreamHandler relay) {
+            return relay;
+        }
         UpstreamHandler h = ch.attr(KEY).get();
         return h != null ? h : ch.pipeline().get(UpstreamHandler.class);
     }
