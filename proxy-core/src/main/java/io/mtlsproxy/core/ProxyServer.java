@@ -44,6 +44,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +76,9 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
     private final Optional<List<InetSocketAddress>> dnsServers;
     private final ListenerSockets sockets = new ListenerSockets();
     private final ServerView view;
-    private final Object reloadLock = new Object();
+    // A reload reads the configuration and every file it names under this lock. Whoever writes files that must be
+    // read together (a renewal's new key and certificate) holds it too, so no reload sees half of such a pair.
+    private final ReentrantLock reloadLock = new ReentrantLock();
     private final AcmeChallenges acmeChallenges = new AcmeChallenges();
     private final CrlFetcher crlFetcher = CrlFetcher.refreshing();
     private EventLoopGroup workers;
@@ -223,6 +227,11 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
         return acmeChallenges;
     }
 
+    /** Held while a reload reads its files; hold it to replace files a reload must read together. */
+    public Lock reloadLock() {
+        return reloadLock;
+    }
+
     /**
      * Builds a snapshot of {@code next} and makes it current: new handshakes get its TLS contexts, new requests its
      * routes and policies; established connections keep theirs. On failure the running snapshot stays, whole.
@@ -243,7 +252,8 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
     @Override
     public ReloadResult reload(ConfigSource source) {
         requireNonNull(source, "source");
-        synchronized (reloadLock) {
+        reloadLock.lock();
+        try {
             Snapshot old = snapshot;
             if (old == null) {
                 throw new IllegalStateException("not started");
@@ -295,6 +305,8 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
                     },
                     metrics);
             return ReloadResult.success(changed);
+        } finally {
+            reloadLock.unlock();
         }
     }
 

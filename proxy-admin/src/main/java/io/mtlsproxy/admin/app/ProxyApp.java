@@ -98,7 +98,8 @@ public final class ProxyApp implements AutoCloseable {
             renewals = new RenewalScheduler(
                     issuers(proxy),
                     registry.registry(),
-                    () -> reloads.get().reload(Reloader.Trigger.RENEWAL).ok());
+                    () -> reloads.get().reload(Reloader.Trigger.RENEWAL).ok(),
+                    proxy.reloadLock());
             ServerInfo info = new ServerInfo(BuildInfo.current(), reloadFrom, Clock.systemUTC());
             // the admin endpoint comes first, so /readyz answers 503 until every listener is bound
             admin = AdminServer.builder(proxy.view(), registry.registry())

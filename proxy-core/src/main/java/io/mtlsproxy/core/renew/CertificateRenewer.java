@@ -9,18 +9,24 @@ import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.locks.Lock;
 
 /**
  * One renewal attempt, start to end: a fresh key and CSR, the issuer's chain, the proof of that chain, then the
- * key and the certificate written, each by atomic rename, key first (a watcher that sees the new key before the
- * new certificate fails its reload on the mismatch and keeps the running pair). Nothing is written until the
+ * key and the certificate written, each by atomic rename, key first, both under the proxy's reload lock (a reload
+ * between the two renames would see the new key beside the old certificate and fail). Nothing is written until the
  * chain is proven, so a failed attempt leaves the files and the running certificate as they were.
  */
 final class CertificateRenewer {
     private CertificateRenewer() {}
 
-    /** @return the new leaf; with {@code dryRun} it is proven but nothing is written */
-    static X509Certificate renew(RenewalTarget target, Issuer issuer, boolean dryRun) throws IssueException {
+    /**
+     * @param filesLock held while the key and certificate are replaced: the running proxy's reload lock, so that no
+     *     reload reads the new key beside the old certificate (it would fail, and be counted as a failed reload)
+     * @return the new leaf; with {@code dryRun} it is proven but nothing is written
+     */
+    static X509Certificate renew(RenewalTarget target, Issuer issuer, boolean dryRun, Lock filesLock)
+            throws IssueException {
         X509Certificate previous = current(target);
         CsrBuilder.Pending pending = CsrBuilder.build(target.usage(), target.owner(), previous, target.spec());
         List<X509Certificate> chain = issuer.issue(pending.request());
@@ -35,7 +41,12 @@ final class CertificateRenewer {
                 issuer.trustAnchors(),
                 Instant.now());
         if (!dryRun) {
-            write(target, pending, chain);
+            filesLock.lock();
+            try {
+                write(target, pending, chain);
+            } finally {
+                filesLock.unlock();
+            }
         }
         return chain.get(0);
     }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One renewal pass without a running scheduler, for {@code mtls-proxy renew} (cron, or testing a configuration
@@ -52,7 +53,8 @@ public final class RenewalPass {
                     out.add(new Line(t.usage(), t.owner(), issuer, "not-due", "renews at " + at));
                     continue;
                 }
-                X509Certificate leaf = CertificateRenewer.renew(t, issuers.create(t.issuer()), dryRun);
+                X509Certificate leaf =
+                        CertificateRenewer.renew(t, issuers.create(t.issuer()), dryRun, new ReentrantLock());
                 out.add(new Line(
                         t.usage(),
                         t.owner(),

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
@@ -42,6 +43,7 @@ public final class RenewalScheduler implements Renewals, AutoCloseable {
 
     private final Issuers issuers;
     private final BooleanSupplier reload;
+    private final Lock filesLock;
     private final RenewalMetrics metrics;
     private final RandomGenerator random = RandomGenerator.getDefault();
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -57,10 +59,12 @@ public final class RenewalScheduler implements Renewals, AutoCloseable {
 
     /**
      * @param reload reloads the proxy from its files and says whether that worked; it may block (it runs here)
+     * @param filesLock the proxy's reload lock, held while a renewal replaces a key and its certificate
      */
-    public RenewalScheduler(Issuers issuers, MeterRegistry registry, BooleanSupplier reload) {
+    public RenewalScheduler(Issuers issuers, MeterRegistry registry, BooleanSupplier reload, Lock filesLock) {
         this.issuers = requireNonNull(issuers, "issuers");
         this.reload = requireNonNull(reload, "reload");
+        this.filesLock = requireNonNull(filesLock, "filesLock");
         this.metrics = new RenewalMetrics(registry, () -> published.values());
     }
 
@@ -142,7 +146,7 @@ public final class RenewalScheduler implements Renewals, AutoCloseable {
         e.state = RenewalStatus.RENEWING;
         publish();
         try {
-            X509Certificate leaf = CertificateRenewer.renew(t, e.issuer, false);
+            X509Certificate leaf = CertificateRenewer.renew(t, e.issuer, false, filesLock);
             e.lastSuccess = Instant.now();
             e.failures = 0;
             e.lastError = null;

@@ -26,7 +26,9 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -78,7 +80,8 @@ class ExecIssuerTest {
                     -days 1 -extfile "$MTLS_PROXY_CHAIN_OUT.ext" -out "$MTLS_PROXY_CHAIN_OUT" 2>/dev/null
                 test "$MTLS_PROXY_OWNER" = public && test "$MTLS_PROXY_USAGE" = listener-server
                 """.formatted(ca.dir()));
-        X509Certificate renewed = CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false);
+        X509Certificate renewed =
+                CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false, new ReentrantLock());
 
         X509Certificate onDisk = PkiFiles.firstCertificate(target.certFile());
         assertEquals(renewed, onDisk);
@@ -91,11 +94,44 @@ class ExecIssuerTest {
     }
 
     @Test
+    void whileAReloadHoldsTheLockTheKeyAndCertificateStayAsTheyWereThenBothChangeTogether() throws Exception {
+        Path script = script("sign-held.sh", """
+                #!/bin/sh
+                set -e
+                printf 'subjectAltName=DNS:api.example.com,DNS:www.example.com\\n' > "$MTLS_PROXY_CHAIN_OUT.ext"
+                openssl x509 -req -in "$MTLS_PROXY_CSR" -CA %1$s/ca.crt -CAkey %1$s/ca.key -CAcreateserial \\
+                    -days 1 -extfile "$MTLS_PROXY_CHAIN_OUT.ext" -out "$MTLS_PROXY_CHAIN_OUT" 2>/dev/null
+                """.formatted(ca.dir()));
+        ReentrantLock reloading = new ReentrantLock();
+        reloading.lock(); // a reload is reading the files
+        CompletableFuture<X509Certificate> renewal = CompletableFuture.supplyAsync(() -> {
+            try {
+                return CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false, reloading);
+            } catch (IssueException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!reloading.hasQueuedThreads() && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the issuer has answered: the renewal waits to write
+        }
+        assertTrue(reloading.hasQueuedThreads(), "the renewal waits for the reload");
+        assertArrayEquals(keyBefore, Files.readAllBytes(target.keyFile()), "no new key beside the old certificate");
+        assertArrayEquals(certBefore, Files.readAllBytes(target.certFile()));
+        reloading.unlock();
+
+        X509Certificate renewed = renewal.get(20, TimeUnit.SECONDS);
+        assertEquals(renewed, PkiFiles.firstCertificate(target.certFile()));
+        assertTrue(KeyAlgorithm.isPair(renewed.getPublicKey(), PkiFiles.privateKey(target.keyFile())));
+    }
+
+    @Test
     void garbageInTheChainFileIsRefusedAndNothingChanges() throws Exception {
         Path script = script("garbage.sh", "#!/bin/sh\necho 'not a certificate' > \"$MTLS_PROXY_CHAIN_OUT\"\n");
         IssueException e = assertThrows(
                 IssueException.class,
-                () -> CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false));
+                () -> CertificateRenewer.renew(
+                        target, issuer(script, Duration.ofSeconds(20)), false, new ReentrantLock()));
         assertTrue(e.getMessage().contains("holds no readable PEM certificate"), e.getMessage());
         assertFilesUnchanged();
     }
@@ -106,7 +142,8 @@ class ExecIssuerTest {
         long start = System.nanoTime();
         IssueException e = assertThrows(
                 IssueException.class,
-                () -> CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(1)), false));
+                () -> CertificateRenewer.renew(
+                        target, issuer(script, Duration.ofSeconds(1)), false, new ReentrantLock()));
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "killed at its timeout");
         assertTrue(e.getMessage().contains("no answer within 1 s (killed)"), e.getMessage());
         assertTrue(e.getMessage().contains("stderr: waiting for the HSM"), e.getMessage());
@@ -118,7 +155,8 @@ class ExecIssuerTest {
         Path script = script("fail.sh", "#!/bin/sh\necho 'vault: permission denied' >&2\nexit 3\n");
         IssueException e = assertThrows(
                 IssueException.class,
-                () -> CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false));
+                () -> CertificateRenewer.renew(
+                        target, issuer(script, Duration.ofSeconds(20)), false, new ReentrantLock()));
         assertTrue(e.getMessage().endsWith("exited 3; stderr: vault: permission denied"), e.getMessage());
         assertFilesUnchanged();
     }
@@ -135,7 +173,8 @@ class ExecIssuerTest {
         Path script = script("other-key.sh", "#!/bin/sh\ncp " + otherPem + " \"$MTLS_PROXY_CHAIN_OUT\"\n");
         IssueException e = assertThrows(
                 IssueException.class,
-                () -> CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false));
+                () -> CertificateRenewer.renew(
+                        target, issuer(script, Duration.ofSeconds(20)), false, new ReentrantLock()));
         assertTrue(e.getMessage().contains("for another key"), e.getMessage());
         assertFilesUnchanged();
     }
@@ -150,7 +189,8 @@ class ExecIssuerTest {
                 """.formatted(ca.dir()));
         IssueException e = assertThrows(
                 IssueException.class,
-                () -> CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false));
+                () -> CertificateRenewer.renew(
+                        target, issuer(script, Duration.ofSeconds(20)), false, new ReentrantLock()));
         assertTrue(e.getMessage().contains("lacks DNS:www.example.com"), e.getMessage());
         assertFilesUnchanged();
     }
