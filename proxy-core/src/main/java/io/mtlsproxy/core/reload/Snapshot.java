@@ -127,9 +127,20 @@ public final class Snapshot {
      * that {@code next} did not carry over, and close the busy ones when their exchange ends.
      */
     public void retire(Snapshot next) {
+        // a cluster belongs to one route name: a route that kept its cluster kept its endpoints
+        List<UpstreamEndpoint> candidates = new ArrayList<>();
+        for (Route r : routes.values()) {
+            Route after = next.routes.get(r.name());
+            if (after == null || after.upstream() != r.upstream()) {
+                candidates.addAll(r.upstream().endpoints());
+            }
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
         Set<UpstreamEndpoint> kept = Collections.newSetFromMap(new IdentityHashMap<>());
         kept.addAll(next.endpoints());
-        for (UpstreamEndpoint e : endpoints()) {
+        for (UpstreamEndpoint e : candidates) {
             if (!kept.contains(e)) {
                 e.retire();
             }

@@ -35,6 +35,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,8 @@ public final class SnapshotBuilder {
     private final CrlFetcher crls;
     /** server keys of the last build, by file contents: a reload reads only the certificates that changed */
     private final KeyCache keys = new KeyCache();
+    /** each route's identity policy as text by configuration object, as of the last build (reload thread only) */
+    private Map<RouteConfig, String> policyTexts = new IdentityHashMap<>();
 
     public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns) {
         this(ejection, dns, CrlFetcher.once());
@@ -99,7 +102,7 @@ public final class SnapshotBuilder {
                         "empty (expected: at least one host:port)"));
                 continue;
             }
-            Optional<FileDigest> files = FileDigest.of(rc.upstream());
+            Optional<FileDigest> files = RouteCarryOver.upstreamFiles(previous, rc);
             Optional<UpstreamCluster> kept = ClusterCarryOver.unchanged(previous, rc, files);
             UpstreamCluster cluster;
             if (kept.isPresent()) {
@@ -119,6 +122,12 @@ public final class SnapshotBuilder {
                 cluster = ClusterCarryOver.reusable(previous, rc, tls).orElseGet(() -> newCluster(rc, upstreamTls));
             }
             files.ifPresent(f -> upstreamFiles.put(rc.name(), f));
+            Optional<Route> whole = RouteCarryOver.whole(previous, rc, cluster);
+            if (whole.isPresent()) {
+                routesKept++;
+                add(whole.get(), routes, byListener, tcpByListener);
+                continue;
+            }
             Optional<Route> old = previous == null
                     ? Optional.empty()
                     : Optional.ofNullable(previous.routes().get(rc.name()));
@@ -131,10 +140,7 @@ public final class SnapshotBuilder {
             }
             Route route =
                     new Route(rc, samePolicy ? old.get().policy() : IdentityPolicy.of(rc.clientIdentity()), cluster);
-            routes.put(rc.name(), route);
-            (rc.protocol() == RouteProtocol.TCP ? tcpByListener : byListener)
-                    .computeIfAbsent(rc.listener(), k -> new ArrayList<>())
-                    .add(route);
+            add(route, routes, byListener, tcpByListener);
         }
         Optional<TicketKeys> tickets = ticketKeys(config, errors);
         Map<String, String> policies = routePolicies(config);
@@ -166,13 +172,18 @@ public final class SnapshotBuilder {
                 }
                 inputs.ifPresent(i -> tlsInputs.put(lc.name(), i));
             }
+            Listener previousListener = previous == null ? null : previous.listener(lc.name());
             listeners.put(
                     lc.name(),
                     new Listener(
                             lc,
                             tls,
-                            Router.of(byListener.getOrDefault(lc.name(), List.of())),
-                            Router.of(tcpByListener.getOrDefault(lc.name(), List.of()))));
+                            Router.of(
+                                    byListener.getOrDefault(lc.name(), List.of()),
+                                    previousListener == null ? null : previousListener.router()),
+                            Router.of(
+                                    tcpByListener.getOrDefault(lc.name(), List.of()),
+                                    previousListener == null ? null : previousListener.tcpRouter())));
         }
         KeyCache.Counts keyCounts = keys.finish(config.listeners().stream()
                 .flatMap(l -> l.tls().certificates().stream())
@@ -183,6 +194,17 @@ public final class SnapshotBuilder {
         BuildCounts counts = new BuildCounts(
                 routes.size() - routesKept, routesKept, tlsBuilt, tlsKept, keyCounts.loaded(), keyCounts.reused());
         return new Snapshot(config, listeners, routes, new Snapshot.Inputs(tlsInputs, upstreamFiles), counts);
+    }
+
+    private static void add(
+            Route route,
+            Map<String, Route> routes,
+            Map<String, List<Route>> byListener,
+            Map<String, List<Route>> tcpByListener) {
+        routes.put(route.name(), route);
+        (route.config().protocol() == RouteProtocol.TCP ? tcpByListener : byListener)
+                .computeIfAbsent(route.config().listener(), k -> new ArrayList<>())
+                .add(route);
     }
 
     /** The fleet's shared ticket keys, read once per build; they need BoringSSL to be installed. */
@@ -206,18 +228,22 @@ public final class SnapshotBuilder {
 
     /**
      * The identity policy of every route of each listener, as text: a ticket is bound to it (see TicketKeys), and
-     * a listener's TLS is kept over a reload only when it is unchanged. One pass over the routes.
+     * a listener's TLS is kept over a reload only when it is unchanged. One pass over the routes; the same
+     * configuration object as in the last build (an unchanged route file) reuses its text: printing ten thousand
+     * policies was most of the work.
      */
-    private static Map<String, String> routePolicies(ProxyConfig config) {
+    private Map<String, String> routePolicies(ProxyConfig config) {
+        Map<RouteConfig, String> texts = new IdentityHashMap<>();
         Map<String, StringBuilder> byListener = new HashMap<>();
         for (RouteConfig rc : config.routes()) {
-            byListener
-                    .computeIfAbsent(rc.listener(), k -> new StringBuilder())
-                    .append(rc.name())
-                    .append('=')
-                    .append(rc.clientIdentity())
-                    .append(';');
+            String text = policyTexts.get(rc);
+            if (text == null) {
+                text = rc.name() + '=' + rc.clientIdentity() + ';';
+            }
+            texts.put(rc, text);
+            byListener.computeIfAbsent(rc.listener(), k -> new StringBuilder()).append(text);
         }
+        policyTexts = texts;
         Map<String, String> policies = new HashMap<>();
         byListener.forEach((listener, text) -> policies.put(listener, text.toString()));
         return policies;

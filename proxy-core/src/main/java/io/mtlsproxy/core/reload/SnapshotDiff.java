@@ -77,7 +77,8 @@ public final class SnapshotDiff {
                 changed.add("routes." + n.name() + " (added)");
             } else if (!SameMeaning.test(o, n)) {
                 changed.add("routes." + n.name());
-            } else if (!upstreamCertificates(old, n.name()).equals(upstreamCertificates(next, n.name()))) {
+            } else if (!sameCluster(old, next, n.name())
+                    && !upstreamCertificates(old, n.name()).equals(upstreamCertificates(next, n.name()))) {
                 changed.add("routes." + n.name() + ".upstream.tls");
             }
         }
@@ -93,6 +94,13 @@ public final class SnapshotDiff {
         Map<String, RouteConfig> map = new HashMap<>();
         routes.forEach(r -> map.put(r.name(), r));
         return map;
+    }
+
+    /** A cluster carried over keeps its TLS material: its certificates need no comparison. */
+    private static boolean sameCluster(Snapshot old, Snapshot next, String route) {
+        Route a = old.routes().get(route);
+        Route b = next.routes().get(route);
+        return a != null && b != null && a.upstream() == b.upstream();
     }
 
     /** The certificates of a route's upstream TLS, empty without it (or when the snapshot has no such route). */

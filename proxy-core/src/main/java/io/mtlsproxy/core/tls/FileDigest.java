@@ -1,9 +1,8 @@
 package io.mtlsproxy.core.tls;
 
 import io.mtlsproxy.config.FileRef;
+import io.mtlsproxy.config.RecordParts;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
@@ -56,21 +55,10 @@ public record FileDigest(String hex) {
             c.forEach(v -> collect(v, into));
         } else if (value instanceof Map<?, ?> m) {
             m.values().forEach(v -> collect(v, into));
-        } else if (value != null && value.getClass().isRecord()) {
-            for (RecordComponent c : value.getClass().getRecordComponents()) {
-                collect(component(c, value), into);
+        } else if (value instanceof Record r) {
+            for (int i = 0, n = RecordParts.count(r); i < n; i++) {
+                collect(RecordParts.value(r, i), into);
             }
-        }
-    }
-
-    private static Object component(RecordComponent c, Object record) {
-        try {
-            var accessor = c.getAccessor();
-            accessor.setAccessible(true);
-            return accessor.invoke(record);
-        } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new IllegalStateException(
-                    "cannot read " + c.getName() + " of " + record.getClass().getName(), e);
         }
     }
 
