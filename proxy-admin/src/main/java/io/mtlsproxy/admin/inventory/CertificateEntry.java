@@ -33,7 +33,25 @@ public record CertificateEntry(
         sans = List.copyOf(sans);
     }
 
-    static CertificateEntry of(CertificateUse use, ExpiryState state) {
+    /**
+     * The entry of {@code use}; the certificate's facts are taken from {@code earlier} (an entry of the same
+     * certificate object, or null) rather than derived again.
+     */
+    static CertificateEntry of(CertificateUse use, ExpiryState state, CertificateEntry earlier) {
+        if (earlier != null) {
+            return new CertificateEntry(
+                    use.usage(),
+                    use.owner(),
+                    use.path(),
+                    earlier.subject,
+                    earlier.issuer,
+                    earlier.serial,
+                    earlier.sans,
+                    earlier.sha256,
+                    earlier.notBefore,
+                    earlier.notAfter,
+                    state);
+        }
         X509Certificate c = use.certificate();
         return new CertificateEntry(
                 use.usage(),
