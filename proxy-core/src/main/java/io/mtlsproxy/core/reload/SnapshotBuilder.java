@@ -35,7 +35,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +56,6 @@ public final class SnapshotBuilder {
     private final CrlFetcher crls;
     /** server keys of the last build, by file contents: a reload reads only the certificates that changed */
     private final KeyCache keys = new KeyCache();
-    /** each route's identity policy as text by configuration object, as of the last build (reload thread only) */
-    private Map<RouteConfig, String> policyTexts = new IdentityHashMap<>();
 
     public SnapshotBuilder(EjectionPolicy ejection, OriginDns dns) {
         this(ejection, dns, CrlFetcher.once());
@@ -228,22 +225,18 @@ public final class SnapshotBuilder {
 
     /**
      * The identity policy of every route of each listener, as text: a ticket is bound to it (see TicketKeys), and
-     * a listener's TLS is kept over a reload only when it is unchanged. One pass over the routes; the same
-     * configuration object as in the last build (an unchanged route file) reuses its text: printing ten thousand
-     * policies was most of the work.
+     * a listener's TLS is kept over a reload only when it is unchanged. One pass over the routes.
      */
-    private Map<String, String> routePolicies(ProxyConfig config) {
-        Map<RouteConfig, String> texts = new IdentityHashMap<>();
+    private static Map<String, String> routePolicies(ProxyConfig config) {
         Map<String, StringBuilder> byListener = new HashMap<>();
         for (RouteConfig rc : config.routes()) {
-            String text = policyTexts.get(rc);
-            if (text == null) {
-                text = rc.name() + '=' + rc.clientIdentity() + ';';
-            }
-            texts.put(rc, text);
-            byListener.computeIfAbsent(rc.listener(), k -> new StringBuilder()).append(text);
+            byListener
+                    .computeIfAbsent(rc.listener(), k -> new StringBuilder())
+                    .append(rc.name())
+                    .append('=')
+                    .append(rc.clientIdentity())
+                    .append(';');
         }
-        policyTexts = texts;
         Map<String, String> policies = new HashMap<>();
         byListener.forEach((listener, text) -> policies.put(listener, text.toString()));
         return policies;
