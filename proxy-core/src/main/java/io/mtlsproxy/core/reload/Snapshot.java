@@ -38,9 +38,9 @@ public final class Snapshot {
      * digest of the files each route's upstream names.
      */
     record Inputs(Map<String, ListenerTlsCarryOver.Inputs> listenerTls, Map<String, FileDigest> upstreamFiles) {
-        Inputs {
-            listenerTls = Map.copyOf(listenerTls);
-            upstreamFiles = Map.copyOf(upstreamFiles);
+        Inputs { // the builder hands over maps it no longer touches: wrapped, not copied (10,000 entries)
+            listenerTls = Collections.unmodifiableMap(listenerTls);
+            upstreamFiles = Collections.unmodifiableMap(upstreamFiles);
         }
     }
 

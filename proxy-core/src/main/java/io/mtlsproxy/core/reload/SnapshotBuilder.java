@@ -35,10 +35,12 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,8 +88,10 @@ public final class SnapshotBuilder {
         Map<String, List<Route>> byListener = new HashMap<>();
         Map<String, List<Route>> tcpByListener = new HashMap<>();
         int routesKept = 0;
+        Set<String> listenerNames = new HashSet<>();
+        config.listeners().forEach(l -> listenerNames.add(l.name()));
         for (RouteConfig rc : config.routes()) {
-            if (config.listener(rc.listener()).isEmpty()) {
+            if (!listenerNames.contains(rc.listener())) {
                 errors.add(new ConfigError(
                         rc.source(), "routes." + rc.name() + ".listener", "unknown listener " + rc.listener()));
                 continue;

@@ -9,7 +9,6 @@ import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tls.CertificateUse;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,10 +68,10 @@ public final class SnapshotDiff {
             }
         }
         // by name: ten thousand routes are compared in one pass, not each against every other
-        Map<String, RouteConfig> before = byName(old.config().routes());
-        Map<String, RouteConfig> after = byName(next.config().routes());
+        Map<String, Route> before = old.routes();
+        Map<String, Route> after = next.routes();
         for (RouteConfig n : next.config().routes()) {
-            RouteConfig o = before.get(n.name());
+            RouteConfig o = before.containsKey(n.name()) ? before.get(n.name()).config() : null;
             if (o == null) {
                 changed.add("routes." + n.name() + " (added)");
             } else if (!SameMeaning.test(o, n)) {
@@ -88,12 +87,6 @@ public final class SnapshotDiff {
             }
         }
         return changed;
-    }
-
-    private static Map<String, RouteConfig> byName(List<RouteConfig> routes) {
-        Map<String, RouteConfig> map = new HashMap<>();
-        routes.forEach(r -> map.put(r.name(), r));
-        return map;
     }
 
     /** A cluster carried over keeps its TLS material: its certificates need no comparison. */
