@@ -2,6 +2,7 @@ package io.mtlsproxy.core.reload;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.Endpoint;
@@ -233,12 +234,13 @@ public final class SnapshotBuilder {
      */
     private static Map<String, String> routePolicies(ProxyConfig config) {
         Map<String, StringBuilder> byListener = new HashMap<>();
+        Map<ClientIdentity, String> texts = new HashMap<>(); // most routes share a few policies: print each once
         for (RouteConfig rc : config.routes()) {
             byListener
                     .computeIfAbsent(rc.listener(), k -> new StringBuilder())
                     .append(rc.name())
                     .append('=')
-                    .append(rc.clientIdentity())
+                    .append(texts.computeIfAbsent(rc.clientIdentity(), String::valueOf))
                     .append(';');
         }
         Map<String, String> policies = new HashMap<>();
