@@ -33,25 +33,7 @@ public record CertificateEntry(
         sans = List.copyOf(sans);
     }
 
-    /**
-     * The entry of {@code use}; the certificate's facts are taken from {@code earlier} (an entry of the same
-     * certificate object, or null) rather than derived again.
-     */
-    static CertificateEntry of(CertificateUse use, ExpiryState state, CertificateEntry earlier) {
-        if (earlier != null) {
-            return new CertificateEntry(
-                    use.usage(),
-                    use.owner(),
-                    use.path(),
-                    earlier.subject,
-                    earlier.issuer,
-                    earlier.serial,
-                    earlier.sans,
-                    earlier.sha256,
-                    earlier.notBefore,
-                    earlier.notAfter,
-                    state);
-        }
+    static CertificateEntry of(CertificateUse use, ExpiryState state) {
         X509Certificate c = use.certificate();
         return new CertificateEntry(
                 use.usage(),
@@ -64,6 +46,28 @@ public record CertificateEntry(
                 CertificateFacts.sha256(c),
                 c.getNotBefore().toInstant(),
                 c.getNotAfter().toInstant(),
+                state);
+    }
+
+    /**
+     * The entry of {@code use}, its certificate's facts taken from {@code earlier} (an entry of the same certificate
+     * object, or null) rather than derived again.
+     */
+    static CertificateEntry of(CertificateUse use, ExpiryState state, CertificateEntry earlier) {
+        if (earlier == null) {
+            return of(use, state);
+        }
+        return new CertificateEntry(
+                use.usage(),
+                use.owner(),
+                use.path(),
+                earlier.subject,
+                earlier.issuer,
+                earlier.serial,
+                earlier.sans,
+                earlier.sha256,
+                earlier.notBefore,
+                earlier.notAfter,
                 state);
     }
 
