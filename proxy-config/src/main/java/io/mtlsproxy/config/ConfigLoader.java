@@ -135,6 +135,7 @@ public final class ConfigLoader {
         watch(admin);
         listenerConfigs.forEach(this::watch);
         routeConfigs.forEach(this::watch);
+        ContentHashes.SHARED.retainOnly(watched);
         return new ProxyConfig(
                 absolute(file),
                 admin,

@@ -1,10 +1,6 @@
 package io.mtlsproxy.config;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -26,15 +22,12 @@ final class RouteFileCache {
 
     private final Map<Path, Entry> entries = new ConcurrentHashMap<>();
 
-    /** The SHA-256 of the file's content, or empty when it cannot be read now (the parser then says why). */
+    /**
+     * The SHA-256 of the file's content, or empty when it cannot be read now (the parser then says why). Read
+     * again only when the file may have changed: see {@link ContentHashes}.
+     */
     static Optional<byte[]> digest(Path file) {
-        try {
-            return Optional.of(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return ContentHashes.SHARED.sha256(file);
     }
 
     /** The routes the file held when it had this content, read with the same environment. */

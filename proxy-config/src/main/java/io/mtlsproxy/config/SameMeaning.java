@@ -1,7 +1,5 @@
 package io.mtlsproxy.config;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.RecordComponent;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +43,10 @@ public final class SameMeaning {
             }
             return true;
         }
-        if (a.getClass().isRecord() && a.getClass() == b.getClass()) {
-            for (RecordComponent c : a.getClass().getRecordComponents()) {
-                if (!test(component(c, a), component(c, b))) {
+        if (a instanceof Record ra && a.getClass() == b.getClass()) {
+            Record rb = (Record) b;
+            for (int i = 0, n = RecordParts.count(ra); i < n; i++) {
+                if (!test(RecordParts.value(ra, i), RecordParts.value(rb, i))) {
                     return false;
                 }
             }
@@ -67,16 +66,5 @@ public final class SameMeaning {
             }
         }
         return true;
-    }
-
-    private static Object component(RecordComponent c, Object record) {
-        try {
-            var accessor = c.getAccessor();
-            accessor.setAccessible(true); // package-private records of this module
-            return accessor.invoke(record);
-        } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new IllegalStateException(
-                    "cannot read " + c.getName() + " of " + record.getClass().getName(), e);
-        }
     }
 }

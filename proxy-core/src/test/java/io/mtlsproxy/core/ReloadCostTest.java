@@ -14,6 +14,8 @@ import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.reload.BuildCounts;
 import io.mtlsproxy.core.reload.ReloadResult;
+import io.mtlsproxy.core.routing.Route;
+import io.mtlsproxy.core.routing.Router;
 import io.mtlsproxy.core.testing.RawHttpClient;
 import io.mtlsproxy.core.testing.TestConfigs;
 import io.mtlsproxy.core.testing.TestPki;
@@ -113,7 +115,11 @@ class ReloadCostTest {
     void nothingChangedKeepsEveryContextAndRoute() throws Exception {
         ServerTls before = serverTls();
         List<SslContext> contexts = before.contexts();
+        Route r0 = proxy.snapshot().routes().get("r0");
+        Router router = proxy.snapshot().listener("edge").router();
         ReloadResult r = reload();
+        assertSame(r0, proxy.snapshot().routes().get("r0"), "the same configuration object: the route is kept whole");
+        assertSame(router, proxy.snapshot().listener("edge").router(), "every route kept: so is the routing table");
         assertEquals(List.of(), r.changed());
         assertSame(before, serverTls(), "the listener's TLS (contexts, sessions) is kept");
         assertSame(contexts.get(0), serverTls().contexts().get(0));
@@ -147,12 +153,14 @@ class ReloadCostTest {
 
     @Test
     void aChangedRouteIsTheOnlyOneBuiltAgain() throws Exception {
+        Router router = proxy.snapshot().listener("edge").router();
         routes.set(7, route(7, "/seven/"));
         ServerTls before = serverTls();
         ReloadResult r = reload();
         assertEquals(List.of("routes.r7"), r.changed());
         assertEquals(new BuildCounts(1, 49, 0, 1, 0, 0), proxy.snapshot().counts());
         assertSame(before, serverTls(), "route policies unchanged: the listener's contexts stay");
+        assertNotSame(router, proxy.snapshot().listener("edge").router(), "a changed route: a new routing table");
         try (RawHttpClient c = RawHttpClient.connectTls(
                 proxy.port("edge"), TestTls.client(fx.serverCa.certFile(), null), "web.example.com")) {
             assertEquals(200, c.get("web.example.com", "/seven/").status());

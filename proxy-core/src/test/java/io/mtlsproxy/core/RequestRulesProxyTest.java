@@ -209,6 +209,12 @@ class RequestRulesProxyTest {
         AccessLogEntry e = log.await(x -> x.status() == 429);
         assertEquals("limited", e.route());
         assertTrue(e.reason().contains("rate limit"), e.reason());
+
+        // a reload of the very same configuration keeps unchanged routes whole, but starts limits with full buckets
+        assertTrue(proxy.reload(proxy.snapshot().config()).ok());
+        try (RawHttpClient again = connect(fx.client)) {
+            assertEquals(200, again.get("localhost", "/limited/6").status(), "a reload refills the buckets");
+        }
     }
 
     private static double rateLimit(String result) {

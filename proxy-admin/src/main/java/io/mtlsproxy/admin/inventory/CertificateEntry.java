@@ -49,6 +49,28 @@ public record CertificateEntry(
                 state);
     }
 
+    /**
+     * The entry of {@code use}, its certificate's facts taken from {@code earlier} (an entry of the same certificate
+     * object, or null) rather than derived again.
+     */
+    static CertificateEntry of(CertificateUse use, ExpiryState state, CertificateEntry earlier) {
+        if (earlier == null) {
+            return of(use, state);
+        }
+        return new CertificateEntry(
+                use.usage(),
+                use.owner(),
+                use.path(),
+                earlier.subject,
+                earlier.issuer,
+                earlier.serial,
+                earlier.sans,
+                earlier.sha256,
+                earlier.notBefore,
+                earlier.notAfter,
+                state);
+    }
+
     /** Seconds until notAfter; negative once expired. */
     public long expiresInSeconds(Instant now) {
         return notAfter.getEpochSecond() - now.getEpochSecond();

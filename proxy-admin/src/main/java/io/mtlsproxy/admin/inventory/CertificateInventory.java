@@ -11,12 +11,14 @@ import io.mtlsproxy.core.reload.ProxyView;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 import io.mtlsproxy.core.tls.ExpiryState;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,6 +49,13 @@ public final class CertificateInventory implements AutoCloseable {
     private final Map<CertificateEntry.SeriesKey, Tracked<ExpiryState>> certificates = new HashMap<>();
 
     private final Map<CrlEntry.SeriesKey, Tracked<CrlEntry.State>> crls = new HashMap<>();
+    /**
+     * guarded by this: the entries of the previous evaluation by certificate object. A reload keeps unchanged
+     * certificates as the same objects, and re-deriving names, SANs and fingerprints of a thousand of them was
+     * a sixth of a reload that changed nothing.
+     */
+    private Map<X509Certificate, CertificateEntry> byCertificate = new IdentityHashMap<>();
+
     private final ClientExpiry clientExpiry;
     private ScheduledExecutorService timer;
 
@@ -106,14 +115,18 @@ public final class CertificateInventory implements AutoCloseable {
         ExpiryConfig limits = requireNonNull(thresholds.get(), "thresholds");
         List<CertificateEntry> certs = new ArrayList<>();
         Set<CertificateEntry.SeriesKey> seen = new HashSet<>();
+        Map<X509Certificate, CertificateEntry> evaluated = new IdentityHashMap<>();
         for (CertificateUse use : view.certificates()) {
-            CertificateEntry entry = CertificateEntry.of(use, ExpiryState.of(use.certificate(), now, limits));
+            CertificateEntry entry = CertificateEntry.of(
+                    use, ExpiryState.of(use.certificate(), now, limits), byCertificate.get(use.certificate()));
+            evaluated.put(use.certificate(), entry);
             certs.add(entry);
             if (seen.add(entry.seriesKey())) {
                 trackCertificate(entry, now);
             }
         }
         dropUnseen(certificates, seen, "certificate", true);
+        byCertificate = evaluated;
 
         List<CrlEntry> crlEntries = new ArrayList<>();
         Set<CrlEntry.SeriesKey> seenCrls = new HashSet<>();

@@ -1,5 +1,7 @@
 package io.mtlsproxy.core.reload;
 
+import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tls.CertificateUse;
 import io.mtlsproxy.core.tls.CrlUse;
 import java.security.cert.X509CRL;
@@ -19,8 +21,8 @@ public final class CertificateChanges {
 
     public static List<String> between(Snapshot old, Snapshot next) {
         List<String> lines = new ArrayList<>();
-        Set<Key> before = keys(old.certificates());
-        Set<Key> after = keys(next.certificates());
+        Set<Key> before = keys(changedUses(old, next));
+        Set<Key> after = keys(changedUses(next, old));
         for (Key k : after) {
             if (!before.contains(k)) {
                 lines.add(k.owner() + ": " + k.usage() + " in use: " + describe(k.certificate()));
@@ -38,6 +40,28 @@ public final class CertificateChanges {
             }
         }
         return lines;
+    }
+
+    /**
+     * The certificates of {@code a} whose owner holds other TLS objects in {@code b}: a listener or route that kept
+     * its TLS (the same {@code ServerTls} or cluster) kept its certificates, and a thousand of them need no look.
+     */
+    private static List<CertificateUse> changedUses(Snapshot a, Snapshot b) {
+        List<CertificateUse> uses = new ArrayList<>();
+        for (Listener l : a.listeners()) {
+            Listener other = b.listener(l.config().name());
+            if (l.tls().isPresent()
+                    && (other == null || other.tls().orElse(null) != l.tls().get())) {
+                uses.addAll(l.tls().get().certificates());
+            }
+        }
+        for (Route r : a.routes().values()) {
+            Route other = b.routes().get(r.name());
+            if (r.upstream().tls().isPresent() && (other == null || other.upstream() != r.upstream())) {
+                uses.addAll(r.upstream().tls().get().certificates());
+            }
+        }
+        return uses;
     }
 
     private static String describe(X509Certificate c) {

@@ -38,9 +38,9 @@ public final class Snapshot {
      * digest of the files each route's upstream names.
      */
     record Inputs(Map<String, ListenerTlsCarryOver.Inputs> listenerTls, Map<String, FileDigest> upstreamFiles) {
-        Inputs {
-            listenerTls = Map.copyOf(listenerTls);
-            upstreamFiles = Map.copyOf(upstreamFiles);
+        Inputs { // the builder hands over maps it no longer touches: wrapped, not copied (10,000 entries)
+            listenerTls = Collections.unmodifiableMap(listenerTls);
+            upstreamFiles = Collections.unmodifiableMap(upstreamFiles);
         }
     }
 
@@ -127,9 +127,20 @@ public final class Snapshot {
      * that {@code next} did not carry over, and close the busy ones when their exchange ends.
      */
     public void retire(Snapshot next) {
+        // a cluster belongs to one route name: a route that kept its cluster kept its endpoints
+        List<UpstreamEndpoint> candidates = new ArrayList<>();
+        for (Route r : routes.values()) {
+            Route after = next.routes.get(r.name());
+            if (after == null || after.upstream() != r.upstream()) {
+                candidates.addAll(r.upstream().endpoints());
+            }
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
         Set<UpstreamEndpoint> kept = Collections.newSetFromMap(new IdentityHashMap<>());
         kept.addAll(next.endpoints());
-        for (UpstreamEndpoint e : endpoints()) {
+        for (UpstreamEndpoint e : candidates) {
             if (!kept.contains(e)) {
                 e.retire();
             }

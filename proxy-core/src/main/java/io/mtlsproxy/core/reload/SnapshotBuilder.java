@@ -2,6 +2,7 @@ package io.mtlsproxy.core.reload;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
 import io.mtlsproxy.config.Endpoint;
@@ -35,10 +36,12 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,8 +89,10 @@ public final class SnapshotBuilder {
         Map<String, List<Route>> byListener = new HashMap<>();
         Map<String, List<Route>> tcpByListener = new HashMap<>();
         int routesKept = 0;
+        Set<String> listenerNames = new HashSet<>();
+        config.listeners().forEach(l -> listenerNames.add(l.name()));
         for (RouteConfig rc : config.routes()) {
-            if (config.listener(rc.listener()).isEmpty()) {
+            if (!listenerNames.contains(rc.listener())) {
                 errors.add(new ConfigError(
                         rc.source(), "routes." + rc.name() + ".listener", "unknown listener " + rc.listener()));
                 continue;
@@ -99,7 +104,7 @@ public final class SnapshotBuilder {
                         "empty (expected: at least one host:port)"));
                 continue;
             }
-            Optional<FileDigest> files = FileDigest.of(rc.upstream());
+            Optional<FileDigest> files = RouteCarryOver.upstreamFiles(previous, rc);
             Optional<UpstreamCluster> kept = ClusterCarryOver.unchanged(previous, rc, files);
             UpstreamCluster cluster;
             if (kept.isPresent()) {
@@ -119,6 +124,12 @@ public final class SnapshotBuilder {
                 cluster = ClusterCarryOver.reusable(previous, rc, tls).orElseGet(() -> newCluster(rc, upstreamTls));
             }
             files.ifPresent(f -> upstreamFiles.put(rc.name(), f));
+            Optional<Route> whole = RouteCarryOver.whole(previous, rc, cluster);
+            if (whole.isPresent()) {
+                routesKept++;
+                add(whole.get(), routes, byListener, tcpByListener);
+                continue;
+            }
             Optional<Route> old = previous == null
                     ? Optional.empty()
                     : Optional.ofNullable(previous.routes().get(rc.name()));
@@ -131,10 +142,7 @@ public final class SnapshotBuilder {
             }
             Route route =
                     new Route(rc, samePolicy ? old.get().policy() : IdentityPolicy.of(rc.clientIdentity()), cluster);
-            routes.put(rc.name(), route);
-            (rc.protocol() == RouteProtocol.TCP ? tcpByListener : byListener)
-                    .computeIfAbsent(rc.listener(), k -> new ArrayList<>())
-                    .add(route);
+            add(route, routes, byListener, tcpByListener);
         }
         Optional<TicketKeys> tickets = ticketKeys(config, errors);
         Map<String, String> policies = routePolicies(config);
@@ -166,13 +174,18 @@ public final class SnapshotBuilder {
                 }
                 inputs.ifPresent(i -> tlsInputs.put(lc.name(), i));
             }
+            Listener previousListener = previous == null ? null : previous.listener(lc.name());
             listeners.put(
                     lc.name(),
                     new Listener(
                             lc,
                             tls,
-                            Router.of(byListener.getOrDefault(lc.name(), List.of())),
-                            Router.of(tcpByListener.getOrDefault(lc.name(), List.of()))));
+                            Router.of(
+                                    byListener.getOrDefault(lc.name(), List.of()),
+                                    previousListener == null ? null : previousListener.router()),
+                            Router.of(
+                                    tcpByListener.getOrDefault(lc.name(), List.of()),
+                                    previousListener == null ? null : previousListener.tcpRouter())));
         }
         KeyCache.Counts keyCounts = keys.finish(config.listeners().stream()
                 .flatMap(l -> l.tls().certificates().stream())
@@ -183,6 +196,17 @@ public final class SnapshotBuilder {
         BuildCounts counts = new BuildCounts(
                 routes.size() - routesKept, routesKept, tlsBuilt, tlsKept, keyCounts.loaded(), keyCounts.reused());
         return new Snapshot(config, listeners, routes, new Snapshot.Inputs(tlsInputs, upstreamFiles), counts);
+    }
+
+    private static void add(
+            Route route,
+            Map<String, Route> routes,
+            Map<String, List<Route>> byListener,
+            Map<String, List<Route>> tcpByListener) {
+        routes.put(route.name(), route);
+        (route.config().protocol() == RouteProtocol.TCP ? tcpByListener : byListener)
+                .computeIfAbsent(route.config().listener(), k -> new ArrayList<>())
+                .add(route);
     }
 
     /** The fleet's shared ticket keys, read once per build; they need BoringSSL to be installed. */
@@ -210,12 +234,13 @@ public final class SnapshotBuilder {
      */
     private static Map<String, String> routePolicies(ProxyConfig config) {
         Map<String, StringBuilder> byListener = new HashMap<>();
+        Map<ClientIdentity, String> texts = new HashMap<>(); // most routes share a few policies: print each once
         for (RouteConfig rc : config.routes()) {
             byListener
                     .computeIfAbsent(rc.listener(), k -> new StringBuilder())
                     .append(rc.name())
                     .append('=')
-                    .append(rc.clientIdentity())
+                    .append(texts.computeIfAbsent(rc.clientIdentity(), String::valueOf))
                     .append(';');
         }
         Map<String, String> policies = new HashMap<>();

@@ -9,7 +9,6 @@ import io.mtlsproxy.core.routing.Route;
 import io.mtlsproxy.core.tls.CertificateUse;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,15 +68,16 @@ public final class SnapshotDiff {
             }
         }
         // by name: ten thousand routes are compared in one pass, not each against every other
-        Map<String, RouteConfig> before = byName(old.config().routes());
-        Map<String, RouteConfig> after = byName(next.config().routes());
+        Map<String, Route> before = old.routes();
+        Map<String, Route> after = next.routes();
         for (RouteConfig n : next.config().routes()) {
-            RouteConfig o = before.get(n.name());
+            RouteConfig o = before.containsKey(n.name()) ? before.get(n.name()).config() : null;
             if (o == null) {
                 changed.add("routes." + n.name() + " (added)");
             } else if (!SameMeaning.test(o, n)) {
                 changed.add("routes." + n.name());
-            } else if (!upstreamCertificates(old, n.name()).equals(upstreamCertificates(next, n.name()))) {
+            } else if (!sameCluster(old, next, n.name())
+                    && !upstreamCertificates(old, n.name()).equals(upstreamCertificates(next, n.name()))) {
                 changed.add("routes." + n.name() + ".upstream.tls");
             }
         }
@@ -89,10 +89,11 @@ public final class SnapshotDiff {
         return changed;
     }
 
-    private static Map<String, RouteConfig> byName(List<RouteConfig> routes) {
-        Map<String, RouteConfig> map = new HashMap<>();
-        routes.forEach(r -> map.put(r.name(), r));
-        return map;
+    /** A cluster carried over keeps its TLS material: its certificates need no comparison. */
+    private static boolean sameCluster(Snapshot old, Snapshot next, String route) {
+        Route a = old.routes().get(route);
+        Route b = next.routes().get(route);
+        return a != null && b != null && a.upstream() == b.upstream();
     }
 
     /** The certificates of a route's upstream TLS, empty without it (or when the snapshot has no such route). */

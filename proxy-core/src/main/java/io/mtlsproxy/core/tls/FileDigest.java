@@ -1,11 +1,9 @@
 package io.mtlsproxy.core.tls;
 
+import io.mtlsproxy.config.ContentHashes;
 import io.mtlsproxy.config.FileRef;
-import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.RecordComponent;
+import io.mtlsproxy.config.RecordParts;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -19,7 +17,8 @@ import java.util.Optional;
  * The SHA-256 of the contents of every file a configuration value names ({@link FileRef}s found anywhere in its
  * records, lists, maps and optionals), with their paths. A reload compares it to decide that certificates, keys,
  * CAs and CRLs are unchanged, and keeps what was built from them: reading and hashing a thousand small PEM files
- * costs milliseconds, parsing them and building SslContexts seconds. Blocking file reads: reload thread only.
+ * costs milliseconds, parsing them and building SslContexts seconds; a file whose stat says it did not change is
+ * not even read again ({@link ContentHashes}). Blocking file reads: reload thread only.
  */
 public record FileDigest(String hex) {
     /** The digest of a value that names no file. */
@@ -34,15 +33,13 @@ public record FileDigest(String hex) {
         }
         MessageDigest sha256 = sha256();
         for (FileRef f : files) {
-            byte[] content;
-            try {
-                content = Files.readAllBytes(f.path());
-            } catch (IOException | RuntimeException e) {
+            Optional<byte[]> content = ContentHashes.SHARED.sha256(f.path());
+            if (content.isEmpty()) {
                 return Optional.empty(); // the build that follows reports it at the line that named it
             }
             sha256.update(f.path().toString().getBytes(StandardCharsets.UTF_8));
-            sha256.update(longBytes(content.length));
-            sha256.update(content);
+            sha256.update((byte) 0);
+            sha256.update(content.get());
         }
         return Optional.of(new FileDigest(HexFormat.of().formatHex(sha256.digest())));
     }
@@ -56,30 +53,11 @@ public record FileDigest(String hex) {
             c.forEach(v -> collect(v, into));
         } else if (value instanceof Map<?, ?> m) {
             m.values().forEach(v -> collect(v, into));
-        } else if (value != null && value.getClass().isRecord()) {
-            for (RecordComponent c : value.getClass().getRecordComponents()) {
-                collect(component(c, value), into);
+        } else if (value instanceof Record r) {
+            for (int i = 0, n = RecordParts.count(r); i < n; i++) {
+                collect(RecordParts.value(r, i), into);
             }
         }
-    }
-
-    private static Object component(RecordComponent c, Object record) {
-        try {
-            var accessor = c.getAccessor();
-            accessor.setAccessible(true);
-            return accessor.invoke(record);
-        } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new IllegalStateException(
-                    "cannot read " + c.getName() + " of " + record.getClass().getName(), e);
-        }
-    }
-
-    private static byte[] longBytes(long v) {
-        byte[] b = new byte[8];
-        for (int i = 0; i < 8; i++) {
-            b[i] = (byte) (v >>> (56 - 8 * i));
-        }
-        return b;
     }
 
     private static MessageDigest sha256() {
