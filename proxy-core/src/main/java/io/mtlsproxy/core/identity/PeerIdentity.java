@@ -1,7 +1,6 @@
 package io.mtlsproxy.core.identity;
 
 import io.mtlsproxy.core.certs.CertificateDescription;
-import io.mtlsproxy.core.certs.SubjectAltName;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.security.cert.Certificate;
@@ -68,19 +67,17 @@ public record PeerIdentity(
         if (chain.isEmpty()) {
             return ANONYMOUS;
         }
-        X509Certificate leaf = chain.get(0);
-        List<String> dns = SubjectAltName.values(leaf, SubjectAltName.Kind.DNS);
-        List<String> uris = SubjectAltName.values(leaf, SubjectAltName.Kind.URI);
+        LeafFacts leaf = LeafFacts.of(chain.get(0));
         return new PeerIdentity(
                 chain,
                 verified,
                 verified ? null : verificationError,
-                leaf.getSubjectX500Principal().getName(),
-                dns,
-                uris,
-                sha256Hex(leaf),
-                leaf.getIssuerX500Principal().getName(),
-                leaf.getSerialNumber().toString(16));
+                leaf.subject(),
+                leaf.dnsSans(),
+                leaf.uriSans(),
+                leaf.sha256(),
+                leaf.issuer(),
+                leaf.serial());
     }
 
     /** Lowercase hex SHA-256 of the certificate's DER, without separators. */

@@ -6,6 +6,7 @@ import io.mtlsproxy.core.identity.ClientVerification;
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.identity.TlsFailureReason;
 import io.netty.handler.ssl.SslProvider;
+import java.nio.ByteBuffer;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -25,6 +26,8 @@ final class ClientCertificateTrustManager extends OneSidedTrustManager implement
     private final X509Certificate[] acceptedIssuers;
     private final ClientDenyList deny;
     private final ClientOcspCheck ocsp;
+    /** chains this manager verified: a reconnecting client skips the Java path validation (see VerifiedChains) */
+    private final VerifiedChains verified = new VerifiedChains(VerifiedChains.CAPACITY);
 
     ClientCertificateTrustManager(
             TrustAnchors anchors,
@@ -74,10 +77,14 @@ final class ClientCertificateTrustManager extends OneSidedTrustManager implement
 
     /** The chain first: a deny entry never tells an unknown client that its certificate is known. */
     private void verifyAndCheckDenied(X509Certificate[] chain) throws CertificateRejectedException {
-        try {
-            verifier.verify(chain, Instant.now());
-        } catch (CertificateRejectedException e) {
-            throw e.reason() == TlsFailureReason.REVOKED ? e.about(PeerIdentity.sha256Hex(chain[0])) : e;
+        Instant now = Instant.now();
+        ByteBuffer key = VerifiedChains.keyOf(chain);
+        if (!verified.verified(key, now)) {
+            try {
+                verified.remember(key, verifier.verify(chain, now));
+            } catch (CertificateRejectedException e) {
+                throw e.reason() == TlsFailureReason.REVOKED ? e.about(PeerIdentity.sha256Hex(chain[0])) : e;
+            }
         }
         X509Certificate leaf = chain[0];
         Optional<String> entry = deny.match(leaf);
@@ -88,6 +95,11 @@ final class ClientCertificateTrustManager extends OneSidedTrustManager implement
                             leaf.getSubjectX500Principal().getName())
                     .about(PeerIdentity.sha256Hex(leaf));
         }
+    }
+
+    /** How many verified chains this manager remembers (for tests). */
+    int rememberedChains() {
+        return verified.size();
     }
 
     @Override
