@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.DenyList;
 import io.mtlsproxy.config.ListenerConfig;
+import io.mtlsproxy.config.OcspSettings;
 import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.certs.Pem;
 import io.mtlsproxy.core.identity.ClientVerification;
@@ -83,7 +84,13 @@ class VerifiedChainsTest {
     private static ClientCertificateTrustManager trust(DenyList deny) throws Exception {
         TrustAnchors anchors =
                 TrustAnchors.load(TestConfigs.ref(clientCa.certFile(), "client-ca", 1), Optional.empty());
-        return new ClientCertificateTrustManager(anchors, 2, false, SslProvider.JDK, new ClientDenyList(deny));
+        return new ClientCertificateTrustManager(
+                anchors,
+                2,
+                false,
+                SslProvider.JDK,
+                new ClientDenyList(deny),
+                new ClientOcspCheck(null, OcspSettings.OFF, anchors));
     }
 
     private static X509Certificate[] chainOf(TestPki.Leaf leaf) {
