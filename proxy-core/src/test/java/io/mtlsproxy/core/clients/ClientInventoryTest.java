@@ -49,6 +49,27 @@ class ClientInventoryTest {
     }
 
     @Test
+    void aThousandDistinctClientsWithFiveHundredTrackedKeepTheFiveHundredMostRecent() {
+        CertificateAuthority ca =
+                CertificateAuthority.createRoot("Fleet CA", java.time.Duration.ofDays(30), KeyAlgorithm.EC_P256);
+        ClientInventory inventory = new ClientInventory(500);
+        for (int i = 0; i < 1000; i++) {
+            PeerIdentity peer = PeerIdentity.of(
+                    List.of(ca.issue(CertificateSpec.client("fleet-" + i).build())
+                            .certificate()),
+                    true,
+                    null);
+            inventory.handshake("edge", peer, T0.plusSeconds(i));
+            assertTrue(inventory.size() <= 500, "never more than max-tracked entries");
+        }
+        assertEquals(500, inventory.size());
+        assertEquals(500, inventory.dropped());
+        List<String> kept = subjects(inventory);
+        assertTrue(kept.contains("CN=fleet-500") && kept.contains("CN=fleet-999"), "the most recent are kept");
+        assertTrue(kept.stream().noneMatch(s -> s.equals("CN=fleet-0") || s.equals("CN=fleet-499")), "oldest dropped");
+    }
+
+    @Test
     void oneCertificateOnTwoListenersIsTwoEntries() {
         ClientInventory inventory = new ClientInventory(10);
         inventory.handshake("edge", PEERS.get(0), T0);
