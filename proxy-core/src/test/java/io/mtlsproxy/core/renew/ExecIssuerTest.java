@@ -70,16 +70,21 @@ class ExecIssuerTest {
                 "listener-server", "public", cert, key, spec(), config(dir.resolve("sign.sh"), Duration.ofSeconds(20)));
     }
 
+    /** A signing script as an operator would write it: openssl signs the CSR with the test CA (%1$s: its dir). */
+    private static final String OPENSSL_SIGNS = """
+            #!/bin/sh
+            set -e
+            printf 'subjectAltName=DNS:api.example.com,DNS:www.example.com\\n' > "$MTLS_PROXY_CHAIN_OUT.ext"
+            openssl x509 -req -in "$MTLS_PROXY_CSR" -CA %1$s/ca.crt -CAkey %1$s/ca.key -CAcreateserial \\
+                -days 1 -extfile "$MTLS_PROXY_CHAIN_OUT.ext" -out "$MTLS_PROXY_CHAIN_OUT" 2>/dev/null
+            """;
+
     @Test
     void aRealOpensslSigningScriptRenewsTheCertificateWithAFreshKeyAndTheSameNames() throws Exception {
-        Path script = script("sign.sh", """
-                #!/bin/sh
-                set -e
-                printf 'subjectAltName=DNS:api.example.com,DNS:www.example.com\\n' > "$MTLS_PROXY_CHAIN_OUT.ext"
-                openssl x509 -req -in "$MTLS_PROXY_CSR" -CA %1$s/ca.crt -CAkey %1$s/ca.key -CAcreateserial \\
-                    -days 1 -extfile "$MTLS_PROXY_CHAIN_OUT.ext" -out "$MTLS_PROXY_CHAIN_OUT" 2>/dev/null
-                test "$MTLS_PROXY_OWNER" = public && test "$MTLS_PROXY_USAGE" = listener-server
-                """.formatted(ca.dir()));
+        Path script = script(
+                "sign.sh",
+                OPENSSL_SIGNS.formatted(ca.dir())
+                        + "test \"$MTLS_PROXY_OWNER\" = public && test \"$MTLS_PROXY_USAGE\" = listener-server\n");
         X509Certificate renewed =
                 CertificateRenewer.renew(target, issuer(script, Duration.ofSeconds(20)), false, new ReentrantLock());
 
@@ -95,13 +100,7 @@ class ExecIssuerTest {
 
     @Test
     void whileAReloadHoldsTheLockTheKeyAndCertificateStayAsTheyWereThenBothChangeTogether() throws Exception {
-        Path script = script("sign-held.sh", """
-                #!/bin/sh
-                set -e
-                printf 'subjectAltName=DNS:api.example.com,DNS:www.example.com\\n' > "$MTLS_PROXY_CHAIN_OUT.ext"
-                openssl x509 -req -in "$MTLS_PROXY_CSR" -CA %1$s/ca.crt -CAkey %1$s/ca.key -CAcreateserial \\
-                    -days 1 -extfile "$MTLS_PROXY_CHAIN_OUT.ext" -out "$MTLS_PROXY_CHAIN_OUT" 2>/dev/null
-                """.formatted(ca.dir()));
+        Path script = script("sign-held.sh", OPENSSL_SIGNS.formatted(ca.dir()));
         ReentrantLock reloading = new ReentrantLock();
         reloading.lock(); // a reload is reading the files
         CompletableFuture<X509Certificate> renewal = CompletableFuture.supplyAsync(() -> {
