@@ -98,83 +98,73 @@ class BodyRetriesTest {
                 .timeout(Duration.ofSeconds(20));
     }
 
-    private static HttpResponse<String> send(HttpClient client, HttpRequest request) throws Exception {
-        return client.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    @Test
-    void aPostOf10KibIsSentAgainWholeToTheNextOriginAfterAReset() throws Exception {
-        byte[] body = body(10 * 1024);
+    /**
+     * Sends {@code request} carrying {@code body} and checks that its first try went to the resetting origin and its
+     * retry got the identical body to the good one, which answered; returns the response.
+     */
+    private static HttpResponse<String> assertRetried(HttpClient client, HttpRequest request, byte[] body)
+            throws Exception {
         int before = resetting.accepted();
-        HttpResponse<String> r = send(
-                http1,
-                request("/small/upload")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                        .build());
+        HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         assertEquals(received(body), r.body(), "the second origin got the identical body");
         assertEquals(before + 1, resetting.accepted(), "the first try went to the origin that reset");
+        return r;
     }
 
-    @Test
-    void aChunkedBodyOfUnknownLengthWithinTheLimitIsRetriedToo() throws Exception {
-        byte[] body = body(20_000);
-        int before = resetting.accepted();
-        HttpResponse<String> r = send(
-                http1,
-                request("/chunked/upload")
-                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
-                        .build());
-        assertEquals(200, r.statusCode(), r.body());
-        assertEquals(received(body), r.body());
-        assertEquals(before + 1, resetting.accepted());
-    }
-
-    @Test
-    void anHttp2StreamsBodyIsRetriedTheSameWay() throws Exception {
-        byte[] body = body(10 * 1024);
-        HttpResponse<String> r = send(
-                http2,
-                request("/h2/upload")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                        .build());
-        assertEquals(HttpClient.Version.HTTP_2, r.version());
-        assertEquals(200, r.statusCode(), r.body());
-        assertEquals(received(body), r.body());
-    }
-
-    @Test
-    void aBodyOverTheBufferLimitIsNotRetried() throws Exception {
+    /** Sends {@code request} and checks that it got 502 from its one try, at the resetting origin. */
+    private static void assertNotRetried(HttpRequest request) throws Exception {
         int before = resetting.accepted();
         int served = fx.plainOrigin.requests();
-        HttpResponse<String> r = send(
-                http1,
-                request("/large/upload")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body(100 * 1024)))
-                        .build());
+        HttpResponse<String> r = http1.send(request, HttpResponse.BodyHandlers.ofString());
         assertEquals(502, r.statusCode(), r.body());
         assertEquals(before + 1, resetting.accepted());
         assertEquals(served, fx.plainOrigin.requests(), "no second try");
     }
 
+    private static HttpRequest post(String path, byte[] body) {
+        return request(path).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+    }
+
+    @Test
+    void aPostOf10KibIsSentAgainWholeToTheNextOriginAfterAReset() throws Exception {
+        byte[] body = body(10 * 1024);
+        assertRetried(http1, post("/small/upload", body), body);
+    }
+
+    @Test
+    void aChunkedBodyOfUnknownLengthWithinTheLimitIsRetriedToo() throws Exception {
+        byte[] body = body(20_000);
+        assertRetried(
+                http1,
+                request("/chunked/upload")
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)))
+                        .build(),
+                body);
+    }
+
+    @Test
+    void anHttp2StreamsBodyIsRetriedTheSameWay() throws Exception {
+        byte[] body = body(10 * 1024);
+        assertEquals(
+                HttpClient.Version.HTTP_2,
+                assertRetried(http2, post("/h2/upload", body), body).version());
+    }
+
+    @Test
+    void aBodyOverTheBufferLimitIsNotRetried() throws Exception {
+        assertNotRetried(post("/large/upload", body(100 * 1024)));
+    }
+
     @Test
     void aPostIsNotRetriedWithoutTheOptInWhileAPutIsWithinItsOwnLimit() throws Exception {
-        int served = fx.plainOrigin.requests();
-        HttpResponse<String> post = send(
-                http1,
-                request("/strict/upload")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body(1024)))
-                        .build());
-        assertEquals(502, post.statusCode(), post.body());
-        assertEquals(served, fx.plainOrigin.requests(), "POST is not idempotent: no second try");
-
+        assertNotRetried(post("/strict/upload", body(1024)));
         byte[] body = body(12 * 1024);
-        HttpResponse<String> put = send(
+        assertRetried(
                 http1,
                 request("/put/upload")
                         .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
-                        .build());
-        assertEquals(200, put.statusCode(), put.body());
-        assertEquals(received(body), put.body());
+                        .build(),
+                body);
     }
 }
