@@ -92,10 +92,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         this.toClient = new ClientWrites(ctx, owner);
         this.attempt = forwarded.newAttempt();
         this.tries = new OriginTries(this, forwarded, attempt, toOrigin, ctx.executor());
-        this.retryBuffer = bodyless
-                ? null
-                : RetryBuffer.forRequest(
-                        request, forwarded.route().upstream().config().policy().retries(), ctx.alloc());
+        this.retryBuffer = bodyless ? null : RetryBuffer.forRequest(forwarded);
         responseTimeout.activity();
     }
 
@@ -125,7 +122,6 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
 
     @Override
     public void connected(Channel ch) {
-        boolean sentBefore = requestSent; // a retry after a stale connection: the request went out whole before
         state = State.FORWARDING;
         log.connected();
         toOrigin.connected(ch, this);
@@ -140,8 +136,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         } else if (toOrigin.wroteBody()) { // a retry of a body that went out before: all of it is held (canResend)
             toOrigin.body(retryBuffer.replay());
             requestSent();
-        } else if (toOrigin.writePending()
-                || sentBefore && toOrigin.body(LastHttpContent.EMPTY_LAST_CONTENT)) { // only bodyless ones retry
+        } else if (toOrigin.writePending()) {
             requestSent();
         }
         toOrigin.flushNow();

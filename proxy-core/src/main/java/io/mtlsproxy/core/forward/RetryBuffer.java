@@ -34,7 +34,9 @@ final class RetryBuffer {
      * only a failed connect), its method is one the route retries, and a declared length fits the limit; else
      * null, and the body is only streamed: nothing is kept for the requests that cannot be retried.
      */
-    static RetryBuffer forRequest(HttpRequest request, Retries retries, ByteBufAllocator alloc) {
+    static RetryBuffer forRequest(ForwardedRequest forwarded) {
+        HttpRequest request = forwarded.request();
+        Retries retries = forwarded.route().upstream().config().policy().retries();
         if (retries.attempts() == 0
                 || !retries.methods().contains(request.method().name())
                 || retries.on().isEmpty()
@@ -43,7 +45,7 @@ final class RetryBuffer {
                 || HttpUtil.getContentLength(request, 0L) > retries.bufferLimit()) {
             return null;
         }
-        return new RetryBuffer(retries.bufferLimit(), alloc);
+        return new RetryBuffer(retries.bufferLimit(), forwarded.ctx().alloc());
     }
 
     /**
