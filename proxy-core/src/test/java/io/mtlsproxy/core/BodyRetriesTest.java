@@ -6,6 +6,7 @@ import io.mtlsproxy.config.ConfigLoader;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.testing.FaultyOrigin;
 import io.mtlsproxy.core.testing.LeakGuard;
+import io.mtlsproxy.core.testing.RawHttpClient;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,6 +56,7 @@ class BodyRetriesTest {
                   { name = small, listener = edge, match.path-prefix = "/small", upstream { endpoints = %1$s, %2$s } }
                   { name = chunked, listener = edge, match.path-prefix = "/chunked", upstream { endpoints = %1$s, %2$s } }
                   { name = large, listener = edge, match.path-prefix = "/large", upstream { endpoints = %1$s, %2$s } }
+                  { name = gone, listener = edge, match.path-prefix = "/gone", upstream { endpoints = %1$s, %2$s } }
                   { name = h2, listener = edge, match.path-prefix = "/h2", upstream { endpoints = %1$s, %2$s } }
                   { name = strict, listener = edge, match.path-prefix = "/strict"
                     upstream { endpoints = %1$s, retries { attempts = 1, on = [reset] } } }
@@ -149,6 +151,20 @@ class BodyRetriesTest {
         assertEquals(
                 HttpClient.Version.HTTP_2,
                 assertRetried(http2, post("/h2/upload", body), body).version());
+    }
+
+    @Test
+    void aClientGoneMidBodyLeavesNothingHeld() throws Exception {
+        int before = resetting.accepted();
+        try (RawHttpClient c = fx.connect(proxy, "edge", fx.client)) {
+            c.send("POST /gone/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10000\r\n\r\n");
+            c.send(body(5000));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (resetting.accepted() == before && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the first half of the body is on its way to the origin, and kept
+            }
+            assertEquals(before + 1, resetting.accepted());
+        } // gone: the copy of the first half is let go (LeakGuard checks it when the class ends)
     }
 
     @Test
