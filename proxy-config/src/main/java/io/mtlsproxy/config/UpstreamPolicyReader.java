@@ -70,7 +70,7 @@ final class UpstreamPolicyReader {
     }
 
     private static Retries retries(Node r) {
-        r.allowOnly("attempts", "on", "methods", "non-idempotent", "per-try-timeout", "budget");
+        r.allowOnly("attempts", "on", "methods", "non-idempotent", "per-try-timeout", "budget", "buffer-limit");
         Retries d = Retries.DEFAULT;
         int attempts = Scalars.integer(r, "attempts", d.attempts(), 0, 10);
         Set<RetryOn> on = r.has("on") ? EnumSet.noneOf(RetryOn.class) : d.on();
@@ -97,7 +97,8 @@ final class UpstreamPolicyReader {
             }
         }
         Optional<Duration> perTry = r.child("per-try-timeout").map(n -> Scalars.duration(n, null, MIN_TIMEOUT));
-        return new Retries(attempts, on, methods, perTry, budget(r, d.budgetPercent()));
+        long bufferLimit = Scalars.size(r, "buffer-limit", d.bufferLimit());
+        return new Retries(attempts, on, methods, perTry, budget(r, d.budgetPercent()), bufferLimit);
     }
 
     private static int budget(Node r, int defaultPercent) {

@@ -34,7 +34,7 @@ class UpstreamPolicyConfigTest {
                     health-check { path = "/healthz", interval = 2s, timeout = 500ms, healthy-threshold = 1, unhealthy-threshold = 4 }
                     passive-ejection { failures = 5, window = 30s, ejection = 1m }
                     retries { attempts = 2, on = [connect-failure, reset, 503], per-try-timeout = 3s, budget = "25%",
-                              methods = [GET, POST], non-idempotent = true }
+                              methods = [GET, POST], non-idempotent = true, buffer-limit = 16k }
                     idle-timeout = 20s
                 """));
         UpstreamPolicy p = c.routes().get(0).upstream().policy();
@@ -51,7 +51,8 @@ class UpstreamPolicyConfigTest {
                         EnumSet.of(RetryOn.CONNECT_FAILURE, RetryOn.RESET, RetryOn.STATUS_503),
                         Set.of("GET", "POST"),
                         Optional.of(Duration.ofSeconds(3)),
-                        25),
+                        25,
+                        16 * 1024),
                 p.retries());
         assertEquals(Optional.of(Duration.ofSeconds(20)), p.idleTimeout());
         assertEquals(Optional.of(Duration.ofSeconds(60)), p.requestTimeout());
@@ -65,6 +66,7 @@ class UpstreamPolicyConfigTest {
         assertEquals(Set.of(RetryOn.CONNECT_FAILURE), p.retries().on());
         assertEquals(1, p.retries().attempts());
         assertEquals(20, p.retries().budgetPercent());
+        assertEquals(64 * 1024, p.retries().bufferLimit());
         UpstreamPolicy tcpCheck = f.load(route("", "    health-check { interval = 1s }"))
                 .routes()
                 .get(0)
@@ -87,6 +89,7 @@ class UpstreamPolicyConfigTest {
                       methods = [GET, POST, "get x"]
                       per-try-timeout = 0s
                       budget = "120%"
+                      buffer-limit = lots
                     }
                     idle-timeout = soon
                 """);
@@ -112,8 +115,9 @@ class UpstreamPolicyConfigTest {
         assertError(e, m, line(text, "methods"), u + "retries.methods[2]", "expected: an HTTP method");
         assertError(e, m, line(text, "per-try-timeout"), u + "retries.per-try-timeout", "at least 1ms");
         assertError(e, m, line(text, "budget"), u + "retries.budget", "\"0%\" to \"100%\"");
+        assertError(e, m, line(text, "buffer-limit"), u + "retries.buffer-limit", "expected: a size such as 16k");
         assertError(e, m, line(text, "idle-timeout"), u + "idle-timeout", "expected: a duration");
-        assertCount(17, e);
+        assertCount(18, e);
     }
 
     @Test

@@ -64,6 +64,10 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
     private final ClientWrites toClient;
     private final UpstreamAttempt attempt;
     private final OriginTries tries;
+    /** a copy of the body for a retry; null when the request cannot be retried after its body went out */
+    private RetryBuffer retryBuffer;
+
+    private boolean continued;
     private State state = State.CONNECTING;
     private ResponseFraming.Outcome framing;
     private long bodyBytes;
@@ -88,6 +92,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         this.toClient = new ClientWrites(ctx, owner);
         this.attempt = forwarded.newAttempt();
         this.tries = new OriginTries(this, forwarded, attempt, toOrigin, ctx.executor());
+        this.retryBuffer = bodyless ? null : RetryBuffer.forRequest(forwarded);
         responseTimeout.activity();
     }
 
@@ -106,25 +111,32 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
     }
 
     @Override
+    public boolean canResend() {
+        return bodyless ? RetryPolicy.repeatable(request) : retryBuffer != null && retryBuffer.whole();
+    }
+
+    @Override
     public void connecting() {
         state = State.CONNECTING;
     }
 
     @Override
     public void connected(Channel ch) {
-        boolean sentBefore = requestSent; // a retry after a stale connection: the request went out whole before
         state = State.FORWARDING;
         log.connected();
         toOrigin.connected(ch, this);
-        if (client.expectContinue() && !attempt.retried()) {
+        if (client.expectContinue() && !continued) {
+            continued = true;
             ctx.writeAndFlush(new DefaultFullHttpResponse(
                     HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
         toOrigin.head(request);
         if (bodyless) {
             requestSent(); // head and end in one message: one buffer to encrypt and send; a retry sends it again
-        } else if (toOrigin.writePending()
-                || sentBefore && toOrigin.body(LastHttpContent.EMPTY_LAST_CONTENT)) { // only bodyless ones retry
+        } else if (toOrigin.wroteBody()) { // a retry of a body that went out before: all of it is held (canResend)
+            toOrigin.body(retryBuffer.replay());
+            requestSent();
+        } else if (toOrigin.writePending()) {
             requestSent();
         }
         toOrigin.flushNow();
@@ -152,8 +164,13 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
             c.release();
             // a streamed body crossed max-body-size: the origin has part of it, so both sides are cut off
             end(new UpstreamFailure(null, 413, "request body exceeds max-body-size of " + maxBody + " bytes", null));
-        } else if (toOrigin.body(c)) {
-            requestSent();
+        } else {
+            if (retryBuffer != null && !retryBuffer.keep(c)) {
+                retryBuffer = null; // past retries.buffer-limit: streamed only, no longer retried
+            }
+            if (toOrigin.body(c)) {
+                requestSent();
+            }
         }
     }
 
@@ -241,6 +258,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
 
     private void startResponse(HttpResponse resp) {
         state = State.RESPONDING;
+        dropRetryBuffer(); // no more tries: the copy is of no use from here on
         tries.answered();
         log.status(resp.status().code());
         log.responded();
@@ -292,7 +310,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         UpstreamFailure failure = cause == null
                 ? UpstreamFailure.closed(attempt.endpoint())
                 : UpstreamFailure.classify(cause, attempt.endpoint());
-        if (state == State.FORWARDING && requestSent && bodyBytes == 0 && tries.retryStale()) {
+        if (state == State.FORWARDING && requestSent && tries.retryStale()) {
             return; // a stale pooled connection: the request went out whole and goes again on a new one
         }
         attempt.count(failure);
@@ -358,10 +376,18 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         toClient.drop(); // unless complete() sent it: the exchange ends without the client seeing this response
         responseTimeout.cancel();
         toOrigin.releasePending();
+        dropRetryBuffer();
         if (reuseUpstream) {
             attempt.release(toOrigin.channel());
         } else {
             toOrigin.close();
+        }
+    }
+
+    private void dropRetryBuffer() {
+        if (retryBuffer != null) {
+            retryBuffer.release();
+            retryBuffer = null;
         }
     }
 

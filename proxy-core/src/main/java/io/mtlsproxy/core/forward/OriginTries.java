@@ -29,6 +29,9 @@ final class OriginTries {
         /** Whether the exchange still waits for a response head, so a try is under way. */
         boolean awaitingHead();
 
+        /** Whether the request can go out again as it is: no body, or all of it held for a retry. */
+        boolean canResend();
+
         /** A try begins: the exchange waits for its connection. */
         void connecting();
 
@@ -120,7 +123,7 @@ final class OriginTries {
      * never pooled, and a new one is acquired. False when the exchange must end on the failure instead.
      */
     boolean retryOn(RetryOn cause) {
-        if (!attempt.retry(cause, request.method().name(), RetryPolicy.repeatable(request))) {
+        if (!attempt.retry(cause, request.method().name(), owner.canResend())) {
             return false;
         }
         toOrigin.close();
@@ -131,12 +134,12 @@ final class OriginTries {
     }
 
     /**
-     * The origin closed the connection after the whole body-less request went out and before any answer: most
+     * The origin closed the connection after the whole request went out and before any answer: most
      * likely a pooled connection the origin closed as it was reused. An idempotent request can be repeated safely
      * (RFC 9110 §9.2.2), so it gets one more try on a new connection. False when it may not.
      */
     boolean retryStale() {
-        if (!RetryPolicy.mayRetry(request) || !toOrigin.reused() || !attempt.retryFresh()) {
+        if (!RetryPolicy.idempotent(request) || !owner.canResend() || !toOrigin.reused() || !attempt.retryFresh()) {
             return false;
         }
         toOrigin.lost();

@@ -16,6 +16,7 @@ final class OriginWrites {
     private UpstreamHandler relay;
     private ArrayDeque<HttpContent> pending; // body pieces that arrive before the origin connection; rare
     private boolean unflushed;
+    private boolean wroteBody; // on any try: a retry must then send the body again from its copy
 
     /** The connection is up; {@code sink} gets what the origin sends. */
     void connected(Channel ch, UpstreamHandler.Sink sink) {
@@ -53,6 +54,7 @@ final class OriginWrites {
             pending.add(c);
             return false;
         }
+        wroteBody = true;
         channel.write(c, relay.untrackedWrite());
         if (c instanceof LastHttpContent) {
             flushNow();
@@ -60,6 +62,11 @@ final class OriginWrites {
         }
         unflushed = true; // flushed when the client's read completes
         return false;
+    }
+
+    /** Whether some of the body went to an origin connection, on this try or an earlier one. */
+    boolean wroteBody() {
+        return wroteBody;
     }
 
     /** Writes the pieces held while connecting; true when the request's end was among them. */

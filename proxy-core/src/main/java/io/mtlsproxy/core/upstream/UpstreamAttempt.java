@@ -122,7 +122,8 @@ public final class UpstreamAttempt {
 
     /**
      * Whether to try again after {@code cause}: the route retries on it, tries are left, the request can be sent
-     * again ({@code repeatable}: it has no body to replay), its {@code method} is one the route retries, and the
+     * again ({@code repeatable}: no body, or all of it held to send again), its {@code method} is one the route
+     * retries, and the
      * retry budget has room. Moves to another
      * available endpoint when there is one, else (but never after a failed connect) stays on this one if it is
      * still available.

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,6 +23,8 @@ public final class FaultyOrigin implements AutoCloseable {
         RESET_MID_RESPONSE,
         /** Reads the head and 64 KiB of the request body, then resets without answering. */
         RESET_MID_REQUEST_BODY,
+        /** Reads the request, head and body, until the proxy has sent nothing for 300 ms, then resets unanswered. */
+        RESET_AFTER_REQUEST,
         /** Accepts the connection and never says a word (a TLS handshake that hangs, a response that never comes). */
         SILENT,
         /** Answers the head of a 1 000-byte response and 10 bytes of it, then stalls. */
@@ -96,6 +99,15 @@ public final class FaultyOrigin implements AutoCloseable {
                 }
                 case RESET_MID_REQUEST_BODY -> {
                     in.readNBytes(64 * 1024);
+                    reset(s);
+                }
+                case RESET_AFTER_REQUEST -> {
+                    s.setSoTimeout(300);
+                    try {
+                        in.transferTo(OutputStream.nullOutputStream());
+                    } catch (SocketTimeoutException quiet) {
+                        // the whole request is in: the proxy waits for an answer
+                    }
                     reset(s);
                 }
                 case STALL_MID_RESPONSE -> {
