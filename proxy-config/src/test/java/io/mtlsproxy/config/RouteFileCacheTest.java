@@ -71,4 +71,24 @@ class RouteFileCacheTest {
                 third.routes().stream().map(RouteConfig::name).toList());
         assertSame(named(first, "a"), named(third, "a"));
     }
+
+    @Test
+    void routesOfManyFilesShareTheValuesTheyRepeat() throws Exception {
+        Files.createDirectories(dir.resolve("routes.d"));
+        Path main = write(
+                "proxy.conf",
+                "routes-dir = \"routes.d\"\nlisteners = [{ name = edge, bind = \"127.0.0.1\", port = 8080 }]\n");
+        write("routes.d/a.conf", route("a", "/a"));
+        write("routes.d/b.conf", route("b", "/b"));
+        ProxyConfig c = load(main);
+        RouteConfig a = named(c, "a");
+        RouteConfig b = named(c, "b");
+        // parsed apart, each file would hold its own copy of every value: thousands of routes, thousands of copies
+        assertSame(a.listener(), b.listener());
+        assertSame(
+                a.upstream().endpoints().get(0).host(),
+                b.upstream().endpoints().get(0).host());
+        assertSame(UpstreamPolicy.DEFAULT, a.upstream().policy(), "no policy keys: the shared default");
+        assertSame(RequestRules.NONE, a.rules(), "no rules: the shared empty ones");
+    }
 }
