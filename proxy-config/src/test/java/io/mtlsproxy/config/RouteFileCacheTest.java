@@ -31,6 +31,14 @@ class RouteFileCacheTest {
                 + "upstream { endpoints = [\"127.0.0.1:8080\"] } }]\n";
     }
 
+    /** A main file with one listener and a routes directory, routes.d, still empty. */
+    private Path mainWithRoutesDir() throws Exception {
+        Files.createDirectories(dir.resolve("routes.d"));
+        return write(
+                "proxy.conf",
+                "routes-dir = \"routes.d\"\nlisteners = [{ name = edge, bind = \"127.0.0.1\", port = 8080 }]\n");
+    }
+
     private ProxyConfig load(Path main) throws ConfigException {
         return ConfigLoader.load(main, Map.of());
     }
@@ -44,10 +52,7 @@ class RouteFileCacheTest {
 
     @Test
     void onlyTheChangedFileIsReadAgain() throws Exception {
-        Files.createDirectories(dir.resolve("routes.d"));
-        Path main = write(
-                "proxy.conf",
-                "routes-dir = \"routes.d\"\nlisteners = [{ name = edge, bind = \"127.0.0.1\", port = 8080 }]\n");
+        Path main = mainWithRoutesDir();
         write("routes.d/a.conf", route("a", "/a"));
         Path b = write("routes.d/b.conf", route("b", "/b"));
         ProxyConfig first = load(main);
@@ -74,10 +79,7 @@ class RouteFileCacheTest {
 
     @Test
     void routesOfManyFilesShareTheValuesTheyRepeat() throws Exception {
-        Files.createDirectories(dir.resolve("routes.d"));
-        Path main = write(
-                "proxy.conf",
-                "routes-dir = \"routes.d\"\nlisteners = [{ name = edge, bind = \"127.0.0.1\", port = 8080 }]\n");
+        Path main = mainWithRoutesDir();
         write("routes.d/a.conf", route("a", "/a"));
         write("routes.d/b.conf", route("b", "/b"));
         ProxyConfig c = load(main);

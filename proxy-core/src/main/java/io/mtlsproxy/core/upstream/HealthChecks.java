@@ -106,7 +106,7 @@ public final class HealthChecks implements AutoCloseable {
     /**
      * One gauge per endpoint of the current snapshot that can be out of rotation: 1 in rotation, 0 unhealthy or
      * ejected. An endpoint without health checks that was never ejected has no gauge until its first ejection:
-     * ten thousand routes would otherwise hold ten thousand registered meters (about 1 KiB of heap each) that
+     * ten thousand routes would otherwise hold ten thousand registered meters (about 750 B of heap each) that
      * can only say 1.
      */
     private void syncGauges(Collection<UpstreamCluster> current) {
