@@ -76,6 +76,9 @@ record HoconDocument(Path file, ConfigObject resolved, ConfigObject raw) {
     /** @param text the document's text, or null to read it from {@code file} should an error need it */
     private static Optional<HoconDocument> resolve(
             Path file, String text, Config raw, Map<String, String> env, Problems problems) {
+        if (raw.isResolved()) { // no ${...} at all (most route files): resolving would walk the tree for nothing
+            return Optional.of(new HoconDocument(file, raw.root(), raw.root()));
+        }
         // Keys, not paths: an environment variable's name is never split at dots.
         Config environment = ConfigValueFactory.fromMap(Map.copyOf(env), "environment variables")
                 .toConfig();

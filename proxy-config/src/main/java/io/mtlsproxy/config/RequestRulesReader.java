@@ -63,11 +63,12 @@ final class RequestRulesReader {
                 .map(RequestRulesReader::ruleSet)
                 .orElse(HeaderRuleSet.NONE);
         headers.ifPresent(h -> h.allowOnly("request", "response"));
-        return new RequestRules(
+        RequestRules rules = new RequestRules(
                 request,
                 response,
                 rewrite.map(RequestRulesReader::rewrite).orElse(Rewrite.NONE),
                 route.object("rate-limit").map(RequestRulesReader::rateLimit));
+        return rules.equals(RequestRules.NONE) ? RequestRules.NONE : rules; // most routes: one shared instance
     }
 
     private static HeaderRuleSet ruleSet(Node rules) {

@@ -25,7 +25,9 @@ final class RouteReader {
         Syntax.checkName(name)
                 .filter(x -> n.has("name"))
                 .ifPresent(expected -> n.error("name", Syntax.quote(name) + " (expected: " + expected + ")"));
+        // intern: thousands of routes name the same few listeners, hosts and origins; each would keep its own copy
         String listener = n.requiredText("listener", "the name of the listener this route serves")
+                .map(String::intern)
                 .orElse("");
         RouteProtocol protocol = Scalars.enumValue(n, "protocol", RouteProtocol.class, RouteProtocol.HTTP);
         Match match = n.object("match").map(m -> match(m, protocol)).orElse(new Match(Optional.empty(), "/"));
@@ -61,7 +63,8 @@ final class RouteReader {
 
     private static Match match(Node m, RouteProtocol protocol) {
         m.allowOnly("host", "path-prefix");
-        Optional<String> host = m.text("host").map(h -> h.trim().toLowerCase(Locale.ROOT));
+        Optional<String> host =
+                m.text("host").map(h -> h.trim().toLowerCase(Locale.ROOT).intern());
         host.flatMap(Syntax::checkHostPattern)
                 .ifPresent(expected -> m.error("host", Syntax.quote(host.get()) + " (expected: " + expected + ")"));
         String prefix = m.text("path-prefix", "/");

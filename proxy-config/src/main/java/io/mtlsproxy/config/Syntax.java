@@ -129,7 +129,8 @@ final class Syntax {
         }
         try {
             int p = Integer.parseInt(port);
-            return p >= 1 && p <= 65535 ? Optional.of(new Endpoint(host, p)) : Optional.empty();
+            // interned: thousands of routes may name the same origin
+            return p >= 1 && p <= 65535 ? Optional.of(new Endpoint(host.intern(), p)) : Optional.empty();
         } catch (NumberFormatException e) {
             return Optional.empty();
         }

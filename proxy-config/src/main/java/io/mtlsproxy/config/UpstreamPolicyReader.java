@@ -35,7 +35,8 @@ final class UpstreamPolicyReader {
         Retries retries = u.object("retries").map(UpstreamPolicyReader::retries).orElse(Retries.DEFAULT);
         Optional<Duration> idle = u.child("idle-timeout").map(n -> Scalars.duration(n, null, MIN_TIMEOUT));
         Optional<Duration> total = timeout.map(n -> Scalars.duration(n, null, MIN_TIMEOUT));
-        return new UpstreamPolicy(balancing, healthCheck, ejection, retries, idle, total);
+        UpstreamPolicy policy = new UpstreamPolicy(balancing, healthCheck, ejection, retries, idle, total);
+        return policy.equals(UpstreamPolicy.DEFAULT) ? UpstreamPolicy.DEFAULT : policy; // most routes: one shared
     }
 
     private static HealthCheck healthCheck(Node h) {

@@ -31,6 +31,14 @@ class RouteFileCacheTest {
                 + "upstream { endpoints = [\"127.0.0.1:8080\"] } }]\n";
     }
 
+    /** A main file with one listener and a routes directory, routes.d, still empty. */
+    private Path mainWithRoutesDir() throws Exception {
+        Files.createDirectories(dir.resolve("routes.d"));
+        return write(
+                "proxy.conf",
+                "routes-dir = \"routes.d\"\nlisteners = [{ name = edge, bind = \"127.0.0.1\", port = 8080 }]\n");
+    }
+
     private ProxyConfig load(Path main) throws ConfigException {
         return ConfigLoader.load(main, Map.of());
     }
@@ -44,10 +52,7 @@ class RouteFileCacheTest {
 
     @Test
     void onlyTheChangedFileIsReadAgain() throws Exception {
-        Files.createDirectories(dir.resolve("routes.d"));
-        Path main = write(
-                "proxy.conf",
-                "routes-dir = \"routes.d\"\nlisteners = [{ name = edge, bind = \"127.0.0.1\", port = 8080 }]\n");
+        Path main = mainWithRoutesDir();
         write("routes.d/a.conf", route("a", "/a"));
         Path b = write("routes.d/b.conf", route("b", "/b"));
         ProxyConfig first = load(main);
@@ -70,5 +75,22 @@ class RouteFileCacheTest {
                 List.of("a", "c"),
                 third.routes().stream().map(RouteConfig::name).toList());
         assertSame(named(first, "a"), named(third, "a"));
+    }
+
+    @Test
+    void routesOfManyFilesShareTheValuesTheyRepeat() throws Exception {
+        Path main = mainWithRoutesDir();
+        write("routes.d/a.conf", route("a", "/a"));
+        write("routes.d/b.conf", route("b", "/b"));
+        ProxyConfig c = load(main);
+        RouteConfig a = named(c, "a");
+        RouteConfig b = named(c, "b");
+        // parsed apart, each file would hold its own copy of every value: thousands of routes, thousands of copies
+        assertSame(a.listener(), b.listener());
+        assertSame(
+                a.upstream().endpoints().get(0).host(),
+                b.upstream().endpoints().get(0).host());
+        assertSame(UpstreamPolicy.DEFAULT, a.upstream().policy(), "no policy keys: the shared default");
+        assertSame(RequestRules.NONE, a.rules(), "no rules: the shared empty ones");
     }
 }

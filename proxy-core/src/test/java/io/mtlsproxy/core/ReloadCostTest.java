@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.config.AllowList;
 import io.mtlsproxy.config.ClientAuth;
+import io.mtlsproxy.config.ClientIdentity;
 import io.mtlsproxy.config.DenyList;
+import io.mtlsproxy.config.IdentityMode;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.OcspSettings;
@@ -149,6 +152,32 @@ class ReloadCostTest {
         reload();
         assertSame(rebuilt, serverTls());
         assertEquals(new BuildCounts(0, 50, 0, 1, 0, 0), proxy.snapshot().counts());
+    }
+
+    @Test
+    void aChangedIdentityPolicyBuildsTheListenersTlsAgain() {
+        ServerTls before = serverTls();
+        routes.set(
+                3,
+                TestConfigs.route("r3", "edge")
+                        .host("web.example.com")
+                        .prefix("/r3/")
+                        .endpoint(fx.plainOrigin.port())
+                        .identity(new ClientIdentity(false, IdentityMode.REPORT_ONLY, AllowList.ANY))
+                        .build());
+        reload();
+        assertNotSame(before, serverTls(), "tickets are bound to the routes' policies: new contexts, new sessions");
+        ServerTls rebuilt = serverTls();
+        reload();
+        assertSame(rebuilt, serverTls(), "the same policies again: kept");
+    }
+
+    @Test
+    void routesWithoutRulesOrIdentityShareTheirCompiledParts() {
+        Route r0 = proxy.snapshot().routes().get("r0");
+        Route r1 = proxy.snapshot().routes().get("r1");
+        assertSame(r0.policy(), r1.policy(), "ten thousand routes need not hold ten thousand empty policies");
+        assertSame(r0.rules(), r1.rules());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.mtlsproxy.admin.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code GET /upstreams} and the endpoint health gauge with a configuration read from HOCON: an origin that passes
  * its health check is {@code healthy}, a closed port {@code unhealthy} with the reason of its last check, and an
- * endpoint of a route without checks {@code ejected} after a failed request.
+ * endpoint of a route without checks {@code ejected} after a failed request. Such an endpoint has a gauge only
+ * from its first ejection on.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UpstreamsEndpointTest {
@@ -131,6 +133,14 @@ class UpstreamsEndpointTest {
                 List.of("endpoint", "address", "state", "since", "last_check", "active_connections", "active_requests"),
                 iterable(healthy));
 
+        Thread.sleep(1_100); // the gauges follow the endpoints once a second
+        String before = client.get("/metrics").body();
+        assertTrue(before.contains("mtls_proxy_upstream_healthy{address=\"" + up), before);
+        assertFalse(
+                before.contains("mtls_proxy_upstream_healthy{address=\"" + down + "\",endpoint=\"" + down
+                        + "\",route=\"passive\"}"),
+                "no gauge for an endpoint without checks that was never ejected: " + before);
+
         try (RawHttpClient c = RawHttpClient.connect(proxy.port("edge"))) {
             assertEquals(502, c.get("localhost", "/passive").status());
             for (int i = 0; i < 5; i++) {
@@ -152,6 +162,10 @@ class UpstreamsEndpointTest {
                         + "\",route=\"checked\"} 1"),
                 metrics);
         assertTrue(metrics.contains("mtls_proxy_upstream_health_checks_total{result=\"fail\",route=\"checked\"}"));
+        assertTrue(
+                metrics.contains("mtls_proxy_upstream_healthy{address=\"" + down + "\",endpoint=\"" + down
+                        + "\",route=\"passive\"} 0"),
+                "an ejected endpoint has its gauge from its first ejection on: " + metrics);
     }
 
     private static List<String> iterable(JsonNode node) {

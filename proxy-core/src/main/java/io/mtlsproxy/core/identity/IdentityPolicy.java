@@ -38,6 +38,9 @@ public final class IdentityPolicy {
         SHA256_FINGERPRINTS
     }
 
+    /** Most routes of a large configuration say nothing about identity: they share one compiled policy. */
+    private static final IdentityPolicy NONE = new IdentityPolicy(ClientIdentity.NONE);
+
     private final boolean require;
     private final IdentityMode mode;
     private final List<SubjectName> subjects;
@@ -101,7 +104,7 @@ public final class IdentityPolicy {
      * {@link IllegalArgumentException} with a message naming it (the config loader reports it at load).
      */
     public static IdentityPolicy of(ClientIdentity config) {
-        return new IdentityPolicy(config);
+        return config.equals(ClientIdentity.NONE) ? NONE : new IdentityPolicy(config);
     }
 
     public boolean enforced() {

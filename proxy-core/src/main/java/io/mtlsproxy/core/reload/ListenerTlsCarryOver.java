@@ -9,7 +9,11 @@ import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.tls.FileDigest;
 import io.mtlsproxy.core.tls.ServerTls;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509CRL;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,17 +30,20 @@ import java.util.Optional;
 final class ListenerTlsCarryOver {
     private ListenerTlsCarryOver() {}
 
-    /** What a listener's TLS was built from; compared with {@link SameMeaning} (lines may move). */
+    /**
+     * What a listener's TLS was built from; compared with {@link SameMeaning} (lines may move). The route policies
+     * are kept as the SHA-256 of their text: the text names every route, and a snapshot holds it until the next.
+     */
     record Inputs(
             ListenerTls tls,
             List<String> alpn,
-            String routePolicy,
+            String routePolicySha256,
             Optional<FileRef> ticketKeys,
             FileDigest files,
             Map<URI, List<X509CRL>> fetchedCrls) {
         /** The same inputs with the CRLs fetched from the listener's CRL URLs as they are now. */
         Inputs withFetchedCrls(Map<URI, List<X509CRL>> now) {
-            return new Inputs(tls, alpn, routePolicy, ticketKeys, files, now);
+            return new Inputs(tls, alpn, routePolicySha256, ticketKeys, files, now);
         }
     }
 
@@ -51,7 +58,17 @@ final class ListenerTlsCarryOver {
             String policy,
             Map<URI, List<X509CRL>> fetchedCrls) {
         return FileDigest.of(List.of(listener.tls(), config.sessionTicketKeys()))
-                .map(files -> new Inputs(listener.tls(), alpn, policy, config.sessionTicketKeys(), files, fetchedCrls));
+                .map(files -> new Inputs(
+                        listener.tls(), alpn, sha256(policy), config.sessionTicketKeys(), files, fetchedCrls));
+    }
+
+    private static String sha256(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     /** The previous snapshot's TLS for the listener, when it was built from the same inputs; empty otherwise. */

@@ -33,6 +33,7 @@ import io.mtlsproxy.core.upstream.UpstreamEndpoint;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,6 +90,7 @@ public final class SnapshotBuilder {
         Map<String, List<Route>> byListener = new HashMap<>();
         Map<String, List<Route>> tcpByListener = new HashMap<>();
         int routesKept = 0;
+        Map<Endpoint, InetSocketAddress> literals = new HashMap<>(); // one address object per origin, not per route
         Set<String> listenerNames = new HashSet<>();
         config.listeners().forEach(l -> listenerNames.add(l.name()));
         for (RouteConfig rc : config.routes()) {
@@ -121,7 +123,8 @@ public final class SnapshotBuilder {
                     }
                 }
                 Optional<ClientTls> upstreamTls = tls;
-                cluster = ClusterCarryOver.reusable(previous, rc, tls).orElseGet(() -> newCluster(rc, upstreamTls));
+                cluster = ClusterCarryOver.reusable(previous, rc, tls)
+                        .orElseGet(() -> newCluster(rc, upstreamTls, literals));
             }
             files.ifPresent(f -> upstreamFiles.put(rc.name(), f));
             Optional<Route> whole = RouteCarryOver.whole(previous, rc, cluster);
@@ -252,7 +255,8 @@ public final class SnapshotBuilder {
      * A cluster with every address of every endpoint: an IP literal as it is, a host name as its A/AAAA records
      * say now (blocking: this runs on a start or reload thread), to be asked again when they expire.
      */
-    private UpstreamCluster newCluster(RouteConfig rc, Optional<ClientTls> tls) {
+    private UpstreamCluster newCluster(
+            RouteConfig rc, Optional<ClientTls> tls, Map<Endpoint, InetSocketAddress> literals) {
         // the route's passive-ejection, else the server's
         EjectionPolicy ejection =
                 rc.upstream().policy().passiveEjection().map(EjectionPolicy::of).orElse(this.ejection);
@@ -260,7 +264,9 @@ public final class SnapshotBuilder {
         Map<Endpoint, Long> due = new HashMap<>();
         for (Endpoint e : rc.upstream().endpoints()) {
             if (!EndpointResolver.isName(e)) {
-                endpoints.add(new UpstreamEndpoint(rc.name(), e, literal(e.host()), ejection));
+                InetSocketAddress address =
+                        literals.computeIfAbsent(e, x -> new InetSocketAddress(literal(x.host()), x.port()));
+                endpoints.add(UpstreamEndpoint.at(rc.name(), e, address, ejection));
                 continue;
             }
             try {

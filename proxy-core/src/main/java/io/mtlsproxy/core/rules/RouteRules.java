@@ -1,5 +1,7 @@
 package io.mtlsproxy.core.rules;
 
+import io.mtlsproxy.config.HeaderRuleSet;
+import io.mtlsproxy.config.RequestRules;
 import io.mtlsproxy.config.RouteConfig;
 import io.mtlsproxy.core.ratelimit.TokenBuckets;
 
@@ -8,11 +10,25 @@ import io.mtlsproxy.core.ratelimit.TokenBuckets;
  * ways, the path rewrite (null: none) and the rate limit's buckets (null: none).
  */
 public record RouteRules(HeaderEdits request, HeaderEdits response, PathRewrite rewrite, TokenBuckets rateLimit) {
+    /** Most routes of a large configuration have no rules: they share these instead of compiling empty ones. */
+    private static final RouteRules NONE = new RouteRules(HeaderEdits.NONE, HeaderEdits.NONE, null, null);
+
     public static RouteRules of(RouteConfig config) {
+        RequestRules rules = config.rules();
+        if (rules.requestHeaders().isEmpty()
+                && rules.responseHeaders().isEmpty()
+                && rules.rewrite().isEmpty()
+                && rules.rateLimit().isEmpty()) {
+            return NONE;
+        }
         return new RouteRules(
-                new HeaderEdits(config.rules().requestHeaders()),
-                new HeaderEdits(config.rules().responseHeaders()),
+                edits(rules.requestHeaders()),
+                edits(rules.responseHeaders()),
                 PathRewrite.of(config),
-                config.rules().rateLimit().map(TokenBuckets::new).orElse(null));
+                rules.rateLimit().map(TokenBuckets::new).orElse(null));
+    }
+
+    private static HeaderEdits edits(HeaderRuleSet rules) {
+        return rules.isEmpty() ? HeaderEdits.NONE : new HeaderEdits(rules);
     }
 }

@@ -1,6 +1,6 @@
 package io.mtlsproxy.core.upstream;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * A route's retries in flight kept within a share of its active requests (Envoy's retry budget): when every
@@ -11,20 +11,26 @@ public final class RetryBudget {
     /** Retries allowed at once however few requests are active. */
     public static final int MIN_RETRIES = 3;
 
+    // counters in the object itself, not two AtomicIntegers beside it: every route has a budget
+    private static final AtomicIntegerFieldUpdater<RetryBudget> REQUESTS =
+            AtomicIntegerFieldUpdater.newUpdater(RetryBudget.class, "activeRequests");
+    private static final AtomicIntegerFieldUpdater<RetryBudget> RETRIES =
+            AtomicIntegerFieldUpdater.newUpdater(RetryBudget.class, "activeRetries");
+
     private final int percent;
-    private final AtomicInteger activeRequests = new AtomicInteger();
-    private final AtomicInteger activeRetries = new AtomicInteger();
+    private volatile int activeRequests;
+    private volatile int activeRetries;
 
     public RetryBudget(int percent) {
         this.percent = percent;
     }
 
     void requestStarted() {
-        activeRequests.incrementAndGet();
+        REQUESTS.incrementAndGet(this);
     }
 
     void requestEnded() {
-        activeRequests.decrementAndGet();
+        REQUESTS.decrementAndGet(this);
     }
 
     /** Takes a retry slot if the budget allows one; give it back with {@link #retryEnded}. */
@@ -32,27 +38,27 @@ public final class RetryBudget {
         if (percent == 0) {
             return false;
         }
-        int allowed = Math.max(MIN_RETRIES, activeRequests.get() * percent / 100);
+        int allowed = Math.max(MIN_RETRIES, activeRequests * percent / 100);
         while (true) {
-            int now = activeRetries.get();
+            int now = activeRetries;
             if (now >= allowed) {
                 return false;
             }
-            if (activeRetries.compareAndSet(now, now + 1)) {
+            if (RETRIES.compareAndSet(this, now, now + 1)) {
                 return true;
             }
         }
     }
 
     void retryEnded() {
-        activeRetries.decrementAndGet();
+        RETRIES.decrementAndGet(this);
     }
 
     public int activeRetries() {
-        return activeRetries.get();
+        return activeRetries;
     }
 
     public int activeRequests() {
-        return activeRequests.get();
+        return activeRequests;
     }
 }

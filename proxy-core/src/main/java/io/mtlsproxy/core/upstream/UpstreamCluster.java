@@ -8,10 +8,10 @@ import io.mtlsproxy.config.UpstreamConfig;
 import io.mtlsproxy.core.tls.ClientTls;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,7 +31,8 @@ public final class UpstreamCluster {
     /** Read on every request without a lock; replaced whole (copy on write) when a name's addresses change. */
     private volatile List<UpstreamEndpoint> endpoints;
 
-    private final Map<Endpoint, Long> nextResolveNanos = new ConcurrentHashMap<>();
+    /** Copy on write: only host names have an entry, and most routes name IP addresses. */
+    private volatile Map<Endpoint, Long> nextResolveNanos = Map.of();
 
     public UpstreamCluster(
             String route, UpstreamConfig config, List<UpstreamEndpoint> endpoints, Optional<ClientTls> tls) {
@@ -101,8 +102,10 @@ public final class UpstreamCluster {
         return Optional.ofNullable(nextResolveNanos.get(endpoint));
     }
 
-    public void resolveAgainAt(Endpoint endpoint, long nanos) {
-        nextResolveNanos.put(endpoint, nanos);
+    public synchronized void resolveAgainAt(Endpoint endpoint, long nanos) {
+        Map<Endpoint, Long> next = new HashMap<>(nextResolveNanos);
+        next.put(endpoint, nanos);
+        nextResolveNanos = Map.copyOf(next);
     }
 
     /** The endpoint the route's load-balancing chooses among the available ones, or null when none is. */

@@ -6,6 +6,7 @@ import io.mtlsproxy.config.Endpoint;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One origin address of one route: its address (one A/AAAA record of a host name, or an IP literal), its health
@@ -14,11 +15,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * has one without an address, which answers 502 with the reason.
  */
 public final class UpstreamEndpoint {
+    private static final AtomicIntegerFieldUpdater<UpstreamEndpoint> FAILURES =
+            AtomicIntegerFieldUpdater.newUpdater(UpstreamEndpoint.class, "consecutiveFailures");
+
     private final String route;
     private final Endpoint endpoint;
     private final String text; // the access log's upstream field, on every request: formatted once
     private final EjectionPolicy ejection;
-    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private volatile int consecutiveFailures; // in the object: every route of ten thousand has an endpoint
     private final AtomicInteger openConnections = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final EndpointHealth health = new EndpointHealth();
@@ -39,10 +43,19 @@ public final class UpstreamEndpoint {
             String route, Endpoint endpoint, InetSocketAddress address, String resolveError, EjectionPolicy ejection) {
         this.route = requireNonNull(route, "route");
         this.endpoint = requireNonNull(endpoint, "endpoint");
-        this.text = endpoint.toString();
+        this.text = endpoint.toString().intern(); // thousands of routes may share an origin: one copy
         this.ejection = requireNonNull(ejection, "ejection");
         this.address = address;
         this.resolveError = resolveError;
+    }
+
+    /**
+     * One address of {@code endpoint}, as a socket address that other routes' endpoints may share: ten thousand
+     * routes to one origin need not hold ten thousand copies of its address.
+     */
+    public static UpstreamEndpoint at(
+            String route, Endpoint endpoint, InetSocketAddress address, EjectionPolicy ejection) {
+        return new UpstreamEndpoint(route, endpoint, requireNonNull(address, "address"), null, ejection);
     }
 
     /** A host name that did not resolve (yet): requests through it get 502 with {@code error}. */
@@ -86,7 +99,7 @@ public final class UpstreamEndpoint {
         }
         if (nowNanos - ejectedUntilNanos >= 0) {
             // back in rotation with a clean record; one more failure streak ejects it again
-            consecutiveFailures.set(0);
+            consecutiveFailures = 0;
             ejected = false;
             ejectedAtMillis = -System.currentTimeMillis(); // negative: when the ejection ended
             return true;
@@ -99,16 +112,16 @@ public final class UpstreamEndpoint {
     }
 
     public void recordSuccess() {
-        consecutiveFailures.set(0);
+        consecutiveFailures = 0;
     }
 
     /** Returns true when this failure ejected the endpoint. */
     public boolean recordFailure(long nowNanos) {
-        int streak = consecutiveFailures.incrementAndGet();
+        int streak = FAILURES.incrementAndGet(this);
         if (streak == 1) {
             streakStartNanos = nowNanos;
         } else if (nowNanos - streakStartNanos > ejection.window().toNanos()) {
-            consecutiveFailures.set(1); // the streak took longer than the window: it starts over with this one
+            consecutiveFailures = 1; // the streak took longer than the window: it starts over with this one
             streakStartNanos = nowNanos;
             streak = 1;
         }
