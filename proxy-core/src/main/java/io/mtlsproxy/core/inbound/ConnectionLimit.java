@@ -2,40 +2,37 @@ package io.mtlsproxy.core.inbound;
 
 import static java.util.Objects.requireNonNull;
 
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.Channel;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 
 /**
  * A listener's {@code max-connections}: a connection past the limit is closed at once, before any TLS work is
- * spent on it. So is any new connection while the heap is nearly full of live objects ({@link HeapPressure}). The counter is the listener's {@code mtls_proxy_active_connections} gauge; the limit is read per
- * connection, so a reload applies to new connections.
+ * spent on it. So is any new connection while the heap is nearly full of live objects ({@link HeapPressure}). The
+ * counter is the listener's {@code mtls_proxy_active_connections} gauge; the limit is the one of the snapshot the
+ * connection was accepted under, so a reload applies to new connections. It is asked while the connection's pipeline is built, not as a handler of
+ * its own: a handler added and removed again for every connection was set-up work of every handshake.
  */
-@ChannelHandler.Sharable
-public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
+public final class ConnectionLimit {
     private final AtomicInteger active;
-    private final IntSupplier limit;
 
-    public ConnectionLimit(AtomicInteger active, IntSupplier limit) {
+    public ConnectionLimit(AtomicInteger active) {
         this.active = requireNonNull(active, "active");
-        this.limit = requireNonNull(limit, "limit");
     }
 
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
+    /**
+     * Counts an accepted connection until it closes and returns true, or returns false (the caller closes it) when
+     * the listener has {@code maxConnections} already or the heap is nearly full of live connections: one more could
+     * cost all of them.
+     */
+    public boolean admit(Channel connection, int maxConnections) {
         if (HeapPressure.high()) {
-            ctx.close(); // the heap is nearly full of live connections: one more could cost all of them
-            return;
+            return false;
         }
-        if (active.incrementAndGet() > limit.getAsInt()) {
+        if (active.incrementAndGet() > maxConnections) {
             active.decrementAndGet();
-            ctx.close();
-            return;
+            return false;
         }
-        ctx.channel().closeFuture().addListener(f -> active.decrementAndGet());
-        ctx.pipeline().remove(this);
-        ctx.fireChannelActive();
+        connection.closeFuture().addListener(f -> active.decrementAndGet());
+        return true;
     }
 }

@@ -23,22 +23,41 @@ import org.slf4j.LoggerFactory;
 final class HeapPressure {
     static final double THRESHOLD = 0.90;
     static final long RECHECK_MILLIS = 2000;
+    /**
+     * How long an answer is reused: asking the pools costs a JNI call that builds a MemoryUsage per pool, on every
+     * accepted connection otherwise, and the answer only changes when the old generation is collected.
+     */
+    private static final long ANSWER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
     private static final Logger LOG = LoggerFactory.getLogger(HeapPressure.class);
     private static final List<MemoryPoolMXBean> OLD = oldGenerations();
     private static volatile long lastRecheck;
     private static volatile long lastWarning;
+    private static volatile long answeredAt = System.nanoTime() - ANSWER_NANOS;
+    private static volatile boolean high;
 
     private HeapPressure() {}
 
-    /** True while the old generation holds more than {@link #THRESHOLD} of its maximum in live objects. */
+    /**
+     * True while the old generation holds more than {@link #THRESHOLD} of its maximum in live objects (as of at
+     * most {@link #ANSWER_NANOS} ago; event loops that ask at once may each ask the pools, which is harmless).
+     */
     static boolean high() {
+        long now = System.nanoTime();
+        if (now - answeredAt < ANSWER_NANOS) {
+            return high;
+        }
+        boolean pressed = false;
         for (MemoryPoolMXBean pool : OLD) {
             if (pool.isCollectionUsageThresholdExceeded()) {
                 pressed(pool);
-                return true;
+                pressed = true;
+                break;
             }
         }
-        return false;
+        high = pressed;
+        answeredAt = now;
+        return pressed;
     }
 
     private static void pressed(MemoryPoolMXBean pool) {

@@ -5,17 +5,19 @@ import static java.util.Objects.requireNonNull;
 import io.mtlsproxy.config.Limits;
 import io.mtlsproxy.config.TlsMode;
 import io.mtlsproxy.core.metrics.ProxyMetrics;
-import io.mtlsproxy.core.net.LingeringClose;
 import io.mtlsproxy.core.renew.acme.ChallengeResponders;
 import io.mtlsproxy.core.timeout.IdleTimeout;
 import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.mtlsproxy.core.tls.ServerSniHandler;
+import io.mtlsproxy.core.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -25,14 +27,16 @@ import java.util.function.Function;
  * Builds one client connection's pipeline from the listener of the snapshot current at accept time, so that a
  * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
  * <pre>
- * connection-limit → lingering-close → [proxy-protocol → proxy-protocol-reader] → [acme-tls-alpn-01]
- *   → [plain-http → sni → tls → handshake] → [protocol]
+ * [proxy-protocol → proxy-protocol-reader] → [acme-tls-alpn-01] → [plain-http → sni|tls → handshake] → [protocol]
  *   → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout → idle
  *   → [acme-http-01] → proxy
  * </pre>
  * {@code protocol} (when the listener can speak more than HTTP/1.1) replaces the HTTP/1.1 handlers after the
  * handshake for HTTP/2 or a tcp route. The {@code acme-*} handlers are there only on a listener that an ACME
- * issuer names as its {@code challenge-listener}.
+ * issuer names as its {@code challenge-listener}. {@code sni} replaces itself with {@code tls} once it has read the
+ * ClientHello; a listener whose SNI chooses nothing gets {@code tls} at once. Every handler is set-up work of every
+ * handshake, so the connection limit is decided here, before any, and {@code lingering-close} goes first only when
+ * a refusal arms it.
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
     /** The HTTP/1.1 handlers {@link #initChannel} adds, by name, with the proxy handler last. */
@@ -65,10 +69,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         this.metrics = requireNonNull(metrics, "metrics");
         this.proxyHandler = requireNonNull(proxyHandler, "proxyHandler");
         this.onAccept = requireNonNull(onAccept, "onAccept");
-        this.limit = new ConnectionLimit(metrics.activeConnections(name), () -> {
-            Listener l = current.apply(name);
-            return l == null ? 0 : l.config().limits().maxConnections();
-        });
+        this.limit = new ConnectionLimit(metrics.activeConnections(name));
     }
 
     /** Makes the handler that chooses HTTP/2 or a tcp relay after the handshake; null when there is no choice. */
@@ -92,11 +93,13 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         }
         onAccept.accept(ch);
         Limits limits = listener.config().limits();
+        if (!limit.admit(ch, limits.maxConnections())) {
+            ch.close(); // before any TLS work is spent on it
+            return;
+        }
         boolean secure = listener.mode() != TlsMode.NONE;
         InboundConnection.attach(ch, name, secure);
         ChannelPipeline p = ch.pipeline();
-        p.addLast("connection-limit", limit);
-        p.addLast("lingering-close", new LingeringClose());
         if (listener.config().proxyProtocol()) {
             // before TLS: the load balancer's header names the client; without it the connection is closed
             p.addLast("proxy-protocol", ProxyProtocolReader.decoder());
@@ -109,15 +112,9 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             if (acme != null) { // sees the ClientHello first: an acme-tls/1 validation must not reach sni
                 p.addLast("acme-tls-alpn-01", acme);
             }
-            p.addLast("plain-http", new PlainHttpOnTlsPort(metrics, name)); // 400 rather than silence
-            // the SNI handler picks the certificate by name, then replaces itself with the SslHandler ("tls");
-            // handshake-timeout bounds the wait for the ClientHello and the handshake alike
-            p.addLast(
-                    "sni",
-                    new ServerSniHandler(
-                            listener.tls().orElseThrow(),
-                            limits.handshakeTimeout().toMillis()));
-            p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, name));
+            PlainHttpOnTlsPort plainHttp = new PlainHttpOnTlsPort(metrics, name); // 400 rather than silence
+            p.addLast("plain-http", plainHttp);
+            addTls(ch, listener.tls().orElseThrow(), limits.handshakeTimeout().toMillis(), plainHttp, acme == null);
         }
         ChannelHandler protocol = protocolSwitch.apply(ch, listener);
         if (protocol != null) {
@@ -136,6 +133,26 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             p.addLast("acme-http-01", http01);
         }
         p.addLast("proxy", proxyHandler.apply(ch, listener));
+    }
+
+    /**
+     * The TLS handlers; handshake-timeout bounds the wait for the ClientHello and the handshake alike. When SNI picks
+     * the certificate (or a tls.hosts group), the SNI handler reads the ClientHello, then replaces itself with the
+     * SslHandler ("tls"); when there is nothing to pick, the SslHandler is there from the start. Not while an ACME
+     * tls-alpn-01 validation is pending: its handler replaces what follows it with a handshake of its own.
+     */
+    private void addTls(
+            Channel ch, ServerTls tls, long handshakeTimeoutMillis, PlainHttpOnTlsPort plainHttp, boolean noAcme) {
+        ChannelPipeline p = ch.pipeline();
+        SslContext sole = noAcme ? tls.soleContext() : null;
+        if (sole == null) {
+            p.addLast("sni", new ServerSniHandler(tls, handshakeTimeoutMillis));
+            p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, name));
+        } else {
+            SslHandler ssl = tls.newHandler(sole, ch.alloc(), handshakeTimeoutMillis);
+            p.addLast("tls", ssl);
+            p.addLast("handshake", HandshakeObserver.afterSslHandler(metrics, name, ssl, plainHttp));
+        }
     }
 
     /**

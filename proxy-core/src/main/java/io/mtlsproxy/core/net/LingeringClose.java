@@ -3,6 +3,7 @@ package io.mtlsproxy.core.net;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -16,10 +17,12 @@ import java.util.concurrent.TimeUnit;
  * first sends what was written, shuts the output, then reads and drops what the client still sends, for up to
  * {@link #LINGER_MILLIS} or until it closes. Why: a TLS 1.3 client sends its request before it reads the alert
  * that refuses its certificate; closing with that request unread makes the kernel answer with a reset, and the
- * client loses the alert it had not read yet. Goes first in the pipeline so that it sees the raw bytes.
+ * client loses the alert it had not read yet. Goes first in the pipeline so that it sees the raw bytes; it is put
+ * there when armed, so that a connection that is never refused carries no handler for it (on every read and close).
  */
 public final class LingeringClose extends ChannelDuplexHandler {
     public static final long LINGER_MILLIS = 1000;
+    private static final String NAME = "lingering-close";
     private static final AttributeKey<Boolean> ARMED = AttributeKey.valueOf("mtls-proxy.lingering-close");
 
     private boolean lingering;
@@ -27,6 +30,10 @@ public final class LingeringClose extends ChannelDuplexHandler {
     /** The next close of {@code channel} lingers. */
     public static void arm(Channel channel) {
         channel.attr(ARMED).set(Boolean.TRUE);
+        ChannelPipeline p = channel.pipeline();
+        if (p.get(NAME) == null) {
+            p.addFirst(NAME, new LingeringClose());
+        }
     }
 
     @Override

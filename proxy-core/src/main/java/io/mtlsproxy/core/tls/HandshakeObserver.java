@@ -8,20 +8,34 @@ import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.net.ClientAddress;
 import io.mtlsproxy.core.net.LingeringClose;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.internal.tcnative.SSL;
 import io.netty.util.AttributeKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.Locale;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
 
 /**
  * Watches one connection's handshake, right after its SslHandler (or SniHandler): on success it stores the
  * client's {@link PeerIdentity} on the channel (inbound) and counts the handshake; on failure it counts it with
  * its reason and adds it to /tls/failures. It then leaves the pipeline: one handshake, one verdict.
  * Not sharable: it remembers the SNI of its own connection.
+ * <p>
+ * On a listener where SNI chooses nothing there is no SniHandler ({@link #afterSslHandler}): the observer then reads
+ * the SNI from the engine as soon as the ClientHello is in, and, as the SniHandler did, does not count a connection
+ * that closed before its first byte (a load balancer's TCP health check) as a failed handshake.
  */
 public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
     /** The host name the client asked for by SNI (as SniHandler reports it); absent when none was sent. */
@@ -30,13 +44,80 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
     private final ProxyMetrics metrics;
     private final ProxyMetrics.Side side;
     private final String name;
+    /** the SslHandler whose engine tells the SNI; null behind a SniHandler, which reports it */
+    private final SslHandler engineSni;
+    /** in the pipeline until the client's first byte (null: not watched) */
+    private final ChannelHandler untilFirstByte;
+
     private String sni;
 
     /** {@code name} is the listener (inbound) or the route (upstream). */
     public HandshakeObserver(ProxyMetrics metrics, ProxyMetrics.Side side, String name) {
+        this(metrics, side, name, null, null);
+    }
+
+    private HandshakeObserver(
+            ProxyMetrics metrics,
+            ProxyMetrics.Side side,
+            String name,
+            SslHandler engineSni,
+            ChannelHandler untilFirstByte) {
         this.metrics = requireNonNull(metrics, "metrics");
         this.side = requireNonNull(side, "side");
         this.name = requireNonNull(name, "name");
+        this.engineSni = engineSni;
+        this.untilFirstByte = untilFirstByte;
+    }
+
+    /**
+     * The observer of an inbound handshake with no SniHandler in front: {@code tls} is the connection's SslHandler,
+     * and {@code untilFirstByte} a handler before it that leaves the pipeline at the client's first byte.
+     */
+    public static HandshakeObserver afterSslHandler(
+            ProxyMetrics metrics, String listener, SslHandler tls, ChannelHandler untilFirstByte) {
+        return new HandshakeObserver(
+                metrics,
+                ProxyMetrics.Side.INBOUND,
+                listener,
+                requireNonNull(tls, "tls"),
+                requireNonNull(untilFirstByte, "untilFirstByte"));
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (engineSni != null && sni == null) { // the ClientHello may be in: the failure of a later step names it
+            recordSni(ctx, requestedName(engineSni.engine()));
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void recordSni(ChannelHandlerContext ctx, String name) {
+        if (name != null) {
+            sni = name;
+            ctx.channel().attr(SNI).set(name);
+        }
+    }
+
+    /** The host name the client sent by SNI, as far as the engine has read the ClientHello; null for none (yet). */
+    static String requestedName(SSLEngine engine) {
+        if (engine instanceof ReferenceCountedOpenSslEngine openSsl) {
+            // the session's own list would be fixed at its first read, possibly before the ClientHello is in
+            synchronized (openSsl) {
+                long ssl = openSsl.sslPointer(); // 0 once the engine is freed
+                String name = ssl == 0 ? null : SSL.getSniHostname(ssl);
+                return name == null || name.isEmpty() ? null : name.toLowerCase(Locale.ROOT);
+            }
+        }
+        SSLSession session = engine.getHandshakeSession();
+        if (!((session != null ? session : engine.getSession()) instanceof ExtendedSSLSession extended)) {
+            return null;
+        }
+        for (SNIServerName requested : extended.getRequestedServerNames()) {
+            if (requested instanceof SNIHostName host) {
+                return host.getAsciiName().toLowerCase(Locale.ROOT);
+            }
+        }
+        return null;
     }
 
     @Override
@@ -52,9 +133,12 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
                 finished = true;
             }
         } else if (evt instanceof SslHandshakeCompletionEvent done) {
+            if (engineSni != null && sni == null) {
+                recordSni(ctx, requestedName(engineSni.engine()));
+            }
             if (done.isSuccess()) {
                 succeeded(ctx);
-            } else {
+            } else if (!closedBeforeFirstByte(ctx, done.cause())) {
                 failed(ctx, done.cause());
             }
             finished = true;
@@ -63,6 +147,16 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
         if (finished && !ctx.isRemoved()) {
             ctx.pipeline().remove(this);
         }
+    }
+
+    /**
+     * A connection that closed before it sent a byte, or that the plain-HTTP check answered: not a handshake (the
+     * SniHandler never reported these). A client that sent nothing until the timeout is still a {@code timeout}.
+     */
+    private boolean closedBeforeFirstByte(ChannelHandlerContext ctx, Throwable cause) {
+        return untilFirstByte != null
+                && ctx.pipeline().context(untilFirstByte) != null
+                && !(cause instanceof SslHandshakeTimeoutException);
     }
 
     private void succeeded(ChannelHandlerContext ctx) {

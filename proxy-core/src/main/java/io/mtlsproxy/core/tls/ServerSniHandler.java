@@ -22,8 +22,6 @@ public final class ServerSniHandler extends SniHandler {
 
     @Override
     protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
-        SslHandler handler = tls.newHandler(context, allocator);
-        handler.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
-        return handler;
+        return tls.newHandler(context, allocator, handshakeTimeoutMillis);
     }
 }

@@ -60,6 +60,8 @@ public final class ServerTls {
     private final byte[] clientTrustDigest;
     /** OCSP stapling and the executor of client checks (see {@link ListenerOcsp}) */
     private final ListenerOcsp ocsp;
+    /** the context every client gets whatever its SNI (one certificate, no tls.hosts); null when SNI chooses */
+    private final SslContext soleContext;
 
     private ServerTls(
             List<SslContext> contexts,
@@ -68,10 +70,12 @@ public final class ServerTls {
             List<CrlUse> crls,
             Mapping<String, ClientCertificateTrustManager> clientTrust,
             byte[] clientTrustDigest,
-            ListenerOcsp ocsp) {
+            ListenerOcsp ocsp,
+            boolean sniChooses) {
         this.ocsp = requireNonNull(ocsp, "ocsp");
         this.contexts = List.copyOf(contexts);
         this.defaultContext = this.contexts.get(0);
+        this.soleContext = sniChooses ? null : defaultContext;
         this.sniMapping = requireNonNull(sniMapping, "sniMapping");
         this.certificates = List.copyOf(certificates);
         this.crls = List.copyOf(crls);
@@ -255,7 +259,8 @@ public final class ServerTls {
                 crlUses,
                 hosts.trustBySni(trust),
                 trustDigest(tls, clientCas, hosts),
-                ocsp.build());
+                ocsp.build(),
+                contexts.size() > 1 || !hosts.groups().isEmpty());
     }
 
     private static byte[] trustDigest(ListenerTls tls, TrustAnchors clientCas, HostGroups hosts) {
@@ -362,12 +367,22 @@ public final class ServerTls {
     }
 
     /**
-     * The SslHandler of one connection that SNI gave {@code context}: with the certificate's current OCSP staple
-     * (fetched beforehand; never fetched here) and, on a listener with OCSP client checks, its certificate check
-     * run as a delegated task off the event loop.
+     * The SslHandler of one connection served by {@code context} (SNI's choice, or the {@link #soleContext()}): with
+     * the certificate's current OCSP staple (fetched beforehand; never fetched here), the handshake timeout and, on a
+     * listener with OCSP client checks, its certificate check run as a delegated task off the event loop.
      */
-    public SslHandler newHandler(SslContext context, ByteBufAllocator alloc) {
-        return ocsp.newHandler(context, alloc);
+    public SslHandler newHandler(SslContext context, ByteBufAllocator alloc, long handshakeTimeoutMillis) {
+        SslHandler handler = ocsp.newHandler(context, alloc);
+        handler.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+        return handler;
+    }
+
+    /**
+     * The context of every client whatever its SNI (one certificate, no {@code tls.hosts}: the client trust is the
+     * listener's too), so a connection's SslHandler can be made at accept; null when SNI chooses the context.
+     */
+    public SslContext soleContext() {
+        return soleContext;
     }
 
     /** The OCSP staple of each server certificate on a listener with stapling, for /certs; else empty. */
