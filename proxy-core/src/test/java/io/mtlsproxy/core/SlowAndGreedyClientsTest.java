@@ -36,10 +36,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Clients that hold on to the proxy: slowloris heads (408, closed), silent or half-sent TLS handshakes (closed after
- * handshake-timeout, logged as {@code timeout}), idle keep-alive connections (closed after idle-timeout), too many
+ * handshake-timeout, logged as {@code timeout}; one handshake-timeout from accept covers the ClientHello and the
+ * handshake, with or without SNI handler), idle keep-alive connections (closed after idle-timeout), too many
  * connections (closed before any TLS work) and endless heads (431 after max-header-size). The proxy runs on a
  * single event loop, so a limit that blocked it would starve the well-behaved client every test keeps serving.
  */
@@ -48,6 +51,10 @@ class SlowAndGreedyClientsTest {
     private static final Duration HEADER_TIMEOUT = Duration.ofMillis(700);
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofMillis(700);
     private static final Duration IDLE_TIMEOUT = Duration.ofMillis(900);
+    /** of the "late-*" listeners, whose clients send their hello after {@link #LATE_HELLO} */
+    private static final Duration LONG_HANDSHAKE_TIMEOUT = Duration.ofMillis(1200);
+
+    private static final Duration LATE_HELLO = Duration.ofMillis(900);
 
     @TempDir
     static Path dir;
@@ -68,19 +75,32 @@ class SlowAndGreedyClientsTest {
         origin = RecordingOrigin.start();
         Limits limits = new Limits(1000, 4096, 64 * 1024, HANDSHAKE_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT);
         Limits few = new Limits(3, 4096, 64 * 1024, HANDSHAKE_TIMEOUT, HEADER_TIMEOUT, IDLE_TIMEOUT);
+        // request-header-timeout and idle-timeout count from accept too: longer here, so that only one is tested
+        Duration longer = LONG_HANDSHAKE_TIMEOUT.multipliedBy(4);
+        Limits slowHello = new Limits(1000, 4096, 64 * 1024, LONG_HANDSHAKE_TIMEOUT, longer, longer);
         proxy = ProxyServer.builder().metrics(metrics).workerThreads(1).build();
         proxy.start(TestConfigs.config(
                 dir.resolve("proxy.conf"),
                 List.of(
                         TestConfigs.listener("plain", ListenerTls.plain(), limits),
                         TestConfigs.listener("tls", TestConfigs.tls(server), limits),
-                        TestConfigs.listener("few", TestConfigs.tls(server), few)),
+                        TestConfigs.listener("few", TestConfigs.tls(server), few),
+                        // one certificate: the SslHandler is there from accept; two: a SniHandler reads the hello
+                        TestConfigs.listener("late-sole", TestConfigs.tls(server), slowHello),
+                        TestConfigs.listener(
+                                "late-sni", TestConfigs.tls(server, ca.server("other", "other.test")), slowHello)),
                 List.of(
                         TestConfigs.route("plain", "plain")
                                 .endpoint(origin.port())
                                 .build(),
                         TestConfigs.route("tls", "tls").endpoint(origin.port()).build(),
-                        TestConfigs.route("few", "few").endpoint(origin.port()).build())));
+                        TestConfigs.route("few", "few").endpoint(origin.port()).build(),
+                        TestConfigs.route("late-sole", "late-sole")
+                                .endpoint(origin.port())
+                                .build(),
+                        TestConfigs.route("late-sni", "late-sni")
+                                .endpoint(origin.port())
+                                .build())));
     }
 
     @AfterAll
@@ -174,6 +194,42 @@ class SlowAndGreedyClientsTest {
         try (RawHttpClient c = RawHttpClient.connectTls(proxy.port("tls"), client, "localhost")) {
             assertEquals(200, c.get("localhost", "/after").status(), "others still get through");
         }
+    }
+
+    /**
+     * handshake-timeout counts from accept and covers the ClientHello and the handshake together (as nginx's
+     * ssl_handshake_timeout): a client that sends its hello late gets only what is left, whether an SNI handler read
+     * the hello first or not. Two timeouts in a row would close this one at LATE_HELLO + LONG_HANDSHAKE_TIMEOUT.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"late-sole", "late-sni"})
+    void aLateClientHelloGetsWhatIsLeftOfTheHandshakeTimeout(String listener) throws Exception {
+        int before = timeouts();
+        byte[] hello = TestTls.clientHelloRecord("localhost");
+        try (Socket s = connect(proxy.port(listener))) {
+            long start = System.nanoTime();
+            Thread.sleep(LATE_HELLO.toMillis());
+            s.getOutputStream().write(hello);
+            s.getOutputStream().flush();
+            int answer = s.getInputStream().read();
+            assertEquals(
+                    22,
+                    answer,
+                    () -> "the proxy answered the hello: " + metrics.failures().snapshot());
+            s.getInputStream().readAllBytes(); // then the client says nothing more, until the proxy closes
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            long oneTimeout = LONG_HANDSHAKE_TIMEOUT.toMillis();
+            assertTrue(
+                    took >= oneTimeout - 100 && took < oneTimeout + LATE_HELLO.toMillis() / 2,
+                    "closed " + took + " ms after accept, expected about " + oneTimeout + ": "
+                            + metrics.failures().snapshot());
+        }
+        awaitTimeouts(before + 1);
+        TlsFailure timedOut = metrics.failures().snapshot().stream()
+                .filter(f -> f.name().equals(listener) && f.reason() == TlsFailureReason.TIMEOUT)
+                .reduce((first, last) -> last)
+                .orElseThrow();
+        assertEquals("localhost", timedOut.sni(), "listed with the SNI of its hello");
     }
 
     @Test

@@ -191,10 +191,10 @@ class TlsHardeningTest {
             ExternalProcess.Result r = sClient(listener, GET, version, "-cipher", "DEFAULT:@SECLEVEL=0");
             assertNotEquals(0, r.exitCode(), version + ": " + r.stdout());
             assertFalse(r.stdout().contains("HTTP/1.1"), version);
-            assertEquals(
-                    TlsFailureReason.PROTOCOL_VERSION,
-                    awaitFailure(listener, before).reason(),
-                    version);
+            TlsFailure refused = awaitFailure(listener, before);
+            assertEquals(TlsFailureReason.PROTOCOL_VERSION, refused.reason(), version);
+            // refused in the read that brought the ClientHello, before the engine would tell its SNI
+            assertEquals("localhost", refused.sni(), version);
         }
     }
 
@@ -213,8 +213,8 @@ class TlsHardeningTest {
             ExternalProcess.Result r = sClient(listener, GET, "-tls1_2", "-cipher", suite + ":@SECLEVEL=0");
             assertNotEquals(0, r.exitCode(), suite + " on " + listener + ": " + r.stdout());
             assertFalse(r.stdout().contains("HTTP/1.1"), suite);
-            if (!r.stderr().contains("no cipher match")) {
-                awaitFailure(listener, before); // the client offered it and the proxy turned it down
+            if (!r.stderr().contains("no cipher match")) { // the client offered it and the proxy turned it down
+                assertEquals("localhost", awaitFailure(listener, before).sni(), suite + " on " + listener);
             }
         }
     }
@@ -275,12 +275,16 @@ class TlsHardeningTest {
             String out = r.stdout() + r.stderr();
             assertTrue(expected.seenBy(out), version + ": expected " + expected + " in " + out);
             assertFalse(out.contains("HTTP/1.1 200"), out);
-            assertEquals(reason, awaitFailure("mtls", before).reason(), version);
+            TlsFailure refused = awaitFailure("mtls", before);
+            assertEquals(reason, refused.reason(), version);
+            assertEquals("localhost", refused.sni(), version);
 
             before = failuresOf("mtls").size();
             String curlOut = curlAs(identity, version);
             assertTrue(expected.seenByCurl(curlOut), "curl " + version + ": expected " + expected + " in " + curlOut);
-            assertEquals(reason, awaitFailure("mtls", before).reason(), "curl " + version);
+            refused = awaitFailure("mtls", before);
+            assertEquals(reason, refused.reason(), "curl " + version);
+            assertEquals("localhost", refused.sni(), "curl " + version);
         }
     }
 

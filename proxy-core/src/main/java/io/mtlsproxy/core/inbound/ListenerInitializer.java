@@ -112,9 +112,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             if (acme != null) { // sees the ClientHello first: an acme-tls/1 validation must not reach sni
                 p.addLast("acme-tls-alpn-01", acme);
             }
-            PlainHttpOnTlsPort plainHttp = new PlainHttpOnTlsPort(metrics, name); // 400 rather than silence
-            p.addLast("plain-http", plainHttp);
-            addTls(ch, listener.tls().orElseThrow(), limits.handshakeTimeout().toMillis(), plainHttp, acme == null);
+            addTls(ch, listener.tls().orElseThrow(), limits.handshakeTimeout().toMillis(), acme == null);
         }
         ChannelHandler protocol = protocolSwitch.apply(ch, listener);
         if (protocol != null) {
@@ -136,22 +134,25 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     }
 
     /**
-     * The TLS handlers; handshake-timeout bounds the wait for the ClientHello and the handshake alike. When SNI picks
-     * the certificate (or a tls.hosts group), the SNI handler reads the ClientHello, then replaces itself with the
-     * SslHandler ("tls"); when there is nothing to pick, the SslHandler is there from the start. Not while an ACME
-     * tls-alpn-01 validation is pending: its handler replaces what follows it with a handshake of its own.
+     * The TLS handlers, after "plain-http" (400 rather than silence for plain HTTP). One handshake-timeout, counted
+     * from accept, bounds the wait for the ClientHello and the handshake together. When SNI picks the certificate (or
+     * a tls.hosts group), the SNI handler reads the ClientHello, then replaces itself with the SslHandler ("tls");
+     * when there is nothing to pick, the SslHandler is there from the start. Not while an ACME tls-alpn-01
+     * validation is pending: its handler replaces what follows it with a handshake of its own.
      */
-    private void addTls(
-            Channel ch, ServerTls tls, long handshakeTimeoutMillis, PlainHttpOnTlsPort plainHttp, boolean noAcme) {
+    private void addTls(Channel ch, ServerTls tls, long handshakeTimeoutMillis, boolean noAcme) {
         ChannelPipeline p = ch.pipeline();
         SslContext sole = noAcme ? tls.soleContext() : null;
         if (sole == null) {
+            p.addLast("plain-http", new PlainHttpOnTlsPort(metrics, name, null));
             p.addLast("sni", new ServerSniHandler(tls, handshakeTimeoutMillis));
             p.addLast("handshake", new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, name));
         } else {
             SslHandler ssl = tls.newHandler(sole, ch.alloc(), handshakeTimeoutMillis);
+            HandshakeObserver handshake = HandshakeObserver.afterSslHandler(metrics, name, ssl);
+            p.addLast("plain-http", new PlainHttpOnTlsPort(metrics, name, handshake));
             p.addLast("tls", ssl);
-            p.addLast("handshake", HandshakeObserver.afterSslHandler(metrics, name, ssl, plainHttp));
+            p.addLast("handshake", handshake);
         }
     }
 

@@ -7,6 +7,7 @@ import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.net.ClientAddress;
 import io.mtlsproxy.core.net.LingeringClose;
+import io.mtlsproxy.core.tls.HandshakeObserver;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -20,7 +21,8 @@ import java.nio.charset.StandardCharsets;
  * silently: one peek at the first byte. A TLS record starts with its content type (22 for a ClientHello), an
  * HTTP request with an upper-case method name, so nothing that is TLS is ever taken for HTTP. The answer is
  * listed on /tls/failures (reason {@code other}) and the connection closed after it; otherwise this handler
- * leaves the pipeline at the first byte.
+ * leaves the pipeline at the first byte, which it hands to the handshake observer of a listener without SniHandler
+ * (the SNI of a handshake refused in the read that brought the ClientHello is read from it).
  */
 public final class PlainHttpOnTlsPort extends ChannelInboundHandlerAdapter {
     static final String MESSAGE = "The plain HTTP request was sent to HTTPS port";
@@ -30,11 +32,16 @@ public final class PlainHttpOnTlsPort extends ChannelInboundHandlerAdapter {
 
     private final ProxyMetrics metrics;
     private final String listener;
+    /** null behind a SniHandler, which reads the ClientHello itself */
+    private final HandshakeObserver handshake;
+
     private boolean answered;
 
-    public PlainHttpOnTlsPort(ProxyMetrics metrics, String listener) {
+    /** {@code handshake}: the observer to hand a TLS connection's first bytes to, or null. */
+    public PlainHttpOnTlsPort(ProxyMetrics metrics, String listener, HandshakeObserver handshake) {
         this.metrics = requireNonNull(metrics, "metrics");
         this.listener = requireNonNull(listener, "listener");
+        this.handshake = handshake;
     }
 
     @Override
@@ -49,6 +56,9 @@ public final class PlainHttpOnTlsPort extends ChannelInboundHandlerAdapter {
         }
         byte first = bytes.getByte(bytes.readerIndex());
         if (first < 'A' || first > 'Z') {
+            if (handshake != null) {
+                handshake.firstRead(ctx.channel(), bytes);
+            }
             ctx.pipeline().remove(this);
             ctx.fireChannelRead(msg);
             return;

@@ -8,7 +8,8 @@ import io.mtlsproxy.core.metrics.ProxyMetrics;
 import io.mtlsproxy.core.metrics.TlsFailure;
 import io.mtlsproxy.core.net.ClientAddress;
 import io.mtlsproxy.core.net.LingeringClose;
-import io.netty.channel.ChannelHandler;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
@@ -33,9 +34,12 @@ import javax.net.ssl.SSLSession;
  * its reason and adds it to /tls/failures. It then leaves the pipeline: one handshake, one verdict.
  * Not sharable: it remembers the SNI of its own connection.
  * <p>
- * On a listener where SNI chooses nothing there is no SniHandler ({@link #afterSslHandler}): the observer then reads
- * the SNI from the engine as soon as the ClientHello is in, and, as the SniHandler did, does not count a connection
- * that closed before its first byte (a load balancer's TCP health check) as a failed handshake.
+ * On a listener where SNI chooses nothing there is no SniHandler ({@link #afterSslHandler}): the handler that looks
+ * at the client's first bytes hands them to {@link #firstRead}, which reads the SNI of the ClientHello in them, so
+ * that a handshake refused in that very read (an old protocol version, no shared cipher suite) is still listed with
+ * it: the engine frees what it parsed before the failure is reported. A hello split over several reads is asked of
+ * the engine once it is in. As the SniHandler did, the observer does not count a connection that closed before its
+ * first byte (a load balancer's TCP health check) as a failed handshake.
  */
 public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
     /** The host name the client asked for by SNI (as SniHandler reports it); absent when none was sent. */
@@ -44,58 +48,64 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
     private final ProxyMetrics metrics;
     private final ProxyMetrics.Side side;
     private final String name;
-    /** the SslHandler whose engine tells the SNI; null behind a SniHandler, which reports it */
+    /** the SslHandler whose engine tells the SNI of a split hello; null behind a SniHandler, which reports it */
     private final SslHandler engineSni;
-    /** in the pipeline until the client's first byte (null: not watched) */
-    private final ChannelHandler untilFirstByte;
 
     private String sni;
+    /** the client sent a first byte, and it was TLS (not a plain HTTP request, answered 400) */
+    private boolean firstByte;
+    /** the first read held the whole ClientHello: {@link #sni} is its SNI, or null for none */
+    private boolean helloRead;
 
     /** {@code name} is the listener (inbound) or the route (upstream). */
     public HandshakeObserver(ProxyMetrics metrics, ProxyMetrics.Side side, String name) {
-        this(metrics, side, name, null, null);
+        this(metrics, side, name, null);
     }
 
-    private HandshakeObserver(
-            ProxyMetrics metrics,
-            ProxyMetrics.Side side,
-            String name,
-            SslHandler engineSni,
-            ChannelHandler untilFirstByte) {
+    private HandshakeObserver(ProxyMetrics metrics, ProxyMetrics.Side side, String name, SslHandler engineSni) {
         this.metrics = requireNonNull(metrics, "metrics");
         this.side = requireNonNull(side, "side");
         this.name = requireNonNull(name, "name");
         this.engineSni = engineSni;
-        this.untilFirstByte = untilFirstByte;
     }
 
     /**
-     * The observer of an inbound handshake with no SniHandler in front: {@code tls} is the connection's SslHandler,
-     * and {@code untilFirstByte} a handler before it that leaves the pipeline at the client's first byte.
+     * The observer of an inbound handshake with no SniHandler in front ({@code tls} is the connection's SslHandler);
+     * the handler before {@code tls} that sees the client's first bytes must hand them to {@link #firstRead}.
      */
-    public static HandshakeObserver afterSslHandler(
-            ProxyMetrics metrics, String listener, SslHandler tls, ChannelHandler untilFirstByte) {
-        return new HandshakeObserver(
-                metrics,
-                ProxyMetrics.Side.INBOUND,
-                listener,
-                requireNonNull(tls, "tls"),
-                requireNonNull(untilFirstByte, "untilFirstByte"));
+    public static HandshakeObserver afterSslHandler(ProxyMetrics metrics, String listener, SslHandler tls) {
+        return new HandshakeObserver(metrics, ProxyMetrics.Side.INBOUND, listener, requireNonNull(tls, "tls"));
+    }
+
+    /** The client's first bytes, a TLS record (not consumed): its SNI, when the whole ClientHello is in them. */
+    public void firstRead(Channel channel, ByteBuf bytes) {
+        firstByte = true;
+        ClientHelloSummary hello = ClientHelloSummary.ofFirstRecord(bytes);
+        if (hello != null) {
+            helloRead = true;
+            hello.serverName().ifPresent(name -> recordSni(channel, name));
+        }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (engineSni != null && sni == null) { // the ClientHello may be in: the failure of a later step names it
-            recordSni(ctx, requestedName(engineSni.engine()));
-        }
+        askEngine(ctx);
         ctx.fireChannelReadComplete();
     }
 
-    private void recordSni(ChannelHandlerContext ctx, String name) {
-        if (name != null) {
-            sni = name;
-            ctx.channel().attr(SNI).set(name);
+    /** A hello split over reads: the engine tells its SNI once it is in (and before a refusal frees the engine). */
+    private void askEngine(ChannelHandlerContext ctx) {
+        if (engineSni != null && !helloRead && sni == null) {
+            String name = requestedName(engineSni.engine());
+            if (name != null) {
+                recordSni(ctx.channel(), name);
+            }
         }
+    }
+
+    private void recordSni(Channel channel, String name) {
+        sni = name;
+        channel.attr(SNI).set(name);
     }
 
     /** The host name the client sent by SNI, as far as the engine has read the ClientHello; null for none (yet). */
@@ -133,12 +143,10 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
                 finished = true;
             }
         } else if (evt instanceof SslHandshakeCompletionEvent done) {
-            if (engineSni != null && sni == null) {
-                recordSni(ctx, requestedName(engineSni.engine()));
-            }
+            askEngine(ctx);
             if (done.isSuccess()) {
                 succeeded(ctx);
-            } else if (!closedBeforeFirstByte(ctx, done.cause())) {
+            } else if (!closedBeforeFirstByte(done.cause())) {
                 failed(ctx, done.cause());
             }
             finished = true;
@@ -153,10 +161,8 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
      * A connection that closed before it sent a byte, or that the plain-HTTP check answered: not a handshake (the
      * SniHandler never reported these). A client that sent nothing until the timeout is still a {@code timeout}.
      */
-    private boolean closedBeforeFirstByte(ChannelHandlerContext ctx, Throwable cause) {
-        return untilFirstByte != null
-                && ctx.pipeline().context(untilFirstByte) != null
-                && !(cause instanceof SslHandshakeTimeoutException);
+    private boolean closedBeforeFirstByte(Throwable cause) {
+        return engineSni != null && !firstByte && !(cause instanceof SslHandshakeTimeoutException);
     }
 
     private void succeeded(ChannelHandlerContext ctx) {

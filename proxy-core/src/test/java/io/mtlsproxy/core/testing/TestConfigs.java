@@ -53,11 +53,16 @@ public final class TestConfigs {
                 file(leaf.certFile(), keyPath + ".cert"), file(leaf.keyFile(), keyPath + ".key"), keyPath, SOURCE);
     }
 
-    public static ListenerTls tls(TestPki.Leaf server) {
+    /** A TLS listener serving {@code servers} (with two or more, SNI chooses among them). */
+    public static ListenerTls tls(TestPki.Leaf... servers) {
+        List<KeyMaterial> certificates = new ArrayList<>();
+        for (TestPki.Leaf server : servers) {
+            certificates.add(pem(server, "tls.certificates." + certificates.size()));
+        }
         return new ListenerTls(
                 TlsMode.TLS,
                 ClientAuth.REQUIRED,
-                List.of(pem(server, "tls.certificates.0")),
+                List.copyOf(certificates),
                 Optional.empty(),
                 Optional.empty(),
                 ListenerTls.DEFAULT_VERIFY_DEPTH,

@@ -1,12 +1,17 @@
 package io.mtlsproxy.core.testing;
 
 import io.mtlsproxy.core.certs.Pem;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 
 /** JDK SSLContexts for blocking test clients, from the test PKI's files. */
@@ -99,5 +104,26 @@ public final class TestTls {
         public java.security.PrivateKey getPrivateKey(String alias) {
             return delegate.getPrivateKey(alias);
         }
+    }
+
+    /**
+     * The first record a JDK client sends, its ClientHello, with SNI {@code sni} (null: none) and ALPN {@code alpn}:
+     * the raw bytes of a real hello, for tests that write them at their own pace or parse them.
+     */
+    public static byte[] clientHelloRecord(String sni, String... alpn) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, null, null);
+        SSLEngine engine = ctx.createSSLEngine("localhost", 443);
+        engine.setUseClientMode(true);
+        SSLParameters p = engine.getSSLParameters();
+        p.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
+        p.setApplicationProtocols(alpn);
+        engine.setSSLParameters(p);
+        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+        engine.wrap(ByteBuffer.allocate(0), out);
+        out.flip();
+        byte[] record = new byte[out.remaining()];
+        out.get(record);
+        return record;
     }
 }

@@ -2,6 +2,7 @@ package io.mtlsproxy.core.renew.acme;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.tls.ClientHelloSummary;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;

@@ -1,20 +1,17 @@
-package io.mtlsproxy.core.renew.acme;
+package io.mtlsproxy.core.tls;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mtlsproxy.core.testing.TestTls;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.Test;
 
 /** The ClientHello parser against real hellos (the JDK's) and every kind of broken or hostile one. */
@@ -95,24 +92,63 @@ class ClientHelloSummaryTest {
         buf.release();
     }
 
+    @Test
+    void readsTheSniOfAWholeFirstRecordAndNothingElse() throws Exception {
+        byte[] record = helloRecord("API.Example.Test", "h2");
+        ClientHelloSummary s = ofFirstRecord(record);
+        assertEquals(Optional.of("api.example.test"), s.serverName());
+        assertEquals(List.of(), s.alpn(), "the ALPN list is not read for the SNI alone");
+        assertEquals(Optional.empty(), ofFirstRecord(helloRecord(null, "h2")).serverName(), "no SNI sent");
+    }
+
+    /** A hello the first read does not hold whole: null, so that the engine is asked once it has it all. */
+    @Test
+    void aHelloNotWholeInTheFirstReadIsUnknownRatherThanWithoutSni() throws Exception {
+        byte[] record = helloRecord("api.example.test");
+        for (int cut : new int[] {0, 4, 9, record.length / 2, record.length - 1}) {
+            assertEquals(null, ofFirstRecord(Arrays.copyOf(record, cut)), "first " + cut + " bytes");
+        }
+        // the same hello in two records: the first record's length is less than the hello's
+        byte[] firstOfTwo = record.clone();
+        int shorter = record.length - 5 - 10;
+        firstOfTwo[3] = (byte) (shorter >> 8);
+        firstOfTwo[4] = (byte) shorter;
+        assertEquals(null, ofFirstRecord(firstOfTwo));
+    }
+
+    @Test
+    void firstBytesThatAreNoClientHelloHaveNoSni() throws Exception {
+        assertEquals(ClientHelloSummary.NOTHING, ofFirstRecord("GET / HTTP/1.1\r\n\r\n".getBytes(US_ASCII)));
+        byte[] record = helloRecord("api.example.test");
+        record[5] = 2; // a ServerHello
+        assertEquals(ClientHelloSummary.NOTHING, ofFirstRecord(record));
+        ByteBuf buf = Unpooled.wrappedBuffer(helloRecord("api.example.test"));
+        ClientHelloSummary.ofFirstRecord(buf);
+        assertEquals(0, buf.readerIndex(), "the bytes are left for the TLS engine");
+        buf.release();
+    }
+
     /** The body of the JDK client's first handshake message: after the record (5) and handshake (4) headers. */
     static byte[] helloBody(String sni, String... alpn) throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, null, null);
-        SSLEngine engine = ctx.createSSLEngine("localhost", 443);
-        engine.setUseClientMode(true);
-        SSLParameters p = engine.getSSLParameters();
-        p.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
-        p.setApplicationProtocols(alpn);
-        engine.setSSLParameters(p);
-        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
-        engine.wrap(ByteBuffer.allocate(0), out);
-        out.flip();
-        byte[] record = new byte[out.remaining()];
-        out.get(record);
+        byte[] record = helloRecord(sni, alpn);
+        return Arrays.copyOfRange(record, 9, record.length);
+    }
+
+    /** The JDK client's first record: its ClientHello. */
+    static byte[] helloRecord(String sni, String... alpn) throws Exception {
+        byte[] record = TestTls.clientHelloRecord(sni, alpn);
         assertEquals(22, record[0], "a handshake record");
         assertEquals(1, record[5], "a ClientHello");
-        return Arrays.copyOfRange(record, 9, record.length);
+        return record;
+    }
+
+    private static ClientHelloSummary ofFirstRecord(byte[] firstRead) {
+        ByteBuf buf = Unpooled.wrappedBuffer(firstRead);
+        try {
+            return ClientHelloSummary.ofFirstRecord(buf);
+        } finally {
+            buf.release();
+        }
     }
 
     private static ClientHelloSummary parse(byte[] body) {

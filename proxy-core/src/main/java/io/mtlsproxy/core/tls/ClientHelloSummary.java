@@ -1,4 +1,4 @@
-package io.mtlsproxy.core.renew.acme;
+package io.mtlsproxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
@@ -10,15 +10,17 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the ACME challenge handler needs of a ClientHello: the SNI host name and the ALPN protocols offered. The
- * parser reads a ClientHello body (after the 4-byte handshake header, as Netty's {@code SslClientHelloHandler}
- * hands it over) with absolute indexes only, checks every length against what is left, and answers
- * {@link #NOTHING} for anything malformed, truncated or duplicated: such a hello is then never answered as an
- * ACME validation, and the TLS stack behind refuses it on its own.
+ * What is read of a ClientHello in Java: the SNI host name and the ALPN protocols offered (the ACME challenge
+ * handler), or the SNI alone (the handshake observer of a listener without SniHandler, which lists a refused
+ * handshake with its SNI). The parser reads with absolute indexes only, checks every length against what is
+ * left, and answers {@link #NOTHING} for anything malformed, truncated or duplicated: such a hello is then never
+ * answered as an ACME validation, and the TLS stack behind refuses it on its own.
  */
-record ClientHelloSummary(Optional<String> serverName, List<String> alpn) {
-    static final ClientHelloSummary NOTHING = new ClientHelloSummary(Optional.empty(), List.of());
+public record ClientHelloSummary(Optional<String> serverName, List<String> alpn) {
+    public static final ClientHelloSummary NOTHING = new ClientHelloSummary(Optional.empty(), List.of());
 
+    private static final int RECORD_HANDSHAKE = 22;
+    private static final int HANDSHAKE_CLIENT_HELLO = 1;
     private static final int EXTENSION_SERVER_NAME = 0;
     private static final int EXTENSION_ALPN = 16;
     private static final int NAME_TYPE_HOST = 0;
@@ -28,17 +30,44 @@ record ClientHelloSummary(Optional<String> serverName, List<String> alpn) {
         alpn = List.copyOf(alpn);
     }
 
-    boolean offers(String protocol) {
+    public boolean offers(String protocol) {
         return alpn.contains(protocol);
     }
 
     /** The summary of {@code body} (readerIndex to writerIndex; not consumed), {@link #NOTHING} when malformed. */
-    static ClientHelloSummary parse(ByteBuf body) {
+    public static ClientHelloSummary parse(ByteBuf body) {
         if (body == null) {
             return NOTHING;
         }
         try {
-            return new Reader(body).hello();
+            return new Reader(body).hello(true);
+        } catch (Malformed e) {
+            return NOTHING;
+        }
+    }
+
+    /**
+     * The SNI of the ClientHello that {@code firstRead} (a connection's first bytes; not consumed) starts with,
+     * without its ALPN list. Null when the hello is not whole in these bytes (split over reads or records): only the
+     * TLS engine can tell then. {@link #NOTHING} when they are no ClientHello or a malformed one.
+     */
+    public static ClientHelloSummary ofFirstRecord(ByteBuf firstRead) {
+        int at = firstRead.readerIndex();
+        int readable = firstRead.readableBytes();
+        if (readable < 5 + 4) {
+            return null;
+        }
+        if (firstRead.getUnsignedByte(at) != RECORD_HANDSHAKE
+                || firstRead.getUnsignedByte(at + 5) != HANDSHAKE_CLIENT_HELLO) {
+            return NOTHING;
+        }
+        int recordLength = firstRead.getUnsignedShort(at + 3);
+        int helloLength = firstRead.getUnsignedMedium(at + 6);
+        if (helloLength > recordLength - 4 || 5 + recordLength > readable) {
+            return null;
+        }
+        try {
+            return new Reader(firstRead, at + 9, at + 9 + helloLength).hello(false);
         } catch (Malformed e) {
             return NOTHING;
         }
@@ -60,7 +89,8 @@ record ClientHelloSummary(Optional<String> serverName, List<String> alpn) {
             this.end = end;
         }
 
-        ClientHelloSummary hello() {
+        /** The hello's summary; without {@code alpn}, that extension is skipped like any other. */
+        ClientHelloSummary hello(boolean alpn) {
             skip(2 + 32); // client_version, random
             skip(u8()); // session_id
             skip(u16()); // cipher_suites
@@ -71,25 +101,30 @@ record ClientHelloSummary(Optional<String> serverName, List<String> alpn) {
             Reader extensions = sub(u16());
             expectEnd();
             Optional<String> sni = Optional.empty();
-            List<String> alpn = null;
+            List<String> protocols = null;
             boolean sawSni = false;
             while (!extensions.done()) {
                 int type = extensions.u16();
-                Reader data = extensions.sub(extensions.u16());
+                int length = extensions.u16();
                 if (type == EXTENSION_SERVER_NAME) {
                     if (sawSni) {
                         throw new Malformed(); // a duplicate extension is a fatal error in TLS anyway
                     }
                     sawSni = true;
-                    sni = data.serverName();
-                } else if (type == EXTENSION_ALPN) {
-                    if (alpn != null) {
+                    sni = extensions.sub(length).serverName();
+                } else if (type == EXTENSION_ALPN && alpn) {
+                    if (protocols != null) {
                         throw new Malformed();
                     }
-                    alpn = data.protocols();
+                    protocols = extensions.sub(length).protocols();
+                } else {
+                    extensions.skip(length); // no cursor object for an extension nobody reads
                 }
             }
-            return new ClientHelloSummary(sni, alpn == null ? List.of() : alpn);
+            if (!sawSni && protocols == null) {
+                return NOTHING;
+            }
+            return new ClientHelloSummary(sni, protocols == null ? List.of() : protocols);
         }
 
         private Optional<String> serverName() {
