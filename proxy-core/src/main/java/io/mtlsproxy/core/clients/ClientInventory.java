@@ -139,9 +139,10 @@ public final class ClientInventory {
                     peer.uriSans(),
                     peer.sha256(),
                     peer.issuer(),
-                    peer.serial());
+                    peer.serial(),
+                    peer.notAfter());
             this.notBefore = leaf.getNotBefore().toInstant();
-            this.notAfter = leaf.getNotAfter().toInstant();
+            this.notAfter = peer.notAfter();
             this.firstSeen = now;
             this.lastSeen = now;
         }

@@ -5,6 +5,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -15,7 +16,8 @@ import javax.net.ssl.SSLSession;
  * but failed verification under {@code client-auth = optional}; {@code verificationError} then says why.
  * {@code subject} is RFC 2253 as {@link javax.security.auth.x500.X500Principal#getName()} prints it;
  * {@code sha256} the lowercase hex SHA-256 of the leaf's DER; {@code issuer} (RFC 2253) and {@code serial} (lowercase
- * hex, as /certs spells it) tell the CA apart during a client-CA rollover.
+ * hex, as /certs spells it) tell the CA apart during a client-CA rollover. {@code notAfter} is the leaf's (null
+ * when none was presented), kept with the rest so that the handshake's lazily parsed certificate is not parsed for it.
  */
 public record PeerIdentity(
         List<X509Certificate> chain,
@@ -26,12 +28,13 @@ public record PeerIdentity(
         List<String> uriSans,
         String sha256,
         String issuer,
-        String serial) {
+        String serial,
+        Instant notAfter) {
     public static final AttributeKey<PeerIdentity> KEY = AttributeKey.valueOf("mtls-proxy.peer-identity");
 
     /** No certificate presented. */
     public static final PeerIdentity ANONYMOUS =
-            new PeerIdentity(List.of(), false, null, null, List.of(), List.of(), null, null, null);
+            new PeerIdentity(List.of(), false, null, null, List.of(), List.of(), null, null, null, null);
 
     public PeerIdentity {
         chain = List.copyOf(chain);
@@ -77,7 +80,8 @@ public record PeerIdentity(
                 leaf.uriSans(),
                 leaf.sha256(),
                 leaf.issuer(),
-                leaf.serial());
+                leaf.serial(),
+                leaf.notAfter());
     }
 
     /** Lowercase hex SHA-256 of the certificate's DER, without separators. */

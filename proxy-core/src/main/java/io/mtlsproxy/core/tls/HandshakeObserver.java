@@ -19,7 +19,6 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.internal.tcnative.SSL;
 import io.netty.util.AttributeKey;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Locale;
 import javax.net.ssl.ExtendedSSLSession;
@@ -170,9 +169,8 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
         if (side == ProxyMetrics.Side.INBOUND && ssl != null) {
             PeerIdentity peer = PeerIdentity.fromHandshake(ssl);
             ctx.channel().attr(PeerIdentity.KEY).set(peer);
-            X509Certificate leaf = peer.leaf();
-            if (leaf != null) {
-                long remaining = (leaf.getNotAfter().getTime() - System.currentTimeMillis()) / 1000;
+            if (peer.presented()) {
+                long remaining = peer.notAfter().getEpochSecond() - System.currentTimeMillis() / 1000;
                 metrics.clientCertificateSeen(name, remaining);
                 metrics.clients().handshake(name, peer, Instant.now());
             }

@@ -38,7 +38,8 @@ class ClientCertHeaderFuzzTest {
         for (int i = 0; i < sans; i++) {
             (data.consumeBoolean() ? uris : dns).add(data.consumeString(100));
         }
-        PeerIdentity peer = new PeerIdentity(SHAPE.chain(), true, null, subject, dns, uris, HASH, "CN=Fuzz CA", "1a");
+        PeerIdentity peer =
+                new PeerIdentity(SHAPE.chain(), true, null, subject, dns, uris, HASH, "CN=Fuzz CA", "1a", null);
 
         String element = ClientCertHeader.element(peer);
         assertTrue(element.chars().allMatch(c -> c >= 0x20 && c != 0x7f), "a valid field value: " + element);

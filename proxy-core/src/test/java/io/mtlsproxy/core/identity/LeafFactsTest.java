@@ -13,7 +13,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The facts kept per client certificate are the certificate's own, whichever copy of it a handshake holds. */
+/**
+ * The facts kept per client certificate (notAfter included) are the certificate's own, whichever copy of it a
+ * handshake holds.
+ */
 class LeafFactsTest {
     @TempDir
     Path dir;
@@ -33,12 +36,14 @@ class LeafFactsTest {
         assertEquals(first.serial().toString(16), again.serial());
         assertEquals(reread.getSubjectX500Principal().getName(), again.subject());
         assertEquals(List.of("spiffe://example.org/orders"), again.uriSans());
+        assertEquals(reread.getNotAfter().toInstant(), again.notAfter());
         assertTrue(again.verified());
 
         // same subject and SAN, another certificate: its own fingerprint and serial, never the first one's
         PeerIdentity other = PeerIdentity.of(List.of(renewed.issued().certificate()), false, "revoked");
         assertNotEquals(seen.sha256(), other.sha256());
         assertEquals(renewed.serial().toString(16), other.serial());
+        assertEquals(renewed.issued().certificate().getNotAfter().toInstant(), other.notAfter());
         assertEquals("revoked", other.verificationError(), "the verdict is the caller's, never kept");
     }
 }
