@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** The ClientHello parser against real hellos (the JDK's) and every kind of broken or hostile one. */
@@ -143,18 +144,17 @@ class ClientHelloSummaryTest {
     }
 
     private static ClientHelloSummary ofFirstRecord(byte[] firstRead) {
-        ByteBuf buf = Unpooled.wrappedBuffer(firstRead);
-        try {
-            return ClientHelloSummary.ofFirstRecord(buf);
-        } finally {
-            buf.release();
-        }
+        return read(firstRead, ClientHelloSummary::ofFirstRecord);
     }
 
     private static ClientHelloSummary parse(byte[] body) {
-        ByteBuf buf = Unpooled.wrappedBuffer(body);
+        return read(body, ClientHelloSummary::parse);
+    }
+
+    private static ClientHelloSummary read(byte[] bytes, Function<ByteBuf, ClientHelloSummary> reader) {
+        ByteBuf buf = Unpooled.wrappedBuffer(bytes);
         try {
-            return ClientHelloSummary.parse(buf);
+            return reader.apply(buf);
         } finally {
             buf.release();
         }
