@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
-import io.mtlsproxy.config.KeyMaterial;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.TlsMode;
@@ -157,14 +156,7 @@ public final class ServerTls {
                     prefix + ".certificates",
                     "empty (expected: at least one { cert, key } or { keystore })"));
         }
-        List<LoadedKey> keys = new ArrayList<>();
-        for (KeyMaterial km : tls.certificates()) {
-            try {
-                keys.add(keySource.load(km));
-            } catch (ConfigException e) {
-                errors.addAll(e.errors());
-            }
-        }
+        List<LoadedKey> keys = keySource.loadAll(tls.certificates(), errors);
         TrustAnchors clientCas = null;
         if (tls.mode() == TlsMode.MTLS) {
             if (tls.verifyDepth() < 1 || tls.verifyDepth() > 10) {
