@@ -79,9 +79,14 @@ final class UnpackedArchive {
 
     /** Runs a command that ends by itself. */
     Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        return run(workDir, Map.of(), args);
+    }
+
+    /** Runs a command that ends by itself, with these environment variables set or replaced. */
+    Result run(Path workDir, Map<String, String> env, String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile(workDir, "out", ".txt");
         Path err = Files.createTempFile(workDir, "err", ".txt");
-        Process p = launcher(workDir, Map.of(), args)
+        Process p = launcher(workDir, env, args)
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .start();
