@@ -186,20 +186,17 @@ public final class ServerTls {
                 : new ClientCertificateTrustManager(
                         clientCas, tls.verifyDepth(), optional, provider, new ClientDenyList(tls.deny()), ocspCheck);
         ListenerOcsp.Builder ocsp = ListenerOcsp.builder(tls.ocsp(), provider, keys, crls);
-        List<SslContext> contexts = new ArrayList<>();
-        for (LoadedKey key : keys) {
-            try {
-                SslContext context = newContext(key, protocols, alpnProtocols, trust, tls.clientAuth(), provider, ocsp);
-                if (trust != null) {
-                    ClientVerification.register(context.sessionContext(), trust);
-                }
-                contexts.add(context);
-            } catch (SSLException | RuntimeException e) {
-                errors.add(key.certificateFile()
-                        .error("cannot use " + key.certificateFile().path() + " as a server certificate: "
-                                + e.getMessage()));
-            }
-        }
+        List<SslContext> contexts = ServerContexts.build(
+                keys,
+                key -> {
+                    SslContext context =
+                            newContext(key, protocols, alpnProtocols, trust, tls.clientAuth(), provider, ocsp);
+                    if (trust != null) {
+                        ClientVerification.register(context.sessionContext(), trust);
+                    }
+                    return context;
+                },
+                errors);
         HostGroups hosts = HostGroups.NONE;
         try {
             hosts = HostGroups.build(
