@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mtlsproxy.core.testing.ExternalProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,11 +40,7 @@ class ClassSharingTest {
     @BeforeAll
     static void unpack() throws Exception {
         archive = UnpackedArchive.unpack(dir);
-        Path tools = Files.createDirectories(dir.resolve("tools"));
-        for (String tool : TOOLS) {
-            Files.createSymbolicLink(tools.resolve(tool), Path.of(ExternalProcess.binary(tool)));
-        }
-        toolPath = tools.toString();
+        toolPath = UnpackedArchive.toolDirectory(dir.resolve("tools"), TOOLS).toString();
     }
 
     @Test
