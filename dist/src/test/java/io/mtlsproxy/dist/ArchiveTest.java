@@ -65,6 +65,7 @@ class ArchiveTest {
         Path home = archive.home;
         assertTrue(Files.isExecutable(home.resolve("bin/mtls-proxy")));
         for (String file : List.of(
+                "bin/class-sharing",
                 "conf/jvm.options",
                 "conf/logback.xml",
                 "conf/logback-json.xml",

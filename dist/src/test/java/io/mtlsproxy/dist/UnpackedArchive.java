@@ -51,11 +51,16 @@ final class UnpackedArchive {
         Path home = into.resolve("mtls-proxy-" + VERSION);
         assertTrue(Files.isDirectory(home), "the archive unpacks into mtls-proxy-" + VERSION + "/");
 
-        Path path = Files.createDirectories(dir.resolve("path"));
-        for (String tool : LAUNCHER_TOOLS) {
+        return new UnpackedArchive(home, toolDirectory(dir.resolve("path"), LAUNCHER_TOOLS));
+    }
+
+    /** A directory of links to these tools, to be a launcher's whole {@code PATH}. */
+    static Path toolDirectory(Path dir, List<String> tools) throws IOException {
+        Path path = Files.createDirectories(dir);
+        for (String tool : tools) {
             Files.createSymbolicLink(path.resolve(tool), Path.of(ExternalProcess.binary(tool)));
         }
-        return new UnpackedArchive(home, path);
+        return path;
     }
 
     /** bin/mtls-proxy with {@code args}, from {@code workDir}, with only {@link #LAUNCHER_TOOLS} on PATH. */
@@ -79,9 +84,14 @@ final class UnpackedArchive {
 
     /** Runs a command that ends by itself. */
     Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        return run(workDir, Map.of(), args);
+    }
+
+    /** Runs a command that ends by itself, with these environment variables set or replaced. */
+    Result run(Path workDir, Map<String, String> env, String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile(workDir, "out", ".txt");
         Path err = Files.createTempFile(workDir, "err", ".txt");
-        Process p = launcher(workDir, Map.of(), args)
+        Process p = launcher(workDir, env, args)
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .start();

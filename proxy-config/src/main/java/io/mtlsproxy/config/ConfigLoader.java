@@ -226,7 +226,11 @@ public final class ConfigLoader {
                 }));
     }
 
-    /** Every {@code *.conf} of the routes directory, by name; each holds {@code routes = [...]} only. */
+    /**
+     * Every {@code *.conf} of the routes directory, by name; each holds {@code routes = [...]} only. The files are
+     * parsed in parallel (the HOCON parser was a fifth of {@code check-config} at 10,000 routes in 100 files), each
+     * with its own problems, and merged in name order: routes and errors come out as a one-thread read gives them.
+     */
     private List<ParsedRoute> routeFiles(Path dir) {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.conf")) {
@@ -240,34 +244,38 @@ public final class ConfigLoader {
         }
         files.sort(null);
         List<ParsedRoute> routes = new ArrayList<>();
-        RouteFileCache cache = RouteFileCache.SHARED;
-        for (Path f : files) {
-            watched.add(absolute(f));
-            Optional<byte[]> before = RouteFileCache.digest(f);
-            Optional<List<ParsedRoute>> known = cache.routes(f, before, env);
-            if (known.isPresent()) {
-                routes.addAll(known.get());
-                continue;
-            }
-            int problemsBefore = problems.size();
-            List<ParsedRoute> read = new ArrayList<>();
-            HoconDocument.parseFile(f, env, problems).ifPresent(doc -> {
-                Node root = doc.root(problems);
-                root.allowOnlyWithHint(" (expected: a route file holds only routes = [...])", ROUTES);
-                root.objectList(ROUTES).forEach(r -> read.add(RouteReader.read(r)));
-            });
-            routes.addAll(read);
-            // kept only when read cleanly from the content that was hashed (not half of a write)
-            Optional<byte[]> after = RouteFileCache.digest(f);
-            if (problems.size() == problemsBefore
-                    && before.isPresent()
-                    && after.isPresent()
-                    && Arrays.equals(before.get(), after.get())) {
-                cache.remember(f, before.get(), env, read);
-            }
+        for (RouteFile read : files.parallelStream().map(this::routeFile).toList()) {
+            watched.add(absolute(read.file()));
+            routes.addAll(read.routes());
+            problems.addAll(read.problems());
         }
-        cache.retain(dir, files);
+        RouteFileCache.SHARED.retain(dir, files);
         return routes;
+    }
+
+    /** One route file's routes and problems, read on whichever thread the parallel stream gives it. */
+    private record RouteFile(Path file, List<ParsedRoute> routes, Problems problems) {}
+
+    private RouteFile routeFile(Path f) {
+        RouteFileCache cache = RouteFileCache.SHARED;
+        Problems found = new Problems();
+        Optional<byte[]> before = RouteFileCache.digest(f);
+        Optional<List<ParsedRoute>> known = cache.routes(f, before, env);
+        if (known.isPresent()) {
+            return new RouteFile(f, known.get(), found);
+        }
+        List<ParsedRoute> read = new ArrayList<>();
+        HoconDocument.parseFile(f, env, found).ifPresent(doc -> {
+            Node root = doc.root(found);
+            root.allowOnlyWithHint(" (expected: a route file holds only routes = [...])", ROUTES);
+            root.objectList(ROUTES).forEach(r -> read.add(RouteReader.read(r)));
+        });
+        // kept only when read cleanly from the content that was hashed (not half of a write)
+        Optional<byte[]> after = RouteFileCache.digest(f);
+        if (found.isEmpty() && before.isPresent() && after.isPresent() && Arrays.equals(before.get(), after.get())) {
+            cache.remember(f, before.get(), env, read);
+        }
+        return new RouteFile(f, read, found);
     }
 
     private void watch(AdminConfig admin) {

@@ -18,6 +18,11 @@ final class Problems {
         }
     }
 
+    /** Adds every problem of {@code other} (one route file's, read on another thread), in its order. */
+    void addAll(Problems other) {
+        other.errors.forEach(e -> add(e.source(), e.key(), e.message()));
+    }
+
     int size() {
         return errors.size();
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -276,6 +277,58 @@ class ConfigLoaderTest {
         Source billingSource = c.routes().get(2).source();
         assertEquals(dir.resolve("routes.d/20-billing.conf").toString(), billingSource.file());
         assertEquals(1, billingSource.line());
+    }
+
+    /**
+     * Route files are parsed in parallel: their routes, and their errors, still come in file-name order, the same at
+     * every load, whichever thread read which file.
+     */
+    @Test
+    void routeFilesReadInParallelGiveRoutesAndErrorsInNameOrder() throws Exception {
+        ConfigFixture f = new ConfigFixture(dir);
+        String main = """
+                listeners = [{ name = edge, port = 8080 }]
+                routes-dir = "routes.d"
+                """;
+        List<String> names = new ArrayList<>();
+        for (int file = 0; file < 24; file++) {
+            StringBuilder text = new StringBuilder("routes = [\n");
+            for (int r = 0; r < 5; r++) {
+                String name = "t" + file + "-r" + r;
+                names.add(name);
+                text.append("  { name = ")
+                        .append(name)
+                        .append(", listener = edge, match { path-prefix = \"/")
+                        .append(name)
+                        .append("\" }, upstream { endpoints = [\"o")
+                        .append(file)
+                        .append(":80\"] } }\n");
+            }
+            f.write(
+                    "routes.d/team" + (char) ('a' + file) + ".conf",
+                    text.append("]\n").toString());
+        }
+        ProxyConfig clean = f.load(main);
+        assertEquals(names, clean.routes().stream().map(RouteConfig::name).toList());
+
+        List<Path> broken = new ArrayList<>();
+        List<Integer> lines = new ArrayList<>();
+        for (int file = 0; file < 24; file += 3) { // every third file: a bad endpoint, two lines further each time
+            String text = "routes = [\n" + "\n".repeat(file / 3) + "  { name = bad" + file
+                    + ", listener = edge, match { path-prefix = \"/bad" + file
+                    + "\" }, upstream { endpoints = [\"no port\"] } }\n]\n";
+            broken.add(f.write("routes.d/team" + (char) ('a' + file) + ".conf", text));
+            lines.add(ConfigFixture.line(text, "no port"));
+        }
+        List<ConfigError> first = f.errors(main);
+        ConfigFixture.assertCount(broken.size(), first);
+        for (int i = 0; i < broken.size(); i++) {
+            assertEquals(broken.get(i).toString(), first.get(i).source().file(), ConfigFixture.render(first));
+            assertEquals(lines.get(i), first.get(i).source().line(), ConfigFixture.render(first));
+        }
+        for (int again = 0; again < 3; again++) {
+            assertEquals(ConfigFixture.render(first), ConfigFixture.render(f.errors(main)));
+        }
     }
 
     @Test

@@ -103,15 +103,15 @@ final class ListenerOcsp {
             }
         }
 
-        /** Notes that {@code context} serves {@code key}'s certificate; returns it. */
-        SslContext register(LoadedKey key, SslContext context) {
+        /** Notes that {@code context} serves {@code key}'s certificate; returns it. Contexts are built in parallel. */
+        synchronized SslContext register(LoadedKey key, SslContext context) {
             if (stapling) {
                 staples.put(context, byKey.get(key));
             }
             return context;
         }
 
-        ListenerOcsp build() {
+        synchronized ListenerOcsp build() {
             if (!stapling && !delegate) {
                 return NONE;
             }

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.mtlsproxy.config.ClientAuth;
 import io.mtlsproxy.config.ConfigError;
 import io.mtlsproxy.config.ConfigException;
-import io.mtlsproxy.config.KeyMaterial;
 import io.mtlsproxy.config.ListenerConfig;
 import io.mtlsproxy.config.ListenerTls;
 import io.mtlsproxy.config.TlsMode;
@@ -161,14 +160,7 @@ public final class ServerTls {
                     prefix + ".certificates",
                     "empty (expected: at least one { cert, key } or { keystore })"));
         }
-        List<LoadedKey> keys = new ArrayList<>();
-        for (KeyMaterial km : tls.certificates()) {
-            try {
-                keys.add(keySource.load(km));
-            } catch (ConfigException e) {
-                errors.addAll(e.errors());
-            }
-        }
+        List<LoadedKey> keys = keySource.loadAll(tls.certificates(), errors);
         TrustAnchors clientCas = null;
         if (tls.mode() == TlsMode.MTLS) {
             if (tls.verifyDepth() < 1 || tls.verifyDepth() > 10) {
@@ -198,20 +190,17 @@ public final class ServerTls {
                 : new ClientCertificateTrustManager(
                         clientCas, tls.verifyDepth(), optional, provider, new ClientDenyList(tls.deny()), ocspCheck);
         ListenerOcsp.Builder ocsp = ListenerOcsp.builder(tls.ocsp(), provider, keys, crls);
-        List<SslContext> contexts = new ArrayList<>();
-        for (LoadedKey key : keys) {
-            try {
-                SslContext context = newContext(key, protocols, alpnProtocols, trust, tls.clientAuth(), provider, ocsp);
-                if (trust != null) {
-                    ClientVerification.register(context.sessionContext(), trust);
-                }
-                contexts.add(context);
-            } catch (SSLException | RuntimeException e) {
-                errors.add(key.certificateFile()
-                        .error("cannot use " + key.certificateFile().path() + " as a server certificate: "
-                                + e.getMessage()));
-            }
-        }
+        List<SslContext> contexts = ServerContexts.build(
+                keys,
+                key -> {
+                    SslContext context =
+                            newContext(key, protocols, alpnProtocols, trust, tls.clientAuth(), provider, ocsp);
+                    if (trust != null) {
+                        ClientVerification.register(context.sessionContext(), trust);
+                    }
+                    return context;
+                },
+                errors);
         HostGroups hosts = HostGroups.NONE;
         try {
             hosts = HostGroups.build(
