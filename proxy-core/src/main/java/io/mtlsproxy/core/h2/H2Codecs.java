@@ -28,7 +28,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
  * <li><b>Empty DATA floods</b> are bounded by Netty's default (kept on); <b>control frame floods</b> (SETTINGS/PING
  * acks the client never reads) by {@link ControlFloodGuard}.</li>
  * <li><b>Malformed requests</b>: header validation and required pseudo-headers are on, so the codec resets them
- * (PROTOCOL_ERROR); {@link StreamErrors} keeps the codes of stream errors on the wire.</li>
+ * (PROTOCOL_ERROR); {@link ClientStreamCodec} keeps the codes of stream errors on the wire.</li>
  * <li><b>Stream states</b>: HEADERS on a stream the client ended or never opened is answered as RFC 9113 §5.1 asks
  * ({@link StreamStates}).</li>
  * </ul>

@@ -3,12 +3,10 @@ package io.mtlsproxy.core.protocol;
 import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
+import io.mtlsproxy.core.h2.ClientStreamCodec;
 import io.mtlsproxy.core.h2.ControlFloodGuard;
-import io.mtlsproxy.core.h2.FullMessageSplitter;
 import io.mtlsproxy.core.h2.GoAwayLinger;
 import io.mtlsproxy.core.h2.H2Codecs;
-import io.mtlsproxy.core.h2.HeadersOnlyResponses;
-import io.mtlsproxy.core.h2.StreamErrors;
 import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
@@ -21,7 +19,6 @@ import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 
 /**
@@ -29,8 +26,8 @@ import io.netty.handler.timeout.IdleStateEvent;
  * <pre>
  * … tls → handshake → idle → h2-linger ({@link GoAwayLinger}) → h2 (frame codec, limits: {@link H2Codecs})
  *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
- * each stream: h2-http (frames ⇄ HTTP objects) → h2-stream-errors → h2-split → h2-headers-only
- *   → request-validator → proxy (one {@link HttpProxyHandler})
+ * each stream: h2-stream (frames ⇄ HTTP objects, stream errors: {@link ClientStreamCodec}) → request-validator
+ *   → proxy (one {@link HttpProxyHandler})
  * </pre>
  * Each stream is one request handled as an HTTP/1.1 request is: routed, checked against the route's identity
  * policy (the connection's certificate), given the proxy's forwarded headers and XFCC, carried to the route's
@@ -54,10 +51,7 @@ final class H2Inbound {
                 ch.attr(InboundConnection.KEY).set(conn);
                 ch.attr(PeerIdentity.KEY).set(conn.peer());
                 ChannelPipeline sp = ch.pipeline();
-                sp.addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
-                sp.addLast("h2-stream-errors", StreamErrors.INSTANCE); // RST_STREAM with the error's own code
-                sp.addLast("h2-split", FullMessageSplitter.INSTANCE);
-                sp.addLast("h2-headers-only", new HeadersOnlyResponses());
+                sp.addLast("h2-stream", new ClientStreamCodec());
                 sp.addLast("request-validator", new RequestValidator()); // the same rules as HTTP/1.1
                 sp.addLast("proxy", new HttpProxyHandler(fc, listener.name()));
             }
