@@ -71,11 +71,19 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         this.listenerName = requireNonNull(listenerName, "listenerName");
     }
 
+    /** For an HTTP/2 stream: the client connection it belongs to is known, and the stream channel need not carry it. */
+    public HttpProxyHandler(ForwardingContext fc, String listenerName, InboundConnection conn) {
+        this(fc, listenerName);
+        this.conn = requireNonNull(conn, "conn");
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         untracked = ctx.channel() instanceof Http2StreamChannel ? null : new VoidChannelPromise(ctx.channel(), false);
-        this.conn = InboundConnection.of(ctx.channel());
+        if (conn == null) {
+            conn = InboundConnection.of(ctx.channel());
+        }
         this.responseTimeout = new ResponseTimeout(ctx.executor(), () -> {
             if (exchange != null) {
                 exchange.responseTimedOut();

@@ -11,19 +11,27 @@ import java.util.function.Predicate;
  * arrival order. Small by construction: the connection is not read while anything waits here.
  */
 final class PipelinedRequests {
-    private final ArrayDeque<HttpObject> waiting = new ArrayDeque<>();
+    /** Made on the first piece that has to wait: an HTTP/2 stream carries one request and never needs it. */
+    private ArrayDeque<HttpObject> waiting;
+
     private boolean replaying;
 
     boolean isEmpty() {
-        return waiting.isEmpty();
+        return waiting == null || waiting.isEmpty();
     }
 
     void add(HttpObject msg) {
+        if (waiting == null) {
+            waiting = new ArrayDeque<>(4);
+        }
         waiting.add(msg);
     }
 
     /** Releases everything waiting: what follows a closing answer or an upgrade is never served. */
     void drop() {
+        if (waiting == null) {
+            return;
+        }
         HttpObject m;
         while ((m = waiting.poll()) != null) {
             ReferenceCountUtil.release(m);
@@ -36,7 +44,7 @@ final class PipelinedRequests {
      * call goes on with the next piece.
      */
     void replay(Predicate<HttpObject> canTake, Consumer<HttpObject> take) {
-        if (replaying) {
+        if (replaying || waiting == null) {
             return;
         }
         replaying = true;

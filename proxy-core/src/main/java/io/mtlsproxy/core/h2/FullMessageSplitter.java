@@ -52,7 +52,7 @@ public final class FullMessageSplitter extends ChannelInboundHandlerAdapter {
     }
 
     /** One pass over the headers, per stream: no name set, no stream pipeline. */
-    private static void dropExtensionHeaders(HttpRequest req) {
+    static void dropExtensionHeaders(HttpRequest req) {
         HttpHeaders headers = req.headers();
         List<CharSequence> found = null;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {

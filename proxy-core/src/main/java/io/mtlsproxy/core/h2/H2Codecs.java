@@ -8,9 +8,13 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
 
 /**
@@ -28,7 +32,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
  * <li><b>Empty DATA floods</b> are bounded by Netty's default (kept on); <b>control frame floods</b> (SETTINGS/PING
  * acks the client never reads) by {@link ControlFloodGuard}.</li>
  * <li><b>Malformed requests</b>: header validation and required pseudo-headers are on, so the codec resets them
- * (PROTOCOL_ERROR); {@link StreamErrors} keeps the codes of stream errors on the wire.</li>
+ * (PROTOCOL_ERROR); {@link ClientStreamCodec} keeps the codes of stream errors on the wire.</li>
  * <li><b>Stream states</b>: HEADERS on a stream the client ended or never opened is answered as RFC 9113 §5.1 asks
  * ({@link StreamStates}).</li>
  * </ul>
@@ -47,7 +51,7 @@ public final class H2Codecs {
     /** The codec of a client connection that negotiated h2. */
     public static Http2FrameCodec server(Limits limits) {
         long maxHeaderList = Math.max(1024, Math.min(Integer.MAX_VALUE, limits.maxHeaderSize()));
-        return Http2FrameCodecBuilder.forServer()
+        return new ServerCodecBuilder()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(maxHeaderList))
@@ -59,6 +63,23 @@ public final class H2Codecs {
                 .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
                 .frameLogger(new StreamStates()) // HEADERS on streams the client cannot use, as RFC 9113 asks
                 .build();
+    }
+
+    /**
+     * A client connection's codec whose streams take turns at the connection's window without RFC 7540's priority
+     * tree (which RFC 9113 deprecates, and which no client of the proxy sends): Netty's default distributor keeps that
+     * tree and re-sorts it for every frame written, a few per cent of an HTTP/2 request's time. The client's
+     * stream and connection windows are kept exactly as before.
+     */
+    private static final class ServerCodecBuilder extends Http2FrameCodecBuilder {
+        ServerCodecBuilder() {
+            Http2Connection connection = new DefaultHttp2Connection(true);
+            connection
+                    .remote()
+                    .flowController(new DefaultHttp2RemoteFlowController(
+                            connection, new UniformStreamByteDistributor(connection)));
+            connection(connection); // a server's, which the builder takes from the connection
+        }
     }
 
     /**

@@ -3,25 +3,21 @@ package io.mtlsproxy.core.protocol;
 import io.mtlsproxy.core.forward.DrainEvent;
 import io.mtlsproxy.core.forward.ForwardingContext;
 import io.mtlsproxy.core.forward.HttpProxyHandler;
+import io.mtlsproxy.core.h2.ClientStreamCodec;
 import io.mtlsproxy.core.h2.ControlFloodGuard;
-import io.mtlsproxy.core.h2.FullMessageSplitter;
 import io.mtlsproxy.core.h2.GoAwayLinger;
 import io.mtlsproxy.core.h2.H2Codecs;
-import io.mtlsproxy.core.h2.HeadersOnlyResponses;
-import io.mtlsproxy.core.h2.StreamErrors;
-import io.mtlsproxy.core.identity.PeerIdentity;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.inbound.RequestValidator;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 
 /**
@@ -29,8 +25,8 @@ import io.netty.handler.timeout.IdleStateEvent;
  * <pre>
  * … tls → handshake → idle → h2-linger ({@link GoAwayLinger}) → h2 (frame codec, limits: {@link H2Codecs})
  *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
- * each stream: h2-http (frames ⇄ HTTP objects) → h2-stream-errors → h2-split → h2-headers-only
- *   → request-validator → proxy (one {@link HttpProxyHandler})
+ * each stream: h2-stream (frames ⇄ HTTP objects, stream errors: {@link ClientStreamCodec}) → request-validator
+ *   → proxy (one {@link HttpProxyHandler})
  * </pre>
  * Each stream is one request handled as an HTTP/1.1 request is: routed, checked against the route's identity
  * policy (the connection's certificate), given the proxy's forwarded headers and XFCC, carried to the route's
@@ -46,26 +42,40 @@ final class H2Inbound {
         p.addLast("h2-linger", new GoAwayLinger(codec.connection())); // a GOAWAY with an error is not lost to a reset
         p.addLast("h2", codec);
         p.addLast("h2-flush", H2Codecs.streamFlushBatcher()); // answers ready together leave in one TLS record
-        p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel ch) {
-                ch.config().setAutoRead(false);
-                // the stream is the connection's: same listener, address, SNI and client certificate
-                ch.attr(InboundConnection.KEY).set(conn);
-                ch.attr(PeerIdentity.KEY).set(conn.peer());
-                ChannelPipeline sp = ch.pipeline();
-                sp.addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
-                sp.addLast("h2-stream-errors", StreamErrors.INSTANCE); // RST_STREAM with the error's own code
-                sp.addLast("h2-split", FullMessageSplitter.INSTANCE);
-                sp.addLast("h2-headers-only", new HeadersOnlyResponses());
-                sp.addLast("request-validator", new RequestValidator()); // the same rules as HTTP/1.1
-                sp.addLast("proxy", new HttpProxyHandler(fc, listener.name()));
-            }
-        }));
+        p.addLast("h2-streams", new Http2MultiplexHandler(new StreamHandlers(fc, listener.name(), conn)));
         p.addLast("h2-control-flood", new ControlFloodGuard(codec)); // SETTINGS/PING floods whose acks are never read
         p.addLast("h2-connection", new ConnectionEvents(codec));
         // every frame must be read (settings, pings, resets, other streams); the stream windows bound the memory
         p.channel().config().setAutoRead(true);
+    }
+
+    /**
+     * Gives each new stream its handlers, then leaves its pipeline: what a {@code ChannelInitializer} does, without
+     * its bookkeeping per stream (an entry in a concurrent set, and a task queued to take it out again). The stream
+     * is the connection's (same listener, address, SNI and client certificate): its proxy handler is handed the
+     * connection, so the stream channel carries no attributes.
+     */
+    @ChannelHandler.Sharable
+    private static final class StreamHandlers extends ChannelHandlerAdapter {
+        private final ForwardingContext fc;
+        private final String listenerName;
+        private final InboundConnection conn;
+
+        StreamHandlers(ForwardingContext fc, String listenerName, InboundConnection conn) {
+            this.fc = fc;
+            this.listenerName = listenerName;
+            this.conn = conn;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.channel().config().setAutoRead(false);
+            ChannelPipeline sp = ctx.pipeline();
+            sp.addLast("h2-stream", new ClientStreamCodec());
+            sp.addLast("request-validator", new RequestValidator()); // the same rules as HTTP/1.1
+            sp.addLast("proxy", new HttpProxyHandler(fc, listenerName, conn));
+            sp.remove(this);
+        }
     }
 
     /** Drain and idle on the connection: GOAWAY, then close once the open streams are done. */
