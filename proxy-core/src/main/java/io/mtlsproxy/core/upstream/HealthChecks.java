@@ -13,6 +13,7 @@ import io.netty.channel.EventLoopGroup;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -41,8 +42,15 @@ public final class HealthChecks implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Map<UpstreamEndpoint, Meter> gauges = new IdentityHashMap<>(); // timer thread only
     private long nextGaugeSync;
+    /** the clusters last read, and those of them with a health check: the timer walks only those 20 times a second */
+    private Collection<UpstreamCluster> listed = List.of();
 
-    /** @param clusters the current snapshot's clusters, read at every tick */
+    private List<UpstreamCluster> checked = List.of();
+
+    /**
+     * @param clusters the current snapshot's clusters, read at every tick; the same collection for as long as the
+     *     snapshot lasts, so that the checked ones are picked out once
+     */
     public HealthChecks(
             Supplier<Collection<UpstreamCluster>> clusters,
             UpstreamConnector connector,
@@ -64,11 +72,14 @@ public final class HealthChecks implements AutoCloseable {
         try {
             long now = System.nanoTime();
             Collection<UpstreamCluster> current = clusters.get();
-            for (UpstreamCluster cluster : current) {
-                HealthCheck check = cluster.config().policy().healthCheck().orElse(null);
-                if (check == null) {
-                    continue;
-                }
+            if (current != listed) {
+                listed = current;
+                checked = current.stream()
+                        .filter(c -> c.config().policy().healthCheck().isPresent())
+                        .toList();
+            }
+            for (UpstreamCluster cluster : checked) {
+                HealthCheck check = cluster.config().policy().healthCheck().orElseThrow();
                 for (UpstreamEndpoint e : cluster.endpoints()) {
                     if (e.address() != null && e.health().claim(now, check)) {
                         EventLoop loop = loops.next();
@@ -110,16 +121,18 @@ public final class HealthChecks implements AutoCloseable {
      * can only say 1.
      */
     private void syncGauges(Collection<UpstreamCluster> current) {
-        Set<UpstreamEndpoint> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        current.forEach(c -> seen.addAll(c.endpoints()));
         // gone first: a new endpoint with the same labels (a route rebuilt by a reload) then gets its own gauge
-        gauges.entrySet().removeIf(en -> {
-            if (seen.contains(en.getKey())) {
-                return false;
-            }
-            registry.remove(en.getValue());
-            return true;
-        });
+        if (!gauges.isEmpty()) { // (no set of every endpoint each second when there is nothing to remove)
+            Set<UpstreamEndpoint> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            current.forEach(c -> seen.addAll(c.endpoints()));
+            gauges.entrySet().removeIf(en -> {
+                if (seen.contains(en.getKey())) {
+                    return false;
+                }
+                registry.remove(en.getValue());
+                return true;
+            });
+        }
         for (UpstreamCluster cluster : current) {
             boolean checked = cluster.config().policy().healthCheck().isPresent();
             for (UpstreamEndpoint e : cluster.endpoints()) {
