@@ -28,9 +28,11 @@ import java.util.function.Function;
  * reload reaches every new connection (new handshakes get the new TLS contexts) and none that is established:
  * <pre>
  * [proxy-protocol → proxy-protocol-reader] → [acme-tls-alpn-01] → [plain-http → sni|tls → handshake] → [protocol]
- *   → request-head-start → http-encoder → http-decoder → request-validator → request-header-timeout → idle
+ *   → request-head-start → http-encoder → http-decoder → [request-validator] → request-header-timeout → idle
  *   → [acme-http-01] → proxy
  * </pre>
+ * {@code http-decoder} is a stand-in until the first request bytes arrive: it then becomes the decoder and adds
+ * {@code request-validator} after itself, so an idle connection holds no parser state.
  * {@code protocol} (when the listener can speak more than HTTP/1.1) replaces the HTTP/1.1 handlers after the
  * handshake for HTTP/2 or a tcp route. The {@code acme-*} handlers are there only on a listener that an ACME
  * issuer names as its {@code challenge-listener}. {@code sni} replaces itself with {@code tls} once it has read the
@@ -52,6 +54,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     private final Consumer<Channel> onAccept;
     private BiFunction<Channel, Listener, ChannelHandler> protocolSwitch = (ch, l) -> null;
     private ChallengeResponders challenges = ChallengeResponders.NONE;
+    /** The last listener limits' decoder stand-in: shared by the connections until a reload changes the limits. */
+    private volatile Sharing decoderSharing;
+
+    private record Sharing(Limits limits, RequestDecoderOnFirstByte handler) {}
 
     /**
      * @param current      the listener named {@code name} in the current snapshot
@@ -122,8 +128,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
                 new RequestHeaderTimeout(limits.requestHeaderTimeout().toMillis());
         p.addLast("request-head-start", headerTimeout.headStart());
         p.addLast("http-encoder", new HttpResponseEncoder());
-        p.addLast("http-decoder", new StrictRequestDecoder(decoderConfig(limits)));
-        p.addLast("request-validator", new RequestValidator());
+        p.addLast("http-decoder", decoderOnFirstByte(limits)); // adds request-validator after itself
         p.addLast("request-header-timeout", headerTimeout);
         p.addLast("idle", new IdleTimeout(limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         ChannelHandler http01 = challenges.http01(listener.config());
@@ -166,6 +171,15 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
                 p.remove(name);
             }
         }
+    }
+
+    private RequestDecoderOnFirstByte decoderOnFirstByte(Limits limits) {
+        Sharing s = decoderSharing;
+        if (s == null || !s.limits().equals(limits)) {
+            s = new Sharing(limits, new RequestDecoderOnFirstByte(decoderConfig(limits)));
+            decoderSharing = s;
+        }
+        return s.handler();
     }
 
     /** Strict HTTP/1.1 parsing: max-header-size (431 past it), Content-Length with Transfer-Encoding refused. */

@@ -38,8 +38,9 @@ class StrictRequestDecoderTest {
 
     /** What came out: one line per message, "FAIL reason" for a failed one. */
     static List<String> decode(String raw, long seed, int maxPiece) {
-        EmbeddedChannel ch = new EmbeddedChannel(
-                new StrictRequestDecoder(ListenerInitializer.decoderConfig(Limits.DEFAULT)), new RequestValidator());
+        // as on a listener: the stand-in makes the decoder and the validator when the first piece arrives
+        EmbeddedChannel ch =
+                new EmbeddedChannel(new RequestDecoderOnFirstByte(ListenerInitializer.decoderConfig(Limits.DEFAULT)));
         byte[] bytes = raw.getBytes(StandardCharsets.ISO_8859_1);
         Random random = new Random(seed);
         List<String> out = new ArrayList<>();
