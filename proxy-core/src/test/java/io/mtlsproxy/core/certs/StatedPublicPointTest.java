@@ -3,6 +3,7 @@ package io.mtlsproxy.core.certs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mtlsproxy.core.ca.CertificateAuthority;
@@ -17,12 +18,14 @@ import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.util.io.pem.PemObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,8 +116,8 @@ class StatedPublicPointTest {
         Pem.writeKey(jdk, key);
         openssl("ec", "-in", jdk.toString(), "-out", sec1.toString());
         openssl("pkcs8", "-topk8", "-nocrypt", "-in", sec1.toString(), "-out", pkcs8.toString());
-        assertTrue(Files.readString(sec1).contains("BEGIN EC PRIVATE KEY"));
-        assertTrue(Files.readString(pkcs8).contains("BEGIN PRIVATE KEY"));
+        assertInstanceOf(PEMKeyPair.class, pemObject(sec1)); // SEC1, with the curve and the point
+        assertInstanceOf(PrivateKeyInfo.class, pemObject(pkcs8)); // unencrypted PKCS#8
         List<ECPrivateKey> keys = new ArrayList<>();
         for (Path p : List.of(sec1, pkcs8)) {
             keys.add((ECPrivateKey) Pem.readPrivateKey(Files.readAllBytes(p)));
@@ -137,8 +140,14 @@ class StatedPublicPointTest {
         var lying = new org.bouncycastle.asn1.sec.ECPrivateKey(
                 256, sec1.getKey(), new DERBitString(point(statedKey)), sec1.getParametersObject());
         byte[] der = new PrivateKeyInfo(info.getPrivateKeyAlgorithm(), lying).getEncoded();
-        String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(der)
-                + "\n-----END PRIVATE KEY-----\n";
+        String pem = Pem.encode(new PemObject("PRIVATE KEY", der));
         return (ECPrivateKey) Pem.readPrivateKey(pem.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** The one object a PEM file holds, as BouncyCastle's parser types it. */
+    private static Object pemObject(Path file) throws Exception {
+        try (PEMParser parser = new PEMParser(Files.newBufferedReader(file))) {
+            return parser.readObject();
+        }
     }
 }
