@@ -3,12 +3,12 @@ package io.mtlsproxy.core.certs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mtlsproxy.core.ca.CertificateAuthority;
 import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.ca.KeyAlgorithm;
+import io.mtlsproxy.core.testing.OpenSslKeys;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +23,6 @@ import java.util.Optional;
 import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -114,23 +112,13 @@ class StatedPublicPointTest {
         Path sec1 = dir.resolve("sec1.key");
         Path pkcs8 = dir.resolve("pkcs8.key");
         Pem.writeKey(jdk, key);
-        openssl("ec", "-in", jdk.toString(), "-out", sec1.toString());
-        openssl("pkcs8", "-topk8", "-nocrypt", "-in", sec1.toString(), "-out", pkcs8.toString());
-        assertInstanceOf(PEMKeyPair.class, pemObject(sec1)); // SEC1, with the curve and the point
-        assertInstanceOf(PrivateKeyInfo.class, pemObject(pkcs8)); // unencrypted PKCS#8
+        OpenSslKeys.sec1(jdk, sec1);
+        OpenSslKeys.pkcs8(sec1, pkcs8);
         List<ECPrivateKey> keys = new ArrayList<>();
         for (Path p : List.of(sec1, pkcs8)) {
             keys.add((ECPrivateKey) Pem.readPrivateKey(Files.readAllBytes(p)));
         }
         return keys;
-    }
-
-    private static void openssl(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("openssl"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), said);
     }
 
     /** A PKCS#8 key with {@code key}'s scalar that states {@code statedKey}'s point, read back through {@link Pem}. */
@@ -142,12 +130,5 @@ class StatedPublicPointTest {
         byte[] der = new PrivateKeyInfo(info.getPrivateKeyAlgorithm(), lying).getEncoded();
         String pem = Pem.encode(new PemObject("PRIVATE KEY", der));
         return (ECPrivateKey) Pem.readPrivateKey(pem.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    /** The one object a PEM file holds, as BouncyCastle's parser types it. */
-    private static Object pemObject(Path file) throws Exception {
-        try (PEMParser parser = new PEMParser(Files.newBufferedReader(file))) {
-            return parser.readObject();
-        }
     }
 }

@@ -10,6 +10,7 @@ import io.mtlsproxy.config.KeyMaterial;
 import io.mtlsproxy.core.ca.CertificateSpec;
 import io.mtlsproxy.core.ca.KeyAlgorithm;
 import io.mtlsproxy.core.certs.Pkcs12;
+import io.mtlsproxy.core.testing.OpenSslKeys;
 import io.mtlsproxy.core.testing.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ class CertificateLoaderTest {
         CertificateLoader.load(TestConfigs.pem("public", 0, rsa.certFile(), pkcs1));
 
         // SEC1 as operators have it: written by openssl (with the public key inside)
-        Path sec1 = opensslEc(server.keyFile(), dir.resolve("ec-sec1.key"));
+        Path sec1 = OpenSslKeys.sec1(server.keyFile(), dir.resolve("ec-sec1.key"));
         CertificateLoader.load(TestConfigs.pem("public", 0, server.certFile(), sec1));
     }
 
@@ -112,22 +113,11 @@ class CertificateLoaderTest {
     /** openssl writes the public point into the key file: a point that is not the certificate's is still a mismatch. */
     @Test
     void anOpensslWrittenKeyOfAnotherCertificateIsAMismatch() throws Exception {
-        Path otherKey = opensslEc(other.keyFile(), dir.resolve("other-sec1.key"));
+        Path otherKey = OpenSslKeys.sec1(other.keyFile(), dir.resolve("other-sec1.key"));
         ConfigError e = onlyError(TestConfigs.pem("public", 0, server.certFile(), otherKey));
         assertEquals("proxy.conf:11: listeners.public.tls.certificates[0].key", e.source() + ": " + e.key());
         assertTrue(e.message().contains("does not match the certificate CN=proxy.example.com"), e.message());
         assertTrue(e.message().endsWith("it was made for another certificate"), e.message());
-    }
-
-    /** The key rewritten by {@code openssl ec}: SEC1 "EC PRIVATE KEY" with the public point inside. */
-    private static Path opensslEc(Path in, Path out) throws Exception {
-        Process p = new ProcessBuilder("openssl", "ec", "-in", in.toString(), "-out", out.toString())
-                .redirectErrorStream(true)
-                .start();
-        p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor());
-        assertTrue(Files.readString(out).contains("BEGIN EC PRIVATE KEY"));
-        return out;
     }
 
     @Test
