@@ -30,6 +30,7 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.PromiseNotifier;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * The one handler between a client's HTTP/2 stream and the data path: frames in, the HTTP objects the HTTP/1.1 codec
@@ -122,6 +123,16 @@ public final class ClientStreamCodec extends ChannelDuplexHandler {
             heldPromise = null;
         }
         ctx.flush();
+    }
+
+    /** A head still held when the stream goes (reset, closed) never leaves: its writer learns so. */
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (heldPromise != null) {
+            heldPromise.tryFailure(new ClosedChannelException());
+            heldHead = null;
+            heldPromise = null;
+        }
     }
 
     private void readHeaders(ChannelHandlerContext ctx, Http2HeadersFrame frame) throws Http2Exception {
