@@ -313,7 +313,7 @@ public final class ServerTls {
                                     : io.netty.handler.ssl.ClientAuth.OPTIONAL);
         }
         ocsp.configure(b);
-        return ocsp.register(key, b.build());
+        return ocsp.register(key, TlsSettings.withSmallHandshakeSpill(b.build()));
     }
 
     /** SNI name → context of the first certificate whose DNS SANs cover it; anything else gets the default. */

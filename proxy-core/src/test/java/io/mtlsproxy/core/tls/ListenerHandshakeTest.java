@@ -13,6 +13,7 @@ import io.mtlsproxy.core.testing.TestPki;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import java.net.InetSocketAddress;
@@ -192,6 +193,16 @@ class ListenerHandshakeTest {
                             || (suite.startsWith("TLS_ECDHE_")
                                     && (suite.contains("_GCM_") || suite.contains("CHACHA20"))),
                     suite);
+        }
+    }
+
+    @Test
+    void everyListenerContextKeepsASmallHandshakeSpillPerConnection() throws Exception {
+        // every handshake in this suite writes a first flight larger than the spill, so they all cross it
+        for (SslContext context : ServerTls.build(twoCertificates).contexts()) {
+            assertEquals(
+                    TlsSettings.HANDSHAKE_SPILL_BYTES,
+                    ((ReferenceCountedOpenSslContext) context).getBioNonApplicationBufferSize());
         }
     }
 }
