@@ -80,7 +80,8 @@ final class TlsSettings {
      * read. Netty's default, 2,048, is allocated on the first handshake and held until the connection closes,
      * although nothing uses it after the handshake: about 2 KiB of every idle connection's native memory. A smaller
      * buffer loses nothing: BoringSSL keeps what did not fit and writes it on the next wrap, straight into the
-     * outgoing buffer (one more call per flight, well under a microsecond).
+     * outgoing buffer: one more call per flight, and no change in CPU per handshake that the bench can see
+     * (docs/bench.md, "Memory per idle mTLS connection").
      */
     static final int HANDSHAKE_SPILL_BYTES = 256;
 
