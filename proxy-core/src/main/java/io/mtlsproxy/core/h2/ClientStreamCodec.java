@@ -39,8 +39,8 @@ import java.nio.channels.ClosedChannelException;
  * stream error answer, the full-message split and the headers-only answer), so a stream's pipeline is short and a
  * request costs no intermediate full message, no output list and no promise combiner.
  * <ul>
- * <li><b>In</b>: a HEADERS frame becomes the request head ({@code x-http2-*} extension headers dropped: they describe
- * the client's connection, and no origin should see them); when it ends the stream, an empty last content follows, so
+ * <li><b>In</b>: a HEADERS frame becomes the request head ({@link HeadConversion}: no {@code x-http2-*} extension
+ * header, as they would describe the client's connection, and no origin should see them); when it ends the stream, an empty last content follows, so
  * a GET goes the way of HTTP/1.1's. A head without Content-Length that has a body to come says chunked, as Netty's
  * codec does. DATA frames become contents, the last one with END_STREAM; trailers become the last content's.</li>
  * <li><b>Stream errors</b> (RFC 9113 §5.4.2): the frame codec's, which Netty leaves to the stream to answer, and a
@@ -145,8 +145,7 @@ public final class ClientStreamCodec extends ChannelDuplexHandler {
             ctx.fireChannelRead(trailers);
             return;
         }
-        HttpRequest req = HttpConversionUtil.toHttpRequest(id, headers, true);
-        FullMessageSplitter.dropExtensionHeaders(req);
+        HttpRequest req = HeadConversion.request(id, headers);
         if (frame.isEndStream()) {
             ctx.fireChannelRead(req);
             ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -208,7 +207,7 @@ public final class ClientStreamCodec extends ChannelDuplexHandler {
     }
 
     private static Http2Headers toHttp2(HttpResponse head) {
-        return HttpConversionUtil.toHttp2Headers(head, true);
+        return HeadConversion.response(head);
     }
 
     /** RST_STREAM with the stream error's own code; anything else the stream cannot take is malformed. */
