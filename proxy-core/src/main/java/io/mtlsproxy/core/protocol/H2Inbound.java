@@ -9,7 +9,6 @@ import io.mtlsproxy.core.h2.GoAwayLinger;
 import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
-import io.mtlsproxy.core.inbound.RequestValidator;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,7 +24,7 @@ import io.netty.handler.timeout.IdleStateEvent;
  * <pre>
  * … tls → handshake → idle → h2-linger ({@link GoAwayLinger}) → h2 (frame codec, limits: {@link H2Codecs})
  *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
- * each stream: h2-stream (frames ⇄ HTTP objects, stream errors: {@link ClientStreamCodec}) → request-validator
+ * each stream: h2-stream (frames ⇄ HTTP objects, HTTP/1.1's request rules, stream errors: {@link ClientStreamCodec})
  *   → proxy (one {@link HttpProxyHandler})
  * </pre>
  * Each stream is one request handled as an HTTP/1.1 request is: routed, checked against the route's identity
@@ -72,7 +71,6 @@ final class H2Inbound {
             ctx.channel().config().setAutoRead(false);
             ChannelPipeline sp = ctx.pipeline();
             sp.addLast("h2-stream", new ClientStreamCodec());
-            sp.addLast("request-validator", new RequestValidator()); // the same rules as HTTP/1.1
             sp.addLast("proxy", new HttpProxyHandler(fc, listenerName, conn));
             sp.remove(this);
         }
