@@ -37,7 +37,8 @@ final class H2Inbound {
     private H2Inbound() {}
 
     static void install(ChannelPipeline p, ForwardingContext fc, Listener listener, InboundConnection conn) {
-        Http2FrameCodec codec = H2Codecs.server(listener.config().limits());
+        Http2FrameCodec codec =
+                H2Codecs.server(listener.config().limits(), fc.requestIds().header());
         p.addLast("h2-linger", new GoAwayLinger(codec.connection())); // a GOAWAY with an error is not lost to a reset
         p.addLast("h2", codec);
         p.addLast("h2-flush", H2Codecs.streamFlushBatcher()); // answers ready together leave in one TLS record
