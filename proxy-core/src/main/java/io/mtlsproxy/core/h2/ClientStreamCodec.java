@@ -1,6 +1,5 @@
 package io.mtlsproxy.core.h2;
 
-import io.mtlsproxy.core.inbound.RequestValidator;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -32,10 +31,11 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.PromiseNotifier;
 import java.nio.channels.ClosedChannelException;
+import java.util.function.Function;
 
 /**
  * The one handler between a client's HTTP/2 stream and the data path: frames in, the HTTP objects the HTTP/1.1 codec
- * and its {@link RequestValidator} give (a head, then its contents, the last one always there), and back. It does in
+ * and its request validator give (a head, then its contents, the last one always there), and back. It does in
  * one place, with one pass over each message, what five handlers per stream did before (Netty's
  * {@code Http2StreamFrameToHttpObjectCodec}, the request validator, the stream error answer, the full-message split
  * and the headers-only answer), so a stream's pipeline is short and a request costs no intermediate full message, no
@@ -61,11 +61,17 @@ import java.nio.channels.ClosedChannelException;
  * written in order, and when an earlier one fails the stream is reset and the last one fails too.
  */
 public final class ClientStreamCodec extends ChannelDuplexHandler {
-    /** the request broke {@link RequestValidator}'s rules: what the client sends after it is dropped */
+    /** HTTP/1.1's request rules: null when a request may be forwarded, else why not (inbound's RequestValidator) */
+    private final Function<HttpRequest, String> requestRules;
+    /** the request broke the rules: what the client sends after it is dropped */
     private boolean refused;
 
     private HttpResponse heldHead;
     private ChannelPromise heldPromise;
+
+    public ClientStreamCodec(Function<HttpRequest, String> requestRules) {
+        this.requestRules = requestRules;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -155,7 +161,7 @@ public final class ClientStreamCodec extends ChannelDuplexHandler {
             return;
         }
         HttpRequest req = HeadConversion.request(id, headers);
-        String problem = RequestValidator.problem(req); // the same rules as HTTP/1.1
+        String problem = requestRules.apply(req); // the same rules as HTTP/1.1
         if (problem != null) {
             refused = true;
             req.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(problem)));

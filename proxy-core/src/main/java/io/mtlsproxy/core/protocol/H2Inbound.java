@@ -9,6 +9,7 @@ import io.mtlsproxy.core.h2.GoAwayLinger;
 import io.mtlsproxy.core.h2.H2Codecs;
 import io.mtlsproxy.core.inbound.InboundConnection;
 import io.mtlsproxy.core.inbound.Listener;
+import io.mtlsproxy.core.inbound.RequestValidator;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
@@ -71,7 +72,7 @@ final class H2Inbound {
         public void handlerAdded(ChannelHandlerContext ctx) {
             ctx.channel().config().setAutoRead(false);
             ChannelPipeline sp = ctx.pipeline();
-            sp.addLast("h2-stream", new ClientStreamCodec());
+            sp.addLast("h2-stream", new ClientStreamCodec(RequestValidator::problem));
             sp.addLast("proxy", new HttpProxyHandler(fc, listenerName, conn));
             sp.remove(this);
         }
