@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -16,7 +17,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -31,18 +31,23 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.PromiseNotifier;
 import java.nio.channels.ClosedChannelException;
+import java.util.function.Function;
 
 /**
  * The one handler between a client's HTTP/2 stream and the data path: frames in, the HTTP objects the HTTP/1.1 codec
- * gives (a head, then its contents, the last one always there), and back. It does in one place, with one pass over
- * each message, what four handlers per stream did before (Netty's {@code Http2StreamFrameToHttpObjectCodec}, the
- * stream error answer, the full-message split and the headers-only answer), so a stream's pipeline is short and a
- * request costs no intermediate full message, no output list and no promise combiner.
+ * and its request validator give (a head, then its contents, the last one always there), and back. It does in
+ * one place, with one pass over each message, what five handlers per stream did before (Netty's
+ * {@code Http2StreamFrameToHttpObjectCodec}, the request validator, the stream error answer, the full-message split
+ * and the headers-only answer), so a stream's pipeline is short and a request costs no intermediate full message, no
+ * output list and no promise combiner.
  * <ul>
- * <li><b>In</b>: a HEADERS frame becomes the request head ({@code x-http2-*} extension headers dropped: they describe
- * the client's connection, and no origin should see them); when it ends the stream, an empty last content follows, so
- * a GET goes the way of HTTP/1.1's. A head without Content-Length that has a body to come says chunked, as Netty's
- * codec does. DATA frames become contents, the last one with END_STREAM; trailers become the last content's.</li>
+ * <li><b>In</b>: a HEADERS frame becomes the request head ({@link HeadConversion}: no {@code x-http2-*} extension
+ * header, as they would describe the client's connection, and no origin should see them); when it ends the stream,
+ * an empty last content follows, so a GET goes the way of HTTP/1.1's. A head without Content-Length that has a body
+ * to come says chunked, as Netty's codec does. DATA frames become contents, the last one with END_STREAM; trailers
+ * end the body and are dropped, as HTTP/1.1's are. A request that breaks HTTP/1.1's rules (dot-segments, an
+ * unsupported Transfer-Encoding, h2c) reaches the proxy handler as a failed decode, which answers 400, and whatever
+ * the client sends after it on the stream is dropped.</li>
  * <li><b>Stream errors</b> (RFC 9113 §5.4.2): the frame codec's, which Netty leaves to the stream to answer, and a
  * request that cannot be carried as HTTP/1.1 (malformed: PROTOCOL_ERROR) are answered with RST_STREAM and the
  * error's own code, not the CANCEL the stream would say when the proxy handler closes it.</li>
@@ -56,13 +61,24 @@ import java.nio.channels.ClosedChannelException;
  * written in order, and when an earlier one fails the stream is reset and the last one fails too.
  */
 public final class ClientStreamCodec extends ChannelDuplexHandler {
+    /** HTTP/1.1's request rules: null when a request may be forwarded, else why not (inbound's RequestValidator) */
+    private final Function<HttpRequest, String> requestRules;
+    /** the request broke the rules: what the client sends after it is dropped */
+    private boolean refused;
+
     private HttpResponse heldHead;
     private ChannelPromise heldPromise;
+
+    public ClientStreamCodec(Function<HttpRequest, String> requestRules) {
+        this.requestRules = requestRules;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (msg instanceof Http2HeadersFrame headers) {
+            if (refused && (msg instanceof Http2HeadersFrame || msg instanceof Http2DataFrame)) {
+                ReferenceCountUtil.release(msg);
+            } else if (msg instanceof Http2HeadersFrame headers) {
                 readHeaders(ctx, headers);
             } else if (msg instanceof Http2DataFrame data) {
                 ByteBuf content = data.content(); // the content takes over the frame's reference
@@ -139,14 +155,17 @@ public final class ClientStreamCodec extends ChannelDuplexHandler {
         Http2Headers headers = frame.headers();
         int id = frame.stream() == null ? 0 : frame.stream().id();
         if (headers.method() == null && frame.isEndStream()) {
-            LastHttpContent trailers = new DefaultLastHttpContent();
-            HttpConversionUtil.addHttp2ToHttpHeaders(
-                    id, headers, trailers.trailingHeaders(), HttpVersion.HTTP_1_1, true, true);
-            ctx.fireChannelRead(trailers);
+            // request trailers end the body and go no further, as on HTTP/1.1 (RequestValidator): the proxy
+            // decided on the headers before they came
+            ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
             return;
         }
-        HttpRequest req = HttpConversionUtil.toHttpRequest(id, headers, true);
-        FullMessageSplitter.dropExtensionHeaders(req);
+        HttpRequest req = HeadConversion.request(id, headers);
+        String problem = requestRules.apply(req); // the same rules as HTTP/1.1
+        if (problem != null) {
+            refused = true;
+            req.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(problem)));
+        }
         if (frame.isEndStream()) {
             ctx.fireChannelRead(req);
             ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -208,7 +227,7 @@ public final class ClientStreamCodec extends ChannelDuplexHandler {
     }
 
     private static Http2Headers toHttp2(HttpResponse head) {
-        return HttpConversionUtil.toHttp2Headers(head, true);
+        return HeadConversion.response(head);
     }
 
     /** RST_STREAM with the stream error's own code; anything else the stream cannot take is malformed. */

@@ -13,9 +13,11 @@ import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.AsciiString;
 
 /**
  * The HTTP/2 connection codecs of both sides, with the protections a server exposed to clients needs.
@@ -33,6 +35,7 @@ import io.netty.handler.flush.FlushConsolidationHandler;
  * acks the client never reads) by {@link ControlFloodGuard}.</li>
  * <li><b>Malformed requests</b>: header validation and required pseudo-headers are on, so the codec resets them
  * (PROTOCOL_ERROR); {@link ClientStreamCodec} keeps the codes of stream errors on the wire.</li>
+ * <li><b>Header table</b>: the request ID of each answer is never indexed ({@link #server}).</li>
  * <li><b>Stream states</b>: HEADERS on a stream the client ended or never opened is answered as RFC 9113 §5.1 asks
  * ({@link StreamStates}).</li>
  * </ul>
@@ -48,8 +51,13 @@ public final class H2Codecs {
 
     private H2Codecs() {}
 
-    /** The codec of a client connection that negotiated h2. */
-    public static Http2FrameCodec server(Limits limits) {
+    /**
+     * The codec of a client connection that negotiated h2. {@code uniquePerResponse} names the header whose value
+     * is new in every answer (the request ID): HPACK sends it as a literal never indexed, so that it does not fill
+     * the connection's header table, where each new value would push out the entries the next answers reuse
+     * ({@code server}, {@code content-type}, ...) and cost an insertion and an eviction per answer.
+     */
+    public static Http2FrameCodec server(Limits limits, CharSequence uniquePerResponse) {
         long maxHeaderList = Math.max(1024, Math.min(Integer.MAX_VALUE, limits.maxHeaderSize()));
         return new ServerCodecBuilder()
                 .initialSettings(Http2Settings.defaultSettings()
@@ -62,7 +70,14 @@ public final class H2Codecs {
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RST_PER_WINDOW, RST_WINDOW_SECONDS)
                 .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
                 .frameLogger(new StreamStates()) // HEADERS on streams the client cannot use, as RFC 9113 asks
+                .headerSensitivityDetector(neverIndexed(uniquePerResponse))
                 .build();
+    }
+
+    /** Marks {@code name} (any case) for HPACK's never-indexed literal, and no other header. */
+    static Http2HeadersEncoder.SensitivityDetector neverIndexed(CharSequence name) {
+        AsciiString n = AsciiString.of(name);
+        return (header, value) -> n.contentEqualsIgnoreCase(header);
     }
 
     /**

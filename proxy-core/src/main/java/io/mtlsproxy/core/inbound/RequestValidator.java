@@ -25,6 +25,14 @@ import java.util.Locale;
 public final class RequestValidator extends ChannelInboundHandlerAdapter {
     private boolean refused;
 
+    /**
+     * Null when {@code req} may be forwarded; else the reason for a 400. For a decoder that checks its requests
+     * itself (an HTTP/2 stream's), so that a stream needs no validator of its own.
+     */
+    public static String problem(HttpRequest req) {
+        return RequestRules.problem(req);
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (refused) {

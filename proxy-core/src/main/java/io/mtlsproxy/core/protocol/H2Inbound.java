@@ -25,7 +25,7 @@ import io.netty.handler.timeout.IdleStateEvent;
  * <pre>
  * … tls → handshake → idle → h2-linger ({@link GoAwayLinger}) → h2 (frame codec, limits: {@link H2Codecs})
  *   → h2-flush (batches the streams' flushes) → h2-streams (multiplexer) → h2-connection
- * each stream: h2-stream (frames ⇄ HTTP objects, stream errors: {@link ClientStreamCodec}) → request-validator
+ * each stream: h2-stream (frames ⇄ HTTP objects, HTTP/1.1's request rules, stream errors: {@link ClientStreamCodec})
  *   → proxy (one {@link HttpProxyHandler})
  * </pre>
  * Each stream is one request handled as an HTTP/1.1 request is: routed, checked against the route's identity
@@ -38,7 +38,8 @@ final class H2Inbound {
     private H2Inbound() {}
 
     static void install(ChannelPipeline p, ForwardingContext fc, Listener listener, InboundConnection conn) {
-        Http2FrameCodec codec = H2Codecs.server(listener.config().limits());
+        Http2FrameCodec codec =
+                H2Codecs.server(listener.config().limits(), fc.requestIds().header());
         p.addLast("h2-linger", new GoAwayLinger(codec.connection())); // a GOAWAY with an error is not lost to a reset
         p.addLast("h2", codec);
         p.addLast("h2-flush", H2Codecs.streamFlushBatcher()); // answers ready together leave in one TLS record
@@ -71,8 +72,7 @@ final class H2Inbound {
         public void handlerAdded(ChannelHandlerContext ctx) {
             ctx.channel().config().setAutoRead(false);
             ChannelPipeline sp = ctx.pipeline();
-            sp.addLast("h2-stream", new ClientStreamCodec());
-            sp.addLast("request-validator", new RequestValidator()); // the same rules as HTTP/1.1
+            sp.addLast("h2-stream", new ClientStreamCodec(RequestValidator::problem));
             sp.addLast("proxy", new HttpProxyHandler(fc, listenerName, conn));
             sp.remove(this);
         }
