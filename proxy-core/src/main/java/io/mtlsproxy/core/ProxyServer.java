@@ -181,8 +181,9 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
                 .channelFactory(address.channelFactory(transport.serverChannelClass()))
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // no TCP_NODELAY child option: Netty's accepted channels have it on already, and setting it again
+                // was one more setsockopt per connection (TransportTest)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ListenerInitializer(
                                 lc.name(),
                                 name -> snapshot.listener(name),
