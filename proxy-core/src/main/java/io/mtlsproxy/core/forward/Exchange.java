@@ -273,7 +273,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         responseTimeout.cancel();
         // decided before the write: an answer on a connection that stays open needs no promise
         boolean keepAlive = owner.keepsAlive(client.keepAlive() && !framing.closeClient());
-        ChannelPromise promise = keepAlive ? owner.untrackedWrite() : owner.lastWrite();
+        ChannelPromise promise = keepAlive ? owner.untrackedWrite() : ctx.newPromise();
         ChannelFuture written = toClient.last(last, promise);
         finish(framing.originReusable() && requestSent && toOrigin.channel().isActive());
         forwarded.finishLog();

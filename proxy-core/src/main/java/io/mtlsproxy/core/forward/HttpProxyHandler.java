@@ -353,7 +353,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         log.reason(reason);
         log.addBytesOut(answer.content().readableBytes()); // the body the client gets, as for a relayed response
         log.finish(fc.metrics(), fc.accessLog());
-        ChannelFuture written = ctx.writeAndFlush(answer, keepAlive ? untrackedWrite() : lastWrite());
+        ChannelFuture written = ctx.writeAndFlush(answer, keepAlive ? untrackedWrite() : ctx.newPromise());
         settle(keepAlive, written);
     }
 
@@ -385,25 +385,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         ListenerInitializer.removeHttp1(ctx.pipeline()); // this handler, "proxy", last
     }
 
-    /** The promise of the connection's last answer; corked when the close follows it at once (LastAnswer). */
-    ChannelPromise lastWrite() {
-        if (!lingersAfterLastAnswer()) {
-            LastAnswer.cork(ctx.channel());
-        }
-        return ctx.newPromise();
-    }
-
-    /** An unread request body, or what follows a malformed head, keeps a closing connection reading a while. */
-    private boolean lingersAfterLastAnswer() {
-        return requestInFlight && requestHasBody || unreadAfterMalformed;
-    }
-
     private void settle(boolean keepAlive, ChannelFuture written) {
         if (!keepAlive) {
             phase = Phase.CLOSING;
             backlog.drop(); // requests after a closing answer are never served
             written.addListener(f -> {
-                if (lingersAfterLastAnswer() && ctx.channel().isActive()) {
+                if ((requestInFlight && requestHasBody || unreadAfterMalformed)
+                        && ctx.channel().isActive()) {
                     lingering = true;
                     ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
                     maybeRead();
