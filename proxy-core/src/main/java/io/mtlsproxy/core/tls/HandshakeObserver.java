@@ -174,6 +174,7 @@ public final class HandshakeObserver extends ChannelInboundHandlerAdapter {
                 metrics.clientCertificateSeen(name, remaining);
                 metrics.clients().handshake(name, peer, Instant.now());
             }
+            DeferredTickets.afterHandshake(ctx.channel(), ssl);
         }
         metrics.handshakeSucceeded(side, name);
     }
