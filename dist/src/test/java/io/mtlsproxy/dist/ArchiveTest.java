@@ -190,6 +190,10 @@ class ArchiveTest {
                         .connectTimeout(Duration.ofSeconds(2))
                         .build();
                 awaitReady(plain, admin, proxy, err);
+                assertEquals(
+                        "2",
+                        jvmEnvironment(proxy).get("MALLOC_ARENA_MAX"),
+                        "the launcher caps glibc's malloc arenas (docs/install.md)");
 
                 HttpClient https = HttpClient.newBuilder()
                         .sslContext(TestTls.client(ca.certFile(), null))
@@ -278,6 +282,28 @@ class ArchiveTest {
             assertTrue(demo.waitFor(45, TimeUnit.SECONDS), "stopped after SIGTERM");
         }
         assertEquals(0, demo.exitValue(), read(err));
+    }
+
+    /** The environment the JVM started with: the launcher's own process, or its child when it did not exec. */
+    private static Map<String, String> jvmEnvironment(Process launcher) throws IOException {
+        List<ProcessHandle> candidates = new ArrayList<>();
+        candidates.add(launcher.toHandle());
+        launcher.toHandle().descendants().forEach(candidates::add);
+        for (ProcessHandle p : candidates) {
+            Path environ = Path.of("/proc", Long.toString(p.pid()), "environ");
+            String all = Files.readString(environ, StandardCharsets.ISO_8859_1);
+            if (p.info().command().orElse("").endsWith("java")) {
+                Map<String, String> env = new java.util.HashMap<>();
+                for (String entry : all.split("\0")) {
+                    int eq = entry.indexOf('=');
+                    if (eq > 0) {
+                        env.put(entry.substring(0, eq), entry.substring(eq + 1));
+                    }
+                }
+                return env;
+            }
+        }
+        throw new AssertionError("no java process under the launcher");
     }
 
     private static void awaitReady(HttpClient client, int admin, Process proxy, Path err) throws Exception {

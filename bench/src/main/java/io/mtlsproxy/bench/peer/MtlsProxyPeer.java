@@ -94,6 +94,8 @@ public final class MtlsProxyPeer implements Peer {
         Files.writeString(conf, config(env, ports, adminPort, variant, responder.map(BenchOcspResponder::url)));
 
         List<String> cmd = new ArrayList<>();
+        // the malloc arenas as bin/mtls-proxy sets them (env execs java: the pid stays the JVM's)
+        cmd.addAll(List.of("env", "MALLOC_ARENA_MAX=" + System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2")));
         cmd.add(java.toString());
         cmd.addAll(jvmOptions);
         cmd.add("-Dio.netty.eventLoopThreads=" + env.cpus().peerCores());
