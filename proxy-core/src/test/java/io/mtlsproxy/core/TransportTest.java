@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
@@ -19,17 +20,27 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The listeners set no TCP_NODELAY per accepted connection (a system call each): both transports' accepted
+ * The listeners set no TCP_NODELAY per accepted connection (a system call each): every transport's accepted
  * channels come with it on. Nagle's algorithm on a client connection would hold a small answer written after
  * another one until the client's delayed ACK, 40 ms on Linux.
  */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class TransportTest {
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"epoll", "nio"})
+    @ValueSource(strings = {"io_uring", "epoll", "nio"})
     void acceptedConnectionsHaveNagleOff(String name) throws Exception {
-        Assumptions.assumeTrue(name.equals("nio") || Epoll.isAvailable(), "no epoll here");
-        Transport transport = name.equals("epoll") ? Transport.epoll() : Transport.nio();
+        Assumptions.assumeTrue(
+                switch (name) {
+                    case "io_uring" -> IoUring.isAvailable();
+                    case "epoll" -> Epoll.isAvailable();
+                    default -> true;
+                },
+                "no " + name + " here");
+        Transport transport = switch (name) {
+            case "io_uring" -> Transport.ioUring();
+            case "epoll" -> Transport.epoll();
+            default -> Transport.nio();
+        };
         EventLoopGroup group = transport.newGroup(1, "transport-test");
         try {
             CompletableFuture<Boolean> noDelay = new CompletableFuture<>();

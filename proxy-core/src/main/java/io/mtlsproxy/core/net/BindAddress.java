@@ -5,6 +5,7 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -25,11 +26,17 @@ public record BindAddress(InetSocketAddress address) {
         return address.getAddress() instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
     }
 
-    /** A server socket of the address's family, for the epoll or the NIO transport. */
+    /**
+     * A server socket of the address's family, for the epoll or the NIO transport; for io_uring, Netty's socket, which
+     * is dual-stack (an IPv4 address binds as its IPv4-mapped IPv6 form).
+     */
     public ChannelFactory<ServerChannel> channelFactory(Class<? extends ServerChannel> serverChannelClass) {
         SocketProtocolFamily family = family();
         if (EpollServerSocketChannel.class.isAssignableFrom(serverChannelClass)) {
             return () -> new EpollServerSocketChannel(family);
+        }
+        if (IoUringServerSocketChannel.class.isAssignableFrom(serverChannelClass)) {
+            return IoUringServerSocketChannel::new;
         }
         return () -> new NioServerSocketChannel(java.nio.channels.spi.SelectorProvider.provider(), family);
     }
