@@ -176,6 +176,10 @@ public final class ProxyServer implements Reloadable, AutoCloseable {
         // Accepting on the workers themselves, as nginx's workers do: no accept thread to wake and hand each new
         // connection over from, which on a proxy given one core is two context switches per connection.
         BindAddress address = BindAddress.of(lc.bind(), lc.port());
+        String cannot = address.cannotBindWith(transport.serverChannelClass());
+        if (cannot != null) {
+            throw new IOException("listener " + lc.name() + ": bind = \"" + lc.bind() + "\": " + cannot);
+        }
         ServerBootstrap b = new ServerBootstrap()
                 .group(workers)
                 .channelFactory(address.channelFactory(transport.serverChannelClass()))

@@ -20,15 +20,16 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Locale;
 
 /**
- * The socket transport: io_uring where the kernel allows it, else native epoll, else Java NIO. Inbound and upstream
- * channels share one transport, so that an upstream channel can live on its inbound channel's event loop.
+ * The socket transport: native epoll when it loads, Java NIO otherwise, or io_uring when asked for
+ * ({@code -Dmtlsproxy.transport=io_uring} in {@code MTLS_PROXY_JAVA_OPTS}). Inbound and upstream channels share one
+ * transport, so that an upstream channel can live on its inbound channel's event loop.
  * <p>
- * Why io_uring first: a keep-alive request costs the proxy a read and a write on each of two sockets, and with epoll
- * each is a system call of its own, plus the wait. io_uring hands the loop's reads and writes to the kernel in one
- * submission per pass and takes their results from a shared ring. On the bench machine (a VM, where a system call
- * is dear) that is a third less CPU per keep-alive request (docs/bench.md, "The transport"). Containers whose
- * seccomp profile refuses io_uring (Docker's default since 2023) and kernels without it get epoll, as before;
- * {@code -Dmtlsproxy.transport=epoll} (or {@code nio}) in {@code MTLS_PROXY_JAVA_OPTS} chooses one.
+ * io_uring takes a loop pass's reads and writes in one submission instead of a system call each: on the bench machine
+ * (a VM, where a system call is dear) a third less CPU per keep-alive request (docs/bench.md, "The transport"). It is
+ * not the default because Netty's io_uring sockets cannot bind {@code 0.0.0.0} as IPv4 only (they bind it as
+ * {@code ::}), which is what a listener's {@code bind = "0.0.0.0"} promises; such a listener is refused under io_uring
+ * ({@link io.mtlsproxy.core.net.BindAddress#cannotBindWith}). Containers whose seccomp profile refuses io_uring
+ * (Docker's default) cannot use it at all.
  */
 public final class Transport {
     /** The system property that names a transport instead of the best available one. */
@@ -50,29 +51,17 @@ public final class Transport {
         this.channelClass = channelClass;
     }
 
-    /** The transport {@value #PROPERTY} names, else io_uring when available, else epoll, else NIO. */
+    /** The transport {@value #PROPERTY} names, else epoll when available, else NIO. */
     public static Transport best() {
         String asked = System.getProperty(PROPERTY, "").trim().toLowerCase(Locale.ROOT);
-        switch (asked) {
-            case "io_uring" -> {
-                return ioUring();
-            }
-            case "epoll" -> {
-                return epoll();
-            }
-            case "nio" -> {
-                return nio();
-            }
-            case "" -> {
-                // the best available, below
-            }
+        return switch (asked) {
+            case "io_uring" -> ioUring();
+            case "epoll" -> epoll();
+            case "nio" -> nio();
+            case "" -> Epoll.isAvailable() ? epoll() : nio();
             default ->
                 throw new IllegalArgumentException("-D" + PROPERTY + "=" + asked + ": expected io_uring, epoll or nio");
-        }
-        if (IoUring.isAvailable()) {
-            return ioUring();
-        }
-        return Epoll.isAvailable() ? epoll() : nio();
+        };
     }
 
     public static Transport ioUring() {
@@ -107,18 +96,12 @@ public final class Transport {
         return channelClass;
     }
 
-    /** For the start-up log: the name, and why the better transports did not load when it is not io_uring. */
+    /** For the start-up log: {@code epoll}, or {@code nio} with the reason epoll did not load. */
     public String describe() {
-        if (name.equals("io_uring") || !System.getProperty(PROPERTY, "").isBlank()) {
+        if (!name.equals("nio") || Epoll.isAvailable()) {
             return name;
         }
-        StringBuilder why = new StringBuilder(name)
-                .append(" (io_uring unavailable: ")
-                .append(reason(IoUring.unavailabilityCause()));
-        if (name.equals("nio")) {
-            why.append("; epoll unavailable: ").append(reason(Epoll.unavailabilityCause()));
-        }
-        return why.append(')').toString();
+        return name + " (epoll unavailable: " + reason(Epoll.unavailabilityCause()) + ")";
     }
 
     private static String reason(Throwable cause) {

@@ -27,8 +27,25 @@ public record BindAddress(InetSocketAddress address) {
     }
 
     /**
-     * A server socket of the address's family, for the epoll or the NIO transport; for io_uring, Netty's socket, which
-     * is dual-stack (an IPv4 address binds as its IPv4-mapped IPv6 form).
+     * Why {@code serverChannelClass} cannot bind this address exactly as configured, or null when it can. Netty's
+     * io_uring socket is always IPv6 (it takes no family) and Netty binds the IPv4 wildcard on it as {@code ::},
+     * which also accepts IPv6 and takes the port from every other IPv6 listener: {@code "0.0.0.0"} would no longer
+     * mean every IPv4 address only.
+     */
+    public String cannotBindWith(Class<? extends ServerChannel> serverChannelClass) {
+        if (IoUringServerSocketChannel.class.isAssignableFrom(serverChannelClass)
+                && address.getAddress() instanceof Inet4Address v4
+                && v4.isAnyLocalAddress()) {
+            return "0.0.0.0 (every IPv4 address, IPv4 only) cannot be bound with the io_uring transport, which binds"
+                    + " it as :: (IPv6 too): bind \"::\" for both, a specific address, or leave -D"
+                    + "mtlsproxy.transport unset (epoll)";
+        }
+        return null;
+    }
+
+    /**
+     * A server socket of the address's family, for the epoll or the NIO transport; for io_uring, Netty's socket (IPv6,
+     * see {@link #bindTarget}).
      */
     public ChannelFactory<ServerChannel> channelFactory(Class<? extends ServerChannel> serverChannelClass) {
         SocketProtocolFamily family = family();

@@ -218,7 +218,9 @@ public final class ByteRelay {
 
         private void shutdownSocketOutput() {
             if (channel instanceof DuplexChannel duplex && channel.isActive()) {
-                duplex.shutdownOutput();
+                // after what was written has left: io_uring's writes complete later than the flush that sent them,
+                // and a FIN sent first would cut them off (the kernel refuses writes after it)
+                channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> duplex.shutdownOutput());
             } else {
                 channel.close();
             }
