@@ -14,13 +14,11 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +44,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private final String listenerName;
     private final PipelinedRequests backlog = new PipelinedRequests();
     private ChannelHandlerContext ctx;
-    /** void promise for HTTP/1.1 writes nobody waits for; null on HTTP/2 streams (see {@link #untrackedWrite}) */
+    /** void promise for the writes nobody waits for (see {@link #untrackedWrite}) */
     private ChannelPromise untracked;
 
     private InboundConnection conn;
@@ -67,19 +65,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         this.listenerName = requireNonNull(listenerName, "listenerName");
     }
 
-    /** For an HTTP/2 stream: the client connection it belongs to is known, and the stream channel need not carry it. */
-    public HttpProxyHandler(ForwardingContext fc, String listenerName, InboundConnection conn) {
-        this(fc, listenerName);
-        this.conn = requireNonNull(conn, "conn");
-    }
-
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        untracked = ctx.channel() instanceof Http2StreamChannel ? null : new VoidChannelPromise(ctx.channel(), false);
-        if (conn == null) {
-            conn = InboundConnection.of(ctx.channel());
-        }
+        untracked = new VoidChannelPromise(ctx.channel(), false);
+        conn = InboundConnection.of(ctx.channel());
         this.responseTimeout = new ResponseTimeout(ctx.executor(), () -> {
             if (exchange != null) {
                 exchange.responseTimedOut();
@@ -170,13 +160,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     /**
      * The promise for a write to the client whose outcome nobody waits for (a response on a connection that stays
-     * open, a piece of a streamed body). On an HTTP/1.1 connection a void promise that fires nothing: a write that
+     * open, a piece of a streamed body): a void promise that fires nothing: a write that
      * fails on I/O closes the channel, as it did when nobody listened to a real promise, and no promise object is
-     * made per request. HTTP/2 streams get real promises (their frame codec is not written with void ones in mind).
+     * made per request.
      */
     @Override
     public ChannelPromise untrackedWrite() {
-        return untracked != null ? untracked : ctx.newPromise();
+        return untracked;
     }
 
     /**
@@ -353,17 +343,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         exchange = null;
         boolean keepAlive = !close && keepsAlive(requestKeepAlive);
         FullHttpResponse answer =
-                ProxyAnswer.of(ProxyAnswer.status(status), reason, !keepAlive, requestHead, ctx.alloc());
-        if (log.requestId() != null) {
-            answer.headers().set(fc.requestIds().header(), log.requestId());
-        }
-        if (retryAfter > 0) {
-            answer.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
-        }
-        log.status(status);
-        log.reason(reason);
-        log.addBytesOut(answer.content().readableBytes()); // the body the client gets, as for a relayed response
-        log.finish(fc.metrics(), fc.accessLog());
+                ProxyAnswer.logged(fc, log, status, reason, retryAfter, !keepAlive, requestHead, ctx.alloc());
         ChannelFuture written = ctx.writeAndFlush(answer, keepAlive ? untrackedWrite() : ctx.newPromise());
         settle(keepAlive, written);
     }
