@@ -45,7 +45,7 @@ final class H2RequestStream implements ClientEnd {
     private final H2Requests requests;
     private final Http2Stream stream;
     private Exchange exchange;
-    private ResponseTimeout responseTimeout;
+    private H2Requests.StreamTimeout responseTimeout;
     /** the client has not ended its side of the stream yet */
     private boolean requestInFlight;
 
@@ -112,12 +112,19 @@ final class H2RequestStream implements ClientEnd {
     /** The stream closed: reset by either side, with its connection, or both sides done. */
     void closed() {
         if (responseTimeout != null) {
-            responseTimeout.stop();
+            requests.release(responseTimeout);
+            responseTimeout = null;
         }
         if (exchange != null) {
             Exchange e = exchange;
             exchange = null;
             e.clientClosed();
+        }
+    }
+
+    void responseTimedOut() {
+        if (exchange != null) {
+            exchange.responseTimedOut();
         }
     }
 
@@ -145,13 +152,9 @@ final class H2RequestStream implements ClientEnd {
     @Override
     public ResponseTimeout responseTimeout() {
         if (responseTimeout == null) {
-            responseTimeout = new ResponseTimeout(eventLoop(), () -> {
-                if (exchange != null) {
-                    exchange.responseTimedOut();
-                }
-            });
+            responseTimeout = requests.timeout(this);
         }
-        return responseTimeout;
+        return responseTimeout.timeout;
     }
 
     @Override

@@ -19,6 +19,8 @@ import io.netty.handler.codec.http2.Http2EventAdapter;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 
 /**
@@ -37,8 +39,12 @@ public final class H2Requests extends Http2EventAdapter {
     /** the streams whose request body got pieces in the current read: the read's end sends them to the origins */
     private final ArrayList<H2RequestStream> unflushed = new ArrayList<>();
 
+    /** response-timeouts whose streams closed, each with its timer still pending: the next streams take them over */
+    private final ArrayDeque<StreamTimeout> idleTimeouts = new ArrayDeque<>();
+
     private ServerConnection handler;
     private Http2Connection.PropertyKey key;
+    private boolean closed;
 
     public H2Requests(ForwardingContext fc, String listenerName, InboundConnection conn) {
         this.fc = requireNonNull(fc, "fc");
@@ -73,6 +79,40 @@ public final class H2Requests extends Http2EventAdapter {
         unflushed.clear();
     }
 
+    /**
+     * A response-timeout for {@code s}: one a closed stream left, with its timer, when there is one. As on an
+     * HTTP/1.1 keep-alive connection, the timer is not scheduled and cancelled per request: it stays, and checks the
+     * clock of whichever stream holds it when it fires.
+     */
+    StreamTimeout timeout(H2RequestStream s) {
+        StreamTimeout t = idleTimeouts.poll();
+        if (t == null) {
+            t = new StreamTimeout(handler.context().executor());
+        }
+        t.user = s;
+        return t;
+    }
+
+    /** {@code s}'s stream closed: its timeout waits for the next stream (its timer finds nothing armed meanwhile). */
+    void release(StreamTimeout t) {
+        t.timeout.cancel();
+        t.user = null;
+        if (closed) {
+            t.timeout.stop();
+        } else {
+            idleTimeouts.add(t);
+        }
+    }
+
+    /** The connection closed: the timers left go too. */
+    public void connectionClosed() {
+        closed = true;
+        StreamTimeout t;
+        while ((t = idleTimeouts.poll()) != null) {
+            t.timeout.stop();
+        }
+    }
+
     ForwardingContext fc() {
         return fc;
     }
@@ -87,6 +127,23 @@ public final class H2Requests extends Http2EventAdapter {
 
     ServerConnection handler() {
         return handler;
+    }
+
+    /** A stream's {@link ResponseTimeout}, handed from stream to stream of one connection. */
+    static final class StreamTimeout implements Runnable {
+        final ResponseTimeout timeout;
+        private H2RequestStream user;
+
+        StreamTimeout(EventExecutor loop) {
+            timeout = new ResponseTimeout(loop, this);
+        }
+
+        @Override
+        public void run() {
+            if (user != null) {
+                user.responseTimedOut();
+            }
+        }
     }
 
     @Override

@@ -37,6 +37,7 @@ final class H2Inbound {
         ServerConnection h2 =
                 H2Codecs.server(listener.config().limits(), fc.requestIds().header(), requests);
         requests.attach(h2);
+        p.channel().closeFuture().addListener(f -> requests.connectionClosed());
         p.addLast("h2-linger", new GoAwayLinger(h2.connection())); // a GOAWAY with an error is not lost to a reset
         p.addLast("h2", h2);
         p.addLast("h2-connection", new ConnectionEvents(h2));
