@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * HTTP/2 request bodies against an origin that never reads (its socket buffers fill, then the proxy's writes stall):
  * the proxy gives the client's stream window back only as fast as the origin takes the body, so the client stops
  * and the proxy's buffers stay small; and an answer the proxy gives before the body is in (413) is followed by
- * RST_STREAM NO_ERROR, so the client stops sending (RFC 9113 §8.1). Real TLS (mTLS) and a client that writes frames
+ * RST_STREAM NO_ERROR, so the client stops sending (RFC 9113 §8.1). Streams of one connection each get their
+ * response-timeout, in turn and together, from the timers the connection's earlier streams left. Real TLS (mTLS) and a client that writes frames
  * byte by byte and honours the windows it is given.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -49,6 +50,7 @@ class Http2FlowControlTest {
     static Path dir;
 
     static FaultyOrigin origin;
+    static FaultyOrigin silent;
     static ProxyServer proxy;
     static SslContext h2;
     static PooledByteBufAllocator allocator;
@@ -59,6 +61,7 @@ class Http2FlowControlTest {
         TestPki pki = new TestPki(dir);
         TestPki.Ca ca = pki.ca("h2-flow");
         origin = FaultyOrigin.start(FaultyOrigin.Fault.NEVER_READS);
+        silent = FaultyOrigin.start(FaultyOrigin.Fault.SILENT);
         allocator = new PooledByteBufAllocator(true);
         Limits limits =
                 new Limits(1000, 8192, MAX_BODY, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30));
@@ -73,7 +76,13 @@ class Http2FlowControlTest {
                         "mtls",
                         TestConfigs.mtls(ca.server("proxy", "a.test"), ca.certFile(), ClientAuth.REQUIRED, true),
                         limits)),
-                List.of(TestConfigs.route("all", "mtls").endpoint(origin.port()).build())));
+                List.of(
+                        TestConfigs.route("silent", "mtls")
+                                .prefix("/silent")
+                                .endpoint(silent.port())
+                                .responseTimeout(Duration.ofMillis(300))
+                                .build(),
+                        TestConfigs.route("all", "mtls").endpoint(origin.port()).build())));
         h2 = H2FrameClient.context(ca.certFile(), ca.client("client-a"));
     }
 
@@ -84,6 +93,9 @@ class Http2FlowControlTest {
         }
         if (origin != null) {
             origin.close();
+        }
+        if (silent != null) {
+            silent.close();
         }
         LeakGuard.assertNoLeaks();
     }
@@ -144,6 +156,23 @@ class Http2FlowControlTest {
             // what the client sent sits in the kernel's socket buffers (both ends of the origin connection); the
             // proxy holds at most a write buffer's worth and one stream window (its pool chunks count whole)
             assertTrue(held < 16L * 1024 * 1024, "proxy buffer memory " + held + " after " + sent + " bytes sent");
+            assertTrue(c.isOpen(), c.summary());
+        }
+    }
+
+    @Test
+    void everyStreamOfAConnectionHasItsResponseTimeoutOneAfterTheOtherAndTogether() throws Exception {
+        // the streams of a connection hand their response-timeout (and its pending timer) on to the next ones
+        try (H2FrameClient c = open()) {
+            long start = System.nanoTime();
+            assertEquals(504, c.get(1, "/silent/a").awaitResponse(1).status(), c.summary());
+            assertEquals(504, c.get(3, "/silent/b").awaitResponse(3).status(), c.summary());
+            c.get(5, "/silent/c").get(7, "/silent/d").get(9, "/silent/e");
+            for (int stream = 5; stream <= 9; stream += 2) {
+                assertEquals(504, c.awaitResponse(stream).status(), c.summary());
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis >= 3 * 300, "each round waited its response-timeout: " + millis + " ms");
             assertTrue(c.isOpen(), c.summary());
         }
     }
