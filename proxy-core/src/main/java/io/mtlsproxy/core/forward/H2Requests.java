@@ -185,7 +185,16 @@ public final class H2Requests extends Http2EventAdapter {
         }
         s = new H2RequestStream(this, stream);
         stream.setProperty(key, s);
-        s.start(req, endOfStream);
+        try {
+            s.start(req, endOfStream);
+        } catch (RuntimeException e) {
+            throw failed(streamId, e);
+        }
+    }
+
+    /** A fault of the proxy's own on one stream costs that stream (reset INTERNAL_ERROR), not the connection. */
+    private static Http2Exception failed(int streamId, RuntimeException e) {
+        return Http2Exception.streamError(streamId, Http2Error.INTERNAL_ERROR, e, "%s", e);
     }
 
     /** The request head, as HTTP/1.1; a failed decode when it breaks HTTP/1.1's rules (dot-segments, h2c, ...). */
@@ -204,13 +213,18 @@ public final class H2Requests extends Http2EventAdapter {
     }
 
     @Override
-    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream)
+            throws Http2Exception {
         Http2Stream stream = handler.connection().stream(streamId);
         H2RequestStream s = stream == null ? null : stream.getProperty(key);
         if (s == null) {
             return data.readableBytes() + padding;
         }
-        return s.data(data, padding, endOfStream);
+        try {
+            return s.data(data, padding, endOfStream);
+        } catch (RuntimeException e) {
+            throw failed(streamId, e);
+        }
     }
 
     @Override

@@ -160,9 +160,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     /**
      * The promise for a write to the client whose outcome nobody waits for (a response on a connection that stays
-     * open, a piece of a streamed body): a void promise that fires nothing: a write that
-     * fails on I/O closes the channel, as it did when nobody listened to a real promise, and no promise object is
-     * made per request.
+     * open, a piece of a streamed body): a void promise, which fires nothing. A write that fails on I/O closes the
+     * channel, as it did when nobody listened to a real promise, and no promise object is made per request.
      */
     @Override
     public ChannelPromise untrackedWrite() {

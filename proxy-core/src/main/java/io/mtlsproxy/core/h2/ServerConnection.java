@@ -17,7 +17,6 @@ public final class ServerConnection extends Http2ConnectionHandler {
     private final Runnable flushTask = this::flushNow;
     private Runnable readComplete = () -> {};
     private ChannelHandlerContext ctx;
-    private boolean reading;
     private boolean flushPending;
 
     ServerConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
@@ -41,29 +40,21 @@ public final class ServerConnection extends Http2ConnectionHandler {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        reading = true; // the read's end flushes what the streams wrote meanwhile
-        super.channelRead(ctx, msg);
-    }
-
-    @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        reading = false;
-        flushPending = false;
+        flushPending = false; // the flush below takes what the streams wrote during the read too
         readComplete.run();
         super.channelReadComplete(ctx); // flushes
     }
 
     /**
-     * What the streams wrote goes out once the event loop has handled everything that was ready: at the end of the
-     * client's read when one is under way, else in a task queued behind the origins' reads.
+     * What the streams wrote goes out once the event loop has handled everything that was ready: in a task queued
+     * behind the origins' reads, or at the end of the client's read when that comes first.
      */
     public void flushSoon() {
-        if (reading || flushPending) {
-            return;
+        if (!flushPending) {
+            flushPending = true;
+            ctx.executor().execute(flushTask);
         }
-        flushPending = true;
-        ctx.executor().execute(flushTask);
     }
 
     private void flushNow() {
