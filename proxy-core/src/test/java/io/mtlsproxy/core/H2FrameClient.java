@@ -130,6 +130,16 @@ final class H2FrameClient implements AutoCloseable {
         }
     }
 
+    /**
+     * A connection that has sent its preface and acked the server's SETTINGS, so that the ack cannot fall into the
+     * middle of a header block the test sends.
+     */
+    static H2FrameClient open(int port, SslContext ssl, String sni) throws Exception {
+        H2FrameClient c = connect(port, ssl, sni).preface();
+        c.await(f -> f.type() == SETTINGS && f.flags() == 0, "the server's SETTINGS");
+        return c;
+    }
+
     /** The connection preface and an empty SETTINGS frame, as every client starts. */
     H2FrameClient preface() {
         ch.eventLoop()

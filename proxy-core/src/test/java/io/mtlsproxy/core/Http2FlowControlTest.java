@@ -101,10 +101,7 @@ class Http2FlowControlTest {
     }
 
     private static H2FrameClient open() throws Exception {
-        H2FrameClient c =
-                H2FrameClient.connect(proxy.port("mtls"), h2, "localhost").preface();
-        c.await(f -> f.type() == H2Frames.SETTINGS && f.flags() == 0, "the proxy's SETTINGS");
-        return c;
+        return H2FrameClient.open(proxy.port("mtls"), h2, "localhost");
     }
 
     private static byte[] post(int stream, String... extra) {
