@@ -7,6 +7,7 @@ import static io.mtlsproxy.core.H2Frames.GOAWAY;
 import static io.mtlsproxy.core.H2Frames.HEADERS;
 import static io.mtlsproxy.core.H2Frames.RST_STREAM;
 import static io.mtlsproxy.core.H2Frames.SETTINGS;
+import static io.mtlsproxy.core.H2Frames.WINDOW_UPDATE;
 import static io.mtlsproxy.core.H2Frames.block;
 import static io.mtlsproxy.core.H2Frames.frame;
 import static io.mtlsproxy.core.H2Frames.headers;
@@ -49,7 +50,10 @@ import java.util.function.Predicate;
  * every frame the server answers with. TLS with ALPN {@code h2} only, over loopback.
  */
 final class H2FrameClient implements AutoCloseable {
-    /** A frame the server sent. {@code code}: RST_STREAM's or GOAWAY's error code; {@code data}: a DATA payload. */
+    /**
+     * A frame the server sent. {@code code}: RST_STREAM's or GOAWAY's error code, WINDOW_UPDATE's increment;
+     * {@code data}: a DATA payload.
+     */
     record Frame(int type, int stream, int flags, long code, int lastStreamId, Http2Headers headers, String data) {
         boolean endStream() {
             return (flags & END_STREAM) != 0;
@@ -124,6 +128,16 @@ final class H2FrameClient implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /**
+     * A connection that has sent its preface and acked the server's SETTINGS, so that the ack cannot fall into the
+     * middle of a header block the test sends.
+     */
+    static H2FrameClient open(int port, SslContext ssl, String sni) throws Exception {
+        H2FrameClient c = connect(port, ssl, sni).preface();
+        c.await(f -> f.type() == SETTINGS && f.flags() == 0, "the server's SETTINGS");
+        return c;
     }
 
     /** The connection preface and an empty SETTINGS frame, as every client starts. */
@@ -330,6 +344,11 @@ final class H2FrameClient implements AutoCloseable {
                         int padding,
                         boolean end) {
                     onHeadersRead(c, stream, headers, padding, end);
+                }
+
+                @Override
+                public void onWindowUpdateRead(ChannelHandlerContext c, int stream, int increment) {
+                    frames.add(new Frame(WINDOW_UPDATE, stream, 0, increment, 0, null, null));
                 }
 
                 @Override

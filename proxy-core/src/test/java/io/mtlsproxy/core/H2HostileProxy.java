@@ -90,9 +90,7 @@ abstract class H2HostileProxy {
     }
 
     static H2FrameClient open(String sni) throws Exception {
-        H2FrameClient c = H2FrameClient.connect(proxy.port("mtls"), h2, sni).preface();
-        c.await(f -> f.type() == H2Frames.SETTINGS && f.flags() == 0, "the proxy's SETTINGS");
-        return c;
+        return H2FrameClient.open(proxy.port("mtls"), h2, sni);
     }
 
     /**

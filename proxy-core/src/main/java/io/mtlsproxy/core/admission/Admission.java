@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * The one security decision of the data path: which route a request goes to and whether this client may use it.
- * HTTP/1 requests and HTTP/2 streams ({@code HttpProxyHandler}) and TCP relays ({@code TcpProxy}) all ask here,
+ * HTTP/1 requests and HTTP/2 streams ({@code RequestStart}) and TCP relays ({@code TcpProxy}) all ask here,
  * with the connection's verified identity, its SNI and listener, and for HTTP the request's host and path. In
  * order: the SNI must name the Host on an mTLS listener with sni-host-check (421), a route must match (404), then
  * every {@link RouteGate} of the route must pass (the identity policy: 403/495/496, or a note when report-only;

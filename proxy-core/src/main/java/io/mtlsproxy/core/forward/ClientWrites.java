@@ -3,7 +3,6 @@ package io.mtlsproxy.core.forward;
 import static java.util.Objects.requireNonNull;
 
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -16,14 +15,12 @@ import io.netty.handler.codec.http.LastHttpContent;
  * SslHandler), and the client is flushed once per origin read, only when something was written.
  */
 final class ClientWrites {
-    private final ChannelHandlerContext ctx;
-    private final HttpProxyHandler owner;
+    private final ClientEnd client;
     private HttpResponse heldHead;
     private boolean unflushed;
 
-    ClientWrites(ChannelHandlerContext ctx, HttpProxyHandler owner) {
-        this.ctx = requireNonNull(ctx, "ctx");
-        this.owner = requireNonNull(owner, "owner");
+    ClientWrites(ClientEnd client) {
+        this.client = requireNonNull(client, "client");
     }
 
     void head(HttpResponse head) {
@@ -32,7 +29,7 @@ final class ClientWrites {
 
     void body(HttpContent c) {
         writeHeldHead();
-        ctx.write(c, owner.untrackedWrite());
+        client.write(c, client.untrackedWrite());
         unflushed = true;
     }
 
@@ -41,7 +38,7 @@ final class ClientWrites {
         writeHeldHead();
         if (unflushed) {
             unflushed = false;
-            ctx.flush();
+            client.flush();
         }
     }
 
@@ -49,11 +46,11 @@ final class ClientWrites {
     ChannelFuture last(LastHttpContent last, ChannelPromise promise) {
         unflushed = false;
         if (heldHead == null) {
-            return ctx.writeAndFlush(last, promise);
+            return client.writeAndFlush(last, promise);
         }
         HttpResponse h = heldHead;
         heldHead = null;
-        return ctx.writeAndFlush(
+        return client.writeAndFlush(
                 new DefaultFullHttpResponse(
                         h.protocolVersion(), h.status(), last.content(), h.headers(), last.trailingHeaders()),
                 promise); // takes over the body's reference
@@ -66,7 +63,7 @@ final class ClientWrites {
 
     private void writeHeldHead() {
         if (heldHead != null) {
-            ctx.write(heldHead, owner.untrackedWrite());
+            client.write(heldHead, client.untrackedWrite());
             heldHead = null;
             unflushed = true;
         }

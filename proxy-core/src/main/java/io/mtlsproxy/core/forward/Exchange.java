@@ -10,7 +10,6 @@ import io.mtlsproxy.core.upstream.UpstreamHandler;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -50,12 +49,11 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         DONE
     }
 
-    private final HttpProxyHandler owner;
-    private final ChannelHandlerContext ctx;
+    private final ClientEnd client;
     private final ForwardedRequest forwarded;
     private final HttpRequest request;
     private final RequestLog log;
-    private final ClientSide client;
+    private final ClientSide side;
     private final long maxBody;
     /** a {@link FullHttpRequest} has no body: it goes out whole, the empty end after its head is dropped */
     private final boolean bodyless;
@@ -77,21 +75,20 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
     private final ResponseTimeout responseTimeout;
     private final long responseTimeoutNanos;
 
-    Exchange(ForwardedRequest forwarded, ClientSide client, long maxBody, ResponseTimeout responseTimeout) {
-        this.owner = forwarded.owner();
-        this.ctx = forwarded.ctx();
+    Exchange(ForwardedRequest forwarded, ClientSide side, long maxBody, ResponseTimeout responseTimeout) {
+        this.client = forwarded.client();
         this.forwarded = forwarded;
         this.request = forwarded.request();
         this.log = forwarded.log();
-        this.client = requireNonNull(client, "client");
+        this.side = requireNonNull(side, "side");
         this.maxBody = maxBody;
         this.bodyless = request instanceof FullHttpRequest;
         this.responseTimeout = requireNonNull(responseTimeout, "responseTimeout");
         this.responseTimeoutNanos =
                 forwarded.route().upstream().config().responseTimeout().toNanos();
-        this.toClient = new ClientWrites(ctx, owner);
+        this.toClient = new ClientWrites(client);
         this.attempt = forwarded.newAttempt();
-        this.tries = new OriginTries(this, forwarded, attempt, toOrigin, ctx.executor());
+        this.tries = new OriginTries(this, forwarded, attempt, toOrigin, client.eventLoop());
         this.retryBuffer = bodyless ? null : RetryBuffer.forRequest(forwarded);
         responseTimeout.activity();
     }
@@ -125,10 +122,12 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         state = State.FORWARDING;
         log.connected();
         toOrigin.connected(ch, this);
-        if (client.expectContinue() && !continued) {
+        if (side.expectContinue() && !continued) {
             continued = true;
-            ctx.writeAndFlush(new DefaultFullHttpResponse(
-                    HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+            client.writeAndFlush(
+                    new DefaultFullHttpResponse(
+                            HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER),
+                    client.newPromise());
         }
         toOrigin.head(request);
         if (bodyless) {
@@ -142,7 +141,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         toOrigin.flushNow();
         responseTimeout.activity();
         ch.read();
-        owner.maybeRead();
+        client.maybeRead();
     }
 
     private void requestSent() {
@@ -201,7 +200,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
             if (!requestSent && state == State.FORWARDING) {
                 responseTimeout.cancel();
             }
-            owner.maybeRead();
+            client.maybeRead();
         } else if (!requestSent && state != State.DONE) {
             responseTimeout.activity();
             responseTimeout.arm(responseTimeoutNanos);
@@ -263,7 +262,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         log.status(resp.status().code());
         log.responded();
         forwarded.decorateResponse(resp.headers());
-        framing = ResponseFraming.apply(resp, client, owner.closeRequested());
+        framing = ResponseFraming.apply(resp, side, client.closeRequested());
         toClient.head(resp); // held until the first piece of body or the end of the read
         responseTimeout.arm(responseTimeoutNanos); // from here on it watches for a stalled response body
     }
@@ -272,12 +271,12 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         state = State.DONE; // before the writes: what they set off (writability, a close) finds the exchange over
         responseTimeout.cancel();
         // decided before the write: an answer on a connection that stays open needs no promise
-        boolean keepAlive = owner.keepsAlive(client.keepAlive() && !framing.closeClient());
-        ChannelPromise promise = keepAlive ? owner.untrackedWrite() : ctx.newPromise();
+        boolean keepAlive = client.keepsAlive(side.keepAlive() && !framing.closeClient());
+        ChannelPromise promise = keepAlive ? client.untrackedWrite() : client.newPromise();
         ChannelFuture written = toClient.last(last, promise);
         finish(framing.originReusable() && requestSent && toOrigin.channel().isActive());
         forwarded.finishLog();
-        owner.exchangeDone(keepAlive, written);
+        client.exchangeDone(keepAlive, written);
     }
 
     @Override
@@ -286,7 +285,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
             return;
         }
         toClient.flush();
-        if (ctx.channel().isWritable()) {
+        if (client.isWritable()) {
             toOrigin.channel().read();
         } else {
             upstreamReadPaused = true;
@@ -295,7 +294,7 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
     }
 
     void inboundWritabilityChanged() {
-        if (upstreamReadPaused && state != State.DONE && ctx.channel().isWritable()) {
+        if (upstreamReadPaused && state != State.DONE && client.isWritable()) {
             upstreamReadPaused = false;
             responseTimeout.paused(false);
             toOrigin.channel().read();
@@ -362,10 +361,10 @@ final class Exchange implements UpstreamHandler.Sink, OriginTries.Owner {
         if (started) {
             log.reason(midResponse);
             forwarded.finishLog();
-            owner.exchangeAborted();
+            client.exchangeAborted();
         } else {
             boolean streamBroken = failure.status() == 400 || failure.status() == 413;
-            owner.answer(log, failure.status(), failure.getMessage(), streamBroken);
+            client.answer(log, failure.status(), failure.getMessage(), streamBroken);
         }
     }
 

@@ -2,29 +2,23 @@ package io.mtlsproxy.core.forward;
 
 import static java.util.Objects.requireNonNull;
 
-import io.mtlsproxy.core.admission.Admission;
-import io.mtlsproxy.core.admission.Verdict;
 import io.mtlsproxy.core.inbound.InboundConnection;
-import io.mtlsproxy.core.inbound.Listener;
 import io.mtlsproxy.core.inbound.ListenerInitializer;
 import io.mtlsproxy.core.inbound.RequestHeaderTimeout;
-import io.mtlsproxy.core.routing.Route;
-import io.mtlsproxy.core.routing.Router;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * is read only once the previous response is complete, and a request body only as fast as the origin takes it.
  * Requests a client pipelines meanwhile wait, decoded, in a small backlog.
  */
-public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
+public final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements ClientEnd {
     /** How long a connection being closed keeps swallowing an unread request body, so the answer is not reset. */
     private static final long LINGER_MILLIS = 2000;
 
@@ -50,7 +44,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final String listenerName;
     private final PipelinedRequests backlog = new PipelinedRequests();
     private ChannelHandlerContext ctx;
-    /** void promise for HTTP/1.1 writes nobody waits for; null on HTTP/2 streams (see {@link #untrackedWrite}) */
+    /** void promise for the writes nobody waits for (see {@link #untrackedWrite}) */
     private ChannelPromise untracked;
 
     private InboundConnection conn;
@@ -71,19 +65,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         this.listenerName = requireNonNull(listenerName, "listenerName");
     }
 
-    /** For an HTTP/2 stream: the client connection it belongs to is known, and the stream channel need not carry it. */
-    public HttpProxyHandler(ForwardingContext fc, String listenerName, InboundConnection conn) {
-        this(fc, listenerName);
-        this.conn = requireNonNull(conn, "conn");
-    }
-
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        untracked = ctx.channel() instanceof Http2StreamChannel ? null : new VoidChannelPromise(ctx.channel(), false);
-        if (conn == null) {
-            conn = InboundConnection.of(ctx.channel());
-        }
+        untracked = new VoidChannelPromise(ctx.channel(), false);
+        conn = InboundConnection.of(ctx.channel());
         this.responseTimeout = new ResponseTimeout(ctx.executor(), () -> {
             if (exchange != null) {
                 exchange.responseTimedOut();
@@ -174,29 +160,32 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * The promise for a write to the client whose outcome nobody waits for (a response on a connection that stays
-     * open, a piece of a streamed body). On an HTTP/1.1 connection a void promise that fires nothing: a write that
-     * fails on I/O closes the channel, as it did when nobody listened to a real promise, and no promise object is
-     * made per request. HTTP/2 streams get real promises (their frame codec is not written with void ones in mind).
+     * open, a piece of a streamed body): a void promise, which fires nothing. A write that fails on I/O closes the
+     * channel, as it did when nobody listened to a real promise, and no promise object is made per request.
      */
-    ChannelPromise untrackedWrite() {
-        return untracked != null ? untracked : ctx.newPromise();
+    @Override
+    public ChannelPromise untrackedWrite() {
+        return untracked;
     }
 
     /**
      * Whether the connection stays open after the current exchange: decided once, before the answer is written,
      * so that the write of an answer on a connection that stays open needs no promise ({@link #untrackedWrite}).
      */
-    boolean keepsAlive(boolean exchangeKeepAlive) {
+    @Override
+    public boolean keepsAlive(boolean exchangeKeepAlive) {
         return exchangeKeepAlive && !closeRequested() && !(requestInFlight && requestHasBody);
     }
 
     /** True when responses must say {@code Connection: close}: the proxy is draining. */
-    boolean closeRequested() {
+    @Override
+    public boolean closeRequested() {
         return drainRequested || fc.draining();
     }
 
     /** Reads the next chunk of the client's stream when the current phase can take it. */
-    void maybeRead() {
+    @Override
+    public void maybeRead() {
         if (!backlog.isEmpty() || !ctx.channel().isActive()) {
             return; // the backlog is digested first, when the current exchange ends
         }
@@ -262,97 +251,98 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void startRequest(HttpRequest req) {
-        RequestLog log = new RequestLog(conn, req.method().name(), req.uri());
         requestHead = HttpMethod.HEAD.equals(req.method());
         requestKeepAlive = HttpUtil.isKeepAlive(req);
         if (req.decoderResult().isFailure()) {
-            HeadRefusal refused = HeadRefusal.malformed(req.decoderResult().cause());
-            ReferenceCountUtil.release(req);
             requestKeepAlive = false;
             requestHasBody = false;
             // the decoder discards what follows, but only what is read: keep reading until the client has the
             // answer and closes (or the linger ends), or closing with unread bytes resets the answer away
             unreadAfterMalformed = true;
-            answer(log, refused.status(), refused.reason(), true);
-            return;
+        } else {
+            // only now: a failed head may carry a Content-Length that is no number
+            requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         }
-        log.request(fc.requestIds().idFor(req.headers()), req.headers().get(HttpHeaderNames.USER_AGENT));
-        // only now: a failed head may carry a Content-Length that is no number
-        requestHasBody = HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
-        Listener listener = fc.listener(listenerName);
-        if (listener == null) {
-            answer(log, 503, "listener " + listenerName + " is being removed", true);
-            return;
-        }
-        RequestTarget target;
-        try {
-            target = RequestTarget.of(req);
-        } catch (RequestTarget.Rejected r) {
-            answer(log, r.status, r.getMessage(), true);
-            return;
-        }
-        Verdict verdict =
-                Admission.http(listener, conn, Router.normalizeHost(target.host()), target.path(), fc.metrics());
-        if (verdict instanceof Verdict.Answer a) {
-            log.route(a.route() == null ? "-" : a.route().name());
-            answer(log, a.status(), a.reason(), false, a.retryAfter());
-            return;
-        }
-        Verdict.Forward forward = (Verdict.Forward) verdict;
-        Route route = forward.route();
-        log.route(route.name());
-        if (forward.note() != null) {
-            log.reason(forward.note()); // a report-only denial
-        }
-        long maxBody = listener.config().limits().maxBodySize();
-        HeadRefusal refused = HeadRefusal.unforwardable(req, maxBody);
-        if (refused != null) {
-            answer(log, refused.status(), refused.reason(), true);
-            return;
-        }
-        // 100-continue is answered by the proxy once the origin connection is up (as Envoy does)
-        boolean expectContinue = req.headers().contains(HttpHeaderNames.EXPECT)
-                && req.protocolVersion().equals(HttpVersion.HTTP_1_1);
-        req.headers().remove(HttpHeaderNames.EXPECT); // the origin never sees it
-        boolean websocket = WebSocketTunnel.requested(req);
-        HttpRequest upstreamRequest = OriginRequest.of(
-                req, target, route, conn, !requestHasBody && !websocket, fc.requestIds(), log.requestId());
+        RequestStart.start(this, req, requestKeepAlive, requestHasBody);
+    }
+
+    @Override
+    public ForwardingContext fc() {
+        return fc;
+    }
+
+    @Override
+    public String listenerName() {
+        return listenerName;
+    }
+
+    @Override
+    public InboundConnection connection() {
+        return conn;
+    }
+
+    @Override
+    public ResponseTimeout responseTimeout() {
+        return responseTimeout;
+    }
+
+    @Override
+    public void forwarding(Exchange exchange) {
         phase = Phase.FORWARDING;
-        ForwardedRequest forwarded = new ForwardedRequest(this, ctx, fc, route, upstreamRequest, log);
-        if (websocket) {
-            new WebSocketTunnel(forwarded).start();
-            return;
-        }
-        boolean http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        var client = new ClientSide(requestKeepAlive, http10, requestHead, expectContinue);
-        exchange = new Exchange(forwarded, client, maxBody, responseTimeout);
-        exchange.start();
+        this.exchange = exchange;
+    }
+
+    @Override
+    public void tunnel(ForwardedRequest forwarded) {
+        phase = Phase.FORWARDING;
+        new WebSocketTunnel(forwarded, this, ctx).start();
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    @Override
+    public ChannelPromise newPromise() {
+        return ctx.newPromise();
+    }
+
+    @Override
+    public void write(Object msg, ChannelPromise promise) {
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public ChannelFuture writeAndFlush(Object msg, ChannelPromise promise) {
+        return ctx.writeAndFlush(msg, promise);
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
     }
 
     /**
      * Answers the current request itself. The connection stays open only when the client wants it, nothing is
      * wrong with the stream, and no request body is left to arrive ({@code close} forces a close).
      */
-    void answer(RequestLog log, int status, String reason, boolean close) {
-        answer(log, status, reason, close, 0);
-    }
-
-    /** As {@link #answer(RequestLog, int, String, boolean)}, with Retry-After when {@code retryAfter} is above 0. */
-    private void answer(RequestLog log, int status, String reason, boolean close, long retryAfter) {
+    @Override
+    public void answer(RequestLog log, int status, String reason, boolean close, long retryAfter) {
         exchange = null;
         boolean keepAlive = !close && keepsAlive(requestKeepAlive);
         FullHttpResponse answer =
-                ProxyAnswer.of(ProxyAnswer.status(status), reason, !keepAlive, requestHead, ctx.alloc());
-        if (log.requestId() != null) {
-            answer.headers().set(fc.requestIds().header(), log.requestId());
-        }
-        if (retryAfter > 0) {
-            answer.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
-        }
-        log.status(status);
-        log.reason(reason);
-        log.addBytesOut(answer.content().readableBytes()); // the body the client gets, as for a relayed response
-        log.finish(fc.metrics(), fc.accessLog());
+                ProxyAnswer.logged(fc, log, status, reason, retryAfter, !keepAlive, requestHead, ctx.alloc());
         ChannelFuture written = ctx.writeAndFlush(answer, keepAlive ? untrackedWrite() : ctx.newPromise());
         settle(keepAlive, written);
     }
@@ -361,13 +351,15 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
      * The exchange delivered its response. {@code keepAlive} is what {@link #keepsAlive} decided before it was
      * written; when false, {@code written} is a real future that completes when its last byte is written.
      */
-    void exchangeDone(boolean keepAlive, ChannelFuture written) {
+    @Override
+    public void exchangeDone(boolean keepAlive, ChannelFuture written) {
         exchange = null;
         settle(keepAlive, written);
     }
 
     /** The exchange broke off mid-response: the client can only learn it from the closed connection. */
-    void exchangeAborted() {
+    @Override
+    public void exchangeAborted() {
         exchange = null;
         phase = Phase.CLOSING;
         ctx.close();

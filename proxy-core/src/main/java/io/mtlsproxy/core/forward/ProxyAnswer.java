@@ -30,6 +30,33 @@ final class ProxyAnswer {
         };
     }
 
+    /**
+     * The proxy's answer to the request {@code log} describes, which it completes and writes to the access log;
+     * Retry-After when {@code retryAfter} is above 0, {@code Connection: close} when {@code close}.
+     */
+    static FullHttpResponse logged(
+            ForwardingContext fc,
+            RequestLog log,
+            int status,
+            String reason,
+            long retryAfter,
+            boolean close,
+            boolean headRequest,
+            ByteBufAllocator alloc) {
+        FullHttpResponse answer = of(status(status), reason, close, headRequest, alloc);
+        if (log.requestId() != null) {
+            answer.headers().set(fc.requestIds().header(), log.requestId());
+        }
+        if (retryAfter > 0) {
+            answer.headers().set(HttpHeaderNames.RETRY_AFTER, retryAfter);
+        }
+        log.status(status);
+        log.reason(reason);
+        log.addBytesOut(answer.content().readableBytes()); // the body the client gets, as for a relayed response
+        log.finish(fc.metrics(), fc.accessLog());
+        return answer;
+    }
+
     /** {@code headRequest}: the body is left out but its length still announced. */
     static FullHttpResponse of(
             HttpResponseStatus status, String reason, boolean close, boolean headRequest, ByteBufAllocator alloc) {

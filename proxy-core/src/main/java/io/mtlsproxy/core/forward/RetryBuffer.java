@@ -45,7 +45,7 @@ final class RetryBuffer {
                 || HttpUtil.getContentLength(request, 0L) > retries.bufferLimit()) {
             return null;
         }
-        return new RetryBuffer(retries.bufferLimit(), forwarded.ctx().alloc());
+        return new RetryBuffer(retries.bufferLimit(), forwarded.client().alloc());
     }
 
     /**

@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebSocketTunnel {
     private final ForwardedRequest forwarded;
+    private final HttpProxyHandler owner;
     private final ChannelHandlerContext ctx;
     private final RequestLog log;
     private final UpstreamAttempt attempt;
@@ -45,9 +46,11 @@ final class WebSocketTunnel {
     private ScheduledFuture<?> answerTimer;
     private boolean done;
 
-    WebSocketTunnel(ForwardedRequest forwarded) {
+    /** {@code owner} is the client connection's handler, {@code ctx} its context: the tunnel takes the connection. */
+    WebSocketTunnel(ForwardedRequest forwarded, HttpProxyHandler owner, ChannelHandlerContext ctx) {
         this.forwarded = forwarded;
-        this.ctx = forwarded.ctx();
+        this.owner = owner;
+        this.ctx = ctx;
         this.log = forwarded.log();
         this.attempt = forwarded.newAttempt();
     }
@@ -139,7 +142,7 @@ final class WebSocketTunnel {
         if (upstream != null) {
             upstream.close();
         }
-        forwarded.owner().answer(log, failure.status(), failure.getMessage(), true);
+        owner.answer(log, failure.status(), failure.getMessage(), true);
     }
 
     private void cancelTimer() {
@@ -188,7 +191,7 @@ final class WebSocketTunnel {
                         ChannelFuture written = ctx.writeAndFlush(c);
                         uctx.close();
                         forwarded.finishLog();
-                        forwarded.owner().exchangeDone(false, written);
+                        owner.exchangeDone(false, written);
                     } else {
                         ctx.write(c);
                     }
@@ -255,7 +258,7 @@ final class WebSocketTunnel {
             ChannelPipeline up = uctx.pipeline();
             up.remove("http");
             ctx.flush(); // the 101, through the client's HTTP encoder
-            forwarded.owner().upgraded(); // the client's HTTP handlers leave: from here on, bytes
+            owner.upgraded(); // the client's HTTP handlers leave: from here on, bytes
             ByteBuf b;
             while ((b = early.poll()) != null) {
                 log.addBytesOut(b.readableBytes());

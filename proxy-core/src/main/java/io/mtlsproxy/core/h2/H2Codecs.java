@@ -8,11 +8,16 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2FrameListener;
+import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.UniformStreamByteDistributor;
@@ -34,7 +39,7 @@ import io.netty.util.AsciiString;
  * <li><b>Empty DATA floods</b> are bounded by Netty's default (kept on); <b>control frame floods</b> (SETTINGS/PING
  * acks the client never reads) by {@link ControlFloodGuard}.</li>
  * <li><b>Malformed requests</b>: header validation and required pseudo-headers are on, so the codec resets them
- * (PROTOCOL_ERROR); {@link ClientStreamCodec} keeps the codes of stream errors on the wire.</li>
+ * (PROTOCOL_ERROR), and every stream error is answered with RST_STREAM and its own code.</li>
  * <li><b>Header table</b>: the request ID of each answer is never indexed ({@link #server}).</li>
  * <li><b>Stream states</b>: HEADERS on a stream the client ended or never opened is answered as RFC 9113 §5.1 asks
  * ({@link StreamStates}).</li>
@@ -52,14 +57,15 @@ public final class H2Codecs {
     private H2Codecs() {}
 
     /**
-     * The codec of a client connection that negotiated h2. {@code uniquePerResponse} names the header whose value
-     * is new in every answer (the request ID): HPACK sends it as a literal never indexed, so that it does not fill
-     * the connection's header table, where each new value would push out the entries the next answers reuse
-     * ({@code server}, {@code content-type}, ...) and cost an insertion and an eviction per answer.
+     * The handler of a client connection that negotiated h2, whose frames go to {@code streams} (after
+     * {@link ControlFloodGuard}). {@code uniquePerResponse} names the header whose value is new in every answer (the
+     * request ID): HPACK sends it as a literal never indexed, so that it does not fill the connection's header table,
+     * where each new value would push out the entries the next answers reuse ({@code server}, {@code content-type},
+     * ...) and cost an insertion and an eviction per answer.
      */
-    public static Http2FrameCodec server(Limits limits, CharSequence uniquePerResponse) {
+    public static ServerConnection server(Limits limits, CharSequence uniquePerResponse, Http2FrameListener streams) {
         long maxHeaderList = Math.max(1024, Math.min(Integer.MAX_VALUE, limits.maxHeaderSize()));
-        return new ServerCodecBuilder()
+        return new ServerBuilder()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
                         .maxHeaderListSize(maxHeaderList))
@@ -71,6 +77,7 @@ public final class H2Codecs {
                 .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
                 .frameLogger(new StreamStates()) // HEADERS on streams the client cannot use, as RFC 9113 asks
                 .headerSensitivityDetector(neverIndexed(uniquePerResponse))
+                .frameListener(new ControlFloodGuard(streams))
                 .build();
     }
 
@@ -81,19 +88,70 @@ public final class H2Codecs {
     }
 
     /**
-     * A client connection's codec whose streams take turns at the connection's window without RFC 7540's priority
+     * A client connection's handler whose streams take turns at the connection's window without RFC 7540's priority
      * tree (which RFC 9113 deprecates, and which no client of the proxy sends): Netty's default distributor keeps that
-     * tree and re-sorts it for every frame written, a few per cent of an HTTP/2 request's time. The client's
-     * stream and connection windows are kept exactly as before.
+     * tree and re-sorts it for every frame written, a few per cent of an HTTP/2 request's time.
      */
-    private static final class ServerCodecBuilder extends Http2FrameCodecBuilder {
-        ServerCodecBuilder() {
+    private static final class ServerBuilder
+            extends AbstractHttp2ConnectionHandlerBuilder<ServerConnection, ServerBuilder> {
+        ServerBuilder() {
             Http2Connection connection = new DefaultHttp2Connection(true);
             connection
                     .remote()
                     .flowController(new DefaultHttp2RemoteFlowController(
                             connection, new UniformStreamByteDistributor(connection)));
-            connection(connection); // a server's, which the builder takes from the connection
+            connection(connection);
+        }
+
+        @Override
+        public ServerBuilder initialSettings(Http2Settings settings) {
+            return super.initialSettings(settings);
+        }
+
+        @Override
+        public ServerBuilder validateHeaders(boolean validate) {
+            return super.validateHeaders(validate);
+        }
+
+        @Override
+        public ServerBuilder validateRequiredPseudoHeaders(boolean validate) {
+            return super.validateRequiredPseudoHeaders(validate);
+        }
+
+        @Override
+        public ServerBuilder decoderEnforceMaxRstFramesPerWindow(int maxRst, int seconds) {
+            return super.decoderEnforceMaxRstFramesPerWindow(maxRst, seconds);
+        }
+
+        @Override
+        public ServerBuilder gracefulShutdownTimeoutMillis(long millis) {
+            return super.gracefulShutdownTimeoutMillis(millis);
+        }
+
+        @Override
+        public ServerBuilder frameLogger(Http2FrameLogger logger) {
+            return super.frameLogger(logger);
+        }
+
+        @Override
+        public ServerBuilder headerSensitivityDetector(Http2HeadersEncoder.SensitivityDetector detector) {
+            return super.headerSensitivityDetector(detector);
+        }
+
+        @Override
+        public ServerBuilder frameListener(Http2FrameListener listener) {
+            return super.frameListener(listener);
+        }
+
+        @Override
+        public ServerConnection build() {
+            return super.build();
+        }
+
+        @Override
+        protected ServerConnection build(
+                Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings) {
+            return new ServerConnection(decoder, encoder, settings);
         }
     }
 

@@ -30,7 +30,7 @@ import java.util.Map;
  * hop-by-hop headers are gone by then) has its names lower-cased without a copy when they are common ones.
  * Anything else goes through Netty's conversion.
  */
-final class HeadConversion {
+public final class HeadConversion {
     private static final String EXTENSION_PREFIX = "x-http2-";
     /** Response header names common enough to be looked up rather than lower-cased into a copy. */
     private static final AsciiString[] COMMON = {
@@ -59,7 +59,7 @@ final class HeadConversion {
      * The request a HEADERS frame opens, as HTTP/1.1 (CONNECT's target is its {@code :authority}); a stream error
      * (PROTOCOL_ERROR) when it cannot be one, or when a Host header disagrees with {@code :authority}.
      */
-    static HttpRequest request(int streamId, Http2Headers in) throws Http2Exception {
+    public static HttpRequest request(int streamId, Http2Headers in) throws Http2Exception {
         CharSequence method = in.method();
         CharSequence host = in.authority();
         CharSequence target = HttpMethod.CONNECT.asciiName().contentEqualsIgnoreCase(method) ? host : in.path();
@@ -118,7 +118,7 @@ final class HeadConversion {
     }
 
     /** An answer's head as a HEADERS frame's headers: lower-case names, no connection-specific header. */
-    static Http2Headers response(HttpResponse head) {
+    public static Http2Headers response(HttpResponse head) {
         HttpHeaders in = head.headers();
         if (nominatesHeaders(in)) {
             return HttpConversionUtil.toHttp2Headers(head, true);
