@@ -45,7 +45,7 @@ public record BindAddress(InetSocketAddress address) {
 
     /**
      * A server socket of the address's family, for the epoll or the NIO transport; for io_uring, Netty's socket (IPv6,
-     * see {@link #bindTarget}).
+     * see {@link #cannotBindWith}).
      */
     public ChannelFactory<ServerChannel> channelFactory(Class<? extends ServerChannel> serverChannelClass) {
         SocketProtocolFamily family = family();

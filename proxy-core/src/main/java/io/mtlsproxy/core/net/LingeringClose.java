@@ -1,6 +1,5 @@
 package io.mtlsproxy.core.net;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -58,16 +57,13 @@ public final class LingeringClose extends ChannelDuplexHandler {
                         LINGER_MILLIS,
                         TimeUnit.MILLISECONDS);
         ch.closeFuture().addListener(f -> timer.cancel(false));
-        // the output shuts once what was written has left (io_uring completes a write after the flush that sent it;
-        // a FIN first would cut it off)
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER)
-                .addListener(written -> duplex.shutdownOutput().addListener(f -> {
-                    if (f.isSuccess()) {
-                        ctx.read();
-                    } else {
-                        ctx.close();
-                    }
-                }));
+        OutputShutdown.afterWrites(ctx, duplex).addListener(f -> {
+            if (f.isSuccess()) {
+                ctx.read();
+            } else {
+                ctx.close();
+            }
+        });
     }
 
     @Override

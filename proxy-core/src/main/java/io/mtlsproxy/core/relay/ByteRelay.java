@@ -2,6 +2,7 @@ package io.mtlsproxy.core.relay;
 
 import static java.util.Objects.requireNonNull;
 
+import io.mtlsproxy.core.net.OutputShutdown;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -218,9 +219,7 @@ public final class ByteRelay {
 
         private void shutdownSocketOutput() {
             if (channel instanceof DuplexChannel duplex && channel.isActive()) {
-                // after what was written has left: io_uring's writes complete later than the flush that sent them,
-                // and a FIN sent first would cut them off (the kernel refuses writes after it)
-                channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> duplex.shutdownOutput());
+                OutputShutdown.afterWrites(channel, duplex);
             } else {
                 channel.close();
             }
